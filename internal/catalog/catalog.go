@@ -1,0 +1,194 @@
+package catalog
+
+import (
+	"errors"
+	"time"
+)
+
+// Sentinel errors returned by the store.
+var (
+	ErrNotFound = errors.New("catalog: not found")
+)
+
+// Status says whether a course is shown on the public site.
+type Status string
+
+// Course statuses.
+const (
+	Draft     Status = "draft"
+	Published Status = "published"
+)
+
+// Format is how an event is delivered.
+type Format string
+
+// Event formats.
+const (
+	Online   Format = "online"
+	InPerson Format = "in_person"
+	Hybrid   Format = "hybrid"
+)
+
+// Formats lists every format, in the order they are offered.
+var Formats = []Format{Online, InPerson, Hybrid}
+
+// Label is the format as people read it.
+func (f Format) Label() string {
+	switch f {
+	case Online:
+		return "Online"
+	case InPerson:
+		return "In person"
+	case Hybrid:
+		return "Hybrid (in person or online)"
+	}
+	return string(f)
+}
+
+// EventStatus is where an event stands.
+type EventStatus string
+
+// Event statuses.
+const (
+	Scheduled EventStatus = "scheduled"
+	Changed   EventStatus = "changed"
+	Cancelled EventStatus = "cancelled"
+	Completed EventStatus = "completed"
+)
+
+// AgendaKind classifies an agenda item.
+type AgendaKind string
+
+// Agenda item kinds.
+const (
+	Registration AgendaKind = "registration"
+	Teaching     AgendaKind = "teaching"
+	Break        AgendaKind = "break"
+	Lunch        AgendaKind = "lunch"
+	Plenary      AgendaKind = "plenary"
+	Other        AgendaKind = "other"
+)
+
+// AgendaKinds lists every agenda kind.
+var AgendaKinds = []AgendaKind{Registration, Teaching, Break, Lunch, Plenary, Other}
+
+// QuestionKind is the kind of answer an eligibility question takes.
+type QuestionKind string
+
+// Question kinds.
+const (
+	TextAnswer QuestionKind = "text"
+	DateAnswer QuestionKind = "date"
+	YesNo      QuestionKind = "yes_no"
+)
+
+// Course is what is taught. Long texts are Markdown.
+type Course struct {
+	ID      int64
+	Slug    string
+	Title   string
+	Summary string // one or two plain sentences for the catalogue
+	Status  Status
+
+	About         string // Markdown: what the course covers
+	Audience      string // Markdown: who it is for
+	Aims          string // Markdown: what participants will be able to do
+	Prerequisites string // Markdown: what they must have done first
+	Delivery      string // Markdown: how it runs (teaching style, materials)
+
+	// JoiningLeadDays is how many working days before the first day the
+	// joining instructions are sent.
+	JoiningLeadDays int
+
+	Topics    []string
+	Fees      []FeeTier // empty for a free course
+	Questions []Question
+	Events    []Event // in start order
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Free reports whether the course costs nothing.
+func (c Course) Free() bool {
+	for _, f := range c.Fees {
+		if f.Amount > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// FeeTier is one price for a course, in minor units of its currency.
+type FeeTier struct {
+	Name     string
+	Amount   int64 // minor units: pence for GBP
+	Currency string
+}
+
+// Question is an eligibility question asked when booking. Key is stable and
+// names the form field (answer_<key>) and the answer in rules.
+type Question struct {
+	Key      string
+	Label    string
+	Kind     QuestionKind
+	Required bool
+	Help     string
+}
+
+// Event is one scheduled delivery of a course.
+type Event struct {
+	ID       int64
+	CourseID int64
+	// Ref identifies the event within its course file, so that a
+	// re-import updates it even when its dates move.
+	Ref      string
+	TimeZone string // IANA name, e.g. Europe/London
+	Format   Format
+	Status   EventStatus
+	Version  int
+	Capacity int // places; 0 means no limit
+	Venue    Venue
+	Meeting  Meeting // private until joining instructions are released
+	Days     []Day
+
+	StartsAt  time.Time // UTC, derived from Days
+	EndsAt    time.Time // UTC, derived from Days
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Venue is where an in-person event happens.
+type Venue struct {
+	Name    string
+	Address string // several lines allowed
+}
+
+// Meeting holds the online meeting details. They are never shown on public
+// pages.
+type Meeting struct {
+	Provider string // e.g. Zoom
+	JoinURL  string
+	ID       string
+	Passcode string
+}
+
+// Day is one day of an event, in the event's zone.
+type Day struct {
+	Date   Date
+	Start  Clock
+	End    Clock
+	Agenda []AgendaItem
+}
+
+// AgendaItem is one part of a day. End may be zero for items that have
+// only a start (registration opens at 09:30).
+type AgendaItem struct {
+	Kind  AgendaKind
+	Start Clock
+	End   Clock
+	Title string
+}
+
+// HasEnd reports whether the item has an end time.
+func (a AgendaItem) HasEnd() bool { return a.End.Valid }

@@ -1,0 +1,82 @@
+package catalog
+
+import (
+	"fmt"
+	"time"
+)
+
+// Date is a calendar day with no zone: the day as written on a course page.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// ParseDate reads YYYY-MM-DD.
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD", s)
+	}
+	return DateOf(t), nil
+}
+
+// DateOf returns the calendar day of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// String writes YYYY-MM-DD.
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+
+// IsZero reports whether d is unset.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// In returns midnight at the start of d in loc.
+func (d Date) In(loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}
+
+// Weekday returns the day of the week.
+func (d Date) Weekday() time.Weekday { return d.In(time.UTC).Weekday() }
+
+// AddDays returns the date n days later (earlier when n < 0).
+func (d Date) AddDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
+
+// Before reports whether d is before e.
+func (d Date) Before(e Date) bool { return d.In(time.UTC).Before(e.In(time.UTC)) }
+
+// Clock is a wall-clock time of day, to the minute. The zero value is
+// "not set"; midnight is a valid, set time.
+type Clock struct {
+	Minutes int // since midnight, 0..1439
+	Valid   bool
+}
+
+// ParseClock reads HH:MM (24-hour).
+func ParseClock(s string) (Clock, error) {
+	var h, m int
+	if len(s) != 5 || s[2] != ':' {
+		return Clock{}, fmt.Errorf("%q is not a time in the form HH:MM", s)
+	}
+	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h > 23 || m > 59 || h < 0 || m < 0 {
+		return Clock{}, fmt.Errorf("%q is not a time in the form HH:MM", s)
+	}
+	return Clock{Minutes: h*60 + m, Valid: true}, nil
+}
+
+// At returns the clock's time on date d in loc. When a clock change skips
+// the time, Go's rules move it forward; training days do not start at
+// 01:30 on a Sunday in March, so this never matters in practice.
+func (c Clock) At(d Date, loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, c.Minutes/60, c.Minutes%60, 0, 0, loc)
+}
+
+// String writes HH:MM, or "" when unset.
+func (c Clock) String() string {
+	if !c.Valid {
+		return ""
+	}
+	return fmt.Sprintf("%02d:%02d", c.Minutes/60, c.Minutes%60)
+}

@@ -1,0 +1,208 @@
+package catalog
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// FieldError is one problem with one field. Path names the field the way
+// the course file does: "title", "fees[1].amount",
+// "events[0].days[2].agenda[3]".
+type FieldError struct {
+	Path    string
+	Message string
+}
+
+func (e FieldError) Error() string { return e.Path + ": " + e.Message }
+
+// ValidationError lists every problem found in a course, so that a person
+// fixes them all at once.
+type ValidationError []FieldError
+
+func (v ValidationError) Error() string {
+	parts := make([]string, len(v))
+	for i, e := range v {
+		parts[i] = e.Error()
+	}
+	return "catalog: invalid course: " + strings.Join(parts, "; ")
+}
+
+var (
+	slugRE     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	keyRE      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
+// Limits on text fields, generous for people and small for abuse.
+const (
+	maxShort = 200
+	maxLong  = 20000
+)
+
+// Validate checks a course and its events and returns a ValidationError
+// listing every problem, or nil.
+func (c *Course) Validate() error {
+	var errs ValidationError
+	add := func(path, format string, args ...any) {
+		errs = append(errs, FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
+	}
+	short := func(path, value string, required bool) {
+		switch {
+		case required && strings.TrimSpace(value) == "":
+			add(path, "is required")
+		case len(value) > maxShort:
+			add(path, "is longer than %d characters", maxShort)
+		case strings.ContainsAny(value, "\r\n"):
+			add(path, "must be on one line")
+		}
+	}
+	long := func(path, value string) {
+		if len(value) > maxLong {
+			add(path, "is longer than %d characters", maxLong)
+		}
+	}
+
+	switch {
+	case c.Slug == "":
+		add("slug", "is required")
+	case len(c.Slug) > 80 || !slugRE.MatchString(c.Slug):
+		add("slug", "must be lower-case letters, digits and single hyphens, at most 80 characters (e.g. dit-refresher)")
+	}
+	short("title", c.Title, true)
+	if len(c.Summary) > 500 {
+		add("summary", "is longer than 500 characters")
+	}
+	if c.Status != Draft && c.Status != Published {
+		add("status", "must be draft or published")
+	}
+	long("about", c.About)
+	long("audience", c.Audience)
+	long("aims", c.Aims)
+	long("prerequisites", c.Prerequisites)
+	long("delivery", c.Delivery)
+	if c.JoiningLeadDays < 0 || c.JoiningLeadDays > 30 {
+		add("joining_lead_days", "must be between 0 and 30 working days")
+	}
+	seenTopic := map[string]bool{}
+	for i, t := range c.Topics {
+		p := fmt.Sprintf("topics[%d]", i)
+		short(p, t, true)
+		if seenTopic[strings.ToLower(t)] {
+			add(p, "repeats the topic %q", t)
+		}
+		seenTopic[strings.ToLower(t)] = true
+	}
+	for i, f := range c.Fees {
+		p := fmt.Sprintf("fees[%d]", i)
+		short(p+".name", f.Name, true)
+		if f.Amount < 0 {
+			add(p+".amount", "must not be negative")
+		}
+		if !currencyRE.MatchString(f.Currency) {
+			add(p+".currency", "must be a three-letter code such as GBP")
+		}
+	}
+	seenKey := map[string]bool{}
+	for i, q := range c.Questions {
+		p := fmt.Sprintf("questions[%d]", i)
+		switch {
+		case !keyRE.MatchString(q.Key) || len(q.Key) > 40:
+			add(p+".key", "must be lower-case letters, digits and underscores, starting with a letter (e.g. training_completed)")
+		case seenKey[q.Key]:
+			add(p+".key", "repeats the key %q", q.Key)
+		}
+		seenKey[q.Key] = true
+		short(p+".label", q.Label, true)
+		if !slices.Contains([]QuestionKind{TextAnswer, DateAnswer, YesNo}, q.Kind) {
+			add(p+".kind", "must be text, date or yes_no")
+		}
+		if len(q.Help) > 1000 {
+			add(p+".help", "is longer than 1000 characters")
+		}
+	}
+	seenRef := map[string]bool{}
+	for i := range c.Events {
+		c.Events[i].validate(fmt.Sprintf("events[%d]", i), seenRef, add)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+func (e *Event) validate(p string, seenRef map[string]bool, add func(path, format string, args ...any)) {
+	switch {
+	case e.Ref == "":
+		add(p+".ref", "is required: a short name for this date that stays the same if the date moves")
+	case len(e.Ref) > 80 || !slugRE.MatchString(e.Ref):
+		add(p+".ref", "must be lower-case letters, digits and single hyphens (e.g. 2022-06)")
+	case seenRef[e.Ref]:
+		add(p+".ref", "repeats the ref %q", e.Ref)
+	}
+	seenRef[e.Ref] = true
+	if e.TimeZone == "" {
+		e.TimeZone = DefaultTimeZone
+	}
+	if _, err := time.LoadLocation(e.TimeZone); err != nil || e.TimeZone == "Local" {
+		add(p+".time_zone", "%q is not an IANA time zone such as Europe/London", e.TimeZone)
+	}
+	if !slices.Contains(Formats, e.Format) {
+		add(p+".format", "must be online, in_person or hybrid")
+	}
+	if e.Status == "" {
+		e.Status = Scheduled
+	}
+	if !slices.Contains([]EventStatus{Scheduled, Changed, Cancelled, Completed}, e.Status) {
+		add(p+".status", "must be scheduled, changed, cancelled or completed")
+	}
+	if e.Capacity < 0 || e.Capacity > 100000 {
+		add(p+".capacity", "must be between 0 (no limit) and 100000")
+	}
+	if (e.Format == InPerson || e.Format == Hybrid) && strings.TrimSpace(e.Venue.Name) == "" {
+		add(p+".venue.name", "is required for an event held in person")
+	}
+	if e.Meeting.JoinURL != "" && !strings.HasPrefix(e.Meeting.JoinURL, "https://") {
+		add(p+".meeting.join_url", "must start with https://")
+	}
+	if len(e.Days) == 0 {
+		add(p+".days", "needs at least one day")
+	}
+	for i, d := range e.Days {
+		dp := fmt.Sprintf("%s.days[%d]", p, i)
+		if d.Date.IsZero() {
+			add(dp+".date", "is required")
+		}
+		if i > 0 && !e.Days[i-1].Date.Before(d.Date) {
+			add(dp+".date", "must come after the day before it")
+		}
+		if !d.Start.Valid || !d.End.Valid {
+			add(dp+".time", "needs a start and an end, e.g. 10:00-17:00")
+		} else if d.End.Minutes <= d.Start.Minutes {
+			add(dp+".time", "must end after it starts")
+		}
+		for j, a := range d.Agenda {
+			ap := fmt.Sprintf("%s.agenda[%d]", dp, j)
+			if !slices.Contains(AgendaKinds, a.Kind) {
+				add(ap, "kind must be one of registration, teaching, break, lunch, plenary, other")
+			}
+			if !a.Start.Valid {
+				add(ap, "needs a start time")
+			}
+			if a.End.Valid && a.End.Minutes <= a.Start.Minutes {
+				add(ap, "must end after it starts")
+			}
+			if j > 0 && a.Start.Valid && d.Agenda[j-1].Start.Valid && a.Start.Minutes < d.Agenda[j-1].Start.Minutes {
+				add(ap, "starts before the item above it")
+			}
+			if strings.TrimSpace(a.Title) == "" {
+				add(ap, "needs a title")
+			} else if len(a.Title) > maxShort {
+				add(ap, "title is longer than %d characters", maxShort)
+			}
+		}
+	}
+	e.computeSpan()
+}

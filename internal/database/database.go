@@ -1,0 +1,123 @@
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL engine behind a DB.
+type Dialect string
+
+// The engines Plenary runs on.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is a connection pool together with the engine it talks to. Queries are
+// written once for both engines; where one must differ, the store switches
+// on Dialect.
+type DB struct {
+	*sql.DB
+	Dialect Dialect
+}
+
+// Querier is what stores need to run statements: satisfied by *sql.DB and
+// *sql.Tx, so a store can be bound to a transaction.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// ErrUnsupportedURL is returned for a database URL that names neither
+// SQLite nor PostgreSQL.
+var ErrUnsupportedURL = errors.New("database: URL must start with sqlite: or postgres://")
+
+// Open connects to the database named by rawURL: "sqlite:PATH" (or a bare
+// path ending in .db) for the embedded engine, "postgres://…" or
+// "postgresql://…" for PostgreSQL. It checks the connection before
+// returning.
+func Open(ctx context.Context, rawURL string) (*DB, error) {
+	var db *DB
+	switch {
+	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+		pool, err := sql.Open("pgx", rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("database: open postgres: %w", err)
+		}
+		pool.SetMaxOpenConns(20)
+		pool.SetMaxIdleConns(20)
+		db = &DB{DB: pool, Dialect: Postgres}
+	case strings.HasPrefix(rawURL, "sqlite:"), strings.HasSuffix(rawURL, ".db"):
+		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+		if path == "" {
+			return nil, errors.New("database: sqlite URL has no file path")
+		}
+		if dir := filepath.Dir(path); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("database: create folder for %s: %w", path, err)
+			}
+		}
+		pool, err := sql.Open("sqlite", sqliteDSN(path))
+		if err != nil {
+			return nil, fmt.Errorf("database: open sqlite: %w", err)
+		}
+		// WAL lets readers run beside the one writer; writers queue on
+		// busy_timeout. A handful of connections is plenty for that.
+		pool.SetMaxOpenConns(8)
+		pool.SetMaxIdleConns(8)
+		db = &DB{DB: pool, Dialect: SQLite}
+	default:
+		return nil, ErrUnsupportedURL
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database: connect to %s: %w", db.Dialect, err)
+	}
+	return db, nil
+}
+
+// sqliteDSN builds the modernc DSN. busy_timeout comes first so that the
+// pragmas after it wait for a lock instead of failing; _txlock=immediate
+// makes every transaction take the write lock at BEGIN, so a
+// read-then-write transaction never fails half-way with "database is
+// locked".
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_txlock", "immediate")
+	// url.Values sorts keys; the pragmas keep their order within "_pragma".
+	return "file:" + path + "?" + q.Encode()
+}
+
+// InTx runs fn in a transaction, committing if fn returns nil and rolling
+// back otherwise.
+func InTx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("database: begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+			return errors.Join(err, fmt.Errorf("database: rollback: %w", rbErr))
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("database: commit: %w", err)
+	}
+	return nil
+}

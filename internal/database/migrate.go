@@ -1,0 +1,110 @@
+package database
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// ErrSchemaOutdated is returned by CheckSchema when the database has
+// migrations still to apply.
+var ErrSchemaOutdated = errors.New("database: schema is older than this binary")
+
+// migrationFiles returns the embedded migrations for the DB's engine.
+func (db *DB) migrationFiles() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations/"+string(db.Dialect))
+	if err != nil {
+		panic(err) // the folder names are fixed at build time
+	}
+	return sub
+}
+
+func (db *DB) provider(files fs.FS) (*goose.Provider, error) {
+	var opts []goose.ProviderOption
+	dialect := goose.DialectSQLite3
+	if db.Dialect == Postgres {
+		dialect = goose.DialectPostgres
+		// Several instances may start at once against one database: a
+		// session lock makes them migrate one after another.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("database: migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, db.DB, files, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("database: migrations: %w", err)
+	}
+	return p, nil
+}
+
+// Migrate applies every pending migration, each in its own transaction, and
+// returns how many it applied.
+func (db *DB) Migrate(ctx context.Context) (int, error) {
+	return db.migrate(ctx, db.migrationFiles())
+}
+
+func (db *DB) migrate(ctx context.Context, files fs.FS) (int, error) {
+	p, err := db.provider(files)
+	if err != nil {
+		return 0, err
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return len(res), fmt.Errorf("database: migrate: %w", err)
+	}
+	return len(res), nil
+}
+
+// SchemaVersion reports the version the database is at and the newest
+// version this binary knows. A brand-new database is at version 0.
+func (db *DB) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
+	return db.schemaVersion(ctx, db.migrationFiles())
+}
+
+func (db *DB) schemaVersion(ctx context.Context, files fs.FS) (current, latest int64, err error) {
+	p, err := db.provider(files)
+	if err != nil {
+		return 0, 0, err
+	}
+	current, latest, err = p.GetVersions(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("database: schema version: %w", err)
+	}
+	return current, latest, nil
+}
+
+// Prepare readies the database for serving: a brand-new database is always
+// migrated (so the first run just works); an existing one with pending
+// migrations is migrated only when autoMigrate is set, and otherwise
+// Prepare returns ErrSchemaOutdated.
+func (db *DB) Prepare(ctx context.Context, autoMigrate bool) error {
+	return db.prepare(ctx, autoMigrate, db.migrationFiles())
+}
+
+func (db *DB) prepare(ctx context.Context, autoMigrate bool, files fs.FS) error {
+	current, latest, err := db.schemaVersion(ctx, files)
+	if err != nil {
+		return err
+	}
+	if current == latest {
+		return nil
+	}
+	if current > latest {
+		return fmt.Errorf("database: schema version %d is newer than this binary (%d): run a newer plenary", current, latest)
+	}
+	if current != 0 && !autoMigrate {
+		return fmt.Errorf("%w (at %d, needs %d): run `plenary migrate` or set PLENARY_AUTO_MIGRATE=true", ErrSchemaOutdated, current, latest)
+	}
+	_, err = db.migrate(ctx, files)
+	return err
+}
