@@ -1,0 +1,248 @@
+package catalog
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	_ "time/tzdata" // calendar files must be right on machines without zone files
+
+	ics "github.com/arran4/golang-ical"
+)
+
+// CalendarOptions says how Calendar writes a calendar file.
+type CalendarOptions struct {
+	// BaseURL is the site's address, e.g. https://training.example.org. Its
+	// host names the UIDs and it prefixes the course link.
+	BaseURL string
+	// Now is the DTSTAMP: when the file was made.
+	Now time.Time
+	// Method is the iTIP method: "PUBLISH" (the default, a file to
+	// download), "REQUEST" (an invitation sent by e-mail) or "CANCEL".
+	Method string
+	// Organizer is a mailto: address for the ORGANIZER property; iTIP
+	// REQUEST and CANCEL messages need one. Left out when empty.
+	Organizer string
+	// Joining adds the online meeting's link, ID and passcode to the
+	// description. Only for a booked participant's own e-mail, never for a
+	// public file.
+	Joining bool
+}
+
+// Calendar writes an iCalendar (RFC 5545) file for one event.
+//
+// Each day of the event is its own VEVENT, with a UID that stays the same
+// whatever changes ("event-<id>-day-<n>@<host>"), so calendar programs show
+// the real hours of each day rather than one block running overnight, and
+// an update (same UID, higher SEQUENCE = the event's version) replaces the
+// entries people already have. Times are written in the event's zone with
+// a TZID and a VTIMEZONE generated from Go's zone data, so they stay right
+// across clock changes. Lines end in CRLF and are folded at 75 octets.
+func Calendar(c Course, e Event, opts CalendarOptions) []byte {
+	method := strings.ToUpper(opts.Method)
+	if method == "" {
+		method = string(ics.MethodPublish)
+	}
+	base := strings.TrimRight(opts.BaseURL, "/")
+	host := "plenary.invalid"
+	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	courseURL := base + "/courses/" + c.Slug
+	loc := e.Location()
+	tzid := loc.String()
+	now := opts.Now.UTC()
+	if opts.Now.IsZero() {
+		now = time.Now().UTC()
+	}
+
+	cal := ics.NewCalendar()
+	cal.SetProductId("-//Plenary//Course calendar//EN")
+	cal.SetCalscale("GREGORIAN")
+	cal.SetMethod(ics.Method(method))
+	cal.SetXWRCalName(c.Title)
+
+	if len(e.Days) > 0 {
+		cal.AddVTimezone(timezone(loc, e.Days[0].Date.Year, e.Days[len(e.Days)-1].Date.Year))
+	}
+
+	cancelled := e.Status == Cancelled || method == string(ics.MethodCancel)
+	location := eventLocation(e, opts.Joining)
+	for i, d := range e.Days {
+		ev := cal.AddEvent(fmt.Sprintf("event-%d-day-%d@%s", e.ID, i+1, host))
+		ev.SetDtStampTime(now)
+		if !e.UpdatedAt.IsZero() {
+			ev.SetLastModifiedAt(e.UpdatedAt)
+		}
+		ev.SetSequence(e.Version)
+		start, end := d.Span(loc)
+		ev.SetProperty(ics.ComponentPropertyDtStart, start.Format(icalLocal), ics.WithTZID(tzid))
+		ev.SetProperty(ics.ComponentPropertyDtEnd, end.Format(icalLocal), ics.WithTZID(tzid))
+		summary := c.Title
+		if len(e.Days) > 1 {
+			summary = fmt.Sprintf("%s (day %d of %d)", c.Title, i+1, len(e.Days))
+		}
+		if cancelled {
+			summary = "Cancelled: " + summary
+		}
+		ev.SetSummary(summary)
+		if location != "" {
+			ev.SetLocation(location)
+		}
+		ev.SetDescription(description(c, e, d, loc, courseURL, opts.Joining, cancelled))
+		ev.SetURL(courseURL)
+		if opts.Organizer != "" {
+			ev.SetOrganizer(opts.Organizer)
+		}
+		if cancelled {
+			ev.SetStatus(ics.ObjectStatusCancelled)
+		} else {
+			ev.SetStatus(ics.ObjectStatusConfirmed)
+		}
+		ev.SetTimeTransparency(ics.TransparencyOpaque)
+	}
+	return []byte(cal.Serialize(ics.WithNewLineWindows))
+}
+
+// icalLocal is the form of a local DATE-TIME (no Z): the zone is in TZID.
+const icalLocal = "20060102T150405"
+
+func eventLocation(e Event, joining bool) string {
+	var venue string
+	if e.Venue.Name != "" {
+		venue = e.Venue.Name
+		if addr := oneLine(e.Venue.Address); addr != "" {
+			venue += ", " + addr
+		}
+	}
+	online := "Online"
+	if e.Meeting.Provider != "" {
+		online = "Online (" + e.Meeting.Provider + ")"
+	}
+	if joining && e.Meeting.JoinURL != "" {
+		online = e.Meeting.JoinURL
+	}
+	switch e.Format {
+	case Online:
+		return online
+	case Hybrid:
+		if venue == "" {
+			return online
+		}
+		return venue + " or " + online
+	default:
+		return venue
+	}
+}
+
+func description(c Course, e Event, d Day, loc *time.Location, courseURL string, joining, cancelled bool) string {
+	var b strings.Builder
+	if cancelled {
+		b.WriteString("This date has been cancelled.\n\n")
+	}
+	b.WriteString(c.Title + "\n")
+	b.WriteString(d.Date.In(time.UTC).Format("Monday 2 January 2006") + ", " + d.TimeRange(loc) + "\n")
+	b.WriteString(e.Format.Label() + "\n")
+	if len(d.Agenda) > 0 {
+		b.WriteString("\nAgenda\n")
+		for _, a := range d.Agenda {
+			t := a.Start.String()
+			if a.HasEnd() {
+				t += "–" + a.End.String()
+			}
+			b.WriteString(t + " " + a.Title + "\n")
+		}
+	}
+	if joining && (e.Meeting.JoinURL != "" || e.Meeting.ID != "") {
+		b.WriteString("\nJoining details\n")
+		if e.Meeting.JoinURL != "" {
+			b.WriteString("Join: " + e.Meeting.JoinURL + "\n")
+		}
+		if e.Meeting.ID != "" {
+			b.WriteString("Meeting ID: " + e.Meeting.ID + "\n")
+		}
+		if e.Meeting.Passcode != "" {
+			b.WriteString("Passcode: " + e.Meeting.Passcode + "\n")
+		}
+	}
+	b.WriteString("\nCourse details: " + courseURL)
+	return b.String()
+}
+
+func oneLine(s string) string {
+	var parts []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			parts = append(parts, l)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// timezone builds a VTIMEZONE for loc that is right for every instant from
+// the start of firstYear to the end of lastYear: one observance for the
+// rules in force on 1 January of firstYear, then one for each transition
+// up to the end of lastYear, all taken from Go's zone data
+// (time.Time.ZoneBounds). Each observance has a single DTSTART and no
+// RRULE, which is plain RFC 5545 and avoids guessing rules.
+func timezone(loc *time.Location, firstYear, lastYear int) *ics.VTimezone {
+	tz := ics.NewTimezone(loc.String())
+	from := time.Date(firstYear, time.January, 1, 0, 0, 0, 0, loc)
+	until := time.Date(lastYear+1, time.January, 1, 0, 0, 0, 0, loc)
+
+	start, end := from.ZoneBounds()
+	if start.IsZero() {
+		// The zone has always had these rules: one observance from 1970.
+		addObservance(tz, from, time.Date(1970, time.January, 1, 0, 0, 0, 0, time.UTC), true)
+	} else {
+		addObservance(tz, start, time.Time{}, false)
+	}
+	for t := end; !t.IsZero() && t.Before(until); {
+		addObservance(tz, t, time.Time{}, false)
+		_, t = t.ZoneBounds()
+	}
+	return tz
+}
+
+// addObservance adds a STANDARD or DAYLIGHT component for the zone rules
+// that begin at the instant at. Its DTSTART is the local time just before
+// the change (in the old offset), as RFC 5545 asks. With fixed set, the
+// zone never changes and the onset is the given wall time.
+func addObservance(tz *ics.VTimezone, at time.Time, onset time.Time, fixed bool) {
+	name, offTo := at.Zone()
+	offFrom := offTo
+	var dtstart string
+	if fixed {
+		dtstart = onset.Format(icalLocal)
+	} else {
+		_, offFrom = at.Add(-time.Second).Zone()
+		dtstart = at.UTC().Add(time.Duration(offFrom) * time.Second).Format(icalLocal)
+	}
+	var c *ics.ComponentBase
+	if at.IsDST() {
+		d := &ics.Daylight{}
+		tz.Components = append(tz.Components, d)
+		c = &d.ComponentBase
+	} else {
+		c = &tz.AddStandard().ComponentBase
+	}
+	c.SetProperty(ics.ComponentPropertyDtStart, dtstart)
+	c.SetProperty(ics.ComponentProperty(ics.PropertyTzoffsetfrom), offset(offFrom))
+	c.SetProperty(ics.ComponentProperty(ics.PropertyTzoffsetto), offset(offTo))
+	if name != "" && !strings.ContainsAny(name, "+-") {
+		c.SetProperty(ics.ComponentProperty(ics.PropertyTzname), name)
+	}
+}
+
+// offset writes a UTC offset in seconds as +HHMM (or +HHMMSS).
+func offset(secs int) string {
+	sign := '+'
+	if secs < 0 {
+		sign, secs = '-', -secs
+	}
+	h, m, s := secs/3600, secs/60%60, secs%60
+	if s != 0 {
+		return fmt.Sprintf("%c%02d%02d%02d", sign, h, m, s)
+	}
+	return fmt.Sprintf("%c%02d%02d", sign, h, m)
+}
