@@ -158,6 +158,12 @@ type Event struct {
 	UpdatedAt time.Time
 }
 
+// Offers reports whether a person can attend the event in format f: a
+// hybrid event offers both online and in-person places.
+func (e Event) Offers(f Format) bool {
+	return e.Format == f || (e.Format == Hybrid && (f == Online || f == InPerson))
+}
+
 // Venue is where an in-person event happens.
 type Venue struct {
 	Name    string

@@ -56,12 +56,19 @@ type Clock struct {
 
 // ParseClock reads HH:MM (24-hour).
 func ParseClock(s string) (Clock, error) {
-	var h, m int
+	bad := fmt.Errorf("%q is not a time in the form HH:MM", s)
 	if len(s) != 5 || s[2] != ':' {
-		return Clock{}, fmt.Errorf("%q is not a time in the form HH:MM", s)
+		return Clock{}, bad
 	}
-	if _, err := fmt.Sscanf(s, "%02d:%02d", &h, &m); err != nil || h > 23 || m > 59 || h < 0 || m < 0 {
-		return Clock{}, fmt.Errorf("%q is not a time in the form HH:MM", s)
+	for _, i := range []int{0, 1, 3, 4} {
+		if s[i] < '0' || s[i] > '9' {
+			return Clock{}, bad
+		}
+	}
+	h := int(s[0]-'0')*10 + int(s[1]-'0')
+	m := int(s[3]-'0')*10 + int(s[4]-'0')
+	if h > 23 || m > 59 {
+		return Clock{}, bad
 	}
 	return Clock{Minutes: h*60 + m, Valid: true}, nil
 }

@@ -1,6 +1,11 @@
 package catalog
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
 	"time"
 
 	"plenary/internal/database"
@@ -15,6 +20,9 @@ type Store struct {
 // NewStore returns a Store on db.
 func NewStore(db *database.DB) *Store { return &Store{db: db, q: db} }
 
+// WithTx returns a Store whose statements run in tx.
+func (s *Store) WithTx(tx *sql.Tx) *Store { return &Store{db: s.db, q: tx} }
+
 // Filter narrows the catalogue listing. Empty fields match everything.
 type Filter struct {
 	Topic  string // matched case-insensitively
@@ -23,40 +31,288 @@ type Filter struct {
 	Drafts bool
 }
 
-// Listing is a course as the catalogue shows it: the course (with topics
-// and fees, without events) and its upcoming events in start order.
+// Listing is a course as the catalogue shows it: the course (with topics,
+// fees and all its events) and, separately, its upcoming events in start
+// order.
 type Listing struct {
 	Course   Course
 	Upcoming []Event
 }
 
-// SaveResult says what Save did, for the person running an import.
-type SaveResult struct {
-	Created bool // the course is new
-	Changed bool // any field of the course itself, its fees, topics or questions changed
-	// Events by ref.
-	EventsAdded     []string
-	EventsChanged   []EventChange // participant-visible changes; the version went up
-	EventsUnchanged []string
-	// EventsKept are events in the database that the saved course did not
-	// list. They are left as they are: an import never removes a date
-	// that people may have booked.
-	EventsKept []string
+// CourseBySlug returns the course with everything it holds, drafts
+// included; callers showing it to the public check Status.
+func (s *Store) CourseBySlug(ctx context.Context, slug string) (Course, error) {
+	cs, err := s.load(ctx, `c.slug = $1`, slug)
+	if err != nil {
+		return Course{}, fmt.Errorf("catalog: course %q: %w", slug, err)
+	}
+	if len(cs) == 0 {
+		return Course{}, ErrNotFound
+	}
+	return cs[0], nil
 }
 
-// EventChange is a participant-visible change to one event.
-type EventChange struct {
-	Ref     string
-	EventID int64
-	Version int // the new version
-	Changes []Change
+// Event returns one event and the course it belongs to.
+func (s *Store) Event(ctx context.Context, id int64) (Course, Event, error) {
+	cs, err := s.load(ctx, `c.id = (SELECT course_id FROM events WHERE id = $1)`, id)
+	if err != nil {
+		return Course{}, Event{}, fmt.Errorf("catalog: event %d: %w", id, err)
+	}
+	if len(cs) == 0 {
+		return Course{}, Event{}, ErrNotFound
+	}
+	for _, e := range cs[0].Events {
+		if e.ID == id {
+			return cs[0], e, nil
+		}
+	}
+	return Course{}, Event{}, ErrNotFound
 }
 
-// Change is one participant-visible difference, old → new, in words.
-type Change struct {
-	Field string // e.g. "Date", "Times", "Format", "Venue", "Joining link"
-	Old   string
-	New   string
+// Listings returns the catalogue: published courses (all courses with
+// f.Drafts), those with upcoming dates first in order of their next date,
+// then the rest by title.
+func (s *Store) Listings(ctx context.Context, f Filter, now time.Time) ([]Listing, error) {
+	where, args := `c.status = $1`, []any{string(Published)}
+	if f.Drafts {
+		where, args = `c.status <> $1`, []any{""}
+	}
+	if f.Topic != "" {
+		where += ` AND c.id IN (SELECT course_id FROM course_topics WHERE lower(topic) = lower($2))`
+		args = append(args, f.Topic)
+	}
+	cs, err := s.load(ctx, where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: listings: %w", err)
+	}
+	var out []Listing
+	for _, c := range cs {
+		l := Listing{Course: c}
+		for _, e := range c.Events {
+			if e.EndsAt.After(now) && e.Status != Cancelled {
+				l.Upcoming = append(l.Upcoming, e)
+			}
+		}
+		if f.Format != "" && !hasFormat(l.Upcoming, f.Format) {
+			continue
+		}
+		out = append(out, l)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case len(a.Upcoming) > 0 && len(b.Upcoming) > 0:
+			return a.Upcoming[0].StartsAt.Before(b.Upcoming[0].StartsAt)
+		case len(a.Upcoming) > 0 || len(b.Upcoming) > 0:
+			return len(a.Upcoming) > 0
+		default:
+			return strings.ToLower(a.Course.Title) < strings.ToLower(b.Course.Title)
+		}
+	})
+	return out, nil
 }
 
-var _ = time.Now
+func hasFormat(events []Event, f Format) bool {
+	for _, e := range events {
+		if e.Offers(f) {
+			return true
+		}
+	}
+	return false
+}
+
+// Topics returns the distinct topics of published courses, sorted.
+func (s *Store) Topics(ctx context.Context) ([]string, error) {
+	rows, err := s.q.QueryContext(ctx, `
+		SELECT DISTINCT t.topic FROM course_topics t
+		JOIN courses c ON c.id = t.course_id
+		WHERE c.status = $1
+		ORDER BY t.topic`, string(Published))
+	if err != nil {
+		return nil, fmt.Errorf("catalog: topics: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			return nil, fmt.Errorf("catalog: topics: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// CountCourses returns how many courses exist, drafts included.
+func (s *Store) CountCourses(ctx context.Context) (int, error) {
+	var n int
+	if err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM courses`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("catalog: count courses: %w", err)
+	}
+	return n, nil
+}
+
+// load reads the courses matching where (over "courses c") with all they
+// hold, in a fixed number of queries whatever their number. Children are
+// selected with the same condition, so where and args are reused as they
+// are.
+func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, error) {
+	sub := `SELECT c.id FROM courses c WHERE ` + where
+	var courses []Course
+	byID := map[int64]*Course{}
+	err := s.each(ctx, `
+		SELECT c.id, c.slug, c.title, c.summary, c.status, c.about, c.audience, c.aims,
+		       c.prerequisites, c.delivery, c.joining_lead_days, c.created_at, c.updated_at
+		FROM courses c WHERE `+where+` ORDER BY c.id`, args, func(rows *sql.Rows) error {
+		var c Course
+		err := rows.Scan(&c.ID, &c.Slug, &c.Title, &c.Summary, &c.Status, &c.About, &c.Audience, &c.Aims,
+			&c.Prerequisites, &c.Delivery, &c.JoiningLeadDays, &c.CreatedAt, &c.UpdatedAt)
+		courses = append(courses, c)
+		return err
+	})
+	if err != nil || len(courses) == 0 {
+		return nil, err
+	}
+	for i := range courses {
+		byID[courses[i].ID] = &courses[i]
+	}
+	err = s.each(ctx, `SELECT course_id, topic FROM course_topics WHERE course_id IN (`+sub+`) ORDER BY course_id, position`,
+		args, func(rows *sql.Rows) error {
+			var id int64
+			var t string
+			err := rows.Scan(&id, &t)
+			byID[id].Topics = append(byID[id].Topics, t)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = s.each(ctx, `SELECT course_id, name, amount_minor, currency FROM fee_tiers WHERE course_id IN (`+sub+`) ORDER BY course_id, position`,
+		args, func(rows *sql.Rows) error {
+			var id int64
+			var f FeeTier
+			err := rows.Scan(&id, &f.Name, &f.Amount, &f.Currency)
+			byID[id].Fees = append(byID[id].Fees, f)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = s.each(ctx, `SELECT course_id, key, label, kind, required, help FROM eligibility_questions WHERE course_id IN (`+sub+`) ORDER BY course_id, position`,
+		args, func(rows *sql.Rows) error {
+			var id int64
+			var q Question
+			err := rows.Scan(&id, &q.Key, &q.Label, &q.Kind, &q.Required, &q.Help)
+			byID[id].Questions = append(byID[id].Questions, q)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	events, err := s.events(ctx, `course_id IN (`+sub+`)`, args)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range events {
+		byID[e.CourseID].Events = append(byID[e.CourseID].Events, e)
+	}
+	return courses, nil
+}
+
+// events reads the events matching where (over "events") with their days
+// and agenda, in start order.
+func (s *Store) events(ctx context.Context, where string, args []any) ([]Event, error) {
+	var events []Event
+	err := s.each(ctx, `
+		SELECT id, course_id, ref, time_zone, format, status, version, capacity,
+		       venue_name, venue_address, meeting_provider, meeting_url, meeting_id, meeting_passcode,
+		       starts_at, ends_at, created_at, updated_at
+		FROM events WHERE `+where+` ORDER BY starts_at, id`, args, func(rows *sql.Rows) error {
+		var e Event
+		err := rows.Scan(&e.ID, &e.CourseID, &e.Ref, &e.TimeZone, &e.Format, &e.Status, &e.Version, &e.Capacity,
+			&e.Venue.Name, &e.Venue.Address, &e.Meeting.Provider, &e.Meeting.JoinURL, &e.Meeting.ID, &e.Meeting.Passcode,
+			&e.StartsAt, &e.EndsAt, &e.CreatedAt, &e.UpdatedAt)
+		e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
+		events = append(events, e)
+		return err
+	})
+	if err != nil || len(events) == 0 {
+		return nil, err
+	}
+	byID := make(map[int64]*Event, len(events))
+	for i := range events {
+		byID[events[i].ID] = &events[i]
+	}
+	eventSub := `SELECT id FROM events WHERE ` + where
+	err = s.each(ctx, `SELECT event_id, day, starts, ends FROM event_days WHERE event_id IN (`+eventSub+`) ORDER BY event_id, position`,
+		args, func(rows *sql.Rows) error {
+			var id int64
+			var day, starts, ends string
+			if err := rows.Scan(&id, &day, &starts, &ends); err != nil {
+				return err
+			}
+			d, err := dayFromDB(day, starts, ends)
+			byID[id].Days = append(byID[id].Days, d)
+			return err
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = s.each(ctx, `SELECT event_id, day_position, kind, starts, ends, title FROM agenda_items WHERE event_id IN (`+eventSub+`) ORDER BY event_id, day_position, position`,
+		args, func(rows *sql.Rows) error {
+			var id int64
+			var pos int
+			var a AgendaItem
+			var starts, ends string
+			if err := rows.Scan(&id, &pos, &a.Kind, &starts, &ends, &a.Title); err != nil {
+				return err
+			}
+			e := byID[id]
+			if pos < 0 || pos >= len(e.Days) {
+				return fmt.Errorf("agenda item of event %d names day %d, which it does not have", id, pos)
+			}
+			var err error
+			if a.Start, err = ParseClock(starts); err != nil {
+				return err
+			}
+			if ends != "" {
+				if a.End, err = ParseClock(ends); err != nil {
+					return err
+				}
+			}
+			e.Days[pos].Agenda = append(e.Days[pos].Agenda, a)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	return events, nil
+}
+
+func dayFromDB(day, starts, ends string) (Day, error) {
+	var d Day
+	var err error
+	if d.Date, err = ParseDate(day); err != nil {
+		return d, err
+	}
+	if d.Start, err = ParseClock(starts); err != nil {
+		return d, err
+	}
+	d.End, err = ParseClock(ends)
+	return d, err
+}
+
+// each runs a query and calls fn for every row.
+func (s *Store) each(ctx context.Context, query string, args []any, fn func(*sql.Rows) error) error {
+	rows, err := s.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

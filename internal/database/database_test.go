@@ -90,5 +90,4 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 	}
 }
 
-
 func sqlNow() time.Time { return time.Now().UTC() }

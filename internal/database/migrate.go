@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 
 	"github.com/pressly/goose/v3"
@@ -27,14 +28,23 @@ func (db *DB) migrationFiles() fs.FS {
 	return sub
 }
 
-func (db *DB) provider(files fs.FS) (*goose.Provider, error) {
+func (db *DB) provider(ctx context.Context, files fs.FS) (*goose.Provider, error) {
 	var opts []goose.ProviderOption
 	dialect := goose.DialectSQLite3
 	if db.Dialect == Postgres {
 		dialect = goose.DialectPostgres
 		// Several instances may start at once against one database: a
-		// session lock makes them migrate one after another.
-		locker, err := lock.NewPostgresSessionLocker()
+		// session lock makes them migrate one after another. The lock is
+		// per schema, so installations (and tests) in other schemas of the
+		// same database do not wait for each other.
+		var schema string
+		if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+			return nil, fmt.Errorf("database: current schema: %w", err)
+		}
+		h := fnv.New64a()
+		h.Write([]byte(schema))
+		lockID := lock.DefaultLockID ^ int64(h.Sum64()>>1)
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, fmt.Errorf("database: migration lock: %w", err)
 		}
@@ -54,7 +64,7 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 }
 
 func (db *DB) migrate(ctx context.Context, files fs.FS) (int, error) {
-	p, err := db.provider(files)
+	p, err := db.provider(ctx, files)
 	if err != nil {
 		return 0, err
 	}
@@ -72,7 +82,7 @@ func (db *DB) SchemaVersion(ctx context.Context) (current, latest int64, err err
 }
 
 func (db *DB) schemaVersion(ctx context.Context, files fs.FS) (current, latest int64, err error) {
-	p, err := db.provider(files)
+	p, err := db.provider(ctx, files)
 	if err != nil {
 		return 0, 0, err
 	}

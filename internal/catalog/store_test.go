@@ -1,0 +1,246 @@
+package catalog_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"plenary/internal/catalog"
+	"plenary/internal/database/dbtest"
+)
+
+var ctx = context.Background()
+
+func clock(h, m int) catalog.Clock { return catalog.Clock{Minutes: h*60 + m, Valid: true} }
+
+func TestSaveAndLoad(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db)
+	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	c := dbtest.NewCourse(now)
+	c.Questions = []catalog.Question{{Key: "training_completed", Label: "When did you finish?", Kind: catalog.DateAnswer, Help: "Roughly is fine"}}
+	c.Topics = []string{"DIT", "Psychotherapy"}
+	res, err := s.Save(ctx, &c, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Created || !reflect.DeepEqual(res.EventsAdded, []string{"first"}) {
+		t.Fatalf("first save: got %+v, want created with event first", res)
+	}
+	if c.ID == 0 || c.Events[0].ID == 0 || c.Events[0].Version != 1 {
+		t.Fatalf("IDs not set: course %d, event %d, version %d", c.ID, c.Events[0].ID, c.Events[0].Version)
+	}
+	got, err := s.CourseBySlug(ctx, c.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stored times come back in UTC; compare instants, then the rest.
+	if !got.UpdatedAt.Equal(now) || !got.Events[0].StartsAt.Equal(c.Events[0].StartsAt) {
+		t.Fatalf("times: got updated %v start %v, want %v and %v", got.UpdatedAt, got.Events[0].StartsAt, now, c.Events[0].StartsAt)
+	}
+	got.CreatedAt, got.UpdatedAt = c.CreatedAt, c.UpdatedAt
+	for i := range got.Events {
+		got.Events[i].CreatedAt, got.Events[i].UpdatedAt = c.Events[i].CreatedAt, c.Events[i].UpdatedAt
+		got.Events[i].StartsAt, got.Events[i].EndsAt = c.Events[i].StartsAt, c.Events[i].EndsAt
+	}
+	if !reflect.DeepEqual(got, c) {
+		t.Fatalf("loaded course differs from saved:\n got %+v\nwant %+v", got, c)
+	}
+}
+
+func TestSaveAgainChangesNothing(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db)
+	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	c := dbtest.NewCourse(t0)
+	if _, err := s.Save(ctx, &c, t0); err != nil {
+		t.Fatal(err)
+	}
+	again := dbtest.NewCourse(t0)
+	res, err := s.Save(ctx, &again, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed || res.Created || len(res.EventsUnchanged) != 1 {
+		t.Fatalf("second identical save: got %+v, want nothing changed", res)
+	}
+	got, _ := s.CourseBySlug(ctx, c.Slug)
+	if !got.UpdatedAt.Equal(t0) || got.Events[0].Version != 1 {
+		t.Fatalf("after identical save: updated %v version %d, want %v and 1", got.UpdatedAt, got.Events[0].Version, t0)
+	}
+}
+
+func TestSaveEventChanges(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name        string
+		change      func(e *catalog.Event)
+		wantVersion int
+		wantFields  []string
+		wantStatus  catalog.EventStatus
+	}{
+		{"capacity only", func(e *catalog.Event) { e.Capacity = 40 }, 1, nil, catalog.Scheduled},
+		{"moved a day", func(e *catalog.Event) { e.Days[0].Date = e.Days[0].Date.AddDays(1) }, 2, []string{"Dates"}, catalog.Changed},
+		{"later start", func(e *catalog.Event) { e.Days[0].Start = clock(11, 0) }, 2, []string{"Times"}, catalog.Changed},
+		{"new link", func(e *catalog.Event) { e.Meeting.JoinURL = "https://zoom.example/j/999" }, 2, []string{"Joining details"}, catalog.Changed},
+		{"in person", func(e *catalog.Event) { e.Format = catalog.InPerson; e.Venue.Name = "Hall" }, 2, []string{"Format", "Venue"}, catalog.Changed},
+		{"cancelled", func(e *catalog.Event) { e.Status = catalog.Cancelled }, 2, []string{"Status"}, catalog.Cancelled},
+		{"agenda", func(e *catalog.Event) { e.Days[0].Agenda[1].Title = "Other teaching" }, 2, []string{"Agenda"}, catalog.Changed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := dbtest.New(t)
+			s := catalog.NewStore(db)
+			c := dbtest.NewCourse(t0)
+			if _, err := s.Save(ctx, &c, t0); err != nil {
+				t.Fatal(err)
+			}
+			next := dbtest.NewCourse(t0)
+			tt.change(&next.Events[0])
+			res, err := s.Save(ctx, &next, t0.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := s.CourseBySlug(ctx, c.Slug)
+			e := got.Events[0]
+			if e.Version != tt.wantVersion || e.Status != tt.wantStatus {
+				t.Errorf("got version %d status %s, want %d %s", e.Version, e.Status, tt.wantVersion, tt.wantStatus)
+			}
+			var fields []string
+			for _, ch := range res.EventsChanged {
+				for _, f := range ch.Changes {
+					fields = append(fields, f.Field)
+				}
+			}
+			if !reflect.DeepEqual(fields, tt.wantFields) {
+				t.Errorf("changed fields: got %v, want %v", fields, tt.wantFields)
+			}
+			if !got.UpdatedAt.Equal(t0.Add(time.Hour)) {
+				t.Errorf("course updated_at: got %v, want the second save's time", got.UpdatedAt)
+			}
+		})
+	}
+}
+
+func TestSaveKeepsEventsMissingFromCourse(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db)
+	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	c := dbtest.NewCourse(t0)
+	if _, err := s.Save(ctx, &c, t0); err != nil {
+		t.Fatal(err)
+	}
+	next := dbtest.NewCourse(t0)
+	next.Events = nil
+	res, err := s.Save(ctx, &next, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(res.EventsKept, []string{"first"}) {
+		t.Fatalf("EventsKept: got %v, want [first]", res.EventsKept)
+	}
+	got, _ := s.CourseBySlug(ctx, c.Slug)
+	if len(got.Events) != 1 {
+		t.Fatalf("events after save without them: got %d, want 1", len(got.Events))
+	}
+}
+
+func TestSaveInvalidWritesNothing(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db)
+	c := dbtest.NewCourse(time.Now())
+	c.Events[0].Days[0].End = clock(9, 0)
+	c.Fees[0].Currency = "pounds"
+	_, err := s.Save(ctx, &c, time.Now())
+	var verr catalog.ValidationError
+	if !errors.As(err, &verr) || len(verr) != 2 {
+		t.Fatalf("got %v, want a ValidationError with 2 problems", err)
+	}
+	if n, _ := s.CountCourses(ctx); n != 0 {
+		t.Fatalf("courses after a failed save: %d, want 0", n)
+	}
+}
+
+func TestListings(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db)
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	save := func(slug, title string, days int, format catalog.Format, status catalog.Status, topics ...string) {
+		t.Helper()
+		c := dbtest.NewCourse(now)
+		c.Slug, c.Title, c.Status, c.Topics = slug, title, status, topics
+		c.Events[0].Days[0].Date = catalog.DateOf(now.AddDate(0, 0, days))
+		c.Events[0].Format = format
+		if format != catalog.Online {
+			c.Events[0].Venue.Name = "Hall"
+		}
+		if _, err := s.Save(ctx, &c, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("later", "Later", 30, catalog.Online, catalog.Published, "DIT")
+	save("sooner", "Sooner", 10, catalog.InPerson, catalog.Published, "Supervision")
+	save("past-b", "B past", -10, catalog.Online, catalog.Published, "DIT")
+	save("past-a", "A past", -20, catalog.Hybrid, catalog.Published)
+	save("draft", "Draft", 5, catalog.Online, catalog.Draft, "DIT")
+
+	slugs := func(f catalog.Filter) []string {
+		t.Helper()
+		ls, err := s.Listings(ctx, f, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, l := range ls {
+			out = append(out, l.Course.Slug)
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		filter catalog.Filter
+		want   []string
+	}{
+		{"all published, upcoming first", catalog.Filter{}, []string{"sooner", "later", "past-a", "past-b"}},
+		{"topic any case", catalog.Filter{Topic: "dit"}, []string{"later", "past-b"}},
+		{"online upcoming", catalog.Filter{Format: catalog.Online}, []string{"later"}},
+		{"in person upcoming", catalog.Filter{Format: catalog.InPerson}, []string{"sooner"}},
+		{"unknown topic", catalog.Filter{Topic: "nope"}, nil},
+		{"drafts too", catalog.Filter{Drafts: true, Topic: "DIT"}, []string{"draft", "later", "past-b"}},
+	}
+	for _, tt := range tests {
+		if got := slugs(tt.filter); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	topics, err := s.Topics(ctx)
+	if err != nil || !reflect.DeepEqual(topics, []string{"DIT", "Supervision"}) {
+		t.Errorf("Topics: got %v, %v; want [DIT Supervision]", topics, err)
+	}
+}
+
+func TestEventByID(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db)
+	c := dbtest.Course(t, db, nil)
+	gotC, gotE, err := s.Event(ctx, c.Events[0].ID)
+	if err != nil || gotC.Slug != c.Slug || gotE.Ref != "first" {
+		t.Fatalf("Event: got %q %q %v, want %q first", gotC.Slug, gotE.Ref, err, c.Slug)
+	}
+	if _, _, err := s.Event(ctx, c.Events[0].ID+100); !errors.Is(err, catalog.ErrNotFound) {
+		t.Fatalf("unknown event: got %v, want ErrNotFound", err)
+	}
+	if _, err := s.CourseBySlug(ctx, "nope"); !errors.Is(err, catalog.ErrNotFound) {
+		t.Fatalf("unknown slug: got %v, want ErrNotFound", err)
+	}
+}
