@@ -1,0 +1,475 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/storage"
+	"github.com/chromedp/chromedp"
+
+	"plenary/demo"
+	"plenary/internal/catalog"
+	"plenary/internal/database/dbtest"
+	"plenary/internal/web"
+)
+
+// The browser tests drive the real site in headless Chromium: the cookie
+// banner, accessibility (axe-core) and the layout at phone width. They
+// share one browser and one server; each check runs in its own tab and its
+// own browser context (a fresh cookie jar), so every page is seen as a
+// first-time visitor sees it, banner included.
+//
+// Chromium and axe-core are outside dependencies. Where either is missing
+// the tests skip, unless PLENARY_REQUIRE_BROWSER=1 (as in CI), where they
+// fail. PLENARY_AXE_JS names axe.min.js; by default it is looked for where
+// .ci/run installs it.
+
+const (
+	requireBrowserEnv = "PLENARY_REQUIRE_BROWSER"
+	axeEnv            = "PLENARY_AXE_JS"
+	axeDefault        = ".ci/node/node_modules/axe-core/axe.min.js" // from the repository root
+	courseSlug        = "dit-refresher"
+
+	// browserTimeout bounds each check, so a hung browser fails the test
+	// quickly instead of running into go test's own timeout.
+	browserTimeout = 30 * time.Second
+)
+
+// TestBrowser starts one browser and one server, then runs the checks as
+// parallel subtests. CI's PostgreSQL pass skips it with -skip TestBrowser.
+func TestBrowser(t *testing.T) {
+	chrome := chromiumPath(t)
+	axeJS := axeSource(t)
+	base := startDemoSite(t)
+	browser := startBrowser(t, chrome)
+
+	t.Run("ConsentReject", func(t *testing.T) {
+		t.Parallel()
+		testConsentReject(t, newTab(t, browser), base)
+	})
+	for _, page := range []struct{ name, path string }{
+		{"Catalogue", "/"},
+		{"Course", "/courses/" + courseSlug},
+		{"Cookies", "/cookies"},
+		{"SystemCheck", "/system-check"},
+	} {
+		t.Run("Axe/"+page.name, func(t *testing.T) {
+			t.Parallel()
+			testAxe(t, newTab(t, browser), base+page.path, axeJS)
+		})
+	}
+	t.Run("CSPAndInjectedScripts", func(t *testing.T) {
+		t.Parallel()
+		testCSP(t, newTab(t, browser), base+"/courses/"+courseSlug, axeJS)
+	})
+	t.Run("PhoneWidth", func(t *testing.T) {
+		t.Parallel()
+		testPhoneWidth(t, newTab(t, browser), base+"/courses/"+courseSlug)
+	})
+}
+
+// missing skips the test, or fails it where the browser is required.
+func missing(t *testing.T, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if os.Getenv(requireBrowserEnv) == "1" {
+		t.Fatalf("%s (required because %s=1)", msg, requireBrowserEnv)
+	}
+	t.Skipf("SKIP browser tests: %s (set %s=1 to make this a failure)", msg, requireBrowserEnv)
+}
+
+// chromiumPath finds the browser.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	missing(t, "no Chromium found on PATH (install it with: apt-get install chromium)")
+	return ""
+}
+
+// axeSource reads axe.min.js.
+func axeSource(t *testing.T) string {
+	t.Helper()
+	path := os.Getenv(axeEnv)
+	if path == "" {
+		root, err := repoRoot()
+		if err != nil {
+			missing(t, "axe-core not found: %v", err)
+		}
+		path = filepath.Join(root, axeDefault)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		missing(t, "axe-core not found at %s (install it with: npm install --prefix .ci/node axe-core@4, or set %s): %v",
+			path, axeEnv, err)
+	}
+	return string(b)
+}
+
+// repoRoot walks up from the package folder to the folder with go.mod.
+func repoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("no go.mod above the working folder")
+		}
+		dir = parent
+	}
+}
+
+// startDemoSite serves the real site over a fresh database that holds the
+// demo catalogue, and returns its base URL.
+func startDemoSite(t *testing.T) string {
+	t.Helper()
+	ctx := t.Context()
+	db := dbtest.New(t)
+	store := catalog.NewStore(db)
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	courses, err := demo.Courses(catalog.DateOf(now.In(loc)))
+	if err != nil {
+		t.Fatalf("demo.Courses: %v", err)
+	}
+	for i := range courses {
+		if _, err := store.Save(ctx, &courses[i], now); err != nil {
+			t.Fatalf("save demo course %q: %v", courses[i].Slug, err)
+		}
+	}
+	srv, err := web.New(web.Options{Catalog: store, DB: db})
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	return ts.URL
+}
+
+// startBrowser starts headless Chromium with a fresh profile and returns a
+// context that holds it; the browser stops when the test ends.
+func startBrowser(t *testing.T, execPath string) context.Context {
+	t.Helper()
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(execPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-extensions", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 1024),
+	)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	// Cleanups run last-in first-out: the browser stops before t.TempDir
+	// removes its profile.
+	t.Cleanup(cancelAlloc)
+	t.Cleanup(cancel)
+	start := time.Now()
+	if err := chromedp.Do(ctx); err != nil { // starts the browser, with no timeout
+		missing(t, "cannot start %s: %v", execPath, err)
+	}
+	t.Logf("browser started in %v", time.Since(start).Round(time.Millisecond))
+	return ctx
+}
+
+// newTab opens a tab in a new browser context (its own cookie jar) of the
+// shared browser, with a time limit.
+func newTab(t *testing.T, browser context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("open tab: %v", err)
+	}
+	tctx, tcancel := context.WithTimeout(ctx, browserTimeout)
+	t.Cleanup(tcancel)
+	return tctx
+}
+
+// Selectors of the consent banner (templates/partials/consent_banner.html).
+const (
+	bannerSel = `.cookie-banner`
+	rejectSel = `.cookie-banner button[name="choice"][value="reject"]`
+)
+
+func testConsentReject(t *testing.T, ctx context.Context, base string) {
+	pageURL := base + "/courses/" + courseSlug
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(pageURL))
+	if err != nil {
+		t.Fatalf("open %s: %v", pageURL, err)
+	}
+	if resp.Status != 200 {
+		t.Fatalf("GET %s: status %d, want 200", pageURL, resp.Status)
+	}
+	if !present(t, ctx, bannerSel) {
+		t.Fatalf("first visit to %s: no consent banner (%s)", pageURL, bannerSel)
+	}
+	if got := cookies(t, ctx); len(got) != 0 {
+		t.Errorf("before any choice the site set cookies %s, want none", cookieNames(got))
+	}
+
+	resp, err = chromedp.RunResponse(ctx, chromedp.Click(chromedp.CSS(rejectSel), chromedp.NodeVisible))
+	if err != nil {
+		t.Fatalf("click Reject: %v", err)
+	}
+	if resp.Status != 200 {
+		t.Errorf("after Reject: status %d, want 200", resp.Status)
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Location()); got != pageURL {
+		t.Errorf("after Reject the browser is at %s, want to be back on %s", got, pageURL)
+	}
+
+	got := cookies(t, ctx)
+	var consent *network.Cookie
+	for _, c := range got {
+		if c.Name == "plenary_consent" {
+			consent = c
+		} else {
+			t.Errorf("after Reject a cookie %q=%q exists; only plenary_consent may", c.Name, c.Value)
+		}
+	}
+	switch {
+	case consent == nil:
+		t.Errorf("after Reject: no plenary_consent cookie; cookies: %s", cookieNames(got))
+	default:
+		if consent.Value != "reject" {
+			t.Errorf("plenary_consent = %q, want %q", consent.Value, "reject")
+		}
+		if !consent.HTTPOnly {
+			t.Error("plenary_consent is not HttpOnly")
+		}
+		if consent.SameSite != network.CookieSameSiteLax && consent.SameSite != network.CookieSameSiteStrict {
+			t.Errorf("plenary_consent SameSite = %q, want Lax or Strict", consent.SameSite)
+		}
+		if consent.Path != "/" {
+			t.Errorf("plenary_consent Path = %q, want /", consent.Path)
+		}
+		if consent.Session {
+			t.Error("plenary_consent is a session cookie: the question would come back on every visit")
+		}
+	}
+
+	if err := chromedp.Do(ctx, chromedp.Reload()); err != nil {
+		t.Fatalf("reload: %v", err)
+	}
+	if present(t, ctx, bannerSel) {
+		t.Error("the consent banner is still shown after Reject and a reload")
+	}
+}
+
+// present reports whether the page has an element that matches sel.
+func present(t *testing.T, ctx context.Context, sel string) bool {
+	t.Helper()
+	js, _ := json.Marshal(sel)
+	ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector(`+string(js)+`) !== null`))
+	if err != nil {
+		t.Fatalf("look for %s: %v", sel, err)
+	}
+	return ok
+}
+
+// cookies returns every cookie in the tab's browser context, whatever its
+// domain or path, through the DevTools storage API.
+func cookies(t *testing.T, ctx context.Context) []*network.Cookie {
+	t.Helper()
+	res, err := chromedp.CallBrowser(ctx, storage.GetCookies, storage.GetCookiesParams{
+		BrowserContextID: chromedp.FromContext(ctx).BrowserContextID,
+	})
+	if err != nil {
+		t.Fatalf("Storage.getCookies: %v", err)
+	}
+	return res.Cookies
+}
+
+func cookieNames(cs []*network.Cookie) string {
+	if len(cs) == 0 {
+		return "(none)"
+	}
+	var names []string
+	for _, c := range cs {
+		names = append(names, fmt.Sprintf("%s=%s (domain %s, path %s)", c.Name, c.Value, c.Domain, c.Path))
+	}
+	return strings.Join(names, ", ")
+}
+
+// axeViolation is the part of an axe-core result that the report needs.
+type axeViolation struct {
+	ID      string `json:"id"`
+	Impact  string `json:"impact"`
+	Help    string `json:"help"`
+	HelpURL string `json:"helpUrl"`
+	Nodes   []struct {
+		Target  []any  `json:"target"`
+		HTML    string `json:"html"`
+		Summary string `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+// axeRun runs axe-core on the whole document with its default rules
+// (WCAG 2.0–2.2 A and AA plus best practices) and returns the violations.
+const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v => ({
+	id: v.id, impact: v.impact || "", help: v.help, helpUrl: v.helpUrl,
+	nodes: v.nodes.map(n => ({target: n.target, html: n.html, failureSummary: n.failureSummary || ""}))
+})))`
+
+func testAxe(t *testing.T, ctx context.Context, url, axeJS string) {
+	resp, err := chromedp.Run(ctx, chromedp.NavigateResponse(url))
+	if err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	if resp.Status != 200 {
+		t.Fatalf("GET %s: status %d, want 200", url, resp.Status)
+	}
+	// The site's Content-Security-Policy forbids inline and injected
+	// scripts. Runtime.evaluate comes from DevTools and is not subject to
+	// the page's CSP, so axe runs on the page exactly as served.
+	if csp := headerValue(resp.Headers, "Content-Security-Policy"); csp == "" {
+		t.Errorf("GET %s: no Content-Security-Policy header", url)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](axeJS)); err != nil {
+		t.Fatalf("inject axe-core: %v", err)
+	}
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof axe === "object" && typeof axe.run === "function"`)); err != nil || !ok {
+		t.Fatalf("axe-core did not load in the page (blocked by CSP?): ok=%v err=%v", ok, err)
+	}
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe.run: %v", err)
+	}
+	for _, v := range violations {
+		var b strings.Builder
+		fmt.Fprintf(&b, "axe %s [%s]: %s (%s)", v.ID, v.Impact, v.Help, v.HelpURL)
+		for _, n := range v.Nodes {
+			target, _ := json.Marshal(n.Target)
+			fmt.Fprintf(&b, "\n    %s  %s", target, oneLine(n.HTML, 160))
+			if n.Summary != "" {
+				fmt.Fprintf(&b, "\n      %s", oneLine(n.Summary, 300))
+			}
+		}
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Error(b.String())
+		} else {
+			t.Log(b.String())
+		}
+	}
+	t.Logf("%s: %d axe violation(s)", url, len(violations))
+}
+
+// testCSP checks what testAxe relies on: the page's CSP blocks an inline
+// script that the page itself adds, yet a script evaluated through DevTools
+// (as axe-core is) runs.
+func testCSP(t *testing.T, ctx context.Context, url, axeJS string) {
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatalf("open %s: %v", url, err)
+	}
+	const addInline = `(() => {
+		const s = document.createElement("script");
+		s.textContent = "window.__plenaryInline = true";
+		document.head.appendChild(s);
+		return window.__plenaryInline === true;
+	})()`
+	ran, err := chromedp.Run(ctx, chromedp.Evaluate[bool](addInline))
+	if err != nil {
+		t.Fatalf("add an inline script: %v", err)
+	}
+	if ran {
+		t.Errorf("%s: an inline script ran; the Content-Security-Policy should forbid inline scripts", url)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](axeJS)); err != nil {
+		t.Fatalf("evaluate axe-core through DevTools: %v", err)
+	}
+	if ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`typeof axe === "object"`)); err != nil || !ok {
+		t.Errorf("axe-core evaluated through DevTools is not there under the page's CSP: ok=%v err=%v", ok, err)
+	}
+}
+
+// headerValue looks a header up whatever its case (HTTP/1.1 keeps the
+// server's case; DevTools reports it as received).
+func headerValue(h network.Headers, name string) string {
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return fmt.Sprint(v)
+		}
+	}
+	return ""
+}
+
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
+
+// phoneLayout measures the page: the layout width, the scroll width, and
+// the elements that stick out past the right edge of a screen w pixels
+// wide. It is a function expression; call it with the width.
+const phoneLayout = `((w) => {
+	const wide = [];
+	for (const el of document.body.querySelectorAll("*")) {
+		const r = el.getBoundingClientRect();
+		if (r.right > w + 0.5 && r.width > 0) {
+			let name = el.tagName.toLowerCase();
+			if (el.id) name += "#" + el.id;
+			if (el.classList.length) name += "." + [...el.classList].join(".");
+			wide.push(name + " (right edge " + Math.round(r.right) + "px)");
+		}
+	}
+	return {innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 10)};
+})`
+
+func testPhoneWidth(t *testing.T, ctx context.Context, url string) {
+	const width, height = 390, 844 // an iPhone 12–15 in CSS pixels
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(width, height, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(3)),
+		chromedp.Navigate(url),
+	); err != nil {
+		t.Fatalf("open %s at %dx%d: %v", url, width, height, err)
+	}
+	type layout struct {
+		InnerWidth  int      `json:"innerWidth"`
+		ScrollWidth int      `json:"scrollWidth"`
+		Wide        []string `json:"wide"`
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[layout](fmt.Sprintf("(%s)(%d)", phoneLayout, width)))
+	if err != nil {
+		t.Fatalf("measure the page: %v", err)
+	}
+	// A mobile browser lays a page out wider than the screen, and zooms
+	// out to fit, when <meta name="viewport"> is missing (980px) or when
+	// content is too wide for the screen; either way innerWidth grows.
+	if got.InnerWidth != width || got.ScrollWidth > got.InnerWidth {
+		t.Errorf("%s does not fit a %dpx-wide phone: innerWidth %d, scrollWidth %d, want both <= %d "+
+			"(is <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"> there?); too wide: %s",
+			url, width, got.InnerWidth, got.ScrollWidth, width, strings.Join(got.Wide, ", "))
+	}
+}

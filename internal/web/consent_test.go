@@ -1,0 +1,146 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestConsent(t *testing.T) {
+	t.Parallel()
+	ts := newTestSite(t)
+
+	// An anonymous visitor gets no cookie at all, and the banner.
+	for _, p := range []string{"/", "/courses/dit-refresher", "/cookies", "/system-check", "/nope"} {
+		res, body := ts.get(t, p)
+		if len(res.Cookies()) != 0 || res.Header.Get("Set-Cookie") != "" {
+			t.Errorf("GET %s: got cookies %v, want none", p, res.Cookies())
+		}
+		if !strings.Contains(body, "cookie-banner") {
+			t.Errorf("GET %s: no cookie banner before a choice", p)
+		}
+	}
+
+	tests := []struct {
+		choice, ret, location string
+	}{
+		{"reject", "/courses/dit-refresher", "/courses/dit-refresher"},
+		{"accept", "/?topic=Mentalization&format=online", "/?topic=Mentalization&format=online"},
+		{"reject", "https://evil.example/", "/"},
+		{"reject", "//evil.example/", "/"},
+		{"reject", "/\\evil.example", "/"},
+		{"reject", "javascript:alert(1)", "/"},
+		{"reject", "", "/"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.choice+" "+tt.ret, func(t *testing.T) {
+			res, _ := ts.post(t, "/cookies/consent", url.Values{"choice": {tt.choice}, "return": {tt.ret}}, map[string]string{"Sec-Fetch-Site": "same-origin"})
+			if res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("got status %d, want 303", res.StatusCode)
+			}
+			if got := res.Header.Get("Location"); got != tt.location {
+				t.Errorf("got Location %q, want %q", got, tt.location)
+			}
+			cookies := res.Cookies()
+			if len(cookies) != 1 {
+				t.Fatalf("got %d cookies %v, want only %s", len(cookies), cookies, consentCookie)
+			}
+			c := cookies[0]
+			if c.Name != consentCookie || c.Value != tt.choice {
+				t.Errorf("got cookie %s=%s, want %s=%s", c.Name, c.Value, consentCookie, tt.choice)
+			}
+			if !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode || c.Path != "/" {
+				t.Errorf("got HttpOnly=%v Secure=%v SameSite=%v Path=%q, want HttpOnly, Secure, Lax, /", c.HttpOnly, c.Secure, c.SameSite, c.Path)
+			}
+			if days := c.MaxAge / 86400; days < 180 || days > 365 {
+				t.Errorf("got lifetime %d days, want 6–12 months", days)
+			}
+
+			// With the choice made, the banner is gone and no other cookie
+			// appears.
+			res, body := ts.get(t, "/courses/dit-refresher", &http.Cookie{Name: consentCookie, Value: tt.choice})
+			if strings.Contains(body, "cookie-banner") {
+				t.Errorf("banner still shown after %s", tt.choice)
+			}
+			if len(res.Cookies()) != 0 {
+				t.Errorf("got cookies %v after a choice, want none", res.Cookies())
+			}
+			// With no analytics provider configured, nothing is loaded.
+			if strings.Contains(body, "<script") {
+				t.Errorf("got a script on the course page with no analytics configured")
+			}
+		})
+	}
+
+	t.Run("bad choice", func(t *testing.T) {
+		res, _ := ts.post(t, "/cookies/consent", url.Values{"choice": {"maybe"}}, nil)
+		if res.StatusCode != http.StatusBadRequest || len(res.Cookies()) != 0 {
+			t.Errorf("got %d with cookies %v, want 400 and none", res.StatusCode, res.Cookies())
+		}
+	})
+	t.Run("garbage cookie shows the banner", func(t *testing.T) {
+		_, body := ts.get(t, "/", &http.Cookie{Name: consentCookie, Value: "yes-please"})
+		if !strings.Contains(body, "cookie-banner") {
+			t.Errorf("no banner with an unknown cookie value")
+		}
+	})
+	t.Run("cookies page shows the choice", func(t *testing.T) {
+		_, body := ts.get(t, "/cookies?saved=1", &http.Cookie{Name: consentCookie, Value: consentReject})
+		for _, w := range []string{"You have rejected analytics cookies.", "Your cookie choice has been saved.", `name="return" value="/cookies?saved=1"`} {
+			if !strings.Contains(body, w) {
+				t.Errorf("no %q", w)
+			}
+		}
+	})
+}
+
+func TestAnalyticsHook(t *testing.T) {
+	t.Parallel()
+	ts := newTestSite(t, fixtures(t)[:1]...)
+	srv, err := New(Options{Catalog: ts.store, Now: ts.srv.now, AnalyticsScript: "https://stats.example.org/script.js"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	tests := []struct {
+		consent    string
+		wantScript bool
+	}{
+		{"", false}, {consentReject, false}, {consentAccept, true},
+	}
+	for _, tt := range tests {
+		ts2 := &testSite{handler: h}
+		var cookies []*http.Cookie
+		if tt.consent != "" {
+			cookies = append(cookies, &http.Cookie{Name: consentCookie, Value: tt.consent})
+		}
+		res, body := ts2.get(t, "/cookies", cookies...)
+		got := strings.Contains(body, `<script src="https://stats.example.org/script.js"`)
+		if got != tt.wantScript {
+			t.Errorf("consent %q: got analytics script %v, want %v", tt.consent, got, tt.wantScript)
+		}
+		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' https://stats.example.org") {
+			t.Errorf("got CSP %q, want the analytics origin allowed", csp)
+		}
+	}
+}
+
+func TestLocalPath(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"/", "/"},
+		{"/courses/x?y=1", "/courses/x?y=1"},
+		{"", "/"},
+		{"courses", "/"},
+		{"//evil.example", "/"},
+		{"/\\evil.example", "/"},
+		{"https://evil.example/", "/"},
+		{"/a\r\nSet-Cookie: x=y", "/"},
+		{"/%2F%2Fevil.example", "/%2F%2Fevil.example"},
+	}
+	for _, tt := range tests {
+		if got := localPath(tt.in); got != tt.want {
+			t.Errorf("localPath(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,12 @@
+// Package web owns Plenary's HTTP side: the Server with its routes
+// (routes.go), middleware (recovery, logging and metrics, security
+// headers, cross-origin protection, body limits), one file of handlers per
+// resource, and the HTML templates and static files, embedded in the
+// binary and read from disk in development.
+//
+// Pages are rendered from typed page data that embeds base. Nothing that
+// is private to booked participants (an online meeting's link, ID or
+// passcode) is ever put into public page data: handlers copy what a page
+// shows into small view structs instead of handing templates the domain
+// types.
+package web

@@ -1,0 +1,244 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"plenary/internal/catalog"
+	"plenary/internal/database"
+)
+
+// Options configure a Server.
+type Options struct {
+	Catalog *catalog.Store
+	DB      *database.DB // for /healthz
+	Logger  *slog.Logger
+	// BaseURL is the public address, e.g. https://training.example.org:
+	// used for absolute links and calendar UIDs, and cookies are Secure
+	// when it is https.
+	BaseURL string
+	// Dev reads templates and static files from disk (internal/web under
+	// the working folder) on every request, so edits show on reload.
+	Dev bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Registry receives the HTTP metrics and is served on /metrics; nil
+	// means a new one. Go and process collectors are added to it.
+	Registry *prometheus.Registry
+	// SiteName is shown in the header and titles; default "Plenary".
+	SiteName string
+	// AnalyticsScript is the https URL of an analytics script, loaded only
+	// for people who accepted optional cookies. Empty (the default) means
+	// there is no analytics at all.
+	AnalyticsScript string
+}
+
+// Server holds what the handlers need. Handlers are its methods.
+type Server struct {
+	catalog   *catalog.Store
+	db        *database.DB
+	log       *slog.Logger
+	baseURL   string
+	secure    bool
+	dev       bool
+	now       func() time.Time
+	siteName  string
+	analytics string // script URL, or ""
+
+	files     fs.FS // holds templates/ and static/
+	templates templateSet
+	static    *staticFiles
+	markdown  *markdownCache
+	metrics   *metrics
+	registry  *prometheus.Registry
+}
+
+// devDir is where PLENARY_DEV reads templates and static files from,
+// relative to the working folder (the repository root).
+const devDir = "internal/web"
+
+// New returns a Server with every template parsed and every page checked
+// by rendering it once with empty data; it fails if any page is broken.
+func New(opts Options) (*Server, error) {
+	s := &Server{
+		catalog:   opts.Catalog,
+		db:        opts.DB,
+		log:       opts.Logger,
+		baseURL:   strings.TrimRight(opts.BaseURL, "/"),
+		dev:       opts.Dev,
+		now:       opts.Now,
+		siteName:  opts.SiteName,
+		analytics: opts.AnalyticsScript,
+		markdown:  newMarkdownCache(256),
+		registry:  opts.Registry,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.siteName == "" {
+		s.siteName = "Plenary"
+	}
+	if s.baseURL != "" {
+		u, err := url.Parse(s.baseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("web: base URL %q must be an absolute http or https address", opts.BaseURL)
+		}
+		s.secure = u.Scheme == "https"
+	}
+	if s.analytics != "" {
+		u, err := url.Parse(s.analytics)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return nil, fmt.Errorf("web: analytics script %q must be an https URL", opts.AnalyticsScript)
+		}
+	}
+	s.files = embedded
+	if s.dev {
+		if _, err := os.Stat(devDir + "/templates/layout.html"); err != nil {
+			return nil, fmt.Errorf("web: dev mode reads templates from %s: %w", devDir, err)
+		}
+		s.files = os.DirFS(devDir)
+	}
+	var err error
+	if s.static, err = newStaticFiles(s.files, s.dev); err != nil {
+		return nil, err
+	}
+	if s.templates, err = parseTemplates(s.files); err != nil {
+		return nil, err
+	}
+	if err := s.checkPages(); err != nil {
+		return nil, err
+	}
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	if s.metrics, err = newMetrics(s.registry); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// base is the data every page has. Page structs embed it.
+type base struct {
+	SiteName string
+	// Path is the request's path and query, where a form on the page
+	// (the cookie banner) brings the person back to.
+	Path string
+	// Consent is the cookie choice: "" (not made yet), "accept" or
+	// "reject".
+	Consent string
+	// Analytics is the analytics script to load, set only when someone
+	// accepted and a provider is configured.
+	Analytics string
+
+	static func(name string) string
+}
+
+// Static returns the URL of a static file, with its content hash in the
+// path so that it can be cached for a year.
+func (b base) Static(name string) string {
+	if b.static == nil {
+		return "/static/0/" + name
+	}
+	return b.static(name)
+}
+
+// ConsentGiven reports whether a cookie choice has been made, so the
+// banner can go.
+func (b base) ConsentGiven() bool { return b.Consent == consentAccept || b.Consent == consentReject }
+
+// base returns the common page data for r.
+func (s *Server) base(r *http.Request) base {
+	b := base{
+		SiteName: s.siteName,
+		Path:     r.URL.RequestURI(),
+		Consent:  consentOf(r),
+		static:   s.static.url,
+	}
+	if b.Consent == consentAccept && s.analytics != "" {
+		b.Analytics = s.analytics
+	}
+	return b
+}
+
+// render executes page into a buffer and writes it with status, so a
+// template error never leaves half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+	templates := s.templates
+	if s.dev {
+		var err error
+		if templates, err = parseTemplates(s.files); err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+	}
+	var buf bytes.Buffer
+	if err := templates.execute(&buf, page, data); err != nil {
+		if page == "error" {
+			// The error page itself is broken: say so plainly.
+			s.log.Error("render error page", "error", err)
+			http.Error(w, "Sorry, something went wrong on our side.", http.StatusInternalServerError)
+			return
+		}
+		s.serverError(w, r, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("Vary", "Cookie")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(buf.Bytes())
+	}
+}
+
+// errorPage is the data of the error pages (404, 403, 500).
+type errorPage struct {
+	base
+	Status  int
+	Heading string
+	Message string
+}
+
+// serverError logs err and shows the generic error page. The browser
+// never sees err itself.
+func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	s.render(w, r, http.StatusInternalServerError, "error", errorPage{
+		base:    s.base(r),
+		Status:  http.StatusInternalServerError,
+		Heading: "Sorry, something went wrong",
+		Message: "The problem is on our side and has been logged. Please try again in a few minutes.",
+	})
+}
+
+// notFound shows the 404 page.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusNotFound, "not_found", errorPage{base: s.base(r), Status: http.StatusNotFound})
+}
+
+// forbidden shows the 403 page for a refused cross-origin form.
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusForbidden, "error", errorPage{
+		base:    s.base(r),
+		Status:  http.StatusForbidden,
+		Heading: "This form could not be sent",
+		Message: "The request came from another site, so we did not act on it. Please go back to the page on this site and try again.",
+	})
+}
+
+// isNotFound reports whether err means the thing asked for does not exist.
+func isNotFound(err error) bool { return errors.Is(err, catalog.ErrNotFound) }

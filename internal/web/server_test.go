@@ -1,0 +1,212 @@
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"plenary/internal/catalog"
+	"plenary/internal/database/dbtest"
+)
+
+// testNow is the fixed clock of the web tests: 1 May 2022, so that June
+// 2022 and January 2023 are upcoming and November 2021 is past.
+var testNow = time.Date(2022, 5, 1, 12, 0, 0, 0, time.UTC)
+
+// Secrets that must never appear on a public page.
+var meetingSecrets = []string{"zx-SECRET-91", "https://zoom.us/j/98765", "987 6543 2100", "hybrid-PASS-7", "https://zoom.us/j/55555"}
+
+// testSite is a Server on a real database with the fixture catalogue.
+type testSite struct {
+	srv     *Server
+	handler http.Handler
+	store   *catalog.Store
+	courses map[string]catalog.Course // by slug, as read back (with IDs)
+}
+
+func clock(t *testing.T, s string) catalog.Clock {
+	t.Helper()
+	c, err := catalog.ParseClock(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func day(t *testing.T, date catalog.Date, from, to string, agenda ...catalog.AgendaItem) catalog.Day {
+	t.Helper()
+	return catalog.Day{Date: date, Start: clock(t, from), End: clock(t, to), Agenda: agenda}
+}
+
+func item(t *testing.T, kind catalog.AgendaKind, from, to, title string) catalog.AgendaItem {
+	t.Helper()
+	a := catalog.AgendaItem{Kind: kind, Start: clock(t, from), Title: title}
+	if to != "" {
+		a.End = clock(t, to)
+	}
+	return a
+}
+
+// fixtures returns the test catalogue: a one-day online course with dates
+// in June (BST), January (GMT) and a past one; a multi-day in-person
+// course across the October clock change with a cancelled date; a free
+// hybrid course; and a draft.
+func fixtures(t *testing.T) []catalog.Course {
+	t.Helper()
+	zoom := catalog.Meeting{Provider: "Zoom", JoinURL: "https://zoom.us/j/98765", ID: "987 6543 2100", Passcode: "zx-SECRET-91"}
+	ditDay := func(d catalog.Date) catalog.Day {
+		return day(t, d, "10:00", "17:00",
+			item(t, catalog.Registration, "09:45", "", "Registration and welcome"),
+			item(t, catalog.Teaching, "10:00", "11:30", "Reviewing the DIT model"),
+			item(t, catalog.Break, "11:30", "11:45", "Coffee break"),
+			item(t, catalog.Teaching, "11:45", "13:00", "Identifying the IPAF"),
+			item(t, catalog.Lunch, "13:00", "13:45", "Lunch"),
+			item(t, catalog.Plenary, "16:15", "17:00", "Plenary and questions"),
+		)
+	}
+	return []catalog.Course{
+		{
+			Slug: "dit-refresher", Title: "DIT refresher", Status: catalog.Published,
+			Summary:         "A one-day online refresher in Dynamic Interpersonal Therapy.",
+			About:           "# Overview\n\nA day to **refresh** DIT skills.\n\n<script>alert('x')</script>\n\n[A link](javascript:alert(1))",
+			Audience:        "Practitioners who completed the full DIT training.",
+			Aims:            "- Revisit the IPAF\n- Practise the middle phase",
+			Prerequisites:   "Completion of DIT training.",
+			Delivery:        "Live on Zoom with small-group practice.",
+			JoiningLeadDays: 1,
+			Topics:          []string{"Dynamic Interpersonal Therapy", "Refresher"},
+			Fees:            []catalog.FeeTier{{Name: "Standard", Amount: 12000, Currency: "GBP"}, {Name: "NHS", Amount: 9500, Currency: "GBP"}},
+			Events: []catalog.Event{
+				{Ref: "2021-11", Format: catalog.Online, Meeting: zoom, Days: []catalog.Day{ditDay(catalog.Date{Year: 2021, Month: 11, Day: 5})}},
+				{Ref: "2022-06", Format: catalog.Online, Meeting: zoom, Days: []catalog.Day{ditDay(catalog.Date{Year: 2022, Month: 6, Day: 10})}},
+				{Ref: "2023-01", Format: catalog.Online, Meeting: zoom, Days: []catalog.Day{ditDay(catalog.Date{Year: 2023, Month: 1, Day: 13})}},
+			},
+		},
+		{
+			Slug: "mbt-foundation", Title: "MBT foundation", Status: catalog.Published,
+			Summary:         "Four days in person across the October clock change.",
+			About:           "Mentalization-based treatment, in person.",
+			JoiningLeadDays: 3,
+			Topics:          []string{"Mentalization"},
+			Fees:            []catalog.FeeTier{{Name: "Standard", Amount: 148000, Currency: "GBP"}},
+			Events: []catalog.Event{
+				{Ref: "2022-10", Format: catalog.InPerson, Capacity: 20,
+					Venue: catalog.Venue{Name: "The Training Centre", Address: "120 Belsize Lane\nLondon NW3 5BA"},
+					Days: []catalog.Day{
+						day(t, catalog.Date{Year: 2022, Month: 10, Day: 27}, "09:30", "16:30"),
+						day(t, catalog.Date{Year: 2022, Month: 10, Day: 28}, "09:30", "16:30"),
+						day(t, catalog.Date{Year: 2022, Month: 10, Day: 31}, "09:30", "16:30"),
+						day(t, catalog.Date{Year: 2022, Month: 11, Day: 1}, "09:30", "16:30"),
+					}},
+				{Ref: "2022-07", Format: catalog.InPerson, Status: catalog.Cancelled,
+					Venue: catalog.Venue{Name: "The Training Centre"},
+					Days:  []catalog.Day{day(t, catalog.Date{Year: 2022, Month: 7, Day: 4}, "09:30", "16:30")}},
+			},
+		},
+		{
+			Slug: "supervision-skills", Title: "Supervision skills", Status: catalog.Published,
+			Summary: "A free afternoon on clinical supervision.",
+			Topics:  []string{"Supervision"},
+			Events: []catalog.Event{
+				{Ref: "2022-09", Format: catalog.Hybrid,
+					Venue:   catalog.Venue{Name: "Room 4, The Training Centre"},
+					Meeting: catalog.Meeting{Provider: "Zoom", JoinURL: "https://zoom.us/j/55555", Passcode: "hybrid-PASS-7"},
+					Days:    []catalog.Day{day(t, catalog.Date{Year: 2022, Month: 9, Day: 14}, "14:00", "16:30")}},
+			},
+		},
+		{
+			Slug: "secret-draft", Title: "Unreleased draft course", Status: catalog.Draft,
+			Topics: []string{"Hidden topic"},
+			Events: []catalog.Event{
+				{Ref: "2022-08", Format: catalog.Online, Days: []catalog.Day{day(t, catalog.Date{Year: 2022, Month: 8, Day: 1}, "10:00", "12:00")}},
+			},
+		},
+	}
+}
+
+func newTestSite(t *testing.T, courses ...catalog.Course) *testSite {
+	t.Helper()
+	db := dbtest.New(t)
+	store := catalog.NewStore(db)
+	if courses == nil {
+		courses = fixtures(t)
+	}
+	ts := &testSite{store: store, courses: map[string]catalog.Course{}}
+	ctx := context.Background()
+	for i := range courses {
+		if _, err := store.Save(ctx, &courses[i], testNow.Add(-30*24*time.Hour)); err != nil {
+			t.Fatalf("save %s: %v", courses[i].Slug, err)
+		}
+		c, err := store.CourseBySlug(ctx, courses[i].Slug)
+		if err != nil {
+			t.Fatalf("read back %s: %v", courses[i].Slug, err)
+		}
+		ts.courses[c.Slug] = c
+	}
+	srv, err := New(Options{
+		Catalog:  store,
+		DB:       db,
+		Logger:   slog.New(slog.DiscardHandler),
+		BaseURL:  "https://training.example.org",
+		Now:      func() time.Time { return testNow },
+		Registry: prometheus.NewRegistry(),
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	ts.srv, ts.handler = srv, srv.Handler()
+	return ts
+}
+
+// event returns the ID of the event with ref in the course slug.
+func (ts *testSite) event(t *testing.T, slug, ref string) int64 {
+	t.Helper()
+	for _, e := range ts.courses[slug].Events {
+		if e.Ref == ref {
+			return e.ID
+		}
+	}
+	t.Fatalf("no event %s in %s", ref, slug)
+	return 0
+}
+
+// do sends a request through the whole handler and returns the response
+// with its body read.
+func (ts *testSite) do(t *testing.T, r *http.Request) (*http.Response, string) {
+	t.Helper()
+	w := httptest.NewRecorder()
+	ts.handler.ServeHTTP(w, r)
+	res := w.Result()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, string(b)
+}
+
+func (ts *testSite) get(t *testing.T, path string, cookies ...*http.Cookie) (*http.Response, string) {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	for _, c := range cookies {
+		r.AddCookie(c)
+	}
+	return ts.do(t, r)
+}
+
+func (ts *testSite) post(t *testing.T, path string, form url.Values, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for k, v := range header {
+		r.Header.Set(k, v)
+	}
+	return ts.do(t, r)
+}
