@@ -115,6 +115,16 @@ func (p coursePage) HasOnline() bool {
 	return false
 }
 
+// Next is the first upcoming date that is going ahead, if any.
+func (p coursePage) Next() *dateView {
+	for i := range p.Upcoming {
+		if !p.Upcoming[i].Cancelled {
+			return &p.Upcoming[i]
+		}
+	}
+	return nil
+}
+
 type section struct {
 	ID    string
 	Title string

@@ -134,6 +134,12 @@ func fixtures(t *testing.T) []catalog.Course {
 
 func newTestSite(t *testing.T, courses ...catalog.Course) *testSite {
 	t.Helper()
+	return newTestSiteAt(t, testNow, courses...)
+}
+
+// newTestSiteAt is newTestSite with the clock at now.
+func newTestSiteAt(t *testing.T, now time.Time, courses ...catalog.Course) *testSite {
+	t.Helper()
 	db := dbtest.New(t)
 	store := catalog.NewStore(db)
 	if courses == nil {
@@ -142,7 +148,7 @@ func newTestSite(t *testing.T, courses ...catalog.Course) *testSite {
 	ts := &testSite{store: store, courses: map[string]catalog.Course{}}
 	ctx := context.Background()
 	for i := range courses {
-		if _, err := store.Save(ctx, &courses[i], testNow.Add(-30*24*time.Hour)); err != nil {
+		if _, err := store.Save(ctx, &courses[i], now.Add(-30*24*time.Hour)); err != nil {
 			t.Fatalf("save %s: %v", courses[i].Slug, err)
 		}
 		c, err := store.CourseBySlug(ctx, courses[i].Slug)
@@ -156,7 +162,7 @@ func newTestSite(t *testing.T, courses ...catalog.Course) *testSite {
 		DB:       db,
 		Logger:   slog.New(slog.DiscardHandler),
 		BaseURL:  "https://training.example.org",
-		Now:      func() time.Time { return testNow },
+		Now:      func() time.Time { return now },
 		Registry: prometheus.NewRegistry(),
 	})
 	if err != nil {

@@ -22,7 +22,7 @@ type dateView struct {
 	Provider    string // "Zoom", for "Online (Zoom)"
 	Duration    string // "1 day (7 hours)"
 	Times       string // the first day's hours with the zone
-	SameTimes   bool   // every day has the same hours
+	SameTimes   bool   // every day has the same hours and zone label
 	Past        bool
 	Cancelled   bool
 	Changed     bool
@@ -40,7 +40,8 @@ type venueView struct {
 }
 
 type dayView struct {
-	Label  string // "Day 1: Monday 6 March 2023"
+	Label  string // "Day 1: Monday 6 March 2023", or "Agenda" for a one-day date
+	Single bool   // the only day of its date
 	Times  string // "10:00–17:00 UK time (GMT)"
 	Agenda []agendaView
 }
@@ -89,22 +90,32 @@ func newDateView(e catalog.Event, now time.Time) dateView {
 	for i, d := range e.Days {
 		if i == 0 {
 			v.Times = d.TimeRange(loc)
-		} else if d.Start != e.Days[0].Start || d.End != e.Days[0].End {
+		} else if d.TimeRange(loc) != v.Times {
+			// Other hours, or the same hours in another zone
+			// abbreviation across a clock change.
 			v.SameTimes = false
 		}
-		label := d.Date.In(time.UTC).Format("Monday 2 January 2006")
+		// A one-day date already shows its day and hours above the
+		// agenda; a longer one names each day.
+		label := "Agenda"
 		if len(e.Days) > 1 {
-			label = fmt.Sprintf("Day %d: %s", i+1, label)
+			label = fmt.Sprintf("Day %d: %s", i+1, d.Date.In(time.UTC).Format("Monday 2 January 2006"))
 		}
-		dv := dayView{Label: label, Times: d.TimeRange(loc)}
+		dv := dayView{Label: label, Times: d.TimeRange(loc), Single: len(e.Days) == 1}
 		for _, a := range d.Agenda {
 			t := a.Start.String()
 			if a.HasEnd() {
 				t += "–" + a.End.String()
 			}
+			// The kind is shown unless the title already says it ("Tea
+			// break", "Lunch").
+			kind := agendaKindLabels[a.Kind]
+			if strings.Contains(strings.ToLower(a.Title), strings.ToLower(kind)) {
+				kind = ""
+			}
 			dv.Agenda = append(dv.Agenda, agendaView{
 				Times: t,
-				Kind:  agendaKindLabels[a.Kind],
+				Kind:  kind,
 				Title: a.Title,
 				Quiet: a.Kind == catalog.Break || a.Kind == catalog.Lunch,
 			})
