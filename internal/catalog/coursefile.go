@@ -152,8 +152,9 @@ func fieldParent(path string) string {
 	return path[:i]
 }
 
-// parse splits the file and reads both parts. It reports false when a
-// problem was recorded.
+// parse splits the file and reads both parts. It reports whether the
+// front matter could be read as YAML at all: if not, there is no course to
+// validate. Problems with single values are recorded and do not stop it.
 func (p *fileParser) parse(data []byte) (Course, bool) {
 	var c Course
 	if len(data) > MaxCourseFileSize {
@@ -170,9 +171,9 @@ func (p *fileParser) parse(data []byte) (Course, bool) {
 	if !ok {
 		return c, false
 	}
-	p.frontMatter(front, &c)
+	decoded := p.frontMatter(front, &c)
 	p.body(body, bodyLine, &c)
-	return c, len(p.err.Problems) == 0
+	return c, decoded
 }
 
 // split cuts the text into front matter (which starts on line 2) and body

@@ -48,19 +48,20 @@ const (
 	defaultCurrency        = "GBP"
 )
 
-// frontMatter decodes the YAML front matter into c.
-func (p *fileParser) frontMatter(front string, c *Course) {
+// frontMatter decodes the YAML front matter into c. It reports false when
+// the front matter is not YAML a course can be read from.
+func (p *fileParser) frontMatter(front string, c *Course) bool {
 	c.Status = Draft
 	c.JoiningLeadDays = defaultJoiningLeadDays
 	dec := yaml.NewDecoder(strings.NewReader(front))
 	var doc yaml.Node
 	err := dec.Decode(&doc)
 	if errors.Is(err, io.EOF) {
-		return // empty front matter: Validate reports what is missing
+		return true // empty front matter: Validate reports what is missing
 	}
 	if err != nil {
 		p.yamlError(err)
-		return
+		return false
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
@@ -69,22 +70,44 @@ func (p *fileParser) frontMatter(front string, c *Course) {
 		} else {
 			p.problem(extra.Line+frontLineOffset, "", "the front matter must be a single YAML document (remove the extra --- or ...)")
 		}
-		return
+		return false
 	}
 	if !p.checkNodes(&doc) {
-		return
+		return false
 	}
-	if len(doc.Content) == 0 {
-		return
+	if len(doc.Content) > 0 {
+		p.course(doc.Content[0], c)
 	}
-	p.course(doc.Content[0], c)
+	return true
 }
 
-// yamlError records a YAML syntax error at its line.
+// yamlParserProblems are the messages of the YAML parser (as opposed to its
+// scanner). The parser reports the line where the construct in trouble
+// starts counting from 0; the scanner counts from 1.
+var yamlParserProblems = []string{
+	"did not find expected ',' or ']'",
+	"did not find expected ',' or '}'",
+	"did not find expected '-' indicator",
+	"did not find expected <document start>",
+	"did not find expected <stream-start>",
+	"did not find expected key",
+	"did not find expected node content",
+	"found duplicate %TAG directive",
+	"found duplicate %YAML directive",
+	"found incompatible YAML document",
+	"found undefined tag handle",
+}
+
+// yamlError records a YAML syntax error at its line. The line is where
+// the YAML library places it: where the mapping, list or value in trouble
+// starts, which may be a line or two above the mistake.
 func (p *fileParser) yamlError(err error) {
 	msg := err.Error()
 	if m := yamlErrorRE.FindStringSubmatch(msg); m != nil {
 		n, _ := strconv.Atoi(m[1])
+		if slices.Contains(yamlParserProblems, m[2]) {
+			n++
+		}
 		p.problem(n+frontLineOffset, "", "front matter is not valid YAML: %s", m[2])
 		return
 	}

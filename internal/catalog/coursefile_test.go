@@ -1,0 +1,487 @@
+package catalog_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"plenary/internal/catalog"
+)
+
+// minimalFile is a small valid course file; bad cases change one thing in it.
+// Its line numbers are given on the right.
+const minimalFile = `---
+slug: demo
+title: A course
+status: published
+events:
+  - ref: first
+    format: online
+    days:
+      - date: 2030-01-10
+        time: 10:00-17:00
+        agenda:
+          - "09:30 registration: Registration"
+          - "10:00-17:00 teaching: All day"
+---
+
+## About
+
+Text.
+`
+
+// Lines of minimalFile:
+//
+//	1 ---            6   - ref: first       11 agenda:
+//	2 slug           7   format: online     12 "09:30 registration…"
+//	3 title          8   days:              13 "10:00-17:00 teaching…"
+//	4 status         9   - date             14 ---
+//	5 events        10   time               16 ## About
+
+// editMinimal returns minimalFile with old replaced by new, failing if old is absent.
+func editMinimal(t testing.TB, old, new string) string {
+	t.Helper()
+	if !strings.Contains(minimalFile, old) {
+		t.Fatalf("test bug: %q not in minimalFile", old)
+	}
+	return strings.Replace(minimalFile, old, new, 1)
+}
+
+func TestParseCourseFileMinimal(t *testing.T) {
+	c, err := catalog.ParseCourseFile("demo.md", []byte(minimalFile))
+	if err != nil {
+		t.Fatalf("ParseCourseFile: %v", err)
+	}
+	if c.Slug != "demo" || c.Title != "A course" || c.Status != catalog.Published {
+		t.Errorf("got slug %q title %q status %q, want demo, A course, published", c.Slug, c.Title, c.Status)
+	}
+	if c.JoiningLeadDays != 1 {
+		t.Errorf("got joining_lead_days %d, want the default 1", c.JoiningLeadDays)
+	}
+	if c.About != "Text." {
+		t.Errorf("got About %q, want %q", c.About, "Text.")
+	}
+	if c.Fees != nil || !c.Free() {
+		t.Errorf("got fees %v, want none (a free course)", c.Fees)
+	}
+	e := c.Events[0]
+	if e.TimeZone != "Europe/London" || e.Status != catalog.Scheduled || e.Capacity != 0 {
+		t.Errorf("got zone %q status %q capacity %d, want Europe/London, scheduled, 0", e.TimeZone, e.Status, e.Capacity)
+	}
+	want := catalog.Day{
+		Date:  catalog.Date{Year: 2030, Month: time.January, Day: 10},
+		Start: fileClock(t, "10:00"),
+		End:   fileClock(t, "17:00"),
+		Agenda: []catalog.AgendaItem{
+			{Kind: catalog.Registration, Start: fileClock(t, "09:30"), Title: "Registration"},
+			{Kind: catalog.Teaching, Start: fileClock(t, "10:00"), End: fileClock(t, "17:00"), Title: "All day"},
+		},
+	}
+	if !reflect.DeepEqual(e.Days[0], want) {
+		t.Errorf("got day %+v, want %+v", e.Days[0], want)
+	}
+	if got := e.StartsAt.Format(time.RFC3339); got != "2030-01-10T10:00:00Z" {
+		t.Errorf("got StartsAt %s, want 2030-01-10T10:00:00Z (GMT in January)", got)
+	}
+}
+
+func fileClock(t *testing.T, s string) catalog.Clock {
+	t.Helper()
+	c, err := catalog.ParseClock(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestParseCourseFileVariants checks spellings that mean the same as
+// minimalFile.
+func TestParseCourseFileVariants(t *testing.T) {
+	base, err := catalog.ParseCourseFile("demo.md", []byte(minimalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		file string
+	}{
+		{"unquoted agenda lines", strings.ReplaceAll(strings.ReplaceAll(minimalFile, `- "`, `- `), `"`+"\n", "\n")},
+		{"en dash and spaces in times", editMinimal(t, `"10:00-17:00 teaching`, `"10:00 – 17:00 teaching`)},
+		{"en dash in day time", editMinimal(t, "time: 10:00-17:00", "time: 10:00–17:00")},
+		{"CRLF line ends", strings.ReplaceAll(minimalFile, "\n", "\r\n")},
+		{"byte order mark", "\uFEFF" + minimalFile},
+		{"heading case and trailing hashes", editMinimal(t, "## About", "## ABOUT ##")},
+		{"spaces after the --- lines", strings.ReplaceAll(minimalFile, "---\n", "--- \n")},
+		{"explicit defaults", editMinimal(t, "    format: online\n", "    format: online\n    time_zone: Europe/London\n    status: scheduled\n    capacity: 0\n")},
+		{"joining_lead_days left empty", editMinimal(t, "status: published\n", "status: published\njoining_lead_days:\n")},
+		{"empty lists", editMinimal(t, "status: published\n", "status: published\ntopics: []\nfees:\nquestions: []\n")},
+		{"flow style", editMinimal(t, "status: published\n", "status: 'published'\n")},
+		{"blank lines around the text", editMinimal(t, "Text.\n", "\n\nText.\n\n\n")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := catalog.ParseCourseFile("demo.md", []byte(tt.file))
+			if err != nil {
+				t.Fatalf("ParseCourseFile: %v", err)
+			}
+			if !reflect.DeepEqual(c, base) {
+				t.Errorf("got %+v, want %+v", c, base)
+			}
+		})
+	}
+}
+
+func TestParseCourseFileValues(t *testing.T) {
+	file := editMinimal(t, "status: published\n", `status: published
+summary: |
+  Two lines
+  of summary.
+topics: [DIT, CPD]
+joining_lead_days: 0
+fees:
+  - name: Standard
+    amount: "120.00"
+  - name: Reduced
+    amount: 95
+    currency: EUR
+  - name: Bursary
+    amount: "0.05"
+questions:
+  - key: done
+    label: Done?
+    kind: yes_no
+    required: true
+    help: "  Say yes.  "
+`)
+	file = strings.Replace(file, "## About\n\nText.\n", `## About
+
+About text.
+
+### A sub-heading
+
+More.
+
+`+"```"+`
+## not a heading
+`+"```"+`
+
+## who it is for
+
+Everyone.
+
+## Aims
+## Prerequisites
+
+None.
+
+## How it runs
+
+Online.
+`, 1)
+	c, err := catalog.ParseCourseFile("demo.md", []byte(file))
+	if err != nil {
+		t.Fatalf("ParseCourseFile: %v", err)
+	}
+	wantFees := []catalog.FeeTier{{"Standard", 12000, "GBP"}, {"Reduced", 9500, "EUR"}, {"Bursary", 5, "GBP"}}
+	if !reflect.DeepEqual(c.Fees, wantFees) {
+		t.Errorf("got fees %v, want %v", c.Fees, wantFees)
+	}
+	if c.Summary != "Two lines\nof summary." {
+		t.Errorf("got summary %q, want it trimmed", c.Summary)
+	}
+	if !reflect.DeepEqual(c.Topics, []string{"DIT", "CPD"}) || c.JoiningLeadDays != 0 {
+		t.Errorf("got topics %q and joining_lead_days %d, want [DIT CPD] and 0", c.Topics, c.JoiningLeadDays)
+	}
+	wantQ := []catalog.Question{{Key: "done", Label: "Done?", Kind: catalog.YesNo, Required: true, Help: "Say yes."}}
+	if !reflect.DeepEqual(c.Questions, wantQ) {
+		t.Errorf("got questions %+v, want %+v", c.Questions, wantQ)
+	}
+	wantAbout := "About text.\n\n### A sub-heading\n\nMore.\n\n```\n## not a heading\n```"
+	for _, f := range []struct{ name, got, want string }{
+		{"About", c.About, wantAbout},
+		{"Audience", c.Audience, "Everyone."},
+		{"Aims", c.Aims, ""},
+		{"Prerequisites", c.Prerequisites, "None."},
+		{"Delivery", c.Delivery, "Online."},
+	} {
+		if f.got != f.want {
+			t.Errorf("got %s %q, want %q", f.name, f.got, f.want)
+		}
+	}
+}
+
+// badFile is a course file with one mistake and the message it must get.
+type badFile struct {
+	name string
+	file string
+	line int    // 0: the message has no line
+	path string // the field named in the message, "" for none
+	msg  string // a part of the message
+}
+
+// badFiles lists the bad cases; the fuzz test uses them as seeds too.
+func badFiles(t testing.TB) []badFile {
+	return []badFile{
+		{"no front matter", "# A course\n", 1, "", "must start with a line of three hyphens"},
+		{"empty file", "", 1, "", "must start with"},
+		{"front matter not closed", strings.TrimSuffix(minimalFile[:strings.Index(minimalFile, "---\n\n##")], "\n"), 1, "", "no closing ---"},
+		{"unknown key", editMinimal(t, "title:", "titel: x\ntitle:"), 3, "titel", "is not a known key"},
+		{"unknown event key", editMinimal(t, "    format: online", "    format: online\n    venu: x"), 8, "events[0].venu", "is not a known key"},
+		{"repeated key", editMinimal(t, "status: published", "status: published\nstatus: draft"), 5, "status", "appears twice (first on line 4)"},
+		{"YAML syntax", editMinimal(t, "title: A course", "title: [A course"), 3, "", "not valid YAML"},
+		{"tab indent", editMinimal(t, "    format: online", "\tformat: online"), 6, "", "not valid YAML"},
+		{"alias", editMinimal(t, "title: A course", "title: &t A course\nsummary: *t"), 3, "", "anchors and aliases"},
+		{"bad status", editMinimal(t, "status: published", "status: live"), 4, "status", "must be draft or published"},
+		{"missing title", editMinimal(t, "title: A course\n", ""), 0, "title", "is required"},
+		{"title is a list", editMinimal(t, "title: A course", "title: [a, b]"), 3, "title", "must be text"},
+		{"bad slug", editMinimal(t, "slug: demo", "slug: Demo Course"), 2, "slug", "lower-case"},
+		{"topics not a list", editMinimal(t, "status: published", "status: published\ntopics: DIT"), 5, "topics", "must be a list"},
+		{"joining days not a number", editMinimal(t, "status: published", "status: published\njoining_lead_days: one"), 5, "joining_lead_days", "whole number"},
+		{"joining days out of range", editMinimal(t, "status: published", "status: published\njoining_lead_days: 99"), 5, "joining_lead_days", "between 0 and 30"},
+		{"amount with one decimal", editMinimal(t, "status: published", "status: published\nfees:\n  - name: Standard\n    amount: \"12.5\""), 7, "fees[0].amount", "two decimals"},
+		{"amount as float", editMinimal(t, "status: published", "status: published\nfees:\n  - name: Standard\n    amount: 1e3"), 7, "fees[0].amount", "two decimals"},
+		{"negative amount", editMinimal(t, "status: published", "status: published\nfees:\n  - name: Standard\n    amount: \"-1.00\""), 7, "fees[0].amount", "two decimals"},
+		{"amount missing", editMinimal(t, "status: published", "status: published\nfees:\n  - name: Standard"), 6, "fees[0].amount", "is required"},
+		{"bad currency", editMinimal(t, "status: published", "status: published\nfees:\n  - name: Standard\n    amount: \"1.00\"\n    currency: pounds"), 8, "fees[0].currency", "three-letter code"},
+		{"fee without name", editMinimal(t, "status: published", "status: published\nfees:\n  - amount: \"1.00\""), 6, "fees[0].name", "is required"},
+		{"bad question kind", editMinimal(t, "status: published", "status: published\nquestions:\n  - key: a\n    label: A?\n    kind: number"), 8, "questions[0].kind", "must be text, date or yes_no"},
+		{"required not a bool", editMinimal(t, "status: published", "status: published\nquestions:\n  - key: a\n    label: A?\n    kind: text\n    required: maybe"), 9, "questions[0].required", "true or false"},
+		{"question not a mapping", editMinimal(t, "status: published", "status: published\nquestions:\n  - a question"), 6, "questions[0]", "must be a set of keys"},
+		{"missing ref", editMinimal(t, "  - ref: first\n    format: online", "  - format: online"), 6, "events[0].ref", "is required"},
+		{"bad ref", editMinimal(t, "ref: first", "ref: First Date"), 6, "events[0].ref", "lower-case"},
+		{"bad time zone", editMinimal(t, "    format: online", "    format: online\n    time_zone: London"), 8, "events[0].time_zone", "IANA"},
+		{"bad format", editMinimal(t, "format: online", "format: webinar"), 7, "events[0].format", "online, in_person or hybrid"},
+		{"in person without venue", editMinimal(t, "format: online", "format: in_person"), 6, "events[0].venue.name", "is required for an event held in person"},
+		{"capacity not a number", editMinimal(t, "    format: online", "    format: online\n    capacity: lots"), 8, "events[0].capacity", "whole number"},
+		{"join url not https", editMinimal(t, "    format: online", "    format: online\n    meeting:\n      join_url: http://zoom.example/j/1"), 9, "events[0].meeting.join_url", "https://"},
+		{"no days", editMinimal(t, "    days:\n      - date: 2030-01-10\n        time: 10:00-17:00\n        agenda:\n          - \"09:30 registration: Registration\"\n          - \"10:00-17:00 teaching: All day\"\n", ""), 6, "events[0].days", "at least one day"},
+		{"bad date", editMinimal(t, "date: 2030-01-10", "date: 2030-13-10"), 9, "events[0].days[0].date", "YYYY-MM-DD"},
+		{"date with a time", editMinimal(t, "date: 2030-01-10", "date: 2030-01-10T10:00:00Z"), 9, "events[0].days[0].date", "YYYY-MM-DD"},
+		{"missing date", editMinimal(t, "      - date: 2030-01-10\n        time:", "      - time:"), 9, "events[0].days[0].date", "is required"},
+		{"bad day time", editMinimal(t, "time: 10:00-17:00", "time: 10-17"), 10, "events[0].days[0].time", "HH:MM-HH:MM"},
+		{"day ends before it starts", editMinimal(t, "time: 10:00-17:00", "time: 17:00-10:00"), 10, "events[0].days[0].time", "must end after it starts"},
+		{"missing day time", editMinimal(t, "        time: 10:00-17:00\n", ""), 9, "events[0].days[0].time", "needs a start and an end"},
+		{"agenda without start", editMinimal(t, `"10:00-17:00 teaching: All day"`, `"teaching: All day"`), 13, "events[0].days[0].agenda[1]", "needs a start time"},
+		{"agenda unknown kind", editMinimal(t, "teaching: All day", "workshop: All day"), 13, "events[0].days[0].agenda[1]", "kind must be one of"},
+		{"agenda without kind", editMinimal(t, `"09:30 registration: Registration"`, `"09:30 Registration"`), 12, "events[0].days[0].agenda[0]", "must read"},
+		{"agenda bad clock", editMinimal(t, `"09:30 registration`, `"9.30 registration`), 12, "events[0].days[0].agenda[0]", "HH:MM"},
+		{"agenda ends before start", editMinimal(t, `"10:00-17:00 teaching`, `"10:00-09:00 teaching`), 13, "events[0].days[0].agenda[1]", "must end after it starts"},
+		{"agenda out of order", editMinimal(t, `"10:00-17:00 teaching`, `"09:00-17:00 teaching`), 13, "events[0].days[0].agenda[1]", "starts before the item above it"},
+		{"agenda without title", editMinimal(t, `teaching: All day"`, `teaching: "`), 13, "events[0].days[0].agenda[1]", "needs a title"},
+		{"agenda as mapping", editMinimal(t, `- "10:00-17:00 teaching: All day"`, "- {a: 1, b: 2}"), 13, "events[0].days[0].agenda[1]", "must be one line"},
+		{"agenda two lines", editMinimal(t, `"10:00-17:00 teaching: All day"`, `"10:00-17:00 teaching: All\nday"`), 13, "events[0].days[0].agenda[1]", "must be on one line"},
+		{"unknown section", editMinimal(t, "## About", "## Outcomes"), 16, "", `unknown section "## Outcomes"`},
+		{"text before the first section", editMinimal(t, "\n## About", "\nIntro.\n\n## About"), 16, "", "text before the first section"},
+		{"level-1 heading", editMinimal(t, "## About", "# A course\n\n## About"), 16, "", "use ## for section headings"},
+		{"repeated section", minimalFile + "\n## about\n\nAgain.\n", 20, "about", "appears twice (first on line 16)"},
+		{"unclosed code block", minimalFile + "\n```\ncode\n", 20, "", "never closed"},
+		{"long section", editMinimal(t, "Text.", strings.Repeat("x", 20001)), 16, "about", "longer than 20000"},
+		{"document end marker", editMinimal(t, "title: A course\n", "title: A course\n...\nfoo: bar\n"), 5, "", "not valid YAML"},
+		{"two YAML documents", editMinimal(t, "All day\"\n---\n", "All day\"\n--- x\n---\n"), 14, "", "single YAML document"},
+		{"not UTF-8", editMinimal(t, "A course", "A \xff course"), 0, "", "not UTF-8"},
+		{"too large", minimalFile + strings.Repeat("x", 1<<20), 0, "", "larger than"},
+	}
+}
+
+func TestParseCourseFileErrors(t *testing.T) {
+	for _, tt := range badFiles(t) {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := catalog.ParseCourseFile("demo/bad.md", []byte(tt.file))
+			if err == nil {
+				t.Fatal("got no error, want one")
+			}
+			var fe *catalog.FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("got %T %v, want a *catalog.FileError", err, err)
+			}
+			if fe.Name != "demo/bad.md" {
+				t.Errorf("got name %q, want demo/bad.md", fe.Name)
+			}
+			want := "demo/bad.md: "
+			if tt.line > 0 {
+				want = fmt.Sprintf("demo/bad.md:%d: ", tt.line)
+			}
+			if tt.path != "" {
+				want += tt.path + ": "
+			}
+			for _, l := range fe.Lines() {
+				if strings.HasPrefix(l, want) && strings.Contains(l, tt.msg) {
+					return
+				}
+			}
+			t.Errorf("got\n%v\nwant a line starting %q containing %q", err, want, tt.msg)
+		})
+	}
+}
+
+// TestParseCourseFileEveryProblem checks that all problems are reported,
+// each once, in file order, and that a value refused by the parser is not
+// reported again by validation.
+func TestParseCourseFileEveryProblem(t *testing.T) {
+	file := editMinimal(t, "slug: demo", "slug: Bad Slug")
+	file = strings.Replace(file, "format: online", "format: webinar", 1)
+	file = strings.Replace(file, "date: 2030-01-10", "date: tomorrow", 1)
+	file = strings.Replace(file, `"09:30 registration`, `"registration`, 1)
+	file = strings.Replace(file, "## About", "## Outcomes", 1)
+	_, err := catalog.ParseCourseFile("x.md", []byte(file))
+	var fe *catalog.FileError
+	if !errors.As(err, &fe) {
+		t.Fatalf("got %v, want a *catalog.FileError", err)
+	}
+	want := []string{
+		"x.md:2: slug: ",
+		"x.md:7: events[0].format: ",
+		"x.md:9: events[0].days[0].date: ",
+		"x.md:12: events[0].days[0].agenda[0]: needs a start time",
+		`x.md:16: unknown section "## Outcomes"`,
+	}
+	got := fe.Lines()
+	if len(got) != len(want) {
+		t.Fatalf("got %d problems:\n%s\nwant %d", len(got), err, len(want))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("problem %d: got %q, want it to start %q", i, got[i], want[i])
+		}
+	}
+	if got := strings.Count(err.Error(), "\n"); got != len(want)-1 {
+		t.Errorf("got %d newlines in Error(), want one problem per line", got)
+	}
+}
+
+// TestFormatCourseFileGolden checks that the canonical example formats to
+// itself, byte for byte.
+func TestFormatCourseFileGolden(t *testing.T) {
+	files, err := filepath.Glob("testdata/coursefile/*.md")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files: %v", err)
+	}
+	for _, name := range files {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := catalog.ParseCourseFile(name, data)
+			if err != nil {
+				t.Fatalf("ParseCourseFile: %v", err)
+			}
+			if got := catalog.FormatCourseFile(c); string(got) != string(data) {
+				t.Errorf("got\n%s\nwant the file itself:\n%s", got, data)
+			}
+			checkFileRoundTrip(t, c)
+		})
+	}
+}
+
+// checkFileRoundTrip formats c, parses it back and formats again: the course
+// must come back equal and the second format must be a fixed point.
+func checkFileRoundTrip(t *testing.T, c catalog.Course) {
+	t.Helper()
+	out := catalog.FormatCourseFile(c)
+	back, err := catalog.ParseCourseFile("formatted.md", out)
+	if err != nil {
+		t.Fatalf("formatted file does not parse: %v\n%s", err, out)
+	}
+	if !reflect.DeepEqual(back, c) {
+		t.Errorf("round trip: got %+v, want %+v\nfile:\n%s", back, c, out)
+	}
+	if again := catalog.FormatCourseFile(back); string(again) != string(out) {
+		t.Errorf("format is not a fixed point: got\n%s\nwant\n%s", again, out)
+	}
+}
+
+// TestFormatCourseFileRoundTrip builds courses with awkward values and
+// checks they survive a round trip.
+func TestFormatCourseFileRoundTrip(t *testing.T) {
+	day := catalog.Day{
+		Date: catalog.Date{Year: 2031, Month: time.July, Day: 4}, Start: fileClock(t, "00:00"), End: fileClock(t, "23:59"),
+		Agenda: []catalog.AgendaItem{
+			{Kind: catalog.Other, Start: fileClock(t, "00:00"), Title: `Note: "quotes", colons: and # hashes`},
+			{Kind: catalog.Teaching, Start: fileClock(t, "10:00"), End: fileClock(t, "11:00"), Title: "10:00-11:00 teaching: nested"},
+			{Kind: catalog.Break, Start: fileClock(t, "11:00"), End: fileClock(t, "11:15"), Title: "'single' – ünïcödé ☕"},
+		},
+	}
+	tests := []struct {
+		name string
+		c    catalog.Course
+	}{
+		{"bare", catalog.Course{Slug: "a", Title: "A", Status: catalog.Draft}},
+		{"values that look like other types", catalog.Course{
+			Slug: "x-1", Title: "true", Summary: "123", Status: catalog.Published, JoiningLeadDays: 30,
+			Topics: []string{"null", "2022-06-10", "- dash", "key: value", "#hash", "@at", "'"},
+			Fees:   []catalog.FeeTier{{Name: "0.5", Amount: 99999999999999, Currency: "EUR"}, {Name: "Free", Amount: 0, Currency: "GBP"}},
+			Questions: []catalog.Question{
+				{Key: "q1", Label: "yes", Kind: catalog.TextAnswer, Help: "Line one\nline two\n  indented"},
+				{Key: "q2", Label: "~", Kind: catalog.DateAnswer, Required: true},
+			},
+			Events: []catalog.Event{{
+				Ref: "007", TimeZone: "America/New_York", Format: catalog.Hybrid, Status: catalog.Cancelled, Capacity: 100000,
+				Venue:   catalog.Venue{Name: "*Room*", Address: "1 Road\n\nTown  \nPostcode"},
+				Meeting: catalog.Meeting{Provider: "Teams", JoinURL: "https://teams.example/l/x?a=b&c=d#frag", ID: "0123", Passcode: "01"},
+				Days:    []catalog.Day{day, {Date: day.Date.AddDays(1), Start: fileClock(t, "09:00"), End: fileClock(t, "10:00")}},
+			}},
+		}},
+		{"markdown texts", catalog.Course{
+			Slug: "md", Title: "Markdown", Status: catalog.Draft,
+			About:    "Para.\n\n### Sub\n\n~~~\n## code\n~~~\n\n    ## indented code",
+			Audience: "- a\n- b",
+			Aims:     "---\nnot front matter",
+			Delivery: "Text with trailing spaces  \nand a break.",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.c
+			if err := c.Validate(); err != nil {
+				t.Fatalf("test course is invalid: %v", err)
+			}
+			checkFileRoundTrip(t, c)
+		})
+	}
+}
+
+// TestFormatCourseFileUnsafeSections checks that text that could not be
+// read back as written (a ## heading or an open code block, possible in
+// text entered on the web) is made safe rather than producing a file that
+// does not import.
+func TestFormatCourseFileUnsafeSections(t *testing.T) {
+	c := catalog.Course{Slug: "a", Title: "A", Status: catalog.Draft,
+		About:    "Intro.\n\n## Aims\n\n# Big",
+		Delivery: "```\nopen code",
+	}
+	out := catalog.FormatCourseFile(c)
+	back, err := catalog.ParseCourseFile("a.md", out)
+	if err != nil {
+		t.Fatalf("formatted file does not parse: %v\n%s", err, out)
+	}
+	if want := "Intro.\n\n### Aims\n\n### Big"; back.About != want {
+		t.Errorf("got About %q, want %q", back.About, want)
+	}
+	if back.Aims != "" {
+		t.Errorf("got Aims %q, want none", back.Aims)
+	}
+	if want := "```\nopen code\n```"; back.Delivery != want {
+		t.Errorf("got Delivery %q, want %q", back.Delivery, want)
+	}
+}
+
+func TestFormatAgendaItem(t *testing.T) {
+	tests := []struct {
+		a    catalog.AgendaItem
+		want string
+	}{
+		{catalog.AgendaItem{Kind: catalog.Registration, Start: fileClock(t, "09:30"), Title: "Registration"}, "09:30 registration: Registration"},
+		{catalog.AgendaItem{Kind: catalog.Teaching, Start: fileClock(t, "10:00"), End: fileClock(t, "11:30"), Title: "Establishing and negotiating the IPAF"}, "10:00-11:30 teaching: Establishing and negotiating the IPAF"},
+	}
+	for _, tt := range tests {
+		if got := catalog.FormatAgendaItem(tt.a); got != tt.want {
+			t.Errorf("got %q, want %q", got, tt.want)
+		}
+	}
+}
