@@ -485,3 +485,25 @@ func TestFormatAgendaItem(t *testing.T) {
 		}
 	}
 }
+
+// TestDocsExample checks that the complete example in the reference
+// parses and is already in canonical form.
+func TestDocsExample(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/course-files.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(doc), "```markdown\n")
+	example, _, ok2 := strings.Cut(rest, "\n```\n")
+	if !ok || !ok2 {
+		t.Fatal("no ```markdown example in docs/course-files.md")
+	}
+	example += "\n"
+	c, err := catalog.ParseCourseFile("docs/course-files.md", []byte(example))
+	if err != nil {
+		t.Fatalf("the example does not parse: %v", err)
+	}
+	if got := catalog.FormatCourseFile(c); string(got) != example {
+		t.Errorf("the example is not in canonical form: export gives\n%s", got)
+	}
+}
