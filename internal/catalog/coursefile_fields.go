@@ -1,0 +1,249 @@
+package catalog
+
+import (
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+var (
+	feeAmountRE = regexp.MustCompile(`^([0-9]{1,12})(?:\.([0-9]{2}))?$`)
+	// agendaLineRE reads "09:30 registration: Registration" and
+	// "10:00-11:30 teaching: Title"; the times are optional so that a
+	// missing start gets a precise message rather than a parse failure.
+	agendaLineRE = regexp.MustCompile(`^(?:(\S+?)(?:\s*[-–]\s*(\S+))?\s+)?([a-z_]+):\s*(.*)$`)
+	dayHoursRE   = regexp.MustCompile(`^(\S+?)\s*[-–]\s*(\S+)$`)
+)
+
+// Keys accepted at each level of the front matter, in the order
+// FormatCourseFile writes them.
+var (
+	fileCourseKeys   = []string{"slug", "title", "summary", "status", "topics", "joining_lead_days", "fees", "questions", "events"}
+	fileFeeKeys      = []string{"name", "amount", "currency"}
+	fileQuestionKeys = []string{"key", "label", "kind", "required", "help"}
+	fileEventKeys    = []string{"ref", "time_zone", "format", "status", "capacity", "venue", "meeting", "days"}
+	fileVenueKeys    = []string{"name", "address"}
+	fileMeetingKeys  = []string{"provider", "join_url", "id", "passcode"}
+	fileDayKeys      = []string{"date", "time", "agenda"}
+)
+
+// Defaults for keys a file leaves out.
+const (
+	defaultJoiningLeadDays = 1
+	defaultCurrency        = "GBP"
+)
+
+// course reads the top-level mapping.
+func (p *fileParser) course(n *yaml.Node, c *Course) {
+	p.mapping(n, "", fileCourseKeys, func(key string, v *yaml.Node, path string) {
+		switch key {
+		case "slug":
+			c.Slug = p.text(v, path)
+		case "title":
+			c.Title = p.text(v, path)
+		case "summary":
+			c.Summary = strings.TrimSpace(p.text(v, path))
+		case "status":
+			c.Status = Status(p.text(v, path))
+		case "joining_lead_days":
+			if !yamlNull(v) {
+				c.JoiningLeadDays = p.integer(v, path)
+			}
+		case "topics":
+			p.list(v, path, func(_ int, item *yaml.Node, ip string) {
+				c.Topics = append(c.Topics, p.text(item, ip))
+			})
+		case "fees":
+			p.list(v, path, func(_ int, item *yaml.Node, ip string) {
+				c.Fees = append(c.Fees, p.fee(item, ip))
+			})
+		case "questions":
+			p.list(v, path, func(_ int, item *yaml.Node, ip string) {
+				c.Questions = append(c.Questions, p.question(item, ip))
+			})
+		case "events":
+			p.list(v, path, func(_ int, item *yaml.Node, ip string) {
+				c.Events = append(c.Events, p.event(item, ip))
+			})
+		}
+	})
+}
+
+func (p *fileParser) fee(n *yaml.Node, path string) FeeTier {
+	f := FeeTier{Currency: defaultCurrency}
+	hasAmount := false
+	p.mapping(n, path, fileFeeKeys, func(key string, v *yaml.Node, kp string) {
+		switch key {
+		case "name":
+			f.Name = p.text(v, kp)
+		case "amount":
+			hasAmount = true
+			f.Amount = p.amount(v, kp)
+		case "currency":
+			f.Currency = p.text(v, kp)
+		}
+	})
+	if !hasAmount && n.Kind == yaml.MappingNode {
+		p.fail(n, path+".amount", `is required, e.g. amount: "120.00" (use "0.00" for a free place)`)
+	}
+	return f
+}
+
+// amount reads "120.00" or "120" as 12000 minor units. The text is read as
+// written, never through a float.
+func (p *fileParser) amount(n *yaml.Node, path string) int64 {
+	s := p.text(n, path)
+	m := feeAmountRE.FindStringSubmatch(s)
+	if m == nil {
+		p.fail(n, path, `must be an amount with two decimals, such as "120.00"`)
+		return 0
+	}
+	whole, _ := strconv.ParseInt(m[1], 10, 64)
+	var minor int64
+	if m[2] != "" {
+		minor, _ = strconv.ParseInt(m[2], 10, 64)
+	}
+	return whole*100 + minor
+}
+
+func (p *fileParser) question(n *yaml.Node, path string) Question {
+	var q Question
+	p.mapping(n, path, fileQuestionKeys, func(key string, v *yaml.Node, kp string) {
+		switch key {
+		case "key":
+			q.Key = p.text(v, kp)
+		case "label":
+			q.Label = p.text(v, kp)
+		case "kind":
+			q.Kind = QuestionKind(p.text(v, kp))
+		case "required":
+			q.Required = p.boolean(v, kp)
+		case "help":
+			q.Help = strings.TrimSpace(p.text(v, kp))
+		}
+	})
+	return q
+}
+
+func (p *fileParser) event(n *yaml.Node, path string) Event {
+	e := Event{TimeZone: DefaultTimeZone, Status: Scheduled}
+	p.mapping(n, path, fileEventKeys, func(key string, v *yaml.Node, kp string) {
+		switch key {
+		case "ref":
+			e.Ref = p.text(v, kp)
+		case "time_zone":
+			e.TimeZone = p.text(v, kp)
+		case "format":
+			e.Format = Format(p.text(v, kp))
+		case "status":
+			e.Status = EventStatus(p.text(v, kp))
+		case "capacity":
+			e.Capacity = p.integer(v, kp)
+		case "venue":
+			p.mapping(v, kp, fileVenueKeys, func(key string, v *yaml.Node, vp string) {
+				switch key {
+				case "name":
+					e.Venue.Name = p.text(v, vp)
+				case "address":
+					e.Venue.Address = strings.TrimSpace(p.text(v, vp))
+				}
+			})
+		case "meeting":
+			p.mapping(v, kp, fileMeetingKeys, func(key string, v *yaml.Node, mp string) {
+				switch key {
+				case "provider":
+					e.Meeting.Provider = p.text(v, mp)
+				case "join_url":
+					e.Meeting.JoinURL = p.text(v, mp)
+				case "id":
+					e.Meeting.ID = p.text(v, mp)
+				case "passcode":
+					e.Meeting.Passcode = p.text(v, mp)
+				}
+			})
+		case "days":
+			p.list(v, kp, func(_ int, item *yaml.Node, dp string) {
+				e.Days = append(e.Days, p.day(item, dp))
+			})
+		}
+	})
+	return e
+}
+
+func (p *fileParser) day(n *yaml.Node, path string) Day {
+	var d Day
+	p.mapping(n, path, fileDayKeys, func(key string, v *yaml.Node, kp string) {
+		switch key {
+		case "date":
+			s := p.text(v, kp)
+			date, err := ParseDate(s)
+			if err != nil {
+				p.fail(v, kp, "%v", err)
+			}
+			d.Date = date
+		case "time":
+			s := p.text(v, kp)
+			m := dayHoursRE.FindStringSubmatch(s)
+			start, err1 := clockFromMatch(m, 1)
+			end, err2 := clockFromMatch(m, 2)
+			if m == nil || err1 != nil || err2 != nil {
+				p.fail(v, kp, "%q is not a time range in the form HH:MM-HH:MM, e.g. 10:00-17:00", s)
+			}
+			d.Start, d.End = start, end
+		case "agenda":
+			p.list(v, kp, func(_ int, item *yaml.Node, ap string) {
+				d.Agenda = append(d.Agenda, p.agendaItem(item, ap))
+			})
+		}
+	})
+	return d
+}
+
+func clockFromMatch(m []string, i int) (Clock, error) {
+	if m == nil {
+		return Clock{}, errors.New("no match")
+	}
+	return ParseClock(m[i])
+}
+
+// agendaItem reads "HH:MM[-HH:MM] kind: Title". An unquoted line such as
+// `- 09:30 registration: Registration` is a one-key mapping in YAML; it is
+// accepted as the line it looks like.
+func (p *fileParser) agendaItem(n *yaml.Node, path string) AgendaItem {
+	var s string
+	switch {
+	case n.Kind == yaml.MappingNode && len(n.Content) == 2 &&
+		n.Content[0].Kind == yaml.ScalarNode && n.Content[1].Kind == yaml.ScalarNode:
+		s = n.Content[0].Value + ": " + p.text(n.Content[1], path)
+	case n.Kind == yaml.ScalarNode:
+		s = n.Value
+	default:
+		p.fail(n, path, `must be one line such as "10:00-11:30 teaching: Title"`)
+		return AgendaItem{}
+	}
+	if strings.ContainsAny(s, "\r\n") {
+		p.fail(n, path, "must be on one line")
+		return AgendaItem{}
+	}
+	m := agendaLineRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		p.fail(n, path, `must read "START kind: Title" or "START-END kind: Title", e.g. "10:00-11:30 teaching: Title"`)
+		return AgendaItem{}
+	}
+	a := AgendaItem{Kind: AgendaKind(m[3]), Title: strings.TrimSpace(m[4])}
+	var err error
+	if m[1] != "" {
+		if a.Start, err = ParseClock(m[1]); err != nil {
+			p.fail(n, path, "start: %v", err)
+		}
+	}
+	if m[2] != "" {
+		if a.End, err = ParseClock(m[2]); err != nil {
+			p.fail(n, path, "end: %v", err)
+		}
+	}
+	return a
+}
