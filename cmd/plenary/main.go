@@ -1,0 +1,146 @@
+// Command plenary runs the Plenary course catalogue and booking system:
+// the web site, the admin area and the background mail, in one binary.
+//
+// Usage:
+//
+//	plenary serve [-addr HOST:PORT] [-demo]
+//	plenary migrate
+//	plenary import FILE…
+//	plenary export [-o FILE] SLUG
+//	plenary config
+//	plenary version
+//
+// Configuration comes from PLENARY_* environment variables; see the README.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // event zones must resolve on machines without zoneinfo
+
+	"plenary/internal/config"
+	"plenary/internal/database"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "plenary:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errUsage means the usage has been printed already; errHelp that help
+// was asked for and printed.
+var (
+	errUsage = errors.New("usage")
+	errHelp  = errors.New("help")
+)
+
+// env bundles what every subcommand gets from main.
+type env struct {
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, e env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the web site", serveCmd},
+		{"migrate", "apply database migrations", migrateCmd},
+		{"import", "load course files into the catalogue", importCmd},
+		{"export", "write a course as a course file", exportCmd},
+		{"config", "print the effective configuration, secrets masked", configCmd},
+		{"version", "print the version", versionCmd},
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	e := env{stdout: stdout, stderr: stderr, getenv: getenv}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return errUsage
+		}
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, e, args[1:])
+			if errors.Is(err, errHelp) {
+				return nil
+			}
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "plenary: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return errUsage
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: plenary <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'plenary <command> -h' for a command's flags. Settings come from PLENARY_* environment variables.")
+}
+
+// parseFlags parses a subcommand's flags, printing errors and usage to
+// stderr; -h prints the usage and is not an error.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return errHelp
+	case err != nil:
+		return errUsage
+	}
+	return nil
+}
+
+// setup loads the configuration and builds the logger.
+func setup(e env) (config.Config, *slog.Logger, error) {
+	cfg, err := config.Load(e.getenv)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("configuration:\n%w", err)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+		return cfg, nil, err
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(e.stderr, opts)
+	if cfg.LogFormat == "text" {
+		h = slog.NewTextHandler(e.stderr, opts)
+	}
+	return cfg, slog.New(h), nil
+}
+
+// openDB opens the configured database. Commands other than serve and
+// migrate require an up-to-date schema (a new database is created).
+func openDB(ctx context.Context, cfg config.Config) (*database.DB, error) {
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Prepare(ctx, cfg.AutoMigrate); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}

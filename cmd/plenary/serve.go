@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"plenary/demo"
+	"plenary/internal/catalog"
+	"plenary/internal/database"
+	"plenary/internal/web"
+)
+
+func serveCmd(ctx context.Context, e env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
+	withDemo := fs.Bool("demo", false, "load the demo catalogue when the database has no courses")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "Usage: plenary serve [-addr HOST:PORT] [-demo]\n\nRuns the web site until interrupted.")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, logger, err := setup(e)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg)
+	if errors.Is(err, database.ErrSchemaOutdated) {
+		return fmt.Errorf("%w\nrefusing to start on an old schema", err)
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	store := catalog.NewStore(db)
+	if *withDemo {
+		if err := loadDemo(ctx, store, cfg.Location(), logger); err != nil {
+			return err
+		}
+	}
+
+	srv, err := web.New(web.Options{
+		Catalog:  store,
+		DB:       db,
+		Logger:   logger,
+		BaseURL:  cfg.BaseURL,
+		Dev:      cfg.Dev,
+		SiteName: cfg.SiteName,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	logger.Info("plenary is serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL,
+		"database", string(db.Dialect), "version", version)
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// loadDemo fills an empty catalogue with the demo courses, their upcoming
+// dates placed relative to today so the demo never looks stale. A
+// catalogue that has any course is left alone.
+func loadDemo(ctx context.Context, store *catalog.Store, loc *time.Location, logger *slog.Logger) error {
+	n, err := store.CountCourses(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		logger.Info("demo not loaded: the catalogue already has courses", "courses", n)
+		return nil
+	}
+	now := time.Now()
+	courses, err := demo.Courses(catalog.DateOf(now.In(loc)))
+	if err != nil {
+		return fmt.Errorf("demo catalogue: %w", err)
+	}
+	for i := range courses {
+		if _, err := store.Save(ctx, &courses[i], now); err != nil {
+			return fmt.Errorf("demo catalogue: %w", err)
+		}
+	}
+	logger.Info("demo catalogue loaded", "courses", len(courses))
+	return nil
+}
