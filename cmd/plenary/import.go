@@ -54,12 +54,16 @@ file is invalid, nothing changes.`)
 		return err
 	}
 	defer db.Close()
-	store := catalog.NewStore(db)
+	ptrs := make([]*catalog.Course, len(courses))
 	for i := range courses {
-		res, err := store.Save(ctx, &courses[i], time.Now())
-		if err != nil {
-			return fmt.Errorf("%s: %w", fs.Arg(i), err)
-		}
+		ptrs[i] = &courses[i]
+	}
+	// One transaction for all files: a failure part-way saves none.
+	results, err := catalog.NewStore(db).SaveAll(ctx, ptrs, time.Now())
+	if err != nil {
+		return fmt.Errorf("nothing imported: %w", err)
+	}
+	for i, res := range results {
 		printSaveResult(e, fs.Arg(i), courses[i], res)
 	}
 	return nil

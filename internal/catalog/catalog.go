@@ -103,7 +103,7 @@ type Course struct {
 	Topics    []string
 	Fees      []FeeTier // empty for a free course
 	Questions []Question
-	Events    []Event // in start order
+	Events    []Event // in start order when loaded from the store
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

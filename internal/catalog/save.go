@@ -48,19 +48,44 @@ type Change struct {
 // participant-visible details change gets a higher version. On success c
 // carries the IDs, versions and timestamps as stored.
 func (s *Store) Save(ctx context.Context, c *Course, now time.Time) (SaveResult, error) {
-	var res SaveResult
-	if err := c.Validate(); err != nil {
-		return res, err
+	res, err := s.SaveAll(ctx, []*Course{c}, now)
+	if err != nil {
+		return SaveResult{}, err
+	}
+	return res[0], nil
+}
+
+// SaveAll saves several courses as Save does, all in one transaction:
+// either every course is saved or none is.
+func (s *Store) SaveAll(ctx context.Context, courses []*Course, now time.Time) ([]SaveResult, error) {
+	var errs ValidationError
+	for _, c := range courses {
+		if err := c.Validate(); err != nil {
+			var v ValidationError
+			if !errors.As(err, &v) {
+				return nil, err
+			}
+			errs = append(errs, v...)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
 	}
 	now = now.UTC()
+	var results []SaveResult
 	err := database.InTx(ctx, s.db, func(tx *sql.Tx) error {
-		res = SaveResult{}
-		return s.WithTx(tx).save(ctx, c, now, &res)
+		results = make([]SaveResult, len(courses))
+		for i, c := range courses {
+			if err := s.WithTx(tx).save(ctx, c, now, &results[i]); err != nil {
+				return fmt.Errorf("catalog: save %q: %w", c.Slug, err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
-		return SaveResult{}, fmt.Errorf("catalog: save %q: %w", c.Slug, err)
+		return nil, err
 	}
-	return res, nil
+	return results, nil
 }
 
 func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveResult) error {

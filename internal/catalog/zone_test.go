@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +111,23 @@ func TestParseClock(t *testing.T) {
 		if _, err := catalog.ParseClock(s); err == nil {
 			t.Errorf("ParseClock(%q): no error", s)
 		}
+	}
+}
+
+func TestParseDateMessages(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"2022-06-31", "not a day of the calendar"},
+		{"2023-02-29", "not a day of the calendar"},
+		{"10/06/2022", "form YYYY-MM-DD"},
+		{"", "form YYYY-MM-DD"},
+	}
+	for _, tt := range tests {
+		_, err := catalog.ParseDate(tt.in)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseDate(%q): got %v, want an error saying %q", tt.in, err, tt.want)
+		}
+	}
+	if d, err := catalog.ParseDate("2024-02-29"); err != nil || d.String() != "2024-02-29" {
+		t.Errorf("ParseDate(2024-02-29): got %v, %v", d, err)
 	}
 }
