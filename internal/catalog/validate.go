@@ -95,9 +95,14 @@ func (c *Course) Validate() error {
 		}
 		seenTopic[strings.ToLower(t)] = true
 	}
+	seenFee := map[string]bool{}
 	for i, f := range c.Fees {
 		p := fmt.Sprintf("fees[%d]", i)
 		short(p+".name", f.Name, true)
+		if seenFee[strings.ToLower(f.Name)] {
+			add(p+".name", "repeats the fee name %q", f.Name)
+		}
+		seenFee[strings.ToLower(f.Name)] = true
 		if f.Amount < 0 {
 			add(p+".amount", "must not be negative")
 		}

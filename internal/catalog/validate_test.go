@@ -1,0 +1,64 @@
+package catalog_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"plenary/internal/catalog"
+	"plenary/internal/database/dbtest"
+)
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name     string
+		change   func(c *catalog.Course)
+		wantPath string // "" for a valid course
+	}{
+		{"valid", func(c *catalog.Course) {}, ""},
+		{"slug with spaces", func(c *catalog.Course) { c.Slug = "dit refresher" }, "slug"},
+		{"title on two lines", func(c *catalog.Course) { c.Title = "DIT\nrefresher" }, "title"},
+		{"repeated fee name", func(c *catalog.Course) { c.Fees = append(c.Fees, catalog.FeeTier{Name: "standard", Amount: 1, Currency: "GBP"}) }, "fees[1].name"},
+		{"negative fee", func(c *catalog.Course) { c.Fees[0].Amount = -1 }, "fees[0].amount"},
+		{"unknown zone", func(c *catalog.Course) { c.Events[0].TimeZone = "Europe/Atlantis" }, "events[0].time_zone"},
+		{"in person without venue", func(c *catalog.Course) { c.Events[0].Format = catalog.InPerson }, "events[0].venue.name"},
+		{"plain http join link", func(c *catalog.Course) { c.Events[0].Meeting.JoinURL = "http://zoom.example/j/1" }, "events[0].meeting.join_url"},
+		{"day ends before it starts", func(c *catalog.Course) { c.Events[0].Days[0].End = c.Events[0].Days[0].Start }, "events[0].days[0].time"},
+		{"agenda out of order", func(c *catalog.Course) {
+			a := c.Events[0].Days[0].Agenda
+			a[0], a[1] = a[1], a[0]
+		}, "events[0].days[0].agenda[1]"},
+		{"repeated question key", func(c *catalog.Course) {
+			q := catalog.Question{Key: "role", Label: "Role", Kind: catalog.TextAnswer}
+			c.Questions = []catalog.Question{q, q}
+		}, "questions[1].key"},
+		{"repeated ref", func(c *catalog.Course) { c.Events = append(c.Events, c.Events[0]) }, "events[1].ref"},
+	}
+	for _, tt := range tests {
+		c := dbtest.NewCourse(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
+		tt.change(&c)
+		err := c.Validate()
+		if tt.wantPath == "" {
+			if err != nil {
+				t.Errorf("%s: got %v, want valid", tt.name, err)
+			}
+			continue
+		}
+		var v catalog.ValidationError
+		if !errors.As(err, &v) {
+			t.Errorf("%s: got %v, want a ValidationError", tt.name, err)
+			continue
+		}
+		found := false
+		for _, fe := range v {
+			found = found || fe.Path == tt.wantPath
+		}
+		if !found {
+			t.Errorf("%s: got %v, want a problem at %s", tt.name, err, tt.wantPath)
+		}
+		if !strings.HasPrefix(err.Error(), "catalog: invalid course: ") {
+			t.Errorf("%s: message %q lacks the package prefix", tt.name, err)
+		}
+	}
+}
