@@ -159,3 +159,17 @@ func TestStaticFiles(t *testing.T) {
 		t.Errorf("home page does not link %s", css)
 	}
 }
+
+func TestTrustedOriginBehindProxy(t *testing.T) {
+	t.Parallel()
+	ts := newTestSite(t)
+	// The proxy forwards to an internal host name; the browser's Origin
+	// is the public site.
+	r := httptest.NewRequest(http.MethodPost, "http://10.0.0.5:8080/cookies/consent", strings.NewReader("choice=reject&return=/"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.Header.Set("Origin", "https://training.example.org")
+	res, _ := ts.do(t, r)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Errorf("got status %d, want 303", res.StatusCode)
+	}
+}
