@@ -49,7 +49,7 @@ const (
 // parallel subtests. CI's PostgreSQL pass skips it with -skip TestBrowser.
 func TestBrowser(t *testing.T) {
 	chrome := chromiumPath(t)
-	axeJS := axeSource(t)
+	axeJS, axeMissing := axeSource()
 	base := startDemoSite(t)
 	browser := startBrowser(t, chrome)
 
@@ -64,12 +64,18 @@ func TestBrowser(t *testing.T) {
 		{"SystemCheck", "/system-check"},
 	} {
 		t.Run("Axe/"+page.name, func(t *testing.T) {
+			if axeMissing != "" {
+				missing(t, "%s", axeMissing)
+			}
 			t.Parallel()
 			testAxe(t, newTab(t, browser), base+page.path, axeJS)
 		})
 	}
 	t.Run("CSPAndInjectedScripts", func(t *testing.T) {
 		t.Parallel()
+		if axeMissing != "" {
+			missing(t, "%s", axeMissing)
+		}
 		testCSP(t, newTab(t, browser), base+"/courses/"+courseSlug, axeJS)
 	})
 	t.Run("PhoneWidth", func(t *testing.T) {
@@ -85,7 +91,7 @@ func missing(t *testing.T, format string, args ...any) {
 	if os.Getenv(requireBrowserEnv) == "1" {
 		t.Fatalf("%s (required because %s=1)", msg, requireBrowserEnv)
 	}
-	t.Skipf("SKIP browser tests: %s (set %s=1 to make this a failure)", msg, requireBrowserEnv)
+	t.Skipf("SKIP: %s (set %s=1 to make this a failure)", msg, requireBrowserEnv)
 }
 
 // chromiumPath finds the browser.
@@ -100,23 +106,22 @@ func chromiumPath(t *testing.T) string {
 	return ""
 }
 
-// axeSource reads axe.min.js.
-func axeSource(t *testing.T) string {
-	t.Helper()
+// axeSource reads axe.min.js, or says why it cannot.
+func axeSource() (js, missing string) {
 	path := os.Getenv(axeEnv)
 	if path == "" {
 		root, err := repoRoot()
 		if err != nil {
-			missing(t, "axe-core not found: %v", err)
+			return "", fmt.Sprintf("axe-core not found: %v", err)
 		}
 		path = filepath.Join(root, axeDefault)
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
-		missing(t, "axe-core not found at %s (install it with: npm install --prefix .ci/node axe-core@4, or set %s): %v",
+		return "", fmt.Sprintf("axe-core not found at %s (install it with: npm install --prefix .ci/node axe-core@4, or set %s): %v",
 			path, axeEnv, err)
 	}
-	return string(b)
+	return string(b), ""
 }
 
 // repoRoot walks up from the package folder to the folder with go.mod.
@@ -431,20 +436,26 @@ func oneLine(s string, max int) string {
 }
 
 // phoneLayout measures the page: the layout width, the scroll width, and
-// the elements that stick out past the right edge of a screen w pixels
-// wide. It is a function expression; call it with the width.
+// the innermost elements that stick out past the right edge of a screen w
+// pixels wide, by their box or by content that overflows it. It is a
+// function expression; call it with the width.
 const phoneLayout = `((w) => {
-	const wide = [];
+	const over = [];
 	for (const el of document.body.querySelectorAll("*")) {
 		const r = el.getBoundingClientRect();
-		if (r.right > w + 0.5 && r.width > 0) {
-			let name = el.tagName.toLowerCase();
-			if (el.id) name += "#" + el.id;
-			if (el.classList.length) name += "." + [...el.classList].join(".");
-			wide.push(name + " (right edge " + Math.round(r.right) + "px)");
-		}
+		if (r.width === 0) continue;
+		const spills = getComputedStyle(el).overflowX === "visible" && r.left + el.scrollWidth > w + 0.5;
+		if (r.right > w + 0.5 || spills) over.push(el);
 	}
-	return {innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 10)};
+	const innermost = over.filter(el => !over.some(o => o !== el && el.contains(o)));
+	const wide = innermost.slice(0, 10).map(el => {
+		let name = el.tagName.toLowerCase();
+		if (el.id) name += "#" + el.id;
+		if (el.classList.length) name += "." + [...el.classList].join(".");
+		const r = el.getBoundingClientRect();
+		return name + " (box " + Math.round(r.left) + "–" + Math.round(r.right) + "px, content to " + Math.round(r.left + el.scrollWidth) + "px)";
+	});
+	return {innerWidth: window.innerWidth, scrollWidth: document.documentElement.scrollWidth, wide: wide};
 })`
 
 func testPhoneWidth(t *testing.T, ctx context.Context, url string) {
