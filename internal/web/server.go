@@ -155,9 +155,15 @@ func (b base) Static(name string) string {
 	return b.static(name)
 }
 
-// ConsentGiven reports whether a cookie choice has been made, so the
-// banner can go.
+// ConsentGiven reports whether a cookie choice has been made.
 func (b base) ConsentGiven() bool { return b.Consent == consentAccept || b.Consent == consentReject }
+
+// ShowBanner reports whether the page shows the cookie banner: until a
+// choice is made, except on /cookies, which has the same choice in full.
+func (b base) ShowBanner() bool {
+	path, _, _ := strings.Cut(b.Path, "?")
+	return !b.ConsentGiven() && path != "/cookies"
+}
 
 // base returns the common page data for r.
 func (s *Server) base(r *http.Request) base {
