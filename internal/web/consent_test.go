@@ -145,3 +145,21 @@ func TestLocalPath(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLocalPath checks that no "return" value can send someone off the
+// site.
+func FuzzLocalPath(f *testing.F) {
+	for _, s := range []string{"/", "/courses/x?y=1", "//evil.example", "/\\evil", "https://evil.example", "/%0d%0a", "/a/../..//b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		got := localPath(in)
+		if !strings.HasPrefix(got, "/") || strings.HasPrefix(got, "//") || strings.HasPrefix(got, "/\\") || strings.ContainsAny(got, "\r\n\\") {
+			t.Fatalf("localPath(%q) = %q: not a local path", in, got)
+		}
+		u, err := url.Parse(got)
+		if err != nil || u.Host != "" || u.Scheme != "" {
+			t.Fatalf("localPath(%q) = %q: parses as %+v, %v", in, got, u, err)
+		}
+	})
+}
