@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -12,10 +13,22 @@ const DefaultTimeZone = "Europe/London"
 // Location returns the event's zone. An unknown zone (which validation
 // refuses on save) falls back to UTC rather than failing a page.
 func (e Event) Location() *time.Location {
-	loc, err := time.LoadLocation(e.TimeZone)
+	return loadLocation(e.TimeZone)
+}
+
+// locations caches loaded zones: time.LoadLocation parses the zone data
+// on every call, and pages ask for every event's zone on every request.
+var locations sync.Map // name → *time.Location
+
+func loadLocation(name string) *time.Location {
+	if loc, ok := locations.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return time.UTC
 	}
+	locations.Store(name, loc)
 	return loc
 }
 
