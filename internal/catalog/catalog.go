@@ -95,15 +95,36 @@ type Course struct {
 	Aims          string // Markdown: what participants will be able to do
 	Prerequisites string // Markdown: what they must have done first
 	Delivery      string // Markdown: how it runs (teaching style, materials)
+	// CancellationTerms is Markdown shown on the booking's manage page
+	// when the person cancels or asks to move.
+	CancellationTerms string
 
 	// JoiningLeadDays is how many working days before the first day the
 	// joining instructions are sent.
 	JoiningLeadDays int
 
+	// Booking settings. A course file that leaves them out gets a waiting
+	// list, confirm-at-once offers and bookings open until the start; a
+	// Course built in Go starts with Waitlist false.
+
+	// Waitlist says whether people can join a waiting list when an event
+	// is full.
+	Waitlist bool
+	// OfferHoldHours is how long a place that comes free is held for the
+	// first person waiting: 0 confirms them at once; more offers them the
+	// place for that many hours (0–168).
+	OfferHoldHours int
+	// BookingClosesHours is how many hours before the start of the first
+	// day bookings close: 0 means at the start (0–720).
+	BookingClosesHours int
+
 	Topics    []string
 	Fees      []FeeTier // empty for a free course
 	Questions []Question
-	Events    []Event // in start order when loaded from the store
+	// Rules decide eligibility from the answers to Questions; see
+	// Evaluate.
+	Rules  []Rule
+	Events []Event // in start order when loaded from the store
 
 	CreatedAt time.Time
 	UpdatedAt time.Time

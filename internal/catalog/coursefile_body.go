@@ -19,6 +19,7 @@ var bodySections = []bodySection{
 	{"Aims", "aims", func(c *Course) *string { return &c.Aims }},
 	{"Prerequisites", "prerequisites", func(c *Course) *string { return &c.Prerequisites }},
 	{"How it runs", "delivery", func(c *Course) *string { return &c.Delivery }},
+	{"Cancellation terms", "cancellation_terms", func(c *Course) *string { return &c.CancellationTerms }},
 }
 
 var (

@@ -21,7 +21,9 @@ var (
 // Keys accepted at each level of the front matter, in the order
 // FormatCourseFile writes them.
 var (
-	fileCourseKeys   = []string{"slug", "title", "summary", "status", "topics", "joining_lead_days", "fees", "questions", "events"}
+	fileCourseKeys   = []string{"slug", "title", "summary", "status", "topics", "joining_lead_days", "booking", "fees", "questions", "rules", "events"}
+	fileBookingKeys  = []string{"waitlist", "offer_hold_hours", "closes_hours_before"}
+	fileRuleKeys     = []string{"if", "then", "message", "note"}
 	fileFeeKeys      = []string{"name", "amount", "currency"}
 	fileQuestionKeys = []string{"key", "label", "kind", "required", "help"}
 	fileEventKeys    = []string{"ref", "time_zone", "format", "status", "capacity", "venue", "meeting", "days"}
@@ -52,6 +54,8 @@ func (p *fileParser) course(n *yaml.Node, c *Course) {
 			if !yamlNull(v) {
 				c.JoiningLeadDays = p.integer(v, path)
 			}
+		case "booking":
+			p.booking(v, path, c)
 		case "topics":
 			p.list(v, path, func(_ int, item *yaml.Node, ip string) {
 				c.Topics = append(c.Topics, p.text(item, ip))
@@ -64,12 +68,88 @@ func (p *fileParser) course(n *yaml.Node, c *Course) {
 			p.list(v, path, func(_ int, item *yaml.Node, ip string) {
 				c.Questions = append(c.Questions, p.question(item, ip))
 			})
+		case "rules":
+			p.list(v, path, func(_ int, item *yaml.Node, ip string) {
+				c.Rules = append(c.Rules, p.rule(item, ip))
+			})
 		case "events":
 			p.list(v, path, func(_ int, item *yaml.Node, ip string) {
 				c.Events = append(c.Events, p.event(item, ip))
 			})
 		}
 	})
+}
+
+// booking reads the booking settings. A key left out or left empty keeps
+// its default.
+func (p *fileParser) booking(n *yaml.Node, path string, c *Course) {
+	p.mapping(n, path, fileBookingKeys, func(key string, v *yaml.Node, kp string) {
+		if yamlNull(v) {
+			return
+		}
+		switch key {
+		case "waitlist":
+			c.Waitlist = p.boolean(v, kp)
+		case "offer_hold_hours":
+			c.OfferHoldHours = p.integer(v, kp)
+		case "closes_hours_before":
+			c.BookingClosesHours = p.integer(v, kp)
+		}
+	})
+}
+
+// rule reads one eligibility rule: if (a list of conditions, or a single
+// one), then, and message (refuse, review) or note (accept).
+func (p *fileParser) rule(n *yaml.Node, path string) Rule {
+	var r Rule
+	var textKey string
+	var textNode *yaml.Node
+	p.mapping(n, path, fileRuleKeys, func(key string, v *yaml.Node, kp string) {
+		switch key {
+		case "if":
+			if v.Kind == yaml.ScalarNode && !yamlNull(v) {
+				ip := kp + "[0]"
+				p.at(v, ip)
+				r.Conditions = append(r.Conditions, p.condition(v, ip))
+				return
+			}
+			p.list(v, kp, func(_ int, item *yaml.Node, ip string) {
+				r.Conditions = append(r.Conditions, p.condition(item, ip))
+			})
+		case "then":
+			r.Outcome = Outcome(p.text(v, kp))
+		case "message", "note":
+			if textKey != "" {
+				p.fail(v, kp, "a rule has either message: (refuse, review) or note: (accept), not both")
+				return
+			}
+			textKey, textNode = key, v
+			r.Message = strings.TrimSpace(p.text(v, kp))
+		}
+	})
+	// The text is kept either way, so that Validate does not also call it
+	// missing.
+	switch {
+	case textKey == "message" && r.Outcome == Accept:
+		p.fail(textNode, path+".message", "an accept rule has a note: (attached to the confirmation), not a message:")
+	case textKey == "note" && (r.Outcome == Refuse || r.Outcome == Review):
+		p.fail(textNode, path+".note", "a %s rule has a message: (the reason shown to the person), not a note:", r.Outcome)
+	}
+	return r
+}
+
+// condition reads one condition line such as
+// "training_completed before event - 6 months".
+func (p *fileParser) condition(n *yaml.Node, path string) Condition {
+	if n.Kind != yaml.ScalarNode || yamlNull(n) {
+		p.fail(n, path, `must be one condition such as "training_completed is missing"`)
+		return Condition{}
+	}
+	c, err := ParseCondition(n.Value)
+	if err != nil {
+		p.fail(n, path, "%v", err)
+	}
+	return c
 }
 
 func (p *fileParser) fee(n *yaml.Node, path string) FeeTier {

@@ -11,10 +11,11 @@ import (
 
 // FormatCourseFile writes c in the course file format, in canonical form:
 // keys in a fixed order, agenda items as quoted one-line strings, amounts as
-// "120.00", and the long texts as "## " sections in a fixed order. Keys
-// left at their meaning-free zero (an empty summary, no fees, no venue) are
-// left out; joining_lead_days, an event's time_zone, status and capacity
-// are always written. IDs, versions and timestamps are not written.
+// "120.00", rules' conditions as one-line lists, and the long texts as
+// "## " sections in a fixed order. Keys left at their meaning-free zero (an
+// empty summary, no fees, no venue) are left out; joining_lead_days, the
+// booking settings, an event's time_zone, status and capacity are always
+// written. IDs, versions and timestamps are not written.
 //
 // ParseCourseFile(FormatCourseFile(c)) gives back c on every field the file
 // carries, and formatting that again gives the same bytes.
@@ -30,6 +31,11 @@ func FormatCourseFile(c Course) []byte {
 		yamlPut(root, "topics", yamlSeq(len(c.Topics), func(i int) *yaml.Node { return yamlStr(c.Topics[i]) }))
 	}
 	yamlPut(root, "joining_lead_days", yamlPlain(strconv.Itoa(c.JoiningLeadDays)))
+	booking := &yaml.Node{Kind: yaml.MappingNode}
+	yamlPut(booking, "waitlist", yamlPlain(strconv.FormatBool(c.Waitlist)))
+	yamlPut(booking, "offer_hold_hours", yamlPlain(strconv.Itoa(c.OfferHoldHours)))
+	yamlPut(booking, "closes_hours_before", yamlPlain(strconv.Itoa(c.BookingClosesHours)))
+	yamlPut(root, "booking", booking)
 	if len(c.Fees) > 0 {
 		yamlPut(root, "fees", yamlSeq(len(c.Fees), func(i int) *yaml.Node {
 			f := c.Fees[i]
@@ -56,6 +62,9 @@ func FormatCourseFile(c Course) []byte {
 			return m
 		}))
 	}
+	if len(c.Rules) > 0 {
+		yamlPut(root, "rules", yamlSeq(len(c.Rules), func(i int) *yaml.Node { return ruleYAML(c.Rules[i]) }))
+	}
 	if len(c.Events) > 0 {
 		yamlPut(root, "events", yamlSeq(len(c.Events), func(i int) *yaml.Node { return eventYAML(c.Events[i]) }))
 	}
@@ -78,6 +87,36 @@ func FormatCourseFile(c Course) []byte {
 		fmt.Fprintf(&b, "\n## %s\n\n%s\n", s.Heading, safeSectionText(text))
 	}
 	return b.Bytes()
+}
+
+// maxFlowConditions is the longest list of conditions, joined with ", ",
+// that ruleYAML writes on one line.
+const maxFlowConditions = 90
+
+// ruleYAML writes a rule with its conditions on one line,
+// if: [training_completed is missing], or one per line when that line
+// would be long.
+func ruleYAML(r Rule) *yaml.Node {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	width := 0
+	conds := yamlSeq(len(r.Conditions), func(i int) *yaml.Node {
+		s := r.Conditions[i].String()
+		width += len(s) + 2
+		return yamlStr(s)
+	})
+	if width-2 <= maxFlowConditions {
+		conds.Style = yaml.FlowStyle
+	}
+	yamlPut(m, "if", conds)
+	yamlPut(m, "then", yamlStr(string(r.Outcome)))
+	if r.Message != "" {
+		key := "message"
+		if r.Outcome == Accept {
+			key = "note"
+		}
+		yamlPut(m, key, yamlStr(r.Message))
+	}
+	return m
 }
 
 func eventYAML(e Event) *yaml.Node {

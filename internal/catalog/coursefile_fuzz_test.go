@@ -15,6 +15,7 @@ import (
 // course and formats to the same bytes again.
 func FuzzParseCourseFile(f *testing.F) {
 	f.Add([]byte(minimalFile))
+	f.Add([]byte(rulesFile))
 	for _, b := range badFiles(f) {
 		if len(b.file) <= 64<<10 {
 			f.Add([]byte(b.file))

@@ -63,6 +63,10 @@ func TestParseCourseFileMinimal(t *testing.T) {
 	if c.JoiningLeadDays != 1 {
 		t.Errorf("got joining_lead_days %d, want the default 1", c.JoiningLeadDays)
 	}
+	if !c.Waitlist || c.OfferHoldHours != 0 || c.BookingClosesHours != 0 || c.Rules != nil || c.CancellationTerms != "" {
+		t.Errorf("got waitlist %v, hold %d, closes %d, rules %v, terms %q; want the defaults true, 0, 0, none, none",
+			c.Waitlist, c.OfferHoldHours, c.BookingClosesHours, c.Rules, c.CancellationTerms)
+	}
 	if c.About != "Text." {
 		t.Errorf("got About %q, want %q", c.About, "Text.")
 	}
@@ -122,6 +126,11 @@ func TestParseCourseFileVariants(t *testing.T) {
 		{"empty lists", editMinimal(t, "status: published\n", "status: published\ntopics: []\nfees:\nquestions: []\n")},
 		{"flow style", editMinimal(t, "status: published\n", "status: 'published'\n")},
 		{"blank lines around the text", editMinimal(t, "Text.\n", "\n\nText.\n\n\n")},
+		{"booking defaults written out", editMinimal(t, "status: published\n", "status: published\nbooking:\n  waitlist: true\n  offer_hold_hours: 0\n  closes_hours_before: 0\n")},
+		{"booking left empty", editMinimal(t, "status: published\n", "status: published\nbooking:\n")},
+		{"booking keys left empty", editMinimal(t, "status: published\n", "status: published\nbooking:\n  waitlist:\n  offer_hold_hours:\n")},
+		{"no rules", editMinimal(t, "status: published\n", "status: published\nrules: []\n")},
+		{"empty cancellation terms", minimalFile + "\n## Cancellation terms\n\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -215,6 +224,58 @@ Online.
 	}
 }
 
+// rulesHead replaces minimalFile's status line (line 4) with a date
+// question and the start of a rules list; the first rule starts on line 10.
+const rulesHead = `status: published
+questions:
+  - key: done
+    label: Done?
+    kind: date
+rules:
+`
+
+// rulesFile is a valid file with booking settings, rules in every form and
+// cancellation terms.
+const rulesFile = `---
+slug: rules
+title: Rules
+booking:
+  waitlist: false
+  offer_hold_hours: 12
+  closes_hours_before: 720
+questions:
+  - key: training_completed
+    label: When?
+    kind: date
+  - key: nhs
+    label: NHS?
+    kind: yes_no
+  - key: role
+    label: Role
+    kind: text
+rules:
+  - if: training_completed is missing
+    then: refuse
+    message: "  Only for the trained.  "
+  - if:
+    - training_completed   before event-6 months
+    - nhs is yes
+    then: accept
+    note: >-
+      Folded
+      note.
+  - if: [role is present, nhs is no, training_completed on or after today + 1 day]
+    then: review
+  - then: review
+    if: [training_completed after event + 0 days]
+    message: Dates look odd.
+---
+
+## Cancellation terms
+
+Full refund up to 14 days before.
+`
+
 // badFile is a course file with one mistake and the message it must get.
 type badFile struct {
 	name string
@@ -276,6 +337,28 @@ func badFiles(t testing.TB) []badFile {
 		{"agenda without title", editMinimal(t, `teaching: All day"`, `teaching: "`), 13, "events[0].days[0].agenda[1]", "needs a title"},
 		{"agenda as mapping", editMinimal(t, `- "10:00-17:00 teaching: All day"`, "- {a: 1, b: 2}"), 13, "events[0].days[0].agenda[1]", "must be one line"},
 		{"agenda two lines", editMinimal(t, `"10:00-17:00 teaching: All day"`, `"10:00-17:00 teaching: All\nday"`), 13, "events[0].days[0].agenda[1]", "must be on one line"},
+		{"booking not a mapping", editMinimal(t, "status: published", "status: published\nbooking: 48"), 5, "booking", "must be a set of keys"},
+		{"unknown booking key", editMinimal(t, "status: published", "status: published\nbooking:\n  wait_list: true"), 6, "booking.wait_list", "is not a known key"},
+		{"waitlist not a bool", editMinimal(t, "status: published", "status: published\nbooking:\n  waitlist: maybe"), 6, "booking.waitlist", "true or false"},
+		{"offer hold too long", editMinimal(t, "status: published", "status: published\nbooking:\n  waitlist: true\n  offer_hold_hours: 200"), 7, "booking.offer_hold_hours", "between 0"},
+		{"closes negative", editMinimal(t, "status: published", "status: published\nbooking:\n  closes_hours_before: -1"), 6, "booking.closes_hours_before", "between 0"},
+		{"closes not a number", editMinimal(t, "status: published", "status: published\nbooking:\n  closes_hours_before: a day"), 6, "booking.closes_hours_before", "whole number"},
+		{"rules not a list", editMinimal(t, "status: published\n", rulesHead+"  done is missing\n"), 10, "rules", "must be a list"},
+		{"condition with a bad unit", editMinimal(t, "status: published\n", rulesHead+"  - if: [done before event - 6 weeks]\n    then: refuse\n    message: No.\n"), 10, "rules[0].if[0]", `"weeks" is not a unit`},
+		{"condition without an operator", editMinimal(t, "status: published\n", rulesHead+"  - if:\n      - done is missing\n      - done\n    then: refuse\n    message: No.\n"), 12, "rules[0].if[1]", "is not a condition"},
+		{"condition as a mapping", editMinimal(t, "status: published\n", rulesHead+"  - if:\n      - {done: missing}\n    then: refuse\n    message: No.\n"), 11, "rules[0].if[0]", "must be one condition"},
+		{"condition on unknown question", editMinimal(t, "status: published\n", rulesHead+"  - then: refuse\n    message: No.\n    if: [done is present, nope is missing]\n"), 12, "rules[0].if[1]", `"nope" is not the key`},
+		{"yes on a date question", editMinimal(t, "status: published\n", rulesHead+"  - if:\n      - done is yes\n    then: refuse\n    message: No.\n"), 11, "rules[0].if[0]", "need a yes_no question"},
+		{"offset too large", editMinimal(t, "status: published\n", rulesHead+"  - if: [done after today + 4000 days]\n    then: refuse\n    message: No.\n"), 10, "rules[0].if[0]", "at most 3660 days"},
+		{"rule without conditions", editMinimal(t, "status: published\n", rulesHead+"  - then: refuse\n    message: No.\n"), 10, "rules[0].if", "at least one condition"},
+		{"refuse without message", editMinimal(t, "status: published\n", rulesHead+"  - if: [done is missing]\n    then: refuse\n"), 10, "rules[0].message", "is required for a refuse rule"},
+		{"accept without note", editMinimal(t, "status: published\n", rulesHead+"  - if: [done is missing]\n    then: accept\n"), 10, "rules[0].note", "is required for an accept rule"},
+		{"accept with message", editMinimal(t, "status: published\n", rulesHead+"  - if: [done is missing]\n    then: accept\n    message: Hi.\n"), 12, "rules[0].message", "an accept rule has a note:"},
+		{"refuse with note", editMinimal(t, "status: published\n", rulesHead+"  - if: [done is missing]\n    then: refuse\n    note: No.\n"), 12, "rules[0].note", "a refuse rule has a message:"},
+		{"message and note", editMinimal(t, "status: published\n", rulesHead+"  - if: [done is missing]\n    then: review\n    message: Wait.\n    note: Hi.\n"), 13, "rules[0].note", "not both"},
+		{"unknown outcome", editMinimal(t, "status: published\n", rulesHead+"  - if: [done is missing]\n    then: deny\n    message: No.\n"), 11, "rules[0].then", "must be refuse, review or accept"},
+		{"unknown rule key", editMinimal(t, "status: published\n", rulesHead+"  - if: [done is missing]\n    then: review\n    reason: Why.\n"), 12, "rules[0].reason", "is not a known key"},
+		{"long cancellation terms", minimalFile + "\n## Cancellation terms\n\n" + strings.Repeat("x", 20001) + "\n", 20, "cancellation_terms", "longer than 20000"},
 		{"unknown section", editMinimal(t, "## About", "## Outcomes"), 16, "", `unknown section "## Outcomes"`},
 		{"text before the first section", editMinimal(t, "\n## About", "\nIntro.\n\n## About"), 16, "", "text before the first section"},
 		{"level-1 heading", editMinimal(t, "## About", "# A course\n\n## About"), 16, "", "use ## for section headings"},
@@ -286,6 +369,49 @@ func badFiles(t testing.TB) []badFile {
 		{"two YAML documents", editMinimal(t, "All day\"\n---\n", "All day\"\n--- x\n---\n"), 14, "", "single YAML document"},
 		{"not UTF-8", editMinimal(t, "A course", "A \xff course"), 0, "", "not UTF-8"},
 		{"too large", minimalFile + strings.Repeat("x", 1<<20), 0, "", "larger than"},
+	}
+}
+
+func TestParseCourseFileRules(t *testing.T) {
+	c, err := catalog.ParseCourseFile("rules.md", []byte(rulesFile))
+	if err != nil {
+		t.Fatalf("ParseCourseFile: %v", err)
+	}
+	if c.Waitlist || c.OfferHoldHours != 12 || c.BookingClosesHours != 720 {
+		t.Errorf("got waitlist %v hold %d closes %d, want false 12 720", c.Waitlist, c.OfferHoldHours, c.BookingClosesHours)
+	}
+	if want := "Full refund up to 14 days before."; c.CancellationTerms != want {
+		t.Errorf("got cancellation terms %q, want %q", c.CancellationTerms, want)
+	}
+	event := catalog.DateRef{Base: catalog.BaseEvent}
+	want := []catalog.Rule{
+		{Conditions: []catalog.Condition{{Question: "training_completed", Op: catalog.OpMissing}}, Outcome: catalog.Refuse, Message: "Only for the trained."},
+		{Conditions: []catalog.Condition{
+			{Question: "training_completed", Op: catalog.OpBefore, Date: catalog.DateRef{Base: catalog.BaseEvent, Offset: -6, Unit: catalog.UnitMonths}},
+			{Question: "nhs", Op: catalog.OpYes},
+		}, Outcome: catalog.Accept, Message: "Folded note."},
+		{Conditions: []catalog.Condition{
+			{Question: "role", Op: catalog.OpPresent},
+			{Question: "nhs", Op: catalog.OpNo},
+			{Question: "training_completed", Op: catalog.OpOnOrAfter, Date: catalog.DateRef{Base: catalog.BaseToday, Offset: 1, Unit: catalog.UnitDays}},
+		}, Outcome: catalog.Review},
+		{Conditions: []catalog.Condition{{Question: "training_completed", Op: catalog.OpAfter, Date: event}}, Outcome: catalog.Review, Message: "Dates look odd."},
+	}
+	if !reflect.DeepEqual(c.Rules, want) {
+		t.Errorf("got rules\n%+v\nwant\n%+v", c.Rules, want)
+	}
+	checkFileRoundTrip(t, c)
+	out := string(catalog.FormatCourseFile(c))
+	for _, line := range []string{
+		"  - if: [training_completed is missing]\n    then: refuse\n    message: Only for the trained.\n",
+		"  - if: [training_completed before event - 6 months, nhs is yes]\n    then: accept\n    note: Folded note.\n",
+		"  - if: [training_completed after event]\n    then: review\n    message: Dates look odd.\n",
+		"booking:\n  waitlist: false\n  offer_hold_hours: 12\n  closes_hours_before: 720\n",
+		"\n## Cancellation terms\n\nFull refund up to 14 days before.\n",
+	} {
+		if !strings.Contains(out, line) {
+			t.Errorf("formatted file lacks %q:\n%s", line, out)
+		}
 	}
 }
 
@@ -427,6 +553,25 @@ func TestFormatCourseFileRoundTrip(t *testing.T) {
 				Meeting: catalog.Meeting{Provider: "Teams", JoinURL: "https://teams.example/l/x?a=b&c=d#frag", ID: "0123", Passcode: "01"},
 				Days:    []catalog.Day{day, {Date: day.Date.AddDays(1), Start: fileClock(t, "09:00"), End: fileClock(t, "10:00")}},
 			}},
+		}},
+		{"booking settings and rules", catalog.Course{
+			Slug: "r", Title: "R", Status: catalog.Draft, Waitlist: true, OfferHoldHours: 168, BookingClosesHours: 1,
+			CancellationTerms: "### Refunds\n\n- in full up to 14 days before;\n- after that, *transfer* your place.",
+			Questions: []catalog.Question{
+				{Key: "d", Label: "D", Kind: catalog.DateAnswer},
+				{Key: "y", Label: "Y", Kind: catalog.YesNo},
+			},
+			Rules: []catalog.Rule{
+				{Conditions: []catalog.Condition{{Question: "d", Op: catalog.OpMissing}}, Outcome: catalog.Refuse, Message: "Line one\nline two: with a colon, and \"quotes\""},
+				{Conditions: []catalog.Condition{{Question: "y", Op: catalog.OpYes}}, Outcome: catalog.Review},
+				{Conditions: []catalog.Condition{{Question: "y", Op: catalog.OpNo}}, Outcome: catalog.Accept, Message: "yes"},
+				{Conditions: []catalog.Condition{
+					{Question: "d", Op: catalog.OpOnOrBefore, Date: catalog.DateRef{Base: catalog.BaseToday, Offset: -3660, Unit: catalog.UnitDays}},
+					{Question: "d", Op: catalog.OpOnOrAfter, Date: catalog.DateRef{Base: catalog.BaseEvent, Offset: 120, Unit: catalog.UnitMonths}},
+					{Question: "d", Op: catalog.OpAfter, Date: catalog.DateRef{Base: catalog.BaseEvent, Offset: -1, Unit: catalog.UnitMonths}},
+					{Question: "y", Op: catalog.OpPresent},
+				}, Outcome: catalog.Refuse, Message: "#1 - [no]"},
+			},
 		}},
 		{"markdown texts", catalog.Course{
 			Slug: "md", Title: "Markdown", Status: catalog.Draft,

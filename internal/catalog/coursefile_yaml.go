@@ -27,6 +27,7 @@ var yamlErrorRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func (p *fileParser) frontMatter(front string, c *Course) bool {
 	c.Status = Draft
 	c.JoiningLeadDays = defaultJoiningLeadDays
+	c.Waitlist = true
 	dec := yaml.NewDecoder(strings.NewReader(front))
 	var doc yaml.Node
 	err := dec.Decode(&doc)

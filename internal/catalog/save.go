@@ -96,10 +96,11 @@ func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveRes
 		c.CreatedAt = now
 		err = s.q.QueryRowContext(ctx, `
 			INSERT INTO courses (slug, title, summary, status, about, audience, aims, prerequisites, delivery,
-			                     joining_lead_days, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+			                     cancellation_terms, joining_lead_days, waitlist, offer_hold_hours,
+			                     booking_closes_hours, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
 			c.Slug, c.Title, c.Summary, string(c.Status), c.About, c.Audience, c.Aims, c.Prerequisites, c.Delivery,
-			c.JoiningLeadDays, now).Scan(&c.ID)
+			c.CancellationTerms, c.JoiningLeadDays, c.Waitlist, c.OfferHoldHours, c.BookingClosesHours, now).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("insert course: %w", err)
 		}
@@ -111,10 +112,11 @@ func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveRes
 			res.Changed = true
 			_, err = s.q.ExecContext(ctx, `
 				UPDATE courses SET title = $2, summary = $3, status = $4, about = $5, audience = $6, aims = $7,
-				       prerequisites = $8, delivery = $9, joining_lead_days = $10
+				       prerequisites = $8, delivery = $9, cancellation_terms = $10, joining_lead_days = $11,
+				       waitlist = $12, offer_hold_hours = $13, booking_closes_hours = $14
 				WHERE id = $1`,
 				c.ID, c.Title, c.Summary, string(c.Status), c.About, c.Audience, c.Aims, c.Prerequisites, c.Delivery,
-				c.JoiningLeadDays)
+				c.CancellationTerms, c.JoiningLeadDays, c.Waitlist, c.OfferHoldHours, c.BookingClosesHours)
 			if err != nil {
 				return fmt.Errorf("update course: %w", err)
 			}
@@ -158,10 +160,11 @@ func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveRes
 func sameCourseFields(a, b Course) bool {
 	return a.Title == b.Title && a.Summary == b.Summary && a.Status == b.Status && a.About == b.About &&
 		a.Audience == b.Audience && a.Aims == b.Aims && a.Prerequisites == b.Prerequisites &&
-		a.Delivery == b.Delivery && a.JoiningLeadDays == b.JoiningLeadDays
+		a.Delivery == b.Delivery && a.CancellationTerms == b.CancellationTerms && a.JoiningLeadDays == b.JoiningLeadDays &&
+		a.Waitlist == b.Waitlist && a.OfferHoldHours == b.OfferHoldHours && a.BookingClosesHours == b.BookingClosesHours
 }
 
-// saveChildren rewrites topics, fees and questions when they differ.
+// saveChildren rewrites topics, fees, questions and rules when they differ.
 func (s *Store) saveChildren(ctx context.Context, c *Course, old Course, res *SaveResult) error {
 	if !equalSlices(old.Topics, c.Topics) {
 		res.Changed = true
@@ -196,6 +199,37 @@ func (s *Store) saveChildren(ctx context.Context, c *Course, old Course, res *Sa
 			if _, err := s.q.ExecContext(ctx, `INSERT INTO eligibility_questions (course_id, position, key, label, kind, required, help) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 				c.ID, i, q.Key, q.Label, string(q.Kind), q.Required, q.Help); err != nil {
 				return fmt.Errorf("questions: %w", err)
+			}
+		}
+	}
+	if !equalRules(old.Rules, c.Rules) {
+		res.Changed = true
+		if err := s.writeRules(ctx, c); err != nil {
+			return fmt.Errorf("rules: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeRules replaces the course's eligibility rules.
+func (s *Store) writeRules(ctx context.Context, c *Course) error {
+	if _, err := s.q.ExecContext(ctx, `DELETE FROM eligibility_conditions WHERE course_id = $1`, c.ID); err != nil {
+		return err
+	}
+	if _, err := s.q.ExecContext(ctx, `DELETE FROM eligibility_rules WHERE course_id = $1`, c.ID); err != nil {
+		return err
+	}
+	for i, r := range c.Rules {
+		if _, err := s.q.ExecContext(ctx, `INSERT INTO eligibility_rules (course_id, position, outcome, message) VALUES ($1, $2, $3, $4)`,
+			c.ID, i, string(r.Outcome), r.Message); err != nil {
+			return err
+		}
+		for j, cond := range r.Conditions {
+			if _, err := s.q.ExecContext(ctx, `
+				INSERT INTO eligibility_conditions (course_id, rule_position, position, question, op, date_base, date_offset, date_unit)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+				c.ID, i, j, cond.Question, string(cond.Op), string(cond.Date.Base), cond.Date.Offset, string(cond.Date.Unit)); err != nil {
+				return err
 			}
 		}
 	}

@@ -162,11 +162,13 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	byID := map[int64]*Course{}
 	err := s.each(ctx, `
 		SELECT c.id, c.slug, c.title, c.summary, c.status, c.about, c.audience, c.aims,
-		       c.prerequisites, c.delivery, c.joining_lead_days, c.created_at, c.updated_at
+		       c.prerequisites, c.delivery, c.cancellation_terms, c.joining_lead_days,
+		       c.waitlist, c.offer_hold_hours, c.booking_closes_hours, c.created_at, c.updated_at
 		FROM courses c WHERE `+where+` ORDER BY c.id`, args, func(rows *sql.Rows) error {
 		var c Course
 		err := rows.Scan(&c.ID, &c.Slug, &c.Title, &c.Summary, &c.Status, &c.About, &c.Audience, &c.Aims,
-			&c.Prerequisites, &c.Delivery, &c.JoiningLeadDays, &c.CreatedAt, &c.UpdatedAt)
+			&c.Prerequisites, &c.Delivery, &c.CancellationTerms, &c.JoiningLeadDays,
+			&c.Waitlist, &c.OfferHoldHours, &c.BookingClosesHours, &c.CreatedAt, &c.UpdatedAt)
 		courses = append(courses, c)
 		return err
 	})
@@ -209,6 +211,9 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.rules(ctx, sub, args, byID); err != nil {
+		return nil, err
+	}
 	events, err := s.events(ctx, `course_id IN (`+sub+`)`, args)
 	if err != nil {
 		return nil, err
@@ -217,6 +222,39 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 		byID[e.CourseID].Events = append(byID[e.CourseID].Events, e)
 	}
 	return courses, nil
+}
+
+// rules reads the eligibility rules of the courses selected by sub into
+// byID.
+func (s *Store) rules(ctx context.Context, sub string, args []any, byID map[int64]*Course) error {
+	err := s.each(ctx, `SELECT course_id, outcome, message FROM eligibility_rules WHERE course_id IN (`+sub+`) ORDER BY course_id, position`,
+		args, func(rows *sql.Rows) error {
+			var id int64
+			var r Rule
+			err := rows.Scan(&id, &r.Outcome, &r.Message)
+			byID[id].Rules = append(byID[id].Rules, r)
+			return err
+		})
+	if err != nil {
+		return err
+	}
+	return s.each(ctx, `
+		SELECT course_id, rule_position, question, op, date_base, date_offset, date_unit
+		FROM eligibility_conditions WHERE course_id IN (`+sub+`) ORDER BY course_id, rule_position, position`,
+		args, func(rows *sql.Rows) error {
+			var id int64
+			var pos int
+			var c Condition
+			if err := rows.Scan(&id, &pos, &c.Question, &c.Op, &c.Date.Base, &c.Date.Offset, &c.Date.Unit); err != nil {
+				return err
+			}
+			rules := byID[id].Rules
+			if pos < 0 || pos >= len(rules) {
+				return fmt.Errorf("condition of course %d names rule %d, which it does not have", id, pos)
+			}
+			rules[pos].Conditions = append(rules[pos].Conditions, c)
+			return nil
+		})
 }
 
 // events reads the events matching where (over "events") with their days

@@ -244,3 +244,122 @@ func TestEventByID(t *testing.T) {
 		t.Fatalf("unknown slug: got %v, want ErrNotFound", err)
 	}
 }
+
+// withBookingRules gives a test course booking settings, cancellation terms
+// and the DIT refresher's questions and rules.
+func withBookingRules(t *testing.T, c *catalog.Course) {
+	t.Helper()
+	c.Waitlist, c.OfferHoldHours, c.BookingClosesHours = true, 48, 24
+	c.CancellationTerms = "Full refund up to **14 days** before."
+	c.Questions = []catalog.Question{
+		{Key: "training_completed", Label: "When did you finish?", Kind: catalog.DateAnswer},
+		{Key: "supervised_practice_started", Label: "When did you start?", Kind: catalog.DateAnswer},
+		{Key: "nhs", Label: "NHS?", Kind: catalog.YesNo},
+	}
+	c.Rules = append(ditRules(t), catalog.Rule{
+		Conditions: []catalog.Condition{cond(t, "nhs is no"), cond(t, "training_completed on or after today - 14 days")},
+		Outcome:    catalog.Review,
+	})
+}
+
+func TestSaveAndLoadBookingRules(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db)
+	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	c := dbtest.NewCourse(now)
+	withBookingRules(t, &c)
+	// A second course with other rules, loaded in the same queries.
+	other := dbtest.NewCourse(now)
+	other.Slug = "other"
+	other.Questions = []catalog.Question{{Key: "role", Label: "Role", Kind: catalog.TextAnswer}}
+	other.Rules = []catalog.Rule{{Conditions: []catalog.Condition{cond(t, "role is missing")}, Outcome: catalog.Refuse, Message: "Say your role."}}
+	if _, err := s.SaveAll(ctx, []*catalog.Course{&other, &c}, now); err != nil {
+		t.Fatal(err)
+	}
+	ls, err := s.Listings(ctx, catalog.Filter{Drafts: true}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]catalog.Course{}
+	for _, l := range ls {
+		got[l.Course.Slug] = l.Course
+	}
+	for _, want := range []catalog.Course{c, other} {
+		g := got[want.Slug]
+		if g.Waitlist != want.Waitlist || g.OfferHoldHours != want.OfferHoldHours || g.BookingClosesHours != want.BookingClosesHours ||
+			g.CancellationTerms != want.CancellationTerms {
+			t.Errorf("%s: got settings %v %d %d %q, want %v %d %d %q", want.Slug, g.Waitlist, g.OfferHoldHours, g.BookingClosesHours,
+				g.CancellationTerms, want.Waitlist, want.OfferHoldHours, want.BookingClosesHours, want.CancellationTerms)
+		}
+		if !reflect.DeepEqual(g.Rules, want.Rules) {
+			t.Errorf("%s: got rules %+v, want %+v", want.Slug, g.Rules, want.Rules)
+		}
+	}
+
+	again := dbtest.NewCourse(now)
+	withBookingRules(t, &again)
+	res, err := s.Save(ctx, &again, now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed {
+		t.Errorf("saving the same rules again: got %+v, want nothing changed", res)
+	}
+}
+
+func TestSaveBookingRuleChanges(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		change func(c *catalog.Course)
+	}{
+		{"waitlist off", func(c *catalog.Course) { c.Waitlist = false }},
+		{"offer hold", func(c *catalog.Course) { c.OfferHoldHours = 24 }},
+		{"closes", func(c *catalog.Course) { c.BookingClosesHours = 0 }},
+		{"cancellation terms", func(c *catalog.Course) { c.CancellationTerms = "No refunds." }},
+		{"rule message", func(c *catalog.Course) { c.Rules[0].Message = "Only for DIT practitioners." }},
+		{"rule outcome", func(c *catalog.Course) { c.Rules[2].Outcome = catalog.Refuse; c.Rules[2].Message = "No." }},
+		{"condition offset", func(c *catalog.Course) { c.Rules[1].Conditions[0].Date.Offset = -12 }},
+		{"condition removed", func(c *catalog.Course) { c.Rules[1].Conditions = c.Rules[1].Conditions[:1] }},
+		{"rules reordered", func(c *catalog.Course) { c.Rules[0], c.Rules[1] = c.Rules[1], c.Rules[0] }},
+		{"rules removed", func(c *catalog.Course) { c.Rules = nil }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			db := dbtest.New(t)
+			s := catalog.NewStore(db)
+			c := dbtest.NewCourse(t0)
+			withBookingRules(t, &c)
+			if _, err := s.Save(ctx, &c, t0); err != nil {
+				t.Fatal(err)
+			}
+			next := dbtest.NewCourse(t0)
+			withBookingRules(t, &next)
+			tt.change(&next)
+			res, err := s.Save(ctx, &next, t0.Add(time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !res.Changed || len(res.EventsChanged) != 0 {
+				t.Errorf("got %+v, want the course changed and no event changed", res)
+			}
+			got, err := s.CourseBySlug(ctx, next.Slug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.UpdatedAt.Equal(t0.Add(time.Hour)) {
+				t.Errorf("updated_at: got %v, want the second save's time", got.UpdatedAt)
+			}
+			if got.Waitlist != next.Waitlist || got.OfferHoldHours != next.OfferHoldHours ||
+				got.BookingClosesHours != next.BookingClosesHours || got.CancellationTerms != next.CancellationTerms {
+				t.Errorf("settings: got %+v, want %+v", got, next)
+			}
+			if !reflect.DeepEqual(got.Rules, next.Rules) {
+				t.Errorf("rules: got %+v, want %+v", got.Rules, next.Rules)
+			}
+		})
+	}
+}

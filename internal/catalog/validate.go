@@ -83,8 +83,15 @@ func (c *Course) Validate() error {
 	long("aims", c.Aims)
 	long("prerequisites", c.Prerequisites)
 	long("delivery", c.Delivery)
+	long("cancellation_terms", c.CancellationTerms)
 	if c.JoiningLeadDays < 0 || c.JoiningLeadDays > 30 {
 		add("joining_lead_days", "must be between 0 and 30 working days")
+	}
+	if c.OfferHoldHours < 0 || c.OfferHoldHours > 168 {
+		add("booking.offer_hold_hours", "must be between 0 (confirm the first person waiting at once) and 168 hours (a week)")
+	}
+	if c.BookingClosesHours < 0 || c.BookingClosesHours > 720 {
+		add("booking.closes_hours_before", "must be between 0 (bookings close at the start) and 720 hours (30 days)")
 	}
 	seenTopic := map[string]bool{}
 	for i, t := range c.Topics {
@@ -128,6 +135,7 @@ func (c *Course) Validate() error {
 			add(p+".help", "is longer than 1000 characters")
 		}
 	}
+	c.validateRules(add)
 	seenRef := map[string]bool{}
 	for i := range c.Events {
 		c.Events[i].validate(fmt.Sprintf("events[%d]", i), seenRef, add)
