@@ -227,3 +227,53 @@ func TestNth(t *testing.T) {
 		t.Errorf("Nth with month Mar: got no error, want one")
 	}
 }
+
+// TestDITRefresherRules checks the refresher's eligibility rules and
+// booking settings against its 10 June 2022 date: six months before is 10
+// December 2021.
+func TestDITRefresherRules(t *testing.T) {
+	courses, err := Courses(catalog.Date{Year: 2022, Month: time.May, Day: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byslug := map[string]catalog.Course{}
+	for _, c := range courses {
+		byslug[c.Slug] = c
+	}
+	c := byslug["dit-refresher"]
+	if !c.Waitlist || c.OfferHoldHours != 48 || c.CancellationTerms == "" {
+		t.Errorf("got waitlist %v, offer hold %d, terms %q; want a waiting list, 48 hours and cancellation terms", c.Waitlist, c.OfferHoldHours, c.CancellationTerms)
+	}
+	const (
+		refuse = "This course is for people who have completed the DIT training."
+		note   = "For you this refresher is required before you start supervised DIT practice."
+	)
+	event := catalog.Date{Year: 2022, Month: time.June, Day: 10}
+	today := catalog.Date{Year: 2022, Month: time.May, Day: 1}
+	tests := []struct {
+		trained, practice string
+		want              catalog.Decision
+	}{
+		{"", "", catalog.Decision{Outcome: catalog.Refuse, Reasons: []string{refuse}}},
+		{"", "2022-01-10", catalog.Decision{Outcome: catalog.Refuse, Reasons: []string{refuse}}},
+		{"2021-12-09", "", catalog.Decision{Outcome: catalog.Accept, Notes: []string{note}}},
+		{"2021-12-10", "", catalog.Decision{Outcome: catalog.Accept}},
+		{"2021-12-11", "", catalog.Decision{Outcome: catalog.Accept}},
+		{"2019-05-01", "2019-09-01", catalog.Decision{Outcome: catalog.Accept}},
+	}
+	for _, tt := range tests {
+		answers := map[string]string{"training_completed": tt.trained, "supervised_practice_started": tt.practice}
+		if got := catalog.Evaluate(c.Rules, answers, event, today); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("trained %q, practice %q: got %+v, want %+v", tt.trained, tt.practice, got, tt.want)
+		}
+	}
+
+	f := byslug["dit-foundation"]
+	got := catalog.Evaluate(f.Rules, map[string]string{"core_profession": "Nurse", "practising_therapist": "no"}, event, today)
+	if got.Outcome != catalog.Review || len(got.Reasons) != 1 {
+		t.Errorf("five-day training, not practising: got %+v, want review with a reason", got)
+	}
+	if w := byslug["outcome-measures-webinar"]; !w.Free() || w.Waitlist || w.OfferHoldHours != 0 {
+		t.Errorf("webinar: got free %v, waitlist %v, hold %d; want free, no waiting list, 0", w.Free(), w.Waitlist, w.OfferHoldHours)
+	}
+}
