@@ -14,8 +14,8 @@ func (s *Server) Handler() http.Handler {
 		pattern string
 		handler http.HandlerFunc
 	}{
-		{"GET /{$}", s.courseList},
-		{"GET /courses/{slug}", s.courseShow},
+		{"GET /{$}", s.pages.wrap(s.courseList)},
+		{"GET /courses/{slug}", s.pages.wrap(s.courseShow)},
 		{"GET /events/{file}", s.eventCalendar}, // {id}.ics
 		{"GET /system-check", s.systemCheck},
 		{"GET /cookies", s.cookiesShow},

@@ -41,6 +41,10 @@ type Options struct {
 	// for people who accepted optional cookies. Empty (the default) means
 	// there is no analytics at all.
 	AnalyticsScript string
+	// PageCacheTTL keeps rendered public pages (the catalogue and course
+	// pages) in memory for this long; 0 (the default) turns the cache
+	// off. It is always off in Dev mode.
+	PageCacheTTL time.Duration
 }
 
 // Server holds what the handlers need. Handlers are its methods.
@@ -59,6 +63,7 @@ type Server struct {
 	templates templateSet
 	static    *staticFiles
 	markdown  *markdownCache
+	pages     *pageCache // nil when off
 	metrics   *metrics
 	registry  *prometheus.Registry
 }
@@ -103,6 +108,9 @@ func New(opts Options) (*Server, error) {
 		if err != nil || u.Scheme != "https" || u.Host == "" {
 			return nil, fmt.Errorf("web: analytics script %q must be an https URL", opts.AnalyticsScript)
 		}
+	}
+	if opts.PageCacheTTL > 0 && !s.dev {
+		s.pages = newPageCache(opts.PageCacheTTL, s.now)
 	}
 	s.files = embedded
 	if s.dev {
