@@ -1,0 +1,253 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"plenary/internal/catalog"
+	"plenary/internal/database"
+	"plenary/internal/messaging"
+)
+
+// Outbox stores a message and its send job in the caller's transaction.
+// *messaging.Outbox satisfies it.
+type Outbox interface {
+	Enqueue(ctx context.Context, tx *sql.Tx, m messaging.Message) (id int64, created bool, err error)
+}
+
+// Options configure a Service.
+type Options struct {
+	DB      *database.DB
+	Catalog *catalog.Store
+	Outbox  Outbox
+	BaseURL string // for manage links in e-mails
+	// Organizer is the address calendar invitations name as organiser
+	// (the From address of the site's mail).
+	Organizer string
+	Now       func() time.Time // nil = time.Now
+}
+
+// Service takes and changes bookings.
+type Service struct {
+	db        *database.DB
+	catalog   *catalog.Store
+	outbox    Outbox
+	baseURL   string
+	organizer string
+	now       func() time.Time
+}
+
+// NewService returns a Service.
+func NewService(opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Service{db: opts.DB, catalog: opts.Catalog, outbox: opts.Outbox,
+		baseURL: strings.TrimRight(opts.BaseURL, "/"), organizer: opts.Organizer, now: opts.Now}
+}
+
+// Result is the outcome of a booking request.
+type Result struct {
+	Booking Booking
+	// Token is the manage-link secret, returned once: it is stored only
+	// as a hash. Empty when Existing is set (a fresh link is e-mailed).
+	Token string
+	// Existing is set when the person already had an active booking on
+	// the event: nothing new was booked.
+	Existing bool
+}
+
+// RefusedError says the eligibility rules refused the booking. Reasons
+// are written for the person booking.
+type RefusedError struct{ Reasons []string }
+
+func (e *RefusedError) Error() string {
+	return "booking: not eligible: " + strings.Join(e.Reasons, "; ")
+}
+
+// Book takes a booking. Bad input returns a FormError, a refusal by the
+// course's rules a *RefusedError; an event that cannot be booked returns
+// one of the Err values. Capacity is checked and the booking inserted in
+// one transaction that locks the event, so no load overbooks it; the
+// confirmation e-mail is queued in the same transaction.
+func (s *Service) Book(ctx context.Context, req Request) (Result, error) {
+	course, event, err := s.catalog.Event(ctx, req.EventID)
+	if errors.Is(err, catalog.ErrNotFound) || (err == nil && course.Status != catalog.Published) {
+		return Result{}, ErrEventUnavailable
+	}
+	if err != nil {
+		return Result{}, fmt.Errorf("booking: %w", err)
+	}
+	if ferr := req.check(course, event); ferr != nil {
+		return Result{}, ferr
+	}
+	now := s.now().UTC()
+	if err := bookable(course, event, now); err != nil {
+		return Result{}, err
+	}
+	today := catalog.DateOf(now.In(event.Location()))
+	decision := catalog.Evaluate(course.Rules, req.Answers, event.Days[0].Date, today)
+	if decision.Outcome == catalog.Refuse {
+		return Result{}, &RefusedError{Reasons: decision.Reasons}
+	}
+
+	var res Result
+	err = database.InTx(ctx, s.db, func(tx *sql.Tx) error {
+		res = Result{}
+		ev, err := lockEvent(ctx, s.db.Dialect, tx, event.ID)
+		if err != nil {
+			return err
+		}
+		// Re-check what may have changed since the event was read.
+		event.Status, event.Capacity, event.StartsAt = ev.status, ev.capacity, ev.startsAt
+		if err := bookable(course, event, now); err != nil {
+			return err
+		}
+		existing, err := activeByEmail(ctx, tx, event.ID, emailKey(req.Email))
+		if err == nil {
+			res.Existing, res.Booking = true, existing
+			token, hash := newToken()
+			if err := insertToken(ctx, tx, existing.ID, hash, now); err != nil {
+				return err
+			}
+			return s.notify(ctx, tx, mailAlreadyBooked, course, event, existing, token)
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+
+		b := Booking{
+			EventID: event.ID, Name: req.Name, Email: req.Email, Organisation: req.Organisation, Role: req.Role,
+			RegistrationNumber: req.RegistrationNumber, AccessNeeds: req.AccessNeeds, SystemChecked: req.SystemChecked,
+			NeedsReview: decision.Outcome == catalog.Review, ReviewReason: strings.Join(decision.Reasons, "\n"),
+			Notes: decision.Notes, Answers: req.Answers, FeeTier: req.FeeTier, PONumber: req.PONumber,
+			Payment: NoPayment, CreatedAt: now, UpdatedAt: now,
+		}
+		if f, ok := feeTier(course, req.FeeTier); ok {
+			b.Amount, b.Currency = f.Amount, f.Currency
+		}
+		held, err := heldPlaces(ctx, tx, event.ID)
+		if err != nil {
+			return err
+		}
+		kind := mailConfirmed
+		switch {
+		case event.Capacity == 0 || held < event.Capacity:
+			if err := s.admit(ctx, tx, &b, now); err != nil {
+				return err
+			}
+			if b.Status == PendingReview {
+				kind = mailPendingReview
+			}
+		case course.Waitlist:
+			b.Status, kind = Waitlisted, mailWaitlisted
+		default:
+			return ErrEventFull
+		}
+		if err := insertBooking(ctx, tx, &b); err != nil {
+			return err
+		}
+		if b.Status == Waitlisted {
+			if b.WaitPosition, err = waitPosition(ctx, tx, b); err != nil {
+				return err
+			}
+		}
+		token, hash := newToken()
+		if err := insertToken(ctx, tx, b.ID, hash, now); err != nil {
+			return err
+		}
+		res.Booking, res.Token = b, token
+		return s.notify(ctx, tx, kind, course, event, b, token)
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("booking: book event %d: %w", req.EventID, err)
+	}
+	return res, nil
+}
+
+// bookable says whether the event takes bookings at now.
+func bookable(c catalog.Course, e catalog.Event, now time.Time) error {
+	switch {
+	case c.Status != catalog.Published:
+		return ErrEventUnavailable
+	case e.Status == catalog.Cancelled:
+		return ErrEventCancelled
+	case e.Status == catalog.Completed:
+		return ErrClosed
+	case !now.Before(ClosesAt(c, e)):
+		return ErrClosed
+	}
+	return nil
+}
+
+// ClosesAt is when bookings for the event close.
+func ClosesAt(c catalog.Course, e catalog.Event) time.Time {
+	return e.StartsAt.Add(-time.Duration(c.BookingClosesHours) * time.Hour)
+}
+
+// admit gives b a place: confirmed, or pending review when the rules asked
+// for a coordinator's look. A paid place is invoiced at once.
+func (s *Service) admit(ctx context.Context, tx *sql.Tx, b *Booking, now time.Time) error {
+	if b.NeedsReview {
+		b.Status = PendingReview
+		return nil
+	}
+	b.Status, b.ConfirmedAt = Confirmed, now
+	if b.Amount > 0 && b.InvoiceNumber == 0 {
+		n, err := nextInvoiceNumber(ctx, tx)
+		if err != nil {
+			return err
+		}
+		b.InvoiceNumber, b.Payment = n, Invoice
+	}
+	return nil
+}
+
+// lockedEvent is what Book re-reads under the lock.
+type lockedEvent struct {
+	status   catalog.EventStatus
+	capacity int
+	startsAt time.Time
+}
+
+// lockEvent takes the event's lock for the rest of tx: a row lock on
+// PostgreSQL; on SQLite every transaction already holds the database's
+// write lock from BEGIN (the DSN sets _txlock=immediate).
+func lockEvent(ctx context.Context, dialect database.Dialect, tx *sql.Tx, eventID int64) (lockedEvent, error) {
+	q := `SELECT status, capacity, starts_at FROM events WHERE id = $1`
+	if dialect == database.Postgres {
+		q += ` FOR UPDATE`
+	}
+	var ev lockedEvent
+	err := tx.QueryRowContext(ctx, q, eventID).Scan(&ev.status, &ev.capacity, &ev.startsAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ev, ErrEventUnavailable
+	}
+	ev.startsAt = ev.startsAt.UTC()
+	return ev, err
+}
+
+func heldPlaces(ctx context.Context, tx *sql.Tx, eventID int64) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE event_id = $1 AND status IN `+heldStatuses, eventID).Scan(&n)
+	return n, err
+}
+
+func nextInvoiceNumber(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var n int64
+	err := tx.QueryRowContext(ctx, `UPDATE invoice_counter SET last = last + 1 WHERE id = 1 RETURNING last`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("invoice number: %w", err)
+	}
+	return n, nil
+}
+
+func insertToken(ctx context.Context, tx *sql.Tx, bookingID int64, hash string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO booking_tokens (token_hash, booking_id, created_at) VALUES ($1, $2, $3)`,
+		hash, bookingID, now)
+	return err
+}
