@@ -65,6 +65,7 @@ type options struct {
 	dbURL       string
 	slug        string
 	cpuprofile  string
+	pageCache   time.Duration
 }
 
 func run() error {
@@ -76,6 +77,7 @@ func run() error {
 	flag.Uint64Var(&o.maxRequests, "max-requests", 2_000_000, "hard cap on the requests of one round")
 	flag.StringVar(&o.dbURL, "db", "", "database URL (sqlite:… or postgres://…); default: SQLite in a temp folder. "+
 		"The demo catalogue is loaded when the database has no courses, so use a throw-away database")
+	flag.DurationVar(&o.pageCache, "page-cache", 2*time.Second, "the page cache TTL, as PLENARY_PAGE_CACHE_TTL sets it for plenary serve; 0 measures every request rendered from the database")
 	flag.StringVar(&o.slug, "slug", "dit-refresher", "course page to load")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "after the measured rounds, run one extra plenary round under the CPU profiler and write the profile here")
 	flag.Parse()
@@ -103,7 +105,7 @@ func run() error {
 	// request), but into io.Discard: the cost of the log line counts, the
 	// terminal does not.
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv, err := web.New(web.Options{Catalog: catalog.NewStore(db), DB: db, Logger: logger})
+	srv, err := web.New(web.Options{Catalog: catalog.NewStore(db), DB: db, Logger: logger, PageCacheTTL: o.pageCache})
 	if err != nil {
 		return err
 	}
