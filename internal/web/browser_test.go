@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,8 +20,10 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"plenary/demo"
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/database/dbtest"
+	"plenary/internal/messaging"
 	"plenary/internal/web"
 )
 
@@ -50,8 +54,11 @@ const (
 func TestBrowser(t *testing.T) {
 	chrome := chromiumPath(t)
 	axeJS, axeMissing := axeSource()
-	base := startDemoSite(t)
+	site := startDemoSite(t)
+	base := site.url
 	browser := startBrowser(t, chrome)
+	bookPath := fmt.Sprintf("/events/%d/book", site.nextEvent)
+	managePath := site.book(t)
 
 	t.Run("ConsentReject", func(t *testing.T) {
 		t.Parallel()
@@ -62,6 +69,9 @@ func TestBrowser(t *testing.T) {
 		{"Course", "/courses/" + courseSlug},
 		{"Cookies", "/cookies"},
 		{"SystemCheck", "/system-check"},
+		{"BookingForm", bookPath},
+		{"ManagePage", managePath + "?booked=1"},
+		{"CancelPage", managePath + "/cancel"},
 	} {
 		t.Run("Axe/"+page.name, func(t *testing.T) {
 			if axeMissing != "" {
@@ -78,9 +88,30 @@ func TestBrowser(t *testing.T) {
 		}
 		testCSP(t, newTab(t, browser), base+"/courses/"+courseSlug, axeJS)
 	})
-	t.Run("PhoneWidth", func(t *testing.T) {
+	t.Run("Axe/BookingFormErrors", func(t *testing.T) {
+		if axeMissing != "" {
+			missing(t, "%s", axeMissing)
+		}
 		t.Parallel()
-		testPhoneWidth(t, newTab(t, browser), base+"/courses/"+courseSlug)
+		testBookingFormErrors(t, newTab(t, browser), base+bookPath, axeJS)
+	})
+	for _, page := range []struct{ name, path string }{
+		{"Course", "/courses/" + courseSlug},
+		{"BookingForm", bookPath},
+		{"ManagePage", managePath},
+	} {
+		t.Run("PhoneWidth/"+page.name, func(t *testing.T) {
+			t.Parallel()
+			testPhoneWidth(t, newTab(t, browser), base+page.path)
+		})
+	}
+	t.Run("CookieBannerOnPhone", func(t *testing.T) {
+		t.Parallel()
+		testBannerOnPhone(t, newTab(t, browser), base+"/courses/"+courseSlug)
+	})
+	t.Run("BookOnPhone", func(t *testing.T) {
+		t.Parallel()
+		testBookOnPhone(t, newTab(t, browser), base)
 	})
 }
 
@@ -142,9 +173,15 @@ func repoRoot() (string, error) {
 	}
 }
 
-// startDemoSite serves the real site over a fresh database that holds the
-// demo catalogue, and returns its base URL.
-func startDemoSite(t *testing.T) string {
+// demoSite is the real site over a fresh database holding the demo
+// catalogue, with bookings on and mail kept in the database.
+type demoSite struct {
+	url       string
+	nextEvent int64 // the DIT refresher's next date
+}
+
+// startDemoSite serves the demo site until the test ends.
+func startDemoSite(t *testing.T) demoSite {
 	t.Helper()
 	ctx := t.Context()
 	db := dbtest.New(t)
@@ -163,13 +200,58 @@ func startDemoSite(t *testing.T) string {
 			t.Fatalf("save demo course %q: %v", courses[i].Slug, err)
 		}
 	}
-	srv, err := web.New(web.Options{Catalog: store, DB: db})
+	jobs, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>"})
+	ts := httptest.NewUnstartedServer(nil)
+	ts.Start()
+	t.Cleanup(ts.Close)
+	bookings := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: ts.URL})
+	srv, err := web.New(web.Options{Catalog: store, DB: db, Bookings: bookings, Outbox: outbox})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	return ts.URL
+	ts.Config.Handler = srv.Handler()
+
+	site := demoSite{url: ts.URL}
+	c, err := store.CourseBySlug(ctx, courseSlug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range c.Events {
+		if !e.Past(now) && e.Status != catalog.Cancelled {
+			site.nextEvent = e.ID
+			break
+		}
+	}
+	if site.nextEvent == 0 {
+		t.Fatalf("the demo %s has no upcoming date", courseSlug)
+	}
+	return site
+}
+
+// book books a place on the next date over HTTP, as a browser without
+// JavaScript would, and returns the booking's manage path.
+func (s demoSite) book(t *testing.T) string {
+	t.Helper()
+	form := url.Values{
+		"name": {"Dr Robin Ash"}, "email": {"robin.ash@example.org"}, "organisation": {"North Clinic"},
+		"role": {"Clinical psychologist"}, "fee_tier": {"Standard"}, "answer_training_completed": {"2020-01-15"},
+		"system_checked": {"yes"},
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.PostForm(fmt.Sprintf("%s/events/%d/book", s.url, s.nextEvent), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/bookings/") {
+		t.Fatalf("book over HTTP: got %d to %q, want 303 to /bookings/…", res.StatusCode, loc)
+	}
+	return strings.TrimSuffix(loc, "?booked=1")
 }
 
 // startBrowser starts headless Chromium with a fresh profile and returns a
@@ -483,4 +565,131 @@ func testPhoneWidth(t *testing.T, ctx context.Context, url string) {
 			"(is <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"> there?); too wide: %s",
 			url, width, got.InnerWidth, got.ScrollWidth, width, strings.Join(got.Wide, ", "))
 	}
+}
+
+// phone emulates a phone's screen in the tab.
+func phone(ctx context.Context) error {
+	return chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(3)))
+}
+
+// testBookOnPhone books a place as a clinician on a phone would: from the
+// course page, the "Book a place" button for the next date, the form, and
+// the confirmation with its manage link.
+func testBookOnPhone(t *testing.T, ctx context.Context, base string) {
+	if err := phone(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/courses/"+courseSlug)); err != nil {
+		t.Fatalf("open the course page: %v", err)
+	}
+	// The call to action for the next date is in the side box, which
+	// comes first on a phone.
+	const cta = `.course-aside a.button--cta`
+	if !present(t, ctx, cta) {
+		t.Fatalf("no Book a place button (%s) in the side box", cta)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(cta, chromedp.NodeVisible))
+	if err != nil || !strings.HasPrefix(text, "Book a place") {
+		t.Errorf("side box button says %q (%v), want Book a place", text, err)
+	}
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(cta, chromedp.NodeVisible)); err != nil {
+		t.Fatalf("follow Book a place: %v", err)
+	}
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/book") {
+		t.Fatalf("after Book a place the browser is at %s, want the booking form", loc)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.SendKeys(`#name`, "Dr Sam Reed", chromedp.NodeVisible),
+		chromedp.SendKeys(`#email`, "sam.reed@example.org", chromedp.NodeVisible),
+		chromedp.SendKeys(`#organisation`, "East Clinic", chromedp.NodeVisible),
+		chromedp.SendKeys(`#role`, "Psychotherapist", chromedp.NodeVisible),
+		chromedp.SetValue(`#answer_training_completed`, "2021-03-12"),
+		chromedp.Click(`#fee_tier-1`, chromedp.NodeVisible),
+		chromedp.Click(`#system_checked`, chromedp.NodeVisible),
+	)
+	if err != nil {
+		t.Fatalf("fill in the form: %v", err)
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(`.booking-form button[type="submit"]`, chromedp.NodeVisible))
+	if err != nil {
+		t.Fatalf("send the form: %v", err)
+	}
+	if resp.Status != 200 {
+		t.Errorf("after sending: status %d, want 200", resp.Status)
+	}
+	loc, _ := chromedp.Run(ctx, chromedp.Location())
+	if !strings.Contains(loc, "/bookings/") || !strings.HasSuffix(loc, "?booked=1") {
+		t.Fatalf("after sending the browser is at %s, want the manage page", loc)
+	}
+	h1, err := chromedp.Run(ctx, chromedp.Text(`h1`, chromedp.NodeVisible))
+	if err != nil || h1 != "Your place is confirmed" {
+		t.Errorf("the confirmation's heading is %q (%v), want Your place is confirmed", h1, err)
+	}
+	link, err := chromedp.Run(ctx, chromedp.Text(`.manage-link`, chromedp.NodeVisible))
+	if want := strings.TrimSuffix(loc, "?booked=1"); err != nil || strings.TrimSpace(link) != want {
+		t.Errorf("the manage link on the page is %q (%v), want %s", link, err, want)
+	}
+}
+
+// testBookingFormErrors sends the form empty, then checks the error
+// summary and the fields with axe-core.
+func testBookingFormErrors(t *testing.T, ctx context.Context, url, axeJS string) {
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(`.booking-form button[type="submit"]`, chromedp.NodeVisible))
+	if err != nil {
+		t.Fatalf("send the empty form: %v", err)
+	}
+	if resp.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("empty form: status %d, want 422", resp.Status)
+	}
+	if !present(t, ctx, `.error-summary a[href="#name"]`) {
+		t.Errorf("no error summary link to #name")
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](axeJS)); err != nil {
+		t.Fatalf("inject axe-core: %v", err)
+	}
+	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](axeRun, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("axe.run: %v", err)
+	}
+	for _, v := range violations {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			t.Errorf("axe %s [%s]: %s", v.ID, v.Impact, v.Help)
+		} else {
+			t.Logf("axe %s [%s]: %s", v.ID, v.Impact, v.Help)
+		}
+	}
+}
+
+// testBannerOnPhone checks the cookie banner leaves most of a phone's
+// first screen to the page, with both buttons the same size.
+func testBannerOnPhone(t *testing.T, ctx context.Context, url string) {
+	if err := phone(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	type box struct {
+		Banner float64      `json:"banner"`
+		Screen float64      `json:"screen"`
+		Btns   [][2]float64 `json:"btns"`
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[box](`({
+		banner: document.querySelector(".cookie-banner").getBoundingClientRect().height,
+		screen: window.innerHeight,
+		btns: [...document.querySelectorAll(".cookie-banner button")].map(b => [b.getBoundingClientRect().width, b.getBoundingClientRect().height]),
+	})`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Banner > 0.25*got.Screen {
+		t.Errorf("the cookie banner is %.0fpx of a %.0fpx screen (%.0f%%), want at most 25%%", got.Banner, got.Screen, 100*got.Banner/got.Screen)
+	}
+	if len(got.Btns) != 2 || got.Btns[0] != got.Btns[1] || got.Btns[0][1] < 44 {
+		t.Errorf("banner buttons %v: want two of the same size, at least 44px high", got.Btns)
+	}
+	t.Logf("banner %.0fpx of %.0fpx; buttons %v", got.Banner, got.Screen, got.Btns)
 }

@@ -103,7 +103,12 @@ type coursePage struct {
 	Upcoming []dateView // in start order
 	Past     []dateView // most recent first
 	Joining  string     // when joining instructions are sent
+	// Agenda is shown once when every upcoming date has the same one.
+	Agenda []dayView
 }
+
+// AgendaMultiDay reports whether the shared agenda has several days.
+func (p coursePage) AgendaMultiDay() bool { return len(p.Agenda) > 1 }
 
 // HasOnline reports whether any upcoming date is online.
 func (p coursePage) HasOnline() bool {
@@ -169,14 +174,27 @@ func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
 			HTML:  s.markdown.render(c.Slug, sec.id, c.UpdatedAt, sec.src),
 		})
 	}
+	var upcoming []catalog.Event
 	for _, e := range c.Events {
 		v := newDateView(e, now)
 		if v.Past {
 			p.Past = append(p.Past, v)
 		} else {
 			p.Upcoming = append(p.Upcoming, v)
+			upcoming = append(upcoming, e)
 		}
 	}
 	slices.Reverse(p.Past)
+	if s.bookings != nil && len(upcoming) > 0 {
+		places, err := s.bookings.PlacesFor(r.Context(), upcoming)
+		if err != nil {
+			s.serverError(w, r, err)
+			return
+		}
+		for i, e := range upcoming {
+			p.Upcoming[i].Book = availabilityOf(c, e, places[e.ID], now)
+		}
+	}
+	p.Agenda = shareAgendas(p.Upcoming)
 	s.render(w, r, http.StatusOK, "course", p)
 }

@@ -9,4 +9,11 @@
 // passcode) is ever put into public page data: handlers copy what a page
 // shows into small view structs instead of handing templates the domain
 // types.
+//
+// Booking (bookings.go) and self-service through a manage link
+// (manage.go) sit on booking.Service. A manage link's token is the whole
+// key to a booking: its pages are no-store and send no referrer, the log
+// shows their route pattern rather than their path, and their POSTs are
+// rate-limited per client (ratelimit.go), as booking is. The dev mailbox
+// (adminmail.go) answers only requests made on this machine.
 package web

@@ -50,7 +50,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log.Error("panic", "method", r.Method, "path", logPath(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					s.serverError(sw, r, fmt.Errorf("panic: %v", v))
 				}
@@ -68,11 +68,29 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			elapsed := time.Since(start)
 			s.metrics.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 			s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
-			s.log.Info("request", "method", r.Method, "path", r.URL.Path, "route", route,
+			s.log.Info("request", "method", r.Method, "path", logPath(r), "route", route,
 				"status", status, "bytes", sw.bytes, "duration_ms", elapsed.Milliseconds())
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// logPath is the request's path as logs may show it. A manage link's
+// path holds its secret, so /bookings/… is logged as its route pattern
+// ("GET /bookings/{token}"), never as typed.
+func logPath(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/bookings/") || strings.HasPrefix(r.URL.EscapedPath(), "/bookings/") {
+		if r.Pattern != "" && r.Pattern != "/" {
+			return r.Pattern
+		}
+		return "/bookings/…"
+	}
+	return r.URL.Path
+}
+
+// private reports whether pages under path carry secrets: manage links.
+func private(path string) bool {
+	return strings.HasPrefix(path, "/bookings/") || path == "/admin/mail" || strings.HasPrefix(path, "/admin/mail/")
 }
 
 // securityHeaders sets the headers every response carries.
@@ -88,6 +106,14 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("Permissions-Policy", "camera=(self), microphone=(self), geolocation=(), payment=(), usb=()")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if private(r.URL.Path) {
+			// The path holds a manage link's secret, or the page shows
+			// them (the dev mailbox): keep it out of caches, history
+			// sync and other sites' logs.
+			h.Set("Cache-Control", "no-store")
+			h.Set("Referrer-Policy", "no-referrer")
+			h.Set("X-Robots-Tag", "noindex")
+		}
 		next.ServeHTTP(w, r)
 	})
 }

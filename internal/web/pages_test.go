@@ -52,9 +52,10 @@ func TestPages(t *testing.T) {
 				"Past date", "Friday 5 November 2021",
 				"Joining instructions are e-mailed at least one working day before the course.",
 				"Dates occasionally change; if yours does we will tell you in good time.",
-				"Booking opens soon", "Hear about new dates", "coming soon",
+				"Book a place", "Places available", fmt.Sprintf(`href="/events/%d/book"`, june), "Hear about new dates", "coming soon",
 				fmt.Sprintf(`href="/events/%d.ics"`, june), `href="/system-check"`},
-			[]string{"<script>alert", "javascript:", fmt.Sprintf(`href="/events/%d.ics"`, past), "<h1>Overview"}},
+			[]string{"<script>alert", "javascript:", fmt.Sprintf(`href="/events/%d.ics"`, past), fmt.Sprintf(`href="/events/%d/book"`, past),
+				"<h1>Overview", "Booking opens soon"}},
 		{"multi-day in person course", "/courses/mbt-foundation", 200,
 			[]string{"Day 1: Thursday 27 October 2022", "09:30–16:30 UK time (BST)", "Day 4: Tuesday 1 November 2022", "09:30–16:30 UK time (GMT)",
 				"The Training Centre", "120 Belsize Lane<br>London NW3 5BA", "In person", "4 days",
@@ -227,7 +228,9 @@ func TestNoInlineScriptOrStyle(t *testing.T) {
 	t.Parallel()
 	ts := newTestSite(t)
 	paths := []string{"/", "/?topic=Astrology", "/courses/dit-refresher", "/courses/mbt-foundation", "/courses/supervision-skills",
-		"/system-check", "/cookies", "/cookies?saved=1", "/nope"}
+		"/system-check", "/cookies", "/cookies?saved=1", "/nope",
+		fmt.Sprintf("/events/%d/book", ts.event(t, "dit-refresher", "2022-06")),
+		fmt.Sprintf("/events/%d/book", ts.event(t, "mbt-foundation", "2022-10"))}
 	handlerAttr := regexp.MustCompile(`(?i)\son[a-z]+\s*=`)
 	for _, p := range paths {
 		res, body := ts.get(t, p)

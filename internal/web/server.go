@@ -14,8 +14,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
+	"plenary/internal/messaging"
 )
 
 // Options configure a Server.
@@ -45,6 +47,12 @@ type Options struct {
 	// pages) in memory for this long; 0 (the default) turns the cache
 	// off. It is always off in Dev mode.
 	PageCacheTTL time.Duration
+	// Bookings takes and changes bookings; nil hides the booking links
+	// and pages (they answer 404).
+	Bookings *booking.Service
+	// Outbox holds the e-mails, shown read-only under /admin/mail to
+	// requests from this machine; nil turns /admin/mail off.
+	Outbox *messaging.Outbox
 }
 
 // Server holds what the handlers need. Handlers are its methods.
@@ -64,6 +72,9 @@ type Server struct {
 	static    *staticFiles
 	markdown  *markdownCache
 	pages     *pageCache // nil when off
+	bookings  *booking.Service
+	outbox    *messaging.Outbox
+	limiter   *rateLimiter // booking and manage-page POSTs, per client
 	metrics   *metrics
 	registry  *prometheus.Registry
 }
@@ -86,6 +97,8 @@ func New(opts Options) (*Server, error) {
 		analytics: opts.AnalyticsScript,
 		markdown:  newMarkdownCache(256),
 		registry:  opts.Registry,
+		bookings:  opts.Bookings,
+		outbox:    opts.Outbox,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -109,6 +122,7 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("web: analytics script %q must be an https URL", opts.AnalyticsScript)
 		}
 	}
+	s.limiter = newRateLimiter(bookingRate, bookingBurst, maxLimitedClients, s.now)
 	if opts.PageCacheTTL > 0 && !s.dev {
 		s.pages = newPageCache(opts.PageCacheTTL, s.now)
 	}
@@ -211,7 +225,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-cache")
+	if h.Get("Cache-Control") == "" { // manage pages set no-store first
+		h.Set("Cache-Control", "no-cache")
+	}
 	h.Set("Vary", "Cookie")
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
@@ -225,12 +241,16 @@ type errorPage struct {
 	Status  int
 	Heading string
 	Message string
+	// BackURL and BackLabel offer a way on (e.g. back to the course);
+	// without them the page links to the list of courses.
+	BackURL   string
+	BackLabel string
 }
 
 // serverError logs err and shows the generic error page. The browser
 // never sees err itself.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+	s.log.Error("request failed", "method", r.Method, "path", logPath(r), "error", err)
 	s.render(w, r, http.StatusInternalServerError, "error", errorPage{
 		base:    s.base(r),
 		Status:  http.StatusInternalServerError,

@@ -13,8 +13,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
+	"plenary/internal/messaging"
 )
 
 // testNow is the fixed clock of the web tests: 1 May 2022, so that June
@@ -26,13 +29,16 @@ var meetingSecrets = []string{"zx-SECRET-91", "https://zoom.us/j/98765", "987 65
 
 // testSite is a Server on a real database with the fixture catalogue.
 type testSite struct {
-	srv     *Server
-	handler http.Handler
-	store   *catalog.Store
-	courses map[string]catalog.Course // by slug, as read back (with IDs)
+	srv      *Server
+	handler  http.Handler
+	db       *database.DB
+	store    *catalog.Store
+	bookings *booking.Service
+	outbox   *messaging.Outbox
+	courses  map[string]catalog.Course // by slug, as read back (with IDs)
 }
 
-func clock(t *testing.T, s string) catalog.Clock {
+func clock(t testing.TB, s string) catalog.Clock {
 	t.Helper()
 	c, err := catalog.ParseClock(s)
 	if err != nil {
@@ -41,12 +47,12 @@ func clock(t *testing.T, s string) catalog.Clock {
 	return c
 }
 
-func day(t *testing.T, date catalog.Date, from, to string, agenda ...catalog.AgendaItem) catalog.Day {
+func day(t testing.TB, date catalog.Date, from, to string, agenda ...catalog.AgendaItem) catalog.Day {
 	t.Helper()
 	return catalog.Day{Date: date, Start: clock(t, from), End: clock(t, to), Agenda: agenda}
 }
 
-func item(t *testing.T, kind catalog.AgendaKind, from, to, title string) catalog.AgendaItem {
+func item(t testing.TB, kind catalog.AgendaKind, from, to, title string) catalog.AgendaItem {
 	t.Helper()
 	a := catalog.AgendaItem{Kind: kind, Start: clock(t, from), Title: title}
 	if to != "" {
@@ -59,7 +65,7 @@ func item(t *testing.T, kind catalog.AgendaKind, from, to, title string) catalog
 // in June (BST), January (GMT) and a past one; a multi-day in-person
 // course across the October clock change with a cancelled date; a free
 // hybrid course; and a draft.
-func fixtures(t *testing.T) []catalog.Course {
+func fixtures(t testing.TB) []catalog.Course {
 	t.Helper()
 	zoom := catalog.Meeting{Provider: "Zoom", JoinURL: "https://zoom.us/j/98765", ID: "987 6543 2100", Passcode: "zx-SECRET-91"}
 	ditDay := func(d catalog.Date) catalog.Day {
@@ -132,20 +138,20 @@ func fixtures(t *testing.T) []catalog.Course {
 	}
 }
 
-func newTestSite(t *testing.T, courses ...catalog.Course) *testSite {
+func newTestSite(t testing.TB, courses ...catalog.Course) *testSite {
 	t.Helper()
 	return newTestSiteAt(t, testNow, courses...)
 }
 
 // newTestSiteAt is newTestSite with the clock at now.
-func newTestSiteAt(t *testing.T, now time.Time, courses ...catalog.Course) *testSite {
+func newTestSiteAt(t testing.TB, now time.Time, courses ...catalog.Course) *testSite {
 	t.Helper()
 	db := dbtest.New(t)
 	store := catalog.NewStore(db)
 	if courses == nil {
 		courses = fixtures(t)
 	}
-	ts := &testSite{store: store, courses: map[string]catalog.Course{}}
+	ts := &testSite{db: db, store: store, courses: map[string]catalog.Course{}}
 	ctx := context.Background()
 	for i := range courses {
 		if _, err := store.Save(ctx, &courses[i], now.Add(-30*24*time.Hour)); err != nil {
@@ -157,23 +163,38 @@ func newTestSiteAt(t *testing.T, now time.Time, courses ...catalog.Course) *test
 		}
 		ts.courses[c.Slug] = c
 	}
+	// Mail is stored by an outbox with an insert-only job client, as on a
+	// web-only instance: the tests read it back from the database.
+	jobs, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { return now }
+	ts.outbox = messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example.org>", Now: clock})
+	ts.bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: ts.outbox,
+		BaseURL: "https://training.example.org", Organizer: "noreply@training.example.org", Now: clock})
 	srv, err := New(Options{
 		Catalog:  store,
 		DB:       db,
 		Logger:   slog.New(slog.DiscardHandler),
 		BaseURL:  "https://training.example.org",
-		Now:      func() time.Time { return now },
+		Now:      clock,
 		Registry: prometheus.NewRegistry(),
+		Bookings: ts.bookings,
+		Outbox:   ts.outbox,
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	// Tests post many forms from one address; TestRateLimit puts the
+	// real limits back.
+	srv.limiter = newRateLimiter(1, 1<<30, maxLimitedClients, clock)
 	ts.srv, ts.handler = srv, srv.Handler()
 	return ts
 }
 
 // event returns the ID of the event with ref in the course slug.
-func (ts *testSite) event(t *testing.T, slug, ref string) int64 {
+func (ts *testSite) event(t testing.TB, slug, ref string) int64 {
 	t.Helper()
 	for _, e := range ts.courses[slug].Events {
 		if e.Ref == ref {

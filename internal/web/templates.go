@@ -28,6 +28,12 @@ var pages = map[string]func() any{
 	"cookies":      func() any { return cookiesPage{} },
 	"not_found":    func() any { return errorPage{} },
 	"error":        func() any { return errorPage{} },
+
+	"booking_form":       func() any { return bookingFormPage{} },
+	"booking_manage":     func() any { return managePage{} },
+	"booking_cancel":     func() any { return managePage{} },
+	"admin_mail":         func() any { return mailListPage{} },
+	"admin_mail_message": func() any { return mailPage{} },
 }
 
 // templateSet maps a page name to its template: the layout, every

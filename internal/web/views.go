@@ -29,10 +29,39 @@ type dateView struct {
 	Venue       venueView
 	Days        []dayView
 	CalendarURL string
+	// Book is how the date stands for booking; zero when booking is off
+	// or the date is past or cancelled.
+	Book availability
+	// AgendaShared hides the date's agenda: the course page shows it
+	// once for every date. AgendaSameAs names an earlier date with the
+	// same agenda, which is then folded away.
+	AgendaShared bool
+	AgendaSameAs string
+	agendaKey    string // equal for dates with the same days and agenda
 }
 
 // Bookable reports whether the date is still to come and running.
 func (d dateView) Bookable() bool { return !d.Past && !d.Cancelled }
+
+// ShowDays reports whether the date lists its days with their agendas:
+// not when it is cancelled or shares the course page's one agenda, nor
+// for a single day with no agenda (its facts say it all).
+func (d dateView) ShowDays() bool {
+	return !d.Cancelled && !d.AgendaShared && (len(d.Days) > 1 || d.hasAgenda())
+}
+
+// ListDays reports whether the date lists just its days, without agendas:
+// a date of several days whose agenda the course page shows once.
+func (d dateView) ListDays() bool { return !d.Cancelled && d.AgendaShared && len(d.Days) > 1 }
+
+func (d dateView) hasAgenda() bool {
+	for _, day := range d.Days {
+		if len(day.Agenda) > 0 {
+			return true
+		}
+	}
+	return false
+}
 
 type venueView struct {
 	Name    string
@@ -44,6 +73,8 @@ type dayView struct {
 	Single bool   // the only day of its date
 	Times  string // "10:00–17:00 UK time (GMT)"
 	Agenda []agendaView
+	Number int    // 1 for the first day
+	Hours  string // "10:00–17:00", without the zone
 }
 
 type agendaView struct {
@@ -87,7 +118,13 @@ func newDateView(e catalog.Event, now time.Time) dateView {
 			}
 		}
 	}
+	var key strings.Builder
+	key.WriteString(e.TimeZone)
 	for i, d := range e.Days {
+		fmt.Fprintf(&key, "|%s-%s", d.Start, d.End)
+		for _, a := range d.Agenda {
+			fmt.Fprintf(&key, ";%s %s-%s %s", a.Kind, a.Start, a.End, a.Title)
+		}
 		if i == 0 {
 			v.Times = d.TimeRange(loc)
 		} else if d.TimeRange(loc) != v.Times {
@@ -101,7 +138,8 @@ func newDateView(e catalog.Event, now time.Time) dateView {
 		if len(e.Days) > 1 {
 			label = fmt.Sprintf("Day %d: %s", i+1, d.Date.In(time.UTC).Format("Monday 2 January 2006"))
 		}
-		dv := dayView{Label: label, Times: d.TimeRange(loc), Single: len(e.Days) == 1}
+		dv := dayView{Label: label, Times: d.TimeRange(loc), Single: len(e.Days) == 1,
+			Number: i + 1, Hours: d.Start.String() + "–" + d.End.String()}
 		for _, a := range d.Agenda {
 			t := a.Start.String()
 			if a.HasEnd() {
@@ -122,7 +160,46 @@ func newDateView(e catalog.Event, now time.Time) dateView {
 		}
 		v.Days = append(v.Days, dv)
 	}
+	v.agendaKey = key.String()
 	return v
+}
+
+// shareAgendas returns the days to show once for all the upcoming dates
+// when every date going ahead has the same days and agenda (nil
+// otherwise), and marks those dates. When they differ, a date that
+// repeats an earlier one's agenda is marked to fold it away.
+func shareAgendas(dates []dateView) []dayView {
+	var running []*dateView
+	for i := range dates {
+		if !dates[i].Cancelled {
+			running = append(running, &dates[i])
+		}
+	}
+	if len(running) == 0 {
+		return nil
+	}
+	same := len(running) > 1 && running[0].hasAgenda()
+	for _, d := range running[1:] {
+		same = same && d.agendaKey == running[0].agendaKey
+	}
+	if same {
+		for _, d := range running {
+			d.AgendaShared = true
+		}
+		return running[0].Days
+	}
+	for i, d := range running {
+		if !d.hasAgenda() {
+			continue
+		}
+		for _, earlier := range running[:i] {
+			if earlier.agendaKey == d.agendaKey {
+				d.AgendaSameAs = earlier.DateLabel
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // joiningPromise says when joining instructions are sent, from the

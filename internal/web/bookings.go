@@ -1,0 +1,318 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
+)
+
+// bookingFormPage is the booking form of one date: empty, or filled in
+// again after a POST that did not book (field errors, or the course's
+// rules refused it).
+type bookingFormPage struct {
+	base
+	Action      string // /events/{id}/book
+	CourseTitle string
+	CourseSlug  string
+	Date        dateView
+	Places      availability
+	Form        bookingForm
+	Errors      map[string]string // by field name
+	Summary     []fieldError      // the same errors, in form order
+	Refused     []string          // the rules' reasons
+	Questions   []questionView
+	Fees        []feeOption // only when there is a choice
+	Fee         string      // the single fee, when there is no choice
+	Paid        bool
+	SystemCheck bool // an online date: ask for the system-check tick
+	Joining     string
+}
+
+// bookingForm is what was typed, kept as typed so the form shows it again.
+type bookingForm struct {
+	Name, Email, Organisation, Role, RegistrationNumber string
+	FeeTier, AccessNeeds, PONumber                      string
+	SystemChecked                                       bool
+	Answers                                             map[string]string // by question key
+}
+
+// fieldError is one line of the error summary: the message and the
+// element it links to.
+type fieldError struct {
+	Anchor  string
+	Message string
+}
+
+type questionView struct {
+	Field    string // answer_<key>
+	Anchor   string // the input the error summary links to
+	Label    string
+	Help     string
+	Kind     string // "text", "date" or "yes_no"
+	Required bool
+	Value    string
+	Error    string
+}
+
+type feeOption struct {
+	Name, Price string
+	ID          string
+	Checked     bool
+}
+
+// bookingFields is the order of the form's fields, for the error summary;
+// the answers to the course's questions come after "role".
+var bookingFields = []string{"name", "email", "organisation", "role", "registration_number"}
+
+// readBookingForm reads the posted form (already parsed) for course c.
+func readBookingForm(r *http.Request, c catalog.Course) bookingForm {
+	f := bookingForm{
+		Name:               r.PostFormValue("name"),
+		Email:              r.PostFormValue("email"),
+		Organisation:       r.PostFormValue("organisation"),
+		Role:               r.PostFormValue("role"),
+		RegistrationNumber: r.PostFormValue("registration_number"),
+		FeeTier:            r.PostFormValue("fee_tier"),
+		AccessNeeds:        r.PostFormValue("access_needs"),
+		PONumber:           r.PostFormValue("po_number"),
+		SystemChecked:      r.PostFormValue("system_checked") != "",
+		Answers:            map[string]string{},
+	}
+	for _, q := range c.Questions {
+		if v, ok := r.PostForm[booking.AnswerField(q.Key)]; ok && len(v) > 0 {
+			f.Answers[q.Key] = v[0]
+		}
+	}
+	return f
+}
+
+func (f bookingForm) request(eventID int64) booking.Request {
+	return booking.Request{
+		EventID: eventID, Name: f.Name, Email: f.Email, Organisation: f.Organisation, Role: f.Role,
+		RegistrationNumber: f.RegistrationNumber, AccessNeeds: f.AccessNeeds, FeeTier: f.FeeTier,
+		PONumber: f.PONumber, SystemChecked: f.SystemChecked, Answers: f.Answers,
+	}
+}
+
+// bookingEvent loads the date behind /events/{id}/book. It writes the
+// page and returns ok=false when there is nothing to book: booking is off,
+// the date is unknown or its course unpublished.
+func (s *Server) bookingEvent(w http.ResponseWriter, r *http.Request) (catalog.Course, catalog.Event, bool) {
+	id, ok := idParam(r.PathValue("id"))
+	if s.bookings == nil || !ok {
+		s.notFound(w, r)
+		return catalog.Course{}, catalog.Event{}, false
+	}
+	c, e, err := s.catalog.Event(r.Context(), id)
+	if isNotFound(err) || (err == nil && c.Status != catalog.Published) {
+		s.bookingUnavailable(w, r, booking.ErrEventUnavailable, c)
+		return c, e, false
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return c, e, false
+	}
+	return c, e, true
+}
+
+// bookingNew serves GET /events/{id}/book: the booking form, or a plain
+// page saying why the date cannot be booked.
+func (s *Server) bookingNew(w http.ResponseWriter, r *http.Request) {
+	c, e, ok := s.bookingEvent(w, r)
+	if !ok {
+		return
+	}
+	if r.URL.Query().Get("sent") == "1" {
+		// After a repeat booking: say nothing about the booking itself,
+		// which the person may not own.
+		s.render(w, r, http.StatusOK, "error", errorPage{
+			base:      s.base(r),
+			Status:    http.StatusOK,
+			Heading:   "Check your e-mail",
+			Message:   "There is already a booking for this e-mail address on this date; we have e-mailed its manage link to that address.",
+			BackURL:   "/courses/" + url.PathEscape(c.Slug),
+			BackLabel: "Back to " + c.Title,
+		})
+		return
+	}
+	p, err := s.bookingForm(r, c, e)
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	if !p.Places.Open {
+		s.bookingUnavailable(w, r, closedReason(e, p.Places), c)
+		return
+	}
+	s.render(w, r, http.StatusOK, "booking_form", p)
+}
+
+// closedReason is the booking error that matches a date that is not open.
+func closedReason(e catalog.Event, a availability) error {
+	switch {
+	case e.Status == catalog.Cancelled:
+		return booking.ErrEventCancelled
+	case a.Label == "Full":
+		return booking.ErrEventFull
+	}
+	return booking.ErrClosed
+}
+
+// bookingCreate serves POST /events/{id}/book. A booking made (or a place
+// on the waiting list, or a request for review) redirects to its manage
+// page, so a reload does not post again; a repeat booking redirects to a
+// neutral "check your e-mail" page; anything else shows the form again
+// with what was typed.
+func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
+	c, e, ok := s.bookingEvent(w, r)
+	if !ok {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.badForm(w, r, err)
+		return
+	}
+	form := readBookingForm(r, c)
+	res, err := s.bookings.Book(r.Context(), form.request(e.ID))
+	var (
+		ferr    booking.FormError
+		refused *booking.RefusedError
+	)
+	switch {
+	case err == nil:
+		s.pages.purge()
+		if res.Existing {
+			http.Redirect(w, r, fmt.Sprintf("/events/%d/book?sent=1", e.ID), http.StatusSeeOther)
+			return
+		}
+		http.Redirect(w, r, "/bookings/"+res.Token+"?booked=1", http.StatusSeeOther)
+	case errors.As(err, &ferr), errors.As(err, &refused):
+		p, perr := s.bookingForm(r, c, e)
+		if perr != nil {
+			s.serverError(w, r, perr)
+			return
+		}
+		p.fill(form, ferr)
+		if refused != nil {
+			p.Refused = refused.Reasons
+		}
+		s.render(w, r, http.StatusUnprocessableEntity, "booking_form", p)
+	case errors.Is(err, booking.ErrEventUnavailable), errors.Is(err, booking.ErrEventCancelled),
+		errors.Is(err, booking.ErrClosed), errors.Is(err, booking.ErrEventFull):
+		s.bookingUnavailable(w, r, err, c)
+	default:
+		s.serverError(w, r, err)
+	}
+}
+
+// bookingForm builds the empty form page of event e.
+func (s *Server) bookingForm(r *http.Request, c catalog.Course, e catalog.Event) (bookingFormPage, error) {
+	now := s.now()
+	places, err := s.bookings.PlacesFor(r.Context(), []catalog.Event{e})
+	if err != nil {
+		return bookingFormPage{}, err
+	}
+	p := bookingFormPage{
+		base:        s.base(r),
+		Action:      fmt.Sprintf("/events/%d/book", e.ID),
+		CourseTitle: c.Title,
+		CourseSlug:  c.Slug,
+		Date:        newDateView(e, now),
+		Places:      availabilityOf(c, e, places[e.ID], now),
+		Paid:        !c.Free(),
+		SystemCheck: e.Format == catalog.Online,
+		Joining:     joiningPromise(c.JoiningLeadDays),
+		Errors:      map[string]string{},
+	}
+	for _, q := range c.Questions {
+		v := questionView{Field: booking.AnswerField(q.Key), Label: q.Label, Help: q.Help, Kind: string(q.Kind), Required: q.Required}
+		v.Anchor = v.Field
+		if q.Kind == catalog.YesNo {
+			v.Anchor = v.Field + "-yes"
+		}
+		p.Questions = append(p.Questions, v)
+	}
+	switch {
+	case len(c.Fees) == 1:
+		p.Fee = priceLabel(c.Fees[0])
+	case len(c.Fees) > 1:
+		for i, f := range c.Fees {
+			p.Fees = append(p.Fees, feeOption{Name: f.Name, Price: priceLabel(f), ID: fmt.Sprintf("fee_tier-%d", i)})
+		}
+	}
+	return p, nil
+}
+
+// fill puts what was typed, and the errors, back into the form.
+func (p *bookingFormPage) fill(f bookingForm, errs booking.FormError) {
+	p.Form = f
+	for i := range p.Fees {
+		p.Fees[i].Checked = p.Fees[i].Name == f.FeeTier
+	}
+	anchors := map[string]string{"fee_tier": "fee_tier-0"}
+	order := append([]string(nil), bookingFields...)
+	for i := range p.Questions {
+		q := &p.Questions[i]
+		key := q.Field[len("answer_"):]
+		q.Value = f.Answers[key]
+		q.Error = errs[q.Field]
+		anchors[q.Field] = q.Anchor
+		order = append(order, q.Field)
+	}
+	order = append(order, "fee_tier", "po_number", "access_needs", "system_checked")
+	for field, msg := range errs {
+		p.Errors[field] = msg
+	}
+	for _, field := range order {
+		if msg, ok := errs[field]; ok {
+			anchor := anchors[field]
+			if anchor == "" {
+				anchor = field
+			}
+			p.Summary = append(p.Summary, fieldError{Anchor: anchor, Message: msg})
+		}
+	}
+}
+
+// bookingUnavailable says plainly why a date cannot be booked.
+func (s *Server) bookingUnavailable(w http.ResponseWriter, r *http.Request, err error, c catalog.Course) {
+	p := errorPage{base: s.base(r)}
+	if c.Status == catalog.Published {
+		p.BackURL, p.BackLabel = "/courses/"+url.PathEscape(c.Slug), "See the other dates of "+c.Title
+	}
+	switch {
+	case errors.Is(err, booking.ErrEventCancelled):
+		p.Status, p.Heading = http.StatusGone, "This date has been cancelled"
+		p.Message = "We are not taking bookings for this date because it has been cancelled. Another date of the course may suit you."
+	case errors.Is(err, booking.ErrClosed):
+		p.Status, p.Heading = http.StatusGone, "Bookings for this date are closed"
+		p.Message = "This date has already started or passed, or its booking period has ended."
+	case errors.Is(err, booking.ErrEventFull):
+		p.Status, p.Heading = http.StatusConflict, "This date is full"
+		p.Message = "Every place is taken and this course has no waiting list. Please choose another date."
+	default:
+		p.Status, p.Heading = http.StatusNotFound, "This date is not open for booking"
+		p.Message = "We could not find this date, or it is not open for booking. It may have been removed or not published yet."
+		p.BackURL, p.BackLabel = "", ""
+	}
+	s.render(w, r, p.Status, "error", p)
+}
+
+// badForm answers a form that could not be read: too large, or not a form.
+func (s *Server) badForm(w http.ResponseWriter, r *http.Request, err error) {
+	status := http.StatusBadRequest
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		status = http.StatusRequestEntityTooLarge
+	}
+	s.render(w, r, status, "error", errorPage{
+		base:    s.base(r),
+		Status:  status,
+		Heading: "This form could not be read",
+		Message: "What was sent was too long or not a form from this site. Please go back, check what you typed and send it again.",
+	})
+}
