@@ -34,16 +34,11 @@ func (db *DB) provider(ctx context.Context, files fs.FS) (*goose.Provider, error
 	if db.Dialect == Postgres {
 		dialect = goose.DialectPostgres
 		// Several instances may start at once against one database: a
-		// session lock makes them migrate one after another. The lock is
-		// per schema, so installations (and tests) in other schemas of the
-		// same database do not wait for each other.
-		var schema string
-		if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-			return nil, fmt.Errorf("database: current schema: %w", err)
+		// session lock makes them migrate one after another.
+		lockID, err := db.schemaLockID(ctx)
+		if err != nil {
+			return nil, err
 		}
-		h := fnv.New64a()
-		h.Write([]byte(schema))
-		lockID := lock.DefaultLockID ^ int64(h.Sum64()>>1)
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockID(lockID), lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, fmt.Errorf("database: migration lock: %w", err)
@@ -57,8 +52,22 @@ func (db *DB) provider(ctx context.Context, files fs.FS) (*goose.Provider, error
 	return p, nil
 }
 
+// schemaLockID is the PostgreSQL advisory lock ID for migrating the
+// current schema. The lock is per schema, so installations (and tests) in
+// other schemas of the same database do not wait for each other.
+func (db *DB) schemaLockID(ctx context.Context) (int64, error) {
+	var schema string
+	if err := db.QueryRowContext(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
+		return 0, fmt.Errorf("database: current schema: %w", err)
+	}
+	h := fnv.New64a()
+	h.Write([]byte(schema))
+	return lock.DefaultLockID ^ int64(h.Sum64()>>1), nil
+}
+
 // Migrate applies every pending migration, each in its own transaction, and
-// returns how many it applied.
+// returns how many it applied: Plenary's own, then those of the River job
+// queue (see RiverDriver), counted together.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
 	return db.migrate(ctx, db.migrationFiles())
 }
@@ -72,7 +81,8 @@ func (db *DB) migrate(ctx context.Context, files fs.FS) (int, error) {
 	if err != nil {
 		return len(res), fmt.Errorf("database: migrate: %w", err)
 	}
-	return len(res), nil
+	n, err := db.migrateRiver(ctx)
+	return len(res) + n, err
 }
 
 // SchemaVersion reports the version the database is at and the newest
@@ -95,8 +105,8 @@ func (db *DB) schemaVersion(ctx context.Context, files fs.FS) (current, latest i
 
 // Prepare readies the database for serving: a brand-new database is always
 // migrated (so the first run just works); an existing one with pending
-// migrations is migrated only when autoMigrate is set, and otherwise
-// Prepare returns ErrSchemaOutdated.
+// migrations — Plenary's or the job queue's — is migrated only when
+// autoMigrate is set, and otherwise Prepare returns ErrSchemaOutdated.
 func (db *DB) Prepare(ctx context.Context, autoMigrate bool) error {
 	return db.prepare(ctx, autoMigrate, db.migrationFiles())
 }
@@ -106,13 +116,20 @@ func (db *DB) prepare(ctx context.Context, autoMigrate bool, files fs.FS) error 
 	if err != nil {
 		return err
 	}
-	if current == latest {
-		return nil
-	}
 	if current > latest {
 		return fmt.Errorf("database: schema version %d is newer than this binary (%d): run a newer plenary", current, latest)
 	}
+	riverPending, err := db.riverPending(ctx)
+	if err != nil {
+		return err
+	}
+	if current == latest && riverPending == 0 {
+		return nil
+	}
 	if current != 0 && !autoMigrate {
+		if current == latest {
+			return fmt.Errorf("%w (the job queue has %d migration(s) to apply): run `plenary migrate` or set PLENARY_AUTO_MIGRATE=true", ErrSchemaOutdated, riverPending)
+		}
 		return fmt.Errorf("%w (at %d, needs %d): run `plenary migrate` or set PLENARY_AUTO_MIGRATE=true", ErrSchemaOutdated, current, latest)
 	}
 	_, err = db.migrate(ctx, files)

@@ -1,0 +1,11 @@
+// Package messaging owns Plenary's e-mail: the outbox of messages (each
+// with a dedupe key, a stable Message-ID, a scheduled time and a delivery
+// status), the River job that sends them, the Mailer that delivers them
+// (SMTP, a dev mailbox kept in the database, or a Recorder in tests) and
+// the rendering of text+HTML template pairs.
+//
+// A domain package queues a message with Outbox.Enqueue inside its own
+// transaction, so a message exists — and is sent — exactly when the change
+// that caused it commits. messaging is a leaf: it knows nothing of courses
+// or bookings; callers render the content and attach calendar files.
+package messaging

@@ -1,0 +1,95 @@
+package messaging
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"plenary/internal/database"
+)
+
+// JobInserter inserts River jobs in a caller's transaction; a
+// *river.Client[*sql.Tx] is one, running or insert-only.
+type JobInserter interface {
+	InsertTx(ctx context.Context, tx *sql.Tx, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+}
+
+// SendArgs is the send job of one message.
+type SendArgs struct {
+	MessageID int64 `json:"message_id"`
+}
+
+// Kind names the job in River's tables.
+func (SendArgs) Kind() string { return "send_message" }
+
+// sendMaxAttempts bounds the retries of one message: with River's backoff
+// (attempt⁴ seconds) the twelfth attempt comes about 17 hours after the
+// first, so a mail server that is down overnight does not lose the mail,
+// and a message that cannot be sent is marked Failed within a day.
+const sendMaxAttempts = 12
+
+// InsertOpts makes a message's send job unique: there is never more than
+// one job for one message, whatever inserts it.
+func (SendArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: sendMaxAttempts, UniqueOpts: river.UniqueOpts{ByArgs: true}}
+}
+
+// JobsOptions configures the River client.
+type JobsOptions struct {
+	Logger *slog.Logger // default: discard
+	// Run makes a client that works jobs once started; false makes an
+	// insert-only client (PLENARY_JOBS=off, web-only instances).
+	Run bool
+	// MaxWorkers is how many jobs run at once in this process; default 10.
+	MaxWorkers int
+	// PollInterval is how often the queue is checked for jobs inserted by
+	// other clients or that became due; default 1s. Neither driver has
+	// LISTEN/NOTIFY, so this is the delay for jobs from other processes.
+	PollInterval time.Duration
+	// RetryPolicy decides when a failed job runs again; default River's
+	// (attempt⁴ seconds). Tests pass a quick one.
+	RetryPolicy river.ClientRetryPolicy
+}
+
+// NewJobs returns the River client for db: working the jobs of workers (and
+// the periodic jobs) in the default queue when opts.Run is set, insert-only
+// otherwise. The caller starts it with Start and stops it with Stop. Other
+// packages add their workers to the same workers before calling NewJobs.
+func NewJobs(db *database.DB, workers *river.Workers, periodic []*river.PeriodicJob, opts JobsOptions) (*river.Client[*sql.Tx], error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	cfg := &river.Config{
+		Logger:      logger,
+		RetryPolicy: opts.RetryPolicy,
+		Workers:     workers,
+	}
+	if opts.Run {
+		if opts.MaxWorkers <= 0 {
+			opts.MaxWorkers = 10
+		}
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: opts.MaxWorkers}}
+		cfg.PeriodicJobs = periodic
+		cfg.FetchPollInterval = opts.PollInterval
+		if cfg.FetchPollInterval > 0 && cfg.FetchPollInterval < river.FetchCooldownDefault {
+			cfg.FetchCooldown = cfg.FetchPollInterval
+		}
+	}
+	c, err := river.NewClient(db.RiverDriver(), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("messaging: job client: %w", err)
+	}
+	return c, nil
+}
+
+// AddWorkers registers messaging's workers: the one that sends a message.
+func AddWorkers(w *river.Workers, outbox *Outbox, mailer Mailer) {
+	river.AddWorker(w, &SendWorker{outbox: outbox, mailer: mailer})
+}

@@ -1,0 +1,98 @@
+package messaging
+
+import (
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Status is where a message is in its delivery.
+type Status string
+
+// The delivery states of a message.
+const (
+	// Queued messages wait for their send job; a failed attempt that will
+	// be retried leaves the message queued with its LastError.
+	Queued Status = "queued"
+	// Sent messages were accepted by the SMTP server.
+	Sent Status = "sent"
+	// Failed messages ran out of attempts.
+	Failed Status = "failed"
+	// Kept messages were held in the dev mailbox instead of being sent,
+	// because no SMTP server is configured.
+	Kept Status = "kept"
+)
+
+// Message is one e-mail to one person.
+type Message struct {
+	ID int64
+	// Kind names the sort of message ("confirmation", "offer", …); it
+	// also appears in the Message-ID.
+	Kind string
+	// DedupeKey is unique across all messages, e.g.
+	// "confirmation/<booking>" or "joining/<booking>/<event version>": a
+	// second message with the same key is never stored or sent.
+	DedupeKey string
+	BookingID int64 // 0 when the message is about no booking
+	// From and ReplyTo are header values; Enqueue fills them from the
+	// OutboxOptions when empty.
+	From, ReplyTo   string
+	ToName, ToEmail string
+	Subject         string
+	Text, HTML      string // HTML may be empty
+	Attachments     []Attachment
+	ScheduledAt     time.Time // not sent before; zero means now
+	Status          Status
+	Attempts        int
+	LastError       string
+	SentAt          time.Time // zero until sent or kept
+	MessageID       string    // the Message-ID header, with its angle brackets
+	CreatedAt       time.Time
+	Marketing       bool   // only marketing mail gets List-Unsubscribe
+	ListUnsubscribe string // the https:// one-click unsubscribe address, for marketing mail
+}
+
+// Attachment is a file sent with a message. ContentType carries any
+// parameters, e.g. "text/calendar; method=REQUEST; charset=utf-8" for a
+// calendar invitation.
+type Attachment struct {
+	Filename, ContentType string
+	Data                  []byte
+}
+
+// ErrNotFound is returned for a message ID that does not exist.
+var ErrNotFound = errors.New("messaging: message not found")
+
+// validate checks what Enqueue needs, reporting every problem.
+func (m Message) validate() error {
+	var errs []error
+	if strings.TrimSpace(m.Kind) == "" {
+		errs = append(errs, errors.New("no kind"))
+	}
+	if strings.TrimSpace(m.DedupeKey) == "" {
+		errs = append(errs, errors.New("no dedupe key"))
+	}
+	if _, err := mail.ParseAddress(m.ToEmail); err != nil || strings.ContainsAny(m.ToEmail, "<> ") {
+		errs = append(errs, fmt.Errorf("recipient %q is not an e-mail address", m.ToEmail))
+	}
+	if strings.ContainsAny(m.Subject+m.ToName, "\r\n") {
+		errs = append(errs, errors.New("line break in subject or name"))
+	}
+	if strings.TrimSpace(m.Subject) == "" {
+		errs = append(errs, errors.New("no subject"))
+	}
+	if strings.TrimSpace(m.Text) == "" {
+		errs = append(errs, errors.New("no text body"))
+	}
+	for i, a := range m.Attachments {
+		if a.Filename == "" || a.ContentType == "" || strings.ContainsAny(a.Filename+a.ContentType, "\r\n\"") {
+			errs = append(errs, fmt.Errorf("attachment %d needs a plain file name and content type", i+1))
+		}
+	}
+	if m.Marketing && m.ListUnsubscribe != "" && !strings.HasPrefix(m.ListUnsubscribe, "https://") {
+		errs = append(errs, errors.New("list-unsubscribe address must be https://"))
+	}
+	return errors.Join(errs...)
+}

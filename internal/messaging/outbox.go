@@ -1,0 +1,317 @@
+package messaging
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"plenary/internal/database"
+)
+
+// Outbox stores messages and queues the jobs that send them.
+type Outbox struct {
+	db   *database.DB
+	jobs JobInserter
+	opts OutboxOptions
+}
+
+// OutboxOptions are the installation's sending details.
+type OutboxOptions struct {
+	From    string // default From header, e.g. "Plenary <noreply@training.example>"
+	ReplyTo string // default Reply-To header; may be empty
+	// Host is the right-hand side of Message-IDs; default: the From
+	// address's domain.
+	Host string
+	Now  func() time.Time // the clock; default time.Now
+}
+
+// NewOutbox returns an Outbox on db that inserts send jobs with jobs (a
+// River client, which may be insert-only).
+func NewOutbox(db *database.DB, jobs JobInserter, opts OutboxOptions) *Outbox {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Host == "" {
+		opts.Host = "localhost"
+		if a, err := mail.ParseAddress(opts.From); err == nil {
+			if _, domain, ok := strings.Cut(a.Address, "@"); ok && domain != "" {
+				opts.Host = domain
+			}
+		}
+	}
+	return &Outbox{db: db, jobs: jobs, opts: opts}
+}
+
+// dbTime is how instants are stored: UTC, to the microsecond PostgreSQL
+// keeps, so they compare the same on both engines.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func (o *Outbox) now() time.Time { return dbTime(o.opts.Now()) }
+
+// Enqueue stores m and inserts its send job in tx, to run at
+// m.ScheduledAt (now when zero). A dedupe key that is already used returns
+// the existing message's ID with created=false and inserts nothing, so
+// callers can enqueue again after a retry or a restart without care.
+func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, created bool, err error) {
+	if err := m.validate(); err != nil {
+		return 0, false, fmt.Errorf("messaging: enqueue %s: %w", m.DedupeKey, err)
+	}
+	if o.jobs == nil {
+		return 0, false, errors.New("messaging: enqueue: the outbox has no job client")
+	}
+	now := o.now()
+	scheduled := now
+	if !m.ScheduledAt.IsZero() {
+		scheduled = dbTime(m.ScheduledAt)
+	}
+	if m.From == "" {
+		m.From = o.opts.From
+	}
+	if m.ReplyTo == "" {
+		m.ReplyTo = o.opts.ReplyTo
+	}
+	msgID, err := o.newMessageID(m.Kind)
+	if err != nil {
+		return 0, false, err
+	}
+	var booking sql.NullInt64
+	if m.BookingID != 0 {
+		booking = sql.NullInt64{Int64: m.BookingID, Valid: true}
+	}
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO messages (kind, dedupe_key, booking_id, from_header, reply_to, to_name, to_email,
+			subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
+			status, scheduled_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		ON CONFLICT (dedupe_key) DO NOTHING
+		RETURNING id`,
+		m.Kind, m.DedupeKey, booking, m.From, m.ReplyTo, m.ToName, m.ToEmail,
+		m.Subject, m.Text, m.HTML, msgID, m.Marketing, m.ListUnsubscribe,
+		string(Queued), scheduled, now).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE dedupe_key = $1`, m.DedupeKey).Scan(&id); err != nil {
+			return 0, false, fmt.Errorf("messaging: enqueue %s: existing message: %w", m.DedupeKey, err)
+		}
+		return id, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("messaging: enqueue %s: %w", m.DedupeKey, err)
+	}
+	for i, a := range m.Attachments {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO message_attachments (message_id, position, filename, content_type, data)
+			VALUES ($1, $2, $3, $4, $5)`, id, i, a.Filename, a.ContentType, a.Data); err != nil {
+			return 0, false, fmt.Errorf("messaging: enqueue %s: attachment %s: %w", m.DedupeKey, a.Filename, err)
+		}
+	}
+	if _, err := o.jobs.InsertTx(ctx, tx, SendArgs{MessageID: id}, &river.InsertOpts{ScheduledAt: scheduled}); err != nil {
+		return 0, false, fmt.Errorf("messaging: enqueue %s: send job: %w", m.DedupeKey, err)
+	}
+	return id, true, nil
+}
+
+// newMessageID makes a Message-ID that is stored with the message, so every
+// attempt to send it carries the same one: "<kind.random@host>".
+func (o *Outbox) newMessageID(kind string) (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("messaging: message id: %w", err)
+	}
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
+			return r
+		}
+		return '-'
+	}, kind)
+	return "<" + clean + "." + hex.EncodeToString(b) + "@" + o.opts.Host + ">", nil
+}
+
+// ListFilter selects messages for List. Zero fields do not filter.
+type ListFilter struct {
+	BookingID int64
+	Kind      string
+	Status    Status
+	// Due keeps only queued messages whose time has come (ScheduledAt at
+	// or before now): those waiting for, or retrying, their send job.
+	Due bool
+	// BeforeID pages backwards: only messages with a smaller ID.
+	BeforeID int64
+	Limit    int // default 100, at most 1000
+}
+
+const messageColumns = `id, kind, dedupe_key, booking_id, from_header, reply_to, to_name, to_email,
+	subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
+	status, attempts, last_error, scheduled_at, sent_at, created_at`
+
+func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
+	var (
+		m       Message
+		booking sql.NullInt64
+		sent    sql.NullTime
+		status  string
+	)
+	err := row.Scan(&m.ID, &m.Kind, &m.DedupeKey, &booking, &m.From, &m.ReplyTo, &m.ToName, &m.ToEmail,
+		&m.Subject, &m.Text, &m.HTML, &m.MessageID, &m.Marketing, &m.ListUnsubscribe,
+		&status, &m.Attempts, &m.LastError, &m.ScheduledAt, &sent, &m.CreatedAt)
+	m.BookingID = booking.Int64
+	m.Status = Status(status)
+	if sent.Valid {
+		m.SentAt = sent.Time.UTC()
+	}
+	m.ScheduledAt, m.CreatedAt = m.ScheduledAt.UTC(), m.CreatedAt.UTC()
+	return m, err
+}
+
+// List returns messages newest first. Attachments carry their names and
+// types but not their data; Message returns a message in full.
+func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Message, error) {
+	var (
+		where []string
+		args  []any
+	)
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, fmt.Sprintf(cond, len(args)))
+	}
+	if f.BookingID != 0 {
+		add("booking_id = $%d", f.BookingID)
+	}
+	if f.Kind != "" {
+		add("kind = $%d", f.Kind)
+	}
+	if f.Status != "" {
+		add("status = $%d", string(f.Status))
+	}
+	if f.Due {
+		add("status = $%d", string(Queued))
+		add("scheduled_at <= $%d", o.now())
+	}
+	if f.BeforeID != 0 {
+		add("id < $%d", f.BeforeID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, 1000)
+	q := `SELECT ` + messageColumns + ` FROM messages`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	args = append(args, limit)
+	q += fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args))
+	rows, err := o.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("messaging: list: %w", err)
+	}
+	defer rows.Close()
+	var out []Message
+	byID := map[int64]int{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, fmt.Errorf("messaging: list: %w", err)
+		}
+		byID[m.ID] = len(out)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("messaging: list: %w", err)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	// Attachment names for the page, in one query over the same ID range.
+	rows, err = o.db.QueryContext(ctx, `SELECT message_id, filename, content_type FROM message_attachments
+		WHERE message_id >= $1 AND message_id <= $2 ORDER BY message_id, position`,
+		out[len(out)-1].ID, out[0].ID)
+	if err != nil {
+		return nil, fmt.Errorf("messaging: list attachments: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id int64
+			a  Attachment
+		)
+		if err := rows.Scan(&id, &a.Filename, &a.ContentType); err != nil {
+			return nil, fmt.Errorf("messaging: list attachments: %w", err)
+		}
+		if i, ok := byID[id]; ok {
+			out[i].Attachments = append(out[i].Attachments, a)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("messaging: list attachments: %w", err)
+	}
+	return out, nil
+}
+
+// Message returns one message with its attachments, or ErrNotFound.
+func (o *Outbox) Message(ctx context.Context, id int64) (Message, error) {
+	m, err := scanMessage(o.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Message{}, fmt.Errorf("%w: %d", ErrNotFound, id)
+	}
+	if err != nil {
+		return Message{}, fmt.Errorf("messaging: message %d: %w", id, err)
+	}
+	rows, err := o.db.QueryContext(ctx, `SELECT filename, content_type, data FROM message_attachments
+		WHERE message_id = $1 ORDER BY position`, id)
+	if err != nil {
+		return Message{}, fmt.Errorf("messaging: message %d attachments: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a Attachment
+		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Data); err != nil {
+			return Message{}, fmt.Errorf("messaging: message %d attachments: %w", id, err)
+		}
+		m.Attachments = append(m.Attachments, a)
+	}
+	if err := rows.Err(); err != nil {
+		return Message{}, fmt.Errorf("messaging: message %d attachments: %w", id, err)
+	}
+	return m, nil
+}
+
+// markDelivered records a successful send (status Sent) or a message held
+// in the dev mailbox (status Kept).
+func (o *Outbox) markDelivered(ctx context.Context, id int64, status Status) error {
+	_, err := o.db.ExecContext(ctx, `UPDATE messages
+		SET status = $1, attempts = attempts + 1, last_error = '', sent_at = $2 WHERE id = $3`,
+		string(status), o.now(), id)
+	if err != nil {
+		return fmt.Errorf("messaging: mark message %d %s: %w", id, status, err)
+	}
+	return nil
+}
+
+// markAttemptFailed records a failed attempt; final marks the message
+// Failed, otherwise it stays queued for the retry.
+func (o *Outbox) markAttemptFailed(ctx context.Context, id int64, sendErr error, final bool) error {
+	status := Queued
+	if final {
+		status = Failed
+	}
+	msg := sendErr.Error()
+	if len(msg) > 2000 {
+		msg = strings.ToValidUTF8(msg[:2000], "")
+	}
+	_, err := o.db.ExecContext(ctx, `UPDATE messages
+		SET status = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3`,
+		string(status), msg, id)
+	if err != nil {
+		return fmt.Errorf("messaging: mark message %d failed: %w", id, err)
+	}
+	return nil
+}
