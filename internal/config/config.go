@@ -3,11 +3,13 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Config is the whole configuration of one Plenary process.
@@ -20,6 +22,10 @@ type Config struct {
 	AutoMigrate bool   // PLENARY_AUTO_MIGRATE
 	LogFormat   string // PLENARY_LOG_FORMAT: json or text
 	LogLevel    string // PLENARY_LOG_LEVEL: debug, info, warn, error
+	SMTPURL     string // PLENARY_SMTP_URL: empty keeps mail in the dev mailbox
+	MailFrom    string // PLENARY_MAIL_FROM
+	MailReplyTo string // PLENARY_MAIL_REPLY_TO: may be empty
+	Jobs        bool   // PLENARY_JOBS: run the job queue in this process
 }
 
 // Setting describes one environment variable, for documentation and for
@@ -42,6 +48,10 @@ var Settings = []Setting{
 	{"PLENARY_AUTO_MIGRATE", "false", false, "true lets serve migrate an existing database to a newer schema on start."},
 	{"PLENARY_LOG_FORMAT", "json (text when PLENARY_DEV)", false, "json or text."},
 	{"PLENARY_LOG_LEVEL", "info", false, "debug, info, warn or error."},
+	{"PLENARY_SMTP_URL", "(none: mail is kept in the dev mailbox)", true, "smtp://user:pass@host:587 (STARTTLS when offered; add ?tls=required or ?tls=none) or smtps://user:pass@host:465. PLENARY_SMTP_URL_FILE reads it from a file."},
+	{"PLENARY_MAIL_FROM", "SITE_NAME <noreply@BASE_URL host>", false, "The From address of every e-mail."},
+	{"PLENARY_MAIL_REPLY_TO", "(none)", false, "The Reply-To address of e-mails, e.g. the course team."},
+	{"PLENARY_JOBS", "on", false, "on runs the job queue (sending mail) in serve; off makes a web-only instance."},
 }
 
 // Load reads the configuration through getenv (os.Getenv in main, a map
@@ -72,15 +82,31 @@ func Load(getenv func(string) string) (Config, error) {
 		LogLevel:    strings.ToLower(get("PLENARY_LOG_LEVEL", "info")),
 	}
 	c.LogFormat = strings.ToLower(get("PLENARY_LOG_FORMAT", map[bool]string{true: "text", false: "json"}[c.Dev]))
-	if file := getenv("PLENARY_DATABASE_URL_FILE"); file != "" {
-		if c.DatabaseURL != "" {
-			errs = append(errs, errors.New("PLENARY_DATABASE_URL and PLENARY_DATABASE_URL_FILE are both set: use one"))
+	// secret reads NAME, or the file named by NAME_FILE.
+	secret := func(name string) string {
+		v := get(name, "")
+		if file := getenv(name + "_FILE"); file != "" {
+			if v != "" {
+				errs = append(errs, fmt.Errorf("%s and %s_FILE are both set: use one", name, name))
+			}
+			b, err := os.ReadFile(file)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_FILE: %w", name, err))
+			}
+			v = strings.TrimSpace(string(b))
 		}
-		b, err := os.ReadFile(file)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("PLENARY_DATABASE_URL_FILE: %w", err))
-		}
-		c.DatabaseURL = strings.TrimSpace(string(b))
+		return v
+	}
+	c.DatabaseURL = secret("PLENARY_DATABASE_URL")
+	c.SMTPURL = secret("PLENARY_SMTP_URL")
+	c.MailFrom = get("PLENARY_MAIL_FROM", defaultMailFrom(c.SiteName, c.BaseURL))
+	c.MailReplyTo = get("PLENARY_MAIL_REPLY_TO", "")
+	switch v := strings.ToLower(get("PLENARY_JOBS", "on")); v {
+	case "on", "true":
+		c.Jobs = true
+	case "off", "false":
+	default:
+		errs = append(errs, fmt.Errorf("PLENARY_JOBS: %q is not on or off", v))
 	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:plenary.db"
@@ -115,7 +141,66 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("PLENARY_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
 	}
+	if c.SMTPURL != "" {
+		if err := validateSMTPURL(c.SMTPURL); err != nil {
+			errs = append(errs, fmt.Errorf("PLENARY_SMTP_URL: %s", err))
+		}
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		errs = append(errs, fmt.Errorf("PLENARY_MAIL_FROM: %q is not an address such as \"Plenary <noreply@training.example>\"", c.MailFrom))
+	}
+	if c.MailReplyTo != "" {
+		if _, err := mail.ParseAddress(c.MailReplyTo); err != nil {
+			errs = append(errs, fmt.Errorf("PLENARY_MAIL_REPLY_TO: %q is not an e-mail address", c.MailReplyTo))
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// validateSMTPURL checks the shape of PLENARY_SMTP_URL without showing
+// the password in the message.
+func validateSMTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return errors.New("not a URL")
+	}
+	if u.Scheme != "smtp" && u.Scheme != "smtps" {
+		return errors.New("must start with smtp:// or smtps://")
+	}
+	if u.Hostname() == "" {
+		return errors.New("has no host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %q is not a number from 1 to 65535", p)
+		}
+	}
+	for k, v := range u.Query() {
+		switch {
+		case k == "tls" && u.Scheme == "smtp" && len(v) == 1 && (v[0] == "required" || v[0] == "opportunistic" || v[0] == "none"):
+		case k == "tls":
+			return errors.New("tls= must be required, opportunistic or none, and only on smtp://")
+		default:
+			return fmt.Errorf("unknown option %q", k)
+		}
+	}
+	return nil
+}
+
+// defaultMailFrom is "SITE NAME <noreply@host of the base URL>".
+func defaultMailFrom(siteName, baseURL string) string {
+	host := "localhost"
+	if u, err := url.Parse(baseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	addr := "noreply@" + host
+	for _, r := range siteName {
+		// Outside letters, digits and spaces, let net/mail quote the name.
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ' ' || r > unicode.MaxASCII {
+			return (&mail.Address{Name: siteName, Address: addr}).String()
+		}
+	}
+	return siteName + " <" + addr + ">"
 }
 
 // Location returns the default zone (validated by Load).
@@ -139,10 +224,14 @@ func (c Config) Values() [][2]string {
 		{"PLENARY_AUTO_MIGRATE", strconv.FormatBool(c.AutoMigrate)},
 		{"PLENARY_LOG_FORMAT", c.LogFormat},
 		{"PLENARY_LOG_LEVEL", c.LogLevel},
+		{"PLENARY_SMTP_URL", maskURL(c.SMTPURL)},
+		{"PLENARY_MAIL_FROM", c.MailFrom},
+		{"PLENARY_MAIL_REPLY_TO", c.MailReplyTo},
+		{"PLENARY_JOBS", map[bool]string{true: "on", false: "off"}[c.Jobs]},
 	}
 }
 
-// maskURL hides a password in a database URL.
+// maskURL hides a password in a URL.
 func maskURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.User == nil {

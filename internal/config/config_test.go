@@ -57,3 +57,103 @@ func TestDatabaseURLFromFileIsMasked(t *testing.T) {
 		}
 	}
 }
+
+func TestMailSettings(t *testing.T) {
+	tests := []struct {
+		name     string
+		env      map[string]string
+		from     string
+		jobs     bool
+		smtp     string
+		problems []string
+	}{
+		{"defaults", nil, "Plenary <noreply@localhost>", true, "", nil},
+		{"from the base URL and site name", map[string]string{"PLENARY_BASE_URL": "https://training.example:8443", "PLENARY_SITE_NAME": "St. Mary's Training"},
+			`"St. Mary's Training" <noreply@training.example>`, true, "", nil},
+		{"all set", map[string]string{
+			"PLENARY_SMTP_URL":      "smtps://mailer:pw@smtp.example:465",
+			"PLENARY_MAIL_FROM":     "Courses <courses@training.example>",
+			"PLENARY_MAIL_REPLY_TO": "team@training.example",
+			"PLENARY_JOBS":          "off",
+		}, "Courses <courses@training.example>", false, "smtps://mailer:pw@smtp.example:465", nil},
+		{"STARTTLS required", map[string]string{"PLENARY_SMTP_URL": "smtp://u:p@smtp.example:587?tls=required"},
+			"Plenary <noreply@localhost>", true, "smtp://u:p@smtp.example:587?tls=required", nil},
+		{"bad values", map[string]string{
+			"PLENARY_SMTP_URL":      "smtps://u:p@smtp.example?tls=none",
+			"PLENARY_MAIL_FROM":     "not an address",
+			"PLENARY_MAIL_REPLY_TO": "team at example",
+			"PLENARY_JOBS":          "sometimes",
+		}, "", false, "", []string{"PLENARY_SMTP_URL", "PLENARY_MAIL_FROM", "PLENARY_MAIL_REPLY_TO", "PLENARY_JOBS"}},
+		{"not SMTP", map[string]string{"PLENARY_SMTP_URL": "http://smtp.example"}, "", false, "", []string{"PLENARY_SMTP_URL"}},
+		{"bad port", map[string]string{"PLENARY_SMTP_URL": "smtp://smtp.example:99999"}, "", false, "", []string{"PLENARY_SMTP_URL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(env(tt.env))
+			if len(tt.problems) > 0 {
+				if err == nil {
+					t.Fatal("no error")
+				}
+				for _, want := range tt.problems {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error does not mention %s: %v", want, err)
+					}
+				}
+				if strings.Contains(err.Error(), ":p@") {
+					t.Errorf("error shows the SMTP password: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.MailFrom != tt.from || c.Jobs != tt.jobs || c.SMTPURL != tt.smtp {
+				t.Errorf("got from %q, jobs %v, smtp %q", c.MailFrom, c.Jobs, c.SMTPURL)
+			}
+		})
+	}
+}
+
+func TestSMTPURLFromFileIsMasked(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "smtp")
+	if err := os.WriteFile(file, []byte("smtps://mailer:hunter2@smtp.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(env(map[string]string{"PLENARY_SMTP_URL_FILE": file}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTPURL != "smtps://mailer:hunter2@smtp.example" {
+		t.Fatalf("SMTPURL: got %q", c.SMTPURL)
+	}
+	found := false
+	for _, v := range c.Values() {
+		if strings.Contains(v[1], "hunter2") {
+			t.Fatalf("Values shows the password: %v", v)
+		}
+		found = found || v[0] == "PLENARY_SMTP_URL" && v[1] == "smtps://mailer:xxxxx@smtp.example"
+	}
+	if !found {
+		t.Error("Values has no masked PLENARY_SMTP_URL")
+	}
+	_, err = Load(env(map[string]string{"PLENARY_SMTP_URL_FILE": file, "PLENARY_SMTP_URL": "smtp://x"}))
+	if err == nil || !strings.Contains(err.Error(), "both set") {
+		t.Errorf("both set: %v", err)
+	}
+}
+
+func TestSettingsListEveryValue(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := c.Values()
+	if len(values) != len(Settings) {
+		t.Fatalf("%d values, %d settings", len(values), len(Settings))
+	}
+	for i, s := range Settings {
+		if values[i][0] != s.Name {
+			t.Errorf("value %d is %s, setting %d is %s", i, values[i][0], i, s.Name)
+		}
+	}
+}
