@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
@@ -29,6 +30,14 @@ const (
 type DB struct {
 	*sql.DB
 	Dialect Dialect
+
+	// writers queues this process's write transactions on SQLite, which
+	// allows one writer at a time. SQLite's own lock wait (busy_timeout)
+	// is not fair: under a burst of bookings an unlucky transaction can
+	// wait out the timeout and fail with "database is locked". Queueing
+	// in Go first leaves SQLite's wait for other processes and River's
+	// short housekeeping writes. Nil on PostgreSQL, which locks rows.
+	writers *sync.Mutex
 }
 
 // Querier is what stores need to run statements: satisfied by *sql.DB and
@@ -76,7 +85,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		// busy_timeout. A handful of connections is plenty for that.
 		pool.SetMaxOpenConns(8)
 		pool.SetMaxIdleConns(8)
-		db = &DB{DB: pool, Dialect: SQLite}
+		db = &DB{DB: pool, Dialect: SQLite, writers: &sync.Mutex{}}
 	default:
 		return nil, ErrUnsupportedURL
 	}
@@ -104,8 +113,12 @@ func sqliteDSN(path string) string {
 }
 
 // InTx runs fn in a transaction, committing if fn returns nil and rolling
-// back otherwise.
+// back otherwise. fn must not start another transaction on db.
 func InTx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error {
+	if db.writers != nil {
+		db.writers.Lock()
+		defer db.writers.Unlock()
+	}
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("database: begin: %w", err)
