@@ -58,13 +58,26 @@ file is invalid, nothing changes.`)
 	for i := range courses {
 		ptrs[i] = &courses[i]
 	}
+	a, err := newApp(cfg, db, nil, false)
+	if err != nil {
+		return err
+	}
 	// One transaction for all files: a failure part-way saves none.
-	results, err := catalog.NewStore(db).SaveAll(ctx, ptrs, time.Now())
+	results, err := a.catalog.SaveAll(ctx, ptrs, time.Now())
 	if err != nil {
 		return fmt.Errorf("nothing imported: %w", err)
 	}
 	for i, res := range results {
 		printSaveResult(e, fs.Arg(i), courses[i], res)
+	}
+	// A date with more places than before moves people up from its
+	// waiting list.
+	for _, c := range courses {
+		for _, ev := range c.Events {
+			if err := a.bookings.FillPlaces(ctx, ev.ID); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

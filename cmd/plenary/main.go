@@ -4,9 +4,11 @@
 // Usage:
 //
 //	plenary serve [-addr HOST:PORT] [-demo]
+//	plenary worker
 //	plenary migrate
 //	plenary import FILE…
 //	plenary export [-o FILE] SLUG
+//	plenary bookings -event ID [-format csv|json] | -approve ID | -decline ID
 //	plenary config
 //	plenary version
 //
@@ -62,8 +64,10 @@ func commands() []command {
 	return []command{
 		{"serve", "run the web site", serveCmd},
 		{"migrate", "apply database migrations", migrateCmd},
+		{"worker", "work the job queue (mail, offer expiry) without the web site", workerCmd},
 		{"import", "load course files into the catalogue", importCmd},
 		{"export", "write a course as a course file", exportCmd},
+		{"bookings", "list an event's bookings; settle reviews", bookingsCmd},
 		{"config", "print the effective configuration, secrets masked", configCmd},
 		{"version", "print the version", versionCmd},
 	}

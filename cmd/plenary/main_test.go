@@ -5,8 +5,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"time"
 
 	"plenary/demo"
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/database/dbtest"
 )
@@ -138,15 +142,14 @@ func TestExportUnknownSlug(t *testing.T) {
 	}
 }
 
-// TestServeDemo starts the real server with the demo catalogue on a free
-// port, fetches pages, and stops it as SIGTERM would.
-func TestServeDemo(t *testing.T) {
-	dbURL := dbtest.URL(t)
+// startServe runs `plenary serve -demo` on a free port with getenv and
+// returns its base URL and a function that stops it as SIGTERM would and
+// reports how it ended.
+func startServe(t *testing.T, env map[string]string) (base string, stop func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
-	getenv := func(k string) string {
-		return map[string]string{"PLENARY_DATABASE_URL": dbURL, "PLENARY_LOG_FORMAT": "json"}[k]
-	}
+	getenv := func(k string) string { return env[k] }
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "-demo", "-addr", "127.0.0.1:0"}, io.Discard, pw, getenv)
@@ -162,37 +165,155 @@ func TestServeDemo(t *testing.T) {
 			}
 		}
 	}()
-	var base string
 	select {
 	case a := <-addr:
 		base = "http://" + a
 	case err := <-done:
+		cancel()
 		t.Fatalf("serve stopped early: %v", err)
 	case <-time.After(60 * time.Second):
+		cancel()
 		t.Fatal("serve did not start within 60s")
 	}
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			return errors.New("serve did not stop within 30s of the signal")
+		}
+	}
+	t.Cleanup(func() { stop() })
+	return base, stop
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
+}
+
+// TestServeDemo starts the real server with the demo catalogue, fetches
+// pages, books a place over HTTP as a browser would, sees the confirmation
+// reach the dev mailbox through the job queue, and stops the server.
+func TestServeDemo(t *testing.T) {
+	dbURL := dbtest.URL(t)
+	base, stop := startServe(t, map[string]string{"PLENARY_DATABASE_URL": dbURL, "PLENARY_LOG_FORMAT": "json"})
 	for path, want := range map[string]string{
 		"/":                      "Dynamic Interpersonal Therapy",
 		"/courses/dit-refresher": "10:00–17:00 UK time (BST)",
 		"/healthz":               "ok",
 	} {
-		resp, err := http.Get(base + path)
+		if code, body := get(t, base+path); code != 200 || !strings.Contains(body, want) {
+			t.Errorf("GET %s: status %d, body lacks %q", path, code, want)
+		}
+	}
+
+	// Book the refresher's next date.
+	db := dbtest.OpenURL(t, dbURL)
+	c, err := catalog.NewStore(db).CourseBySlug(context.Background(), "dit-refresher")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eventID int64
+	for _, e := range c.Events {
+		if e.StartsAt.After(time.Now().Add(7 * 24 * time.Hour)) {
+			eventID = e.ID
+			break
+		}
+	}
+	form := url.Values{
+		"name": {"Dana Example"}, "email": {"dana@example.org"}, "organisation": {"North Clinic"},
+		"role": {"Psychotherapist"}, "answer_training_completed": {"2025-01-15"}, "fee_tier": {c.Fees[0].Name},
+		"system_checked": {"yes"},
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/events/%d/book", base, eventID), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	manage := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(manage, "/bookings/") {
+		t.Fatalf("booking POST: status %d, Location %q; want 303 to the manage page", resp.StatusCode, manage)
+	}
+	if code, body := get(t, base+manage); code != 200 || !strings.Contains(body, "Your place is confirmed") {
+		t.Fatalf("manage page: status %d", code)
+	}
+	// The job queue, running in serve, delivers the confirmation to the
+	// dev mailbox.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var status string
+		err := db.QueryRowContext(context.Background(),
+			`SELECT status FROM messages WHERE to_email = $1 AND kind = $2`, "dana@example.org", "booking_confirmed").Scan(&status)
+		if err == nil && status == "kept" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("confirmation not in the dev mailbox after 30s (status %q, %v)", status, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if code, body := get(t, base+"/admin/mail"); code != 200 || !strings.Contains(body, "dana@example.org") {
+		t.Fatalf("/admin/mail from this machine: status %d or the confirmation missing", code)
+	}
+
+	if err := stop(); err != nil {
+		t.Fatalf("serve returned %v after shutdown", err)
+	}
+}
+
+// TestBookingsCommand lists an event's bookings as CSV and JSON.
+func TestBookingsCommand(t *testing.T) {
+	dbURL := dbtest.URL(t)
+	db := dbtest.OpenURL(t, dbURL)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := dbtest.Course(t, db, func(c *catalog.Course) { c.Events[0].Capacity = 1; c.Waitlist = true })
+	svc := booking.NewService(booking.Options{DB: db, Catalog: catalog.NewStore(db)})
+	for _, name := range []string{"Ann", "Ben"} {
+		_, err := svc.Book(context.Background(), booking.Request{EventID: c.Events[0].ID, Name: name,
+			Email: strings.ToLower(name) + "@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true,
+			AccessNeeds: "Step-free access"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
-			t.Errorf("GET %s: status %d, body lacks %q", path, resp.StatusCode, want)
-		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("serve returned %v after shutdown", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop within 20s of the signal")
+	id := fmt.Sprint(c.Events[0].ID)
+	out, stderr, err := cli(t, dbURL, "bookings", "-event", id)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || !strings.HasPrefix(lines[1], "1,confirmed,,") || !strings.HasPrefix(lines[2], "2,waitlisted,1,") {
+		t.Fatalf("CSV:\n%s", out)
+	}
+	if strings.Contains(out, "Step-free") {
+		t.Fatal("access needs listed without -access-needs")
+	}
+	out, _, err = cli(t, dbURL, "bookings", "-event", id, "-format", "json", "-access-needs")
+	var rows []map[string]any
+	if err != nil || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 2 || rows[1]["waiting_position"] != float64(1) ||
+		rows[0]["access_needs"] != "Step-free access" {
+		t.Fatalf("JSON: %v\n%s", err, out)
+	}
+	if _, _, err := cli(t, dbURL, "bookings", "-event", "999999"); err == nil || !strings.Contains(err.Error(), "no event") {
+		t.Fatalf("unknown event: got %v", err)
 	}
 }

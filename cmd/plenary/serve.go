@@ -40,24 +40,37 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	store := catalog.NewStore(db)
+	a, err := newApp(cfg, db, logger, cfg.Jobs)
+	if err != nil {
+		return err
+	}
 	if *withDemo {
-		if err := loadDemo(ctx, store, cfg.Location(), logger); err != nil {
+		if err := loadDemo(ctx, a.catalog, cfg.Location(), logger); err != nil {
 			return err
 		}
 	}
 
 	srv, err := web.New(web.Options{
-		Catalog:  store,
-		DB:       db,
-		Logger:   logger,
-		BaseURL:  cfg.BaseURL,
-		Dev:      cfg.Dev,
-		SiteName: cfg.SiteName,
+		Catalog:      a.catalog,
+		DB:           db,
+		Bookings:     a.bookings,
+		Outbox:       a.outbox,
+		Logger:       logger,
+		BaseURL:      cfg.BaseURL,
+		Dev:          cfg.Dev,
+		SiteName:     cfg.SiteName,
+		PageCacheTTL: cfg.PageCacheTTL,
 	})
 	if err != nil {
 		return err
 	}
+	stopJobs, err := a.startJobs(ctx, logger)
+	if err != nil {
+		return err
+	}
+	// Stopped after the HTTP server, so requests still in flight can queue
+	// their mail.
+	defer stopJobs()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -71,7 +84,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	logger.Info("plenary is serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL,
-		"database", string(db.Dialect), "version", version)
+		"database", string(db.Dialect), "jobs", cfg.Jobs, "smtp", cfg.SMTPURL != "", "version", version)
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -26,6 +26,12 @@ type Config struct {
 	MailFrom    string // PLENARY_MAIL_FROM
 	MailReplyTo string // PLENARY_MAIL_REPLY_TO: may be empty
 	Jobs        bool   // PLENARY_JOBS: run the job queue in this process
+	// AccessNeedsRetentionDays is PLENARY_ACCESS_NEEDS_RETENTION_DAYS:
+	// how long after an event its bookings' access needs are kept.
+	AccessNeedsRetentionDays int
+	// PageCacheTTL is PLENARY_PAGE_CACHE_TTL: how long rendered public
+	// pages are served from memory; 0 turns the cache off.
+	PageCacheTTL time.Duration
 }
 
 // Setting describes one environment variable, for documentation and for
@@ -52,6 +58,8 @@ var Settings = []Setting{
 	{"PLENARY_MAIL_FROM", "SITE_NAME <noreply@BASE_URL host>", false, "The From address of every e-mail."},
 	{"PLENARY_MAIL_REPLY_TO", "(none)", false, "The Reply-To address of e-mails, e.g. the course team."},
 	{"PLENARY_JOBS", "on", false, "on runs the job queue (sending mail) in serve; off makes a web-only instance."},
+	{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS", "30", false, "Days after an event that its bookings' access needs (special-category data) are kept before they are erased."},
+	{"PLENARY_PAGE_CACHE_TTL", "2s", false, "How long the catalogue and course pages are served from memory to anonymous visitors (e.g. 2s, 500ms); 0 turns the cache off."},
 }
 
 // Load reads the configuration through getenv (os.Getenv in main, a map
@@ -108,6 +116,20 @@ func Load(getenv func(string) string) (Config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("PLENARY_JOBS: %q is not on or off", v))
 	}
+	if v := get("PLENARY_ACCESS_NEEDS_RETENTION_DAYS", "30"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PLENARY_ACCESS_NEEDS_RETENTION_DAYS: %q is not a whole number of days", v))
+		}
+		c.AccessNeedsRetentionDays = n
+	}
+	if v := get("PLENARY_PAGE_CACHE_TTL", "2s"); v != "0" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PLENARY_PAGE_CACHE_TTL: %q is not a duration such as 2s", v))
+		}
+		c.PageCacheTTL = d
+	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:plenary.db"
 	}
@@ -140,6 +162,12 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		errs = append(errs, fmt.Errorf("PLENARY_LOG_LEVEL: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.AccessNeedsRetentionDays < 0 || c.AccessNeedsRetentionDays > 3650 {
+		errs = append(errs, fmt.Errorf("PLENARY_ACCESS_NEEDS_RETENTION_DAYS: %d is not between 0 and 3650", c.AccessNeedsRetentionDays))
+	}
+	if c.PageCacheTTL < 0 || c.PageCacheTTL > time.Hour {
+		errs = append(errs, fmt.Errorf("PLENARY_PAGE_CACHE_TTL: %v is not between 0 and 1h", c.PageCacheTTL))
 	}
 	if c.SMTPURL != "" {
 		if err := validateSMTPURL(c.SMTPURL); err != nil {
@@ -228,6 +256,8 @@ func (c Config) Values() [][2]string {
 		{"PLENARY_MAIL_FROM", c.MailFrom},
 		{"PLENARY_MAIL_REPLY_TO", c.MailReplyTo},
 		{"PLENARY_JOBS", map[bool]string{true: "on", false: "off"}[c.Jobs]},
+		{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS", strconv.Itoa(c.AccessNeedsRetentionDays)},
+		{"PLENARY_PAGE_CACHE_TTL", c.PageCacheTTL.String()},
 	}
 }
 

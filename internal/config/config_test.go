@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func env(m map[string]string) func(string) string {
@@ -155,5 +156,20 @@ func TestSettingsListEveryValue(t *testing.T) {
 		if values[i][0] != s.Name {
 			t.Errorf("value %d is %s, setting %d is %s", i, values[i][0], i, s.Name)
 		}
+	}
+}
+
+func TestRetentionAndPageCache(t *testing.T) {
+	c, err := Load(env(map[string]string{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS": "60", "PLENARY_PAGE_CACHE_TTL": "0"}))
+	if err != nil || c.AccessNeedsRetentionDays != 60 || c.PageCacheTTL != 0 {
+		t.Fatalf("got %d, %v, %v", c.AccessNeedsRetentionDays, c.PageCacheTTL, err)
+	}
+	c, err = Load(env(nil))
+	if err != nil || c.AccessNeedsRetentionDays != 30 || c.PageCacheTTL != 2*time.Second {
+		t.Fatalf("defaults: got %d, %v, %v", c.AccessNeedsRetentionDays, c.PageCacheTTL, err)
+	}
+	_, err = Load(env(map[string]string{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS": "a month", "PLENARY_PAGE_CACHE_TTL": "-1s"}))
+	if err == nil || !strings.Contains(err.Error(), "PLENARY_ACCESS_NEEDS_RETENTION_DAYS") || !strings.Contains(err.Error(), "PLENARY_PAGE_CACHE_TTL") {
+		t.Fatalf("bad values: got %v", err)
 	}
 }

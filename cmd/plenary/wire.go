@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
+	"plenary/internal/config"
+	"plenary/internal/database"
+	"plenary/internal/messaging"
+)
+
+// app is Plenary's services wired together: the one place that knows how
+// the packages fit.
+type app struct {
+	db       *database.DB
+	catalog  *catalog.Store
+	outbox   *messaging.Outbox
+	bookings *booking.Service
+	// runner works the job queue (sending mail, offer expiry); nil unless
+	// asked for. Start it with startJobs.
+	runner *river.Client[*sql.Tx]
+}
+
+// newApp builds the services on db. withRunner also builds the client
+// that works jobs in this process (serve with PLENARY_JOBS=on, worker);
+// without it jobs are only inserted, for another process to work.
+func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner bool) (*app, error) {
+	// The outbox inserts send jobs in the callers' transactions through an
+	// insert-only client; the workers hold the outbox, so they run on a
+	// second client.
+	inserter, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	a := &app{db: db, catalog: catalog.NewStore(db)}
+	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.MailReplyTo})
+	a.bookings = booking.NewService(booking.Options{
+		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom,
+	})
+	if !withRunner {
+		return a, nil
+	}
+	var mailer messaging.Mailer = messaging.DevMailbox{}
+	if cfg.SMTPURL != "" {
+		if mailer, err = messaging.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.MailReplyTo); err != nil {
+			return nil, err
+		}
+	}
+	workers := river.NewWorkers()
+	messaging.AddWorkers(workers, a.outbox, mailer)
+	retention := time.Duration(cfg.AccessNeedsRetentionDays) * 24 * time.Hour
+	periodic := booking.AddWorkers(workers, a.bookings, retention)
+	a.runner, err = messaging.NewJobs(db, workers, periodic, messaging.JobsOptions{Logger: logger, Run: true})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// startJobs starts the job runner and returns the function that stops it,
+// waiting for running jobs to finish.
+func (a *app) startJobs(ctx context.Context, logger *slog.Logger) (stop func(), err error) {
+	if a.runner == nil {
+		return func() {}, nil
+	}
+	if err := a.runner.Start(ctx); err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	return func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		if err := a.runner.Stop(stopCtx); err != nil {
+			logger.Warn("job queue did not stop cleanly", "error", err)
+		}
+	}, nil
+}

@@ -1,0 +1,61 @@
+package booking
+
+import (
+	"context"
+	"time"
+
+	"github.com/riverqueue/river"
+)
+
+// ExpireOffersArgs is the periodic job that lapses offers whose hold has
+// run out and passes each place to the next person waiting.
+type ExpireOffersArgs struct{}
+
+// Kind names the job in River's tables.
+func (ExpireOffersArgs) Kind() string { return "booking_expire_offers" }
+
+// EraseAccessNeedsArgs is the daily job that erases access needs once the
+// retention period after an event has passed.
+type EraseAccessNeedsArgs struct{}
+
+// Kind names the job in River's tables.
+func (EraseAccessNeedsArgs) Kind() string { return "booking_erase_access_needs" }
+
+type expireOffersWorker struct {
+	river.WorkerDefaults[ExpireOffersArgs]
+	svc *Service
+}
+
+func (w *expireOffersWorker) Work(ctx context.Context, _ *river.Job[ExpireOffersArgs]) error {
+	_, err := w.svc.ExpireOffers(ctx)
+	return err
+}
+
+type eraseAccessNeedsWorker struct {
+	river.WorkerDefaults[EraseAccessNeedsArgs]
+	svc       *Service
+	retention time.Duration
+}
+
+func (w *eraseAccessNeedsWorker) Work(ctx context.Context, _ *river.Job[EraseAccessNeedsArgs]) error {
+	_, err := w.svc.EraseAccessNeeds(ctx, w.retention)
+	return err
+}
+
+// AddWorkers registers booking's workers with w and returns the periodic
+// jobs that drive them: offer expiry every minute, access-needs erasure
+// every six hours (both also on start). retention is how long after an
+// event its bookings' access needs are kept.
+func AddWorkers(w *river.Workers, svc *Service, retention time.Duration) []*river.PeriodicJob {
+	river.AddWorker(w, &expireOffersWorker{svc: svc})
+	river.AddWorker(w, &eraseAccessNeedsWorker{svc: svc, retention: retention})
+	periodic := func(every time.Duration, args river.JobArgs) *river.PeriodicJob {
+		return river.NewPeriodicJob(river.PeriodicInterval(every),
+			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
+			&river.PeriodicJobOpts{RunOnStart: true})
+	}
+	return []*river.PeriodicJob{
+		periodic(time.Minute, ExpireOffersArgs{}),
+		periodic(6*time.Hour, EraseAccessNeedsArgs{}),
+	}
+}
