@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -51,15 +52,17 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	}
 
 	srv, err := web.New(web.Options{
-		Catalog:      a.catalog,
-		DB:           db,
-		Bookings:     a.bookings,
-		Outbox:       a.outbox,
-		Logger:       logger,
-		BaseURL:      cfg.BaseURL,
-		Dev:          cfg.Dev,
-		SiteName:     cfg.SiteName,
-		PageCacheTTL: cfg.PageCacheTTL,
+		Catalog:        a.catalog,
+		DB:             db,
+		Bookings:       a.bookings,
+		Outbox:         a.outbox,
+		Logger:         logger,
+		BaseURL:        cfg.BaseURL,
+		Dev:            cfg.Dev,
+		SiteName:       cfg.SiteName,
+		PageCacheTTL:   cfg.PageCacheTTL,
+		BookingLimit:   cmp.Or(cfg.BookingLimit, -1), // 0 in the config means no limit
+		TrustedProxies: cfg.TrustedProxies,
 	})
 	if err != nil {
 		return err

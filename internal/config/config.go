@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -32,6 +33,12 @@ type Config struct {
 	// PageCacheTTL is PLENARY_PAGE_CACHE_TTL: how long rendered public
 	// pages are served from memory; 0 turns the cache off.
 	PageCacheTTL time.Duration
+	// BookingLimit is PLENARY_BOOKING_LIMIT: form posts a minute per
+	// client on the booking and manage pages; 0 turns the limit off.
+	BookingLimit int
+	// TrustedProxies is PLENARY_TRUSTED_PROXIES: reverse proxies whose
+	// X-Forwarded-For header names the client.
+	TrustedProxies []netip.Prefix
 }
 
 // Setting describes one environment variable, for documentation and for
@@ -59,6 +66,8 @@ var Settings = []Setting{
 	{"PLENARY_MAIL_REPLY_TO", "(none)", false, "The Reply-To address of e-mails, e.g. the course team."},
 	{"PLENARY_JOBS", "on", false, "on runs the job queue (sending mail) in serve; off makes a web-only instance."},
 	{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS", "30", false, "Days after an event that its bookings' access needs (special-category data) are kept before they are erased."},
+	{"PLENARY_BOOKING_LIMIT", "10", false, "Booking and manage-page form posts allowed per client a minute (also the burst); 0 turns the limit off."},
+	{"PLENARY_TRUSTED_PROXIES", "(none)", false, "Comma-separated addresses or CIDR ranges of reverse proxies in front of Plenary, e.g. 127.0.0.1/32; their X-Forwarded-For header names the client for rate limits."},
 	{"PLENARY_PAGE_CACHE_TTL", "2s", false, "How long the catalogue and course pages are served from memory to anonymous visitors (e.g. 2s, 500ms); 0 turns the cache off."},
 }
 
@@ -122,6 +131,29 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Errorf("PLENARY_ACCESS_NEEDS_RETENTION_DAYS: %q is not a whole number of days", v))
 		}
 		c.AccessNeedsRetentionDays = n
+	}
+	if v := get("PLENARY_BOOKING_LIMIT", "10"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("PLENARY_BOOKING_LIMIT: %q is not a whole number of posts a minute (0 for no limit)", v))
+		}
+		c.BookingLimit = n
+	}
+	for _, v := range strings.Split(get("PLENARY_TRUSTED_PROXIES", ""), ",") {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(v)
+		if err != nil {
+			a, aerr := netip.ParseAddr(v)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("PLENARY_TRUSTED_PROXIES: %q is not an address or a range such as 10.0.0.0/8", v))
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
 	if v := get("PLENARY_PAGE_CACHE_TTL", "2s"); v != "0" {
 		d, err := time.ParseDuration(v)
@@ -257,8 +289,18 @@ func (c Config) Values() [][2]string {
 		{"PLENARY_MAIL_REPLY_TO", c.MailReplyTo},
 		{"PLENARY_JOBS", map[bool]string{true: "on", false: "off"}[c.Jobs]},
 		{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS", strconv.Itoa(c.AccessNeedsRetentionDays)},
+		{"PLENARY_BOOKING_LIMIT", strconv.Itoa(c.BookingLimit)},
+		{"PLENARY_TRUSTED_PROXIES", prefixes(c.TrustedProxies)},
 		{"PLENARY_PAGE_CACHE_TTL", c.PageCacheTTL.String()},
 	}
+}
+
+func prefixes(ps []netip.Prefix) string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return strings.Join(out, ",")
 }
 
 // maskURL hides a password in a URL.

@@ -173,3 +173,20 @@ func TestRetentionAndPageCache(t *testing.T) {
 		t.Fatalf("bad values: got %v", err)
 	}
 }
+
+func TestBookingLimitAndProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{"PLENARY_BOOKING_LIMIT": "0", "PLENARY_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8 ,::1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BookingLimit != 0 || len(c.TrustedProxies) != 3 || c.TrustedProxies[0].String() != "127.0.0.1/32" || c.TrustedProxies[2].String() != "::1/128" {
+		t.Fatalf("got limit %d, proxies %v", c.BookingLimit, c.TrustedProxies)
+	}
+	if c, _ := Load(env(nil)); c.BookingLimit != 10 || len(c.TrustedProxies) != 0 {
+		t.Fatalf("defaults: got %d, %v", c.BookingLimit, c.TrustedProxies)
+	}
+	_, err = Load(env(map[string]string{"PLENARY_BOOKING_LIMIT": "-1", "PLENARY_TRUSTED_PROXIES": "proxy.internal"}))
+	if err == nil || !strings.Contains(err.Error(), "PLENARY_BOOKING_LIMIT") || !strings.Contains(err.Error(), "PLENARY_TRUSTED_PROXIES") {
+		t.Fatalf("bad values: got %v", err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -444,7 +445,7 @@ func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	ts := newBookingSite(t)
 	now := testNow
-	ts.srv.limiter = newRateLimiter(bookingRate, bookingBurst, maxLimitedClients, func() time.Time { return now })
+	ts.srv.limiter = newRateLimiter(defaultBookingLimit/60.0, defaultBookingLimit, maxLimitedClients, func() time.Time { return now })
 	path := fmt.Sprintf("/events/%d/book", ts.event(t, "dit-refresher", "june"))
 	post := func(addr string) *http.Response {
 		r := newPost(path, url.Values{"name": {""}})
@@ -452,7 +453,7 @@ func TestRateLimit(t *testing.T) {
 		res, _ := ts.do(t, r)
 		return res
 	}
-	for i := range bookingBurst {
+	for i := range defaultBookingLimit {
 		if res := post("198.51.100.7:5000"); res.StatusCode == http.StatusTooManyRequests {
 			t.Fatalf("request %d of the burst refused", i+1)
 		}
@@ -491,15 +492,28 @@ func TestRateLimiterMemory(t *testing.T) {
 			t.Fatalf("after %d clients: %d buckets, want at most 100", i+1, len(l.buckets))
 		}
 	}
-	for _, tt := range []struct{ addr, want string }{
-		{"192.0.2.1:1234", "192.0.2.1"},
-		{"[2001:db8:1:2:3:4:5:6]:443", "2001:db8:1:2::/64"},
-		{"[::1]:80", "::/64"},
+}
+
+func TestClientKey(t *testing.T) {
+	srv := &Server{proxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("127.0.0.1/32")}}
+	for _, tt := range []struct{ addr, forwarded, want string }{
+		{"192.0.2.1:1234", "", "192.0.2.1"},
+		{"[2001:db8:1:2:3:4:5:6]:443", "", "2001:db8:1:2::/64"},
+		{"[::1]:80", "", "::/64"},
+		// Only a trusted proxy is believed, and only about the hop before it.
+		{"192.0.2.1:1234", "203.0.113.9", "192.0.2.1"},
+		{"127.0.0.1:1234", "203.0.113.9", "203.0.113.9"},
+		{"127.0.0.1:1234", "198.51.100.1, 203.0.113.9, 10.1.2.3", "203.0.113.9"},
+		{"127.0.0.1:1234", "garbage", "127.0.0.1"},
+		{"127.0.0.1:1234", "2001:db8:9:9::1", "2001:db8:9:9::/64"},
 	} {
 		r := newPost("/", nil)
 		r.RemoteAddr = tt.addr
-		if got := clientKey(r); got != tt.want {
-			t.Errorf("clientKey(%s) = %q, want %q", tt.addr, got, tt.want)
+		if tt.forwarded != "" {
+			r.Header.Set("X-Forwarded-For", tt.forwarded)
+		}
+		if got := srv.clientKey(r); got != tt.want {
+			t.Errorf("clientKey(%s, XFF %q) = %q, want %q", tt.addr, tt.forwarded, got, tt.want)
 		}
 	}
 }

@@ -3,9 +3,10 @@ package web
 import (
 	"fmt"
 	"math"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -15,9 +16,8 @@ import (
 // in their way, while a script that tries thousands of e-mail addresses or
 // floods someone's inbox with repeat-booking mails is slowed to a crawl.
 const (
-	bookingRate       = 10.0 / 60 // tokens a second
-	bookingBurst      = 10
-	maxLimitedClients = 10000 // bounds the limiter's memory
+	defaultBookingLimit = 10    // a minute, and the burst
+	maxLimitedClients   = 10000 // bounds the limiter's memory
 )
 
 // rateLimiter is a token bucket per client, in memory. Each instance
@@ -81,28 +81,54 @@ func (l *rateLimiter) sweep(now time.Time) {
 }
 
 // clientKey names the client of r for rate limiting: its IP address from
-// the connection (headers a client can set are not trusted), with an IPv6
-// address cut to its /64, which one household or host usually holds.
-func clientKey(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+// the connection, with an IPv6 address cut to its /64, which one household
+// or host usually holds. Headers a client can set are believed only when
+// the connection comes from a trusted proxy: then the client is the
+// right-most address in X-Forwarded-For that is not itself a trusted
+// proxy.
+func (s *Server) clientKey(r *http.Request) string {
+	addr, err := netip.ParseAddrPort(r.RemoteAddr)
 	if err != nil {
-		host = r.RemoteAddr
+		return r.RemoteAddr
 	}
-	ip := net.ParseIP(host)
-	if ip == nil {
-		return host
+	ip := addr.Addr().Unmap()
+	if s.trusted(ip) {
+		hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				break
+			}
+			ip = hop.Unmap()
+			if !s.trusted(ip) {
+				break
+			}
+		}
 	}
-	if ip.To4() == nil {
-		return ip.Mask(net.CIDRMask(64, 128)).String() + "/64"
+	if ip.Is6() {
+		p, _ := ip.Prefix(64)
+		return p.String()
 	}
 	return ip.String()
+}
+
+func (s *Server) trusted(ip netip.Addr) bool {
+	for _, p := range s.proxies {
+		if p.Contains(ip) {
+			return true
+		}
+	}
+	return false
 }
 
 // limit serves next only while the client is within the booking rate;
 // beyond it, a 429 page that says when to try again.
 func (s *Server) limit(next http.HandlerFunc) http.HandlerFunc {
+	if s.limiter == nil {
+		return next
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		ok, wait := s.limiter.allow(clientKey(r))
+		ok, wait := s.limiter.allow(s.clientKey(r))
 		if ok {
 			next(w, r)
 			return

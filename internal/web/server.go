@@ -2,11 +2,13 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -43,6 +45,13 @@ type Options struct {
 	// for people who accepted optional cookies. Empty (the default) means
 	// there is no analytics at all.
 	AnalyticsScript string
+	// BookingLimit is how many booking and manage-page form posts one
+	// client may make a minute (and at once); 0 means the default, 10;
+	// negative turns the limit off (for load tests).
+	BookingLimit int
+	// TrustedProxies are the addresses of reverse proxies in front of
+	// Plenary: from them, X-Forwarded-For names the client.
+	TrustedProxies []netip.Prefix
 	// PageCacheTTL keeps rendered public pages (the catalogue and course
 	// pages) in memory for this long; 0 (the default) turns the cache
 	// off. It is always off in Dev mode.
@@ -74,7 +83,8 @@ type Server struct {
 	pages     *pageCache // nil when off
 	bookings  *booking.Service
 	outbox    *messaging.Outbox
-	limiter   *rateLimiter // booking and manage-page POSTs, per client
+	limiter   *rateLimiter // booking and manage-page POSTs, per client; nil when off
+	proxies   []netip.Prefix
 	metrics   *metrics
 	registry  *prometheus.Registry
 }
@@ -122,7 +132,10 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("web: analytics script %q must be an https URL", opts.AnalyticsScript)
 		}
 	}
-	s.limiter = newRateLimiter(bookingRate, bookingBurst, maxLimitedClients, s.now)
+	s.proxies = opts.TrustedProxies
+	if limit := cmp.Or(opts.BookingLimit, defaultBookingLimit); limit > 0 {
+		s.limiter = newRateLimiter(float64(limit)/60, limit, maxLimitedClients, s.now)
+	}
 	if opts.PageCacheTTL > 0 && !s.dev {
 		s.pages = newPageCache(opts.PageCacheTTL, s.now)
 	}
