@@ -1,0 +1,61 @@
+package booking
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"plenary/internal/messaging"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/mail")
+
+// TestMailGolden renders every booking e-mail with fixed data and compares
+// it with its golden file; run `go test ./internal/booking -run
+// TestMailGolden -update` after changing a template, and read the diff.
+func TestMailGolden(t *testing.T) {
+	d := mailData{
+		Name: "Dr Zoë O'Brien", Status: "On the waiting list", CourseTitle: "DIT refresher <day>",
+		CourseURL: "https://training.example/courses/dit-refresher", ManageURL: "https://training.example/bookings/TOKEN",
+		SystemCheckURL: "https://training.example/system-check", Dates: "Friday 10 June 2022",
+		Times: []string{"Fri 10 Jun: 10:00–17:00 UK time (BST)"}, Format: "Online", Duration: "1 day (7 hours)",
+		WaitPosition: 3, OfferExpires: "17:00 on Wednesday 8 June 2022 UK time (BST)",
+		Notes: []string{"For you this refresher is required before supervised practice."}, Fee: "£120.00",
+		FeeTier: "Standard", InvoiceNumber: "INV-000042", PONumber: "PO-77", JoiningLead: 1, Online: true,
+	}
+	kinds := []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mailOffered, mailMovedUp,
+		mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked}
+	files, _ := filepath.Glob("mail/*.txt")
+	if len(files) != len(kinds) {
+		t.Fatalf("%d templates in mail/, %d kinds: every template needs a kind and a golden file", len(files), len(kinds))
+	}
+	for _, kind := range kinds {
+		subject, text, html, err := messaging.Render(mailFiles, "mail/"+string(kind), d)
+		if err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		if strings.Contains(html, "<day>") || !strings.Contains(html, "&lt;day&gt;") {
+			t.Errorf("%s: the course title is not escaped in the HTML", kind)
+		}
+		got := "Subject: " + subject + "\n\n" + text + "\n---- HTML ----\n" + html
+		golden := filepath.Join("testdata", "mail", string(kind)+".golden")
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%s: %v (run with -update to create it)", kind, err)
+		}
+		if got != string(want) {
+			t.Errorf("%s differs from %s (run with -update and read the diff):\n%s", kind, golden, got)
+		}
+	}
+}
