@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -68,7 +69,13 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			elapsed := time.Since(start)
 			s.metrics.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 			s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
-			s.log.Info("request", "method", r.Method, "path", logPath(r), "route", route,
+			// Probes and scrapes come every few seconds: at debug, so they
+			// do not bury the requests people make.
+			level := slog.LevelInfo
+			if route == "GET /healthz" || route == "GET /metrics" {
+				level = slog.LevelDebug
+			}
+			s.log.Log(r.Context(), level, "request", "method", r.Method, "path", logPath(r), "route", route,
 				"status", status, "bytes", sw.bytes, "duration_ms", elapsed.Milliseconds())
 		}()
 		next.ServeHTTP(sw, r)
