@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+	"modernc.org/sqlite"               // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Dialect names the SQL engine behind a DB.
@@ -96,6 +98,31 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	return db, nil
 }
 
+// begin starts a transaction. On SQLite, BEGIN IMMEDIATE waits up to
+// busy_timeout for another process (or River's own writes) to let go of
+// the database; on a machine so overloaded that the wait runs out, it is
+// tried again a few times, which is safe because nothing has been done.
+func (db *DB) begin(ctx context.Context) (*sql.Tx, error) {
+	for attempt := 1; ; attempt++ {
+		tx, err := db.BeginTx(ctx, nil)
+		if err == nil || db.Dialect != SQLite || attempt == 3 || !isBusy(err) {
+			return tx, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY ("database is
+// locked").
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
 // sqliteDSN builds the modernc DSN. busy_timeout comes first so that the
 // pragmas after it wait for a lock instead of failing; _txlock=immediate
 // makes every transaction take the write lock at BEGIN, so a
@@ -103,7 +130,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 // locked".
 func sqliteDSN(path string) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "synchronous(NORMAL)")
@@ -119,7 +146,7 @@ func InTx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error {
 		db.writers.Lock()
 		defer db.writers.Unlock()
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return fmt.Errorf("database: begin: %w", err)
 	}

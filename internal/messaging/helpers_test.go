@@ -93,11 +93,11 @@ func enqueue(t *testing.T, db *database.DB, o *messaging.Outbox, m messaging.Mes
 	return id, created
 }
 
-// waitFor polls cond until it holds or a minute passes (the race detector
+// waitFor polls cond until it holds or three minutes pass (the race detector
 // and parallel tests make a slow machine).
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(3 * time.Minute)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
