@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"plenary/internal/workdays"
 )
 
 // Config is the whole configuration of one Plenary process.
@@ -39,6 +41,19 @@ type Config struct {
 	// TrustedProxies is PLENARY_TRUSTED_PROXIES: reverse proxies whose
 	// X-Forwarded-For header names the client.
 	TrustedProxies []netip.Prefix
+	// Region is PLENARY_REGION: whose bank holidays count for events that
+	// do not name their own (england-and-wales, scotland,
+	// northern-ireland).
+	Region string
+	// HolidaysFile is PLENARY_HOLIDAYS_FILE: the install's own one-off
+	// holidays, added to the built-in list.
+	HolidaysFile string
+	// JoiningTime is PLENARY_JOINING_TIME: the local time of day (HH:MM)
+	// joining instructions and reminders are sent.
+	JoiningTime string
+	// MinNoticeWorkingDays is PLENARY_MIN_NOTICE_WORKING_DAYS: a change to
+	// an event closer than this must be confirmed by the coordinator.
+	MinNoticeWorkingDays int
 }
 
 // Setting describes one environment variable, for documentation and for
@@ -68,6 +83,10 @@ var Settings = []Setting{
 	{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS", "30", false, "Days after an event that its bookings' access needs (special-category data) are kept before they are erased."},
 	{"PLENARY_BOOKING_LIMIT", "10", false, "Booking and manage-page form posts allowed per client a minute (also the burst); 0 turns the limit off."},
 	{"PLENARY_TRUSTED_PROXIES", "(none)", false, "Comma-separated addresses or CIDR ranges of reverse proxies in front of Plenary, e.g. 127.0.0.1/32; their X-Forwarded-For header names the client for rate limits."},
+	{"PLENARY_REGION", "england-and-wales", false, "Whose bank holidays count when working days are counted: england-and-wales, scotland or northern-ireland. An event may name its own."},
+	{"PLENARY_HOLIDAYS_FILE", "(none)", false, "A file of the install's own one-off holidays (format in docs/working-days.md), added to the built-in list."},
+	{"PLENARY_JOINING_TIME", "09:00", false, "The local time of day (in each event's zone) joining instructions and reminders are sent."},
+	{"PLENARY_MIN_NOTICE_WORKING_DAYS", "10", false, "A change to an event less than this many working days before it must be confirmed (plenary import -confirm-late), and participants are told they may cancel free of charge."},
 	{"PLENARY_PAGE_CACHE_TTL", "2s", false, "How long the catalogue and course pages are served from memory to anonymous visitors (e.g. 2s, 500ms); 0 turns the cache off."},
 }
 
@@ -155,6 +174,16 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
+	c.Region = strings.ToLower(get("PLENARY_REGION", "england-and-wales"))
+	c.HolidaysFile = get("PLENARY_HOLIDAYS_FILE", "")
+	c.JoiningTime = get("PLENARY_JOINING_TIME", "09:00")
+	if v := get("PLENARY_MIN_NOTICE_WORKING_DAYS", "10"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 60 {
+			errs = append(errs, fmt.Errorf("PLENARY_MIN_NOTICE_WORKING_DAYS: %q is not a whole number of working days from 0 to 60", v))
+		}
+		c.MinNoticeWorkingDays = n
+	}
 	if v := get("PLENARY_PAGE_CACHE_TTL", "2s"); v != "0" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -197,6 +226,17 @@ func (c Config) Validate() error {
 	}
 	if c.AccessNeedsRetentionDays < 0 || c.AccessNeedsRetentionDays > 3650 {
 		errs = append(errs, fmt.Errorf("PLENARY_ACCESS_NEEDS_RETENTION_DAYS: %d is not between 0 and 3650", c.AccessNeedsRetentionDays))
+	}
+	if _, err := workdays.ParseRegion(c.Region); err != nil {
+		errs = append(errs, fmt.Errorf("PLENARY_REGION: %q is not england-and-wales, scotland or northern-ireland", c.Region))
+	}
+	if c.HolidaysFile != "" {
+		if _, err := os.Stat(c.HolidaysFile); err != nil {
+			errs = append(errs, fmt.Errorf("PLENARY_HOLIDAYS_FILE: %w", err))
+		}
+	}
+	if t, err := time.Parse("15:04", c.JoiningTime); err != nil || t.Format("15:04") != c.JoiningTime {
+		errs = append(errs, fmt.Errorf("PLENARY_JOINING_TIME: %q is not a time of day such as 09:00", c.JoiningTime))
 	}
 	if c.PageCacheTTL < 0 || c.PageCacheTTL > time.Hour {
 		errs = append(errs, fmt.Errorf("PLENARY_PAGE_CACHE_TTL: %v is not between 0 and 1h", c.PageCacheTTL))
@@ -291,6 +331,10 @@ func (c Config) Values() [][2]string {
 		{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS", strconv.Itoa(c.AccessNeedsRetentionDays)},
 		{"PLENARY_BOOKING_LIMIT", strconv.Itoa(c.BookingLimit)},
 		{"PLENARY_TRUSTED_PROXIES", prefixes(c.TrustedProxies)},
+		{"PLENARY_REGION", c.Region},
+		{"PLENARY_HOLIDAYS_FILE", c.HolidaysFile},
+		{"PLENARY_JOINING_TIME", c.JoiningTime},
+		{"PLENARY_MIN_NOTICE_WORKING_DAYS", strconv.Itoa(c.MinNoticeWorkingDays)},
 		{"PLENARY_PAGE_CACHE_TTL", c.PageCacheTTL.String()},
 	}
 }

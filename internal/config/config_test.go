@@ -190,3 +190,21 @@ func TestBookingLimitAndProxies(t *testing.T) {
 		t.Fatalf("bad values: got %v", err)
 	}
 }
+
+func TestWorkingDaySettings(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.Region != "england-and-wales" || c.JoiningTime != "09:00" || c.MinNoticeWorkingDays != 10 || c.HolidaysFile != "" {
+		t.Fatalf("defaults: %+v, %v", c, err)
+	}
+	c, err = Load(env(map[string]string{"PLENARY_REGION": "Scotland", "PLENARY_JOINING_TIME": "08:30", "PLENARY_MIN_NOTICE_WORKING_DAYS": "5"}))
+	if err != nil || c.Region != "scotland" || c.JoiningTime != "08:30" || c.MinNoticeWorkingDays != 5 {
+		t.Fatalf("set: %+v, %v", c, err)
+	}
+	_, err = Load(env(map[string]string{"PLENARY_REGION": "wales", "PLENARY_JOINING_TIME": "9am",
+		"PLENARY_MIN_NOTICE_WORKING_DAYS": "ten", "PLENARY_HOLIDAYS_FILE": "/no/such/file"}))
+	for _, want := range []string{"PLENARY_REGION", "PLENARY_JOINING_TIME", "PLENARY_MIN_NOTICE_WORKING_DAYS", "PLENARY_HOLIDAYS_FILE"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("bad settings: %v does not mention %s", err, want)
+		}
+	}
+}
