@@ -9,6 +9,7 @@
 //	plenary import FILE…
 //	plenary export [-o FILE] SLUG
 //	plenary bookings -event ID [-format csv|json] | -approve ID | -decline ID
+//	plenary messages [-due|-all] [-format text|json]
 //	plenary config
 //	plenary version
 //
@@ -68,6 +69,7 @@ func commands() []command {
 		{"import", "load course files into the catalogue", importCmd},
 		{"export", "write a course as a course file", exportCmd},
 		{"bookings", "list an event's bookings; settle reviews", bookingsCmd},
+		{"messages", "list e-mails: queued, due, failed or all", messagesCmd},
 		{"config", "print the effective configuration, secrets masked", configCmd},
 		{"version", "print the version", versionCmd},
 	}

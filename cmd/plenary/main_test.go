@@ -19,6 +19,7 @@ import (
 	"plenary/demo"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/config"
 	"plenary/internal/database/dbtest"
 )
 
@@ -315,5 +316,39 @@ func TestBookingsCommand(t *testing.T) {
 	}
 	if _, _, err := cli(t, dbURL, "bookings", "-event", "999999"); err == nil || !strings.Contains(err.Error(), "no event") {
 		t.Fatalf("unknown event: got %v", err)
+	}
+}
+
+// TestMessagesCommand lists the mail a booking queued.
+func TestMessagesCommand(t *testing.T) {
+	dbURL := dbtest.URL(t)
+	db := dbtest.OpenURL(t, dbURL)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := dbtest.Course(t, db, nil)
+	cfg, err := config.Load(func(k string) string { return map[string]string{"PLENARY_DATABASE_URL": dbURL}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(cfg, db, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.bookings.Book(context.Background(), booking.Request{EventID: c.Events[0].ID, Name: "Ann",
+		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}); err != nil {
+		t.Fatal(err)
+	}
+	out, stderr, err := cli(t, dbURL, "messages")
+	if err != nil || !strings.Contains(out, "queued") || !strings.Contains(out, "booking_confirmed") || !strings.Contains(out, "ann@example.org") {
+		t.Fatalf("messages: %v %s\n%s", err, stderr, out)
+	}
+	out, _, err = cli(t, dbURL, "messages", "-all", "-format", "json")
+	var rows []map[string]any
+	if err != nil || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 1 || rows[0]["status"] != "queued" || rows[0]["attempts"] != float64(0) {
+		t.Fatalf("messages -all -format json: %v\n%s", err, out)
+	}
+	if _, _, err := cli(t, dbURL, "messages", "-due", "-all"); err == nil {
+		t.Fatal("-due with -all accepted")
 	}
 }
