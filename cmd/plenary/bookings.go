@@ -41,19 +41,11 @@ a coordinator's review.`)
 	if *format != "csv" && *format != "json" {
 		return fmt.Errorf("-format must be csv or json, not %q", *format)
 	}
-	cfg, _, err := setup(e)
+	a, err := openApp(ctx, e, noJobs)
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	a, err := newApp(cfg, db, nil, false)
-	if err != nil {
-		return err
-	}
+	defer a.close()
 	svc := a.bookings
 	switch {
 	case *approve != 0:
@@ -71,7 +63,7 @@ a coordinator's review.`)
 		fmt.Fprintf(e.stdout, "booking %d: %s (%s)\n", b.ID, b.Status.Label(), b.Name)
 		return nil
 	}
-	if _, _, err := catalog.NewStore(db).Event(ctx, *eventID); errors.Is(err, catalog.ErrNotFound) {
+	if _, _, err := a.catalog.Event(ctx, *eventID); errors.Is(err, catalog.ErrNotFound) {
 		return fmt.Errorf("no event with ID %d", *eventID)
 	} else if err != nil {
 		return err

@@ -29,16 +29,12 @@ nothing. The file holds private meeting details: keep it safe.`)
 		fs.Usage()
 		return errUsage
 	}
-	cfg, _, err := setup(e)
+	a, err := openApp(ctx, e, noJobs)
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	c, err := catalog.NewStore(db).CourseBySlug(ctx, fs.Arg(0))
+	defer a.close()
+	c, err := a.catalog.CourseBySlug(ctx, fs.Arg(0))
 	if errors.Is(err, catalog.ErrNotFound) {
 		return fmt.Errorf("no course with slug %q", fs.Arg(0))
 	}

@@ -45,22 +45,14 @@ file is invalid, nothing changes.`)
 		}
 		return nil
 	}
-	cfg, _, err := setup(e)
+	a, err := openApp(ctx, e, noJobs)
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer a.close()
 	ptrs := make([]*catalog.Course, len(courses))
 	for i := range courses {
 		ptrs[i] = &courses[i]
-	}
-	a, err := newApp(cfg, db, nil, false)
-	if err != nil {
-		return err
 	}
 	// One transaction for all files: a failure part-way saves none.
 	results, err := a.catalog.SaveAll(ctx, ptrs, time.Now())

@@ -38,19 +38,11 @@ those scheduled for later) and those that failed.`)
 	if *format != "text" && *format != "json" {
 		return fmt.Errorf("-format must be text or json, not %q", *format)
 	}
-	cfg, _, err := setup(e)
+	a, err := openApp(ctx, e, noJobs)
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	a, err := newApp(cfg, db, nil, false)
-	if err != nil {
-		return err
-	}
+	defer a.close()
 	base := messaging.ListFilter{BookingID: *bookingID, Limit: *limit}
 	var filters []messaging.ListFilter
 	switch {

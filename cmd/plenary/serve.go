@@ -29,22 +29,15 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, logger, err := setup(e)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg)
+	a, err := openApp(ctx, e, jobsIfConfigured)
 	if errors.Is(err, database.ErrSchemaOutdated) {
 		return fmt.Errorf("%w\nrefusing to start on an old schema", err)
 	}
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	a, err := newApp(cfg, db, logger, cfg.Jobs)
-	if err != nil {
-		return err
-	}
+	defer a.close()
+	cfg, logger, db := a.cfg, a.log, a.db
 	if *withDemo {
 		if err := loadDemo(ctx, a.catalog, cfg.Location(), logger); err != nil {
 			return err

@@ -19,6 +19,8 @@ import (
 // app is Plenary's services wired together: the one place that knows how
 // the packages fit.
 type app struct {
+	cfg      config.Config
+	log      *slog.Logger
 	db       *database.DB
 	catalog  *catalog.Store
 	outbox   *messaging.Outbox
@@ -39,7 +41,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	if err != nil {
 		return nil, err
 	}
-	a := &app{db: db, catalog: catalog.NewStore(db)}
+	a := &app{cfg: cfg, log: logger, db: db, catalog: catalog.NewStore(db)}
 	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.MailReplyTo})
 	a.bookings = booking.NewService(booking.Options{
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom,
@@ -63,6 +65,38 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	}
 	return a, nil
 }
+
+// jobsMode says whether a command works the job queue in its process.
+type jobsMode int
+
+const (
+	noJobs           jobsMode = iota // only insert jobs (CLI commands)
+	jobsIfConfigured                 // serve: PLENARY_JOBS decides
+	jobsAlways                       // worker
+)
+
+// openApp loads the configuration, opens the database (creating a new one,
+// refusing an old schema unless PLENARY_AUTO_MIGRATE) and builds the
+// services. The caller closes the app.
+func openApp(ctx context.Context, e env, mode jobsMode) (*app, error) {
+	cfg, logger, err := setup(e)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	a, err := newApp(cfg, db, logger, mode == jobsAlways || (mode == jobsIfConfigured && cfg.Jobs))
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// close closes the database.
+func (a *app) close() { a.db.Close() }
 
 // startJobs starts the job runner and returns the function that stops it,
 // waiting for running jobs to finish.

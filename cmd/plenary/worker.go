@@ -18,26 +18,18 @@ func workerCmd(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, logger, err := setup(e)
+	a, err := openApp(ctx, e, jobsAlways)
 	if err != nil {
 		return err
 	}
-	db, err := openDB(ctx, cfg)
+	defer a.close()
+	stop, err := a.startJobs(ctx, a.log)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	a, err := newApp(cfg, db, logger, true)
-	if err != nil {
-		return err
-	}
-	stop, err := a.startJobs(ctx, logger)
-	if err != nil {
-		return err
-	}
-	logger.Info("plenary worker is running", "database", string(db.Dialect), "smtp", cfg.SMTPURL != "")
+	a.log.Info("plenary worker is running", "database", string(a.db.Dialect), "smtp", a.cfg.SMTPURL != "")
 	<-ctx.Done()
-	logger.Info("worker shutting down")
+	a.log.Info("worker shutting down")
 	stop()
 	return nil
 }
