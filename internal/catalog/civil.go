@@ -1,57 +1,22 @@
 package catalog
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 	"time"
+
+	"plenary/internal/workdays"
 )
 
-// Date is a calendar day with no zone: the day as written on a course page.
-type Date struct {
-	Year  int
-	Month time.Month
-	Day   int
-}
+// Date is a calendar day with no zone: the day as written on a course
+// page. It is the working-day calendar's own type, so dates pass between
+// the two packages as they are.
+type Date = workdays.Date
 
 // ParseDate reads YYYY-MM-DD.
-func ParseDate(s string) (Date, error) {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		var pe *time.ParseError
-		if errors.As(err, &pe) && strings.Contains(pe.Message, "out of range") {
-			return Date{}, fmt.Errorf("%q is not a day of the calendar", s)
-		}
-		return Date{}, fmt.Errorf("%q is not a date in the form YYYY-MM-DD", s)
-	}
-	return DateOf(t), nil
-}
+func ParseDate(s string) (Date, error) { return workdays.ParseDate(s) }
 
 // DateOf returns the calendar day of t in t's location.
-func DateOf(t time.Time) Date {
-	y, m, d := t.Date()
-	return Date{y, m, d}
-}
-
-// String writes YYYY-MM-DD.
-func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
-
-// IsZero reports whether d is unset.
-func (d Date) IsZero() bool { return d == Date{} }
-
-// In returns midnight at the start of d in loc.
-func (d Date) In(loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
-}
-
-// Weekday returns the day of the week.
-func (d Date) Weekday() time.Weekday { return d.In(time.UTC).Weekday() }
-
-// AddDays returns the date n days later (earlier when n < 0).
-func (d Date) AddDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
-
-// Before reports whether d is before e.
-func (d Date) Before(e Date) bool { return d.In(time.UTC).Before(e.In(time.UTC)) }
+func DateOf(t time.Time) Date { return workdays.DateOf(t) }
 
 // Clock is a wall-clock time of day, to the minute. The zero value is
 // "not set"; midnight is a valid, set time.

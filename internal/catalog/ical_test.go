@@ -130,23 +130,23 @@ func TestCalendarInstants(t *testing.T) {
 		starts []time.Time // UTC
 		tzname []string    // STANDARD/DAYLIGHT names expected in the VTIMEZONE
 	}{
-		{"June in London is BST", "Europe/London", []Date{{2022, 6, 10}},
+		{"June in London is BST", "Europe/London", []Date{{Year: 2022, Month: 6, Day: 10}},
 			[]time.Time{time.Date(2022, 6, 10, 9, 0, 0, 0, time.UTC)}, []string{"BST", "GMT"}},
-		{"January in London is GMT", "Europe/London", []Date{{2023, 1, 10}},
+		{"January in London is GMT", "Europe/London", []Date{{Year: 2023, Month: 1, Day: 10}},
 			[]time.Time{time.Date(2023, 1, 10, 10, 0, 0, 0, time.UTC)}, []string{"GMT", "BST"}},
-		{"across the last Sunday of March", "Europe/London", []Date{{2022, 3, 25}, {2022, 3, 28}},
+		{"across the last Sunday of March", "Europe/London", []Date{{Year: 2022, Month: 3, Day: 25}, {Year: 2022, Month: 3, Day: 28}},
 			[]time.Time{time.Date(2022, 3, 25, 10, 0, 0, 0, time.UTC), time.Date(2022, 3, 28, 9, 0, 0, 0, time.UTC)}, []string{"BST", "GMT"}},
-		{"across the last Sunday of October", "Europe/London", []Date{{2022, 10, 28}, {2022, 10, 31}},
+		{"across the last Sunday of October", "Europe/London", []Date{{Year: 2022, Month: 10, Day: 28}, {Year: 2022, Month: 10, Day: 31}},
 			[]time.Time{time.Date(2022, 10, 28, 9, 0, 0, 0, time.UTC), time.Date(2022, 10, 31, 10, 0, 0, 0, time.UTC)}, []string{"BST", "GMT"}},
-		{"New Year across two years", "Europe/London", []Date{{2022, 12, 30}, {2023, 1, 3}},
+		{"New Year across two years", "Europe/London", []Date{{Year: 2022, Month: 12, Day: 30}, {Year: 2023, Month: 1, Day: 3}},
 			[]time.Time{time.Date(2022, 12, 30, 10, 0, 0, 0, time.UTC), time.Date(2023, 1, 3, 10, 0, 0, 0, time.UTC)}, []string{"GMT"}},
-		{"New York in July", "America/New_York", []Date{{2024, 7, 1}},
+		{"New York in July", "America/New_York", []Date{{Year: 2024, Month: 7, Day: 1}},
 			[]time.Time{time.Date(2024, 7, 1, 14, 0, 0, 0, time.UTC)}, []string{"EDT", "EST"}},
-		{"Sydney in January (southern summer)", "Australia/Sydney", []Date{{2024, 1, 15}},
+		{"Sydney in January (southern summer)", "Australia/Sydney", []Date{{Year: 2024, Month: 1, Day: 15}},
 			[]time.Time{time.Date(2024, 1, 14, 23, 0, 0, 0, time.UTC)}, []string{"AEDT", "AEST"}},
-		{"Tokyo has no clock changes", "Asia/Tokyo", []Date{{2024, 7, 1}},
+		{"Tokyo has no clock changes", "Asia/Tokyo", []Date{{Year: 2024, Month: 7, Day: 1}},
 			[]time.Time{time.Date(2024, 7, 1, 1, 0, 0, 0, time.UTC)}, []string{"JST"}},
-		{"UTC", "UTC", []Date{{2024, 7, 1}},
+		{"UTC", "UTC", []Date{{Year: 2024, Month: 7, Day: 1}},
 			[]time.Time{time.Date(2024, 7, 1, 10, 0, 0, 0, time.UTC)}, []string{"UTC"}},
 	}
 	for _, tt := range tests {
@@ -263,8 +263,8 @@ func parseOffset(t *testing.T, s string) time.Duration {
 
 func TestCalendarContent(t *testing.T) {
 	now := time.Date(2022, 5, 1, 12, 0, 0, 0, time.UTC)
-	online := icalEvent(t, "Europe/London", Date{2022, 6, 10})
-	inPerson := icalEvent(t, "Europe/London", Date{2022, 6, 10})
+	online := icalEvent(t, "Europe/London", Date{Year: 2022, Month: 6, Day: 10})
+	inPerson := icalEvent(t, "Europe/London", Date{Year: 2022, Month: 6, Day: 10})
 	inPerson.Format = InPerson
 	inPerson.Meeting = Meeting{}
 	inPerson.Venue = Venue{Name: "The Training Centre", Address: "120 Belsize Lane\nLondon NW3 5BA"}

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Outcome is what an eligibility rule decides about a booking.
@@ -133,21 +132,6 @@ func (r DateRef) String() string {
 		unit = strings.TrimSuffix(unit, "s")
 	}
 	return fmt.Sprintf("%s %s %d %s", r.Base, sign, n, unit)
-}
-
-// AddMonths returns the same day n months later (earlier when n < 0). A day
-// the target month does not have becomes its last day: six months before
-// 31 August is 28 February, or 29 February in a leap year, never a day
-// of March.
-func (d Date) AddMonths(n int) Date {
-	m := d.Year*12 + int(d.Month-1) + n
-	y, mon := m/12, m%12
-	if mon < 0 {
-		y, mon = y-1, mon+12
-	}
-	month := time.Month(mon + 1)
-	last := time.Date(y, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
-	return Date{Year: y, Month: month, Day: min(d.Day, last)}
 }
 
 // opWords are the operators as a course file writes them.

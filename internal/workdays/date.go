@@ -7,8 +7,8 @@ import (
 	"time"
 )
 
-// Date is a calendar day with no zone. Its fields match catalog.Date, so a
-// conversion workdays.Date(d) works both ways.
+// Date is a calendar day with no zone: the day as written on a course
+// page. catalog.Date is the same type.
 type Date struct {
 	Year  int
 	Month time.Month
@@ -47,6 +47,24 @@ func (d Date) Weekday() time.Weekday { return d.In(time.UTC).Weekday() }
 
 // AddDays returns the date n days later (earlier when n < 0).
 func (d Date) AddDays(n int) Date { return DateOf(d.In(time.UTC).AddDate(0, 0, n)) }
+
+// IsZero reports whether d is unset.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// AddMonths returns the same day n months later (earlier when n < 0). A day
+// the target month does not have becomes its last day: six months before
+// 31 August is 28 February, or 29 February in a leap year, never a day
+// of March.
+func (d Date) AddMonths(n int) Date {
+	m := d.Year*12 + int(d.Month-1) + n
+	y, mon := m/12, m%12
+	if mon < 0 {
+		y, mon = y-1, mon+12
+	}
+	month := time.Month(mon + 1)
+	last := time.Date(y, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	return Date{Year: y, Month: month, Day: min(d.Day, last)}
+}
 
 // Before reports whether d is before e.
 func (d Date) Before(e Date) bool { return d.In(time.UTC).Before(e.In(time.UTC)) }

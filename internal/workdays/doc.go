@@ -11,6 +11,5 @@
 // own in the same format. docs/working-days.md is the user-facing account.
 //
 // workdays is a leaf package: it imports nothing from Plenary, so catalog and
-// booking can import it. Its Date has the same fields as catalog.Date, so
-// workdays.Date(d) converts one to the other.
+// booking can import it. catalog.Date is an alias of its Date.
 package workdays
