@@ -102,6 +102,10 @@ type Course struct {
 	// JoiningLeadDays is how many working days before the first day the
 	// joining instructions are sent.
 	JoiningLeadDays int
+	// ReminderDaysBefore is how many calendar days before the first day
+	// a reminder is sent, at the install's joining time; 0 sends none
+	// (0–60).
+	ReminderDaysBefore int
 
 	// Booking settings. A course file that leaves them out gets a waiting
 	// list, confirm-at-once offers and bookings open until the start; a
@@ -165,6 +169,10 @@ type Event struct {
 	// re-import updates it even when its dates move.
 	Ref      string
 	TimeZone string // IANA name, e.g. Europe/London
+	// Region names whose bank holidays count when working days are
+	// counted back from the event (workdays.Region, e.g. "scotland");
+	// empty means the install's default region.
+	Region   string
 	Format   Format
 	Status   EventStatus
 	Version  int
@@ -189,6 +197,10 @@ func (e Event) Offers(f Format) bool {
 type Venue struct {
 	Name    string
 	Address string // several lines allowed
+	// Directions say how to get there and in (entrance, parking,
+	// nearest station); several lines, sent with the joining
+	// instructions.
+	Directions string
 }
 
 // Meeting holds the online meeting details. They are never shown on public

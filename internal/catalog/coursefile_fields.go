@@ -21,13 +21,13 @@ var (
 // Keys accepted at each level of the front matter, in the order
 // FormatCourseFile writes them.
 var (
-	fileCourseKeys   = []string{"slug", "title", "summary", "status", "topics", "joining_lead_days", "booking", "fees", "questions", "rules", "events"}
+	fileCourseKeys   = []string{"slug", "title", "summary", "status", "topics", "joining_lead_days", "reminder_days_before", "booking", "fees", "questions", "rules", "events"}
 	fileBookingKeys  = []string{"waitlist", "offer_hold_hours", "closes_hours_before"}
 	fileRuleKeys     = []string{"if", "then", "message", "note"}
 	fileFeeKeys      = []string{"name", "amount", "currency"}
 	fileQuestionKeys = []string{"key", "label", "kind", "required", "help"}
-	fileEventKeys    = []string{"ref", "time_zone", "format", "status", "capacity", "venue", "meeting", "days"}
-	fileVenueKeys    = []string{"name", "address"}
+	fileEventKeys    = []string{"ref", "time_zone", "region", "format", "status", "capacity", "venue", "meeting", "days"}
+	fileVenueKeys    = []string{"name", "address", "directions"}
 	fileMeetingKeys  = []string{"provider", "join_url", "id", "passcode"}
 	fileDayKeys      = []string{"date", "time", "agenda"}
 )
@@ -53,6 +53,10 @@ func (p *fileParser) course(n *yaml.Node, c *Course) {
 		case "joining_lead_days":
 			if !yamlNull(v) {
 				c.JoiningLeadDays = p.integer(v, path)
+			}
+		case "reminder_days_before":
+			if !yamlNull(v) {
+				c.ReminderDaysBefore = p.integer(v, path)
 			}
 		case "booking":
 			p.booking(v, path, c)
@@ -216,6 +220,8 @@ func (p *fileParser) event(n *yaml.Node, path string) Event {
 			e.Ref = p.text(v, kp)
 		case "time_zone":
 			e.TimeZone = p.text(v, kp)
+		case "region":
+			e.Region = p.text(v, kp)
 		case "format":
 			e.Format = Format(p.text(v, kp))
 		case "status":
@@ -229,6 +235,8 @@ func (p *fileParser) event(n *yaml.Node, path string) Event {
 					e.Venue.Name = p.text(v, vp)
 				case "address":
 					e.Venue.Address = strings.TrimSpace(p.text(v, vp))
+				case "directions":
+					e.Venue.Directions = strings.TrimSpace(p.text(v, vp))
 				}
 			})
 		case "meeting":

@@ -13,9 +13,10 @@ import (
 // keys in a fixed order, agenda items as quoted one-line strings, amounts as
 // "120.00", rules' conditions as one-line lists, and the long texts as
 // "## " sections in a fixed order. Keys left at their meaning-free zero (an
-// empty summary, no fees, no venue) are left out; joining_lead_days, the
-// booking settings, an event's time_zone, status and capacity are always
-// written. IDs, versions and timestamps are not written.
+// empty summary, no fees, no venue, no reminder, the default region) are
+// left out; joining_lead_days, the booking settings, an event's time_zone,
+// status and capacity are always written. IDs, versions and timestamps are
+// not written.
 //
 // ParseCourseFile(FormatCourseFile(c)) gives back c on every field the file
 // carries, and formatting that again gives the same bytes.
@@ -31,6 +32,9 @@ func FormatCourseFile(c Course) []byte {
 		yamlPut(root, "topics", yamlSeq(len(c.Topics), func(i int) *yaml.Node { return yamlStr(c.Topics[i]) }))
 	}
 	yamlPut(root, "joining_lead_days", yamlPlain(strconv.Itoa(c.JoiningLeadDays)))
+	if c.ReminderDaysBefore != 0 {
+		yamlPut(root, "reminder_days_before", yamlPlain(strconv.Itoa(c.ReminderDaysBefore)))
+	}
 	booking := &yaml.Node{Kind: yaml.MappingNode}
 	yamlPut(booking, "waitlist", yamlPlain(strconv.FormatBool(c.Waitlist)))
 	yamlPut(booking, "offer_hold_hours", yamlPlain(strconv.Itoa(c.OfferHoldHours)))
@@ -127,6 +131,9 @@ func eventYAML(e Event) *yaml.Node {
 		tz = DefaultTimeZone
 	}
 	yamlPut(m, "time_zone", yamlStr(tz))
+	if e.Region != "" {
+		yamlPut(m, "region", yamlStr(e.Region))
+	}
 	yamlPut(m, "format", yamlStr(string(e.Format)))
 	status := e.Status
 	if status == "" {
@@ -141,6 +148,9 @@ func eventYAML(e Event) *yaml.Node {
 		}
 		if e.Venue.Address != "" {
 			yamlPut(v, "address", yamlStr(e.Venue.Address))
+		}
+		if e.Venue.Directions != "" {
+			yamlPut(v, "directions", yamlStr(e.Venue.Directions))
 		}
 		yamlPut(m, "venue", v)
 	}

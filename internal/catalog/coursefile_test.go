@@ -548,14 +548,14 @@ func TestFormatCourseFileRoundTrip(t *testing.T) {
 				{Key: "q2", Label: "~", Kind: catalog.DateAnswer, Required: true},
 			},
 			Events: []catalog.Event{{
-				Ref: "007", TimeZone: "America/New_York", Format: catalog.Hybrid, Status: catalog.Cancelled, Capacity: 100000,
-				Venue:   catalog.Venue{Name: "*Room*", Address: "1 Road\n\nTown  \nPostcode"},
+				Ref: "007", TimeZone: "America/New_York", Region: "northern-ireland", Format: catalog.Hybrid, Status: catalog.Cancelled, Capacity: 100000,
+				Venue:   catalog.Venue{Name: "*Room*", Address: "1 Road\n\nTown  \nPostcode", Directions: "Lift: *no*\n- left at the: sign"},
 				Meeting: catalog.Meeting{Provider: "Teams", JoinURL: "https://teams.example/l/x?a=b&c=d#frag", ID: "0123", Passcode: "01"},
 				Days:    []catalog.Day{day, {Date: day.Date.AddDays(1), Start: fileClock(t, "09:00"), End: fileClock(t, "10:00")}},
 			}},
 		}},
 		{"booking settings and rules", catalog.Course{
-			Slug: "r", Title: "R", Status: catalog.Draft, Waitlist: true, OfferHoldHours: 168, BookingClosesHours: 1,
+			Slug: "r", Title: "R", Status: catalog.Draft, Waitlist: true, OfferHoldHours: 168, BookingClosesHours: 1, ReminderDaysBefore: 60,
 			CancellationTerms: "### Refunds\n\n- in full up to 14 days before;\n- after that, *transfer* your place.",
 			Questions: []catalog.Question{
 				{Key: "d", Label: "D", Kind: catalog.DateAnswer},

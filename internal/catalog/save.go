@@ -97,10 +97,11 @@ func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveRes
 		err = s.q.QueryRowContext(ctx, `
 			INSERT INTO courses (slug, title, summary, status, about, audience, aims, prerequisites, delivery,
 			                     cancellation_terms, joining_lead_days, waitlist, offer_hold_hours,
-			                     booking_closes_hours, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id`,
+			                     booking_closes_hours, reminder_days_before, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id`,
 			c.Slug, c.Title, c.Summary, string(c.Status), c.About, c.Audience, c.Aims, c.Prerequisites, c.Delivery,
-			c.CancellationTerms, c.JoiningLeadDays, c.Waitlist, c.OfferHoldHours, c.BookingClosesHours, now).Scan(&c.ID)
+			c.CancellationTerms, c.JoiningLeadDays, c.Waitlist, c.OfferHoldHours, c.BookingClosesHours,
+			c.ReminderDaysBefore, now).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("insert course: %w", err)
 		}
@@ -113,10 +114,11 @@ func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveRes
 			_, err = s.q.ExecContext(ctx, `
 				UPDATE courses SET title = $2, summary = $3, status = $4, about = $5, audience = $6, aims = $7,
 				       prerequisites = $8, delivery = $9, cancellation_terms = $10, joining_lead_days = $11,
-				       waitlist = $12, offer_hold_hours = $13, booking_closes_hours = $14
+				       waitlist = $12, offer_hold_hours = $13, booking_closes_hours = $14, reminder_days_before = $15
 				WHERE id = $1`,
 				c.ID, c.Title, c.Summary, string(c.Status), c.About, c.Audience, c.Aims, c.Prerequisites, c.Delivery,
-				c.CancellationTerms, c.JoiningLeadDays, c.Waitlist, c.OfferHoldHours, c.BookingClosesHours)
+				c.CancellationTerms, c.JoiningLeadDays, c.Waitlist, c.OfferHoldHours, c.BookingClosesHours,
+				c.ReminderDaysBefore)
 			if err != nil {
 				return fmt.Errorf("update course: %w", err)
 			}
@@ -135,8 +137,14 @@ func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveRes
 		e.CourseID = c.ID
 		prev, ok := oldByRef[e.Ref]
 		delete(oldByRef, e.Ref)
+		changed := len(res.EventsChanged)
 		if err := s.saveEvent(ctx, e, prev, ok, now, res); err != nil {
 			return fmt.Errorf("event %q: %w", e.Ref, err)
+		}
+		if len(res.EventsChanged) > changed {
+			if err := s.runHooks(ctx, *c, prev, *e, res.EventsChanged[changed]); err != nil {
+				return fmt.Errorf("event %q: %w", e.Ref, err)
+			}
 		}
 	}
 	for _, e := range old.Events {
@@ -157,11 +165,28 @@ func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveRes
 	return nil
 }
 
+// runHooks tells the change hooks of one event change.
+func (s *Store) runHooks(ctx context.Context, c Course, old, new Event, ch EventChange) error {
+	if len(s.hooks) == 0 {
+		return nil
+	}
+	if s.tx == nil {
+		return errors.New("change hooks need the save's transaction")
+	}
+	for _, h := range s.hooks {
+		if err := h(ctx, s.tx, c, old, new, ch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func sameCourseFields(a, b Course) bool {
 	return a.Title == b.Title && a.Summary == b.Summary && a.Status == b.Status && a.About == b.About &&
 		a.Audience == b.Audience && a.Aims == b.Aims && a.Prerequisites == b.Prerequisites &&
 		a.Delivery == b.Delivery && a.CancellationTerms == b.CancellationTerms && a.JoiningLeadDays == b.JoiningLeadDays &&
-		a.Waitlist == b.Waitlist && a.OfferHoldHours == b.OfferHoldHours && a.BookingClosesHours == b.BookingClosesHours
+		a.Waitlist == b.Waitlist && a.OfferHoldHours == b.OfferHoldHours && a.BookingClosesHours == b.BookingClosesHours &&
+		a.ReminderDaysBefore == b.ReminderDaysBefore
 }
 
 // saveChildren rewrites topics, fees, questions and rules when they differ.
@@ -255,13 +280,13 @@ func (s *Store) saveEvent(ctx context.Context, e *Event, prev Event, exists bool
 		res.EventsAdded = append(res.EventsAdded, e.Ref)
 		e.Version, e.CreatedAt, e.UpdatedAt = 1, now, now
 		err := s.q.QueryRowContext(ctx, `
-			INSERT INTO events (course_id, ref, time_zone, format, status, version, capacity,
-			                    venue_name, venue_address, meeting_provider, meeting_url, meeting_id, meeting_passcode,
-			                    starts_at, ends_at, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id`,
-			e.CourseID, e.Ref, e.TimeZone, string(e.Format), string(e.Status), e.Version, e.Capacity,
-			e.Venue.Name, e.Venue.Address, e.Meeting.Provider, e.Meeting.JoinURL, e.Meeting.ID, e.Meeting.Passcode,
-			e.StartsAt, e.EndsAt, now).Scan(&e.ID)
+			INSERT INTO events (course_id, ref, time_zone, region, format, status, version, capacity,
+			                    venue_name, venue_address, venue_directions, meeting_provider, meeting_url, meeting_id,
+			                    meeting_passcode, starts_at, ends_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING id`,
+			e.CourseID, e.Ref, e.TimeZone, e.Region, string(e.Format), string(e.Status), e.Version, e.Capacity,
+			e.Venue.Name, e.Venue.Address, e.Venue.Directions, e.Meeting.Provider, e.Meeting.JoinURL, e.Meeting.ID,
+			e.Meeting.Passcode, e.StartsAt, e.EndsAt, now).Scan(&e.ID)
 		if err != nil {
 			return err
 		}
@@ -275,7 +300,7 @@ func (s *Store) saveEvent(ctx context.Context, e *Event, prev Event, exists bool
 		e.Status = Changed
 	}
 	sameDays := reflect.DeepEqual(prev.Days, e.Days)
-	if len(changes) == 0 && sameDays && prev.Capacity == e.Capacity && prev.Status == e.Status {
+	if len(changes) == 0 && sameDays && prev.Capacity == e.Capacity && prev.Status == e.Status && prev.Region == e.Region {
 		e.Version, e.UpdatedAt = prev.Version, prev.UpdatedAt
 		res.EventsUnchanged = append(res.EventsUnchanged, e.Ref)
 		return nil
@@ -289,13 +314,13 @@ func (s *Store) saveEvent(ctx context.Context, e *Event, prev Event, exists bool
 		res.EventsUpdated = append(res.EventsUpdated, e.Ref)
 	}
 	_, err := s.q.ExecContext(ctx, `
-		UPDATE events SET time_zone = $2, format = $3, status = $4, version = $5, capacity = $6,
-		       venue_name = $7, venue_address = $8, meeting_provider = $9, meeting_url = $10, meeting_id = $11,
-		       meeting_passcode = $12, starts_at = $13, ends_at = $14, updated_at = $15
+		UPDATE events SET time_zone = $2, region = $3, format = $4, status = $5, version = $6, capacity = $7,
+		       venue_name = $8, venue_address = $9, venue_directions = $10, meeting_provider = $11, meeting_url = $12,
+		       meeting_id = $13, meeting_passcode = $14, starts_at = $15, ends_at = $16, updated_at = $17
 		WHERE id = $1`,
-		e.ID, e.TimeZone, string(e.Format), string(e.Status), e.Version, e.Capacity,
-		e.Venue.Name, e.Venue.Address, e.Meeting.Provider, e.Meeting.JoinURL, e.Meeting.ID, e.Meeting.Passcode,
-		e.StartsAt, e.EndsAt, now)
+		e.ID, e.TimeZone, e.Region, string(e.Format), string(e.Status), e.Version, e.Capacity,
+		e.Venue.Name, e.Venue.Address, e.Venue.Directions, e.Meeting.Provider, e.Meeting.JoinURL, e.Meeting.ID,
+		e.Meeting.Passcode, e.StartsAt, e.EndsAt, now)
 	if err != nil {
 		return err
 	}
@@ -357,7 +382,11 @@ func timesLabel(e Event) string {
 }
 
 func venueLabel(v Venue) string {
-	return strings.TrimSpace(v.Name + "\n" + v.Address)
+	s := strings.TrimSpace(v.Name + "\n" + v.Address)
+	if v.Directions != "" {
+		s += "\nDirections: " + v.Directions
+	}
+	return s
 }
 
 func meetingLabel(m Meeting) string {

@@ -13,15 +13,34 @@ import (
 
 // Store reads and writes the catalogue.
 type Store struct {
-	db *database.DB
-	q  database.Querier
+	db    *database.DB
+	q     database.Querier
+	tx    *sql.Tx // set by WithTx; what change hooks are given
+	hooks []ChangeHook
 }
 
 // NewStore returns a Store on db.
 func NewStore(db *database.DB) *Store { return &Store{db: db, q: db} }
 
-// WithTx returns a Store whose statements run in tx.
-func (s *Store) WithTx(tx *sql.Tx) *Store { return &Store{db: s.db, q: tx} }
+// WithTx returns a Store whose statements run in tx. It keeps the change
+// hooks registered so far.
+func (s *Store) WithTx(tx *sql.Tx) *Store {
+	return &Store{db: s.db, q: tx, tx: tx, hooks: s.hooks}
+}
+
+// ChangeHook is told of a participant-visible change to an event while
+// the save that makes it is still open: tx is the save's transaction, old
+// and new the event before and after (new as written, with its new
+// version), ch the change as SaveResult lists it. What the hook writes in
+// tx commits with the save; an error rolls the whole save back and is
+// returned by Save.
+type ChangeHook func(ctx context.Context, tx *sql.Tx, c Course, old, new Event, ch EventChange) error
+
+// OnEventChange registers h to run for every event change a save makes
+// (each entry of SaveResult.EventsChanged), in the order registered, after
+// the event is written. Register hooks when wiring the application, before
+// the store is used: registration is not safe alongside saves.
+func (s *Store) OnEventChange(h ChangeHook) { s.hooks = append(s.hooks, h) }
 
 // Filter narrows the catalogue listing. Empty fields match everything.
 type Filter struct {
@@ -163,12 +182,12 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	err := s.each(ctx, `
 		SELECT c.id, c.slug, c.title, c.summary, c.status, c.about, c.audience, c.aims,
 		       c.prerequisites, c.delivery, c.cancellation_terms, c.joining_lead_days,
-		       c.waitlist, c.offer_hold_hours, c.booking_closes_hours, c.created_at, c.updated_at
+		       c.reminder_days_before, c.waitlist, c.offer_hold_hours, c.booking_closes_hours, c.created_at, c.updated_at
 		FROM courses c WHERE `+where+` ORDER BY c.id`, args, func(rows *sql.Rows) error {
 		var c Course
 		err := rows.Scan(&c.ID, &c.Slug, &c.Title, &c.Summary, &c.Status, &c.About, &c.Audience, &c.Aims,
 			&c.Prerequisites, &c.Delivery, &c.CancellationTerms, &c.JoiningLeadDays,
-			&c.Waitlist, &c.OfferHoldHours, &c.BookingClosesHours, &c.CreatedAt, &c.UpdatedAt)
+			&c.ReminderDaysBefore, &c.Waitlist, &c.OfferHoldHours, &c.BookingClosesHours, &c.CreatedAt, &c.UpdatedAt)
 		courses = append(courses, c)
 		return err
 	})
@@ -262,13 +281,13 @@ func (s *Store) rules(ctx context.Context, sub string, args []any, byID map[int6
 func (s *Store) events(ctx context.Context, where string, args []any) ([]Event, error) {
 	var events []Event
 	err := s.each(ctx, `
-		SELECT id, course_id, ref, time_zone, format, status, version, capacity,
-		       venue_name, venue_address, meeting_provider, meeting_url, meeting_id, meeting_passcode,
+		SELECT id, course_id, ref, time_zone, region, format, status, version, capacity,
+		       venue_name, venue_address, venue_directions, meeting_provider, meeting_url, meeting_id, meeting_passcode,
 		       starts_at, ends_at, created_at, updated_at
 		FROM events WHERE `+where+` ORDER BY starts_at, id`, args, func(rows *sql.Rows) error {
 		var e Event
-		err := rows.Scan(&e.ID, &e.CourseID, &e.Ref, &e.TimeZone, &e.Format, &e.Status, &e.Version, &e.Capacity,
-			&e.Venue.Name, &e.Venue.Address, &e.Meeting.Provider, &e.Meeting.JoinURL, &e.Meeting.ID, &e.Meeting.Passcode,
+		err := rows.Scan(&e.ID, &e.CourseID, &e.Ref, &e.TimeZone, &e.Region, &e.Format, &e.Status, &e.Version, &e.Capacity,
+			&e.Venue.Name, &e.Venue.Address, &e.Venue.Directions, &e.Meeting.Provider, &e.Meeting.JoinURL, &e.Meeting.ID, &e.Meeting.Passcode,
 			&e.StartsAt, &e.EndsAt, &e.CreatedAt, &e.UpdatedAt)
 		e.StartsAt, e.EndsAt = e.StartsAt.UTC(), e.EndsAt.UTC()
 		events = append(events, e)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"plenary/internal/workdays"
 )
 
 // FieldError is one problem with one field. Path names the field the way
@@ -40,7 +42,18 @@ var (
 const (
 	maxShort = 200
 	maxLong  = 20000
+	// maxDirections bounds a venue's directions: a paragraph or two.
+	maxDirections = 4000
 )
+
+// regionNames lists the working-day regions for messages.
+func regionNames() string {
+	names := make([]string, 0, 3)
+	for _, r := range workdays.Regions() {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
+}
 
 // Validate checks a course and its events and returns a ValidationError
 // listing every problem, or nil.
@@ -86,6 +99,9 @@ func (c *Course) Validate() error {
 	long("cancellation_terms", c.CancellationTerms)
 	if c.JoiningLeadDays < 0 || c.JoiningLeadDays > 30 {
 		add("joining_lead_days", "must be between 0 and 30 working days")
+	}
+	if c.ReminderDaysBefore < 0 || c.ReminderDaysBefore > 60 {
+		add("reminder_days_before", "must be between 0 (no reminder) and 60 days")
 	}
 	if c.OfferHoldHours < 0 || c.OfferHoldHours > 168 {
 		add("booking.offer_hold_hours", "must be between 0 (confirm the first person waiting at once) and 168 hours (a week)")
@@ -162,6 +178,15 @@ func (e *Event) validate(p string, seenRef map[string]bool, add func(path, forma
 	if _, err := time.LoadLocation(e.TimeZone); err != nil || e.TimeZone == "Local" {
 		add(p+".time_zone", "%q is not an IANA time zone such as Europe/London", e.TimeZone)
 	}
+	if e.Region != "" {
+		// Stored in its canonical form, so that "Scotland" and "scotland"
+		// are the same region to Diff and the store.
+		if r, err := workdays.ParseRegion(e.Region); err != nil {
+			add(p+".region", "%q is not a region; the regions are %s", e.Region, regionNames())
+		} else {
+			e.Region = string(r)
+		}
+	}
 	if !slices.Contains(Formats, e.Format) {
 		add(p+".format", "must be online, in_person or hybrid")
 	}
@@ -176,6 +201,9 @@ func (e *Event) validate(p string, seenRef map[string]bool, add func(path, forma
 	}
 	if (e.Format == InPerson || e.Format == Hybrid) && strings.TrimSpace(e.Venue.Name) == "" {
 		add(p+".venue.name", "is required for an event held in person")
+	}
+	if len(e.Venue.Directions) > maxDirections {
+		add(p+".venue.directions", "is longer than %d characters", maxDirections)
 	}
 	if e.Meeting.JoinURL != "" && !strings.HasPrefix(e.Meeting.JoinURL, "https://") {
 		add(p+".meeting.join_url", "must start with https://")
