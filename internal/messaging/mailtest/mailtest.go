@@ -43,6 +43,9 @@ type Server struct {
 	Addr  string         // host:port on 127.0.0.1
 	Roots *x509.CertPool // trusts the server's certificate
 
+	plain bool
+	close func() error
+
 	mu       sync.Mutex
 	received []Received
 	failNext int
@@ -54,32 +57,72 @@ type Received struct {
 	To         []string
 	TLS        bool
 	Data       []byte
+	At         time.Time // when the server accepted it (before its 250 reply)
 }
 
 // Start runs a server until the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	cert, roots := selfSigned(t)
-	s := &Server{Roots: roots}
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// Options adjust a server made with New.
+type Options struct {
+	// Plain makes a local relay with neither STARTTLS nor AUTH: it
+	// accepts mail from anyone who connects (on 127.0.0.1 only).
+	Plain bool
+}
+
+// New runs a server until Close, for programs that are not tests (the
+// benchmarks in bench/). Tests use Start.
+func New(opts Options) (*Server, error) {
+	s := &Server{plain: opts.Plain}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{srv: s, conn: c}, nil
 	}))
 	srv.Domain = "127.0.0.1"
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	if !opts.Plain {
+		cert, roots, err := selfSigned()
+		if err != nil {
+			return nil, err
+		}
+		s.Roots = roots
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
+	}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	s.Addr = ln.Addr().String()
+	s.close = srv.Close
 	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return s
+	return s, nil
 }
 
-// URL is the PLENARY_SMTP_URL for the server, STARTTLS required.
+// Close stops the server and drops its connections.
+func (s *Server) Close() error { return s.close() }
+
+// URL is the PLENARY_SMTP_URL for the server: STARTTLS required, or, for
+// a Plain server, no TLS and no credentials.
 func (s *Server) URL() string {
+	if s.plain {
+		return "smtp://" + s.Addr + "?tls=none"
+	}
 	return "smtp://" + User + ":" + strings.ReplaceAll(Password, " ", "%20") + "@" + s.Addr + "?tls=required"
+}
+
+// Len returns how many messages the server has received so far, without
+// copying them.
+func (s *Server) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.received)
 }
 
 // TLSConfig trusts the server's certificate.
@@ -119,7 +162,7 @@ func (s *session) Auth(string) (sasl.Server, error) {
 }
 
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	if s.msg.User == "" {
+	if s.msg.User == "" && !s.srv.plain {
 		return smtp.ErrAuthRequired
 	}
 	s.msg.From = from
@@ -144,6 +187,7 @@ func (s *session) Data(r io.Reader) error {
 	}
 	_, s.msg.TLS = s.conn.TLSConnectionState()
 	s.msg.Data = b
+	s.msg.At = time.Now()
 	s.srv.received = append(s.srv.received, s.msg)
 	return nil
 }
@@ -152,11 +196,10 @@ func (s *session) Reset()        { s.msg = Received{User: s.msg.User} }
 func (s *session) Logout() error { return nil }
 
 // selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
-func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
+func selfSigned() (tls.Certificate, *x509.CertPool, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return tls.Certificate{}, nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1),
@@ -169,15 +212,15 @@ func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		t.Fatal(err)
+		return tls.Certificate{}, nil, err
 	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatal(err)
+		return tls.Certificate{}, nil, err
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
 }
 
 // Mail is a received message taken apart.
