@@ -18,6 +18,10 @@ var (
 	ErrNoOffer          = errors.New("booking: there is no open offer of a place")
 	ErrOfferLapsed      = errors.New("booking: the offer of a place has lapsed")
 	ErrNotPendingReview = errors.New("booking: the booking is not waiting for review")
+	// ErrLateChange refuses a participant-visible change to an event
+	// inside the minimum-notice window that the coordinator has not
+	// confirmed (EventChanged with confirmLate false).
+	ErrLateChange = errors.New("booking: a change inside the minimum-notice window must be confirmed")
 )
 
 // Status is where a booking stands.
@@ -127,6 +131,12 @@ type Booking struct {
 	UpdatedAt   time.Time
 	ConfirmedAt time.Time
 	CancelledAt time.Time
+
+	// MailFailing is set when the last message to the booking that
+	// finished failed for good (the outbox ran out of attempts) and none
+	// has been delivered since: the address needs a coordinator's look.
+	// It is computed when the booking is read.
+	MailFailing bool
 }
 
 // InvoiceLabel writes the invoice number as it appears on invoices.

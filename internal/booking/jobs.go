@@ -21,6 +21,24 @@ type EraseAccessNeedsArgs struct{}
 // Kind names the job in River's tables.
 func (EraseAccessNeedsArgs) Kind() string { return "booking_erase_access_needs" }
 
+// SendDueArgs is the periodic job that queues the timed messages whose
+// time has come: joining instructions, reminders and thank-yous (see
+// Service.SendDue).
+type SendDueArgs struct{}
+
+// Kind names the job in River's tables.
+func (SendDueArgs) Kind() string { return "booking_send_due" }
+
+type sendDueWorker struct {
+	river.WorkerDefaults[SendDueArgs]
+	svc *Service
+}
+
+func (w *sendDueWorker) Work(ctx context.Context, _ *river.Job[SendDueArgs]) error {
+	_, err := w.svc.SendDue(ctx)
+	return err
+}
+
 type expireOffersWorker struct {
 	river.WorkerDefaults[ExpireOffersArgs]
 	svc *Service
@@ -43,12 +61,14 @@ func (w *eraseAccessNeedsWorker) Work(ctx context.Context, _ *river.Job[EraseAcc
 }
 
 // AddWorkers registers booking's workers with w and returns the periodic
-// jobs that drive them: offer expiry every minute, access-needs erasure
-// every six hours (both also on start). retention is how long after an
+// jobs that drive them: offer expiry and the timed messages (joining
+// instructions, reminders, thank-yous) every minute, access-needs erasure
+// every six hours (all also on start). retention is how long after an
 // event its bookings' access needs are kept.
 func AddWorkers(w *river.Workers, svc *Service, retention time.Duration) []*river.PeriodicJob {
 	river.AddWorker(w, &expireOffersWorker{svc: svc})
 	river.AddWorker(w, &eraseAccessNeedsWorker{svc: svc, retention: retention})
+	river.AddWorker(w, &sendDueWorker{svc: svc})
 	periodic := func(every time.Duration, args river.JobArgs) *river.PeriodicJob {
 		return river.NewPeriodicJob(river.PeriodicInterval(every),
 			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
@@ -56,6 +76,7 @@ func AddWorkers(w *river.Workers, svc *Service, retention time.Duration) []*rive
 	}
 	return []*river.PeriodicJob{
 		periodic(time.Minute, ExpireOffersArgs{}),
+		periodic(time.Minute, SendDueArgs{}),
 		periodic(6*time.Hour, EraseAccessNeedsArgs{}),
 	}
 }

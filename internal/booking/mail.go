@@ -31,6 +31,17 @@ const (
 	mailAlreadyBooked  mailKind = "booking_already_booked"
 )
 
+// Notices about the event rather than the booking; their templates are
+// mail/<kind>.txt and .html like the rest, their dedupe keys are
+// documented on each (see docs/notices.md).
+const (
+	mailJoining        mailKind = "joining"
+	mailEventChanged   mailKind = "event_changed"
+	mailEventCancelled mailKind = "event_cancelled"
+	mailReminder       mailKind = "reminder"
+	mailThanks         mailKind = "thanks"
+)
+
 // mailData is what the booking e-mail templates see.
 type mailData struct {
 	Name           string
@@ -53,18 +64,92 @@ type mailData struct {
 	PONumber       string
 	JoiningLead    int
 	Online         bool
+
+	// Joining instructions (joining, and reminder for the agenda).
+	InPerson     bool // the event has a room: in person or hybrid
+	Provider     string
+	JoinURL      string
+	MeetingID    string
+	Passcode     string
+	VenueName    string
+	VenueAddress []string // lines
+	Directions   []string // lines
+	Agenda       []mailDay
+	// Replaces says these joining instructions replace ones sent before
+	// a change.
+	Replaces bool
+
+	// Change and cancellation notices.
+	Changes []catalog.Change
+	// Late says the change came inside the minimum-notice window: the
+	// participant may cancel free of charge.
+	Late bool
+	// HadPlace says the booking held a place (not only a spot on the
+	// waiting list).
+	HadPlace bool
+	// Refund says what happens to the fee of a cancelled event; empty
+	// when nothing was invoiced or paid.
+	Refund string
+
+	// ReminderDays is how many days before the event the reminder goes.
+	ReminderDays int
+	// FeedbackURL is the feedback form's address for the thank-you; empty
+	// until feedback forms exist.
+	FeedbackURL string
+}
+
+// mailDay is one day of the agenda in joining instructions.
+type mailDay struct {
+	Heading string   // "Friday 10 June 2022, 10:00–17:00 UK time (BST)"
+	Items   []string // "10:00–11:30 Establishing the focus"
+}
+
+// mailSpec says how to queue one e-mail.
+type mailSpec struct {
+	kind   mailKind
+	dedupe string
+	// calendar is the iTIP method of the calendar file attached: "" for
+	// none, "REQUEST" or "CANCEL".
+	calendar string
+	// joining puts the meeting details in the calendar file.
+	joining bool
+	// fill adds what the kind needs to the common data.
+	fill func(d *mailData)
 }
 
 // notify queues the e-mail of kind for booking b in tx. Every e-mail
 // carries a manage link: token is used when the caller has one, else a
 // fresh one is made (only hashes are stored, so an old one cannot be
-// reused).
+// reused). A booking that becomes confirmed after its event's joining
+// instructions went out gets them at once, in the same transaction.
 func (s *Service) notify(ctx context.Context, tx *sql.Tx, kind mailKind, c catalog.Course, e catalog.Event, b Booking, token string) error {
 	if s.outbox == nil {
 		return nil
 	}
+	spec := mailSpec{kind: kind, dedupe: fmt.Sprintf("%s/%d", kind, b.ID)}
+	switch kind {
+	case mailConfirmed, mailMovedUp:
+		spec.calendar = "REQUEST"
+	case mailCancelled:
+		if !b.ConfirmedAt.IsZero() {
+			spec.calendar = "CANCEL"
+		}
+	}
+	if err := s.queue(ctx, tx, spec, c, e, b, token); err != nil {
+		return err
+	}
+	if (kind == mailConfirmed || kind == mailMovedUp) && b.Status == Confirmed {
+		return s.joiningIfDue(ctx, tx, c, e, b, false)
+	}
+	return nil
+}
+
+// queue renders and queues one e-mail for booking b in tx.
+func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalog.Course, e catalog.Event, b Booking, token string) error {
+	if s.outbox == nil {
+		return nil
+	}
 	now := s.now().UTC()
-	dedupe := fmt.Sprintf("%s/%d", kind, b.ID)
 	if token == "" {
 		var hash string
 		token, hash = newToken()
@@ -72,9 +157,9 @@ func (s *Service) notify(ctx context.Context, tx *sql.Tx, kind mailKind, c catal
 			return err
 		}
 	}
-	if kind == mailAlreadyBooked {
+	if spec.kind == mailAlreadyBooked {
 		// A repeat attempt may come more than once; each mails its own link.
-		dedupe += "/" + hashToken(token)[:16]
+		spec.dedupe += "/" + hashToken(token)[:16]
 	}
 	loc := e.Location()
 	d := mailData{
@@ -85,6 +170,7 @@ func (s *Service) notify(ctx context.Context, tx *sql.Tx, kind mailKind, c catal
 		Dates:          e.DateLabel(), Format: e.Format.Label(), Duration: e.DurationLabel(),
 		WaitPosition: b.WaitPosition, Notes: b.Notes, FeeTier: b.FeeTier, InvoiceNumber: b.InvoiceLabel(),
 		PONumber: b.PONumber, JoiningLead: c.JoiningLeadDays, Online: e.Format != catalog.InPerson,
+		InPerson: e.Format != catalog.Online,
 	}
 	for _, day := range e.Days {
 		start, _ := day.Span(loc)
@@ -103,29 +189,28 @@ func (s *Service) notify(ctx context.Context, tx *sql.Tx, kind mailKind, c catal
 		t := b.OfferExpiresAt.In(loc)
 		d.OfferExpires = t.Format("15:04 on Monday 2 January 2006") + " " + catalog.ZoneLabel(t)
 	}
-	subject, text, html, err := messaging.Render(mailFiles, "mail/"+string(kind), d)
+	if spec.fill != nil {
+		spec.fill(&d)
+	}
+	subject, text, html, err := messaging.Render(mailFiles, "mail/"+string(spec.kind), d)
 	if err != nil {
-		return fmt.Errorf("render %s: %w", kind, err)
+		return fmt.Errorf("render %s: %w", spec.kind, err)
 	}
 	m := messaging.Message{
-		Kind: string(kind), DedupeKey: dedupe, BookingID: b.ID,
+		Kind: string(spec.kind), DedupeKey: spec.dedupe, BookingID: b.ID,
 		ToName: b.Name, ToEmail: b.Email, Subject: subject, Text: text, HTML: html,
 		ScheduledAt: now,
 	}
-	switch kind {
-	case mailConfirmed, mailMovedUp:
-		m.Attachments = append(m.Attachments, s.calendar(c, e, "REQUEST", now))
-	case mailCancelled:
-		if !b.ConfirmedAt.IsZero() {
-			m.Attachments = append(m.Attachments, s.calendar(c, e, "CANCEL", now))
-		}
+	if spec.calendar != "" {
+		m.Attachments = append(m.Attachments, s.calendar(c, e, spec.calendar, spec.joining, now))
 	}
 	_, _, err = s.outbox.Enqueue(ctx, tx, m)
 	return err
 }
 
-func (s *Service) calendar(c catalog.Course, e catalog.Event, method string, now time.Time) messaging.Attachment {
-	data := catalog.Calendar(c, e, catalog.CalendarOptions{BaseURL: s.baseURL, Now: now, Method: method, Organizer: s.organizer})
+func (s *Service) calendar(c catalog.Course, e catalog.Event, method string, joining bool, now time.Time) messaging.Attachment {
+	data := catalog.Calendar(c, e, catalog.CalendarOptions{BaseURL: s.baseURL, Now: now, Method: method,
+		Organizer: s.organizer, Joining: joining})
 	return messaging.Attachment{
 		Filename:    c.Slug + ".ics",
 		ContentType: "text/calendar; charset=utf-8; method=" + method,

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"plenary/internal/catalog"
 	"plenary/internal/messaging"
 )
 
@@ -24,9 +25,21 @@ func TestMailGolden(t *testing.T) {
 		WaitPosition: 3, OfferExpires: "17:00 on Wednesday 8 June 2022 UK time (BST)",
 		Notes: []string{"For you this refresher is required before supervised practice."}, Fee: "£120.00",
 		FeeTier: "Standard", InvoiceNumber: "INV-000042", PONumber: "PO-77", JoiningLead: 1, Online: true,
+		InPerson: true, Provider: "Zoom", JoinURL: "https://zoom.example/j/812", MeetingID: "812 0000 0022",
+		Passcode: "demo-0622", VenueName: "Marlowe <Rooms>", VenueAddress: []string{"27 Quillon Street", "London"},
+		Directions: []string{"Five minutes from Holborn.", "Ring the bell marked Training."},
+		Agenda: []mailDay{{Heading: "Friday 10 June 2022, 10:00–17:00 UK time (BST)",
+			Items: []string{"09:30 Registration", "10:00–11:30 Establishing the focus"}}},
+		Replaces: true,
+		Changes: []catalog.Change{{Field: "Times", Old: "10:00–17:00 UK time (BST)", New: "11:00–17:00 UK time (BST)"},
+			{Field: "Venue", Old: "Marlowe Rooms, 27 Quillon Street", New: "Hall <B>, 1 Road"}},
+		Late: true, HadPlace: true,
+		Refund:       "Invoice INV-000042 is cancelled: please do not pay it.",
+		ReminderDays: 7, FeedbackURL: "https://training.example/feedback/TOKEN",
 	}
 	kinds := []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mailOffered, mailMovedUp,
-		mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked}
+		mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked,
+		mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks}
 	files, _ := filepath.Glob("mail/*.txt")
 	if len(files) != len(kinds) {
 		t.Fatalf("%d templates in mail/, %d kinds: every template needs a kind and a golden file", len(files), len(kinds))

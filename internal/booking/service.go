@@ -11,6 +11,7 @@ import (
 	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
+	"plenary/internal/workdays"
 )
 
 // Outbox stores a message and its send job in the caller's transaction.
@@ -29,7 +30,24 @@ type Options struct {
 	// (the From address of the site's mail).
 	Organizer string
 	Now       func() time.Time // nil = time.Now
+
+	// Workdays counts working days for joining instructions and the
+	// minimum-notice window; nil = England and Wales with Plenary's
+	// built-in holidays.
+	Workdays *workdays.Calendar
+	// JoiningTime is the local time of day, in each event's zone, at
+	// which joining instructions and reminders go; unset = 09:00.
+	JoiningTime catalog.Clock
+	// MinNoticeWorkingDays is the minimum-notice window: a change to an
+	// event fewer than this many working days before it must be
+	// confirmed, and participants are told they may cancel free of
+	// charge. 0 = the default, 10; a negative value means no window.
+	MinNoticeWorkingDays int
 }
+
+// DefaultMinNoticeWorkingDays is the minimum-notice window when Options
+// leaves it at 0.
+const DefaultMinNoticeWorkingDays = 10
 
 // Service takes and changes bookings.
 type Service struct {
@@ -39,6 +57,9 @@ type Service struct {
 	baseURL   string
 	organizer string
 	now       func() time.Time
+	workdays  *workdays.Calendar
+	joiningAt catalog.Clock
+	minNotice int // working days; 0 = no window
 }
 
 // NewService returns a Service.
@@ -46,8 +67,22 @@ func NewService(opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Workdays == nil {
+		// The default region with the built-in holidays cannot fail.
+		opts.Workdays, _ = workdays.New(workdays.EnglandWales, nil)
+	}
+	if !opts.JoiningTime.Valid {
+		opts.JoiningTime = catalog.Clock{Minutes: 9 * 60, Valid: true}
+	}
+	switch {
+	case opts.MinNoticeWorkingDays == 0:
+		opts.MinNoticeWorkingDays = DefaultMinNoticeWorkingDays
+	case opts.MinNoticeWorkingDays < 0:
+		opts.MinNoticeWorkingDays = 0
+	}
 	return &Service{db: opts.DB, catalog: opts.Catalog, outbox: opts.Outbox,
-		baseURL: strings.TrimRight(opts.BaseURL, "/"), organizer: opts.Organizer, now: opts.Now}
+		baseURL: strings.TrimRight(opts.BaseURL, "/"), organizer: opts.Organizer, now: opts.Now,
+		workdays: opts.Workdays, joiningAt: opts.JoiningTime, minNotice: opts.MinNoticeWorkingDays}
 }
 
 // Result is the outcome of a booking request.

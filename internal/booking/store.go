@@ -15,7 +15,13 @@ import (
 const bookingColumns = `b.id, b.event_id, b.status, b.name, b.email, b.organisation, b.role, b.registration_number,
 	b.access_needs, b.access_needs_erased, b.system_checked, b.needs_review, b.review_reason, b.notes,
 	b.fee_tier, b.amount_minor, b.currency, b.payment, b.po_number, b.invoice_number, b.offer_expires_at,
-	b.created_at, b.updated_at, b.confirmed_at, b.cancelled_at`
+	b.created_at, b.updated_at, b.confirmed_at, b.cancelled_at, ` + mailFailingColumn
+
+// mailFailingColumn computes Booking.MailFailing: a message to the booking
+// failed for good and none was delivered (sent, or kept in the dev
+// mailbox) after it.
+const mailFailingColumn = `EXISTS (SELECT 1 FROM messages mf WHERE mf.booking_id = b.id AND mf.status = 'failed'
+	AND NOT EXISTS (SELECT 1 FROM messages md WHERE md.booking_id = b.id AND md.id > mf.id AND md.status IN ('sent', 'kept')))`
 
 func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 	var b Booking
@@ -25,7 +31,7 @@ func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 	err := row.Scan(&b.ID, &b.EventID, &b.Status, &b.Name, &b.Email, &b.Organisation, &b.Role, &b.RegistrationNumber,
 		&b.AccessNeeds, &b.AccessNeedsErased, &b.SystemChecked, &b.NeedsReview, &b.ReviewReason, &notes,
 		&b.FeeTier, &b.Amount, &b.Currency, &b.Payment, &b.PONumber, &invoice, &offer,
-		&b.CreatedAt, &b.UpdatedAt, &confirmed, &cancelled)
+		&b.CreatedAt, &b.UpdatedAt, &confirmed, &cancelled, &b.MailFailing)
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, ErrNotFound
 	}
