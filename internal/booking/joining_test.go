@@ -391,6 +391,27 @@ func TestLateChangeNeedsConfirmation(t *testing.T) {
 	}
 }
 
+// TestLateChangeWithoutBookings needs no confirmation: nobody is told, so
+// there is nothing to confirm; nor does a correction to a date that is
+// over.
+func TestLateChangeWithoutBookings(t *testing.T) {
+	t.Parallel()
+	day := date(2026, 6, 10)
+	f := newNoticeFixture(t, time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), day, 5, nil)
+	f.at(time.Date(2026, 6, 9, 10, 0, 0, 0, time.UTC))
+	if err := f.edit(t, func(e *catalog.Event) { e.Days[0].Start = catalog.Clock{Minutes: 11 * 60, Valid: true} }); err != nil {
+		t.Fatalf("late change with no bookings: %v", err)
+	}
+	f.book(t, "Ann A")
+	f.at(time.Date(2026, 6, 20, 10, 0, 0, 0, time.UTC)) // the date is over
+	if err := f.edit(t, func(e *catalog.Event) { e.Days[0].End = catalog.Clock{Minutes: 16 * 60, Valid: true} }); err != nil {
+		t.Fatalf("correction after the date: %v", err)
+	}
+	if k := f.kindsTo(t, "ann.a@example.org"); strings.Contains(k, "event_changed") {
+		t.Fatalf("a correction after the date was announced: %s", k)
+	}
+}
+
 // TestCancelledEventSendsCancellation cancels an event: everyone active is
 // cancelled and told, those with an invitation get METHOD:CANCEL, an
 // invoiced fee becomes refund due and nobody moves up.

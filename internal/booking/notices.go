@@ -38,15 +38,21 @@ import (
 //     (joining/<booking>/<new version>) while the event is still to run.
 func (s *Service) EventChanged(ctx context.Context, tx *sql.Tx, c catalog.Course, old, new catalog.Event, ch catalog.EventChange, confirmLate bool) error {
 	now := s.now().UTC()
-	late, days, first := s.lateChange(old, new, now)
-	if late && !confirmLate {
-		return fmt.Errorf("%w: %s (%s) starts on %s, %d working day(s) from today, inside the %d-working-day notice window",
-			ErrLateChange, c.Title, new.Ref, first.In(time.UTC).Format("Monday 2 January 2006"), days, s.minNotice)
+	if !old.EndsAt.After(now) && !new.EndsAt.After(now) {
+		return nil // correcting a date that is over tells nobody
 	}
 	list, err := bookingsWhere(ctx, tx, `b.event_id = $1 AND b.status IN ('confirmed', 'pending_review', 'offered', 'waitlisted')`,
 		[]any{new.ID}, 0)
 	if err != nil {
 		return fmt.Errorf("booking: event %d changed: %w", new.ID, err)
+	}
+	if len(list) == 0 {
+		return nil // nobody to tell, so nothing to confirm
+	}
+	late, days, first := s.lateChange(old, new, now)
+	if late && !confirmLate {
+		return fmt.Errorf("%w: %s (%s) starts on %s, %d working day(s) from today, inside the %d-working-day notice window",
+			ErrLateChange, c.Title, new.Ref, first.In(time.UTC).Format("Monday 2 January 2006"), days, s.minNotice)
 	}
 	for _, b := range list {
 		if new.Status == catalog.Cancelled {
