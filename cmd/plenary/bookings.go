@@ -83,7 +83,7 @@ a coordinator's review.`)
 	}
 	w := csv.NewWriter(e.stdout)
 	header := []string{"id", "status", "waiting_position", "booked_at", "name", "email", "organisation", "role",
-		"registration_number", "fee_tier", "payment", "invoice", "po_number", "needs_review"}
+		"registration_number", "fee_tier", "payment", "invoice", "po_number", "needs_review", "mail_failing"}
 	if *withNeeds {
 		header = append(header, "access_needs")
 	}
@@ -91,7 +91,7 @@ a coordinator's review.`)
 	for _, r := range rows {
 		rec := []string{strconv.FormatInt(r.ID, 10), r.Status, optInt(r.WaitingPosition), r.BookedAt.Format(time.RFC3339),
 			r.Name, r.Email, r.Organisation, r.Role, r.RegistrationNumber, r.FeeTier, r.Payment, r.Invoice, r.PONumber,
-			strconv.FormatBool(r.NeedsReview)}
+			strconv.FormatBool(r.NeedsReview), strconv.FormatBool(r.MailFailing)}
 		if *withNeeds {
 			rec = append(rec, r.AccessNeeds)
 		}
@@ -117,6 +117,7 @@ type bookingRow struct {
 	Invoice            string    `json:"invoice,omitempty"`
 	PONumber           string    `json:"po_number,omitempty"`
 	NeedsReview        bool      `json:"needs_review,omitempty"`
+	MailFailing        bool      `json:"mail_failing,omitempty"`
 	AccessNeeds        string    `json:"access_needs,omitempty"`
 }
 
@@ -124,7 +125,7 @@ func newBookingRow(b booking.Booking, withNeeds bool) bookingRow {
 	r := bookingRow{ID: b.ID, Status: string(b.Status), WaitingPosition: b.WaitPosition, BookedAt: b.CreatedAt,
 		Name: b.Name, Email: b.Email, Organisation: b.Organisation, Role: b.Role,
 		RegistrationNumber: b.RegistrationNumber, FeeTier: b.FeeTier, Payment: string(b.Payment),
-		Invoice: b.InvoiceLabel(), PONumber: b.PONumber, NeedsReview: b.Status == booking.PendingReview}
+		Invoice: b.InvoiceLabel(), PONumber: b.PONumber, NeedsReview: b.Status == booking.PendingReview, MailFailing: b.MailFailing}
 	if withNeeds {
 		r.AccessNeeds = b.AccessNeeds
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
 )
 
@@ -19,6 +20,7 @@ func importCmd(ctx context.Context, e env, args []string) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	dryRun := fs.Bool("n", false, "check the files and say what would change, without saving")
+	confirmLate := fs.Bool("confirm-late", false, "go ahead with changes to dates inside the minimum notice window (participants are told they may cancel free of charge)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, `Usage: plenary import [-n] FILE…
 
@@ -50,12 +52,16 @@ file is invalid, nothing changes.`)
 		return err
 	}
 	defer a.close()
+	a.confirmLate = *confirmLate
 	ptrs := make([]*catalog.Course, len(courses))
 	for i := range courses {
 		ptrs[i] = &courses[i]
 	}
 	// One transaction for all files: a failure part-way saves none.
 	results, err := a.catalog.SaveAll(ctx, ptrs, time.Now())
+	if errors.Is(err, booking.ErrLateChange) {
+		return fmt.Errorf("nothing imported: %w\nThe people booked will be told of the change and that they may cancel free of charge.\nIf the change is right, run the import again with -confirm-late", err)
+	}
 	if err != nil {
 		return fmt.Errorf("nothing imported: %w", err)
 	}

@@ -10,6 +10,7 @@
 //	plenary export [-o FILE] SLUG
 //	plenary bookings -event ID [-format csv|json] | -approve ID | -decline ID
 //	plenary messages [-due|-all] [-format text|json]
+//	plenary schedule -event ID
 //	plenary config
 //	plenary version
 //
@@ -70,6 +71,7 @@ func commands() []command {
 		{"export", "write a course as a course file", exportCmd},
 		{"bookings", "list an event's bookings; settle reviews", bookingsCmd},
 		{"messages", "list e-mails: queued, due, failed or all", messagesCmd},
+		{"schedule", "when a date's joining instructions go, and whether they went", scheduleCmd},
 		{"config", "print the effective configuration, secrets masked", configCmd},
 		{"version", "print the version", versionCmd},
 	}

@@ -352,3 +352,59 @@ func TestMessagesCommand(t *testing.T) {
 		t.Fatal("-due with -all accepted")
 	}
 }
+
+// TestImportLateChange re-imports a course file that moves a date a few
+// days away: refused without -confirm-late, then accepted with it, and
+// the person booked is told. plenary schedule shows the date's timetable.
+func TestImportLateChange(t *testing.T) {
+	dbURL := dbtest.URL(t)
+	dir := t.TempDir()
+	c := dbtest.NewCourse(time.Now())
+	c.Events[0].Days[0].Date = catalog.DateOf(time.Now().AddDate(0, 0, 3))
+	file := filepath.Join(dir, "course.md")
+	if err := os.WriteFile(file, catalog.FormatCourseFile(c), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := cli(t, dbURL, "import", file); err != nil {
+		t.Fatalf("first import: %v %s", err, stderr)
+	}
+	db := dbtest.OpenURL(t, dbURL)
+	cfg, err := config.Load(func(k string) string { return map[string]string{"PLENARY_DATABASE_URL": dbURL}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(cfg, db, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := a.catalog.CourseBySlug(context.Background(), c.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventID := stored.Events[0].ID
+	if _, err := a.bookings.Book(context.Background(), booking.Request{EventID: eventID, Name: "Ann",
+		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}); err != nil {
+		t.Fatal(err)
+	}
+
+	c.Events[0].Days[0].Start = catalog.Clock{Minutes: 11 * 60, Valid: true}
+	if err := os.WriteFile(file, catalog.FormatCourseFile(c), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = cli(t, dbURL, "import", file)
+	if err == nil || !strings.Contains(err.Error(), "-confirm-late") {
+		t.Fatalf("late change without -confirm-late: got %v", err)
+	}
+	out, stderr, err := cli(t, dbURL, "import", "-confirm-late", file)
+	if err != nil || !strings.Contains(out, "changed (now version 2)") || !strings.Contains(out, "Times: 10:00–17:00") {
+		t.Fatalf("late change with -confirm-late: %v %s\n%s", err, stderr, out)
+	}
+	out, _, err = cli(t, dbURL, "messages", "-all")
+	if err != nil || !strings.Contains(out, "event_changed") {
+		t.Fatalf("the change notice was not queued: %v\n%s", err, out)
+	}
+	out, _, err = cli(t, dbURL, "schedule", "-event", fmt.Sprint(eventID))
+	if err != nil || !strings.Contains(out, "Joining instructions: 09:00") || !strings.Contains(out, "ann@example.org") {
+		t.Fatalf("schedule: %v\n%s", err, out)
+	}
+}

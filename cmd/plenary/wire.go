@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"plenary/internal/config"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
+	"plenary/internal/workdays"
 )
 
 // app is Plenary's services wired together: the one place that knows how
@@ -28,6 +30,9 @@ type app struct {
 	// runner works the job queue (sending mail, offer expiry); nil unless
 	// asked for. Start it with startJobs.
 	runner *river.Client[*sql.Tx]
+	// confirmLate lets a save go ahead with changes inside the minimum
+	// notice window (plenary import -confirm-late).
+	confirmLate bool
 }
 
 // newApp builds the services on db. withRunner also builds the client
@@ -41,10 +46,25 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	if err != nil {
 		return nil, err
 	}
+	cal, err := workdays.Load(workdays.Region(cfg.Region), cfg.HolidaysFile)
+	if err != nil {
+		return nil, err
+	}
+	joiningTime, err := catalog.ParseClock(cfg.JoiningTime)
+	if err != nil {
+		return nil, fmt.Errorf("PLENARY_JOINING_TIME: %w", err)
+	}
 	a := &app{cfg: cfg, log: logger, db: db, catalog: catalog.NewStore(db)}
 	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.MailReplyTo})
 	a.bookings = booking.NewService(booking.Options{
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom,
+		Workdays: cal, JoiningTime: joiningTime,
+		MinNoticeWorkingDays: cmp.Or(cfg.MinNoticeWorkingDays, -1), // 0 in the config: no window
+	})
+	// Every participant-visible change to a date, whoever saves it, tells
+	// the people booked on it, in the same transaction.
+	a.catalog.OnEventChange(func(ctx context.Context, tx *sql.Tx, c catalog.Course, old, new catalog.Event, ch catalog.EventChange) error {
+		return a.bookings.EventChanged(ctx, tx, c, old, new, ch, a.confirmLate)
 	})
 	if !withRunner {
 		return a, nil
