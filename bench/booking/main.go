@@ -1,0 +1,914 @@
+// Command booking measures Plenary taking bookings over HTTP under load:
+// a burst of people booking one small event at the same moment, and the
+// sustained rate of bookings into an event with no limit.
+//
+// For every repetition it makes a fresh database (a SQLite file in a temp
+// folder, or a new PostgreSQL schema selected through search_path and
+// dropped at the end), saves one published, paid, online course with a
+// waiting list and two dates, one with -places places and one with no
+// limit, and starts the real web.Server on 127.0.0.1:0 wired as `plenary
+// serve` wires it: a booking.Service, and an outbox whose send jobs are
+// inserted, in the booking's transaction, through an insert-only River
+// client (so the confirmation mail of every booking is queued as in
+// production). With -send a River client also works the queue in this
+// process and "sends" through messaging.DevMailbox, as PLENARY_JOBS=on
+// does. The per-client booking rate limit is off (BookingLimit -1): every
+// request comes from 127.0.0.1, and the limit would refuse all but ten.
+//
+// Burst: -burst clients, each a different person (unique name and e-mail)
+// with its own keep-alive connection opened beforehand, wait at a start
+// barrier and post the booking form (POST /events/{id}/book) at once. A
+// 303 to /bookings/{token} is a booking; anything else (4xx, 5xx, a
+// transport error or a timeout) is a failure. The database is then checked
+// through booking.Service.List: exactly -places confirmed (the program
+// exits non-zero otherwise), everyone else waitlisted at positions 1…N,
+// one booking per successful request, and one queued mail per booking.
+//
+// Sustained: vegeta (as a library) posts bookings, each a new person, into
+// the unlimited date as fast as -workers workers can go (rate 0: each
+// sends its next request when the last is answered) for -duration.
+//
+// Everything is loopback only and bounded: the burst by its count and the
+// per-request -timeout, the sustained phase by -duration and
+// -max-requests.
+//
+//	go run ./bench/booking                           # SQLite in a temp folder
+//	go run ./bench/booking -db postgres://…          # a new schema in that database per repetition, dropped after
+//	go run ./bench/booking -db sqlite,postgres://…   # both, in alternating repetitions
+//	go run ./bench/booking -reps 3 -burst 2000 -places 30 -duration 10s -workers 8
+//	go run ./bench/booking -send                     # also work the mail queue in-process
+//	go run ./bench/booking -cpuprofile cpu.out       # then: go tool pprof cpu.out.sqlite
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/riverqueue/river"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
+	"plenary/internal/database"
+	"plenary/internal/messaging"
+	"plenary/internal/web"
+)
+
+func main() {
+	ok, err := run()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "booking:", err)
+		os.Exit(1)
+	}
+	if !ok {
+		fmt.Fprintln(os.Stderr, "booking: a check failed (see above)")
+		os.Exit(2)
+	}
+}
+
+type options struct {
+	reps        int
+	burst       int
+	places      int
+	timeout     time.Duration
+	preconnect  bool
+	duration    time.Duration
+	workers     uint64
+	maxRequests uint64
+	send        bool
+	pageCache   time.Duration
+	cpuprofile  string
+}
+
+func run() (bool, error) {
+	var o options
+	var dbs string
+	flag.StringVar(&dbs, "db", "sqlite", "databases, comma-separated, measured in alternating repetitions: sqlite (a file in a temp folder) "+
+		"and/or a postgres://… URL (a new schema in that database for each repetition, dropped after)")
+	flag.IntVar(&o.reps, "reps", 3, "repetitions per database (each on a fresh database: one burst, then one sustained run)")
+	flag.IntVar(&o.burst, "burst", 2000, "people posting the booking form at once in the burst")
+	flag.IntVar(&o.places, "places", 30, "places on the burst's date (it has a waiting list)")
+	flag.DurationVar(&o.timeout, "timeout", time.Minute, "client timeout of one request")
+	flag.BoolVar(&o.preconnect, "preconnect", true, "open every burst client's keep-alive connection before the start barrier (false: the burst also opens its TCP connections all at once)")
+	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of the sustained run; 0 skips it")
+	flag.Uint64Var(&o.workers, "workers", 8, "vegeta workers (and connections) in the sustained run")
+	flag.Uint64Var(&o.maxRequests, "max-requests", 100_000, "hard cap on the requests of one sustained run")
+	flag.BoolVar(&o.send, "send", false, "also run a River job runner in-process that sends the queued mail to messaging.DevMailbox (kept, not sent), as PLENARY_JOBS=on does")
+	flag.DurationVar(&o.pageCache, "page-cache", 2*time.Second, "page cache TTL, as plenary serve's default PLENARY_PAGE_CACHE_TTL")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "after the measured repetitions, run one more per database under the CPU profiler and write the profile here (with the engine's name appended)")
+	flag.Parse()
+	if o.reps < 1 || o.burst < 1 || o.places < 1 || o.workers < 1 || o.timeout <= 0 || o.duration < 0 {
+		return false, errors.New("-reps, -burst, -places, -workers and -timeout must be positive")
+	}
+	if o.places >= o.burst {
+		return false, errors.New("-places must be fewer than -burst, or nobody waits")
+	}
+	var engines []engine
+	for _, d := range strings.Split(dbs, ",") {
+		switch d = strings.TrimSpace(d); {
+		case d == "sqlite" || d == "":
+			engines = append(engines, engine{name: "sqlite"})
+		case strings.HasPrefix(d, "postgres://") || strings.HasPrefix(d, "postgresql://"):
+			engines = append(engines, engine{name: "postgres", url: d})
+		default:
+			return false, fmt.Errorf("-db: %q is neither sqlite nor a postgres:// URL", d)
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	tmp, err := os.MkdirTemp("", "plenary-bench-booking-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(tmp)
+
+	var names []string
+	for _, e := range engines {
+		names = append(names, e.name)
+	}
+	fmt.Printf("databases %s (alternating, a fresh one per repetition); GOMAXPROCS %d, %d CPUs, %s\n",
+		strings.Join(names, ", "), runtime.GOMAXPROCS(0), runtime.NumCPU(), runtime.Version())
+	fmt.Printf("mail jobs queued in each booking's transaction (insert-only River client)%s; booking rate limit off\n",
+		map[bool]string{true: ", and worked in-process (-send, DevMailbox)"}[o.send])
+	fmt.Printf("burst: %d people at once, each on its own keep-alive connection (opened before the barrier: %v), onto a date with %d places and a waiting list\n",
+		o.burst, o.preconnect, o.places)
+	if o.duration > 0 {
+		fmt.Printf("sustained: vegeta, rate 0, %d workers, %v, into a date with no limit\n", o.workers, o.duration)
+	}
+	fmt.Println()
+
+	allOK := true
+	fmt.Printf("%-4s %-8s %-7s %6s %6s %7s %9s %9s %9s %9s %9s %11s %9s\n", "rep", "db", "phase", "ok", "failed", "confirm", "waitlist", "first", "p50", "p99", "max", "wall|rate", "CPU/req")
+	for rep := 1; rep <= o.reps; rep++ {
+		for i := range engines {
+			en := &engines[i]
+			b, s, ok, err := repetition(ctx, o, en.url, tmp, fmt.Sprintf("%s-%d", en.name, rep), true)
+			if err != nil {
+				return false, err
+			}
+			allOK = allOK && ok
+			en.bursts = append(en.bursts, b)
+			fmt.Printf("%-4d %-8s %-7s %6d %6d %7d %9d %9s %9s %9s %9s %11s %9s\n", rep, en.name, "burst", b.booked, b.failed, b.confirmed, b.waitlisted,
+				ms(b.first), ms(b.p50), ms(b.p99), ms(b.max), ms(b.wall), ms(b.cpu))
+			if o.duration > 0 {
+				en.sustains = append(en.sustains, s)
+				fmt.Printf("%-4d %-8s %-7s %6d %6d %7d %9s %9s %9s %9s %9s %9.1f/s %9s\n", rep, en.name, "sustain", s.booked, s.failed, s.confirmed, "-",
+					"-", ms(s.p50), ms(s.p99), ms(s.max), s.rate, ms(s.cpu))
+			}
+		}
+	}
+
+	fmt.Printf("\nMedians over %d repetitions per database (failed: summed over all):\n\n", o.reps)
+	fmt.Printf("| burst of %d, %d places | confirmed | waiting list | failed (4xx/5xx/transport) | first answer | p50 | p99 | max | wall time | wall ÷ bookings | CPU per booking |\n", o.burst, o.places)
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for i := range engines {
+		en := &engines[i]
+		var failed int
+		var confirmed, waitlisted []float64
+		var first, p50, p99, mx, wall, per, cpu []time.Duration
+		for _, b := range en.bursts {
+			failed += b.failed
+			confirmed = append(confirmed, float64(b.confirmed))
+			waitlisted = append(waitlisted, float64(b.waitlisted))
+			first, p50, p99, mx, wall = append(first, b.first), append(p50, b.p50), append(p99, b.p99), append(mx, b.max), append(wall, b.wall)
+			per = append(per, b.wall/time.Duration(max(b.booked, 1)))
+			cpu = append(cpu, b.cpu)
+		}
+		fmt.Printf("| %s | %.0f | %.0f | %d | %s | %s | %s | %s | %s | %s | %s |\n", en.name, median(confirmed), median(waitlisted), failed,
+			ms(median(first)), ms(median(p50)), ms(median(p99)), ms(median(mx)), ms(median(wall)), ms(median(per)), ms(median(cpu)))
+		en.p99 = p99
+	}
+	fmt.Println()
+	for _, en := range engines {
+		fmt.Printf("%s burst p99 per repetition: %s; aim p99 < 500 ms: %s\n", en.name, joinMS(en.p99), met(median(en.p99) < 500*time.Millisecond))
+	}
+	if o.duration > 0 {
+		fmt.Printf("\n| sustained, %d workers, %v | bookings/s | p50 | p99 | failed (4xx/5xx/transport) | CPU per booking |\n", o.workers, o.duration)
+		fmt.Println("|---|---:|---:|---:|---:|---:|")
+		for i := range engines {
+			en := &engines[i]
+			var sp50, sp99, scpu []time.Duration
+			failed := 0
+			for _, s := range en.sustains {
+				en.rates = append(en.rates, s.rate)
+				sp50, sp99, scpu = append(sp50, s.p50), append(sp99, s.p99), append(scpu, s.cpu)
+				failed += s.failed
+			}
+			fmt.Printf("| %s | %.1f | %s | %s | %d | %s |\n", en.name, median(en.rates), ms(median(sp50)), ms(median(sp99)), failed, ms(median(scpu)))
+		}
+		fmt.Println()
+		for _, en := range engines {
+			fmt.Printf("%s bookings/s per repetition: %s\n", en.name, joinRates(en.rates))
+		}
+	}
+	if len(engines) == 2 {
+		a, b := engines[0], engines[1]
+		var wall, rate []float64
+		for i := range a.bursts {
+			wall = append(wall, b.bursts[i].wall.Seconds()/a.bursts[i].wall.Seconds())
+			if o.duration > 0 {
+				rate = append(rate, b.rates[i]/a.rates[i])
+			}
+		}
+		fmt.Printf("\nratio %s/%s per repetition pair: burst wall time %s (median %.2f)", b.name, a.name, joinRatios(wall), median(wall))
+		if o.duration > 0 {
+			fmt.Printf("; sustained bookings/s %s (median %.2f)", joinRatios(rate), median(rate))
+		}
+		fmt.Println()
+	}
+
+	if o.cpuprofile != "" {
+		for _, en := range engines {
+			path := o.cpuprofile + "." + en.name
+			if err := profileRepetition(ctx, o, en, tmp, path); err != nil {
+				return false, err
+			}
+			fmt.Printf("\nCPU profile of one extra %s repetition (burst and sustained; server and load generator together): %s\n"+
+				"  go tool pprof -top -cum %s\n", en.name, path, path)
+		}
+	}
+	return allOK, nil
+}
+
+// engine is one database under test and its results.
+type engine struct {
+	name     string // sqlite or postgres
+	url      string // the PostgreSQL database to make schemas in; "" for SQLite
+	bursts   []burstResult
+	sustains []sustainResult
+	p99      []time.Duration
+	rates    []float64
+}
+
+// repetition runs one burst and one sustained run on a fresh database.
+func repetition(ctx context.Context, o options, pgURL, tmp, name string, report bool) (burstResult, sustainResult, bool, error) {
+	var b burstResult
+	var s sustainResult
+	env, err := start(ctx, o, pgURL, tmp, name)
+	if err != nil {
+		return b, s, false, err
+	}
+	defer env.close()
+
+	tag := name
+	if b, err = burst(ctx, o, env, tag); err != nil {
+		return b, s, false, err
+	}
+	ok := checkBurst(ctx, o, env, &b, report)
+	if o.duration > 0 {
+		if s, err = sustain(ctx, o, env, tag); err != nil {
+			return b, s, false, err
+		}
+		ok = checkSustain(ctx, env, &s, report) && ok
+	}
+	return b, s, ok, nil
+}
+
+// env is one running Plenary over one fresh database.
+type env struct {
+	db                *database.DB
+	bookings          *booking.Service
+	baseURL           string
+	smallID, bigID    int64
+	closers           []func()
+	smallPath, bigURL string
+}
+
+func (e *env) close() {
+	for i := len(e.closers) - 1; i >= 0; i-- {
+		e.closers[i]()
+	}
+}
+
+// start makes the database, saves the course and starts the server, wired
+// as cmd/plenary's newApp wires `plenary serve`.
+func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err error) {
+	e := &env{}
+	defer func() {
+		if err != nil {
+			e.close()
+		}
+	}()
+	dbURL := "sqlite:" + filepath.Join(tmp, name+".db")
+	if pgURL != "" {
+		var drop func()
+		if dbURL, drop, err = freshSchema(ctx, pgURL); err != nil {
+			return nil, err
+		}
+		e.closers = append(e.closers, drop)
+	}
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	e.db = db
+	e.closers = append(e.closers, func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	store := catalog.NewStore(db)
+	c := course(time.Now(), o.places)
+	if _, err := store.Save(ctx, &c, time.Now()); err != nil {
+		return nil, err
+	}
+	e.smallID, e.bigID = c.Events[0].ID, c.Events[1].ID
+	if e.smallID == 0 || e.bigID == 0 {
+		return nil, errors.New("the saved course's events have no ids")
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	e.baseURL = "http://" + ln.Addr().String()
+	// Log as `plenary serve` does in production (JSON, one line per
+	// request), but into io.Discard: the cost counts, the terminal not.
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	const from = "Plenary <noreply@127.0.0.1>"
+	inserter, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{Logger: logger})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from})
+	e.bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: e.baseURL, Organizer: from})
+	if o.send {
+		workers := river.NewWorkers()
+		messaging.AddWorkers(workers, outbox, messaging.DevMailbox{})
+		runner, err := messaging.NewJobs(db, workers, nil, messaging.JobsOptions{Logger: logger, Run: true})
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		if err := runner.Start(ctx); err != nil {
+			ln.Close()
+			return nil, err
+		}
+		e.closers = append(e.closers, func() {
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+			defer cancel()
+			runner.Stop(stopCtx)
+		})
+	}
+	srv, err := web.New(web.Options{
+		Catalog: store, DB: db, Logger: logger, BaseURL: e.baseURL,
+		Bookings: e.bookings, Outbox: outbox,
+		PageCacheTTL: o.pageCache,
+		BookingLimit: -1, // off: every request here comes from 127.0.0.1
+	})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	e.closers = append(e.closers, serve(ln, srv.Handler()))
+	e.smallPath = fmt.Sprintf("/events/%d/book", e.smallID)
+	e.bigURL = e.baseURL + fmt.Sprintf("/events/%d/book", e.bigID)
+	return e, nil
+}
+
+// freshSchema makes a new schema in the PostgreSQL database at base, and
+// returns a URL that selects it through search_path (as dbtest does) and
+// a func that drops it.
+func freshSchema(ctx context.Context, base string) (string, func(), error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	schema := "bench_booking_" + hex.EncodeToString(b)
+	admin, err := database.Open(ctx, base)
+	if err != nil {
+		return "", nil, err
+	}
+	if admin.Dialect != database.Postgres {
+		admin.Close()
+		return "", nil, errors.New("-db must be a postgres:// URL (SQLite is used by default)")
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create schema: %w", err)
+	}
+	drop := func() {
+		if _, err := admin.ExecContext(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			fmt.Fprintf(os.Stderr, "booking: drop schema %s: %v\n", schema, err)
+		}
+		admin.Close()
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		drop()
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
+}
+
+// course is a published, paid, online one-day course four weeks from now
+// with a waiting list, one question, and two dates: "small" with places
+// places and "open" with no limit.
+func course(now time.Time, places int) catalog.Course {
+	day := catalog.DateOf(now.In(time.UTC).AddDate(0, 0, 28))
+	ev := func(ref string, capacity int) catalog.Event {
+		return catalog.Event{
+			Ref:      ref,
+			TimeZone: catalog.DefaultTimeZone,
+			Format:   catalog.Online,
+			Capacity: capacity,
+			Meeting:  catalog.Meeting{Provider: "Zoom", JoinURL: "https://zoom.example/j/123", ID: "123 456", Passcode: "secret-passcode"},
+			Days: []catalog.Day{{
+				Date:  day,
+				Start: catalog.Clock{Minutes: 10 * 60, Valid: true},
+				End:   catalog.Clock{Minutes: 17 * 60, Valid: true},
+				Agenda: []catalog.AgendaItem{
+					{Kind: catalog.Registration, Start: catalog.Clock{Minutes: 9*60 + 30, Valid: true}, Title: "Registration"},
+					{Kind: catalog.Teaching, Start: catalog.Clock{Minutes: 10 * 60, Valid: true}, End: catalog.Clock{Minutes: 17 * 60, Valid: true}, Title: "Teaching"},
+				},
+			}},
+		}
+	}
+	return catalog.Course{
+		Slug:            "load-test",
+		Title:           "Load test",
+		Summary:         "A course for the booking load test.",
+		Status:          catalog.Published,
+		About:           "About the **load test** course.",
+		JoiningLeadDays: 1,
+		Waitlist:        true,
+		Topics:          []string{"Testing"},
+		Fees:            []catalog.FeeTier{{Name: "Standard", Amount: 12000, Currency: "GBP"}},
+		Questions:       []catalog.Question{{Key: "employer", Label: "Who employs you?", Kind: catalog.TextAnswer, Required: true}},
+		Events:          []catalog.Event{ev("small", places), ev("open", 0)},
+	}
+}
+
+// serve serves h on ln with the timeouts of `plenary serve`, and returns
+// the func that stops it.
+func serve(ln net.Listener, h http.Handler) func() {
+	hs := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	go hs.Serve(ln)
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(ctx)
+	}
+}
+
+// form is the booking form as a browser posts it, for person i of a run.
+func form(tag string, i uint64) string {
+	return url.Values{
+		"name":            {fmt.Sprintf("Person %s-%06d", tag, i)},
+		"email":           {fmt.Sprintf("person.%s.%06d@example.org", tag, i)},
+		"organisation":    {"Load Test Trust"},
+		"role":            {"Nurse"},
+		"answer_employer": {"Load Test Trust"},
+		"fee_tier":        {"Standard"},
+		"system_checked":  {"1"},
+		"po_number":       {fmt.Sprintf("PO-%06d", i)},
+	}.Encode()
+}
+
+// bookingHeader is what a browser sends with the form: Sec-Fetch-Site is
+// what it adds to a form posted from the site itself to a form posted from the site itself;
+// without it the cross-origin protection refuses the post.
+func bookingHeader() http.Header {
+	return http.Header{
+		"Content-Type":   {"application/x-www-form-urlencoded"},
+		"Sec-Fetch-Site": {"same-origin"},
+	}
+}
+
+type burstResult struct {
+	booked, repeats, failed int // 303 to /bookings/…, 303 to ?sent=1, anything else
+	failures                map[string]int
+	first, p50, p99, max    time.Duration
+	wall                    time.Duration
+	cpu                     time.Duration // CPU time of the process (server and clients) per request
+	confirmed, waitlisted   int
+}
+
+// burst posts o.burst bookings at once: one goroutine and one connection
+// per person, released together by closing a channel.
+func burst(ctx context.Context, o options, e *env, tag string) (burstResult, error) {
+	type outcome struct {
+		code int
+		loc  string
+		err  error
+		lat  time.Duration
+		end  time.Time
+	}
+	n := o.burst
+	clients := make([]*http.Client, n)
+	for i := range clients {
+		clients[i] = &http.Client{
+			Timeout: o.timeout,
+			Transport: &http.Transport{
+				Proxy:               nil,
+				MaxIdleConnsPerHost: 1,
+				MaxConnsPerHost:     1,
+				IdleConnTimeout:     5 * time.Minute,
+				DisableCompression:  true,
+			},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	defer func() {
+		for _, c := range clients {
+			c.CloseIdleConnections()
+		}
+	}()
+	if o.preconnect {
+		// Open each client's connection, a few dozen at a time, with a
+		// cheap GET; it stays open (keep-alive) for the POST.
+		sem := make(chan struct{}, 64)
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for _, c := range clients {
+			wg.Go(func() {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				resp, err := c.Get(e.baseURL + "/healthz")
+				if err != nil {
+					errs <- err
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			})
+		}
+		wg.Wait()
+		close(errs)
+		if err := <-errs; err != nil {
+			return burstResult{}, fmt.Errorf("preconnect: %w", err)
+		}
+	}
+
+	results := make([]outcome, n)
+	startGate := make(chan struct{})
+	var ready, done sync.WaitGroup
+	for i := range n {
+		ready.Add(1)
+		done.Add(1)
+		go func() {
+			defer done.Done()
+			body := form(tag, uint64(i+1))
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.baseURL+e.smallPath, strings.NewReader(body))
+			if err != nil {
+				results[i].err = err
+				ready.Done()
+				return
+			}
+			req.Header = bookingHeader()
+			ready.Done()
+			<-startGate
+			t0 := time.Now()
+			resp, err := clients[i].Do(req)
+			if err == nil {
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				results[i].code, results[i].loc = resp.StatusCode, resp.Header.Get("Location")
+			}
+			results[i].end = time.Now()
+			results[i].lat, results[i].err = results[i].end.Sub(t0), err
+		}()
+	}
+	ready.Wait()
+	cpuBefore := processCPU()
+	released := time.Now()
+	close(startGate)
+	done.Wait()
+	cpu := processCPU() - cpuBefore
+
+	r := burstResult{failures: map[string]int{}, cpu: cpu / time.Duration(n)}
+	lats := make([]time.Duration, 0, n)
+	var last time.Time
+	for _, res := range results {
+		lats = append(lats, res.lat)
+		if res.end.After(last) {
+			last = res.end
+		}
+		switch {
+		case res.err != nil:
+			r.failed++
+			r.failures["transport: "+shortErr(res.err)]++
+		case res.code == http.StatusSeeOther && strings.HasPrefix(res.loc, "/bookings/"):
+			r.booked++
+		case res.code == http.StatusSeeOther:
+			r.repeats++
+			r.failures["303 to "+res.loc]++
+		default:
+			r.failed++
+			r.failures[fmt.Sprintf("status %d", res.code)]++
+		}
+	}
+	slices.Sort(lats)
+	r.first, r.p50, r.p99, r.max = lats[0], quantile(lats, 0.50), quantile(lats, 0.99), lats[len(lats)-1]
+	r.wall = last.Sub(released)
+	return r, nil
+}
+
+// checkBurst reads the small date's bookings back and checks them.
+func checkBurst(ctx context.Context, o options, e *env, r *burstResult, report bool) bool {
+	ok := true
+	fail := func(format string, args ...any) {
+		ok = false
+		fmt.Printf("CHECK FAILED (burst): "+format+"\n", args...)
+	}
+	if len(r.failures) > 0 && report {
+		fmt.Printf("  burst failures: %v\n", r.failures)
+	}
+	bs, err := e.bookings.List(ctx, e.smallID)
+	if err != nil {
+		fail("list: %v", err)
+		return false
+	}
+	emails := map[string]bool{}
+	invoices := map[int64]bool{}
+	var positions []int
+	for _, b := range bs {
+		switch b.Status {
+		case booking.Confirmed:
+			r.confirmed++
+			if b.InvoiceNumber == 0 || invoices[b.InvoiceNumber] {
+				fail("confirmed booking %d has invoice number %d (missing or repeated)", b.ID, b.InvoiceNumber)
+			}
+			invoices[b.InvoiceNumber] = true
+		case booking.Waitlisted:
+			r.waitlisted++
+			positions = append(positions, b.WaitPosition)
+		default:
+			fail("booking %d has status %s", b.ID, b.Status)
+		}
+		key := strings.ToLower(b.Email)
+		if emails[key] {
+			fail("two bookings for %s", b.Email)
+		}
+		emails[key] = true
+	}
+	if r.confirmed != o.places {
+		fail("confirmed: %d, want exactly %d", r.confirmed, o.places)
+	}
+	for i, p := range positions {
+		if p != i+1 {
+			fail("waiting-list positions are not 1…%d each once: position %d is %d", len(positions), i+1, p)
+			break
+		}
+	}
+	if len(bs) != r.booked {
+		fail("%d bookings in the database, but %d requests were answered with a booking", len(bs), r.booked)
+	}
+	checkMail(ctx, e, len(bs), "burst", fail)
+	return ok
+}
+
+// checkMail checks one queued message and one send job per booking so far.
+func checkMail(ctx context.Context, e *env, wantAtLeast int, phase string, fail func(string, ...any)) {
+	var messages, jobs int
+	if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&messages); err != nil {
+		fail("count messages: %v", err)
+		return
+	}
+	if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = 'send_message'`).Scan(&jobs); err != nil {
+		fail("count send jobs: %v", err)
+		return
+	}
+	var bookings int
+	if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings`).Scan(&bookings); err != nil {
+		fail("count bookings: %v", err)
+		return
+	}
+	if messages != bookings || jobs != bookings || bookings < wantAtLeast {
+		fail("after the %s: %d bookings, %d messages, %d send jobs; want one message and one job per booking", phase, bookings, messages, jobs)
+	}
+}
+
+type sustainResult struct {
+	booked, failed  int
+	failures        map[string]int
+	rate            float64 // bookings a second
+	p50, p99, max   time.Duration
+	cpu             time.Duration // CPU time of the process per request
+	confirmed, list int
+}
+
+// sustain posts bookings into the unlimited date with vegeta for
+// o.duration, each from a new person.
+func sustain(ctx context.Context, o options, e *env, tag string) (sustainResult, error) {
+	noProxy := func(*http.Request) (*url.URL, error) { return nil, nil }
+	a := vegeta.NewAttacker(
+		vegeta.Workers(o.workers),
+		vegeta.MaxWorkers(o.workers),
+		vegeta.Connections(int(o.workers)),
+		vegeta.KeepAlive(true),
+		vegeta.Timeout(o.timeout),
+		vegeta.Proxy(noProxy),
+		vegeta.HTTP2(false),
+		vegeta.Redirects(vegeta.NoFollow), // the 303 is the answer
+		vegeta.MaxBody(0),
+	)
+	var next atomic.Uint64
+	tag += "s"
+	targeter := func(t *vegeta.Target) error {
+		i := next.Add(1)
+		t.Method, t.URL = http.MethodPost, e.bigURL
+		t.Body = []byte(form(tag, i))
+		t.Header = bookingHeader()
+		return nil
+	}
+	var m vegeta.Metrics
+	r := sustainResult{failures: map[string]int{}}
+	cpuBefore := processCPU()
+	results := a.Attack(targeter, capped{max: o.maxRequests}, o.duration, "sustained")
+	for res := range results {
+		if ctx.Err() != nil {
+			a.Stop()
+		}
+		m.Add(res)
+		if res.Code == http.StatusSeeOther && res.Error == "" {
+			r.booked++
+		} else {
+			r.failed++
+			r.failures[fmt.Sprintf("status %d %s", res.Code, shortErr(errors.New(res.Error)))]++
+		}
+	}
+	m.Close()
+	if m.Requests == 0 {
+		return r, errors.New("sustained: no requests were made")
+	}
+	r.cpu = (processCPU() - cpuBefore) / time.Duration(m.Requests)
+	elapsed := m.Duration + m.Wait
+	r.rate = float64(r.booked) / elapsed.Seconds()
+	r.p50, r.p99, r.max = m.Latencies.P50, m.Latencies.P99, m.Latencies.Max
+	return r, nil
+}
+
+func checkSustain(ctx context.Context, e *env, r *sustainResult, report bool) bool {
+	ok := true
+	fail := func(format string, args ...any) {
+		ok = false
+		fmt.Printf("CHECK FAILED (sustained): "+format+"\n", args...)
+	}
+	if len(r.failures) > 0 && report {
+		fmt.Printf("  sustained failures: %v\n", r.failures)
+	}
+	bs, err := e.bookings.List(ctx, e.bigID)
+	if err != nil {
+		fail("list: %v", err)
+		return false
+	}
+	for _, b := range bs {
+		if b.Status == booking.Confirmed {
+			r.confirmed++
+		}
+	}
+	r.list = len(bs)
+	if r.confirmed != len(bs) || len(bs) != r.booked {
+		fail("%d bookings answered, %d in the database, %d of them confirmed; want all the same", r.booked, len(bs), r.confirmed)
+	}
+	checkMail(ctx, e, len(bs), "sustained run", fail)
+	return ok
+}
+
+// processCPU is the user and system CPU time this process has used: per
+// request it is steadier than latency or throughput on a machine that other
+// work shares, as it counts only our own cycles. (On PostgreSQL the
+// server's CPU time is not in it.)
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// capped sends as fast as the workers can go, and stops after max hits.
+type capped struct{ max uint64 }
+
+func (c capped) Pace(_ time.Duration, hits uint64) (time.Duration, bool) {
+	return 0, hits >= c.max
+}
+
+// Rate is part of vegeta.Pacer; the rate is unbounded.
+func (c capped) Rate(time.Duration) float64 { return 0 }
+
+// profileRepetition runs one more repetition under the CPU profiler.
+func profileRepetition(ctx context.Context, o options, en engine, tmp, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	b, s, _, err := repetition(ctx, o, en.url, tmp, en.name+"-profiled", false)
+	pprof.StopCPUProfile()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		fmt.Printf("\nprofiled %s repetition (slowed by the profiler): burst p50 %s p99 %s wall %s; sustained %.1f bookings/s\n",
+			en.name, ms(b.p50), ms(b.p99), ms(b.wall), s.rate)
+	}
+	return err
+}
+
+// quantile of sorted durations, nearest rank.
+func quantile(sorted []time.Duration, q float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(sorted))+0.5) - 1
+	return sorted[min(max(i, 0), len(sorted)-1)]
+}
+
+// median returns the middle value (the mean of the two middle values of
+// an even count).
+func median[T float64 | time.Duration](xs []T) T {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if i := strings.LastIndex(s, ": "); i >= 0 && len(s) > 80 {
+		s = "…" + s[i:]
+	}
+	return s
+}
+
+func ms(d time.Duration) string {
+	if d >= 10*time.Second {
+		return fmt.Sprintf("%.1f s", d.Seconds())
+	}
+	if d < 10*time.Millisecond {
+		return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.0f ms", float64(d)/float64(time.Millisecond))
+}
+
+func joinMS(ds []time.Duration) string {
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, ms(d))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func joinRates(rs []float64) string {
+	var parts []string
+	for _, r := range rs {
+		parts = append(parts, fmt.Sprintf("%.1f", r))
+	}
+	return strings.Join(parts, ", ")
+}
+
+func joinRatios(rs []float64) string {
+	var parts []string
+	for _, r := range rs {
+		parts = append(parts, fmt.Sprintf("%.2f", r))
+	}
+	return strings.Join(parts, " ")
+}
+
+func met(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
+}
