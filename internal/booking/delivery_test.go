@@ -115,3 +115,82 @@ func TestConfirmationDeliveredBySMTP(t *testing.T) {
 		t.Error("DTSTART has no TZID")
 	}
 }
+
+// TestJoiningInstructionsDeliveredBySMTP sends an online date's joining
+// instructions through the job queue and a real SMTP conversation at their
+// time: the meeting details and the agenda in UK time reach the person,
+// with no List-Unsubscribe (they are not marketing).
+func TestJoiningInstructionsDeliveredBySMTP(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	srv := mailtest.Start(t)
+	mailer, err := messaging.NewSMTPMailer(srv.URL(), "Plenary Training <noreply@training.example>", "",
+		messaging.WithTLSConfig(srv.TLSConfig()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2027, 6, 1, 8, 0, 0, 0, time.UTC)}
+	inserter, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The booking service runs on the test's clock; the queue on the real
+	// one, so what is queued is sent now.
+	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary Training <noreply@training.example>"})
+	store := catalog.NewStore(db)
+	c := dbtest.NewCourse(clk.Now())
+	c.Events[0].Days[0].Date = catalog.Date{Year: 2027, Month: time.June, Day: 10} // a Thursday
+	if _, err := store.Save(ctx, &c, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	svc := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: "https://training.example", Now: clk.Now})
+	workers := river.NewWorkers()
+	messaging.AddWorkers(workers, outbox, mailer)
+	runner, err := messaging.NewJobs(db, workers, nil, messaging.JobsOptions{Run: true, PollInterval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := runner.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { runner.Stop(ctx) })
+	if _, err := svc.Book(ctx, booking.Request{EventID: c.Events[0].ID, Name: "Ann Archer", Email: "ann@example.org",
+		Organisation: "North Clinic", Role: "Nurse", SystemChecked: true}); err != nil {
+		t.Fatal(err)
+	}
+	// Wednesday 9 June 2027, 09:00 BST is 08:00 UTC: one minute before,
+	// nothing is due; at the minute, the instructions go.
+	clk.t = time.Date(2027, 6, 9, 7, 59, 0, 0, time.UTC)
+	if n, err := svc.SendDue(ctx); err != nil || n != 0 {
+		t.Fatalf("a minute early: queued %d, %v", n, err)
+	}
+	clk.t = time.Date(2027, 6, 9, 8, 0, 0, 0, time.UTC)
+	if n, err := svc.SendDue(ctx); err != nil || n != 1 {
+		t.Fatalf("at the time: queued %d, %v; want 1", n, err)
+	}
+	var joining *mailtest.Mail
+	deadline := time.Now().Add(2 * time.Minute)
+	for joining == nil {
+		for _, r := range srv.Messages() {
+			m, err := mailtest.Parse(r.Data)
+			if err == nil && strings.Contains(m.Get("Subject"), "oining") {
+				joining = &m
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no joining instructions reached the SMTP server (%d messages)", len(srv.Messages()))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	for _, want := range []string{"https://zoom.example/j/123", "123 456", "secret-passcode", "UK time (BST)", "https://training.example/system-check"} {
+		if !strings.Contains(joining.Text, want) {
+			t.Errorf("joining instructions lack %q:\n%s", want, joining.Text)
+		}
+	}
+	if joining.Header.Get("List-Unsubscribe") != "" {
+		t.Error("joining instructions carry List-Unsubscribe")
+	}
+	if joining.Header.Get("Message-ID") == "" || joining.Header.Get("Date") == "" {
+		t.Error("joining instructions lack Message-ID or Date")
+	}
+}

@@ -196,10 +196,12 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	if err != nil {
 		return fmt.Errorf("render %s: %w", spec.kind, err)
 	}
+	// Every booking e-mail goes as soon as it is queued (SendDue decides
+	// when timed ones are queued), so ScheduledAt is left to the outbox's
+	// clock.
 	m := messaging.Message{
 		Kind: string(spec.kind), DedupeKey: spec.dedupe, BookingID: b.ID,
 		ToName: b.Name, ToEmail: b.Email, Subject: subject, Text: text, HTML: html,
-		ScheduledAt: now,
 	}
 	if spec.calendar != "" {
 		m.Attachments = append(m.Attachments, s.calendar(c, e, spec.calendar, spec.joining, now))
