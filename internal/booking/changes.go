@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"plenary/internal/catalog"
-	"plenary/internal/database"
 )
 
 // Manage is what the manage page shows: the booking with its course and
@@ -50,7 +49,7 @@ func (s *Service) change(ctx context.Context, id int64, fn func(tx *sql.Tx, m *M
 		return Booking{}, err
 	}
 	now := s.now().UTC()
-	err = database.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = s.eventTx(ctx, m.Event.ID, func(tx *sql.Tx) error {
 		ev, err := lockEvent(ctx, s.db.Dialect, tx, m.Event.ID)
 		if err != nil {
 			return err
@@ -226,7 +225,7 @@ func (s *Service) FillPlaces(ctx context.Context, eventID int64) error {
 		return fmt.Errorf("booking: fill places on event %d: %w", eventID, err)
 	}
 	now := s.now().UTC()
-	err = database.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err = s.eventTx(ctx, eventID, func(tx *sql.Tx) error {
 		ev, err := lockEvent(ctx, s.db.Dialect, tx, eventID)
 		if err != nil {
 			return err

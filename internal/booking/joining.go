@@ -244,7 +244,7 @@ func (s *Service) sendEach(ctx context.Context, e catalog.Event, where string, a
 		return 0, nil
 	}
 	n := 0
-	err := database.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.eventTx(ctx, e.ID, func(tx *sql.Tx) error {
 		n = 0
 		q := `SELECT version FROM events WHERE id = $1`
 		if s.db.Dialect == database.Postgres {

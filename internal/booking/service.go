@@ -60,6 +60,7 @@ type Service struct {
 	workdays  *workdays.Calendar
 	joiningAt catalog.Clock
 	minNotice int // working days; 0 = no window
+	events    eventLocks
 }
 
 // NewService returns a Service.
@@ -111,11 +112,23 @@ func (e *RefusedError) Error() string {
 // confirmation e-mail is queued in the same transaction.
 func (s *Service) Book(ctx context.Context, req Request) (Result, error) {
 	course, event, err := s.catalog.Event(ctx, req.EventID)
-	if errors.Is(err, catalog.ErrNotFound) || (err == nil && course.Status != catalog.Published) {
+	if errors.Is(err, catalog.ErrNotFound) {
 		return Result{}, ErrEventUnavailable
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("booking: %w", err)
+	}
+	return s.BookEvent(ctx, course, event, req)
+}
+
+// BookEvent is Book for a caller that has just read the event and its
+// course (the booking page has): it saves reading them again. What can
+// change — the event's status, capacity and start — is read again under
+// the event's lock.
+func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event catalog.Event, req Request) (Result, error) {
+	req.EventID = event.ID
+	if course.Status != catalog.Published || event.CourseID != course.ID {
+		return Result{}, ErrEventUnavailable
 	}
 	if ferr := req.check(course, event); ferr != nil {
 		return Result{}, ferr
@@ -131,7 +144,7 @@ func (s *Service) Book(ctx context.Context, req Request) (Result, error) {
 	}
 
 	var res Result
-	err = database.InTx(ctx, s.db, func(tx *sql.Tx) error {
+	err := s.eventTx(ctx, event.ID, func(tx *sql.Tx) error {
 		res = Result{}
 		ev, err := lockEvent(ctx, s.db.Dialect, tx, event.ID)
 		if err != nil {

@@ -177,7 +177,7 @@ func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := readBookingForm(r, c)
-	res, err := s.bookings.Book(r.Context(), form.request(e.ID))
+	res, err := s.bookings.BookEvent(r.Context(), c, e, form.request(e.ID))
 	var (
 		ferr    booking.FormError
 		refused *booking.RefusedError
