@@ -184,7 +184,7 @@ func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
 	)
 	switch {
 	case err == nil:
-		s.pages.purge()
+		s.pages.purgeCourse(c.Slug)
 		if res.Existing {
 			http.Redirect(w, r, fmt.Sprintf("/events/%d/book?sent=1", e.ID), http.StatusSeeOther)
 			return

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -46,6 +47,23 @@ func (c *pageCache) purge() {
 	}
 	c.mu.Lock()
 	clear(c.entries)
+	c.mu.Unlock()
+}
+
+// purgeCourse forgets a course's page (in every consent state), after a
+// booking changed its places left. The catalogue does not show places, so
+// it stays; a rush of bookings then leaves other pages cached.
+func (c *pageCache) purgeCourse(slug string) {
+	if c == nil {
+		return
+	}
+	prefix := "/courses/" + slug
+	c.mu.Lock()
+	for k := range c.entries {
+		if rest, ok := strings.CutPrefix(k, prefix); ok && (rest == "" || rest[0] == '?' || rest[0] == '\x00') {
+			delete(c.entries, k)
+		}
+	}
 	c.mu.Unlock()
 }
 
