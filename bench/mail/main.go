@@ -1,0 +1,556 @@
+// Command mail measures how fast Plenary sends mail: joining-instruction
+// e-mails (text, HTML and a calendar invitation) enqueued through the
+// Outbox, then delivered by a River runner with the SMTP mailer to an
+// in-process SMTP server on 127.0.0.1 (mailtest's, with STARTTLS and AUTH
+// PLAIN, or a plain local relay with -starttls=false).
+//
+// Each run uses a fresh database and a fresh server, and reports:
+//
+//   - enqueue: the time to store the messages and insert their send jobs,
+//     one transaction per message (as one booking would);
+//   - deliver: from the runner's start until the server has accepted the
+//     last message, and messages per second over that time;
+//   - the SMTP conversation of one message (p50/p99), and the time from
+//     the start of delivery to each message's arrival (p50/p99); with
+//     -mode live the runner works while the messages are enqueued, and the
+//     latency is from each message's commit to its arrival instead;
+//   - the CPU time of the process over the delivery, against the wall
+//     time: far less than the wall time means the runner waits, not works;
+//   - duplicates and missing messages, counted by Message-ID at the
+//     server against the stored ones. Any duplicate or missing message
+//     makes the program exit with status 1.
+//
+// Every run is bounded by -timeout; the traffic is loopback only.
+//
+//	go run ./bench/mail                                  # 1,000 messages, SQLite, 3 runs
+//	go run ./bench/mail -runs 5 -workers 10 -starttls=false
+//	go run ./bench/mail -db 'postgres://…'               # a fresh schema, dropped at the end
+//	go run ./bench/mail -cpuprofile cpu.out              # then: go tool pprof cpu.out
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	"plenary/internal/catalog"
+	"plenary/internal/database"
+	"plenary/internal/messaging"
+	"plenary/internal/messaging/mailtest"
+)
+
+type options struct {
+	n          int
+	runs       int
+	dbURL      string
+	starttls   bool
+	workers    []int
+	poll       time.Duration
+	mode       string
+	timeout    time.Duration
+	cpuprofile string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.n, "n", 1000, "messages per run")
+	flag.IntVar(&o.runs, "runs", 3, "runs, each on a fresh database and server; medians are reported")
+	flag.StringVar(&o.dbURL, "db", "", "PostgreSQL URL (postgres://…): each run gets a fresh schema, dropped at the end; default: SQLite in a temp folder")
+	flag.BoolVar(&o.starttls, "starttls", true, "STARTTLS and AUTH PLAIN, as a real relay; false: a plain local relay, no TLS, no AUTH")
+	workers := flag.String("workers", "10", "River MaxWorkers (messaging.JobsOptions; Plenary's default is 10); a comma-separated list runs each in turn in every round, side by side")
+	flag.DurationVar(&o.poll, "poll", time.Second, "River poll interval (messaging.JobsOptions.PollInterval; Plenary's default is 1s)")
+	flag.StringVar(&o.mode, "mode", "batch", "batch: enqueue all, then start the runner (joining instructions falling due together); live: the runner works while messages are enqueued")
+	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "bound on each run")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the deliveries of all runs to this file")
+	flag.Parse()
+	for _, w := range strings.Split(*workers, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(w))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "mail: -workers %q: want positive numbers\n", *workers)
+			os.Exit(2)
+		}
+		o.workers = append(o.workers, n)
+	}
+	if o.mode != "batch" && o.mode != "live" {
+		fmt.Fprintln(os.Stderr, "mail: -mode must be batch or live")
+		os.Exit(2)
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "mail:", err)
+		os.Exit(1)
+	}
+}
+
+type result struct {
+	enqueue     time.Duration
+	deliver     time.Duration // start of delivery to the last arrival
+	recorded    time.Duration // start of delivery to every message marked sent
+	cpu         time.Duration // process CPU time over the delivery
+	convP50     time.Duration // one SMTP conversation
+	convP99     time.Duration
+	latP50      time.Duration // delivery start (batch) or commit (live) to arrival
+	latP99      time.Duration
+	bytes       int // average size of a message as received
+	duplicates  int
+	missing     int
+	unknown     int
+	deliverRate float64
+}
+
+func run(o options) error {
+	engine := "sqlite"
+	if o.dbURL != "" {
+		engine = "postgres"
+	}
+	fmt.Printf("mail: %d messages, %s, STARTTLS %v, MaxWorkers %v, poll %v, mode %s, %d runs\n",
+		o.n, engine, o.starttls, o.workers, o.poll, o.mode, o.runs)
+	var prof *os.File
+	if o.cpuprofile != "" {
+		f, err := os.Create(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		prof = f
+	}
+	results := make([][]result, len(o.workers))
+	failed := false
+	for i := range o.runs {
+		for c, w := range o.workers {
+			r, err := once(o, w, prof)
+			if err != nil {
+				return fmt.Errorf("run %d, MaxWorkers %d: %w", i+1, w, err)
+			}
+			results[c] = append(results[c], r)
+			fmt.Printf("run %d, MaxWorkers %d: enqueue %v (%.0f/s); deliver %v = %.0f msg/s (all marked sent %v); CPU %v (%.1f ms/msg); "+
+				"conversation p50 %v p99 %v; latency p50 %v p99 %v; %d bytes/msg; duplicates %d, missing %d, unknown %d\n",
+				i+1, w, ms(r.enqueue), float64(o.n)/r.enqueue.Seconds(), ms(r.deliver), r.deliverRate, ms(r.recorded),
+				ms(r.cpu), 1000*r.cpu.Seconds()/float64(o.n), ms(r.convP50), ms(r.convP99), ms(r.latP50), ms(r.latP99),
+				r.bytes, r.duplicates, r.missing, r.unknown)
+			if r.duplicates > 0 || r.missing > 0 || r.unknown > 0 {
+				failed = true
+			}
+		}
+	}
+	for c, w := range o.workers {
+		rs := results[c]
+		med := func(f func(result) float64) float64 {
+			v := make([]float64, len(rs))
+			for i, r := range rs {
+				v[i] = f(r)
+			}
+			slices.Sort(v)
+			if len(v)%2 == 1 {
+				return v[len(v)/2]
+			}
+			return (v[len(v)/2-1] + v[len(v)/2]) / 2
+		}
+		d := func(f func(result) time.Duration) time.Duration {
+			return ms(time.Duration(med(func(r result) float64 { return float64(f(r)) })))
+		}
+		fmt.Printf("median of %d, MaxWorkers %d: enqueue %v; deliver %v = %.0f msg/s; CPU %.1f ms/msg; conversation p50 %v p99 %v; latency p50 %v p99 %v\n",
+			len(rs), w,
+			d(func(r result) time.Duration { return r.enqueue }),
+			d(func(r result) time.Duration { return r.deliver }),
+			med(func(r result) float64 { return r.deliverRate }),
+			med(func(r result) float64 { return 1000 * r.cpu.Seconds() / float64(o.n) }),
+			d(func(r result) time.Duration { return r.convP50 }),
+			d(func(r result) time.Duration { return r.convP99 }),
+			d(func(r result) time.Duration { return r.latP50 }),
+			d(func(r result) time.Duration { return r.latP99 }))
+	}
+	if failed {
+		return errors.New("a message was sent twice, or not at all")
+	}
+	return nil
+}
+
+func ms(d time.Duration) time.Duration {
+	if d >= 10*time.Second {
+		return d.Round(10 * time.Millisecond)
+	}
+	return d.Round(100 * time.Microsecond)
+}
+
+// once is one run on a fresh database and server.
+func once(o options, maxWorkers int, prof *os.File) (r result, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
+	defer cancel()
+	dbURL, cleanup, err := freshDatabase(ctx, o.dbURL)
+	if err != nil {
+		return r, err
+	}
+	defer func() { err = errors.Join(err, cleanup()) }()
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return r, err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return r, err
+	}
+
+	srv, err := mailtest.New(mailtest.Options{Plain: !o.starttls})
+	if err != nil {
+		return r, err
+	}
+	defer srv.Close()
+	const from = "Plenary Training <noreply@training.example>"
+	smtpMailer, err := messaging.NewSMTPMailer(srv.URL(), from, "Course team <courses@training.example>",
+		messaging.WithTLSConfig(srv.TLSConfig()))
+	if err != nil {
+		return r, err
+	}
+	mailer := &timingMailer{inner: smtpMailer}
+
+	// As plenary serve wires it: an insert-only client for the outbox and
+	// a running client with the send worker.
+	inserter, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{})
+	if err != nil {
+		return r, err
+	}
+	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from})
+	workers := river.NewWorkers()
+	messaging.AddWorkers(workers, outbox, mailer)
+	runner, err := messaging.NewJobs(db, workers, nil, messaging.JobsOptions{
+		Run:          true,
+		MaxWorkers:   maxWorkers,
+		PollInterval: o.poll,
+		Logger:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+	})
+	if err != nil {
+		return r, err
+	}
+	var (
+		deliveryStart time.Time
+		cpuStart      time.Duration
+	)
+	startRunner := func() error {
+		if prof != nil {
+			if err := pprof.StartCPUProfile(prof); err != nil && !strings.Contains(err.Error(), "already") {
+				return err
+			}
+		}
+		cpuStart = cpuTime()
+		deliveryStart = time.Now()
+		return runner.Start(ctx)
+	}
+	defer func() {
+		stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		err = errors.Join(err, runner.Stop(stop))
+	}()
+
+	course, event := joiningCourse()
+	invite := catalog.Calendar(course, event, catalog.CalendarOptions{
+		BaseURL: "https://training.example", Method: "REQUEST",
+		Organizer: "mailto:courses@training.example", Joining: true, Now: time.Now(),
+	})
+	if o.mode == "live" {
+		if err := startRunner(); err != nil {
+			return r, err
+		}
+	}
+	committed := make(map[int64]time.Time, o.n)
+	began := time.Now()
+	for i := range o.n {
+		var id int64
+		err := database.InTx(ctx, db, func(tx *sql.Tx) error {
+			var err error
+			id, _, err = outbox.Enqueue(ctx, tx, joiningMessage(i, course, event, invite))
+			return err
+		})
+		if err != nil {
+			return r, fmt.Errorf("enqueue %d: %w", i, err)
+		}
+		committed[id] = time.Now()
+	}
+	r.enqueue = time.Since(began)
+	if o.mode == "batch" {
+		if err := startRunner(); err != nil {
+			return r, err
+		}
+	}
+
+	// Wait for every message to arrive and be marked sent.
+	for srv.Len() < o.n {
+		if err := sleep(ctx, 5*time.Millisecond); err != nil {
+			return r, fmt.Errorf("%d of %d messages arrived: %w", srv.Len(), o.n, err)
+		}
+	}
+	for {
+		var sent int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE status = 'sent'`).Scan(&sent); err != nil {
+			return r, err
+		}
+		if sent == o.n {
+			break
+		}
+		if err := sleep(ctx, 5*time.Millisecond); err != nil {
+			return r, fmt.Errorf("%d of %d messages marked sent: %w", sent, o.n, err)
+		}
+	}
+	r.recorded = time.Since(deliveryStart)
+	r.cpu = cpuTime() - cpuStart
+	if prof != nil {
+		pprof.StopCPUProfile()
+	}
+	// Room for a stray second send before counting.
+	if err := sleep(ctx, 500*time.Millisecond); err != nil {
+		return r, err
+	}
+
+	stored := map[string]int64{}
+	rows, err := db.QueryContext(ctx, `SELECT id, message_id_header FROM messages`)
+	if err != nil {
+		return r, err
+	}
+	for rows.Next() {
+		var (
+			id  int64
+			mid string
+		)
+		if err := rows.Scan(&id, &mid); err != nil {
+			rows.Close()
+			return r, err
+		}
+		stored[mid] = id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return r, err
+	}
+	got := srv.Messages()
+	seen := map[string]int{}
+	var lat []time.Duration
+	var last time.Time
+	size := 0
+	for _, m := range got {
+		size += len(m.Data)
+		if m.At.After(last) {
+			last = m.At
+		}
+		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+		if err != nil {
+			return r, fmt.Errorf("a received message does not parse: %w", err)
+		}
+		mid := msg.Header.Get("Message-ID")
+		seen[mid]++
+		id, ok := stored[mid]
+		if !ok {
+			r.unknown++
+			continue
+		}
+		if seen[mid] > 1 {
+			r.duplicates++
+			continue
+		}
+		from := deliveryStart
+		if o.mode == "live" {
+			from = committed[id]
+		}
+		lat = append(lat, m.At.Sub(from))
+	}
+	for mid := range stored {
+		if seen[mid] == 0 {
+			r.missing++
+		}
+	}
+	r.deliver = last.Sub(deliveryStart)
+	r.deliverRate = float64(o.n) / r.deliver.Seconds()
+	r.bytes = size / max(len(got), 1)
+	r.latP50, r.latP99 = percentile(lat, 50), percentile(lat, 99)
+	conv := mailer.durations()
+	r.convP50, r.convP99 = percentile(conv, 50), percentile(conv, 99)
+	return r, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
+
+func percentile(v []time.Duration, p int) time.Duration {
+	if len(v) == 0 {
+		return 0
+	}
+	v = slices.Clone(v)
+	slices.Sort(v)
+	return v[min(len(v)-1, (len(v)*p+99)/100-1)]
+}
+
+// cpuTime is the user and system time of this process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// timingMailer times each SMTP conversation.
+type timingMailer struct {
+	inner messaging.Mailer
+	mu    sync.Mutex
+	took  []time.Duration
+}
+
+func (t *timingMailer) Send(ctx context.Context, m messaging.Message) error {
+	began := time.Now()
+	err := t.inner.Send(ctx, m)
+	took := time.Since(began)
+	t.mu.Lock()
+	t.took = append(t.took, took)
+	t.mu.Unlock()
+	return err
+}
+
+func (t *timingMailer) durations() []time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.took)
+}
+
+// freshDatabase returns the URL of an empty database and a function that
+// removes it: a SQLite file in a temp folder, or a new schema in the
+// PostgreSQL database at base, selected through search_path.
+func freshDatabase(ctx context.Context, base string) (string, func() error, error) {
+	if base == "" {
+		dir, err := os.MkdirTemp("", "plenary-bench-mail-")
+		if err != nil {
+			return "", nil, err
+		}
+		return "sqlite:" + filepath.Join(dir, "bench.db"), func() error { return os.RemoveAll(dir) }, nil
+	}
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	schema := "bench_mail_" + hex.EncodeToString(b)
+	admin, err := database.Open(ctx, base)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	drop := func() error {
+		defer admin.Close()
+		_, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
+		return err
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, errors.Join(err, drop())
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), drop, nil
+}
+
+// joiningCourse is a two-day online course, the size of a real one.
+func joiningCourse() (catalog.Course, catalog.Event) {
+	first := catalog.DateOf(time.Now().In(time.UTC).AddDate(0, 0, 14))
+	second := catalog.DateOf(time.Now().In(time.UTC).AddDate(0, 0, 15))
+	clock := func(h, m int) catalog.Clock { return catalog.Clock{Minutes: h*60 + m, Valid: true} }
+	agenda := []catalog.AgendaItem{
+		{Kind: catalog.Registration, Start: clock(9, 30), Title: "Registration and technical check"},
+		{Kind: catalog.Teaching, Start: clock(10, 0), End: clock(12, 30), Title: "Principles of the DIT assessment"},
+		{Kind: catalog.Teaching, Start: clock(13, 15), End: clock(17, 0), Title: "Case discussions in small groups"},
+	}
+	event := catalog.Event{
+		ID:       42,
+		Ref:      "spring",
+		Version:  3,
+		TimeZone: catalog.DefaultTimeZone,
+		Format:   catalog.Online,
+		Capacity: 1200,
+		Meeting: catalog.Meeting{Provider: "Zoom", JoinURL: "https://zoom.example/j/81234567890?pwd=abcdef",
+			ID: "812 3456 7890", Passcode: "refresher-2026"},
+		Days: []catalog.Day{
+			{Date: first, Start: clock(10, 0), End: clock(17, 0), Agenda: agenda},
+			{Date: second, Start: clock(10, 0), End: clock(17, 0), Agenda: agenda},
+		},
+	}
+	course := catalog.Course{
+		Slug:    "dit-refresher",
+		Title:   "DIT refresher for experienced practitioners",
+		Summary: "Two mornings and afternoons online, revisiting the assessment with case discussions.",
+		Status:  catalog.Published,
+		Events:  []catalog.Event{event},
+	}
+	return course, event
+}
+
+// joiningMessage is one participant's joining instructions: about 1.6 KB
+// of text, 4 KB of HTML and the calendar invitation.
+func joiningMessage(i int, c catalog.Course, e catalog.Event, invite []byte) messaging.Message {
+	name := fmt.Sprintf("Dr Participant %04d", i)
+	manage := fmt.Sprintf("https://training.example/b/%032x", i*7919+1)
+	var text, html strings.Builder
+	fmt.Fprintf(&text, "Dear %s,\n\nYour joining instructions for %s.\n\n", name, c.Title)
+	fmt.Fprintf(&html, "<!doctype html><html><body style=\"font-family:sans-serif\"><p>Dear %s,</p><p>Your joining instructions for <strong>%s</strong>.</p>", name, c.Title)
+	for n, d := range e.Days {
+		fmt.Fprintf(&text, "Day %d: %s, 10:00–17:00 UK time\n", n+1, d.Date)
+		fmt.Fprintf(&html, "<h2>Day %d: %s, 10:00–17:00 UK time</h2><table>", n+1, d.Date)
+		for _, a := range d.Agenda {
+			fmt.Fprintf(&text, "  %s  %s\n", a.Start, a.Title)
+			fmt.Fprintf(&html, "<tr><td style=\"padding:4px 12px\">%s</td><td style=\"padding:4px 12px\">%s</td></tr>", a.Start, a.Title)
+		}
+		html.WriteString("</table>")
+	}
+	fmt.Fprintf(&text, "\nJoin on %s: %s\nMeeting ID: %s\nPasscode: %s\n\n", e.Meeting.Provider, e.Meeting.JoinURL, e.Meeting.ID, e.Meeting.Passcode)
+	fmt.Fprintf(&html, "<p><a href=\"%s\" style=\"background:#005ea5;color:#fff;padding:8px 16px\">Join on %s</a></p><p>Meeting ID: %s<br>Passcode: %s</p>",
+		e.Meeting.JoinURL, e.Meeting.Provider, e.Meeting.ID, e.Meeting.Passcode)
+	before := "Before the course, please check that your camera and microphone work, find a quiet room, " +
+		"and have the pre-course reading to hand. The session starts promptly; please join ten minutes early " +
+		"so that we can help with any technical problem. If you can no longer attend, please cancel your place " +
+		"so that it can be offered to someone on the waiting list."
+	for range 2 {
+		text.WriteString(before + "\n\n")
+		html.WriteString("<p>" + before + "</p>")
+	}
+	fmt.Fprintf(&text, "Manage your booking: %s\n\nThe course team\n", manage)
+	fmt.Fprintf(&html, "<p><a href=\"%s\">Manage your booking</a></p><p>The course team</p>", manage)
+	for range 6 { // the footer, styled as mail templates are
+		html.WriteString("<p style=\"color:#505a5f;font-size:13px;line-height:1.4;margin:0 0 8px\">Plenary Training, 1 Example Street, London. You receive this because you booked a place.</p>")
+	}
+	html.WriteString("</body></html>")
+	return messaging.Message{
+		Kind:      "joining",
+		DedupeKey: fmt.Sprintf("joining/%d/%d", i+1, e.Version),
+		BookingID: 0,
+		ToName:    name,
+		ToEmail:   fmt.Sprintf("participant%04d@example.org", i),
+		Subject:   "Joining instructions: " + c.Title,
+		Text:      text.String(),
+		HTML:      html.String(),
+		Attachments: []messaging.Attachment{{Filename: "invite.ics",
+			ContentType: "text/calendar; method=REQUEST; charset=utf-8", Data: invite}},
+	}
+}
