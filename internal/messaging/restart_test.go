@@ -91,6 +91,16 @@ func openProcess(t *testing.T, url string) *process {
 	}
 }
 
+// reportLogsAtEnd logs, when the test ends, what River logged at warning
+// level or above in the process, which explains most slow or failed runs.
+func (p *process) reportLogsAtEnd(t *testing.T, name string) {
+	t.Cleanup(func() {
+		if n, first := p.logs.report(); n > 0 {
+			t.Logf("%s: River logged %d warnings or errors, first: %q", name, n, first)
+		}
+	})
+}
+
 // run starts the process's job runner with the SMTP mailer. The caller
 // stops it (or lets it die); a cleanup makes sure it is stopped.
 func (p *process) run(t *testing.T, mailer messaging.Mailer) {
@@ -184,17 +194,30 @@ func deliveries(t *testing.T, srv *mailtest.Server, stored map[string]int64) map
 	return seen
 }
 
-// waitAllSent waits until the outbox shows every message sent and River
-// every send job completed (it records completions in batches, after the
-// worker has returned). With no job left to run, nothing more can be sent.
+// waitAllSent waits until the outbox shows every message sent. A message
+// is marked sent only after its conversation, by the one job that sends
+// it, so from then on no send is under way and none can start: a job
+// still to run finds its message sent and does nothing.
+//
+// It then waits a little for River to record every send job completed,
+// but does not insist: River's completer writes in batches after the
+// worker has returned, and on a machine loaded enough that its writes
+// fail three times (SQLite busy, its own timeouts) it gives up, leaving
+// the job "running" for the rescuer an hour later — harmless here, since
+// the message is recorded as sent.
 func waitAllSent(t *testing.T, p *process) {
 	t.Helper()
 	waitFor(t, "every message to be marked sent", func() bool {
 		return count(t, p.db, `SELECT COUNT(*) FROM messages WHERE status = 'sent' AND sent_at IS NOT NULL`) == restartTotal
 	})
-	waitFor(t, "every send job to be completed", func() bool {
-		return count(t, p.db, `SELECT COUNT(*) FROM river_job WHERE kind = 'send_message' AND state = 'completed'`) == restartTotal
-	})
+	const q = `SELECT COUNT(*) FROM river_job WHERE kind = 'send_message' AND state <> 'completed'`
+	deadline := time.Now().Add(30 * time.Second)
+	for count(t, p.db, q) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := count(t, p.db, q); n > 0 {
+		t.Logf("%d send jobs not recorded as completed 30s after every message was sent (River's completer gave up)", n)
+	}
 }
 
 // rescue does what River's rescuer, on the leader, does to jobs that have
@@ -212,12 +235,6 @@ func rescue(t *testing.T, p *process) int64 {
 	return n
 }
 
-func reportLogs(t *testing.T, name string, p *process) {
-	if n, first := p.logs.report(); n > 0 {
-		t.Logf("%s: River logged %d warnings or errors, first: %q", name, n, first)
-	}
-}
-
 // TestRestartMidSendSendsEachOnce stops the job runner with StopAndCancel
 // (what plenary serve does on SIGTERM) once the SMTP server has a third
 // of the messages, then starts a new process — a new pool on the same
@@ -232,6 +249,7 @@ func TestRestartMidSendSendsEachOnce(t *testing.T) {
 	mailer := smtpMailer(t, srv)
 	url := dbtest.URL(t)
 	first := openProcess(t, url)
+	first.reportLogsAtEnd(t, "first process")
 	if _, err := first.db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -249,12 +267,12 @@ func TestRestartMidSendSendsEachOnce(t *testing.T) {
 	}
 	atStop := srv.Len()
 	first.db.Close()
-	reportLogs(t, "first process", first)
 	if atStop >= restartTotal {
 		t.Fatalf("all %d messages were sent before the stop; nothing left to test", atStop)
 	}
 
 	second := openProcess(t, url)
+	second.reportLogsAtEnd(t, "second process")
 	// Normally none, but on a machine so loaded that River's completer
 	// cannot write in time (SQLite busy, its own query timeouts), the stop
 	// returns with some jobs still marked running; River's rescuer would
@@ -263,7 +281,6 @@ func TestRestartMidSendSendsEachOnce(t *testing.T) {
 	stuck := rescue(t, second)
 	second.run(t, mailer)
 	waitAllSent(t, second)
-	reportLogs(t, "second process", second)
 
 	seen := deliveries(t, srv, stored)
 	for mid, id := range stored {
@@ -286,6 +303,7 @@ func TestTemporaryRefusalMidSendIsRetriedOnce(t *testing.T) {
 	const refusals = 20
 	srv := mailtest.Start(t)
 	p := openProcess(t, dbtest.URL(t))
+	p.reportLogsAtEnd(t, "process")
 	if _, err := p.db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +312,6 @@ func TestTemporaryRefusalMidSendIsRetriedOnce(t *testing.T) {
 	waitFor(t, "a third of the messages to arrive", func() bool { return srv.Len() >= restartTotal/3 })
 	srv.FailNext(refusals)
 	waitAllSent(t, p)
-	reportLogs(t, "process", p)
 
 	seen := deliveries(t, srv, stored)
 	for mid, id := range stored {
@@ -431,10 +448,10 @@ func TestCrashMidSendRepeatsOnlyUnrecordedSends(t *testing.T) {
 	}
 
 	second := openProcess(t, url)
+	second.reportLogsAtEnd(t, "second process")
 	stuck := rescue(t, second)
 	second.run(t, mailer)
 	waitAllSent(t, second)
-	reportLogs(t, "second process", second)
 
 	dying.mu.Lock()
 	returned, swallowed := dying.returned, dying.swallowed
