@@ -67,6 +67,7 @@ import (
 	"github.com/riverqueue/river"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"plenary/bench/internal/measure"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
@@ -195,13 +196,13 @@ func run() (bool, error) {
 			per = append(per, b.wall/time.Duration(max(b.booked, 1)))
 			cpu = append(cpu, b.cpu)
 		}
-		fmt.Printf("| %s | %.0f | %.0f | %d | %s | %s | %s | %s | %s | %s | %s |\n", en.name, median(confirmed), median(waitlisted), failed,
-			ms(median(first)), ms(median(p50)), ms(median(p99)), ms(median(mx)), ms(median(wall)), ms(median(per)), ms(median(cpu)))
+		fmt.Printf("| %s | %.0f | %.0f | %d | %s | %s | %s | %s | %s | %s | %s |\n", en.name, measure.Median(confirmed), measure.Median(waitlisted), failed,
+			ms(measure.Median(first)), ms(measure.Median(p50)), ms(measure.Median(p99)), ms(measure.Median(mx)), ms(measure.Median(wall)), ms(measure.Median(per)), ms(measure.Median(cpu)))
 		en.p99 = p99
 	}
 	fmt.Println()
 	for _, en := range engines {
-		fmt.Printf("%s burst p99 per repetition: %s; aim p99 < 500 ms: %s\n", en.name, joinMS(en.p99), met(median(en.p99) < 500*time.Millisecond))
+		fmt.Printf("%s burst p99 per repetition: %s; aim p99 < 500 ms: %s\n", en.name, joinMS(en.p99), met(measure.Median(en.p99) < 500*time.Millisecond))
 	}
 	if o.duration > 0 {
 		fmt.Printf("\n| sustained, %d workers, %v | bookings/s | p50 | p99 | failed (4xx/5xx/transport) | CPU per booking |\n", o.workers, o.duration)
@@ -215,7 +216,7 @@ func run() (bool, error) {
 				sp50, sp99, scpu = append(sp50, s.p50), append(sp99, s.p99), append(scpu, s.cpu)
 				failed += s.failed
 			}
-			fmt.Printf("| %s | %.1f | %s | %s | %d | %s |\n", en.name, median(en.rates), ms(median(sp50)), ms(median(sp99)), failed, ms(median(scpu)))
+			fmt.Printf("| %s | %.1f | %s | %s | %d | %s |\n", en.name, measure.Median(en.rates), ms(measure.Median(sp50)), ms(measure.Median(sp99)), failed, ms(measure.Median(scpu)))
 		}
 		fmt.Println()
 		for _, en := range engines {
@@ -231,9 +232,9 @@ func run() (bool, error) {
 				rate = append(rate, b.rates[i]/a.rates[i])
 			}
 		}
-		fmt.Printf("\nratio %s/%s per repetition pair: burst wall time %s (median %.2f)", b.name, a.name, joinRatios(wall), median(wall))
+		fmt.Printf("\nratio %s/%s per repetition pair: burst wall time %s (median %.2f)", b.name, a.name, joinRatios(wall), measure.Median(wall))
 		if o.duration > 0 {
-			fmt.Printf("; sustained bookings/s %s (median %.2f)", joinRatios(rate), median(rate))
+			fmt.Printf("; sustained bookings/s %s (median %.2f)", joinRatios(rate), measure.Median(rate))
 		}
 		fmt.Println()
 	}
@@ -600,11 +601,11 @@ func burst(ctx context.Context, o options, e *env, tag string) (burstResult, err
 		}()
 	}
 	ready.Wait()
-	cpuBefore := processCPU()
+	cpuBefore := measure.ProcessCPU()
 	released := time.Now()
 	close(startGate)
 	done.Wait()
-	cpu := processCPU() - cpuBefore
+	cpu := measure.ProcessCPU() - cpuBefore
 
 	r := burstResult{failures: map[string]int{}, cpu: cpu / time.Duration(n)}
 	lats := make([]time.Duration, 0, n)
@@ -744,8 +745,8 @@ func sustain(ctx context.Context, o options, e *env, tag string) (sustainResult,
 	}
 	var m vegeta.Metrics
 	r := sustainResult{failures: map[string]int{}}
-	cpuBefore := processCPU()
-	results := a.Attack(targeter, capped{max: o.maxRequests}, o.duration, "sustained")
+	cpuBefore := measure.ProcessCPU()
+	results := a.Attack(targeter, measure.Capped{Max: o.maxRequests}, o.duration, "sustained")
 	for res := range results {
 		if ctx.Err() != nil {
 			a.Stop()
@@ -762,7 +763,7 @@ func sustain(ctx context.Context, o options, e *env, tag string) (sustainResult,
 	if m.Requests == 0 {
 		return r, errors.New("sustained: no requests were made")
 	}
-	r.cpu = (processCPU() - cpuBefore) / time.Duration(m.Requests)
+	r.cpu = (measure.ProcessCPU() - cpuBefore) / time.Duration(m.Requests)
 	elapsed := m.Duration + m.Wait
 	r.rate = float64(r.booked) / elapsed.Seconds()
 	r.p50, r.p99, r.max = m.Latencies.P50, m.Latencies.P99, m.Latencies.Max
@@ -796,28 +797,6 @@ func checkSustain(ctx context.Context, e *env, r *sustainResult, report bool) bo
 	return ok
 }
 
-// processCPU is the user and system CPU time this process has used: per
-// request it is steadier than latency or throughput on a machine that other
-// work shares, as it counts only our own cycles. (On PostgreSQL the
-// server's CPU time is not in it.)
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// capped sends as fast as the workers can go, and stops after max hits.
-type capped struct{ max uint64 }
-
-func (c capped) Pace(_ time.Duration, hits uint64) (time.Duration, bool) {
-	return 0, hits >= c.max
-}
-
-// Rate is part of vegeta.Pacer; the rate is unbounded.
-func (c capped) Rate(time.Duration) float64 { return 0 }
-
 // profileRepetition runs one more repetition under the CPU profiler.
 func profileRepetition(ctx context.Context, o options, en engine, tmp, path string) error {
 	f, err := os.Create(path)
@@ -847,21 +826,6 @@ func quantile(sorted []time.Duration, q float64) time.Duration {
 	}
 	i := int(q*float64(len(sorted))+0.5) - 1
 	return sorted[min(max(i, 0), len(sorted)-1)]
-}
-
-// median returns the middle value (the mean of the two middle values of
-// an even count).
-func median[T float64 | time.Duration](xs []T) T {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 func shortErr(err error) string {

@@ -36,13 +36,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"slices"
 	"strings"
-	"syscall"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"plenary/bench/internal/measure"
 	"plenary/demo"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
@@ -172,7 +171,7 @@ func run() error {
 		fmt.Printf("| %s | %.0f | %s | %s | %d | %s |\n", s.name, s.sum.rps, ms(s.sum.p50), ms(s.sum.p99), s.sum.non2xx, us(s.sum.cpu))
 	}
 	fmt.Printf("\nratio plenary/bare: %.3f (of the medians); per round pair: %s, median %.3f\n",
-		plenary.rps/bare.rps, formatRatios(ratios), median(ratios))
+		plenary.rps/bare.rps, formatRatios(ratios), measure.Median(ratios))
 	fmt.Printf("ratio of CPU per request, bare/plenary: %.3f (the throughput ratio the CPU cost alone predicts)\n",
 		float64(bare.cpu)/float64(plenary.cpu))
 
@@ -298,11 +297,11 @@ func attack(t target, o options, d time.Duration) (roundResult, error) {
 		vegeta.MaxBody(0),
 	)
 	targeter := vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodGet, URL: t.url})
-	pacer := capped{max: o.maxRequests} // rate 0: no pacing
+	pacer := measure.Capped{Max: o.maxRequests} // rate 0: no pacing
 	var m vegeta.Metrics
 	var non2xx uint64
 	var firstErr string
-	cpuBefore := processCPU()
+	cpuBefore := measure.ProcessCPU()
 	for res := range a.Attack(targeter, pacer, d, t.name) {
 		m.Add(res)
 		if res.Code < 200 || res.Code > 299 {
@@ -312,7 +311,7 @@ func attack(t target, o options, d time.Duration) (roundResult, error) {
 			}
 		}
 	}
-	cpu := processCPU() - cpuBefore
+	cpu := measure.ProcessCPU() - cpuBefore
 	m.Close()
 	if m.Requests == 0 {
 		return roundResult{}, fmt.Errorf("%s: no requests were made", t.name)
@@ -330,27 +329,6 @@ func attack(t target, o options, d time.Duration) (roundResult, error) {
 		cpu:    cpu / time.Duration(m.Requests),
 	}, nil
 }
-
-// processCPU is the user and system CPU time this process has used. Per
-// request it is a steadier measure than throughput on a machine that other
-// work shares: it counts only our own cycles.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// capped sends as fast as the workers can go, and stops after max hits.
-type capped struct{ max uint64 }
-
-func (c capped) Pace(_ time.Duration, hits uint64) (time.Duration, bool) {
-	return 0, hits >= c.max
-}
-
-// Rate is part of vegeta.Pacer; the rate is unbounded.
-func (c capped) Rate(time.Duration) float64 { return 0 }
 
 // profileRound runs one more plenary round under the CPU profiler.
 func profileRound(t target, o options) error {
@@ -391,23 +369,11 @@ func summarise(rs []roundResult) summary {
 		cpu = append(cpu, r.cpu)
 		s.non2xx += r.non2xx
 	}
-	s.rps = median(rps)
-	s.p50 = median(p50)
-	s.p99 = median(p99)
-	s.cpu = median(cpu)
+	s.rps = measure.Median(rps)
+	s.p50 = measure.Median(p50)
+	s.p99 = measure.Median(p99)
+	s.cpu = measure.Median(cpu)
 	return s
-}
-
-// median returns the middle value (the mean of the two middle values of
-// an even count).
-func median[T float64 | time.Duration](xs []T) T {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 func ms(d time.Duration) string {
