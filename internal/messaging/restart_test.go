@@ -441,6 +441,11 @@ func TestCrashMidSendRepeatsOnlyUnrecordedSends(t *testing.T) {
 	})
 	dying.kill()
 	first.db.Close()
+	// Close stops new statements at once, but a transaction already under
+	// way (River fetching jobs, say) still commits, and its connection
+	// closes only then. Wait for that, so the dead process's last writes
+	// are in before the new one looks; a real crash ends them at once.
+	waitFor(t, "the crashed process's connections to close", func() bool { return first.db.Stats().OpenConnections == 0 })
 	waitFor(t, "conversations under way at the crash to end", func() bool { return dying.busy() == 0 })
 	atCrash := srv.Len()
 	if atCrash >= restartTotal {
