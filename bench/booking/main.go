@@ -42,8 +42,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -71,6 +69,7 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
+	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
 )
@@ -313,11 +312,15 @@ func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err
 	}()
 	dbURL := "sqlite:" + filepath.Join(tmp, name+".db")
 	if pgURL != "" {
-		var drop func()
-		if dbURL, drop, err = freshSchema(ctx, pgURL); err != nil {
+		var drop func() error
+		if dbURL, drop, err = dbtest.Schema(ctx, pgURL, "bench_booking_"); err != nil {
 			return nil, err
 		}
-		e.closers = append(e.closers, drop)
+		e.closers = append(e.closers, func() {
+			if err := drop(); err != nil {
+				fmt.Fprintf(os.Stderr, "booking: %v\n", err)
+			}
+		})
 	}
 	db, err := database.Open(ctx, dbURL)
 	if err != nil {
@@ -388,80 +391,19 @@ func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err
 	return e, nil
 }
 
-// freshSchema makes a new schema in the PostgreSQL database at base, and
-// returns a URL that selects it through search_path (as dbtest does) and
-// a func that drops it.
-func freshSchema(ctx context.Context, base string) (string, func(), error) {
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, err
-	}
-	schema := "bench_booking_" + hex.EncodeToString(b)
-	admin, err := database.Open(ctx, base)
-	if err != nil {
-		return "", nil, err
-	}
-	if admin.Dialect != database.Postgres {
-		admin.Close()
-		return "", nil, errors.New("-db must be a postgres:// URL (SQLite is used by default)")
-	}
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-		admin.Close()
-		return "", nil, fmt.Errorf("create schema: %w", err)
-	}
-	drop := func() {
-		if _, err := admin.ExecContext(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			fmt.Fprintf(os.Stderr, "booking: drop schema %s: %v\n", schema, err)
-		}
-		admin.Close()
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		drop()
-		return "", nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
-}
-
 // course is a published, paid, online one-day course four weeks from now
-// with a waiting list, one question, and two dates: "small" with places
-// places and "open" with no limit.
+// (dbtest's fixture) with a waiting list, one question, and two dates:
+// "small" with places places and "open" with no limit.
 func course(now time.Time, places int) catalog.Course {
-	day := catalog.DateOf(now.In(time.UTC).AddDate(0, 0, 28))
-	ev := func(ref string, capacity int) catalog.Event {
-		return catalog.Event{
-			Ref:      ref,
-			TimeZone: catalog.DefaultTimeZone,
-			Format:   catalog.Online,
-			Capacity: capacity,
-			Meeting:  catalog.Meeting{Provider: "Zoom", JoinURL: "https://zoom.example/j/123", ID: "123 456", Passcode: "secret-passcode"},
-			Days: []catalog.Day{{
-				Date:  day,
-				Start: catalog.Clock{Minutes: 10 * 60, Valid: true},
-				End:   catalog.Clock{Minutes: 17 * 60, Valid: true},
-				Agenda: []catalog.AgendaItem{
-					{Kind: catalog.Registration, Start: catalog.Clock{Minutes: 9*60 + 30, Valid: true}, Title: "Registration"},
-					{Kind: catalog.Teaching, Start: catalog.Clock{Minutes: 10 * 60, Valid: true}, End: catalog.Clock{Minutes: 17 * 60, Valid: true}, Title: "Teaching"},
-				},
-			}},
-		}
-	}
-	return catalog.Course{
-		Slug:            "load-test",
-		Title:           "Load test",
-		Summary:         "A course for the booking load test.",
-		Status:          catalog.Published,
-		About:           "About the **load test** course.",
-		JoiningLeadDays: 1,
-		Waitlist:        true,
-		Topics:          []string{"Testing"},
-		Fees:            []catalog.FeeTier{{Name: "Standard", Amount: 12000, Currency: "GBP"}},
-		Questions:       []catalog.Question{{Key: "employer", Label: "Who employs you?", Kind: catalog.TextAnswer, Required: true}},
-		Events:          []catalog.Event{ev("small", places), ev("open", 0)},
-	}
+	c := dbtest.NewCourse(now)
+	c.Slug, c.Title, c.Summary = "load-test", "Load test", "A course for the booking load test."
+	c.Waitlist = true
+	c.Questions = []catalog.Question{{Key: "employer", Label: "Who employs you?", Kind: catalog.TextAnswer, Required: true}}
+	small, open := c.Events[0], dbtest.NewCourse(now).Events[0] // no shared slices
+	small.Ref, small.Capacity = "small", places
+	open.Ref, open.Capacity = "open", 0
+	c.Events = []catalog.Event{small, open}
+	return c
 }
 
 // serve serves h on ln with the timeouts of `plenary serve`, and returns

@@ -31,15 +31,12 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"net/mail"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -54,6 +51,7 @@ import (
 
 	"plenary/internal/catalog"
 	"plenary/internal/database"
+	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
 	"plenary/internal/messaging/mailtest"
 )
@@ -76,7 +74,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 3, "runs, each on a fresh database and server; medians are reported")
 	flag.StringVar(&o.dbURL, "db", "", "PostgreSQL URL (postgres://…): each run gets a fresh schema, dropped at the end; default: SQLite in a temp folder")
 	flag.BoolVar(&o.starttls, "starttls", true, "STARTTLS and AUTH PLAIN, as a real relay; false: a plain local relay, no TLS, no AUTH")
-	workers := flag.String("workers", "10", "River MaxWorkers (messaging.JobsOptions; Plenary's default is 10); a comma-separated list runs each in turn in every round, side by side")
+	workers := flag.String("workers", "30", "River MaxWorkers (messaging.JobsOptions; Plenary's default is 30); a comma-separated list runs each in turn in every round, side by side")
 	flag.DurationVar(&o.poll, "poll", time.Second, "River poll interval (messaging.JobsOptions.PollInterval; Plenary's default is 1s)")
 	flag.StringVar(&o.mode, "mode", "batch", "batch: enqueue all, then start the runner (joining instructions falling due together); live: the runner works while messages are enqueued")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "bound on each run")
@@ -445,32 +443,7 @@ func freshDatabase(ctx context.Context, base string) (string, func() error, erro
 		}
 		return "sqlite:" + filepath.Join(dir, "bench.db"), func() error { return os.RemoveAll(dir) }, nil
 	}
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		return "", nil, err
-	}
-	schema := "bench_mail_" + hex.EncodeToString(b)
-	admin, err := database.Open(ctx, base)
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-		admin.Close()
-		return "", nil, err
-	}
-	drop := func() error {
-		defer admin.Close()
-		_, err := admin.ExecContext(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
-		return err
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		return "", nil, errors.Join(err, drop())
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
+	return dbtest.Schema(ctx, base, "bench_mail_")
 }
 
 // joiningCourse is a two-day online course, the size of a real one.

@@ -8,6 +8,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -58,29 +60,55 @@ func URL(t testing.TB) string {
 	if base == "" {
 		return "sqlite:" + filepath.Join(t.TempDir(), "test.db")
 	}
-	schema := "t_" + randomHex(t, 8)
-	admin, err := database.Open(context.Background(), base)
-	if err != nil {
-		t.Fatalf("dbtest: connect to %s: %v", PostgresEnv, err)
-	}
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		admin.Close()
-		t.Fatalf("dbtest: create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Errorf("dbtest: drop schema %s: %v", schema, err)
-		}
-		admin.Close()
-	})
-	u, err := url.Parse(base)
+	u, drop, err := Schema(context.Background(), base, "t_")
 	if err != nil {
 		t.Fatalf("dbtest: %s: %v", PostgresEnv, err)
 	}
+	t.Cleanup(func() {
+		if err := drop(); err != nil {
+			t.Errorf("dbtest: %v", err)
+		}
+	})
+	return u
+}
+
+// Schema creates a new schema, named prefix and random letters, in the
+// PostgreSQL database at base and returns a URL that selects it through
+// search_path (pgx sends it as a run-time parameter), and a func that
+// drops it. Tests use it through URL; the bench programs call it directly.
+func Schema(ctx context.Context, base, prefix string) (dbURL string, drop func() error, err error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", nil, fmt.Errorf("database URL: %w", err)
+	}
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", nil, err
+	}
+	schema := prefix + hex.EncodeToString(b)
+	admin, err := database.Open(ctx, base)
+	if err != nil {
+		return "", nil, err
+	}
+	if admin.Dialect != database.Postgres {
+		admin.Close()
+		return "", nil, errors.New("a schema needs a postgres:// URL")
+	}
+	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create schema: %w", err)
+	}
+	drop = func() error {
+		defer admin.Close()
+		if _, err := admin.ExecContext(context.WithoutCancel(ctx), `DROP SCHEMA `+schema+` CASCADE`); err != nil {
+			return fmt.Errorf("drop schema %s: %w", schema, err)
+		}
+		return nil
+	}
 	q := u.Query()
-	q.Set("search_path", schema) // pgx sends it as a run-time parameter
+	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), drop, nil
 }
 
 // Engine reports which engine the tests run on, for messages.
@@ -89,13 +117,4 @@ func Engine() database.Dialect {
 		return database.Postgres
 	}
 	return database.SQLite
-}
-
-func randomHex(t testing.TB, n int) string {
-	t.Helper()
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		t.Fatalf("dbtest: random: %v", err)
-	}
-	return hex.EncodeToString(b)
 }
