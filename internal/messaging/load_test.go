@@ -24,7 +24,7 @@ import (
 // locked", under the race detector too.
 func TestConcurrentEnqueueSendsEachOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("load test")
+		t.Skip("load test: skipped with -short")
 	}
 	t.Parallel()
 	url := dbtest.URL(t)

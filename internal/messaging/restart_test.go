@@ -242,7 +242,7 @@ func rescue(t *testing.T, p *process) int64 {
 // arrives exactly once, with its stored Message-ID.
 func TestRestartMidSendSendsEachOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("restart test")
+		t.Skip("restart test: skipped with -short")
 	}
 	t.Parallel()
 	srv := mailtest.Start(t)
@@ -297,7 +297,7 @@ func TestRestartMidSendSendsEachOnce(t *testing.T) {
 // message is retried, and every message still arrives exactly once.
 func TestTemporaryRefusalMidSendIsRetriedOnce(t *testing.T) {
 	if testing.Short() {
-		t.Skip("restart test")
+		t.Skip("restart test: skipped with -short")
 	}
 	t.Parallel()
 	const refusals = 20
@@ -418,7 +418,7 @@ func (d *dyingMailer) busy() int {
 // message arrives twice, and every copy carries the stored Message-ID.
 func TestCrashMidSendRepeatsOnlyUnrecordedSends(t *testing.T) {
 	if testing.Short() {
-		t.Skip("restart test")
+		t.Skip("restart test: skipped with -short")
 	}
 	t.Parallel()
 	srv := mailtest.Start(t)

@@ -3,6 +3,7 @@ package workdays
 import (
 	"testing"
 	"time"
+	_ "time/tzdata" // the zone data, wherever the tests run
 )
 
 func TestParseDate(t *testing.T) {
@@ -41,7 +42,7 @@ func TestDateArithmetic(t *testing.T) {
 	}
 	london, err := time.LoadLocation("Europe/London")
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	// 00:30 BST on 1 April is still 31 March in UTC.
 	inst := time.Date(2024, 4, 1, 0, 30, 0, 0, london)
