@@ -70,8 +70,12 @@ file is invalid, nothing changes.`)
 	}
 	// A date with more places than before moves people up from its
 	// waiting list.
+	now := time.Now()
 	for _, c := range courses {
 		for _, ev := range c.Events {
+			if !ev.StartsAt.After(now) {
+				continue // nobody moves up once a date has started
+			}
 			if err := a.bookings.FillPlaces(ctx, ev.ID); err != nil {
 				return err
 			}
