@@ -55,7 +55,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		return nil, fmt.Errorf("PLENARY_JOINING_TIME: %w", err)
 	}
 	a := &app{cfg: cfg, log: logger, db: db, catalog: catalog.NewStore(db)}
-	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.MailReplyTo})
+	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.ReplyTo()})
 	a.bookings = booking.NewService(booking.Options{
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom,
 		Workdays: cal, JoiningTime: joiningTime,
@@ -71,7 +71,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	}
 	var mailer messaging.Mailer = messaging.DevMailbox{}
 	if cfg.SMTPURL != "" {
-		if mailer, err = messaging.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.MailReplyTo); err != nil {
+		if mailer, err = messaging.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.ReplyTo()); err != nil {
 			return nil, err
 		}
 	}

@@ -211,7 +211,7 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 }
 
 func (s *Service) calendar(c catalog.Course, e catalog.Event, method string, joining bool, now time.Time) messaging.Attachment {
-	data := catalog.Calendar(c, e, catalog.CalendarOptions{BaseURL: s.baseURL, Now: now, Method: method,
+	data := catalog.Calendar(c, e, catalog.CalendarOptions{BaseURL: s.baseURL, UIDDomain: s.uidDomain, Now: now, Method: method,
 		Organizer: s.organizer, Joining: joining})
 	return messaging.Attachment{
 		Filename:    c.Slug + ".ics",

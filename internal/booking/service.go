@@ -26,6 +26,9 @@ type Options struct {
 	Catalog *catalog.Store
 	Outbox  Outbox
 	BaseURL string // for manage links in e-mails
+	// UIDDomain names calendar UIDs; it must never change for an install
+	// (empty = the base URL's host). See catalog.CalendarOptions.
+	UIDDomain string
 	// Organizer is the address calendar invitations name as organiser
 	// (the From address of the site's mail).
 	Organizer string
@@ -55,6 +58,7 @@ type Service struct {
 	catalog   *catalog.Store
 	outbox    Outbox
 	baseURL   string
+	uidDomain string
 	organizer string
 	now       func() time.Time
 	workdays  *workdays.Calendar
@@ -82,7 +86,7 @@ func NewService(opts Options) *Service {
 		opts.MinNoticeWorkingDays = 0
 	}
 	return &Service{db: opts.DB, catalog: opts.Catalog, outbox: opts.Outbox,
-		baseURL: strings.TrimRight(opts.BaseURL, "/"), organizer: opts.Organizer, now: opts.Now,
+		baseURL: strings.TrimRight(opts.BaseURL, "/"), uidDomain: opts.UIDDomain, organizer: opts.Organizer, now: opts.Now,
 		workdays: opts.Workdays, joiningAt: opts.JoiningTime, minNotice: opts.MinNoticeWorkingDays}
 }
 

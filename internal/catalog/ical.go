@@ -12,9 +12,14 @@ import (
 
 // CalendarOptions says how Calendar writes a calendar file.
 type CalendarOptions struct {
-	// BaseURL is the site's address, e.g. https://training.example.org. Its
-	// host names the UIDs and it prefixes the course link.
+	// BaseURL is the site's address, e.g. https://training.example.org. It
+	// prefixes the course link.
 	BaseURL string
+	// UIDDomain names the UIDs ("event-1-day-1@DOMAIN"). It must never
+	// change for an install, or calendars would add every date again; the
+	// install records it once (see database.Site). Empty means the base
+	// URL's host.
+	UIDDomain string
 	// Now is the DTSTAMP: when the file was made.
 	Now time.Time
 	// Method is the iTIP method: "PUBLISH" (the default, a file to
@@ -44,9 +49,12 @@ func Calendar(c Course, e Event, opts CalendarOptions) []byte {
 		method = string(ics.MethodPublish)
 	}
 	base := strings.TrimRight(opts.BaseURL, "/")
-	host := "plenary.invalid"
-	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
+	host := opts.UIDDomain
+	if host == "" {
+		host = "plenary.invalid"
+		if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
 	}
 	courseURL := base + "/courses/" + c.Slug
 	loc := e.Location()

@@ -54,6 +54,24 @@ type Config struct {
 	// MinNoticeWorkingDays is PLENARY_MIN_NOTICE_WORKING_DAYS: a change to
 	// an event closer than this must be confirmed by the coordinator.
 	MinNoticeWorkingDays int
+	// ContactEmail is PLENARY_CONTACT_EMAIL: the course team's address,
+	// shown in the site footer and used as the Reply-To of e-mails unless
+	// PLENARY_MAIL_REPLY_TO says otherwise. May be empty.
+	ContactEmail string
+	// StaffEmail is PLENARY_STAFF_EMAIL: the addresses told when a
+	// booking starts waiting for review. May be empty.
+	StaffEmail []string
+	// DevMailbox is PLENARY_DEV_MAILBOX: serve the dev mailbox under
+	// /admin/mail (development only; never with SMTP).
+	DevMailbox bool
+	// MetricsToken is PLENARY_METRICS_TOKEN: when set, /metrics needs
+	// "Authorization: Bearer TOKEN"; when empty, /metrics answers only
+	// connections from the machine itself that no proxy forwarded.
+	MetricsToken string
+	// MailRescueAfter is PLENARY_MAIL_RESCUE_AFTER: how long a message
+	// may be in the middle of sending before it is taken to have died
+	// with its process and is sent again.
+	MailRescueAfter time.Duration
 }
 
 // Setting describes one environment variable, for documentation and for
@@ -88,6 +106,11 @@ var Settings = []Setting{
 	{"PLENARY_JOINING_TIME", "09:00", false, "The local time of day (in each event's zone) joining instructions and reminders are sent."},
 	{"PLENARY_MIN_NOTICE_WORKING_DAYS", "10", false, "A change to an event less than this many working days before it must be confirmed (plenary import -confirm-late), and participants are told they may cancel free of charge."},
 	{"PLENARY_PAGE_CACHE_TTL", "2s", false, "How long the catalogue and course pages are served from memory to anonymous visitors (e.g. 2s, 500ms); 0 turns the cache off."},
+	{"PLENARY_CONTACT_EMAIL", "(none)", false, "The course team's address: shown in the site footer and used as the Reply-To of e-mails (unless PLENARY_MAIL_REPLY_TO is set)."},
+	{"PLENARY_STAFF_EMAIL", "(none)", false, "Comma-separated addresses told by e-mail when a booking starts waiting for review."},
+	{"PLENARY_DEV_MAILBOX", "false", false, "true shows every e-mail kept in the database under /admin/mail, for development only (serve -demo turns it on); refused when PLENARY_SMTP_URL is set."},
+	{"PLENARY_METRICS_TOKEN", "(none: /metrics answers only the machine itself)", true, "A secret that scrapers send as Authorization: Bearer TOKEN to read /metrics. PLENARY_METRICS_TOKEN_FILE reads it from a file."},
+	{"PLENARY_MAIL_RESCUE_AFTER", "1m", false, "How long a message may be in the middle of sending before it is taken to have died with its process (a crash) and is sent again; at least 10s."},
 }
 
 // Load reads the configuration through getenv (os.Getenv in main, a map
@@ -191,6 +214,21 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		c.PageCacheTTL = d
 	}
+	c.ContactEmail = get("PLENARY_CONTACT_EMAIL", "")
+	for _, v := range strings.Split(get("PLENARY_STAFF_EMAIL", ""), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			c.StaffEmail = append(c.StaffEmail, v)
+		}
+	}
+	c.DevMailbox = boolean("PLENARY_DEV_MAILBOX")
+	c.MetricsToken = secret("PLENARY_METRICS_TOKEN")
+	if v := get("PLENARY_MAIL_RESCUE_AFTER", "1m"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("PLENARY_MAIL_RESCUE_AFTER: %q is not a duration such as 1m", v))
+		}
+		c.MailRescueAfter = d
+	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:plenary.db"
 	}
@@ -254,7 +292,35 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Errorf("PLENARY_MAIL_REPLY_TO: %q is not an e-mail address", c.MailReplyTo))
 		}
 	}
+	if c.ContactEmail != "" {
+		if _, err := mail.ParseAddress(c.ContactEmail); err != nil {
+			errs = append(errs, fmt.Errorf("PLENARY_CONTACT_EMAIL: %q is not an e-mail address", c.ContactEmail))
+		}
+	}
+	for _, a := range c.StaffEmail {
+		if _, err := mail.ParseAddress(a); err != nil {
+			errs = append(errs, fmt.Errorf("PLENARY_STAFF_EMAIL: %q is not an e-mail address", a))
+		}
+	}
+	if c.DevMailbox && c.SMTPURL != "" {
+		errs = append(errs, errors.New("PLENARY_DEV_MAILBOX: the dev mailbox cannot be on when PLENARY_SMTP_URL is set (it would show real people's e-mails)"))
+	}
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("PLENARY_METRICS_TOKEN: shorter than 16 characters"))
+	}
+	if c.MailRescueAfter < 10*time.Second || c.MailRescueAfter > time.Hour {
+		errs = append(errs, fmt.Errorf("PLENARY_MAIL_RESCUE_AFTER: %v is not between 10s and 1h", c.MailRescueAfter))
+	}
 	return errors.Join(errs...)
+}
+
+// ReplyTo is the Reply-To address of e-mails: PLENARY_MAIL_REPLY_TO, or
+// else the contact address; empty when neither is set.
+func (c Config) ReplyTo() string {
+	if c.MailReplyTo != "" {
+		return c.MailReplyTo
+	}
+	return c.ContactEmail
 }
 
 // validateSMTPURL checks the shape of PLENARY_SMTP_URL without showing
@@ -336,6 +402,11 @@ func (c Config) Values() [][2]string {
 		{"PLENARY_JOINING_TIME", c.JoiningTime},
 		{"PLENARY_MIN_NOTICE_WORKING_DAYS", strconv.Itoa(c.MinNoticeWorkingDays)},
 		{"PLENARY_PAGE_CACHE_TTL", c.PageCacheTTL.String()},
+		{"PLENARY_CONTACT_EMAIL", c.ContactEmail},
+		{"PLENARY_STAFF_EMAIL", strings.Join(c.StaffEmail, ",")},
+		{"PLENARY_DEV_MAILBOX", strconv.FormatBool(c.DevMailbox)},
+		{"PLENARY_METRICS_TOKEN", mask(c.MetricsToken)},
+		{"PLENARY_MAIL_RESCUE_AFTER", c.MailRescueAfter.String()},
 	}
 }
 
@@ -345,6 +416,14 @@ func prefixes(ps []netip.Prefix) string {
 		out[i] = p.String()
 	}
 	return strings.Join(out, ",")
+}
+
+// mask hides a secret that is set.
+func mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "xxxxx"
 }
 
 // maskURL hides a password in a URL.

@@ -30,9 +30,10 @@ func (s *Server) eventCalendar(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := catalog.Calendar(c, e, catalog.CalendarOptions{
-		BaseURL: s.absoluteBase(r),
-		Now:     s.now(),
-		Method:  "PUBLISH",
+		BaseURL:   s.absoluteBase(r),
+		UIDDomain: s.uidDomain,
+		Now:       s.now(),
+		Method:    "PUBLISH",
 	})
 	name := c.Slug
 	if len(e.Days) > 0 {

@@ -31,6 +31,9 @@ type Options struct {
 	// used for absolute links and calendar UIDs, and cookies are Secure
 	// when it is https.
 	BaseURL string
+	// UIDDomain names calendar UIDs; it must never change for an install
+	// (empty = the base URL's host). See catalog.CalendarOptions.
+	UIDDomain string
 	// Dev reads templates and static files from disk (internal/web under
 	// the working folder) on every request, so edits show on reload.
 	Dev bool
@@ -70,6 +73,7 @@ type Server struct {
 	db        *database.DB
 	log       *slog.Logger
 	baseURL   string
+	uidDomain string
 	secure    bool
 	dev       bool
 	now       func() time.Time
@@ -101,6 +105,7 @@ func New(opts Options) (*Server, error) {
 		db:        opts.DB,
 		log:       opts.Logger,
 		baseURL:   strings.TrimRight(opts.BaseURL, "/"),
+		uidDomain: opts.UIDDomain,
 		dev:       opts.Dev,
 		now:       opts.Now,
 		siteName:  opts.SiteName,
