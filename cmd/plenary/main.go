@@ -8,13 +8,16 @@
 //	plenary migrate
 //	plenary import FILE…
 //	plenary export [-o FILE] SLUG
-//	plenary bookings -event ID [-format csv|json] | -approve ID | -decline ID
-//	plenary messages [-due|-all] [-format text|json]
+//	plenary bookings -event ID [-format text|csv|json] | -approve ID | -decline ID
+//	plenary messages [-due|-all] [-booking ID] [-format text|json]
 //	plenary schedule -event ID
 //	plenary config
 //	plenary version
 //
 // Configuration comes from PLENARY_* environment variables; see the README.
+// Only serve and migrate create a database; serve records the site's
+// address in it, and the other commands build links and calendar UIDs
+// from that record.
 package main
 
 import (
