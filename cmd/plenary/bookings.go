@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"strconv"
-	"time"
+	"io"
+	"strings"
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
@@ -18,17 +16,20 @@ func bookingsCmd(ctx context.Context, e env, args []string) error {
 	fs := flag.NewFlagSet("bookings", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	eventID := fs.Int64("event", 0, "list the bookings of event `ID` (the number in /events/ID.ics)")
-	format := fs.String("format", "csv", "output `format`: csv or json")
+	format := fs.String("format", "text", "output `format`: text, csv (for spreadsheets) or json")
 	withNeeds := fs.Bool("access-needs", false, "include access needs (special-category data: coordinators only)")
 	approve := fs.Int64("approve", 0, "confirm booking `ID`, which is waiting for review")
 	decline := fs.Int64("decline", 0, "decline booking `ID`, which is waiting for review; its place goes to the waiting list")
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, `Usage: plenary bookings -event ID [-format csv|json] [-access-needs]
+		fmt.Fprintln(e.stderr, `Usage: plenary bookings -event ID [-format text|csv|json] [-access-needs]
        plenary bookings -approve ID | -decline ID
 
 Lists an event's bookings in the order they were taken, with status,
-waiting-list position and time booked; or settles a booking that waits for
-a coordinator's review.`)
+waiting-list position, time booked (in the event's zone), the answers to
+the course's questions, why a booking waits for review and where its fee
+stands; or settles a booking that waits for a coordinator's review.
+CSV is UTF-8 with a byte-order mark, one column per question, and cells
+that a spreadsheet would run as formulas start with a single quote.`)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -38,8 +39,8 @@ a coordinator's review.`)
 		fs.Usage()
 		return errUsage
 	}
-	if *format != "csv" && *format != "json" {
-		return fmt.Errorf("-format must be csv or json, not %q", *format)
+	if *format != "text" && *format != "csv" && *format != "json" {
+		return fmt.Errorf("-format must be text, csv or json, not %q", printable(*format))
 	}
 	a, err := openApp(ctx, e, noJobs)
 	if err != nil {
@@ -53,88 +54,105 @@ a coordinator's review.`)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "booking %d: %s (%s)\n", b.ID, b.Status.Label(), b.Name)
+		fmt.Fprintf(e.stdout, "booking %d: %s (%s)\n", b.ID, b.Status.Label(), printable(b.Name))
 		return nil
 	case *decline != 0:
 		b, err := svc.DeclineReview(ctx, *decline)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "booking %d: %s (%s)\n", b.ID, b.Status.Label(), b.Name)
+		fmt.Fprintf(e.stdout, "booking %d: %s (%s)\n", b.ID, b.Status.Label(), printable(b.Name))
 		return nil
 	}
-	if _, _, err := a.catalog.Event(ctx, *eventID); errors.Is(err, catalog.ErrNotFound) {
+	c, ev, err := a.catalog.Event(ctx, *eventID)
+	if errors.Is(err, catalog.ErrNotFound) {
 		return fmt.Errorf("no event with ID %d", *eventID)
 	} else if err != nil {
 		return err
 	}
-	list, err := svc.List(ctx, *eventID)
+	list, err := svc.ListWithAnswers(ctx, *eventID)
 	if err != nil {
 		return err
 	}
-	rows := make([]bookingRow, len(list))
-	for i, b := range list {
-		rows[i] = newBookingRow(b, *withNeeds)
-	}
-	if *format == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
-	}
-	w := csv.NewWriter(e.stdout)
-	header := []string{"id", "status", "waiting_position", "booked_at", "name", "email", "organisation", "role",
-		"registration_number", "fee_tier", "payment", "invoice", "po_number", "needs_review", "mail_failing"}
-	if *withNeeds {
-		header = append(header, "access_needs")
-	}
-	w.Write(header)
-	for _, r := range rows {
-		rec := []string{strconv.FormatInt(r.ID, 10), r.Status, optInt(r.WaitingPosition), r.BookedAt.Format(time.RFC3339),
-			r.Name, r.Email, r.Organisation, r.Role, r.RegistrationNumber, r.FeeTier, r.Payment, r.Invoice, r.PONumber,
-			strconv.FormatBool(r.NeedsReview), strconv.FormatBool(r.MailFailing)}
-		if *withNeeds {
-			rec = append(rec, r.AccessNeeds)
+	rows := booking.ListingRows(c, ev, list, *withNeeds)
+	switch *format {
+	case "json":
+		return writeJSON(e.stdout, rows)
+	case "csv":
+		header, records := booking.Table(c, rows, *withNeeds)
+		// Control characters are escaped as on the terminal, where a CSV
+		// on stdout may well end up; line breaks and tabs stay. A cell is
+		// guarded against formulas first, so one that began with a tab or
+		// a carriage return keeps its quote.
+		for i := range header {
+			header[i] = printableText(booking.SafeCell(header[i]))
 		}
-		w.Write(rec)
+		for _, rec := range records {
+			for i := range rec {
+				rec[i] = printableText(booking.SafeCell(rec[i]))
+			}
+		}
+		return booking.WriteCSV(e.stdout, header, records)
 	}
-	w.Flush()
-	return w.Error()
+	return writeBookingsText(e.stdout, c, ev, rows, *withNeeds)
 }
 
-// bookingRow is one booking as the CLI writes it.
-type bookingRow struct {
-	ID                 int64     `json:"id"`
-	Status             string    `json:"status"`
-	WaitingPosition    int       `json:"waiting_position,omitempty"`
-	BookedAt           time.Time `json:"booked_at"`
-	Name               string    `json:"name"`
-	Email              string    `json:"email"`
-	Organisation       string    `json:"organisation"`
-	Role               string    `json:"role"`
-	RegistrationNumber string    `json:"registration_number,omitempty"`
-	FeeTier            string    `json:"fee_tier,omitempty"`
-	Payment            string    `json:"payment"`
-	Invoice            string    `json:"invoice,omitempty"`
-	PONumber           string    `json:"po_number,omitempty"`
-	NeedsReview        bool      `json:"needs_review,omitempty"`
-	MailFailing        bool      `json:"mail_failing,omitempty"`
-	AccessNeeds        string    `json:"access_needs,omitempty"`
-}
-
-func newBookingRow(b booking.Booking, withNeeds bool) bookingRow {
-	r := bookingRow{ID: b.ID, Status: string(b.Status), WaitingPosition: b.WaitPosition, BookedAt: b.CreatedAt,
-		Name: b.Name, Email: b.Email, Organisation: b.Organisation, Role: b.Role,
-		RegistrationNumber: b.RegistrationNumber, FeeTier: b.FeeTier, Payment: string(b.Payment),
-		Invoice: b.InvoiceLabel(), PONumber: b.PONumber, NeedsReview: b.Status == booking.PendingReview, MailFailing: b.MailFailing}
-	if withNeeds {
-		r.AccessNeeds = b.AccessNeeds
+// writeBookingsText writes the listing for a person at a terminal: one
+// block per booking, with its answers and review reason.
+func writeBookingsText(w io.Writer, c catalog.Course, ev catalog.Event, rows []booking.ListingRow, withNeeds bool) error {
+	loc := ev.Location()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s — %s, %s (event %d)\n", printable(c.Title), ev.DateLabel(), booking.EventTimes(ev), ev.ID)
+	fmt.Fprintf(&b, "%d booking(s)\n", len(rows))
+	for _, r := range rows {
+		status := booking.Status(r.Status).Label()
+		if r.WaitingPosition > 0 {
+			status += fmt.Sprintf(" (position %d)", r.WaitingPosition)
+		}
+		fmt.Fprintf(&b, "\n#%d  %s  booked %s\n", r.ID, status, timeIn(r.BookedAt, loc))
+		fmt.Fprintf(&b, "    %s <%s>\n", printable(r.Name), printable(r.Email))
+		fmt.Fprintf(&b, "    %s, %s\n", printable(r.Role), printable(r.Organisation))
+		if r.RegistrationNumber != "" {
+			fmt.Fprintf(&b, "    Registration number: %s\n", printable(r.RegistrationNumber))
+		}
+		if r.FeeTier != "" || r.Fee != "" {
+			fee := printable(r.FeeTier)
+			if r.Fee != "" {
+				fee += " (" + r.Fee + ")"
+			}
+			fmt.Fprintf(&b, "    Fee: %s\n", fee)
+		}
+		inv := r.InvoiceState
+		if r.Invoice != "" {
+			inv = r.Invoice + ", " + inv
+		}
+		if r.PONumber != "" {
+			inv += ", PO " + printable(r.PONumber)
+		}
+		fmt.Fprintf(&b, "    Invoice: %s\n", inv)
+		if r.ReviewReason != "" {
+			label := "Review reason"
+			if r.NeedsReview {
+				label = "Needs review"
+			}
+			fmt.Fprintf(&b, "    %s: %s\n", label, printable(r.ReviewReason))
+		}
+		if r.CancelledAt != nil {
+			fmt.Fprintf(&b, "    Cancelled: %s\n", timeIn(*r.CancelledAt, loc))
+		}
+		if r.MailFailing {
+			b.WriteString("    Mail: the last message failed; check the address\n")
+		}
+		if len(r.Answers) > 0 {
+			b.WriteString("    Answers:\n")
+			for _, a := range r.Answers {
+				fmt.Fprintf(&b, "      %s: %s\n", printable(a.Question), printable(a.Answer))
+			}
+		}
+		if withNeeds && r.AccessNeeds != "" {
+			fmt.Fprintf(&b, "    Access needs: %s\n", printable(r.AccessNeeds))
+		}
 	}
-	return r
-}
-
-func optInt(n int) string {
-	if n == 0 {
-		return ""
-	}
-	return strconv.Itoa(n)
+	_, err := io.WriteString(w, b.String())
+	return err
 }

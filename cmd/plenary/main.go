@@ -8,13 +8,16 @@
 //	plenary migrate
 //	plenary import FILE…
 //	plenary export [-o FILE] SLUG
-//	plenary bookings -event ID [-format csv|json] | -approve ID | -decline ID
-//	plenary messages [-due|-all] [-format text|json]
+//	plenary bookings -event ID [-format text|csv|json] | -approve ID | -decline ID
+//	plenary messages [-due|-all] [-booking ID] [-format text|json]
 //	plenary schedule -event ID
 //	plenary config
 //	plenary version
 //
 // Configuration comes from PLENARY_* environment variables; see the README.
+// Only serve and migrate create a database; serve records the site's
+// address in it, and the other commands build links and calendar UIDs
+// from that record.
 package main
 
 import (
@@ -23,9 +26,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	_ "time/tzdata" // event zones must resolve on machines without zoneinfo
 
@@ -37,10 +43,16 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
-		if !errors.Is(err, errUsage) {
-			fmt.Fprintln(os.Stderr, "plenary:", err)
-		}
+		printError(os.Stderr, err)
 		os.Exit(1)
+	}
+}
+
+// printError prints a command's error. Errors quote input (a course
+// file's line, a name), so control characters in them are escaped.
+func printError(w io.Writer, err error) {
+	if !errors.Is(err, errUsage) {
+		fmt.Fprintln(w, "plenary:", printableText(err.Error()))
 	}
 }
 
@@ -139,10 +151,20 @@ func setup(e env) (config.Config, *slog.Logger, error) {
 	return cfg, slog.New(h), nil
 }
 
-// openDB opens the configured database. Commands other than serve and
-// migrate require an up-to-date schema (a new database is created).
-func openDB(ctx context.Context, cfg config.Config) (*database.DB, error) {
-	db, err := database.Open(ctx, cfg.DatabaseURL)
+// openDB opens the configured database and checks its schema is up to
+// date (migrating it only with PLENARY_AUTO_MIGRATE). Only serve (create
+// true) may create a new database; the other commands refuse one that
+// does not exist, saying where they looked, rather than answer from an
+// empty database made on the spot.
+func openDB(ctx context.Context, cfg config.Config, create bool) (*database.DB, error) {
+	open := database.OpenExisting
+	if create {
+		open = database.Open
+	}
+	db, err := open(ctx, cfg.DatabaseURL)
+	if errors.Is(err, database.ErrNoDatabase) {
+		return nil, noDatabaseError(cfg.DatabaseURL)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -151,4 +173,31 @@ func openDB(ctx context.Context, cfg config.Config) (*database.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// noDatabaseError says which database a command looked at, what is wrong
+// with it, and how to point the command at the right one.
+func noDatabaseError(rawURL string) error {
+	var where, what string
+	if path, ok := database.SQLitePath(rawURL); ok {
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		where = rawURL
+		what = "the file " + path + " has no Plenary tables"
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			what = "the file " + path + " does not exist"
+		}
+	} else {
+		where, what = rawURL, "the database has no Plenary tables"
+		if u, err := url.Parse(rawURL); err == nil {
+			where = u.Redacted()
+			if sp := u.Query().Get("search_path"); sp != "" {
+				what = "schema " + sp + " has no Plenary tables"
+			}
+		}
+	}
+	return fmt.Errorf("no Plenary database at PLENARY_DATABASE_URL=%s: %s.\n"+
+		"Set PLENARY_DATABASE_URL to the database `plenary serve` uses (`plenary config` on the server shows it), "+
+		"or run `plenary migrate` to create a new, empty one there.", where, what)
 }

@@ -66,7 +66,7 @@ func TestConfigMasksPassword(t *testing.T) {
 // and checks that importing the export changes nothing and exporting again
 // gives the same bytes.
 func TestImportExportRoundTrip(t *testing.T) {
-	dbURL := dbtest.URL(t)
+	dbURL, _ := migrated(t)
 	dir := t.TempDir()
 	courses, err := demo.Courses(catalog.DateOf(time.Now()))
 	if err != nil {
@@ -137,7 +137,8 @@ func TestImportInvalidFileChangesNothing(t *testing.T) {
 }
 
 func TestExportUnknownSlug(t *testing.T) {
-	_, _, err := cli(t, dbtest.URL(t), "export", "no-such-course")
+	dbURL, _ := migrated(t)
+	_, _, err := cli(t, dbURL, "export", "no-such-course")
 	if err == nil || !strings.Contains(err.Error(), "no-such-course") {
 		t.Fatalf("got %v", err)
 	}
@@ -279,7 +280,8 @@ func TestServeDemo(t *testing.T) {
 	}
 }
 
-// TestBookingsCommand lists an event's bookings as CSV and JSON.
+// TestBookingsCommand lists an event's bookings as CSV and JSON
+// (TestBookingsCSVExport reads every column).
 func TestBookingsCommand(t *testing.T) {
 	dbURL := dbtest.URL(t)
 	db := dbtest.OpenURL(t, dbURL)
@@ -297,11 +299,11 @@ func TestBookingsCommand(t *testing.T) {
 		}
 	}
 	id := fmt.Sprint(c.Events[0].ID)
-	out, stderr, err := cli(t, dbURL, "bookings", "-event", id)
+	out, stderr, err := cli(t, dbURL, "bookings", "-event", id, "-format", "csv")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
+	lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(out, "\ufeff")), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[1], "1,confirmed,,") || !strings.HasPrefix(lines[2], "2,waitlisted,1,") {
 		t.Fatalf("CSV:\n%s", out)
 	}
@@ -357,7 +359,7 @@ func TestMessagesCommand(t *testing.T) {
 // days away: refused without -confirm-late, then accepted with it, and
 // the person booked is told. plenary schedule shows the date's timetable.
 func TestImportLateChange(t *testing.T) {
-	dbURL := dbtest.URL(t)
+	dbURL, _ := migrated(t)
 	dir := t.TempDir()
 	c := dbtest.NewCourse(time.Now())
 	c.Events[0].Days[0].Date = catalog.DateOf(time.Now().AddDate(0, 0, 3))

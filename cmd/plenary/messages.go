@@ -1,14 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"plenary/internal/catalog"
 	"plenary/internal/messaging"
 )
 
@@ -23,9 +25,12 @@ func messagesCmd(ctx context.Context, e env, args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, `Usage: plenary messages [-due | -all] [-booking ID] [-limit N] [-format text|json]
 
-Lists e-mails with their scheduled time, status and attempts. Without -due
-or -all it lists what needs attention: messages still queued (including
-those scheduled for later) and those that failed.`)
+Lists e-mails with their scheduled time, status and attempts, newest
+first. Without -due or -all it lists what needs attention: messages still
+queued (including those scheduled for later) and those that failed; with
+-booking ID alone it lists every message of that booking. Times are in
+the zone of the message's event (the install's zone for messages not
+about a booking).`)
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -46,7 +51,7 @@ those scheduled for later) and those that failed.`)
 	base := messaging.ListFilter{BookingID: *bookingID, Limit: *limit}
 	var filters []messaging.ListFilter
 	switch {
-	case *all:
+	case *all, *bookingID != 0 && !*due:
 		filters = []messaging.ListFilter{base}
 	case *due:
 		f := base
@@ -65,37 +70,67 @@ those scheduled for later) and those that failed.`)
 		}
 		msgs = append(msgs, list...)
 	}
-	sort.Slice(msgs, func(i, j int) bool { return msgs[i].ID > msgs[j].ID })
+	slices.SortFunc(msgs, func(x, y messaging.Message) int { return cmp.Compare(y.ID, x.ID) })
 	if len(msgs) > *limit {
 		msgs = msgs[:*limit]
 	}
+	// Each message's times in its event's zone, as the pages show them.
+	var ids []int64
+	for _, m := range msgs {
+		if m.BookingID != 0 {
+			ids = append(ids, m.BookingID)
+		}
+	}
+	zones, err := a.bookings.EventZones(ctx, ids)
+	if err != nil {
+		return err
+	}
+	installZone := a.cfg.Location()
 	rows := make([]messageRow, len(msgs))
+	locs := make([]*time.Location, len(msgs))
 	for i, m := range msgs {
+		loc := installZone
+		if z, ok := zones[m.BookingID]; ok {
+			loc = catalog.Event{TimeZone: z}.Location()
+		}
+		locs[i] = loc
 		rows[i] = messageRow{ID: m.ID, Kind: m.Kind, To: m.ToEmail, Subject: m.Subject, Status: string(m.Status),
-			ScheduledAt: m.ScheduledAt, Attempts: m.Attempts, LastError: m.LastError, BookingID: m.BookingID}
+			ScheduledAt: m.ScheduledAt.In(loc), Attempts: m.Attempts, LastError: m.LastError, BookingID: m.BookingID}
 		if !m.SentAt.IsZero() {
-			rows[i].SentAt = &msgs[i].SentAt
+			sent := m.SentAt.In(loc)
+			rows[i].SentAt = &sent
 		}
 	}
 	if *format == "json" {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		return writeJSON(e.stdout, rows)
 	}
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATUS\tSCHEDULED (UTC)\tSENT (UTC)\tATTEMPTS\tKIND\tTO\tLAST ERROR")
-	for _, r := range rows {
+	fmt.Fprintln(tw, "ID\tSTATUS\tSCHEDULED\tSENT\tATTEMPTS\tKIND\tBOOKING\tTO\tSUBJECT\tLAST ERROR")
+	for i, r := range rows {
 		sent := "-"
 		if r.SentAt != nil {
-			sent = r.SentAt.UTC().Format("2006-01-02 15:04")
+			sent = timeIn(*r.SentAt, locs[i])
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.Status, r.ScheduledAt.UTC().Format("2006-01-02 15:04"),
-			sent, r.Attempts, r.Kind, r.To, oneLine(r.LastError))
+		booking := "-"
+		if r.BookingID != 0 {
+			booking = fmt.Sprint(r.BookingID)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Status, timeIn(r.ScheduledAt, locs[i]),
+			sent, r.Attempts, printable(r.Kind), booking, printable(r.To), printable(r.Subject), lastError(r.LastError))
 	}
 	if len(rows) == 0 {
 		fmt.Fprintln(tw, "(no messages)")
 	}
 	return tw.Flush()
+}
+
+// lastError writes a delivery error on one line, control characters
+// escaped: SMTP errors quote what the server was sent.
+func lastError(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return printable(strings.Join(strings.Fields(s), " "))
 }
 
 // messageRow is one message as the CLI writes it.

@@ -56,21 +56,18 @@ instructions (for the date's current details) are queued, sent or failed.`)
 		l := t.In(loc)
 		return l.Format("15:04 Monday 2 January 2006") + " " + catalog.ZoneLabel(l)
 	}
-	fmt.Fprintf(e.stdout, "%s — %s (version %d)\n", c.Title, ev.DateLabel(), sch.Version)
+	fmt.Fprintf(e.stdout, "%s — %s (version %d)\n", printable(c.Title), ev.DateLabel(), sch.Version)
 	fmt.Fprintf(e.stdout, "Joining instructions: %s\n", when(sch.JoiningAt))
 	fmt.Fprintf(e.stdout, "Reminder:             %s\n\n", when(sch.ReminderAt))
 	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "BOOKING\tSTATUS\tNAME\tEMAIL\tJOINING E-MAIL\tATTEMPTS\tSENT (UTC)\tLAST ERROR")
+	fmt.Fprintln(tw, "BOOKING\tSTATUS\tNAME\tEMAIL\tJOINING E-MAIL\tATTEMPTS\tSENT\tLAST ERROR")
 	for _, js := range sch.Bookings {
-		status, sent := string(js.Status), "-"
+		status := string(js.Status)
 		if status == "" {
 			status = "not yet"
 		}
-		if !js.SentAt.IsZero() {
-			sent = js.SentAt.UTC().Format("2006-01-02 15:04")
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", js.Booking.ID, js.Booking.Status, js.Booking.Name, js.Booking.Email,
-			status, js.Attempts, sent, oneLine(js.LastError))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", js.Booking.ID, js.Booking.Status, printable(js.Booking.Name),
+			printable(js.Booking.Email), status, js.Attempts, timeIn(js.SentAt, loc), lastError(js.LastError))
 	}
 	if len(sch.Bookings) == 0 {
 		fmt.Fprintln(tw, "(no active bookings)")

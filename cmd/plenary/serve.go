@@ -51,6 +51,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		Outbox:         a.outbox,
 		Logger:         logger,
 		BaseURL:        cfg.BaseURL,
+		UIDDomain:      a.uidDomain,
 		Dev:            cfg.Dev,
 		SiteName:       cfg.SiteName,
 		PageCacheTTL:   cfg.PageCacheTTL,

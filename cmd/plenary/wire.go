@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -30,6 +32,10 @@ type app struct {
 	// runner works the job queue (sending mail, offer expiry); nil unless
 	// asked for. Start it with startJobs.
 	runner *river.Client[*sql.Tx]
+	// uidDomain names calendar UIDs, from the site identity recorded in
+	// the database (empty before serve first records it: the base URL's
+	// host).
+	uidDomain string
 	// confirmLate lets a save go ahead with changes inside the minimum
 	// notice window (plenary import -confirm-late).
 	confirmLate bool
@@ -38,7 +44,19 @@ type app struct {
 // newApp builds the services on db. withRunner also builds the client
 // that works jobs in this process (serve with PLENARY_JOBS=on, worker);
 // without it jobs are only inserted, for another process to work.
+//
+// Links in e-mails and calendar UIDs come from the site identity recorded
+// in the database (see database.Site), not from cfg: every process and
+// command that shares the database builds the same ones. Until serve has
+// recorded one, cfg.BaseURL is used.
 func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner bool) (*app, error) {
+	site, err := db.Site(context.Background())
+	switch {
+	case err == nil:
+		cfg.BaseURL = site.BaseURL
+	case !errors.Is(err, database.ErrNoSite):
+		return nil, err
+	}
 	// The outbox inserts send jobs in the callers' transactions through an
 	// insert-only client; the workers hold the outbox, so they run on a
 	// second client.
@@ -54,11 +72,11 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	if err != nil {
 		return nil, fmt.Errorf("PLENARY_JOINING_TIME: %w", err)
 	}
-	a := &app{cfg: cfg, log: logger, db: db, catalog: catalog.NewStore(db)}
+	a := &app{cfg: cfg, log: logger, db: db, catalog: catalog.NewStore(db), uidDomain: site.UIDDomain}
 	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.ReplyTo()})
 	a.bookings = booking.NewService(booking.Options{
-		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom,
-		Workdays: cal, JoiningTime: joiningTime,
+		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
+		Organizer: cfg.MailFrom, Workdays: cal, JoiningTime: joiningTime,
 		MinNoticeWorkingDays: cmp.Or(cfg.MinNoticeWorkingDays, -1), // 0 in the config: no window
 	})
 	// Every participant-visible change to a date, whoever saves it, tells
@@ -95,16 +113,27 @@ const (
 	jobsAlways                       // worker
 )
 
-// openApp loads the configuration, opens the database (creating a new one,
-// refusing an old schema unless PLENARY_AUTO_MIGRATE) and builds the
-// services. The caller closes the app.
+// openApp loads the configuration, opens the database (refusing an old
+// schema unless PLENARY_AUTO_MIGRATE) and builds the services. The caller
+// closes the app.
+//
+// Only serve (jobsIfConfigured) creates a database that does not exist,
+// and records its PLENARY_BASE_URL as the site's address. Every other
+// command needs an existing database and takes the address and the
+// calendar UID domain from it; where its own PLENARY_BASE_URL differs, it
+// says so on stderr.
 func openApp(ctx context.Context, e env, mode jobsMode) (*app, error) {
 	cfg, logger, err := setup(e)
 	if err != nil {
 		return nil, err
 	}
-	db, err := openDB(ctx, cfg)
+	serving := mode == jobsIfConfigured
+	db, err := openDB(ctx, cfg, serving)
 	if err != nil {
+		return nil, err
+	}
+	if err := siteIdentity(ctx, e, cfg, db, serving); err != nil {
+		db.Close()
 		return nil, err
 	}
 	a, err := newApp(cfg, db, logger, mode == jobsAlways || (mode == jobsIfConfigured && cfg.Jobs))
@@ -134,4 +163,29 @@ func (a *app) startJobs(ctx context.Context, logger *slog.Logger) (stop func(), 
 			logger.Warn("job queue did not stop cleanly", "error", err)
 		}
 	}, nil
+}
+
+// siteIdentity records serve's base URL as the site's address (record
+// true), or, for the other commands, tells the person running one when
+// the address its links will use is not the PLENARY_BASE_URL it was
+// given.
+func siteIdentity(ctx context.Context, e env, cfg config.Config, db *database.DB, record bool) error {
+	if record {
+		_, err := db.RecordSite(ctx, cfg.BaseURL, time.Now())
+		return err
+	}
+	site, err := db.Site(ctx)
+	own := strings.TrimRight(e.getenv("PLENARY_BASE_URL"), "/")
+	switch {
+	case errors.Is(err, database.ErrNoSite):
+		fmt.Fprintf(e.stderr, "plenary: `plenary serve` has not recorded the site's address in this database yet; links use %s\n",
+			printable(cfg.BaseURL))
+		return nil
+	case err != nil:
+		return err
+	case own != "" && own != site.BaseURL:
+		fmt.Fprintf(e.stderr, "plenary: PLENARY_BASE_URL here is %s, but the site's address recorded by `plenary serve` is %s: links use %s\n",
+			printable(own), printable(site.BaseURL), printable(site.BaseURL))
+	}
+	return nil
 }

@@ -160,3 +160,77 @@ func bookingIDByToken(ctx context.Context, q database.Querier, token string) (in
 	}
 	return id, err
 }
+
+// ListWithAnswers is List with each booking's answers to the course's
+// questions, for the coordinator's listing and export.
+func (s *Service) ListWithAnswers(ctx context.Context, eventID int64) ([]Booking, error) {
+	list, err := s.List(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT a.booking_id, a.question, a.answer FROM booking_answers a
+		JOIN bookings b ON b.id = a.booking_id
+		WHERE b.event_id = $1`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("booking: answers on event %d: %w", eventID, err)
+	}
+	defer rows.Close()
+	answers := map[int64]map[string]string{}
+	for rows.Next() {
+		var id int64
+		var k, v string
+		if err := rows.Scan(&id, &k, &v); err != nil {
+			return nil, err
+		}
+		if answers[id] == nil {
+			answers[id] = map[string]string{}
+		}
+		answers[id][k] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range list {
+		list[i].Answers = answers[list[i].ID]
+		if list[i].Answers == nil {
+			list[i].Answers = map[string]string{}
+		}
+	}
+	return list, nil
+}
+
+// EventZones returns the time zone (IANA name) of the event each of the
+// bookings is on, for showing their messages' times as the pages do.
+// Bookings that do not exist are left out.
+func (s *Service) EventZones(ctx context.Context, bookingIDs []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	for len(bookingIDs) > 0 {
+		batch := bookingIDs[:min(len(bookingIDs), 500)]
+		bookingIDs = bookingIDs[len(batch):]
+		marks := make([]string, len(batch))
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			marks[i], args[i] = fmt.Sprintf("$%d", i+1), id
+		}
+		rows, err := s.db.QueryContext(ctx, `SELECT b.id, e.time_zone FROM bookings b JOIN events e ON e.id = b.event_id
+			WHERE b.id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("booking: event zones: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			var zone string
+			if err := rows.Scan(&id, &zone); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = zone
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

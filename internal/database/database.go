@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -54,11 +55,68 @@ type Querier interface {
 // SQLite nor PostgreSQL.
 var ErrUnsupportedURL = errors.New("database: URL must start with sqlite: or postgres://")
 
+// ErrNoDatabase is returned by OpenExisting when there is no Plenary
+// database where the URL points: no SQLite file, or a database (or
+// PostgreSQL schema) without Plenary's tables.
+var ErrNoDatabase = errors.New("database: no Plenary database there")
+
 // Open connects to the database named by rawURL: "sqlite:PATH" (or a bare
 // path ending in .db) for the embedded engine, "postgres://…" or
 // "postgresql://…" for PostgreSQL. It checks the connection before
-// returning.
+// returning. A SQLite file (and its folder) that does not exist is
+// created.
 func Open(ctx context.Context, rawURL string) (*DB, error) {
+	return open(ctx, rawURL, true)
+}
+
+// OpenExisting is Open for a database that must exist already: it never
+// creates a file, and it returns an error wrapping ErrNoDatabase when the
+// SQLite file is missing or the database has none of Plenary's tables
+// (an empty file, or a PostgreSQL schema that was never migrated).
+func OpenExisting(ctx context.Context, rawURL string) (*DB, error) {
+	db, err := open(ctx, rawURL, false)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := db.HasSchema(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if !ok {
+		db.Close()
+		if db.Dialect == Postgres {
+			return nil, fmt.Errorf("%w: the database has no Plenary tables in its schema", ErrNoDatabase)
+		}
+		return nil, fmt.Errorf("%w: the file has no Plenary tables", ErrNoDatabase)
+	}
+	return db, nil
+}
+
+// SQLitePath returns the file a sqlite: URL names, and false for a
+// PostgreSQL URL.
+func SQLitePath(rawURL string) (string, bool) {
+	if !strings.HasPrefix(rawURL, "sqlite:") && !strings.HasSuffix(rawURL, ".db") {
+		return "", false
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//"), true
+}
+
+// HasSchema reports whether Plenary's tables are in the database (in the
+// current schema, on PostgreSQL): whether it has ever been migrated.
+func (db *DB) HasSchema(ctx context.Context) (bool, error) {
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1`
+	if db.Dialect == Postgres {
+		q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1`
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, q, "courses").Scan(&n); err != nil {
+		return false, fmt.Errorf("database: look for Plenary's tables: %w", err)
+	}
+	return n > 0, nil
+}
+
+func open(ctx context.Context, rawURL string, create bool) (*DB, error) {
 	var db *DB
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
@@ -70,16 +128,22 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		pool.SetMaxIdleConns(20)
 		db = &DB{DB: pool, Dialect: Postgres}
 	case strings.HasPrefix(rawURL, "sqlite:"), strings.HasSuffix(rawURL, ".db"):
-		path := strings.TrimPrefix(strings.TrimPrefix(rawURL, "sqlite:"), "//")
+		path, _ := SQLitePath(rawURL)
 		if path == "" {
 			return nil, errors.New("database: sqlite URL has no file path")
 		}
-		if dir := filepath.Dir(path); dir != "." {
+		if !create {
+			if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+				return nil, fmt.Errorf("%w: %s does not exist", ErrNoDatabase, path)
+			} else if err != nil {
+				return nil, fmt.Errorf("database: %w", err)
+			}
+		} else if dir := filepath.Dir(path); dir != "." {
 			if err := os.MkdirAll(dir, 0o750); err != nil {
 				return nil, fmt.Errorf("database: create folder for %s: %w", path, err)
 			}
 		}
-		pool, err := sql.Open("sqlite", sqliteDSN(path))
+		pool, err := sql.Open("sqlite", sqliteDSN(path, create))
 		if err != nil {
 			return nil, fmt.Errorf("database: open sqlite: %w", err)
 		}
@@ -128,8 +192,13 @@ func isBusy(err error) bool {
 // makes every transaction take the write lock at BEGIN, so a
 // read-then-write transaction never fails half-way with "database is
 // locked".
-func sqliteDSN(path string) string {
+// Without create, the file is opened read-write only if it exists
+// (mode=rw), so a file removed after the check is not made anew.
+func sqliteDSN(path string, create bool) string {
 	q := url.Values{}
+	if !create {
+		q.Add("mode", "rw")
+	}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")

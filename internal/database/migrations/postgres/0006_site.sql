@@ -1,0 +1,14 @@
+-- +goose Up
+-- The site's identity, shared by every process and command that uses this
+-- database: the public address links in e-mails point to (recorded by
+-- `plenary serve` from PLENARY_BASE_URL each time it starts) and the
+-- domain that names calendar UIDs (set once, from the host of the first
+-- address, and never changed, so calendars never add a date twice). One
+-- row, id 1.
+
+CREATE TABLE site (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    base_url    TEXT NOT NULL,
+    uid_domain  TEXT NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL
+);
