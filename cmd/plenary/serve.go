@@ -13,6 +13,7 @@ import (
 
 	"plenary/demo"
 	"plenary/internal/catalog"
+	"plenary/internal/config"
 	"plenary/internal/database"
 	"plenary/internal/web"
 )
@@ -21,7 +22,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
-	withDemo := fs.Bool("demo", false, "load the demo catalogue when the database has no courses")
+	withDemo := fs.Bool("demo", false, "load the demo catalogue when the database has no courses, and turn on the dev mailbox unless PLENARY_SMTP_URL is set")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "Usage: plenary serve [-addr HOST:PORT] [-demo]\n\nRuns the web site until interrupted.")
 		fs.PrintDefaults()
@@ -44,6 +45,12 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		}
 	}
 
+	devMailbox, why := devMailboxOn(cfg, *withDemo)
+	if devMailbox {
+		logger.Warn("the dev mailbox is on: /admin/mail shows every e-mail, manage links included, to anyone on this machine; do not run it like this on a shared or public server",
+			"why", why)
+	}
+
 	srv, err := web.New(web.Options{
 		Catalog:        a.catalog,
 		DB:             db,
@@ -57,6 +64,11 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		PageCacheTTL:   cfg.PageCacheTTL,
 		BookingLimit:   cmp.Or(cfg.BookingLimit, -1), // 0 in the config means no limit
 		TrustedProxies: cfg.TrustedProxies,
+		DevMailbox:     devMailbox,
+		MetricsToken:   cfg.MetricsToken,
+		ContactEmail:   cfg.ContactEmail,
+
+		AccessNeedsRetentionDays: cfg.AccessNeedsRetentionDays,
 	})
 	if err != nil {
 		return err
@@ -96,6 +108,21 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// devMailboxOn decides whether serve shows the dev mailbox, and why: only
+// when PLENARY_DEV_MAILBOX asks for it or -demo is given, and never when
+// mail goes out by SMTP (the e-mails would be real people's).
+func devMailboxOn(cfg config.Config, demo bool) (on bool, why string) {
+	switch {
+	case cfg.SMTPURL != "":
+		return false, "PLENARY_SMTP_URL is set"
+	case cfg.DevMailbox:
+		return true, "PLENARY_DEV_MAILBOX is true"
+	case demo:
+		return true, "serve -demo without PLENARY_SMTP_URL"
+	}
+	return false, "off by default"
 }
 
 // loadDemo fills an empty catalogue with the demo courses, their upcoming

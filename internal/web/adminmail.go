@@ -14,9 +14,10 @@ import (
 )
 
 // The dev mailbox: every e-mail the site has queued, kept, sent or failed,
-// read-only. Until staff can log in it answers only requests made on this
-// machine, because the e-mails hold manage links; everything else gets the
-// plain 404 page, so the pages' existence is not revealed either.
+// read-only. The e-mails hold manage links, so it is off unless turned on
+// for development (PLENARY_DEV_MAILBOX, or serve -demo without SMTP), and
+// even then it answers only requests made on this machine; everything else
+// gets the plain 404 page, so the pages' existence is not revealed either.
 
 // fromThisMachine reports whether r came straight from a loopback address.
 // A proxy on the same machine also connects from loopback, so a request
@@ -105,11 +106,11 @@ func newMailView(m messaging.Message) mailView {
 	return v
 }
 
-// adminOnly serves next to requests from this machine when there is an
-// outbox, and the 404 page to everyone else.
+// adminOnly serves next to requests from this machine when the dev
+// mailbox is on, and the 404 page to everyone else.
 func (s *Server) adminOnly(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.outbox == nil || !fromThisMachine(r) {
+		if !s.devMailbox || s.outbox == nil || !fromThisMachine(r) {
 			s.notFound(w, r)
 			return
 		}

@@ -3,8 +3,11 @@ package web
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
+	"time"
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
@@ -30,6 +33,13 @@ type bookingFormPage struct {
 	Paid        bool
 	SystemCheck bool // an online date: ask for the system-check tick
 	Joining     string
+	// Closes is when booking closes, with its zone: "on Friday 10 June
+	// 2022 at 10:00 UK time (BST)".
+	Closes string
+	// Terms are the course's cancellation terms, shown before booking.
+	Terms template.HTML
+	// RetentionDays is how long after the course access needs are kept.
+	RetentionDays int
 }
 
 // bookingForm is what was typed, kept as typed so the form shows it again.
@@ -227,6 +237,12 @@ func (s *Server) bookingForm(r *http.Request, c catalog.Course, e catalog.Event)
 		SystemCheck: e.Format == catalog.Online,
 		Joining:     joiningPromise(c.JoiningLeadDays),
 		Errors:      map[string]string{},
+
+		Closes:        closesLabel(booking.ClosesAt(c, e), e.Location()),
+		RetentionDays: s.retentionDays,
+	}
+	if strings.TrimSpace(c.CancellationTerms) != "" {
+		p.Terms = s.markdown.render(c.Slug, "cancellation", c.UpdatedAt, c.CancellationTerms)
 	}
 	for _, q := range c.Questions {
 		v := questionView{Field: booking.AnswerField(q.Key), Label: q.Label, Help: q.Help, Kind: string(q.Kind), Required: q.Required}
@@ -245,6 +261,15 @@ func (s *Server) bookingForm(r *http.Request, c catalog.Course, e catalog.Event)
 		}
 	}
 	return p, nil
+}
+
+// closesLabel writes when booking closes in the event's zone.
+func closesLabel(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(loc)
+	return t.Format("on Monday 2 January 2006 at 15:04") + " " + catalog.ZoneLabel(t)
 }
 
 // fill puts what was typed, and the errors, back into the form.

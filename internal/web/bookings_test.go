@@ -294,16 +294,30 @@ func TestBookingOutcomes(t *testing.T) {
 		`inputmode="email"`, `name="registration_number"`, `type="date"`, `name="answer_training_completed"`,
 		`name="fee_tier" value="Standard"`, `name="fee_tier" value="NHS"`, `name="po_number"`, `name="access_needs"`,
 		"Only the course coordinators see this, and it is erased after the course.",
-		`name="system_checked"`, `href="/system-check"`, "2 places left", "Friday 10 June 2022", "10:00–17:00 UK time (BST)",
+		`name="system_checked"`, fmt.Sprintf(`href="/system-check?event=%d"`, june), "2 places left", "Friday 10 June 2022", "10:00–17:00 UK time (BST)",
+		// Before booking: when it closes, the cancellation terms and the
+		// privacy notice, all before the button.
+		"Booking closes on Thursday 9 June 2022 at 10:00 UK time (BST).",
+		"Cancel up to <strong>14 days</strong> before the course for a full refund.",
+		"erased 30 days after the course", `<a href="/privacy">`,
 	} {
 		if !strings.Contains(form, w) {
 			t.Errorf("booking form: no %q", w)
 		}
 	}
+	if i, j := strings.Index(form, "Booking closes"), strings.Index(form, `<button class="button" type="submit">`); i < 0 || j < i {
+		t.Errorf("booking form: the notices before booking are not before the submit button")
+	}
 	_, sform := ts.get(t, fmt.Sprintf("/events/%d/book", sept))
 	for _, w := range []string{`type="radio" id="answer_supervisor-yes" name="answer_supervisor" value="yes"`, `value="no"`} {
 		if !strings.Contains(sform, w) {
 			t.Errorf("yes/no question: no %q", w)
+		}
+	}
+	// No terms of its own: it says cancelling is free.
+	for _, w := range []string{"Booking closes on Wednesday 14 September 2022 at 14:00 UK time (BST).", "There are no particular terms for this course"} {
+		if !strings.Contains(sform, w) {
+			t.Errorf("free in-person course form: no %q", w)
 		}
 	}
 	for _, w := range []string{"po_number", "fee_tier", "system_checked"} {
@@ -329,7 +343,8 @@ func TestBookingOutcomes(t *testing.T) {
 		{"waitlisted", june, ditForm("Cal Cole", "cal@example.org"), 200, []string{"You are on the waiting list: number 1", "48 hours"}, []string{"INV-"}},
 		{"waitlisted second", june, ditForm("Dee Dunn", "dee@example.org"), 200, []string{"You are on the waiting list: number 2"}, nil},
 		{"pending review", sept, url.Values{"name": {"Eve"}, "email": {"eve@example.org"}, "organisation": {"E"}, "role": {"R"}, "answer_supervisor": {"no"}}, 200,
-			[]string{"We have your request; a coordinator will look at your answers"}, nil},
+			[]string{"We have your request; a coordinator will look at your answers",
+				"because:", `<ul class="review-reasons"><li>A coordinator checks the course suits people who do not supervise yet.</li></ul>`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"plenary/demo"
 	"plenary/internal/booking"
@@ -58,7 +59,14 @@ func TestBrowser(t *testing.T) {
 	base := site.url
 	browser := startBrowser(t, chrome)
 	bookPath := fmt.Sprintf("/events/%d/book", site.nextEvent)
-	managePath := site.book(t)
+	managePath := site.book(t, "robin.ash@example.org")
+	// A 60-character address, which must wrap on a phone.
+	longEmail := "robin.ashworth-fitzgerald.practitioner@clinic.example.nhs.uk"
+	if len(longEmail) != 60 {
+		t.Fatalf("the long address has %d characters, want 60", len(longEmail))
+	}
+	longManagePath := site.book(t, longEmail)
+	correctPath := site.book(t, "kim.lowe@example.org")
 
 	t.Run("ConsentReject", func(t *testing.T) {
 		t.Parallel()
@@ -72,6 +80,8 @@ func TestBrowser(t *testing.T) {
 		{"BookingForm", bookPath},
 		{"ManagePage", managePath + "?booked=1"},
 		{"CancelPage", managePath + "/cancel"},
+		{"Privacy", "/privacy"},
+		{"SystemCheckForDate", fmt.Sprintf("/system-check?event=%d", site.nextEvent)},
 	} {
 		t.Run("Axe/"+page.name, func(t *testing.T) {
 			if axeMissing != "" {
@@ -95,10 +105,32 @@ func TestBrowser(t *testing.T) {
 		t.Parallel()
 		testBookingFormErrors(t, newTab(t, browser), base+bookPath, axeJS)
 	})
+	// At phone width, where tables scroll sideways in their own region.
+	for _, page := range []struct{ name, path string }{
+		{"Cookies", "/cookies"},
+		{"Privacy", "/privacy"},
+		{"ManagePage", managePath},
+	} {
+		t.Run("AxePhone/"+page.name, func(t *testing.T) {
+			if axeMissing != "" {
+				missing(t, "%s", axeMissing)
+			}
+			t.Parallel()
+			ctx := newTab(t, browser)
+			if err := phone(ctx); err != nil {
+				t.Fatal(err)
+			}
+			testAxe(t, ctx, base+page.path, axeJS)
+		})
+	}
 	for _, page := range []struct{ name, path string }{
 		{"Course", "/courses/" + courseSlug},
 		{"BookingForm", bookPath},
 		{"ManagePage", managePath},
+		{"ManagePageLongEmail", longManagePath},
+		{"Cookies", "/cookies"},
+		{"Privacy", "/privacy"},
+		{"SystemCheck", "/system-check"},
 	} {
 		t.Run("PhoneWidth/"+page.name, func(t *testing.T) {
 			t.Parallel()
@@ -112,6 +144,14 @@ func TestBrowser(t *testing.T) {
 	t.Run("BookOnPhone", func(t *testing.T) {
 		t.Parallel()
 		testBookOnPhone(t, newTab(t, browser), base)
+	})
+	t.Run("FocusContrast", func(t *testing.T) {
+		t.Parallel()
+		testFocusContrast(t, newTab(t, browser), base+"/courses/"+courseSlug)
+	})
+	t.Run("ManageDetailsError", func(t *testing.T) {
+		t.Parallel()
+		testManageDetailsError(t, newTab(t, browser), base+correctPath)
 	})
 }
 
@@ -232,12 +272,12 @@ func startDemoSite(t *testing.T) demoSite {
 	return site
 }
 
-// book books a place on the next date over HTTP, as a browser without
-// JavaScript would, and returns the booking's manage path.
-func (s demoSite) book(t *testing.T) string {
+// book books a place for email on the next date over HTTP, as a browser
+// without JavaScript would, and returns the booking's manage path.
+func (s demoSite) book(t *testing.T, email string) string {
 	t.Helper()
 	form := url.Values{
-		"name": {"Dr Robin Ash"}, "email": {"robin.ash@example.org"}, "organisation": {"North Clinic"},
+		"name": {"Dr Robin Ash"}, "email": {email}, "organisation": {"North Clinic"},
 		"role": {"Clinical psychologist"}, "fee_tier": {"Standard"}, "answer_training_completed": {"2020-01-15"},
 		"system_checked": {"yes"},
 	}
@@ -330,8 +370,13 @@ func testConsentReject(t *testing.T, ctx context.Context, base string) {
 	if resp.Status != 200 {
 		t.Errorf("after Reject: status %d, want 200", resp.Status)
 	}
-	if got, _ := chromedp.Run(ctx, chromedp.Location()); got != pageURL {
-		t.Errorf("after Reject the browser is at %s, want to be back on %s", got, pageURL)
+	if got, want := mustRun(t, ctx, chromedp.Location()), pageURL+"?consent=saved"; got != want {
+		t.Errorf("after Reject the browser is at %s, want to be back on %s", got, want)
+	}
+	// The page confirms the choice, without JavaScript's help.
+	const confirm = "Your cookie choice is saved: you rejected analytics cookies."
+	if text, err := chromedp.Run(ctx, chromedp.Text(`main .notice--success`, chromedp.NodeVisible)); err != nil || !strings.Contains(text, confirm) {
+		t.Errorf("after Reject the page says %q (%v), want %q", text, err, confirm)
 	}
 
 	got := cookies(t, ctx)
@@ -692,4 +737,137 @@ func testBannerOnPhone(t *testing.T, ctx context.Context, url string) {
 		t.Errorf("banner buttons %v: want two of the same size, at least 44px high", got.Btns)
 	}
 	t.Logf("banner %.0fpx of %.0fpx; buttons %v", got.Banner, got.Screen, got.Btns)
+}
+
+// mustRun runs a chromedp action that returns a value, failing the test
+// on error.
+func mustRun[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// focused describes the element with keyboard focus: its text, whether
+// it is in the site header and shows :focus-visible, and the contrast of
+// its text on the background behind it (WCAG relative luminance).
+const focused = `(() => {
+	const rgb = c => (c.match(/[\d.]+/g) || []).map(Number);
+	const lum = c => {
+		const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+		const [r, g, b] = rgb(c);
+		return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+	};
+	const background = el => {
+		for (let e = el; e; e = e.parentElement) {
+			const c = getComputedStyle(e).backgroundColor, v = rgb(c);
+			if (v.length === 3 || (v.length === 4 && v[3] > 0)) return c;
+		}
+		return "rgb(255, 255, 255)";
+	};
+	const el = document.activeElement;
+	const fg = getComputedStyle(el).color, bg = background(el);
+	const [a, b] = [lum(fg), lum(bg)];
+	return {
+		text: (el.textContent || "").trim(), header: !!el.closest(".site-header"), visible: el.matches(":focus-visible"),
+		fg: fg, bg: bg, ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05),
+	};
+})()`
+
+// testFocusContrast tabs through the page from the top and checks that
+// each link in the site header, when it has keyboard focus, has text of at
+// least 4.5:1 against its background.
+func testFocusContrast(t *testing.T, ctx context.Context, url string) {
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		t.Fatal(err)
+	}
+	type focus struct {
+		Text    string  `json:"text"`
+		Header  bool    `json:"header"`
+		Visible bool    `json:"visible"`
+		FG      string  `json:"fg"`
+		BG      string  `json:"bg"`
+		Ratio   float64 `json:"ratio"`
+	}
+	seen := 0
+	for range 20 {
+		if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Tab)); err != nil {
+			t.Fatalf("press Tab: %v", err)
+		}
+		f := mustRun(t, ctx, chromedp.Evaluate[focus](focused))
+		if !f.Header {
+			if seen > 0 {
+				break // past the header
+			}
+			continue
+		}
+		seen++
+		if !f.Visible {
+			t.Errorf("header link %q has keyboard focus but not :focus-visible", f.Text)
+		}
+		if f.Ratio < 4.5 {
+			t.Errorf("header link %q on keyboard focus: text %s on %s, contrast %.2f:1, want at least 4.5:1", f.Text, f.FG, f.BG, f.Ratio)
+		} else {
+			t.Logf("header link %q on keyboard focus: %s on %s, %.2f:1", f.Text, f.FG, f.BG, f.Ratio)
+		}
+	}
+	if seen < 3 {
+		t.Errorf("reached %d header links by keyboard, want the site name and both navigation links", seen)
+	}
+}
+
+// testManageDetailsError corrects the name to nothing on a phone: the
+// page that comes back shows the error summary on screen, with focus on
+// it, and its link leads to the field.
+func testManageDetailsError(t *testing.T, ctx context.Context, url string) {
+	if err := phone(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.Click(`details.disclosure summary`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#name`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#name").value = ""`),
+	); err != nil {
+		t.Fatalf("open the correction form: %v", err)
+	}
+	resp, err := chromedp.RunResponse(ctx, chromedp.Click(`details.disclosure button[type="submit"]`, chromedp.NodeVisible))
+	if err != nil {
+		t.Fatalf("send the correction: %v", err)
+	}
+	if resp.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("empty name: status %d, want 422", resp.Status)
+	}
+	type state struct {
+		Focus  string  `json:"focus"`
+		Top    float64 `json:"top"`
+		Bottom float64 `json:"bottom"`
+		Screen float64 `json:"screen"`
+	}
+	const measure = `(() => {
+		const r = document.querySelector("#details-errors").getBoundingClientRect();
+		return {focus: document.activeElement.id, top: r.top, bottom: r.bottom, screen: window.innerHeight};
+	})()`
+	var got state
+	// Focus moves when the page has loaded: wait for it (bounded by the
+	// tab's time limit), rather than for a fixed time.
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.activeElement && document.activeElement.id === "details-errors"`,
+		chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("the error summary never took focus: %v", err)
+	}
+	got = mustRun(t, ctx, chromedp.Evaluate[state](measure))
+	if got.Focus != "details-errors" {
+		t.Errorf("focus is on #%s, want the error summary #details-errors", got.Focus)
+	}
+	if got.Top < -1 || got.Bottom > got.Screen+1 {
+		t.Errorf("the error summary is at %.0f–%.0fpx of a %.0fpx screen, want it in view", got.Top, got.Bottom, got.Screen)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`#details-errors a[href="#name"]`, chromedp.NodeVisible)); err != nil {
+		t.Fatalf("follow the summary's link: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`location.hash === "#name"`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Errorf("the summary's link does not lead to #name: %v", err)
+	}
 }

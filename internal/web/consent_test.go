@@ -26,13 +26,14 @@ func TestConsent(t *testing.T) {
 	tests := []struct {
 		choice, ret, location string
 	}{
-		{"reject", "/courses/dit-refresher", "/courses/dit-refresher"},
-		{"accept", "/?topic=Mentalization&format=online", "/?topic=Mentalization&format=online"},
-		{"reject", "https://evil.example/", "/"},
-		{"reject", "//evil.example/", "/"},
-		{"reject", "/\\evil.example", "/"},
-		{"reject", "javascript:alert(1)", "/"},
-		{"reject", "", "/"},
+		{"reject", "/courses/dit-refresher", "/courses/dit-refresher?consent=saved"},
+		{"accept", "/?topic=Mentalization&format=online", "/?topic=Mentalization&format=online&consent=saved"},
+		{"accept", "/cookies?consent=saved", "/cookies?consent=saved"},
+		{"reject", "https://evil.example/", "/?consent=saved"},
+		{"reject", "//evil.example/", "/?consent=saved"},
+		{"reject", "/\\evil.example", "/?consent=saved"},
+		{"reject", "javascript:alert(1)", "/?consent=saved"},
+		{"reject", "", "/?consent=saved"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.choice+" "+tt.ret, func(t *testing.T) {
@@ -58,9 +59,18 @@ func TestConsent(t *testing.T) {
 				t.Errorf("got lifetime %d days, want 6–12 months", days)
 			}
 
+			// The page it returns to confirms the choice, without a
+			// second cookie.
+			res, body := ts.get(t, tt.location, &http.Cookie{Name: consentCookie, Value: tt.choice})
+			confirm := "Your cookie choice is saved: you " + tt.choice + "ed analytics cookies."
+			if !strings.Contains(body, confirm) || len(res.Cookies()) != 0 {
+				t.Errorf("GET %s after the choice: confirmation %q shown %v, cookies %v; want it shown and no cookie",
+					tt.location, confirm, strings.Contains(body, confirm), res.Cookies())
+			}
+
 			// With the choice made, the banner is gone and no other cookie
 			// appears.
-			res, body := ts.get(t, "/courses/dit-refresher", &http.Cookie{Name: consentCookie, Value: tt.choice})
+			res, body = ts.get(t, "/courses/dit-refresher", &http.Cookie{Name: consentCookie, Value: tt.choice})
 			if strings.Contains(body, "cookie-banner") {
 				t.Errorf("banner still shown after %s", tt.choice)
 			}
@@ -71,6 +81,10 @@ func TestConsent(t *testing.T) {
 			if strings.Contains(body, "<script") {
 				t.Errorf("got a script on the course page with no analytics configured")
 			}
+			// Without the flag, or without a choice, nothing is confirmed.
+			if strings.Contains(body, "Your cookie choice is saved") {
+				t.Errorf("confirmation shown on a page not reached from a choice")
+			}
 		})
 	}
 
@@ -80,6 +94,12 @@ func TestConsent(t *testing.T) {
 			t.Errorf("got %d with cookies %v, want 400 and none", res.StatusCode, res.Cookies())
 		}
 	})
+	t.Run("flag without a choice confirms nothing", func(t *testing.T) {
+		_, body := ts.get(t, "/courses/dit-refresher?consent=saved")
+		if strings.Contains(body, "Your cookie choice is saved") || !strings.Contains(body, "cookie-banner") {
+			t.Errorf("?consent=saved without the cookie: want the banner and no confirmation")
+		}
+	})
 	t.Run("garbage cookie shows the banner", func(t *testing.T) {
 		_, body := ts.get(t, "/", &http.Cookie{Name: consentCookie, Value: "yes-please"})
 		if !strings.Contains(body, "cookie-banner") {
@@ -87,8 +107,8 @@ func TestConsent(t *testing.T) {
 		}
 	})
 	t.Run("cookies page shows the choice", func(t *testing.T) {
-		_, body := ts.get(t, "/cookies?saved=1", &http.Cookie{Name: consentCookie, Value: consentReject})
-		for _, w := range []string{"You have rejected analytics cookies.", "Your cookie choice has been saved.", `name="return" value="/cookies?saved=1"`} {
+		_, body := ts.get(t, "/cookies?consent=saved", &http.Cookie{Name: consentCookie, Value: consentReject})
+		for _, w := range []string{"You have rejected analytics cookies.", "Your cookie choice is saved: you rejected analytics cookies.", `name="return" value="/cookies"`} {
 			if !strings.Contains(body, w) {
 				t.Errorf("no %q", w)
 			}

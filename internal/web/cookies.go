@@ -16,6 +16,12 @@ const (
 	consentAccept   = "accept"
 	consentReject   = "reject"
 	consentLifetime = 180 * 24 * time.Hour // six months, then we ask again
+
+	// After a choice the person goes back to their page with
+	// ?consent=saved, which shows a confirmation: no other cookie is
+	// needed and it works without JavaScript.
+	consentSavedParam = "consent"
+	consentSavedValue = "saved"
 )
 
 // consentOf reads the choice from the request: "", "accept" or "reject".
@@ -44,7 +50,6 @@ type cookiesPage struct {
 	base
 	Cookies      []cookieInfo
 	HasAnalytics bool // an analytics provider is configured
-	Saved        bool // the choice was just saved
 }
 
 // cookiesShow serves GET /cookies.
@@ -52,7 +57,6 @@ func (s *Server) cookiesShow(w http.ResponseWriter, r *http.Request) {
 	p := cookiesPage{
 		base:         s.base(r),
 		HasAnalytics: s.analytics != "",
-		Saved:        r.URL.Query().Get("saved") == "1",
 		Cookies: []cookieInfo{{
 			Name:     consentCookie,
 			Purpose:  "Remembers whether you accepted or rejected optional cookies, so we do not ask on every page.",
@@ -87,7 +91,27 @@ func (s *Server) consentUpdate(w http.ResponseWriter, r *http.Request) {
 		Secure:   s.secure,
 		SameSite: http.SameSiteLaxMode,
 	})
-	http.Redirect(w, r, localPath(r.PostFormValue("return")), http.StatusSeeOther)
+	http.Redirect(w, r, withConsentSaved(localPath(r.PostFormValue("return"))), http.StatusSeeOther)
+}
+
+// withConsentSaved adds ?consent=saved to a local path (from localPath),
+// keeping its other query parameters.
+func withConsentSaved(path string) string {
+	u, err := url.Parse(path)
+	if err != nil {
+		return "/?" + consentSavedParam + "=" + consentSavedValue
+	}
+	if q := u.Query(); q.Has(consentSavedParam) {
+		q.Del(consentSavedParam)
+		u.RawQuery = q.Encode()
+	}
+	flag := consentSavedParam + "=" + consentSavedValue
+	if u.RawQuery == "" {
+		u.RawQuery = flag
+	} else {
+		u.RawQuery += "&" + flag
+	}
+	return u.RequestURI()
 }
 
 // localPath returns target if it is a path on this site, and "/"

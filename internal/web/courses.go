@@ -45,6 +45,7 @@ const maxCardDates = 3
 func (s *Server) courseList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := homePage{base: s.base(r), Topic: strings.TrimSpace(q.Get("topic"))}
+	p.Description = "Courses for professionals from " + s.siteName + ": dates in UK time, format, fees and who each course is for. Book a place online."
 	if len(p.Topic) > 200 {
 		p.Topic = p.Topic[:200]
 	}
@@ -158,6 +159,7 @@ func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
 		Fees:    feeViews(c.Fees),
 		Joining: joiningPromise(c.JoiningLeadDays),
 	}
+	p.Description = metaDescription(c.Summary)
 	for _, sec := range []struct{ id, title, src string }{
 		{"about", "About this course", c.About},
 		{"audience", "Who it is for", c.Audience},
@@ -197,4 +199,19 @@ func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Agenda = shareAgendas(p.Upcoming)
 	s.render(w, r, http.StatusOK, "course", p)
+}
+
+// metaDescription makes a course summary fit a meta description: one
+// line, cut at a word before about 200 characters.
+func metaDescription(summary string) string {
+	d := strings.Join(strings.Fields(summary), " ")
+	const max = 200
+	if len([]rune(d)) <= max {
+		return d
+	}
+	cut := string([]rune(d)[:max])
+	if i := strings.LastIndex(cut, " "); i > max/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, ",;:.– ") + "…"
 }

@@ -74,4 +74,7 @@ func TestInsecureBaseURLCookie(t *testing.T) {
 	if len(cs) != 1 || cs[0].Secure {
 		t.Errorf("got cookies %v, want one plenary_consent without Secure on http", cs)
 	}
+	if hsts := w.Header().Get("Strict-Transport-Security"); hsts != "" {
+		t.Errorf("got Strict-Transport-Security %q on an http site, want none", hsts)
+	}
 }

@@ -41,6 +41,17 @@ type detailsForm struct {
 	Open               bool // show the form open (after an error)
 }
 
+// Summary lists the form's errors in field order, for the error summary.
+func (f detailsForm) Summary() []fieldError {
+	var out []fieldError
+	for _, field := range []string{"name", "organisation"} {
+		if msg, ok := f.Errors[field]; ok {
+			out = append(out, fieldError{Anchor: field, Message: msg})
+		}
+	}
+	return out
+}
+
 // bookingView is what the manage page shows of a booking. Access needs
 // are not shown, only whether any were given: the link may be forwarded.
 type bookingView struct {
@@ -58,6 +69,9 @@ type bookingView struct {
 	Answers            []answerView
 	Active             bool // can be cancelled or corrected
 	Offered            bool
+	// ReviewReasons are the course rules' messages that sent a booking
+	// to a coordinator's review, shown while it waits.
+	ReviewReasons []string
 }
 
 type answerView struct{ Question, Answer string }
@@ -118,6 +132,13 @@ func (s *Server) managePageFor(r *http.Request, token string, m booking.Manage) 
 			Active:  b.Status.Active() && b.Status != booking.Attended && b.Status != booking.NoShow,
 			Offered: b.Status == booking.Offered,
 		},
+	}
+	if b.Status == booking.PendingReview {
+		for _, l := range strings.Split(b.ReviewReason, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				p.Booking.ReviewReasons = append(p.Booking.ReviewReasons, l)
+			}
+		}
 	}
 	p.Analytics = "" // never load a third-party script beside the token
 	if msg, ok := manageDone[r.URL.Query().Get("done")]; ok {

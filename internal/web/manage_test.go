@@ -29,7 +29,7 @@ func TestManagePage(t *testing.T) {
 	for _, w := range []string{"Your place is confirmed", "DIT refresher", "Friday 10 June 2022", "10:00–17:00 UK time (BST)",
 		"Ann Able", "ann@example.org", "North Clinic", "Psychotherapist", "UKCP 123", "NHS: £95.00", "PO-77", "INV-000001",
 		"2021-09-30", "Given (only coordinators see them)", fmt.Sprintf(`href="/events/%d.ics"`, june),
-		`action="` + ann + `/details"`, `href="` + ann + `/cancel"`, "https://training.example.org" + ann} {
+		`action="` + ann + `/details#details-errors"`, `href="` + ann + `/cancel"`, "https://training.example.org" + ann} {
 		if !strings.Contains(body, w) {
 			t.Errorf("manage page: no %q", w)
 		}
@@ -178,9 +178,30 @@ func TestManagePage(t *testing.T) {
 	}
 }
 
-func TestAdminMail(t *testing.T) {
+// TestDevMailboxOff checks the dev mailbox is off unless turned on: 404
+// even from this machine, for every page of it.
+func TestDevMailboxOff(t *testing.T) {
 	t.Parallel()
 	ts := newBookingSite(t)
+	ts.book(t, ts.event(t, "dit-refresher", "june"), ditForm("Ann Able", "ann@example.org"))
+	msgs := ts.mailTo(t, "ann@example.org")
+	if len(msgs) != 1 {
+		t.Fatalf("got %d messages to Ann, want 1", len(msgs))
+	}
+	id := msgs[0].ID
+	for _, remote := range []string{"127.0.0.1:40000", "[::1]:40000"} {
+		for _, p := range []string{"/admin/mail", fmt.Sprintf("/admin/mail/%d", id), fmt.Sprintf("/admin/mail/%d/html", id), fmt.Sprintf("/admin/mail/%d/attachments/0", id)} {
+			res, body := ts.getFrom(t, p, remote, nil)
+			if res.StatusCode != http.StatusNotFound || strings.Contains(body, "ann@example.org") {
+				t.Errorf("GET %s from %s with the dev mailbox off: got %d, want 404 without the message", p, remote, res.StatusCode)
+			}
+		}
+	}
+}
+
+func TestAdminMail(t *testing.T) {
+	t.Parallel()
+	ts := newTestSiteWith(t, testNow, func(o *Options) { o.DevMailbox = true }, bookingCourses(t)...)
 	manage := ts.book(t, ts.event(t, "dit-refresher", "june"), ditForm("Ann Able", "ann@example.org"))
 	msgs := ts.mailTo(t, "ann@example.org")
 	if len(msgs) != 1 {

@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,9 +64,32 @@ func register[C prometheus.Collector](reg *prometheus.Registry, c C) (C, error) 
 	return c, nil
 }
 
-// metricsShow serves GET /metrics.
+// metricsShow serves GET /metrics: with a token configured, to requests
+// that bear it; without one, only to this machine, never through a proxy
+// (the 404 page to everyone else).
 func (s *Server) metricsShow(w http.ResponseWriter, r *http.Request) {
+	if s.metricsToken != "" {
+		if !bearer(r, s.metricsToken) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			w.Header().Set("Cache-Control", "no-store")
+			http.Error(w, "A valid metrics token is needed.", http.StatusUnauthorized)
+			return
+		}
+	} else if !fromThisMachine(r) {
+		s.notFound(w, r)
+		return
+	}
 	promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}).ServeHTTP(w, r)
+}
+
+// bearer reports whether r carries "Authorization: Bearer token", comparing
+// in constant time.
+func bearer(r *http.Request, token string) bool {
+	scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(token)) == 1
 }
 
 // healthz serves GET /healthz: 200 "ok" when the database answers within

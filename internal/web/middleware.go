@@ -113,6 +113,11 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("Permissions-Policy", "camera=(self), microphone=(self), geolocation=(), payment=(), usb=()")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.secure {
+			// The site is served over https: browsers should never try
+			// plain http for it again.
+			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+		}
 		if private(r.URL.Path) {
 			// The path holds a manage link's secret, or the page shows
 			// them (the dev mailbox): keep it out of caches, history

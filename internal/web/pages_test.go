@@ -22,7 +22,7 @@ func TestPages(t *testing.T) {
 		notWant []string
 	}{
 		{"catalogue", "/", 200,
-			[]string{"<h1>Courses</h1>", "DIT refresher", "MBT foundation", "Supervision skills",
+			[]string{"<h1>Courses</h1>", `<meta name="description" content="Courses for professionals from Plenary`, "DIT refresher", "MBT foundation", "Supervision skills",
 				"Friday 10 June 2022", "10:00–17:00 UK time (BST)", "Online (Zoom)", "From £95.00", "£1,480.00", "Free",
 				"Dynamic Interpersonal Therapy", `href="/courses/dit-refresher"`, `<option value="online">Online</option>`},
 			[]string{"Unreleased draft course", "Hidden topic", "Friday 5 November 2021", "Monday 4 July 2022"}},
@@ -46,32 +46,53 @@ func TestPages(t *testing.T) {
 			[]string{"<h1>DIT refresher</h1>", "A one-day online refresher", "About this course", "Who it is for", "Aims",
 				"Prerequisites", "How it runs", "<strong>refresh</strong>", "<h3>Overview</h3>", "<li>Revisit the IPAF</li>",
 				"Standard", "£120.00", "NHS", "£95.00",
-				"Friday 10 June 2022", "10:00–17:00 UK time (BST)", "1 day (7 hours)",
+				"Friday 10 June 2022", "10:00–17:00 UK time (BST)", "1 day, 10:00–17:00",
+				`<meta name="description" content="A one-day online refresher in Dynamic Interpersonal Therapy.">`,
 				"Friday 13 January 2023", "10:00–17:00 UK time (GMT)",
 				"Reviewing the DIT model", "Coffee break", `class="agenda__quiet"`, "09:45", "Registration and welcome",
 				"Past date", "Friday 5 November 2021",
 				"Joining instructions are e-mailed at least one working day before the course.",
 				"Dates occasionally change; if yours does we will tell you in good time.",
-				"Book a place", "Places available", fmt.Sprintf(`href="/events/%d/book"`, june), "Hear about new dates", "coming soon",
+				"Book a place", "Places available", fmt.Sprintf(`href="/events/%d/book"`, june),
 				fmt.Sprintf(`href="/events/%d.ics"`, june), `href="/system-check"`},
 			[]string{"<script>alert", "javascript:", fmt.Sprintf(`href="/events/%d.ics"`, past), fmt.Sprintf(`href="/events/%d/book"`, past),
-				"<h1>Overview", "Booking opens soon"}},
+				"<h1>Overview", "Booking opens soon", "coming soon", "Hear about new dates", "hours)"}},
 		{"multi-day in person course", "/courses/mbt-foundation", 200,
 			[]string{"Day 1: Thursday 27 October 2022", "09:30–16:30 UK time (BST)", "Day 4: Tuesday 1 November 2022", "09:30–16:30 UK time (GMT)",
-				"The Training Centre", "120 Belsize Lane<br>London NW3 5BA", "In person", "4 days",
+				"The Training Centre", "120 Belsize Lane<br>London NW3 5BA", "In person", "4 days, 09:30–16:30 each day",
 				"Cancelled", "Monday 4 July 2022", "£1,480.00",
 				"Joining instructions are e-mailed at least 3 working days before the course."},
 			[]string{"Past date"}},
 		{"free hybrid course", "/courses/supervision-skills", 200,
-			[]string{"Free", "Hybrid (in person or online)", "Room 4, The Training Centre", "14:00–16:30 UK time (BST)", "1 day (2.5 hours)"},
+			[]string{"Free", "Hybrid (in person or online)", "Room 4, The Training Centre", "14:00–16:30 UK time (BST)", "1 day, 14:00–16:30"},
 			nil},
 		{"draft course", "/courses/secret-draft", 404, []string{"Page not found"}, []string{"Unreleased draft course"}},
 		{"unknown course", "/courses/no-such-course", 404, []string{"Page not found"}, nil},
 		{"unknown path", "/no/such/page", 404, []string{"Page not found", `<a href="/">`}, nil},
 		{"system check", "/system-check", 200,
-			[]string{"<h1>Check your camera, microphone and speakers</h1>", "https://zoom.us/test", "What to check", "js/system-check.js", "data-no-js"}, nil},
+			[]string{"<h1>Check your camera, microphone and speakers</h1>", "Test with your meeting provider", "https://zoom.us/test",
+				"What to check", "js/system-check.js", "data-no-js"},
+			[]string{"Our online courses use", "Your course uses"}},
+		{"system check for an online date", fmt.Sprintf("/system-check?event=%d", june), 200,
+			[]string{"Test with Zoom", "Your course uses Zoom.", `href="https://zoom.us/test"`, "Join a Zoom test meeting"},
+			[]string{"Test with your meeting provider"}},
+		{"system check for a hybrid date", fmt.Sprintf("/system-check?event=%d", ts.event(t, "supervision-skills", "2022-09")), 200,
+			[]string{"Your course uses Zoom."}, nil},
+		{"system check for an in-person date", fmt.Sprintf("/system-check?event=%d", ts.event(t, "mbt-foundation", "2022-10")), 200,
+			[]string{"Test with your meeting provider"}, []string{"Your course uses"}},
+		{"system check for a draft's date", fmt.Sprintf("/system-check?event=%d", draft), 200,
+			[]string{"Test with your meeting provider"}, []string{"Your course uses", "Teams"}},
+		{"system check for an unknown date", "/system-check?event=999999", 200,
+			[]string{"Test with your meeting provider"}, []string{"Your course uses"}},
+		{"system check with a bad event", "/system-check?event=x%3Cscript%3E", 200,
+			[]string{"Test with your meeting provider"}, []string{"<script>"}},
+		{"privacy", "/privacy", 200,
+			[]string{"<h1>How we handle your information</h1>", "special-category data", "erased <strong>30 days after the course</strong>",
+				"only the course team sees it", "e-mails we send you", "reply to any e-mail we sent you", `href="/cookies"`,
+				`<meta name="description"`},
+			[]string{"mailto:"}},
 		{"cookies", "/cookies", 200,
-			[]string{"plenary_consent", "Strictly necessary", "6 months", "under 16", "parent or carer", "We do not use any analytics", `value="accept"`, `value="reject"`}, nil},
+			[]string{"plenary_consent", `<div class="table-scroll" tabindex="0" role="region" aria-label="Table of the cookies we set">`, `href="/privacy"`, "Strictly necessary", "6 months", "under 16", "parent or carer", "We do not use any analytics", `value="accept"`, `value="reject"`}, nil},
 		{"draft event calendar", fmt.Sprintf("/events/%d.ics", draft), 404, []string{"Page not found"}, nil},
 		{"unknown event calendar", "/events/999999.ics", 404, nil, nil},
 		{"bad event id", "/events/abc.ics", 404, nil, nil},
@@ -157,11 +178,11 @@ func TestCoursePageOrder(t *testing.T) {
 func TestNoMeetingDetails(t *testing.T) {
 	t.Parallel()
 	ts := newTestSite(t)
-	paths := []string{"/", "/?format=online", "/cookies", "/system-check", "/no-such-page"}
+	paths := []string{"/", "/?format=online", "/cookies", "/privacy", "/system-check", "/no-such-page"}
 	for slug, c := range ts.courses {
 		paths = append(paths, "/courses/"+slug)
 		for _, e := range c.Events {
-			paths = append(paths, fmt.Sprintf("/events/%d.ics", e.ID))
+			paths = append(paths, fmt.Sprintf("/events/%d.ics", e.ID), fmt.Sprintf("/system-check?event=%d", e.ID))
 		}
 	}
 	for _, p := range paths {
@@ -228,7 +249,8 @@ func TestNoInlineScriptOrStyle(t *testing.T) {
 	t.Parallel()
 	ts := newTestSite(t)
 	paths := []string{"/", "/?topic=Astrology", "/courses/dit-refresher", "/courses/mbt-foundation", "/courses/supervision-skills",
-		"/system-check", "/cookies", "/cookies?saved=1", "/nope",
+		"/system-check", "/cookies", "/cookies?consent=saved", "/privacy", "/nope",
+		fmt.Sprintf("/system-check?event=%d", ts.event(t, "dit-refresher", "2022-06")),
 		fmt.Sprintf("/events/%d/book", ts.event(t, "dit-refresher", "2022-06")),
 		fmt.Sprintf("/events/%d/book", ts.event(t, "mbt-foundation", "2022-10"))}
 	handlerAttr := regexp.MustCompile(`(?i)\son[a-z]+\s*=`)

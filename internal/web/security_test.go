@@ -18,6 +18,8 @@ func TestSecurityHeaders(t *testing.T) {
 			"X-Content-Type-Options":  "nosniff",
 			"Referrer-Policy":         "strict-origin-when-cross-origin",
 			"Permissions-Policy":      "camera=(self), microphone=(self), geolocation=(), payment=(), usb=()",
+			// The test site's base URL is https.
+			"Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 		}
 		for k, v := range want {
 			if got := res.Header.Get(k); got != v {
@@ -96,7 +98,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	}
 	ts.get(t, "/courses/dit-refresher")
 	ts.get(t, "/nope")
-	res, body = ts.get(t, "/metrics")
+	res, body = ts.getFrom(t, "/metrics", "127.0.0.1:40000", nil)
 	if res.StatusCode != 200 {
 		t.Fatalf("GET /metrics: got %d, want 200", res.StatusCode)
 	}
@@ -109,6 +111,48 @@ func TestHealthAndMetrics(t *testing.T) {
 	} {
 		if !strings.Contains(body, w) {
 			t.Errorf("GET /metrics: no %q", w)
+		}
+	}
+}
+
+// TestMetricsAccess checks who may read /metrics: without a token, only
+// this machine and never through a proxy; with one, whoever sends it.
+func TestMetricsAccess(t *testing.T) {
+	t.Parallel()
+	const token = "s3cret-metrics-token-0123"
+	open := newTestSite(t)
+	guarded := newTestSiteWith(t, testNow, func(o *Options) { o.MetricsToken = token })
+	tests := []struct {
+		name   string
+		site   *testSite
+		remote string
+		header map[string]string
+		status int
+	}{
+		{"no token, IPv4 loopback", open, "127.0.0.1:40000", nil, 200},
+		{"no token, IPv6 loopback", open, "[::1]:40000", nil, 200},
+		{"no token, another machine", open, "192.0.2.1:40000", nil, 404},
+		{"no token, through a proxy", open, "127.0.0.1:40000", map[string]string{"X-Forwarded-For": "203.0.113.9"}, 404},
+		{"no token, Forwarded header", open, "127.0.0.1:40000", map[string]string{"Forwarded": "for=203.0.113.9"}, 404},
+		{"no token, a token sent anyway", open, "192.0.2.1:40000", map[string]string{"Authorization": "Bearer " + token}, 404},
+		{"token, right one", guarded, "192.0.2.1:40000", map[string]string{"Authorization": "Bearer " + token}, 200},
+		{"token, scheme in lower case", guarded, "192.0.2.1:40000", map[string]string{"Authorization": "bearer " + token}, 200},
+		{"token, missing", guarded, "192.0.2.1:40000", nil, 401},
+		{"token, missing from loopback", guarded, "127.0.0.1:40000", nil, 401},
+		{"token, wrong", guarded, "192.0.2.1:40000", map[string]string{"Authorization": "Bearer " + token + "x"}, 401},
+		{"token, a prefix of it", guarded, "192.0.2.1:40000", map[string]string{"Authorization": "Bearer " + token[:10]}, 401},
+		{"token, as Basic", guarded, "192.0.2.1:40000", map[string]string{"Authorization": "Basic " + token}, 401},
+	}
+	for _, tt := range tests {
+		res, body := tt.site.getFrom(t, "/metrics", tt.remote, tt.header)
+		if res.StatusCode != tt.status {
+			t.Errorf("%s: got %d, want %d", tt.name, res.StatusCode, tt.status)
+		}
+		if got := strings.Contains(body, "go_goroutines"); got != (tt.status == 200) {
+			t.Errorf("%s: metrics in the body %v, want %v", tt.name, got, tt.status == 200)
+		}
+		if tt.status == 401 && !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") {
+			t.Errorf("%s: WWW-Authenticate %q, want Bearer", tt.name, res.Header.Get("WWW-Authenticate"))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -62,9 +63,25 @@ type Options struct {
 	// Bookings takes and changes bookings; nil hides the booking links
 	// and pages (they answer 404).
 	Bookings *booking.Service
-	// Outbox holds the e-mails, shown read-only under /admin/mail to
-	// requests from this machine; nil turns /admin/mail off.
+	// Outbox holds the e-mails, shown read-only under /admin/mail when
+	// DevMailbox is on.
 	Outbox *messaging.Outbox
+	// DevMailbox serves the outbox read-only under /admin/mail, to
+	// requests from this machine only; off (the default), those pages
+	// answer 404 to everyone. It is for development: the e-mails hold
+	// manage links. Never turn it on when mail goes out by SMTP.
+	DevMailbox bool
+	// MetricsToken, when set, is the secret a scraper must send as
+	// "Authorization: Bearer TOKEN" to read /metrics. When empty,
+	// /metrics answers only connections from this machine that no proxy
+	// forwarded, and 404 to everyone else.
+	MetricsToken string
+	// ContactEmail is the course team's address, shown in the footer and
+	// on the privacy page; empty shows none.
+	ContactEmail string
+	// AccessNeedsRetentionDays is how many days after an event its
+	// bookings' access needs are kept, as the privacy page says.
+	AccessNeedsRetentionDays int
 }
 
 // Server holds what the handlers need. Handlers are its methods.
@@ -91,6 +108,11 @@ type Server struct {
 	proxies   []netip.Prefix
 	metrics   *metrics
 	registry  *prometheus.Registry
+
+	devMailbox    bool
+	metricsToken  string
+	contactEmail  string
+	retentionDays int
 }
 
 // devDir is where PLENARY_DEV reads templates and static files from,
@@ -114,6 +136,11 @@ func New(opts Options) (*Server, error) {
 		registry:  opts.Registry,
 		bookings:  opts.Bookings,
 		outbox:    opts.Outbox,
+
+		devMailbox:    opts.DevMailbox,
+		metricsToken:  opts.MetricsToken,
+		contactEmail:  opts.ContactEmail,
+		retentionDays: opts.AccessNeedsRetentionDays,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -136,6 +163,13 @@ func New(opts Options) (*Server, error) {
 		if err != nil || u.Scheme != "https" || u.Host == "" {
 			return nil, fmt.Errorf("web: analytics script %q must be an https URL", opts.AnalyticsScript)
 		}
+	}
+	if s.contactEmail != "" {
+		a, err := mail.ParseAddress(s.contactEmail)
+		if err != nil {
+			return nil, fmt.Errorf("web: contact address %q is not an e-mail address", opts.ContactEmail)
+		}
+		s.contactEmail = a.Address // the footer links the bare address
 	}
 	s.proxies = opts.TrustedProxies
 	if limit := cmp.Or(opts.BookingLimit, defaultBookingLimit); limit > 0 {
@@ -182,6 +216,13 @@ type base struct {
 	// Analytics is the analytics script to load, set only when someone
 	// accepted and a provider is configured.
 	Analytics string
+	// ConsentSaved is set on the page a cookie choice returns to, so the
+	// page can confirm it (the redirect adds ?consent=saved).
+	ConsentSaved bool
+	// Contact is the course team's address for the footer, or "".
+	Contact string
+	// Description is the page's meta description, or "".
+	Description string
 
 	static func(name string) string
 }
@@ -193,6 +234,14 @@ func (b base) Static(name string) string {
 		return "/static/0/" + name
 	}
 	return b.static(name)
+}
+
+// ConsentChoice says the choice in words, for the confirmation.
+func (b base) ConsentChoice() string {
+	if b.Consent == consentAccept {
+		return "you accepted analytics cookies"
+	}
+	return "you rejected analytics cookies"
 }
 
 // ConsentGiven reports whether a cookie choice has been made.
@@ -211,8 +260,10 @@ func (s *Server) base(r *http.Request) base {
 		SiteName: s.siteName,
 		Path:     r.URL.RequestURI(),
 		Consent:  consentOf(r),
+		Contact:  s.contactEmail,
 		static:   s.static.url,
 	}
+	b.ConsentSaved = b.ConsentGiven() && r.URL.Query().Get(consentSavedParam) == consentSavedValue
 	if b.Consent == consentAccept && s.analytics != "" {
 		b.Analytics = s.analytics
 	}

@@ -132,7 +132,8 @@ func fixtures(t testing.TB) []catalog.Course {
 			Slug: "secret-draft", Title: "Unreleased draft course", Status: catalog.Draft,
 			Topics: []string{"Hidden topic"},
 			Events: []catalog.Event{
-				{Ref: "2022-08", Format: catalog.Online, Days: []catalog.Day{day(t, catalog.Date{Year: 2022, Month: 8, Day: 1}, "10:00", "12:00")}},
+				{Ref: "2022-08", Format: catalog.Online, Meeting: catalog.Meeting{Provider: "Microsoft Teams"},
+					Days: []catalog.Day{day(t, catalog.Date{Year: 2022, Month: 8, Day: 1}, "10:00", "12:00")}},
 			},
 		},
 	}
@@ -145,6 +146,13 @@ func newTestSite(t testing.TB, courses ...catalog.Course) *testSite {
 
 // newTestSiteAt is newTestSite with the clock at now.
 func newTestSiteAt(t testing.TB, now time.Time, courses ...catalog.Course) *testSite {
+	t.Helper()
+	return newTestSiteWith(t, now, nil, courses...)
+}
+
+// newTestSiteWith is newTestSiteAt with options changed by set (may be nil)
+// before the server is made.
+func newTestSiteWith(t testing.TB, now time.Time, set func(*Options), courses ...catalog.Course) *testSite {
 	t.Helper()
 	db := dbtest.New(t)
 	store := catalog.NewStore(db)
@@ -173,7 +181,7 @@ func newTestSiteAt(t testing.TB, now time.Time, courses ...catalog.Course) *test
 	ts.outbox = messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example.org>", Now: clock})
 	ts.bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: ts.outbox,
 		BaseURL: "https://training.example.org", Organizer: "noreply@training.example.org", Now: clock})
-	srv, err := New(Options{
+	opts := Options{
 		Catalog:  store,
 		DB:       db,
 		Logger:   slog.New(slog.DiscardHandler),
@@ -182,7 +190,13 @@ func newTestSiteAt(t testing.TB, now time.Time, courses ...catalog.Course) *test
 		Registry: prometheus.NewRegistry(),
 		Bookings: ts.bookings,
 		Outbox:   ts.outbox,
-	})
+
+		AccessNeedsRetentionDays: 30,
+	}
+	if set != nil {
+		set(&opts)
+	}
+	srv, err := New(opts)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
@@ -217,6 +231,18 @@ func (ts *testSite) do(t *testing.T, r *http.Request) (*http.Response, string) {
 		t.Fatal(err)
 	}
 	return res, string(b)
+}
+
+// getFrom is get with the request coming from remote (host:port) with
+// the given headers.
+func (ts *testSite) getFrom(t *testing.T, path, remote string, header map[string]string) (*http.Response, string) {
+	t.Helper()
+	r := httptest.NewRequest(http.MethodGet, path, nil)
+	r.RemoteAddr = remote
+	for k, v := range header {
+		r.Header.Set(k, v)
+	}
+	return ts.do(t, r)
 }
 
 func (ts *testSite) get(t *testing.T, path string, cookies ...*http.Cookie) (*http.Response, string) {

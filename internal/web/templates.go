@@ -26,6 +26,7 @@ var pages = map[string]func() any{
 	"course":       func() any { return coursePage{} },
 	"system_check": func() any { return systemCheckPage{} },
 	"cookies":      func() any { return cookiesPage{} },
+	"privacy":      func() any { return privacyPage{} },
 	"not_found":    func() any { return errorPage{} },
 	"error":        func() any { return errorPage{} },
 
