@@ -195,6 +195,31 @@ func TestSaveHook(t *testing.T) {
 	}
 }
 
+// TestPrivateChangeRaisesVersionOnly: a new passcode raises the version
+// (so that new joining instructions go) but does not mark the date as
+// changed on the public site.
+func TestPrivateChangeRaisesVersionOnly(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db)
+	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	c := dbtest.NewCourse(t0)
+	if _, err := s.Save(ctx, &c, t0); err != nil {
+		t.Fatal(err)
+	}
+	next := dbtest.NewCourse(t0)
+	next.Events[0].Meeting.Passcode = "NEW-PASS-123"
+	res, err := s.Save(ctx, &next, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.CourseBySlug(ctx, c.Slug)
+	if e := got.Events[0]; e.Version != 2 || e.Status != catalog.Scheduled || len(res.EventsChanged) != 1 ||
+		!res.EventsChanged[0].Changes[0].Private {
+		t.Fatalf("got version %d status %s changes %+v; want 2, scheduled, one private change", e.Version, e.Status, res.EventsChanged)
+	}
+}
+
 // TestDiffFields checks the change list names real fields, per day where
 // a field belongs to a day, and marks exactly the meeting's joining
 // details private.

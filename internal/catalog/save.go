@@ -372,8 +372,10 @@ func (s *Store) saveEvent(ctx context.Context, e *Event, prev Event, exists bool
 	e.ID, e.CreatedAt = prev.ID, prev.CreatedAt
 	changes := Diff(prev, *e)
 	// "changed" marks a date that moved since it was first published; a
-	// file that still says "scheduled" does not undo that.
-	if e.Status == Scheduled && (prev.Status == Changed || len(changes) > 0) {
+	// file that still says "scheduled" does not undo that. New joining
+	// details alone are not shown as a change: the version still rises.
+	public := slices.ContainsFunc(changes, func(c Change) bool { return !c.Private })
+	if e.Status == Scheduled && (prev.Status == Changed || public) {
 		e.Status = Changed
 	}
 	sameDays := reflect.DeepEqual(prev.Days, e.Days)

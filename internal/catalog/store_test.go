@@ -87,7 +87,7 @@ func TestSaveEventChanges(t *testing.T) {
 		{"capacity only", func(e *catalog.Event) { e.Capacity = 40 }, 1, nil, catalog.Scheduled},
 		{"moved a day", func(e *catalog.Event) { e.Days[0].Date = e.Days[0].Date.AddDays(1) }, 2, []catalog.Field{catalog.FieldDays}, catalog.Changed},
 		{"later start", func(e *catalog.Event) { e.Days[0].Start = clock(11, 0) }, 2, []catalog.Field{catalog.FieldDayTimes}, catalog.Changed},
-		{"new link", func(e *catalog.Event) { e.Meeting.JoinURL = "https://zoom.example/j/999" }, 2, []catalog.Field{catalog.FieldMeetingURL}, catalog.Changed},
+		{"new link", func(e *catalog.Event) { e.Meeting.JoinURL = "https://zoom.example/j/999" }, 2, []catalog.Field{catalog.FieldMeetingURL}, catalog.Scheduled},
 		{"in person", func(e *catalog.Event) { e.Format = catalog.InPerson; e.Venue.Name = "Hall" }, 2, []catalog.Field{catalog.FieldFormat, catalog.FieldVenueName}, catalog.Changed},
 		{"cancelled", func(e *catalog.Event) { e.Status = catalog.Cancelled }, 2, []catalog.Field{catalog.FieldStatus}, catalog.Cancelled},
 		{"agenda", func(e *catalog.Event) { e.Days[0].Agenda[1].Title = "Other teaching" }, 2, []catalog.Field{catalog.FieldAgenda}, catalog.Changed},
