@@ -36,9 +36,6 @@ type app struct {
 	// the database (empty before serve first records it: the base URL's
 	// host).
 	uidDomain string
-	// confirmLate lets a save go ahead with changes inside the minimum
-	// notice window (plenary import -confirm-late).
-	confirmLate bool
 }
 
 // newApp builds the services on db. withRunner also builds the client
@@ -79,11 +76,11 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		Organizer: cfg.MailFrom, Workdays: cal, JoiningTime: joiningTime,
 		MinNoticeWorkingDays: cmp.Or(cfg.MinNoticeWorkingDays, -1), // 0 in the config: no window
 	})
-	// Every participant-visible change to a date, whoever saves it, tells
-	// the people booked on it, in the same transaction.
-	a.catalog.OnEventChange(func(ctx context.Context, tx *sql.Tx, c catalog.Course, old, new catalog.Event, ch catalog.EventChange) error {
-		return a.bookings.EventChanged(ctx, tx, c, old, new, ch, a.confirmLate)
-	})
+	// Every save of a date, whoever makes it, tells the people booked on it
+	// of a participant-visible change and fills the places it freed, in
+	// the save's own transaction; the save's options (-confirm-late, -n)
+	// travel with it.
+	a.catalog.OnEventSave(a.bookings.EventSaved)
 	if !withRunner {
 		return a, nil
 	}

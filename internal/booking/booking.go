@@ -20,7 +20,7 @@ var (
 	ErrNotPendingReview = errors.New("booking: the booking is not waiting for review")
 	// ErrLateChange refuses a participant-visible change to an event
 	// inside the minimum-notice window that the coordinator has not
-	// confirmed (EventChanged with confirmLate false).
+	// confirmed (see LateChangeError and catalog.SaveOptions.ConfirmLate).
 	ErrLateChange = errors.New("booking: a change inside the minimum-notice window must be confirmed")
 )
 

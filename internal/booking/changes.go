@@ -243,6 +243,13 @@ func (s *Service) FillPlaces(ctx context.Context, eventID int64) error {
 // served: each is confirmed at once, or offered the place for the course's
 // hold period. The caller holds the event's lock.
 func (s *Service) fillPlaces(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, now time.Time) error {
+	return s.fillPlacesCounting(ctx, tx, c, e, now, nil)
+}
+
+// fillPlacesCounting is fillPlaces, counting the people moved up by their
+// new status in moved (when not nil).
+func (s *Service) fillPlacesCounting(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, now time.Time,
+	moved map[Status]int) error {
 	if !now.Before(e.StartsAt) || e.Status == catalog.Cancelled || e.Status == catalog.Completed {
 		return nil // nobody is moved up once the event has started
 	}
@@ -278,6 +285,9 @@ func (s *Service) fillPlaces(ctx context.Context, tx *sql.Tx, c catalog.Course, 
 		}
 		if err := saveState(ctx, tx, &b, now); err != nil {
 			return err
+		}
+		if moved != nil {
+			moved[b.Status]++
 		}
 		if err := s.notify(ctx, tx, kind, c, e, b, ""); err != nil {
 			return err

@@ -95,10 +95,11 @@ func fillJoining(d *mailData, e catalog.Event) {
 	}
 }
 
-// lines splits text into its non-empty lines.
+// lines splits text into its non-empty lines, at CRLF, CR or LF (a form
+// or a course file may bring any of them).
 func lines(s string) []string {
 	var out []string
-	for _, l := range strings.Split(s, "\n") {
+	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		if l = strings.TrimSpace(l); l != "" {
 			out = append(out, l)
 		}

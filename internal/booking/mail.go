@@ -5,7 +5,9 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
+	"net/mail"
 	"net/url"
+	"strings"
 	"time"
 
 	"plenary/internal/catalog"
@@ -79,8 +81,15 @@ type mailData struct {
 	// a change.
 	Replaces bool
 
-	// Change and cancellation notices.
-	Changes []catalog.Change
+	// Change and cancellation notices. Changes are the public ones only:
+	// joining details never appear in a notice.
+	Changes []mailChange
+	// JoiningChanged says the meeting's joining details changed (told to
+	// confirmed people only); JoiningNow that new joining instructions
+	// follow in their own e-mail now; JoiningAt, otherwise, when they go.
+	JoiningChanged bool
+	JoiningNow     bool
+	JoiningAt      string
 	// Late says the change came inside the minimum-notice window: the
 	// participant may cancel free of charge.
 	Late bool
@@ -178,8 +187,8 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	}
 	if e.Venue.Name != "" {
 		d.Venue = e.Venue.Name
-		if e.Venue.Address != "" {
-			d.Venue += ", " + e.Venue.Address
+		if addr := lines(e.Venue.Address); len(addr) > 0 {
+			d.Venue += ", " + strings.Join(addr, ", ")
 		}
 	}
 	if b.Amount > 0 {
@@ -204,15 +213,17 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 		ToName: b.Name, ToEmail: b.Email, Subject: subject, Text: text, HTML: html,
 	}
 	if spec.calendar != "" {
-		m.Attachments = append(m.Attachments, s.calendar(c, e, spec.calendar, spec.joining, now))
+		m.Attachments = append(m.Attachments, s.calendar(c, e, spec.calendar, spec.joining, b, now))
 	}
 	_, _, err = s.outbox.Enqueue(ctx, tx, m)
 	return err
 }
 
-func (s *Service) calendar(c catalog.Course, e catalog.Event, method string, joining bool, now time.Time) messaging.Attachment {
+// calendar is the calendar file of an e-mail to booking b: an invitation
+// to b (the attendee) from the site's sender (the organiser).
+func (s *Service) calendar(c catalog.Course, e catalog.Event, method string, joining bool, b Booking, now time.Time) messaging.Attachment {
 	data := catalog.Calendar(c, e, catalog.CalendarOptions{BaseURL: s.baseURL, UIDDomain: s.uidDomain, Now: now, Method: method,
-		Organizer: s.organizer, Joining: joining})
+		Organizer: s.organizer, Attendee: mail.Address{Name: b.Name, Address: b.Email}, Joining: joining})
 	return messaging.Attachment{
 		Filename:    c.Slug + ".ics",
 		ContentType: "text/calendar; charset=utf-8; method=" + method,

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"plenary/internal/catalog"
 	"plenary/internal/messaging"
 )
 
@@ -31,8 +30,9 @@ func TestMailGolden(t *testing.T) {
 		Agenda: []mailDay{{Heading: "Friday 10 June 2022, 10:00–17:00 UK time (BST)",
 			Items: []string{"09:30 Registration", "10:00–11:30 Establishing the focus"}}},
 		Replaces: true,
-		Changes: []catalog.Change{{Field: "Times", Old: "10:00–17:00 UK time (BST)", New: "11:00–17:00 UK time (BST)"},
-			{Field: "Venue", Old: "Marlowe Rooms, 27 Quillon Street", New: "Hall <B>, 1 Road"}},
+		Changes: []mailChange{{Label: "Day 1 (Fri 10 June)", Old: []string{"10:00–17:00 UK time (BST)"}, New: []string{"11:00–17:00 UK time (BST)"}},
+			{Label: "Venue", Old: []string{"Marlowe Rooms", "27 Quillon Street", "London"}, New: []string{"Hall <B>", "1 Road"}}},
+		JoiningChanged: true, JoiningAt: "Thursday 9 June 2022 at 09:00 UK time (BST)",
 		Late: true, HadPlace: true,
 		Refund:       "Invoice INV-000042 is cancelled: please do not pay it.",
 		ReminderDays: 7, FeedbackURL: "https://training.example/feedback/TOKEN",

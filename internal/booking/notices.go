@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"plenary/internal/catalog"
@@ -12,56 +11,150 @@ import (
 	"plenary/internal/workdays"
 )
 
-// EventChanged tells the people booked on an event of a participant-visible
-// change to it. It is the body of the catalogue's change hook
-// (catalog.Store.OnEventChange) and runs in the save's transaction tx, so
-// the notices are queued if and only if the change is saved.
+// EventSaved is the catalogue's save hook (catalog.Store.OnEventSave): it
+// runs for every event a save writes, in the save's transaction tx, so
+// whatever it does happens if and only if the save commits. It
+//
+//   - tells the people booked on the event of a participant-visible
+//     change (see eventChanged), and
+//   - fills the places the saved event has free — a higher capacity, or a
+//     place freed by the change — from its waiting list, first come first
+//     served, as fillPlaces does after a cancellation. Nobody is moved up
+//     once the date has started (by the service's clock), or on a
+//     cancelled date.
+//
+// It reports whom it told and moved up in ev.Report. In a dry run
+// (ev.Options.DryRun) it does all the same — the save rolls back — and
+// records a refusal in ev.Report.Refused instead of returning it.
+func (s *Service) EventSaved(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
+	if len(ev.Change.Changes) > 0 {
+		if err := s.eventChanged(ctx, tx, ev); err != nil {
+			return fmt.Errorf("booking: event %d changed: %w", ev.New.ID, err)
+		}
+	}
+	if ev.Added {
+		return nil // nobody can have booked a date that did not exist
+	}
+	if _, err := lockEvent(ctx, s.db.Dialect, tx, ev.New.ID); err != nil {
+		return fmt.Errorf("booking: fill places on event %d: %w", ev.New.ID, err)
+	}
+	moved := map[Status]int{}
+	if err := s.fillPlacesCounting(ctx, tx, ev.Course, ev.New, s.now().UTC(), moved); err != nil {
+		return fmt.Errorf("booking: fill places on event %d: %w", ev.New.ID, err)
+	}
+	for st, n := range moved {
+		if ev.Report.MovedUp == nil {
+			ev.Report.MovedUp = map[string]int{}
+		}
+		ev.Report.MovedUp[string(st)] += n
+	}
+	return nil
+}
+
+// LateChangeError refuses a participant-visible change to an event inside
+// the minimum-notice window that the coordinator has not confirmed. It
+// matches ErrLateChange.
+type LateChangeError struct {
+	Course string // the course's title
+	Ref    string // the date's ref in the course file
+	First  catalog.Date
+	// WorkingDays are the working days from today to First; Window is
+	// the minimum-notice window, in working days.
+	WorkingDays, Window int
+}
+
+func (e *LateChangeError) Error() string { return ErrLateChange.Error() + ": " + e.Message() }
+
+// Message says what is late, for the person saving, without the
+// package's prefix.
+func (e *LateChangeError) Message() string {
+	return fmt.Sprintf("%s (%s) starts on %s, %d working day(s) from today, inside the %d-working-day notice window",
+		e.Course, e.Ref, e.First.In(time.UTC).Format("Monday 2 January 2006"), e.WorkingDays, e.Window)
+}
+
+// Is makes errors.Is(err, ErrLateChange) true.
+func (e *LateChangeError) Is(target error) bool { return target == ErrLateChange }
+
+// eventChanged tells the people booked on an event of a participant-visible
+// change to it, each only what their booking lets them know.
+//
+// The meeting's joining details (link, meeting ID, passcode: the Private
+// changes) reach confirmed people only, and only in their joining
+// instructions — never in a change notice, never the old ones. So:
+//
+//   - the event is cancelled: every active booking (confirmed, pending
+//     review, offered, waitlisted) gets an event_cancelled e-mail (dedupe
+//     key event-cancelled/<booking>/<version>), with a calendar
+//     cancellation (METHOD:CANCEL) for the confirmed; the booking is
+//     cancelled, a fee invoiced or paid becomes refund due, and nobody is
+//     moved up;
+//   - pending review, offered and waitlisted bookings get an event_changed
+//     e-mail (event-changed/<booking>/<version>) listing the public
+//     changes old → new; a change that is only to the joining details
+//     sends them nothing;
+//   - confirmed bookings get an event_changed e-mail with the public
+//     changes and the updated calendar entry (same UIDs, higher SEQUENCE;
+//     none when only joining details changed), and, if the joining details
+//     changed, the words "joining details have changed". If their joining
+//     instructions already went, or are due now, the new ones go at once
+//     (joining/<booking>/<version>) while the date is still to run;
+//     otherwise the notice says when they will come.
 //
 // A change is late when the event's first day (the earlier of the old and
 // the new one) is fewer than the minimum-notice window's working days
-// away. A late change that is not confirmed (confirmLate false) returns an
-// error wrapping ErrLateChange, which rolls the save back.
-//
-// Otherwise every active booking (confirmed, pending review, offered,
-// waitlisted) is told:
-//   - the event is cancelled: an event_cancelled e-mail (dedupe key
-//     event-cancelled/<booking>/<version>), with a calendar cancellation
-//     (METHOD:CANCEL) for those who had a calendar invitation; the booking
-//     is cancelled, a fee invoiced or paid becomes refund due, and nobody
-//     is moved up;
-//   - anything else: an event_changed e-mail (event-changed/<booking>/
-//     <version>) listing each change old → new, with the updated calendar
-//     entry (same UIDs, SEQUENCE = the new version) for confirmed bookings,
-//     and, when the change is late, that they may cancel free of charge.
-//     A confirmed booking that already had joining instructions, or whose
-//     joining instructions are now due, gets the new ones at once
-//     (joining/<booking>/<new version>) while the event is still to run.
-func (s *Service) EventChanged(ctx context.Context, tx *sql.Tx, c catalog.Course, old, new catalog.Event, ch catalog.EventChange, confirmLate bool) error {
+// away; the people told may then cancel free of charge. A late change that
+// someone would be told of needs ev.Options.ConfirmLate, or it returns a
+// *LateChangeError (ErrLateChange), which rolls the save back.
+func (s *Service) eventChanged(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
 	now := s.now().UTC()
+	old, new := ev.Old, ev.New
 	if !old.EndsAt.After(now) && !new.EndsAt.After(now) {
 		return nil // correcting a date that is over tells nobody
 	}
 	list, err := bookingsWhere(ctx, tx, `b.event_id = $1 AND b.status IN ('confirmed', 'pending_review', 'offered', 'waitlisted')`,
 		[]any{new.ID}, 0)
 	if err != nil {
-		return fmt.Errorf("booking: event %d changed: %w", new.ID, err)
+		return err
 	}
-	if len(list) == 0 {
+	public := publicChanges(ev.Change.Changes)
+	cancelled := new.Status == catalog.Cancelled
+	var audience []Booking
+	for _, b := range list {
+		if cancelled || b.Status == Confirmed || len(public) > 0 {
+			audience = append(audience, b)
+		}
+	}
+	if len(audience) == 0 {
 		return nil // nobody to tell, so nothing to confirm
 	}
 	late, days, first := s.lateChange(old, new, now)
-	if late && !confirmLate {
-		return fmt.Errorf("%w: %s (%s) starts on %s, %d working day(s) from today, inside the %d-working-day notice window",
-			ErrLateChange, c.Title, new.Ref, first.In(time.UTC).Format("Monday 2 January 2006"), days, s.minNotice)
+	if late {
+		ev.Report.Late = true
+		if !ev.Options.ConfirmLate {
+			err := &LateChangeError{Course: ev.Course.Title, Ref: new.Ref, First: first, WorkingDays: days, Window: s.minNotice}
+			if !ev.Options.DryRun {
+				return err
+			}
+			ev.Report.Refused = err
+		}
 	}
-	for _, b := range list {
-		if new.Status == catalog.Cancelled {
-			err = s.eventCancelled(ctx, tx, c, new, b, now)
+	n := noticeOf(old, new, ev.Change.Changes, late)
+	for _, b := range audience {
+		if ev.Report.Told == nil {
+			ev.Report.Told = map[string]int{}
+		}
+		ev.Report.Told[string(b.Status)]++
+		if cancelled {
+			err = s.eventCancelled(ctx, tx, ev.Course, new, b, now)
 		} else {
-			err = s.eventChangeNotice(ctx, tx, c, new, b, ch, late, now)
+			var sent bool
+			sent, err = s.eventChangeNotice(ctx, tx, ev.Course, new, b, n, now)
+			if sent {
+				ev.Report.JoiningSent++
+			}
 		}
 		if err != nil {
-			return fmt.Errorf("booking: event %d changed: booking %d: %w", new.ID, b.ID, err)
+			return fmt.Errorf("booking %d: %w", b.ID, err)
 		}
 	}
 	return nil
@@ -112,52 +205,181 @@ func (s *Service) eventCancelled(ctx context.Context, tx *sql.Tx, c catalog.Cour
 	return s.queue(ctx, tx, spec, c, e, b, "")
 }
 
+// notice is one change rendered for the people told of it.
+type notice struct {
+	public  []mailChange // the changes anyone booked may read
+	joining bool         // the joining details changed (confirmed people only hear of it)
+	late    bool
+}
+
 // eventChangeNotice tells b what changed and, if they had joining
-// instructions (or are now owed them), sends the new ones.
+// instructions (or are now owed them), sends the new ones. It reports
+// whether it did.
 func (s *Service) eventChangeNotice(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, b Booking,
-	ch catalog.EventChange, late bool, now time.Time) error {
+	n notice, now time.Time) (joiningSent bool, err error) {
+	confirmed := b.Status == Confirmed
+	var had, joiningNow bool
+	var joiningAt string
+	if confirmed && upcoming(e, now) {
+		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE booking_id = $1 AND kind = $2)`,
+			b.ID, string(mailJoining)).Scan(&had)
+		if err != nil {
+			return false, err
+		}
+		at := s.JoiningSendAt(c, e)
+		joiningNow = had || !now.Before(at)
+		if !joiningNow {
+			t := at.In(e.Location())
+			joiningAt = t.Format("Monday 2 January 2006 at 15:04") + " " + catalog.ZoneLabel(t)
+		}
+	}
 	spec := mailSpec{
 		kind: mailEventChanged, dedupe: fmt.Sprintf("event-changed/%d/%d", b.ID, e.Version),
 		fill: func(d *mailData) {
-			d.Changes, d.Late, d.HadPlace = oneLineChanges(ch.Changes), late, b.Status.HoldsPlace()
+			d.Changes, d.Late, d.HadPlace = n.public, n.late, b.Status.HoldsPlace()
+			d.JoiningChanged = confirmed && n.joining
+			d.JoiningNow, d.JoiningAt = joiningNow, joiningAt
+			if e.Venue.Name != "" {
+				d.VenueName, d.VenueAddress = e.Venue.Name, lines(e.Venue.Address)
+			}
 		},
 	}
-	if b.Status == Confirmed {
+	if confirmed && len(n.public) > 0 {
 		spec.calendar = "REQUEST"
 	}
 	if err := s.queue(ctx, tx, spec, c, e, b, ""); err != nil {
-		return err
+		return false, err
 	}
-	if b.Status != Confirmed || !upcoming(e, now) {
-		return nil
+	if !joiningNow {
+		return false, nil
 	}
-	var had bool
-	err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE booking_id = $1 AND kind = $2)`,
-		b.ID, string(mailJoining)).Scan(&had)
-	if err != nil {
-		return err
-	}
-	if had {
-		return s.sendJoining(ctx, tx, c, e, b, true)
-	}
-	return s.joiningIfDue(ctx, tx, c, e, b, false)
+	return true, s.sendJoining(ctx, tx, c, e, b, had)
 }
 
-// oneLineChanges writes each change's old and new values on one line
-// (a venue's address lines joined with commas), "(none)" when empty.
-func oneLineChanges(changes []catalog.Change) []catalog.Change {
-	out := make([]catalog.Change, len(changes))
-	for i, c := range changes {
-		out[i] = catalog.Change{Field: c.Field, Old: oneLine(c.Old), New: oneLine(c.New)}
+// mailChange is one change as a notice shows it: what changed, and the
+// old and new values as lines.
+type mailChange struct {
+	Label    string
+	Old, New []string
+}
+
+// publicChanges drops the changes only confirmed people may hear of.
+func publicChanges(changes []catalog.Change) []catalog.Change {
+	var out []catalog.Change
+	for _, c := range changes {
+		if !c.Private {
+			out = append(out, c)
+		}
 	}
 	return out
 }
 
-func oneLine(s string) string {
-	if l := lines(s); len(l) > 0 {
-		return strings.Join(l, ", ")
+// noticeOf renders the public changes from old to new for people to read
+// (the venue's fields as one change, each line of an address on its own
+// line, a multi-day date's times and agenda labelled by day) and notes
+// whether the private joining details changed. Private values are never
+// rendered.
+func noticeOf(old, new catalog.Event, changes []catalog.Change, late bool) notice {
+	n := notice{late: late}
+	oldLoc, newLoc := old.Location(), new.Location()
+	multiDay := len(old.Days) > 1 || len(new.Days) > 1
+	dayDate := func(i int) string { // "Wed 10 June": the day's new date, or its old one if it is gone
+		d := new.Days
+		if i >= len(d) {
+			d = old.Days
+		}
+		return d[i].Date.In(time.UTC).Format("Mon 2 January")
 	}
-	return "(none)"
+	venue := false
+	for _, c := range changes {
+		if c.Private {
+			n.joining = true
+			continue
+		}
+		var mc mailChange
+		switch c.Field {
+		case catalog.FieldDays:
+			mc = mailChange{Label: "Dates", Old: []string{old.DateLabel()}, New: []string{new.DateLabel()}}
+		case catalog.FieldDayTimes:
+			mc.Label = "Times"
+			if multiDay {
+				mc.Label = fmt.Sprintf("Day %d (%s)", c.Day, dayDate(c.Day-1))
+			}
+			mc.Old = []string{old.Days[c.Day-1].TimeRange(oldLoc)}
+			mc.New = []string{new.Days[c.Day-1].TimeRange(newLoc)}
+		case catalog.FieldTimeZone:
+			mc = mailChange{Label: "Time zone", Old: []string{old.TimeZone}, New: []string{new.TimeZone}}
+		case catalog.FieldFormat:
+			mc = mailChange{Label: "Format", Old: []string{old.Format.Label()}, New: []string{new.Format.Label()}}
+		case catalog.FieldVenueName, catalog.FieldVenueAddress, catalog.FieldVenueDirections:
+			if venue {
+				continue
+			}
+			venue = true
+			mc = mailChange{Label: "Venue", Old: venueLines(old.Venue), New: venueLines(new.Venue)}
+		case catalog.FieldMeetingProvider:
+			mc = mailChange{Label: "Online meeting", Old: []string{old.Meeting.Provider}, New: []string{new.Meeting.Provider}}
+		case catalog.FieldStatus:
+			mc = mailChange{Label: "Status", Old: []string{statusLabel(old.Status)}, New: []string{statusLabel(new.Status)}}
+		case catalog.FieldAgenda:
+			mc.Label = "Agenda"
+			if multiDay {
+				mc.Label = fmt.Sprintf("Agenda, day %d (%s)", c.Day, dayDate(c.Day-1))
+			}
+			mc.Old, mc.New = agendaLines(old, c.Day-1), agendaLines(new, c.Day-1)
+		default:
+			continue // a field this package does not know: say nothing rather than something wrong
+		}
+		mc.Old, mc.New = orNone(mc.Old), orNone(mc.New)
+		n.public = append(n.public, mc)
+	}
+	return n
+}
+
+func venueLines(v catalog.Venue) []string {
+	out := lines(v.Name)
+	out = append(out, lines(v.Address)...)
+	for i, l := range lines(v.Directions) {
+		if i == 0 {
+			l = "Directions: " + l
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+func agendaLines(e catalog.Event, i int) []string {
+	if i >= len(e.Days) {
+		return nil
+	}
+	var out []string
+	for _, a := range e.Days[i].Agenda {
+		t := a.Start.String()
+		if a.HasEnd() {
+			t += "–" + a.End.String()
+		}
+		out = append(out, t+" "+a.Title)
+	}
+	return out
+}
+
+func statusLabel(s catalog.EventStatus) string {
+	if s == catalog.Cancelled {
+		return "Cancelled"
+	}
+	return "Going ahead"
+}
+
+// orNone keeps the non-empty lines, or says "(none)".
+func orNone(ls []string) []string {
+	var out []string
+	for _, l := range ls {
+		out = append(out, lines(l)...)
+	}
+	if len(out) == 0 {
+		return []string{"(none)"}
+	}
+	return out
 }
 
 // EventSchedule is when an event's timed messages go and how each

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -53,9 +54,9 @@ func TestSaveAndLoadNoticeFields(t *testing.T) {
 	if res, err = s.Save(ctx, &next, now.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if len(res.EventsChanged) != 1 || res.EventsChanged[0].Changes[0].Field != "Venue" ||
-		!strings.Contains(res.EventsChanged[0].Changes[0].New, "Directions: Front door.") {
-		t.Fatalf("directions change: got %+v", res.EventsChanged)
+	want := []catalog.Change{{Field: catalog.FieldVenueDirections, Old: "Side door.\nRing twice.", New: "Front door."}}
+	if len(res.EventsChanged) != 1 || !reflect.DeepEqual(res.EventsChanged[0].Changes, want) {
+		t.Fatalf("directions change: got %+v, want %+v", res.EventsChanged, want)
 	}
 }
 
@@ -79,10 +80,11 @@ func TestValidateNoticeFields(t *testing.T) {
 	}
 }
 
-// TestChangeHook checks that hooks run in the save's transaction for each
-// participant-visible change, that WithTx keeps them, and that an error
-// rolls the whole save back.
-func TestChangeHook(t *testing.T) {
+// TestSaveHook checks that hooks run in the save's transaction for every
+// event the saved course lists — added, changed, updated (capacity) and
+// unchanged — with the change and the save's options, that WithTx keeps
+// them, and that an error rolls the whole save back.
+func TestSaveHook(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
@@ -90,40 +92,63 @@ func TestChangeHook(t *testing.T) {
 	c := dbtest.NewCourse(t0)
 	type call struct {
 		ref          string
+		added        bool
 		oldV, newV   int
 		chV          int
-		fields       []string
+		fields       []catalog.Field
+		capacity     int
+		confirmLate  bool
 		sameAsSaveTx bool
 	}
 	var calls []call
 	var fail error
-	s.OnEventChange(func(ctx context.Context, tx *sql.Tx, c catalog.Course, old, new catalog.Event, ch catalog.EventChange) error {
+	s.OnEventSave(func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
 		// The hook sees the new row through tx.
-		var v int
-		if err := tx.QueryRowContext(ctx, `SELECT version FROM events WHERE id = $1`, new.ID).Scan(&v); err != nil {
+		var v, capacity int
+		if err := tx.QueryRowContext(ctx, `SELECT version, capacity FROM events WHERE id = $1`, ev.New.ID).Scan(&v, &capacity); err != nil {
 			return err
 		}
-		var fields []string
-		for _, f := range ch.Changes {
+		var fields []catalog.Field
+		for _, f := range ev.Change.Changes {
 			fields = append(fields, f.Field)
 		}
-		calls = append(calls, call{new.Ref, old.Version, new.Version, ch.Version, fields, v == new.Version})
+		calls = append(calls, call{ev.New.Ref, ev.Added, ev.Old.Version, ev.New.Version, ev.Change.Version, fields, capacity,
+			ev.Options.ConfirmLate, v == ev.New.Version})
+		ev.Report.JoiningSent = len(calls)
 		return fail
 	})
 	if _, err := s.Save(ctx, &c, t0); err != nil {
 		t.Fatal(err)
 	}
-	if len(calls) != 0 {
-		t.Fatalf("a new event called the hook: %+v", calls)
+	if want := []call{{"first", true, 0, 1, 1, nil, c.Events[0].Capacity, false, true}}; !reflect.DeepEqual(calls, want) {
+		t.Fatalf("hook calls for a new course: got %+v, want %+v", calls, want)
 	}
+	calls = nil
 	next := dbtest.NewCourse(t0)
 	next.Events[0].Days[0].Start = clock(11, 0)
 	if _, err := s.Save(ctx, &next, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	want := []call{{"first", 1, 2, 2, []string{"Times"}, true}}
+	want := []call{{"first", false, 1, 2, 2, []catalog.Field{catalog.FieldDayTimes}, c.Events[0].Capacity, false, true}}
 	if !reflect.DeepEqual(calls, want) {
 		t.Fatalf("hook calls: got %+v, want %+v", calls, want)
+	}
+
+	// A capacity change alone, and a save that changes nothing, call the
+	// hook too: places may have come free.
+	calls = nil
+	next.Events[0].Capacity = 40
+	res, err := s.SaveAll(ctx, []*catalog.Course{&next}, catalog.SaveOptions{Now: t0.Add(90 * time.Minute), ConfirmLate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []call{{"first", false, 2, 2, 2, nil, 40, true, true}}
+	if !reflect.DeepEqual(calls, want) || len(res[0].Reports) != 1 || res[0].Reports[0].Ref != "first" || res[0].Reports[0].JoiningSent != 1 {
+		t.Fatalf("capacity change: hook calls %+v, reports %+v; want %+v", calls, res[0].Reports, want)
+	}
+	calls = nil
+	if _, err := s.Save(ctx, &next, t0.Add(100*time.Minute)); err != nil || len(calls) != 1 || calls[0].fields != nil {
+		t.Fatalf("unchanged save: %v, hook calls %+v", err, calls)
 	}
 
 	// A failing hook rolls back the course as well as the event.
@@ -131,6 +156,7 @@ func TestChangeHook(t *testing.T) {
 	calls = nil
 	again := dbtest.NewCourse(t0)
 	again.Title = "Renamed"
+	again.Events[0].Capacity = 40
 	again.Events[0].Days[0].Start = clock(12, 0)
 	if _, err := s.Save(ctx, &again, t0.Add(2*time.Hour)); !errors.Is(err, fail) {
 		t.Fatalf("save with a failing hook: got %v, want the hook's error", err)
@@ -140,13 +166,88 @@ func TestChangeHook(t *testing.T) {
 		t.Fatalf("after a refused save: title %q version %d start %v, want nothing changed", got.Title, got.Events[0].Version, got.Events[0].Days[0].Start)
 	}
 
+	// A dry run runs the hooks, reports, and changes nothing.
+	calls, fail = nil, nil
+	res, err = s.SaveAll(ctx, []*catalog.Course{&again}, catalog.SaveOptions{Now: t0.Add(150 * time.Minute), DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 || calls[0].newV != 3 || len(res[0].EventsChanged) != 1 || res[0].Reports[0].JoiningSent != 1 {
+		t.Fatalf("dry run: hook calls %+v, result %+v", calls, res[0])
+	}
+	got, _ = s.CourseBySlug(ctx, c.Slug)
+	if got.Title != c.Title || got.Events[0].Version != 2 || !got.UpdatedAt.Equal(t0.Add(90*time.Minute)) {
+		t.Fatalf("after a dry run: title %q version %d updated %v, want nothing changed", got.Title, got.Events[0].Version, got.UpdatedAt)
+	}
+
 	// SaveAll saves through a store bound to its transaction (WithTx),
 	// which keeps the hooks.
-	calls, fail = nil, nil
-	if _, err := s.SaveAll(ctx, []*catalog.Course{&again}, t0.Add(3*time.Hour)); err != nil {
+	calls = nil
+	again = dbtest.NewCourse(t0)
+	again.Title = "Renamed"
+	again.Events[0].Capacity = 40
+	again.Events[0].Days[0].Start = clock(12, 0)
+	if _, err := s.SaveAll(ctx, []*catalog.Course{&again}, catalog.SaveOptions{Now: t0.Add(3 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if len(calls) != 1 || calls[0].newV != 3 {
 		t.Fatalf("SaveAll hook calls: got %+v, want one for version 3", calls)
+	}
+}
+
+// TestPrivateChangeRaisesVersionOnly: a new passcode raises the version
+// (so that new joining instructions go) but does not mark the date as
+// changed on the public site.
+func TestPrivateChangeRaisesVersionOnly(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db)
+	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	c := dbtest.NewCourse(t0)
+	if _, err := s.Save(ctx, &c, t0); err != nil {
+		t.Fatal(err)
+	}
+	next := dbtest.NewCourse(t0)
+	next.Events[0].Meeting.Passcode = "NEW-PASS-123"
+	res, err := s.Save(ctx, &next, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := s.CourseBySlug(ctx, c.Slug)
+	if e := got.Events[0]; e.Version != 2 || e.Status != catalog.Scheduled || len(res.EventsChanged) != 1 ||
+		!res.EventsChanged[0].Changes[0].Private {
+		t.Fatalf("got version %d status %s changes %+v; want 2, scheduled, one private change", e.Version, e.Status, res.EventsChanged)
+	}
+}
+
+// TestDiffFields checks the change list names real fields, per day where
+// a field belongs to a day, and marks exactly the meeting's joining
+// details private.
+func TestDiffFields(t *testing.T) {
+	t.Parallel()
+	old := dbtest.NewCourse(time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)).Events[0]
+	day2 := old.Days[0]
+	day2.Date = day2.Date.AddDays(1)
+	old.Days = append(old.Days, day2)
+	new := old
+	new.Days = slices.Clone(old.Days)
+	new.Days[1].End = clock(16, 0)
+	new.Meeting.Passcode = "NEW-PASS-123"
+	new.Meeting.Provider = "Teams"
+	new.Venue.Address = "2 Road"
+	got := catalog.Diff(old, new)
+	want := []catalog.Change{
+		{Field: catalog.FieldDayTimes, Day: 2, Old: "10:00–17:00", New: "10:00–16:00"},
+		{Field: catalog.FieldVenueAddress, Old: old.Venue.Address, New: "2 Road"},
+		{Field: catalog.FieldMeetingProvider, Old: old.Meeting.Provider, New: "Teams"},
+		{Field: catalog.FieldMeetingPasscode, Old: old.Meeting.Passcode, New: "NEW-PASS-123", Private: true},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	for _, f := range []catalog.Field{catalog.FieldMeetingURL, catalog.FieldMeetingID, catalog.FieldMeetingPasscode} {
+		if !f.Private() {
+			t.Errorf("%s is not private", f)
+		}
 	}
 }

@@ -2,10 +2,12 @@ package catalog
 
 import (
 	"fmt"
+	"net/mail"
 	"net/url"
 	"strings"
 	"time"
 	_ "time/tzdata" // calendar files must be right on machines without zone files
+	"unicode"
 
 	ics "github.com/arran4/golang-ical"
 )
@@ -25,13 +27,47 @@ type CalendarOptions struct {
 	// Method is the iTIP method: "PUBLISH" (the default, a file to
 	// download), "REQUEST" (an invitation sent by e-mail) or "CANCEL".
 	Method string
-	// Organizer is a mailto: address for the ORGANIZER property; iTIP
-	// REQUEST and CANCEL messages need one. Left out when empty.
+	// Organizer is who sends invitations (iTIP REQUEST and CANCEL need
+	// one): an address as a From header writes it ("Plenary Training
+	// <noreply@example.org>"), a bare address, or a mailto: URI. It is
+	// written as ORGANIZER;CN="name":mailto:address. Left out when empty
+	// or not an address.
 	Organizer string
+	// Attendee is the participant the invitation is for: written as
+	// ATTENDEE with CN, ROLE=REQ-PARTICIPANT, PARTSTAT=ACCEPTED (booking
+	// the place was the acceptance) and RSVP=FALSE (no reply is
+	// expected), on REQUEST and CANCEL files. Left out when its Address
+	// is empty.
+	Attendee mail.Address
 	// Joining adds the online meeting's link, ID and passcode to the
 	// description. Only for a booked participant's own e-mail, never for a
 	// public file.
 	Joining bool
+}
+
+// Sequence is the SEQUENCE of the calendar files of an event at version v
+// (RFC 5546 asks it to rise whenever an invitation's content changes, or
+// calendar programs ignore the update). Each version has three steps, so
+// the number rises for every UID across confirmation → joining
+// instructions → change → new joining instructions → cancellation:
+//
+//	3v−2  files without joining details (confirmation, change notice, the
+//	      public download)
+//	3v−1  the joining instructions' file, with the meeting details
+//	3v    a cancellation (METHOD:CANCEL, or a cancelled date)
+//
+// The version rises with every participant-visible change, the joining
+// details included, so new joining instructions always outrank the old
+// ones.
+func Sequence(version int, method string, joining bool) int {
+	switch {
+	case strings.EqualFold(method, string(ics.MethodCancel)):
+		return max(3*version, 0)
+	case joining:
+		return max(3*version-1, 0)
+	default:
+		return max(3*version-2, 0)
+	}
 }
 
 // Calendar writes an iCalendar (RFC 5545) file for one event.
@@ -39,10 +75,12 @@ type CalendarOptions struct {
 // Each day of the event is its own VEVENT, with a UID that stays the same
 // whatever changes ("event-<id>-day-<n>@<host>"), so calendar programs show
 // the real hours of each day rather than one block running overnight, and
-// an update (same UID, higher SEQUENCE = the event's version) replaces the
-// entries people already have. Times are written in the event's zone with
-// a TZID and a VTIMEZONE generated from Go's zone data, so they stay right
-// across clock changes. Lines end in CRLF and are folded at 75 octets.
+// an update (same UID, higher SEQUENCE: see Sequence) replaces the entries
+// people already have. Times are written in the event's zone with a TZID
+// and a VTIMEZONE generated from Go's zone data, so they stay right across
+// clock changes. Text is escaped as RFC 5545 asks, line breaks of any kind
+// included (a venue's address has several lines). Lines end in CRLF and
+// are folded at 75 octets.
 func Calendar(c Course, e Event, opts CalendarOptions) []byte {
 	method := strings.ToUpper(opts.Method)
 	if method == "" {
@@ -68,21 +106,30 @@ func Calendar(c Course, e Event, opts CalendarOptions) []byte {
 	cal.SetProductId("-//Plenary//Course calendar//EN")
 	cal.SetCalscale("GREGORIAN")
 	cal.SetMethod(ics.Method(method))
-	cal.SetXWRCalName(c.Title)
+	cal.SetXWRCalName(icalText(c.Title))
 
 	if len(e.Days) > 0 {
 		cal.AddVTimezone(timezone(loc, e.Days[0].Date.Year, e.Days[len(e.Days)-1].Date.Year))
 	}
 
 	cancelled := e.Status == Cancelled || method == string(ics.MethodCancel)
-	location := eventLocation(e, opts.Joining)
+	seqMethod := method
+	if cancelled {
+		seqMethod = string(ics.MethodCancel)
+	}
+	sequence := Sequence(e.Version, seqMethod, opts.Joining)
+	location := icalText(eventLocation(e, opts.Joining))
+	organizer, hasOrganizer := calAddress(opts.Organizer)
+	invitation := method == string(ics.MethodRequest) || method == string(ics.MethodCancel)
+	attendee := opts.Attendee
+	hasAttendee := invitation && safeAddress(attendee.Address)
 	for i, d := range e.Days {
 		ev := cal.AddEvent(fmt.Sprintf("event-%d-day-%d@%s", e.ID, i+1, host))
 		ev.SetDtStampTime(now)
 		if !e.UpdatedAt.IsZero() {
 			ev.SetLastModifiedAt(e.UpdatedAt)
 		}
-		ev.SetSequence(e.Version)
+		ev.SetSequence(sequence)
 		start, end := d.Span(loc)
 		ev.SetProperty(ics.ComponentPropertyDtStart, start.Format(icalLocal), ics.WithTZID(tzid))
 		ev.SetProperty(ics.ComponentPropertyDtEnd, end.Format(icalLocal), ics.WithTZID(tzid))
@@ -93,14 +140,18 @@ func Calendar(c Course, e Event, opts CalendarOptions) []byte {
 		if cancelled {
 			summary = "Cancelled: " + summary
 		}
-		ev.SetSummary(summary)
+		ev.SetSummary(icalText(summary))
 		if location != "" {
 			ev.SetLocation(location)
 		}
-		ev.SetDescription(description(c, e, d, loc, courseURL, opts.Joining, cancelled))
+		ev.SetDescription(icalText(description(c, e, d, loc, courseURL, opts.Joining, cancelled)))
 		ev.SetURL(courseURL)
-		if opts.Organizer != "" {
-			ev.SetOrganizer(opts.Organizer)
+		if hasOrganizer {
+			addCalAddress(&ev.ComponentBase, ics.ComponentPropertyOrganizer, organizer)
+		}
+		if hasAttendee {
+			addCalAddress(&ev.ComponentBase, ics.ComponentPropertyAttendee, attendee,
+				"CUTYPE=INDIVIDUAL", "ROLE=REQ-PARTICIPANT", "PARTSTAT=ACCEPTED", "RSVP=FALSE")
 		}
 		if cancelled {
 			ev.SetStatus(ics.ObjectStatusCancelled)
@@ -115,10 +166,85 @@ func Calendar(c Course, e Event, opts CalendarOptions) []byte {
 // icalLocal is the form of a local DATE-TIME (no Z): the zone is in TZID.
 const icalLocal = "20060102T150405"
 
+// icalText prepares a TEXT value for golang-ical, which escapes
+// backslashes, commas, semicolons and LF (ics.ToText) but passes a CR
+// through as it is, ending the content line early: every line break (CRLF,
+// CR, LF) becomes LF, and other control characters, which RFC 5545 does
+// not allow in TEXT, go (a tab stays).
+func icalText(s string) string {
+	s = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(s)
+	return strings.Map(func(r rune) rune {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// calAddress reads an organiser given as a From header value, a bare
+// address or a mailto: URI.
+func calAddress(s string) (mail.Address, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) >= 7 && strings.EqualFold(s[:7], "mailto:") {
+		s = s[7:]
+	}
+	if s == "" {
+		return mail.Address{}, false
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || !safeAddress(a.Address) {
+		return mail.Address{}, false
+	}
+	return *a, true
+}
+
+// safeAddress reports whether an address can be written as a mailto: URI
+// as it is: no quoted local part or other characters a URI or a content
+// line would need escaped. Booking forms never accept such addresses.
+func safeAddress(addr string) bool {
+	if addr == "" || !strings.Contains(addr, "@") {
+		return false
+	}
+	for _, r := range addr {
+		if r <= ' ' || r == 0x7f || strings.ContainsRune(`"\;,:<>()[]`, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// addCalAddress adds an ORGANIZER or ATTENDEE property: mailto:address
+// with the name as CN and the given parameters. golang-ical (v0.3.4)
+// writes parameter values with backslash escapes, which RFC 5545 does not
+// have: "O'Brien" would reach a calendar as "O\'Brien", and a comma would
+// cut the name short. So the parameters are written here — the name as a
+// quoted-string (RFC 5545 §3.1: any character but control characters and
+// DQUOTE, which becomes ') — and passed to the library as part of the
+// property name, which it writes as it is. Folding still applies.
+func addCalAddress(cb *ics.ComponentBase, prop ics.ComponentProperty, a mail.Address, params ...string) {
+	name := string(prop)
+	cn := strings.Map(func(r rune) rune {
+		switch {
+		case r == '"':
+			return '\''
+		case unicode.IsControl(r):
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(a.Name))
+	if cn != "" {
+		name += `;CN="` + cn + `"`
+	}
+	for _, p := range params {
+		name += ";" + p
+	}
+	cb.AddProperty(ics.ComponentProperty(name), "mailto:"+a.Address)
+}
+
 func eventLocation(e Event, joining bool) string {
 	var venue string
 	if e.Venue.Name != "" {
-		venue = e.Venue.Name
+		venue = oneLine(e.Venue.Name)
 		if addr := oneLine(e.Venue.Address); addr != "" {
 			venue += ", " + addr
 		}
@@ -177,9 +303,11 @@ func description(c Course, e Event, d Day, loc *time.Location, courseURL string,
 	return b.String()
 }
 
+// oneLine joins the non-empty lines of s (split at CRLF, CR or LF) with
+// commas.
 func oneLine(s string) string {
 	var parts []string
-	for _, l := range strings.Split(s, "\n") {
+	for _, l := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' }) {
 		if l = strings.TrimSpace(l); l != "" {
 			parts = append(parts, l)
 		}

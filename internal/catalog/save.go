@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type SaveResult struct {
 	// list. They are left as they are: an import never removes a date
 	// that people may have booked.
 	EventsKept []string
+	// Reports say what the save's hooks did (or in a dry run would do)
+	// about each event the course lists, in the course's order.
+	Reports []EventReport
 }
 
 // EventChange is a participant-visible change to one event.
@@ -35,29 +39,68 @@ type EventChange struct {
 	Changes []Change
 }
 
-// Change is one participant-visible difference, old → new, in words.
+// Field names a participant-visible field of an event, as Diff compares
+// it. The values are stable identifiers: audit records and webhooks may
+// keep them.
+type Field string
+
+// The fields Diff compares.
+const (
+	FieldDays            Field = "days"      // the dates of the days, in order
+	FieldDayTimes        Field = "day_times" // one day's start and end (Change.Day)
+	FieldTimeZone        Field = "time_zone"
+	FieldFormat          Field = "format"
+	FieldVenueName       Field = "venue_name"
+	FieldVenueAddress    Field = "venue_address"
+	FieldVenueDirections Field = "venue_directions"
+	FieldMeetingProvider Field = "meeting_provider"
+	FieldMeetingURL      Field = "meeting_url"      // private
+	FieldMeetingID       Field = "meeting_id"       // private
+	FieldMeetingPasscode Field = "meeting_passcode" // private
+	FieldStatus          Field = "status"           // only to or from cancelled
+	FieldAgenda          Field = "agenda"           // one day's agenda (Change.Day)
+)
+
+// Change is one participant-visible difference between two versions of an
+// event: the field, and its stored value before and after.
 type Change struct {
-	Field string // "Dates", "Times", "Format", "Venue", "Joining details", "Agenda", "Status"
-	Old   string
-	New   string
+	Field Field
+	// Day is the day a per-day field belongs to (1 = the first day of the
+	// new version); 0 for fields of the whole event.
+	Day int
+	// Old and New are the stored values: dates as YYYY-MM-DD separated
+	// by ", ", times as HH:MM–HH:MM, a zone's IANA name, a format or
+	// status as stored, an agenda as one "HH:MM[–HH:MM] kind title" line
+	// per item. Empty when unset.
+	Old, New string
+	// Private marks the online meeting's joining details (link, meeting
+	// ID, passcode): they must reach only confirmed people, and only in
+	// their joining instructions. Never show Old or New of a private
+	// change to anyone.
+	Private bool
 }
 
-// Save validates c and writes it in one transaction, matching the course
-// by slug and its events by ref: a new slug creates a course, a known one
-// updates it. Events the course no longer lists are kept. An event whose
-// participant-visible details change gets a higher version. On success c
-// carries the IDs, versions and timestamps as stored.
+// Save saves one course as SaveAll does, with SaveOptions{Now: now}.
 func (s *Store) Save(ctx context.Context, c *Course, now time.Time) (SaveResult, error) {
-	res, err := s.SaveAll(ctx, []*Course{c}, now)
+	res, err := s.SaveAll(ctx, []*Course{c}, SaveOptions{Now: now})
 	if err != nil {
 		return SaveResult{}, err
 	}
 	return res[0], nil
 }
 
-// SaveAll saves several courses as Save does, all in one transaction:
-// either every course is saved or none is.
-func (s *Store) SaveAll(ctx context.Context, courses []*Course, now time.Time) ([]SaveResult, error) {
+// SaveAll validates the courses and writes them in one transaction:
+// either every course is saved or none is. Each course is matched by slug
+// and its events by ref: a new slug creates a course, a known one updates
+// it. Events a course no longer lists are kept. An event whose
+// participant-visible details change gets a higher version. The save
+// hooks (OnEventSave) run for each event in the same transaction, with
+// opts. On success the courses carry the IDs, versions and timestamps as
+// stored.
+//
+// With opts.DryRun everything, hooks included, runs and is then rolled
+// back: the results say what the save would do.
+func (s *Store) SaveAll(ctx context.Context, courses []*Course, opts SaveOptions) ([]SaveResult, error) {
 	var errs ValidationError
 	for _, c := range courses {
 		if err := c.Validate(); err != nil {
@@ -71,24 +114,65 @@ func (s *Store) SaveAll(ctx context.Context, courses []*Course, now time.Time) (
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	now = now.UTC()
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	opts.Now = opts.Now.UTC()
 	var results []SaveResult
 	err := database.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		results = make([]SaveResult, len(courses))
+		st := s.WithTx(tx)
+		if err := st.lockEvents(ctx, courses); err != nil {
+			return fmt.Errorf("catalog: save: %w", err)
+		}
 		for i, c := range courses {
-			if err := s.WithTx(tx).save(ctx, c, now, &results[i]); err != nil {
+			if err := st.save(ctx, c, opts, &results[i]); err != nil {
 				return fmt.Errorf("catalog: save %q: %w", c.Slug, err)
 			}
 		}
+		if opts.DryRun {
+			return errDryRun
+		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errDryRun) {
 		return nil, err
 	}
 	return results, nil
 }
 
-func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveResult) error {
+// errDryRun rolls a dry run's transaction back.
+var errDryRun = errors.New("catalog: dry run")
+
+// lockEvents takes the row locks of every stored event of the courses, in
+// id order, before anything is written. Hooks go on to change bookings
+// (and the invoice counter) of several events in one transaction; a
+// booking takes its event's lock first, so taking all of them first here,
+// in one order, means the two can never wait on each other in a circle.
+// On SQLite the transaction already holds the database's write lock.
+func (s *Store) lockEvents(ctx context.Context, courses []*Course) error {
+	if s.db.Dialect != database.Postgres || len(courses) == 0 {
+		return nil
+	}
+	marks := make([]string, len(courses))
+	args := make([]any, len(courses))
+	for i, c := range courses {
+		marks[i] = fmt.Sprintf("$%d", i+1)
+		args[i] = c.Slug
+	}
+	rows, err := s.q.QueryContext(ctx, `SELECT id FROM events WHERE course_id IN (
+		SELECT id FROM courses WHERE slug IN (`+strings.Join(marks, ", ")+`)) ORDER BY id FOR UPDATE`, args...)
+	if err != nil {
+		return fmt.Errorf("lock events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+	}
+	return rows.Err()
+}
+
+func (s *Store) save(ctx context.Context, c *Course, opts SaveOptions, res *SaveResult) error {
+	now := opts.Now
 	old, err := s.CourseBySlug(ctx, c.Slug)
 	switch {
 	case errors.Is(err, ErrNotFound):
@@ -141,11 +225,15 @@ func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveRes
 		if err := s.saveEvent(ctx, e, prev, ok, now, res); err != nil {
 			return fmt.Errorf("event %q: %w", e.Ref, err)
 		}
+		ev := EventSave{Course: *c, Old: prev, New: *e, Added: !ok, Options: opts,
+			Change: EventChange{Ref: e.Ref, EventID: e.ID, Version: e.Version}, Report: &EventReport{Ref: e.Ref}}
 		if len(res.EventsChanged) > changed {
-			if err := s.runHooks(ctx, *c, prev, *e, res.EventsChanged[changed]); err != nil {
-				return fmt.Errorf("event %q: %w", e.Ref, err)
-			}
+			ev.Change = res.EventsChanged[changed]
 		}
+		if err := s.runHooks(ctx, ev); err != nil {
+			return fmt.Errorf("event %q: %w", e.Ref, err)
+		}
+		res.Reports = append(res.Reports, *ev.Report)
 	}
 	for _, e := range old.Events {
 		if _, kept := oldByRef[e.Ref]; kept {
@@ -165,16 +253,17 @@ func (s *Store) save(ctx context.Context, c *Course, now time.Time, res *SaveRes
 	return nil
 }
 
-// runHooks tells the change hooks of one event change.
-func (s *Store) runHooks(ctx context.Context, c Course, old, new Event, ch EventChange) error {
+// runHooks tells the save hooks of one event. The course they see is the
+// one being saved, as written so far.
+func (s *Store) runHooks(ctx context.Context, ev EventSave) error {
 	if len(s.hooks) == 0 {
 		return nil
 	}
 	if s.tx == nil {
-		return errors.New("change hooks need the save's transaction")
+		return errors.New("save hooks need the save's transaction")
 	}
 	for _, h := range s.hooks {
-		if err := h(ctx, s.tx, c, old, new, ch); err != nil {
+		if err := h(ctx, s.tx, ev); err != nil {
 			return err
 		}
 	}
@@ -191,7 +280,7 @@ func sameCourseFields(a, b Course) bool {
 
 // saveChildren rewrites topics, fees, questions and rules when they differ.
 func (s *Store) saveChildren(ctx context.Context, c *Course, old Course, res *SaveResult) error {
-	if !equalSlices(old.Topics, c.Topics) {
+	if !slices.Equal(old.Topics, c.Topics) {
 		res.Changed = true
 		if _, err := s.q.ExecContext(ctx, `DELETE FROM course_topics WHERE course_id = $1`, c.ID); err != nil {
 			return fmt.Errorf("topics: %w", err)
@@ -203,7 +292,7 @@ func (s *Store) saveChildren(ctx context.Context, c *Course, old Course, res *Sa
 			}
 		}
 	}
-	if !equalSlices(old.Fees, c.Fees) {
+	if !slices.Equal(old.Fees, c.Fees) {
 		res.Changed = true
 		if _, err := s.q.ExecContext(ctx, `DELETE FROM fee_tiers WHERE course_id = $1`, c.ID); err != nil {
 			return fmt.Errorf("fees: %w", err)
@@ -215,7 +304,7 @@ func (s *Store) saveChildren(ctx context.Context, c *Course, old Course, res *Sa
 			}
 		}
 	}
-	if !equalSlices(old.Questions, c.Questions) {
+	if !slices.Equal(old.Questions, c.Questions) {
 		res.Changed = true
 		if _, err := s.q.ExecContext(ctx, `DELETE FROM eligibility_questions WHERE course_id = $1`, c.ID); err != nil {
 			return fmt.Errorf("questions: %w", err)
@@ -261,18 +350,6 @@ func (s *Store) writeRules(ctx context.Context, c *Course) error {
 	return nil
 }
 
-func equalSlices[T comparable](a, b []T) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // saveEvent inserts e, or updates it when it differs from prev.
 func (s *Store) saveEvent(ctx context.Context, e *Event, prev Event, exists bool, now time.Time, res *SaveResult) error {
 	if !exists {
@@ -295,8 +372,10 @@ func (s *Store) saveEvent(ctx context.Context, e *Event, prev Event, exists bool
 	e.ID, e.CreatedAt = prev.ID, prev.CreatedAt
 	changes := Diff(prev, *e)
 	// "changed" marks a date that moved since it was first published; a
-	// file that still says "scheduled" does not undo that.
-	if e.Status == Scheduled && (prev.Status == Changed || len(changes) > 0) {
+	// file that still says "scheduled" does not undo that. New joining
+	// details alone are not shown as a change: the version still rises.
+	public := slices.ContainsFunc(changes, func(c Change) bool { return !c.Private })
+	if e.Status == Scheduled && (prev.Status == Changed || public) {
 		e.Status = Changed
 	}
 	sameDays := reflect.DeepEqual(prev.Days, e.Days)
@@ -350,62 +429,66 @@ func (s *Store) writeDays(ctx context.Context, e *Event) error {
 }
 
 // Diff lists the participant-visible differences between two versions of
-// an event, in words, old → new. Capacity is not among them.
+// an event, field by field, in a fixed order: dates, each day's times,
+// zone, format, venue, meeting, status, each day's agenda. Capacity and
+// region are not among them. Changes to the meeting's link, ID and
+// passcode are marked Private.
 func Diff(old, new Event) []Change {
 	var out []Change
-	add := func(field, o, n string) {
+	add := func(f Field, day int, o, n string) {
 		if o != n {
-			out = append(out, Change{Field: field, Old: o, New: n})
+			out = append(out, Change{Field: f, Day: day, Old: o, New: n, Private: f.Private()})
 		}
 	}
-	add("Dates", old.DateLabel(), new.DateLabel())
-	add("Times", timesLabel(old), timesLabel(new))
-	add("Format", old.Format.Label(), new.Format.Label())
-	add("Venue", venueLabel(old.Venue), venueLabel(new.Venue))
-	add("Joining details", meetingLabel(old.Meeting), meetingLabel(new.Meeting))
-	if old.Status != new.Status && (old.Status == Cancelled || new.Status == Cancelled) {
-		add("Status", statusLabel(old.Status), statusLabel(new.Status))
+	add(FieldDays, 0, dayDates(old), dayDates(new))
+	for i := range min(len(old.Days), len(new.Days)) {
+		add(FieldDayTimes, i+1, dayTimes(old.Days[i]), dayTimes(new.Days[i]))
 	}
-	if agendaLabel(old) != agendaLabel(new) {
-		add("Agenda", "as sent before", "updated")
+	add(FieldTimeZone, 0, old.TimeZone, new.TimeZone)
+	add(FieldFormat, 0, string(old.Format), string(new.Format))
+	add(FieldVenueName, 0, old.Venue.Name, new.Venue.Name)
+	add(FieldVenueAddress, 0, old.Venue.Address, new.Venue.Address)
+	add(FieldVenueDirections, 0, old.Venue.Directions, new.Venue.Directions)
+	add(FieldMeetingProvider, 0, old.Meeting.Provider, new.Meeting.Provider)
+	add(FieldMeetingURL, 0, old.Meeting.JoinURL, new.Meeting.JoinURL)
+	add(FieldMeetingID, 0, old.Meeting.ID, new.Meeting.ID)
+	add(FieldMeetingPasscode, 0, old.Meeting.Passcode, new.Meeting.Passcode)
+	if old.Status != new.Status && (old.Status == Cancelled || new.Status == Cancelled) {
+		add(FieldStatus, 0, string(old.Status), string(new.Status))
+	}
+	for i := range max(len(old.Days), len(new.Days)) {
+		add(FieldAgenda, i+1, dayAgenda(old, i), dayAgenda(new, i))
 	}
 	return out
 }
 
-func timesLabel(e Event) string {
-	loc := e.Location()
+// Private reports whether the field is one of the meeting's joining
+// details, which only confirmed people may see.
+func (f Field) Private() bool {
+	return f == FieldMeetingURL || f == FieldMeetingID || f == FieldMeetingPasscode
+}
+
+func dayDates(e Event) string {
 	parts := make([]string, len(e.Days))
 	for i, d := range e.Days {
-		parts[i] = d.TimeRange(loc)
+		parts[i] = d.Date.String()
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, ", ")
 }
 
-func venueLabel(v Venue) string {
-	s := strings.TrimSpace(v.Name + "\n" + v.Address)
-	if v.Directions != "" {
-		s += "\nDirections: " + v.Directions
+func dayTimes(d Day) string { return d.Start.String() + "–" + d.End.String() }
+
+func dayAgenda(e Event, i int) string {
+	if i >= len(e.Days) {
+		return ""
 	}
-	return s
-}
-
-func meetingLabel(m Meeting) string {
-	return strings.TrimSpace(strings.Join([]string{m.Provider, m.JoinURL, m.ID, m.Passcode}, " "))
-}
-
-func statusLabel(s EventStatus) string {
-	if s == Cancelled {
-		return "Cancelled"
-	}
-	return "Going ahead"
-}
-
-func agendaLabel(e Event) string {
-	var b strings.Builder
-	for _, d := range e.Days {
-		for _, a := range d.Agenda {
-			fmt.Fprintf(&b, "%s %s %s %s|", a.Start, a.End, a.Kind, a.Title)
+	lines := make([]string, len(e.Days[i].Agenda))
+	for j, a := range e.Days[i].Agenda {
+		t := a.Start.String()
+		if a.HasEnd() {
+			t += "–" + a.End.String()
 		}
+		lines[j] = t + " " + string(a.Kind) + " " + a.Title
 	}
-	return b.String()
+	return strings.Join(lines, "\n")
 }

@@ -15,32 +15,97 @@ import (
 type Store struct {
 	db    *database.DB
 	q     database.Querier
-	tx    *sql.Tx // set by WithTx; what change hooks are given
-	hooks []ChangeHook
+	tx    *sql.Tx // set by WithTx; what save hooks are given
+	hooks []SaveHook
 }
 
 // NewStore returns a Store on db.
 func NewStore(db *database.DB) *Store { return &Store{db: db, q: db} }
 
-// WithTx returns a Store whose statements run in tx. It keeps the change
+// WithTx returns a Store whose statements run in tx. It keeps the save
 // hooks registered so far.
 func (s *Store) WithTx(tx *sql.Tx) *Store {
 	return &Store{db: s.db, q: tx, tx: tx, hooks: s.hooks}
 }
 
-// ChangeHook is told of a participant-visible change to an event while
-// the save that makes it is still open: tx is the save's transaction, old
-// and new the event before and after (new as written, with its new
-// version), ch the change as SaveResult lists it. What the hook writes in
-// tx commits with the save; an error rolls the whole save back and is
-// returned by Save.
-type ChangeHook func(ctx context.Context, tx *sql.Tx, c Course, old, new Event, ch EventChange) error
+// SaveOptions travel with one save (SaveAll) and on to its hooks, so that
+// two saves at once — an import and an editor — never share them.
+type SaveOptions struct {
+	// Now is when the save happens: the timestamps it writes. Zero
+	// means time.Now().
+	Now time.Time
+	// ConfirmLate lets a save go ahead with participant-visible changes
+	// inside the minimum-notice window (plenary import -confirm-late).
+	ConfirmLate bool
+	// DryRun runs the whole save, hooks included, in a transaction that
+	// is rolled back: SaveAll returns what the save would do and changes
+	// nothing (plenary import -n). Hooks that would refuse the save say
+	// so in EventReport.Refused and carry on, so that the report is
+	// whole.
+	DryRun bool
+}
 
-// OnEventChange registers h to run for every event change a save makes
-// (each entry of SaveResult.EventsChanged), in the order registered, after
-// the event is written. Register hooks when wiring the application, before
-// the store is used: registration is not safe alongside saves.
-func (s *Store) OnEventChange(h ChangeHook) { s.hooks = append(s.hooks, h) }
+// EventSave is what a save hook is told about one event of the saved
+// course: every event the course lists (added, changed, updated or
+// unchanged), after it is written. Events the database holds but the
+// course no longer lists are kept as they are and not passed on.
+type EventSave struct {
+	Course Course
+	// Old is the event as it was before the save; zero when Added.
+	Old Event
+	// New is the event as written, with its new version.
+	New   Event
+	Added bool
+	// Change lists the participant-visible changes (as
+	// SaveResult.EventsChanged does); Change.Changes is empty when there
+	// are none and the version did not move.
+	Change  EventChange
+	Options SaveOptions
+	// Report is where hooks say what they did, or in a dry run would do.
+	// It ends up in SaveResult.Reports. Never nil.
+	Report *EventReport
+}
+
+// EventReport says what a save's hooks did about one event: whom they
+// told and whom they moved up. It is filled by the hooks (booking's, in
+// the application), which name booking statuses; the catalogue only
+// carries it.
+type EventReport struct {
+	Ref string
+	// Told counts the people sent a notice of the change (or of the
+	// cancellation), by the status of their booking before the save.
+	Told map[string]int
+	// JoiningSent counts confirmed people sent new joining instructions
+	// at once because of the change.
+	JoiningSent int
+	// MovedUp counts the people moved up from the waiting list into
+	// places the save freed (a higher capacity), by their new status.
+	MovedUp map[string]int
+	// Late says the change falls inside the minimum-notice window: the
+	// people told may cancel free of charge.
+	Late bool
+	// Refused is the error a real save would have returned for this
+	// event, such as a late change that was not confirmed. Only a dry
+	// run sets it; a real save returns the error and rolls back.
+	Refused error
+}
+
+// Empty reports whether the hooks did nothing about the event.
+func (r EventReport) Empty() bool {
+	return len(r.Told) == 0 && r.JoiningSent == 0 && len(r.MovedUp) == 0 && !r.Late && r.Refused == nil
+}
+
+// SaveHook is told of each event of a save (see EventSave) while the save
+// is still open: tx is the save's transaction. What the hook writes in tx
+// commits with the save; an error rolls the whole save back and is
+// returned by SaveAll. In a dry run everything is rolled back anyway.
+type SaveHook func(ctx context.Context, tx *sql.Tx, ev EventSave) error
+
+// OnEventSave registers h to run for every event a save writes, in the
+// order registered, after the event is written. Register hooks when wiring
+// the application, before the store is used: registration is not safe
+// alongside saves.
+func (s *Store) OnEventSave(h SaveHook) { s.hooks = append(s.hooks, h) }
 
 // Filter narrows the catalogue listing. Empty fields match everything.
 type Filter struct {

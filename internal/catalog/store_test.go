@@ -81,16 +81,16 @@ func TestSaveEventChanges(t *testing.T) {
 		name        string
 		change      func(e *catalog.Event)
 		wantVersion int
-		wantFields  []string
+		wantFields  []catalog.Field
 		wantStatus  catalog.EventStatus
 	}{
 		{"capacity only", func(e *catalog.Event) { e.Capacity = 40 }, 1, nil, catalog.Scheduled},
-		{"moved a day", func(e *catalog.Event) { e.Days[0].Date = e.Days[0].Date.AddDays(1) }, 2, []string{"Dates"}, catalog.Changed},
-		{"later start", func(e *catalog.Event) { e.Days[0].Start = clock(11, 0) }, 2, []string{"Times"}, catalog.Changed},
-		{"new link", func(e *catalog.Event) { e.Meeting.JoinURL = "https://zoom.example/j/999" }, 2, []string{"Joining details"}, catalog.Changed},
-		{"in person", func(e *catalog.Event) { e.Format = catalog.InPerson; e.Venue.Name = "Hall" }, 2, []string{"Format", "Venue"}, catalog.Changed},
-		{"cancelled", func(e *catalog.Event) { e.Status = catalog.Cancelled }, 2, []string{"Status"}, catalog.Cancelled},
-		{"agenda", func(e *catalog.Event) { e.Days[0].Agenda[1].Title = "Other teaching" }, 2, []string{"Agenda"}, catalog.Changed},
+		{"moved a day", func(e *catalog.Event) { e.Days[0].Date = e.Days[0].Date.AddDays(1) }, 2, []catalog.Field{catalog.FieldDays}, catalog.Changed},
+		{"later start", func(e *catalog.Event) { e.Days[0].Start = clock(11, 0) }, 2, []catalog.Field{catalog.FieldDayTimes}, catalog.Changed},
+		{"new link", func(e *catalog.Event) { e.Meeting.JoinURL = "https://zoom.example/j/999" }, 2, []catalog.Field{catalog.FieldMeetingURL}, catalog.Scheduled},
+		{"in person", func(e *catalog.Event) { e.Format = catalog.InPerson; e.Venue.Name = "Hall" }, 2, []catalog.Field{catalog.FieldFormat, catalog.FieldVenueName}, catalog.Changed},
+		{"cancelled", func(e *catalog.Event) { e.Status = catalog.Cancelled }, 2, []catalog.Field{catalog.FieldStatus}, catalog.Cancelled},
+		{"agenda", func(e *catalog.Event) { e.Days[0].Agenda[1].Title = "Other teaching" }, 2, []catalog.Field{catalog.FieldAgenda}, catalog.Changed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -112,10 +112,13 @@ func TestSaveEventChanges(t *testing.T) {
 			if e.Version != tt.wantVersion || e.Status != tt.wantStatus {
 				t.Errorf("got version %d status %s, want %d %s", e.Version, e.Status, tt.wantVersion, tt.wantStatus)
 			}
-			var fields []string
+			var fields []catalog.Field
 			for _, ch := range res.EventsChanged {
 				for _, f := range ch.Changes {
 					fields = append(fields, f.Field)
+					if f.Private != (f.Field == catalog.FieldMeetingURL) {
+						t.Errorf("%s: Private %v", f.Field, f.Private)
+					}
 				}
 			}
 			if !reflect.DeepEqual(fields, tt.wantFields) {
@@ -274,7 +277,7 @@ func TestSaveAndLoadBookingRules(t *testing.T) {
 	other.Slug = "other"
 	other.Questions = []catalog.Question{{Key: "role", Label: "Role", Kind: catalog.TextAnswer}}
 	other.Rules = []catalog.Rule{{Conditions: []catalog.Condition{cond(t, "role is missing")}, Outcome: catalog.Refuse, Message: "Say your role."}}
-	if _, err := s.SaveAll(ctx, []*catalog.Course{&other, &c}, now); err != nil {
+	if _, err := s.SaveAll(ctx, []*catalog.Course{&other, &c}, catalog.SaveOptions{Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	ls, err := s.Listings(ctx, catalog.Filter{Drafts: true}, now)
