@@ -172,10 +172,10 @@ func printSaveResult(e env, name string, c catalog.Course, res catalog.SaveResul
 	if dryRun && what != "unchanged" {
 		what = "would be " + what
 	}
-	fmt.Fprintf(e.stdout, "%s: %s %s\n", name, c.Slug, what)
+	fmt.Fprintf(e.stdout, "%s: %s %s\n", printable(name), printable(c.Slug), what)
 	list := func(label string, refs []string) {
 		if len(refs) > 0 {
-			fmt.Fprintf(e.stdout, "  %s: %s\n", label, strings.Join(refs, ", "))
+			fmt.Fprintf(e.stdout, "  %s: %s\n", label, printable(strings.Join(refs, ", ")))
 		}
 	}
 	list("dates added", res.EventsAdded)
@@ -188,7 +188,7 @@ func printSaveResult(e env, name string, c catalog.Course, res catalog.SaveResul
 			}
 		}
 		for _, line := range changeLines(ch.Changes, days) {
-			fmt.Fprintf(e.stdout, "    %s\n", line)
+			fmt.Fprintf(e.stdout, "    %s\n", printable(line))
 		}
 	}
 	list("dates updated (not visible to participants)", res.EventsUpdated)
