@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -75,5 +76,41 @@ func TestRecordSite(t *testing.T) {
 	}
 	if _, err := db.RecordSite(ctx, "localhost:8080", t1); err == nil {
 		t.Fatal("an address without a scheme was recorded")
+	}
+}
+
+// TestRecordSiteLocalFirst: a trial run on localhost gets UIDs of its own
+// (never "@localhost", which another install would share), and the first
+// real address replaces them once; after that the domain is fixed.
+func TestRecordSiteLocalFirst(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	t0 := time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)
+	s, err := db.RecordSite(ctx, "http://localhost:8080", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(s.UIDDomain, ".plenary.invalid") || strings.Contains(s.UIDDomain, "localhost") {
+		t.Fatalf("UID domain for localhost = %q, want a random name under .plenary.invalid", s.UIDDomain)
+	}
+	other := dbtest.New(t)
+	s2, err := other.RecordSite(ctx, "http://localhost:8080", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2.UIDDomain == s.UIDDomain {
+		t.Fatalf("two installs on localhost share the UID domain %q", s.UIDDomain)
+	}
+	if again, err := db.RecordSite(ctx, "http://127.0.0.1:8080", t0); err != nil || again.UIDDomain != s.UIDDomain {
+		t.Fatalf("another local address changed the provisional domain: %q, %v (was %q)", again.UIDDomain, err, s.UIDDomain)
+	}
+	real, err := db.RecordSite(ctx, "https://training.example.org", t0)
+	if err != nil || real.UIDDomain != "training.example.org" {
+		t.Fatalf("first real host: UID domain %q, %v; want training.example.org", real.UIDDomain, err)
+	}
+	for _, addr := range []string{"http://localhost:8080", "https://courses.example.com"} {
+		if got, err := db.RecordSite(ctx, addr, t0); err != nil || got.UIDDomain != "training.example.org" {
+			t.Fatalf("after %s: UID domain %q, %v; want it fixed at training.example.org", addr, got.UIDDomain, err)
+		}
 	}
 }
