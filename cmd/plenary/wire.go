@@ -60,6 +60,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, Organizer: cfg.MailFrom,
 		Workdays: cal, JoiningTime: joiningTime,
 		MinNoticeWorkingDays: cmp.Or(cfg.MinNoticeWorkingDays, -1), // 0 in the config: no window
+		StaffEmail:           cfg.StaffEmail,
 	})
 	// Every participant-visible change to a date, whoever saves it, tells
 	// the people booked on it, in the same transaction.
