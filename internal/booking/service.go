@@ -145,12 +145,14 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 	if course.Status != catalog.Published || event.CourseID != course.ID {
 		return Result{}, ErrEventUnavailable
 	}
-	if ferr := req.check(course, event); ferr != nil {
-		return Result{}, ferr
-	}
+	// A date that cannot be booked says so before the form is checked:
+	// correcting the form would not help.
 	now := s.now().UTC()
 	if err := bookable(course, event, now); err != nil {
 		return Result{}, err
+	}
+	if ferr := req.check(course, event); ferr != nil {
+		return Result{}, ferr
 	}
 	today := catalog.DateOf(now.In(event.Location()))
 	decision := catalog.Evaluate(course.Rules, req.Answers, event.Days[0].Date, today)
