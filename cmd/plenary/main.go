@@ -9,6 +9,7 @@
 //	plenary import FILE…
 //	plenary export [-o FILE] SLUG
 //	plenary bookings -event ID [-format text|csv|json] | -approve ID | -decline ID
+//	plenary attention [-offers DURATION] [-format text|json]
 //	plenary messages [-due|-all] [-booking ID] [-format text|json]
 //	plenary schedule -event ID
 //	plenary config
@@ -82,6 +83,7 @@ func commands() []command {
 		{"import", "load course files into the catalogue", importCmd},
 		{"export", "write a course as a course file", exportCmd},
 		{"bookings", "list an event's bookings; settle reviews", bookingsCmd},
+		{"attention", "what needs the course team: reviews waiting, offers lapsing, mail failing", attentionCmd},
 		{"messages", "list e-mails: queued, due, failed or all", messagesCmd},
 		{"schedule", "when a date's joining instructions go, and whether they went", scheduleCmd},
 		{"config", "print the effective configuration, secrets masked", configCmd},

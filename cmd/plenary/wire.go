@@ -75,6 +75,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
 		Organizer: cfg.MailFrom, Workdays: cal, JoiningTime: joiningTime,
 		MinNoticeWorkingDays: cmp.Or(cfg.MinNoticeWorkingDays, -1), // 0 in the config: no window
+		StaffEmail:           cfg.StaffEmail,
 	})
 	// Every save of a date, whoever makes it, tells the people booked on it
 	// of a participant-visible change and fills the places it freed, in

@@ -117,14 +117,19 @@ func (s *Service) AcceptOffer(ctx context.Context, token string) (Booking, error
 			return ErrOfferLapsed // the expiry job passes it on
 		}
 		b.OfferExpiresAt = time.Time{}
-		b.NeedsReview = false // an offer is only made once any review is done
+		// A place offered from the waiting list is not yet reviewed: one
+		// whose answers the rules send to review waits for it now.
 		if err := s.admit(ctx, tx, b, now); err != nil {
 			return err
 		}
 		if err := saveState(ctx, tx, b, now); err != nil {
 			return err
 		}
-		return s.notify(ctx, tx, mailConfirmed, m.Course, m.Event, *b, "")
+		kind := mailConfirmed
+		if b.Status == PendingReview {
+			kind = mailPendingReview
+		}
+		return s.notify(ctx, tx, kind, m.Course, m.Event, *b, "")
 	})
 }
 

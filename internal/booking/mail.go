@@ -105,6 +105,10 @@ type mailData struct {
 	// FeedbackURL is the feedback form's address for the thank-you; empty
 	// until feedback forms exist.
 	FeedbackURL string
+
+	// Review is a pending review: its reasons, and for the course team's
+	// notice the answers and the commands that settle it (review.go).
+	Review reviewMail
 }
 
 // mailDay is one day of the agenda in joining instructions.
@@ -143,9 +147,14 @@ func (s *Service) notify(ctx context.Context, tx *sql.Tx, kind mailKind, c catal
 		if !b.ConfirmedAt.IsZero() {
 			spec.calendar = "CANCEL"
 		}
+	case mailPendingReview:
+		spec.fill = func(d *mailData) { d.Review.Reasons = b.ReviewReasons() }
 	}
 	if err := s.queue(ctx, tx, spec, c, e, b, token); err != nil {
 		return err
+	}
+	if kind == mailPendingReview {
+		return s.tellStaffReview(ctx, tx, c, e, b)
 	}
 	if (kind == mailConfirmed || kind == mailMovedUp) && b.Status == Confirmed {
 		return s.joiningIfDue(ctx, tx, c, e, b, false)

@@ -36,10 +36,17 @@ func TestMailGolden(t *testing.T) {
 		Late: true, HadPlace: true,
 		Refund:       "Invoice INV-000042 is cancelled: please do not pay it.",
 		ReminderDays: 7, FeedbackURL: "https://training.example/feedback/TOKEN",
+		Review: reviewMail{Reasons: []string{"Your training was more than <two> years ago."}, BookingID: 42, EventID: 7,
+			EventRef: "2022-06", Email: "zoe@example.org", Organisation: "North Clinic", Role: "Psychotherapist",
+			RegistrationNumber: "HCPC 123", Answers: []mailAnswer{{Label: "When did you complete the training?", Answer: "2019-05-01"},
+				{Label: "Started supervised practice?", Answer: "(no answer)"}},
+			Since: "14:05 on Monday 2 May 2022 UK time (BST)", ReplyBy: "Wednesday 4 May 2022",
+			ApproveCommand: "plenary bookings -approve 42", DeclineCommand: "plenary bookings -decline 42",
+			ListCommand: "plenary bookings -event 7"},
 	}
 	kinds := []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mailOffered, mailMovedUp,
 		mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked,
-		mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks}
+		mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting}
 	files, _ := filepath.Glob("mail/*.txt")
 	if len(files) != len(kinds) {
 		t.Fatalf("%d templates in mail/, %d kinds: every template needs a kind and a golden file", len(files), len(kinds))

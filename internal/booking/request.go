@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode"
+	"time"
 	"unicode/utf8"
 
 	"plenary/internal/catalog"
@@ -56,61 +56,114 @@ const (
 	maxAccessNeeds = 2000
 )
 
+// Dates an answer may hold: nobody trained before 1900, and a date after
+// the event's last day cannot have happened by the time it is used.
+var earliestAnswerDate = catalog.Date{Year: 1900, Month: time.January, Day: 1}
+
 // check trims the request's fields, fills the fee tier when there is only
 // one, and returns every problem.
+//
+// Every text follows catalog.CheckText's rules: no control characters (a
+// NUL cannot be stored on PostgreSQL; an escape would reach a coordinator's
+// terminal), no invisible direction or format characters, and no line
+// break except in access needs. Names must show a letter. Display names
+// that an address header cannot carry as they are (quotes, commas, angle
+// brackets) are fine: the mail code quotes them.
 func (r *Request) check(c catalog.Course, e catalog.Event) FormError {
 	errs := FormError{}
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
 	for _, p := range []*string{&r.Name, &r.Email, &r.Organisation, &r.Role, &r.RegistrationNumber, &r.FeeTier, &r.PONumber} {
 		trim(p)
 	}
-	r.AccessNeeds = strings.TrimSpace(r.AccessNeeds)
+	// A browser sends a textarea's lines with CRLF.
+	r.AccessNeeds = strings.TrimSpace(strings.ReplaceAll(r.AccessNeeds, "\r\n", "\n"))
 
-	oneLine := func(field, value, label string, max int, required bool) {
-		switch {
-		case value == "" && required:
-			errs[field] = "Enter your " + label + "."
-		case !utf8.ValidString(value):
+	// text checks one field and reports whether it is fine.
+	text := func(field, value, label string, max int, multiLine bool) bool {
+		if _, done := errs[field]; done {
+			return false
+		}
+		switch f, _ := catalog.CheckText(value, multiLine); {
+		case f == catalog.TextNotUTF8:
 			errs[field] = "Your " + label + " contains characters we cannot read."
 		case utf8.RuneCountInString(value) > max:
 			errs[field] = "Your " + label + " is too long: use at most " + strconv.Itoa(max) + " characters."
-		case strings.IndexFunc(value, unicode.IsControl) >= 0:
+		case f == catalog.TextLineBreak:
 			errs[field] = "Your " + label + " must be on one line."
+		case f == catalog.TextControl:
+			errs[field] = "Your " + label + " contains a control character (such as an escape or a null byte). Type it again without it."
+		case f == catalog.TextHidden:
+			errs[field] = "Your " + label + " contains an invisible character that changes how text reads (such as a direction override or a zero-width space). Type it again without it."
+		default:
+			return true
+		}
+		return false
+	}
+	oneLine := func(field, value, label string, max int, required bool) {
+		if value == "" {
+			if required {
+				errs[field] = "Enter your " + label + "."
+			}
+			return
+		}
+		text(field, value, label, max, false)
+	}
+	// named checks a field that names someone or something: it must show
+	// a letter, not only blanks, fillers or punctuation.
+	named := func(field, value, label string) {
+		if _, bad := errs[field]; !bad && value != "" && !catalog.HasVisibleLetter(value) {
+			errs[field] = "Your " + label + " must contain at least one letter."
 		}
 	}
 	oneLine("name", r.Name, "name", maxName, true)
+	named("name", r.Name, "name")
 	oneLine("email", r.Email, "e-mail address", maxEmail, true)
 	if _, ok := errs["email"]; !ok && !validEmail(r.Email) {
 		errs["email"] = "Enter an e-mail address in the form name@example.org."
 	}
 	oneLine("organisation", r.Organisation, "organisation", maxShortField, true)
+	named("organisation", r.Organisation, "organisation")
 	oneLine("role", r.Role, "role or profession", maxShortField, true)
+	named("role", r.Role, "role or profession")
 	oneLine("registration_number", r.RegistrationNumber, "registration number", maxRegNumber, false)
+	if _, bad := errs["registration_number"]; !bad && r.RegistrationNumber != "" && !catalog.HasVisible(r.RegistrationNumber) {
+		errs["registration_number"] = "Your registration number must contain letters or digits."
+	}
 	oneLine("po_number", r.PONumber, "purchase order number", 60, false)
-	if !utf8.ValidString(r.AccessNeeds) || utf8.RuneCountInString(r.AccessNeeds) > maxAccessNeeds {
-		errs["access_needs"] = "Describe your access needs in at most " + strconv.Itoa(maxAccessNeeds) + " characters."
+	if r.AccessNeeds != "" {
+		text("access_needs", r.AccessNeeds, "description of your access needs", maxAccessNeeds, true)
 	}
 
+	required := c.MissingRefusals()
 	answers := map[string]string{}
 	for _, q := range c.Questions {
 		field := AnswerField(q.Key)
 		v := strings.TrimSpace(r.Answers[q.Key])
-		switch {
-		case v == "":
-			if q.Required {
+		if v == "" {
+			// A question a refuse rule needs is required even when the
+			// stored course predates that rule: its message says why.
+			if msg, ok := required[q.Key]; ok && msg != "" {
+				errs[field] = msg
+			} else if q.Required || ok {
 				errs[field] = "Answer this question."
 			}
 			continue
-		case !utf8.ValidString(v) || utf8.RuneCountInString(v) > maxAnswer:
-			errs[field] = "Use at most " + strconv.Itoa(maxAnswer) + " characters."
+		}
+		if !text(field, v, "answer", maxAnswer, false) {
 			continue
 		}
 		switch q.Kind {
 		case catalog.DateAnswer:
-			if _, err := catalog.ParseDate(v); err != nil {
+			d, err := catalog.ParseDate(v)
+			if err != nil {
 				errs[field] = "Enter a date such as 2024-03-15."
 				continue
 			}
+			if msg := checkAnswerDate(d, e); msg != "" {
+				errs[field] = msg
+				continue
+			}
+			v = d.String()
 		case catalog.YesNo:
 			v = strings.ToLower(v)
 			if v != "yes" && v != "no" {
@@ -139,6 +192,23 @@ func (r *Request) check(c catalog.Course, e catalog.Event) FormError {
 		return nil
 	}
 	return errs
+}
+
+// checkAnswerDate says what is wrong with a date answered for event e, or
+// "" when it could be true: from 1 January 1900 up to the event's last day.
+func checkAnswerDate(d catalog.Date, e catalog.Event) string {
+	if d.Before(earliestAnswerDate) {
+		return "Check the year: enter a date from 1 January 1900 on."
+	}
+	if len(e.Days) == 0 {
+		return ""
+	}
+	last := e.Days[len(e.Days)-1].Date
+	if last.Before(d) {
+		return "This date is after the course ends (" + last.In(time.UTC).Format("2 January 2006") +
+			"), so it cannot have happened by then: check the date, and the year."
+	}
+	return ""
 }
 
 func feeTier(c catalog.Course, name string) (catalog.FeeTier, bool) {

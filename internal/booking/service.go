@@ -46,6 +46,9 @@ type Options struct {
 	// confirmed, and participants are told they may cancel free of
 	// charge. 0 = the default, 10; a negative value means no window.
 	MinNoticeWorkingDays int
+	// StaffEmail are the course team's addresses, each e-mailed when a
+	// booking starts to wait for review; none = nobody is e-mailed.
+	StaffEmail []string
 }
 
 // DefaultMinNoticeWorkingDays is the minimum-notice window when Options
@@ -64,6 +67,7 @@ type Service struct {
 	workdays  *workdays.Calendar
 	joiningAt catalog.Clock
 	minNotice int // working days; 0 = no window
+	staff     []string
 	events    eventLocks
 }
 
@@ -87,7 +91,8 @@ func NewService(opts Options) *Service {
 	}
 	return &Service{db: opts.DB, catalog: opts.Catalog, outbox: opts.Outbox,
 		baseURL: strings.TrimRight(opts.BaseURL, "/"), uidDomain: opts.UIDDomain, organizer: opts.Organizer, now: opts.Now,
-		workdays: opts.Workdays, joiningAt: opts.JoiningTime, minNotice: opts.MinNoticeWorkingDays}
+		workdays: opts.Workdays, joiningAt: opts.JoiningTime, minNotice: opts.MinNoticeWorkingDays,
+		staff: opts.StaffEmail}
 }
 
 // Result is the outcome of a booking request.
@@ -99,6 +104,12 @@ type Result struct {
 	// Existing is set when the person already had an active booking on
 	// the event: nothing new was booked.
 	Existing bool
+	// ReviewReasons are the messages of the course's review rules that
+	// sent the booking to a coordinator, written for the person booking
+	// (docs/course-files.md promises they see them); empty when no review
+	// is needed or the rules gave no message. Booking.ReviewReasons gives
+	// the same from a stored booking.
+	ReviewReasons []string
 }
 
 // RefusedError says the eligibility rules refused the booking. Reasons
@@ -134,16 +145,27 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 	if course.Status != catalog.Published || event.CourseID != course.ID {
 		return Result{}, ErrEventUnavailable
 	}
-	if ferr := req.check(course, event); ferr != nil {
-		return Result{}, ferr
-	}
+	// A date that cannot be booked says so before the form is checked:
+	// correcting the form would not help.
 	now := s.now().UTC()
 	if err := bookable(course, event, now); err != nil {
 		return Result{}, err
 	}
+	if ferr := req.check(course, event); ferr != nil {
+		return Result{}, ferr
+	}
 	today := catalog.DateOf(now.In(event.Location()))
 	decision := catalog.Evaluate(course.Rules, req.Answers, event.Days[0].Date, today)
 	if decision.Outcome == catalog.Refuse {
+		// A refusal because a question was left blank belongs beside that
+		// question: answering it may be all that is needed.
+		if blank := catalog.BlankRefusals(course.Rules, req.Answers, event.Days[0].Date, today); len(blank) > 0 {
+			ferr := FormError{}
+			for key, msg := range blank {
+				ferr[AnswerField(key)] = msg
+			}
+			return Result{}, ferr
+		}
 		return Result{}, &RefusedError{Reasons: decision.Reasons}
 	}
 
@@ -212,7 +234,7 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 		if err := insertToken(ctx, tx, b.ID, hash, now); err != nil {
 			return err
 		}
-		res.Booking, res.Token = b, token
+		res.Booking, res.Token, res.ReviewReasons = b, token, b.ReviewReasons()
 		return s.notify(ctx, tx, kind, course, event, b, token)
 	})
 	if err != nil {

@@ -76,8 +76,17 @@ func (p *fileParser) body(body string, firstLine int, c *Course) {
 		stray   bool // text before the first heading was reported
 	)
 	flush := func(end int) {
-		if cur != nil {
-			*cur.field(c) = strings.TrimSpace(strings.Join(lines[start:end], "\n"))
+		if cur == nil {
+			return
+		}
+		*cur.field(c) = strings.TrimSpace(strings.Join(lines[start:end], "\n"))
+		// Name the line of a character the text rules refuse, rather than
+		// leaving Validate to name the section's heading.
+		for i := start; i < end; i++ {
+			if msg := textProblem(lines[i], true); msg != "" {
+				p.problem(firstLine+i, cur.Path, "%s", msg)
+				return
+			}
 		}
 	}
 	open := markdownLines(lines, func(i int, l string, inFence bool) {

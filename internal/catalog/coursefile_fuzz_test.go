@@ -16,7 +16,7 @@ import (
 func FuzzParseCourseFile(f *testing.F) {
 	f.Add([]byte(minimalFile))
 	f.Add([]byte(rulesFile))
-	for _, b := range badFiles(f) {
+	for _, b := range append(badFiles(f), hostileFiles(f)...) {
 		if len(b.file) <= 64<<10 {
 			f.Add([]byte(b.file))
 		}

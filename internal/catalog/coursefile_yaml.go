@@ -197,12 +197,22 @@ func (p *fileParser) text(n *yaml.Node, path string) string {
 	return n.Value
 }
 
-// integer reads a whole number.
+// wholeNumberRE is a whole number as people write it: digits, perhaps a
+// minus sign. YAML's own reading would take 5.5 as 5, 1e3 as 1000 and 0x10
+// as 16.
+var wholeNumberRE = regexp.MustCompile(`^-?[0-9]{1,9}$`)
+
+// integer reads a whole number written in decimal digits.
 func (p *fileParser) integer(n *yaml.Node, path string) int {
-	var v int
-	if n.Kind != yaml.ScalarNode || n.Decode(&v) != nil {
-		p.fail(n, path, "must be a whole number")
+	if n.Kind != yaml.ScalarNode || !wholeNumberRE.MatchString(n.Value) {
+		if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!float" {
+			p.fail(n, path, "must be a whole number, not %s", n.Value)
+		} else {
+			p.fail(n, path, "must be a whole number")
+		}
+		return 0
 	}
+	v, _ := strconv.Atoi(n.Value) // at most nine digits: cannot fail
 	return v
 }
 

@@ -366,6 +366,8 @@ func (c *Course) validateRules(add func(path, format string, args ...any)) {
 		}
 		if len(r.Message) > maxRuleMessage {
 			add(msgPath, "is longer than %d characters", maxRuleMessage)
+		} else if msg := textProblem(r.Message, true); msg != "" {
+			add(msgPath, "%s", msg)
 		}
 		switch {
 		case len(r.Conditions) == 0:
@@ -420,4 +422,49 @@ func equalRules(a, b []Rule) bool {
 	return slices.EqualFunc(a, b, func(x, y Rule) bool {
 		return x.Outcome == y.Outcome && x.Message == y.Message && slices.Equal(x.Conditions, y.Conditions)
 	})
+}
+
+// MissingRefusals returns, by question key, the message of each refuse
+// rule that refuses a booking whenever that one question is left blank (a
+// rule whose every condition is "KEY is missing" for the same KEY). Such a
+// question is required: Validate marks it so, and the booking form asks
+// for it with the rule's message beside it.
+func (c Course) MissingRefusals() map[string]string {
+	out := map[string]string{}
+	for _, r := range c.Rules {
+		if r.Outcome != Refuse || len(r.Conditions) == 0 {
+			continue
+		}
+		key := r.Conditions[0].Question
+		only := true
+		for _, cond := range r.Conditions {
+			if cond.Op != OpMissing || cond.Question != key {
+				only = false
+			}
+		}
+		if _, seen := out[key]; only && !seen {
+			out[key] = r.Message
+		}
+	}
+	return out
+}
+
+// BlankRefusals returns, by question key, the message of each refuse rule
+// that matches the answers and tests a question left blank ("KEY is
+// missing"): answering it may let the booking through, so the refusal
+// belongs beside that question. Rules that refuse for other reasons are
+// left to Evaluate's reasons.
+func BlankRefusals(rules []Rule, answers map[string]string, eventDay, today Date) map[string]string {
+	out := map[string]string{}
+	for _, r := range rules {
+		if r.Outcome != Refuse || !r.matches(answers, eventDay, today) {
+			continue
+		}
+		for _, cond := range r.Conditions {
+			if _, seen := out[cond.Question]; cond.Op == OpMissing && !seen {
+				out[cond.Question] = r.Message
+			}
+		}
+	}
+	return out
 }

@@ -62,19 +62,25 @@ func (c *Course) Validate() error {
 	add := func(path, format string, args ...any) {
 		errs = append(errs, FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
 	}
+	// short checks a one-line text; a required one (a name people read:
+	// a title, a label) must also show at least one character.
 	short := func(path, value string, required bool) {
 		switch {
 		case required && strings.TrimSpace(value) == "":
 			add(path, "is required")
 		case len(value) > maxShort:
 			add(path, "is longer than %d characters", maxShort)
-		case strings.ContainsAny(value, "\r\n"):
-			add(path, "must be on one line")
+		case textProblem(value, false) != "":
+			add(path, "%s", textProblem(value, false))
+		case required && !HasVisible(value):
+			add(path, "has nothing visible in it")
 		}
 	}
 	long := func(path, value string) {
 		if len(value) > maxLong {
 			add(path, "is longer than %d characters", maxLong)
+		} else if msg := textProblem(value, true); msg != "" {
+			add(path, "%s", msg)
 		}
 	}
 
@@ -87,6 +93,8 @@ func (c *Course) Validate() error {
 	short("title", c.Title, true)
 	if len(c.Summary) > 500 {
 		add("summary", "is longer than 500 characters")
+	} else {
+		long("summary", c.Summary)
 	}
 	if c.Status != Draft && c.Status != Published {
 		add("status", "must be draft or published")
@@ -133,8 +141,14 @@ func (c *Course) Validate() error {
 			add(p+".currency", "must be a three-letter code such as GBP")
 		}
 	}
+	// A question a refuse rule needs answered is required, whatever the
+	// file says, so that the form does not call it optional.
+	needed := c.MissingRefusals()
 	seenKey := map[string]bool{}
 	for i, q := range c.Questions {
+		if _, ok := needed[q.Key]; ok {
+			c.Questions[i].Required = true
+		}
 		p := fmt.Sprintf("questions[%d]", i)
 		switch {
 		case !keyRE.MatchString(q.Key) || len(q.Key) > 40:
@@ -149,12 +163,14 @@ func (c *Course) Validate() error {
 		}
 		if len(q.Help) > 1000 {
 			add(p+".help", "is longer than 1000 characters")
+		} else {
+			long(p+".help", q.Help)
 		}
 	}
 	c.validateRules(add)
 	seenRef := map[string]bool{}
 	for i := range c.Events {
-		c.Events[i].validate(fmt.Sprintf("events[%d]", i), seenRef, add)
+		c.Events[i].validate(fmt.Sprintf("events[%d]", i), seenRef, add, short, long)
 	}
 	if len(errs) == 0 {
 		return nil
@@ -162,7 +178,8 @@ func (c *Course) Validate() error {
 	return errs
 }
 
-func (e *Event) validate(p string, seenRef map[string]bool, add func(path, format string, args ...any)) {
+func (e *Event) validate(p string, seenRef map[string]bool, add func(path, format string, args ...any),
+	short func(path, value string, required bool), long func(path, value string)) {
 	switch {
 	case e.Ref == "":
 		add(p+".ref", "is required: a short name for this date that stays the same if the date moves")
@@ -201,11 +218,21 @@ func (e *Event) validate(p string, seenRef map[string]bool, add func(path, forma
 	}
 	if (e.Format == InPerson || e.Format == Hybrid) && strings.TrimSpace(e.Venue.Name) == "" {
 		add(p+".venue.name", "is required for an event held in person")
+	} else {
+		short(p+".venue.name", e.Venue.Name, false)
 	}
+	long(p+".venue.address", e.Venue.Address)
 	if len(e.Venue.Directions) > maxDirections {
 		add(p+".venue.directions", "is longer than %d characters", maxDirections)
+	} else {
+		long(p+".venue.directions", e.Venue.Directions)
 	}
-	if e.Meeting.JoinURL != "" && !strings.HasPrefix(e.Meeting.JoinURL, "https://") {
+	short(p+".meeting.provider", e.Meeting.Provider, false)
+	short(p+".meeting.id", e.Meeting.ID, false)
+	short(p+".meeting.passcode", e.Meeting.Passcode, false)
+	if msg := textProblem(e.Meeting.JoinURL, false); msg != "" {
+		add(p+".meeting.join_url", "%s", msg)
+	} else if e.Meeting.JoinURL != "" && !strings.HasPrefix(e.Meeting.JoinURL, "https://") {
 		add(p+".meeting.join_url", "must start with https://")
 	}
 	if len(e.Days) == 0 {
@@ -238,12 +265,40 @@ func (e *Event) validate(p string, seenRef map[string]bool, add func(path, forma
 			if j > 0 && a.Start.Valid && d.Agenda[j-1].Start.Valid && a.Start.Minutes < d.Agenda[j-1].Start.Minutes {
 				add(ap, "starts before the item above it")
 			}
-			if strings.TrimSpace(a.Title) == "" {
+			if msg := d.agendaOutside(a); msg != "" {
+				add(ap, "%s", msg)
+			}
+			switch {
+			case strings.TrimSpace(a.Title) == "":
 				add(ap, "needs a title")
-			} else if len(a.Title) > maxShort {
+			case len(a.Title) > maxShort:
 				add(ap, "title is longer than %d characters", maxShort)
+			case textProblem(a.Title, false) != "":
+				add(ap, "title %s", textProblem(a.Title, false))
+			case !HasVisible(a.Title):
+				add(ap, "title has nothing visible in it")
 			}
 		}
 	}
 	e.computeSpan()
+}
+
+// agendaOutside says how agenda item a falls outside the day's times, or
+// "" when it does not (or the times are not both known). Every item ends
+// by the day's end and starts before it; only registration may open before
+// the day starts, since people arrive early.
+func (d Day) agendaOutside(a AgendaItem) string {
+	if !d.Start.Valid || !d.End.Valid || !a.Start.Valid || d.End.Minutes <= d.Start.Minutes {
+		return ""
+	}
+	day := d.Start.String() + "-" + d.End.String()
+	switch {
+	case a.Start.Minutes >= d.End.Minutes:
+		return fmt.Sprintf("starts at %s, when the day (%s) has ended", a.Start, day)
+	case a.End.Valid && a.End.Minutes > d.End.Minutes:
+		return fmt.Sprintf("ends at %s, after the day (%s) ends", a.End, day)
+	case a.Start.Minutes < d.Start.Minutes && a.Kind != Registration:
+		return fmt.Sprintf("starts at %s, before the day (%s) starts; only registration may open earlier", a.Start, day)
+	}
+	return ""
 }

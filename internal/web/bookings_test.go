@@ -366,13 +366,18 @@ func TestBookingOutcomes(t *testing.T) {
 		})
 	}
 
-	t.Run("refused by the rules", func(t *testing.T) {
+	// A blank answer that a refuse rule needs is an error beside the
+	// question, with the rule's message; the question is not "optional".
+	t.Run("blank answer a refuse rule needs", func(t *testing.T) {
 		f := with(ditForm("Fay Fox", "fay@example.org"), "answer_training_completed", "")
 		res, body := ts.post(t, fmt.Sprintf("/events/%d/book", june), f, sameOrigin)
 		if res.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("got status %d, want 422", res.StatusCode)
 		}
-		for _, w := range []string{"We cannot book this place for you", "This course is for people who have completed the DIT training.",
+		if strings.Contains(body, "When did you complete the DIT training? <span class=\"optional\">") {
+			t.Error("the question a refuse rule needs is labelled optional")
+		}
+		for _, w := range []string{`id="answer_training_completed-error"><span class="visually-hidden">Error:</span> This course is for people who have completed the DIT training.`,
 			`value="Fay Fox"`, `value="fay@example.org"`, `value="NHS" checked`} {
 			if !strings.Contains(body, w) {
 				t.Errorf("no %q", w)

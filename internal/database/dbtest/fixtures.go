@@ -49,7 +49,7 @@ func NewCourse(now time.Time) catalog.Course {
 				End:   catalog.Clock{Minutes: 17 * 60, Valid: true},
 				Agenda: []catalog.AgendaItem{
 					{Kind: catalog.Registration, Start: catalog.Clock{Minutes: 9*60 + 30, Valid: true}, Title: "Registration"},
-					{Kind: catalog.Teaching, Start: catalog.Clock{Minutes: 10 * 60, Valid: true}, End: catalog.Clock{Minutes: 17 * 60, Valid: true}, Title: "Teaching"},
+					{Kind: catalog.Teaching, Start: catalog.Clock{Minutes: 12 * 60, Valid: true}, End: catalog.Clock{Minutes: 16 * 60, Valid: true}, Title: "Teaching"},
 				},
 			}},
 		}},

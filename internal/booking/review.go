@@ -1,0 +1,120 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"plenary/internal/catalog"
+	"plenary/internal/messaging"
+	"plenary/internal/workdays"
+)
+
+// ReviewWorkingDays is how many working days after a booking starts to wait
+// for review the participant is told to expect a reply.
+const ReviewWorkingDays = 2
+
+// mailReviewWaiting tells the course team that a booking waits for their
+// review. Dedupe key: review-waiting/<booking>/<staff address>.
+const mailReviewWaiting mailKind = "review_waiting"
+
+// ReviewReasons are the messages of the review rules that sent the booking
+// to a coordinator, as written for the person booking; empty when the
+// rules gave none.
+func (b Booking) ReviewReasons() []string {
+	if !b.NeedsReview || strings.TrimSpace(b.ReviewReason) == "" {
+		return nil
+	}
+	return strings.Split(b.ReviewReason, "\n")
+}
+
+// reviewMail is what the pending-review e-mails show: the participant's
+// sees the reasons; the course team's all of it.
+type reviewMail struct {
+	Reasons []string
+
+	BookingID          int64
+	EventID            int64
+	EventRef           string
+	Email              string
+	Organisation       string
+	Role               string
+	RegistrationNumber string
+	Answers            []mailAnswer
+	Since              string // when the review started, in the event's zone
+	ReplyBy            string // the day the participant was promised a reply by
+	ApproveCommand     string
+	DeclineCommand     string
+	ListCommand        string
+}
+
+// mailAnswer is one eligibility question and the person's answer.
+type mailAnswer struct {
+	Label  string
+	Answer string
+}
+
+// ReviewDue is the day by which a review that started at since (UTC) was
+// promised: the second working day after the day it started, in the event's
+// zone and region.
+func (s *Service) ReviewDue(e catalog.Event, since time.Time) catalog.Date {
+	day := catalog.DateOf(since.In(e.Location()))
+	return s.workdays.WorkingDaysBefore(workdays.Region(e.Region), day, -ReviewWorkingDays)
+}
+
+// tellStaffReview queues, in tx, one e-mail to each staff address saying
+// that booking b waits for review, with everything needed to judge it and
+// the commands that settle it. Nothing is sent when no staff address is
+// configured.
+func (s *Service) tellStaffReview(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, b Booking) error {
+	if s.outbox == nil || len(s.staff) == 0 {
+		return nil
+	}
+	now := s.now().UTC()
+	loc := e.Location()
+	t := now.In(loc)
+	r := reviewMail{
+		Reasons: b.ReviewReasons(), BookingID: b.ID, EventID: e.ID, EventRef: e.Ref,
+		Email: b.Email, Organisation: b.Organisation, Role: b.Role, RegistrationNumber: b.RegistrationNumber,
+		Since:          t.Format("15:04 on Monday 2 January 2006") + " " + catalog.ZoneLabel(t),
+		ReplyBy:        s.ReviewDue(e, now).In(time.UTC).Format("Monday 2 January 2006"),
+		ApproveCommand: fmt.Sprintf("plenary bookings -approve %d", b.ID),
+		DeclineCommand: fmt.Sprintf("plenary bookings -decline %d", b.ID),
+		ListCommand:    fmt.Sprintf("plenary bookings -event %d", e.ID),
+	}
+	for _, q := range c.Questions {
+		a := b.Answers[q.Key]
+		if a == "" {
+			a = "(no answer)"
+		}
+		r.Answers = append(r.Answers, mailAnswer{Label: q.Label, Answer: a})
+	}
+	d := mailData{
+		Name: b.Name, Status: b.Status.Label(), CourseTitle: c.Title, CourseURL: s.baseURL + "/courses/" + url.PathEscape(c.Slug),
+		Dates: e.DateLabel(), Format: e.Format.Label(), FeeTier: b.FeeTier, PONumber: b.PONumber, Review: r,
+	}
+	for _, day := range e.Days {
+		start, _ := day.Span(loc)
+		d.Times = append(d.Times, start.Format("Mon 2 Jan")+": "+day.TimeRange(loc))
+	}
+	subject, text, html, err := messaging.Render(mailFiles, "mail/"+string(mailReviewWaiting), d)
+	if err != nil {
+		return fmt.Errorf("render %s: %w", mailReviewWaiting, err)
+	}
+	for _, addr := range s.staff {
+		// BookingID stays 0: this is not mail to the participant, and a
+		// staff address that fails must not mark their booking's mail as
+		// failing.
+		m := messaging.Message{
+			Kind: string(mailReviewWaiting), DedupeKey: fmt.Sprintf("%s/%d/%s", mailReviewWaiting, b.ID, strings.ToLower(addr)),
+			ToEmail: addr, Subject: subject, Text: text, HTML: html,
+		}
+		if _, _, err := s.outbox.Enqueue(ctx, tx, m); err != nil {
+			return fmt.Errorf("review notice to %s: %w", addr, err)
+		}
+	}
+	return nil
+}
