@@ -348,3 +348,42 @@ func TestRescueSendsTakesOnlyDeadSends(t *testing.T) {
 		t.Errorf("%d send jobs available again, want 2", n)
 	}
 }
+
+// TestDueMessageIsAvailableAtOnce checks the state of the send jobs the
+// outbox inserts: a message due now is "available" to the next fetch of
+// any process, and only one for later waits as "scheduled" for River's
+// scheduler, which runs only on the elected leader (every 5 s, and after
+// a crash not before the dead leader's lease has run out).
+func TestDueMessageIsAvailableAtOnce(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	inserter, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>"})
+	due, later, earlier := confirmation(1), confirmation(2), confirmation(3)
+	later.ScheduledAt = now.Add(time.Hour)
+	earlier.ScheduledAt = now.Add(-time.Hour) // e.g. joining instructions for a late booking
+	msgs := []messaging.Message{due, later, earlier}
+	for _, m := range msgs {
+		enqueue(t, db, outbox, m)
+	}
+	rows, err := db.Query(`SELECT state FROM river_job WHERE kind = 'send_message' ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var states []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		states = append(states, s)
+	}
+	if want := []string{"available", "scheduled", "available"}; !slices.Equal(states, want) {
+		t.Errorf("send jobs for messages due now, in an hour and an hour ago: %v, want %v", states, want)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"mime"
 	"mime/multipart"
@@ -77,6 +78,9 @@ type Options struct {
 	// Plain makes a local relay with neither STARTTLS nor AUTH: it
 	// accepts mail from anyone who connects (on 127.0.0.1 only).
 	Plain bool
+	// Quiet drops the server's log of broken connections (tests that
+	// kill their sender on purpose).
+	Quiet bool
 }
 
 // New runs a server until Close, for programs that are not tests (the
@@ -96,6 +100,9 @@ func New(opts Options) (*Server, error) {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 	}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	if opts.Quiet {
+		srv.ErrorLog = log.New(io.Discard, "", 0)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
