@@ -130,7 +130,7 @@ func TestCrashRecovery(t *testing.T) {
 			acked[e] = true
 		}
 		if inFlight == 0 {
-			t.Logf("round %d: no booking was in flight at the kill (the burst had ended)", round)
+			t.Logf("round %d: no booking request was in flight at the instant of the kill (the clients were between posts)", round)
 		}
 
 		// What the server had accepted that the database did not yet
