@@ -92,10 +92,14 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		}
 	}
 	workers := river.NewWorkers()
-	messaging.AddWorkers(workers, a.outbox, mailer)
+	// PLENARY_MAIL_RESCUE_AFTER: how soon a send left running by a dead
+	// process goes again; the send worker's timeouts are cut from it.
+	messaging.AddWorkers(workers, a.outbox, mailer, messaging.SendOptions{RescueAfter: cfg.MailRescueAfter})
 	retention := time.Duration(cfg.AccessNeedsRetentionDays) * 24 * time.Hour
 	periodic := booking.AddWorkers(workers, a.bookings, retention)
-	a.runner, err = messaging.NewJobs(db, workers, periodic, messaging.JobsOptions{Logger: logger, Run: true})
+	a.runner, err = messaging.NewJobs(db, workers, periodic, messaging.JobsOptions{
+		Logger: logger, Run: true, RescueAfter: cfg.MailRescueAfter,
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -154,7 +158,24 @@ func (a *app) startJobs(ctx context.Context, logger *slog.Logger) (stop func(), 
 	if err := a.runner.Start(ctx); err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
+	// Sends left running by a process that died go again as soon as they
+	// are PLENARY_MAIL_RESCUE_AFTER old, checked at start and every
+	// quarter of that, without waiting for River's leader.
+	rescueCtx, stopRescue := context.WithCancel(context.WithoutCancel(ctx))
+	rescued := make(chan struct{})
+	go func() {
+		defer close(rescued)
+		messaging.KeepRescuingSends(rescueCtx, a.db, a.cfg.MailRescueAfter, func(n int64, err error) {
+			if err != nil {
+				logger.Warn("rescuing sends left by a stopped process", "error", err)
+				return
+			}
+			logger.Info("sends left running by a stopped process will go again", "jobs", n)
+		})
+	}()
 	return func() {
+		stopRescue()
+		<-rescued
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		if err := a.runner.Stop(stopCtx); err != nil {

@@ -1,6 +1,7 @@
 package messaging
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -54,6 +55,12 @@ type JobsOptions struct {
 	// other clients or that became due; default 1s. Neither driver has
 	// LISTEN/NOTIFY, so this is the delay for jobs from other processes.
 	PollInterval time.Duration
+	// RescueAfter is PLENARY_MAIL_RESCUE_AFTER: a job running longer than
+	// this is taken to have died with its process (a crash) and is run
+	// again, by River's rescuer and by RescueSends. Default
+	// DefaultRescueAfter (River's own default is an hour). The send
+	// worker's timeouts are cut from it (see SendOptions.RescueAfter).
+	RescueAfter time.Duration
 	// RetryPolicy decides when a failed job runs again; default River's
 	// (attempt⁴ seconds). Tests pass a quick one.
 	RetryPolicy river.ClientRetryPolicy
@@ -74,6 +81,12 @@ func NewJobs(db *database.DB, workers *river.Workers, periodic []*river.Periodic
 		Workers:     workers,
 	}
 	if opts.Run {
+		rescueAfter := cmp.Or(opts.RescueAfter, DefaultRescueAfter)
+		cfg.RescueStuckJobsAfter = rescueAfter
+		// River insists that no job's default timeout is longer than the
+		// rescue time; other jobs keep River's default of a minute when
+		// that fits. The send worker has its own, shorter one.
+		cfg.JobTimeout = min(rescueAfter, time.Minute)
 		if opts.MaxWorkers <= 0 {
 			opts.MaxWorkers = 30
 		}
@@ -97,7 +110,16 @@ func NewJobs(db *database.DB, workers *river.Workers, periodic []*river.Periodic
 	return c, nil
 }
 
-// AddWorkers registers messaging's workers: the one that sends a message.
-func AddWorkers(w *river.Workers, outbox *Outbox, mailer Mailer) {
-	river.AddWorker(w, &SendWorker{outbox: outbox, mailer: mailer})
+// AddWorkers registers messaging's workers: the one that sends a message,
+// with the default SendOptions or the ones given.
+func AddWorkers(w *river.Workers, outbox *Outbox, mailer Mailer, opts ...SendOptions) {
+	var o SendOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	river.AddWorker(w, &SendWorker{
+		outbox: outbox, mailer: mailer,
+		rescueAfter: cmp.Or(o.RescueAfter, DefaultRescueAfter),
+		observe:     o.Observe,
+	})
 }

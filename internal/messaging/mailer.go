@@ -11,6 +11,13 @@ type Mailer interface {
 	Send(ctx context.Context, m Message) error
 }
 
+// deliverer is implemented by mailers that can say when the server has
+// accepted a message, before they close the connection (SMTPMailer): the
+// send worker records the message as sent in accepted.
+type deliverer interface {
+	Deliver(ctx context.Context, m Message, accepted func() error) error
+}
+
 // keeper is implemented by mailers that keep messages instead of sending
 // them; the send worker then marks a message Kept rather than Sent.
 type keeper interface{ keeps() bool }

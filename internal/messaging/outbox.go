@@ -112,7 +112,16 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, 
 			return 0, false, fmt.Errorf("messaging: enqueue %s: attachment %s: %w", m.DedupeKey, a.Filename, err)
 		}
 	}
-	if _, err := o.jobs.InsertTx(ctx, tx, SendArgs{MessageID: id}, &river.InsertOpts{ScheduledAt: scheduled}); err != nil {
+	// River puts any job given a ScheduledAt in its "scheduled" state,
+	// even one that is due, and only the elected leader's scheduler
+	// (every 5 s, and not until a dead leader's lease has run out) makes
+	// it available. A message due now goes straight to "available", for
+	// the next fetch of any process that works jobs.
+	var jobOpts *river.InsertOpts
+	if scheduled.After(now) {
+		jobOpts = &river.InsertOpts{ScheduledAt: scheduled}
+	}
+	if _, err := o.jobs.InsertTx(ctx, tx, SendArgs{MessageID: id}, jobOpts); err != nil {
 		return 0, false, fmt.Errorf("messaging: enqueue %s: send job: %w", m.DedupeKey, err)
 	}
 	return id, true, nil

@@ -26,31 +26,36 @@ import (
 //   - A stop (SIGTERM: StopAndCancel) in the middle of sending loses
 //     nothing and sends nothing twice. The job contexts are cancelled, but
 //     go-mail uses the context only to dial: a conversation that has begun
-//     runs to its end, the worker records the result with a context that
-//     is not cancelled, and River records the job before Stop returns. A
-//     job cancelled before its conversation began fails, keeps its error
-//     and is retried by the next process. (On a machine so loaded that
-//     River's completer cannot write in time, Stop can return with jobs
-//     still marked running; the rescuer retries them an hour later. That
-//     delays their messages but does not repeat them: each is either
-//     recorded as sent, so the retry does nothing, or was never begun.)
+//     runs to its end (bounded by the job's Timeout), the worker records
+//     the result with a context that is not cancelled, and River records
+//     the job before Stop returns. A job cancelled before its
+//     conversation began fails, keeps its error and is retried by the
+//     next process. (On a machine so loaded that River's completer cannot
+//     write in time, Stop can return with jobs still marked running; they
+//     are rescued PLENARY_MAIL_RESCUE_AFTER later. That delays their
+//     messages but does not repeat them: each is either recorded as sent,
+//     so the retry does nothing, or was never begun.)
 //   - A crash (SIGKILL, power loss, or the database gone) after the SMTP
 //     server has accepted a message (its 250 reply to the final ".") but
 //     before the worker's UPDATE marking it sent has committed does send
 //     that message twice: the row still says queued, the job still says
-//     running, and when River's rescuer makes the job available again
-//     (RescueStuckJobsAfter, an hour by default) the next attempt finds the
-//     message unsent and sends it again, with the same Message-ID. SMTP
-//     has no way to ask the server whether it already has a message, so
-//     this window can be made narrow but not closed; the only alternative
-//     is at-most-once (mark the message "sending" before the conversation
-//     and never retry it blind), which loses mail instead. At most the
-//     jobs in flight at the crash (MaxWorkers, 10) are affected, and each
-//     repeat carries the stored Message-ID, so mail clients that thread
-//     or de-duplicate by Message-ID show it once.
+//     running, and when messaging.RescueSends or River's rescuer makes
+//     the job available again (PLENARY_MAIL_RESCUE_AFTER, a minute by
+//     default) the next attempt finds the message unsent and sends it
+//     again, with the same Message-ID. The worker records "sent" straight
+//     after the 250, before QUIT (SMTPMailer.Deliver), so the window is
+//     one UPDATE long. SMTP has no way to ask the server whether it
+//     already has a message, so this window can be made narrow but not
+//     closed; the only alternative is at-most-once (mark the message
+//     "sending" before the conversation and never retry it blind), which
+//     loses mail instead. At most the jobs in flight at the crash
+//     (MaxWorkers) are affected, and each repeat carries the stored
+//     Message-ID, so mail clients that thread or de-duplicate by
+//     Message-ID show it once.
 //   - The same window opens without a crash if the database stays
-//     unreachable for the worker's three tries at recording a send (about
-//     3 s): the job fails, is retried, and sends again.
+//     unreachable while the worker tries to record a send (for a quarter
+//     of PLENARY_MAIL_RESCUE_AFTER): the job fails, is retried, and sends
+//     again.
 //
 // TestCrashMidSendRepeatsOnlyUnrecordedSends checks that this window is
 // the only one: every message that arrives twice was accepted by the
@@ -410,9 +415,9 @@ func (d *dyingMailer) busy() int {
 
 // TestCrashMidSendRepeatsOnlyUnrecordedSends crashes a process in the
 // middle of sending — its sends stop, its pool is closed, nothing it has
-// not yet written reaches the database — then does what River's rescuer
-// does to the jobs the dead process left running (an hour later, by
-// default) and starts a new process. Every message arrives; a message
+// not yet written reaches the database — then lets RescueSends take the
+// jobs the dead process left running once they are older than the rescue
+// time, and starts a new process. Every message arrives; a message
 // arrives twice only if the server accepted it in the crashed process,
 // which is the window described at the top of this file; no other
 // message arrives twice, and every copy carries the stored Message-ID.
@@ -454,7 +459,21 @@ func TestCrashMidSendRepeatsOnlyUnrecordedSends(t *testing.T) {
 
 	second := openProcess(t, url)
 	second.reportLogsAtEnd(t, "second process")
-	stuck := rescue(t, second)
+	// The new process's rescue pass (messaging.KeepRescuingSends in
+	// plenary serve) makes the dead process's sends available again once
+	// they are older than the rescue time, here 3 s, instead of River's
+	// rescuer an hour later.
+	const rescueAfter = 3 * time.Second
+	stuck := int64(count(t, second.db, `SELECT COUNT(*) FROM river_job WHERE kind = 'send_message' AND state = 'running'`))
+	var rescued int64
+	waitFor(t, "the sends left running to be rescued", func() bool {
+		n, err := messaging.RescueSends(context.Background(), second.db, rescueAfter, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		rescued += n
+		return rescued >= stuck
+	})
 	second.run(t, mailer)
 	waitAllSent(t, second)
 

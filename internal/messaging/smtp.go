@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -107,15 +110,44 @@ func (s *SMTPMailer) Addr() string { return net.JoinHostPort(s.host, strconv.Ito
 
 // Send delivers m.
 func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
+	return s.Deliver(ctx, m, nil)
+}
+
+// Deliver sends m and, the moment the server has accepted it (its 250
+// reply to the message's final "."), calls accepted before anything else
+// is said on the connection: the send job records the message as sent
+// there, so a crash can repeat a message only in the time that record
+// takes. Neither NOOP before the message nor RSET after it is sent, and
+// QUIT only after accepted has returned; once the server has accepted
+// the message, a failure to close the connection is not an error.
+//
+// The conversation ends by ctx's deadline: the connection's deadline is
+// set twice (for the dial, greeting, STARTTLS and AUTH, then for the
+// message itself), each time to at most two fifths of the time left, so
+// a send job's Timeout bounds its SMTP conversation too.
+//
+// If accepted fails, Deliver returns its error wrapped in an
+// *UnrecordedError: the message has gone but is not marked sent.
+func (s *SMTPMailer) Deliver(ctx context.Context, m Message, accepted func() error) error {
 	msg, err := compose(m, s.from, s.replyTo, s.now())
 	if err != nil {
 		return err
 	}
+	phase := s.timeout
+	if deadline, ok := ctx.Deadline(); ok {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return fmt.Errorf("messaging: send message %d: %w", m.ID, context.DeadlineExceeded)
+		}
+		phase = min(phase, left*2/5)
+	}
 	opts := []gomail.Option{
 		gomail.WithPort(s.port),
-		gomail.WithTimeout(s.timeout),
+		gomail.WithTimeout(phase),
 		gomail.WithTLSPolicy(s.policy),
 		gomail.WithTLSConfig(s.tlsConfig),
+		gomail.WithoutNoop(), // a fresh connection: nothing to check
+		gomail.WithoutRset(), // nothing between the 250 and recording it
 	}
 	if s.implicitTLS {
 		opts = append(opts, gomail.WithSSL())
@@ -128,11 +160,41 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return fmt.Errorf("messaging: SMTP client: %w", err)
 	}
-	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return fmt.Errorf("messaging: send message %d via %s: %w", m.ID, s.Addr(), err)
+	conn, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
+		return fmt.Errorf("messaging: send message %d via %s: dial: %w", m.ID, s.Addr(), err)
 	}
-	return nil
+	sendErr := c.SendWithSMTPClient(conn, msg)
+	if !msg.IsDelivered() {
+		_ = c.CloseWithSMTPClient(conn)
+		if sendErr == nil {
+			sendErr = errors.New("the server did not accept the message")
+		}
+		return fmt.Errorf("messaging: send message %d via %s: %w", m.ID, s.Addr(), sendErr)
+	}
+	// Accepted: record it first, then say goodbye.
+	var recordErr error
+	if accepted != nil {
+		if recordErr = accepted(); recordErr != nil {
+			recordErr = &UnrecordedError{ID: m.ID, Err: recordErr}
+		}
+	}
+	_ = c.CloseWithSMTPClient(conn) // the message has gone; QUIT is politeness
+	return recordErr
 }
+
+// UnrecordedError is a message the server accepted that could not be
+// recorded as sent. Its job is retried, which sends it again.
+type UnrecordedError struct {
+	ID  int64
+	Err error
+}
+
+func (e *UnrecordedError) Error() string {
+	return fmt.Sprintf("messaging: message %d was accepted by the server but not recorded as sent: %v", e.ID, e.Err)
+}
+
+func (e *UnrecordedError) Unwrap() error { return e.Err }
 
 // WriteEML writes m as it would be sent (an RFC 5322 message), for
 // downloading from the dev mailbox. from and replyTo are the defaults for
@@ -167,9 +229,11 @@ func compose(m Message, from, replyTo string, date time.Time) (*gomail.Msg, erro
 			return nil, fmt.Errorf("messaging: message %d: Reply-To %q: %w", m.ID, replyTo, err)
 		}
 	}
-	if err := msg.AddToFormat(m.ToName, m.ToEmail); err != nil {
-		return nil, fmt.Errorf("messaging: message %d: To %q: %w", m.ID, m.ToEmail, err)
+	to, err := recipient(m.ToName, m.ToEmail)
+	if err != nil {
+		return nil, fmt.Errorf("messaging: message %d: %w", m.ID, err)
 	}
+	msg.SetAddrHeaderFromMailAddress(gomail.HeaderTo, to)
 	msg.Subject(m.Subject)
 	msg.SetDateWithValue(date)
 	if id := strings.Trim(m.MessageID, "<>"); id != "" {
@@ -198,4 +262,29 @@ func compose(m Message, from, replyTo string, date time.Time) (*gomail.Msg, erro
 		}
 	}
 	return msg, nil
+}
+
+// recipient is the To address of a message: the person's name, quoted or
+// encoded as RFC 5322 and RFC 2047 need (net/mail's Address.String), with
+// their address. Only the address can make it fail: a name is cleaned of
+// control characters, and a name that would not read back as itself
+// (which net/mail's quoting should never produce) is dropped for the bare
+// address, so no display name ever stops a message.
+func recipient(name, email string) (*mail.Address, error) {
+	a, err := mail.ParseAddress(email)
+	if err != nil || a.Name != "" || strings.ContainsAny(email, "<>") {
+		return nil, fmt.Errorf("recipient %q is not an e-mail address", email)
+	}
+	name = strings.Join(strings.FieldsFunc(name, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == utf8.RuneError
+	}), " ")
+	if name == "" {
+		return &mail.Address{Address: a.Address}, nil
+	}
+	named := &mail.Address{Name: name, Address: a.Address}
+	back, err := mail.ParseAddress(named.String())
+	if err != nil || back.Address != a.Address || back.Name != name {
+		return &mail.Address{Address: a.Address}, nil
+	}
+	return named, nil
 }

@@ -8,6 +8,20 @@ import (
 	"github.com/riverqueue/river"
 )
 
+// DefaultRescueAfter is how long a send may be under way before it is
+// taken to have died with its process and is sent again: the default of
+// PLENARY_MAIL_RESCUE_AFTER.
+const DefaultRescueAfter = time.Minute
+
+// The parts of RescueAfter (R) one attempt may use, so that a live send
+// is never taken for a dead one: the job's Timeout is R/2, which bounds
+// loading the message and the SMTP conversation (Deliver gives each of
+// its two phases at most 2/5 of the time left); recording the outcome
+// then has at most R/4. An attempt therefore ends within 3R/4 of its
+// start, and nothing rescues it before R.
+func sendTimeout(rescueAfter time.Duration) time.Duration   { return rescueAfter / 2 }
+func recordTimeout(rescueAfter time.Duration) time.Duration { return rescueAfter / 4 }
+
 // SendWorker sends one message. It loads the message and does nothing if
 // it was already sent or kept, so a retried or rescued job never sends it
 // twice; otherwise it hands the message to the Mailer and records the
@@ -15,12 +29,38 @@ import (
 // returned, so River retries with backoff.
 type SendWorker struct {
 	river.WorkerDefaults[SendArgs]
-	outbox *Outbox
-	mailer Mailer
+	outbox      *Outbox
+	mailer      Mailer
+	rescueAfter time.Duration
+	// observe, when set, is told when each sent message was recorded.
+	observe func(Recorded)
 }
 
-// Timeout bounds one attempt, SMTP conversation included.
-func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration { return 2 * time.Minute }
+// Recorded is one message recorded as sent, for SendOptions.Observe.
+type Recorded struct {
+	ID        int64
+	MessageID string    // the Message-ID header
+	Accepted  time.Time // when the worker read the server's 250
+	Committed time.Time // when the UPDATE marking it sent had committed
+}
+
+// SendOptions configure the send worker.
+type SendOptions struct {
+	// RescueAfter is PLENARY_MAIL_RESCUE_AFTER: how long an attempt may
+	// be under way before it is taken to have died with its process. It
+	// must be the JobsOptions.RescueAfter of the client that works the
+	// jobs. Default DefaultRescueAfter.
+	RescueAfter time.Duration
+	// Observe, when set, is called after each message is recorded as
+	// sent, with the moments that bound the window in which a crash sends
+	// it twice. Tests and measurements use it.
+	Observe func(Recorded)
+}
+
+// Timeout bounds one attempt: half of RescueAfter (see sendTimeout).
+func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration {
+	return sendTimeout(w.rescueAfter)
+}
 
 // Work sends the message of job.
 func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
@@ -34,25 +74,55 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	if m.Status == Sent || m.Status == Kept {
 		return nil
 	}
-	if err := w.mailer.Send(ctx, m); err != nil {
-		final := job.Attempt >= job.MaxAttempts
-		if markErr := w.outbox.markAttemptFailed(context.WithoutCancel(ctx), m.ID, err, final); markErr != nil {
-			return errors.Join(err, markErr)
-		}
-		return err
-	}
 	status := Sent
 	if k, ok := w.mailer.(keeper); ok && k.keeps() {
 		status = Kept
 	}
-	// The message has gone: record it even if the job's context has just
-	// ended, and try hard, or a retry would send it again.
-	ctx = context.WithoutCancel(ctx)
-	for try := 1; ; try++ {
-		err = w.outbox.markDelivered(ctx, m.ID, status)
-		if err == nil || try == 3 {
-			return err
+	accepted := false
+	record := func() error {
+		accepted = true
+		at := time.Now()
+		err := w.record(ctx, m.ID, status)
+		if err == nil && w.observe != nil {
+			w.observe(Recorded{ID: m.ID, MessageID: m.MessageID, Accepted: at, Committed: time.Now()})
 		}
-		time.Sleep(time.Duration(try) * time.Second)
+		return err
+	}
+	if d, ok := w.mailer.(deliverer); ok {
+		err = d.Deliver(ctx, m, record)
+	} else if err = w.mailer.Send(ctx, m); err == nil {
+		err = record()
+	}
+	if err == nil || accepted {
+		// Sent and recorded, or sent and not recorded: then River
+		// retries, and the retry sends it again (see UnrecordedError).
+		return err
+	}
+	final := job.Attempt >= job.MaxAttempts
+	if markErr := w.outbox.markAttemptFailed(context.WithoutCancel(ctx), m.ID, err, final); markErr != nil {
+		return errors.Join(err, markErr)
+	}
+	return err
+}
+
+// record marks message id delivered. The message has gone, so it keeps
+// trying even if the job's context has just ended, for at most
+// recordTimeout: a briefly busy or unreachable database must not make a
+// retry send the message again.
+func (w *SendWorker) record(ctx context.Context, id int64, status Status) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout(w.rescueAfter))
+	defer cancel()
+	wait := 50 * time.Millisecond
+	for {
+		err := w.outbox.markDelivered(ctx, id, status)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, time.Second)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"mime"
 	"mime/multipart"
@@ -49,6 +50,7 @@ type Server struct {
 	mu       sync.Mutex
 	received []Received
 	failNext int
+	onClose  func(Received)
 }
 
 // Received is one message as the server got it.
@@ -76,6 +78,9 @@ type Options struct {
 	// Plain makes a local relay with neither STARTTLS nor AUTH: it
 	// accepts mail from anyone who connects (on 127.0.0.1 only).
 	Plain bool
+	// Quiet drops the server's log of broken connections (tests that
+	// kill their sender on purpose).
+	Quiet bool
 }
 
 // New runs a server until Close, for programs that are not tests (the
@@ -95,6 +100,9 @@ func New(opts Options) (*Server, error) {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}}
 	}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
+	if opts.Quiet {
+		srv.ErrorLog = log.New(io.Discard, "", 0)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -143,10 +151,21 @@ func (s *Server) FailNext(n int) {
 	s.mu.Unlock()
 }
 
+// OnClose sets f to be called, for each message accepted on a
+// connection, when that connection ends (after QUIT, or when the client
+// drops it) — before the server takes another look at anything. Tests
+// use it to see what the sender had recorded by the time it said goodbye.
+func (s *Server) OnClose(f func(Received)) {
+	s.mu.Lock()
+	s.onClose = f
+	s.mu.Unlock()
+}
+
 type session struct {
-	srv  *Server
-	conn *smtp.Conn
-	msg  Received
+	srv      *Server
+	conn     *smtp.Conn
+	msg      Received
+	accepted []Received // on this connection
 }
 
 func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
@@ -189,11 +208,23 @@ func (s *session) Data(r io.Reader) error {
 	s.msg.Data = b
 	s.msg.At = time.Now()
 	s.srv.received = append(s.srv.received, s.msg)
+	s.accepted = append(s.accepted, s.msg)
 	return nil
 }
 
-func (s *session) Reset()        { s.msg = Received{User: s.msg.User} }
-func (s *session) Logout() error { return nil }
+func (s *session) Reset() { s.msg = Received{User: s.msg.User} }
+
+func (s *session) Logout() error {
+	s.srv.mu.Lock()
+	f := s.srv.onClose
+	s.srv.mu.Unlock()
+	if f != nil {
+		for _, r := range s.accepted {
+			f(r)
+		}
+	}
+	return nil
+}
 
 // selfSigned makes a certificate for 127.0.0.1 and a pool that trusts it.
 func selfSigned() (tls.Certificate, *x509.CertPool, error) {
