@@ -184,7 +184,7 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 		Name: b.Name, Status: b.Status.Label(), CourseTitle: c.Title,
 		CourseURL:      s.baseURL + "/courses/" + url.PathEscape(c.Slug),
 		ManageURL:      s.ManageURL(token),
-		SystemCheckURL: s.baseURL + "/system-check",
+		SystemCheckURL: fmt.Sprintf("%s/system-check?event=%d", s.baseURL, e.ID),
 		Dates:          e.DateLabel(), Format: e.Format.Label(), Duration: e.DurationLabel(),
 		WaitPosition: b.WaitPosition, Notes: b.Notes, FeeTier: b.FeeTier, InvoiceNumber: b.InvoiceLabel(),
 		PONumber: b.PONumber, JoiningLead: c.JoiningLeadDays, Online: e.Format != catalog.InPerson,

@@ -19,8 +19,8 @@ func TestMailGolden(t *testing.T) {
 	d := mailData{
 		Name: "Dr Zoë O'Brien", Status: "On the waiting list", CourseTitle: "DIT refresher <day>",
 		CourseURL: "https://training.example/courses/dit-refresher", ManageURL: "https://training.example/bookings/TOKEN",
-		SystemCheckURL: "https://training.example/system-check", Dates: "Friday 10 June 2022",
-		Times: []string{"Fri 10 Jun: 10:00–17:00 UK time (BST)"}, Format: "Online", Duration: "1 day (7 hours)",
+		SystemCheckURL: "https://training.example/system-check?event=7", Dates: "Friday 10 June 2022",
+		Times: []string{"Fri 10 Jun: 10:00–17:00 UK time (BST)"}, Format: "Online", Duration: "1 day, 10:00–17:00",
 		WaitPosition: 3, OfferExpires: "17:00 on Wednesday 8 June 2022 UK time (BST)",
 		Notes: []string{"For you this refresher is required before supervised practice."}, Fee: "£120.00",
 		FeeTier: "Standard", InvoiceNumber: "INV-000042", PONumber: "PO-77", JoiningLead: 1, Online: true,

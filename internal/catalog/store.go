@@ -298,6 +298,16 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	if err := s.rules(ctx, sub, args, byID); err != nil {
 		return nil, err
 	}
+	for i := range courses {
+		// A course stored before a refuse rule made its question required
+		// still reads as required (Validate sets it on every save).
+		needed := courses[i].MissingRefusals()
+		for j, q := range courses[i].Questions {
+			if _, ok := needed[q.Key]; ok {
+				courses[i].Questions[j].Required = true
+			}
+		}
+	}
 	events, err := s.events(ctx, `course_id IN (`+sub+`)`, args)
 	if err != nil {
 		return nil, err

@@ -366,3 +366,34 @@ func TestSaveBookingRuleChanges(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadMarksQuestionsARefuseRuleNeeds: a course stored before a refuse
+// rule made its question required (required = false in the table) still
+// loads with the question required, so the form never calls it optional.
+func TestLoadMarksQuestionsARefuseRuleNeeds(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db)
+	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	c := dbtest.NewCourse(now)
+	c.Questions = []catalog.Question{
+		{Key: "training_completed", Label: "When did you finish?", Kind: catalog.DateAnswer},
+		{Key: "supervisor", Label: "Your supervisor (optional)", Kind: catalog.TextAnswer},
+	}
+	c.Rules = []catalog.Rule{{Outcome: catalog.Refuse, Message: "This course is for people who finished the training.",
+		Conditions: []catalog.Condition{{Question: "training_completed", Op: catalog.OpMissing}}}}
+	if _, err := s.Save(ctx, &c, now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE eligibility_questions SET required = $1 WHERE course_id = $2`, false, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.CourseBySlug(ctx, c.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Questions[0].Required || got.Questions[1].Required {
+		t.Fatalf("required flags: got %v, %v; want true (a refuse rule needs it), false",
+			got.Questions[0].Required, got.Questions[1].Required)
+	}
+}

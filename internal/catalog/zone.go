@@ -71,20 +71,25 @@ func (d Day) Hours() float64 {
 	return float64((mins+15)/30) / 2
 }
 
-// DurationLabel says how long the event runs: "1 day (7 hours)", "5 days".
+// DurationLabel says how long the event runs: "1 day, 10:00–17:00",
+// "4 days, 09:30–16:30 each day", or "3 days" when the hours differ. It
+// gives the hours the day runs rather than a count of hours, which would
+// include lunch and breaks and so overstate the teaching.
 func (e Event) DurationLabel() string {
-	switch len(e.Days) {
-	case 0:
+	if len(e.Days) == 0 {
 		return ""
-	case 1:
-		h := e.Days[0].Hours()
-		if h == float64(int(h)) {
-			return fmt.Sprintf("1 day (%d hours)", int(h))
-		}
-		return fmt.Sprintf("1 day (%.1f hours)", h)
-	default:
-		return fmt.Sprintf("%d days", len(e.Days))
 	}
+	first := e.Days[0]
+	hours := first.Start.String() + "–" + first.End.String()
+	if len(e.Days) == 1 {
+		return "1 day, " + hours
+	}
+	for _, d := range e.Days[1:] {
+		if d.Start != first.Start || d.End != first.End {
+			return fmt.Sprintf("%d days", len(e.Days))
+		}
+	}
+	return fmt.Sprintf("%d days, %s each day", len(e.Days), hours)
 }
 
 // DateLabel writes the event's dates for people: "Friday 10 June 2022", or

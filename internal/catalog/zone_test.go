@@ -80,11 +80,11 @@ func TestEventLabels(t *testing.T) {
 		wantDate     string
 		wantDuration string
 	}{
-		{[]string{"2022-06-10"}, "Friday 10 June 2022", "1 day (7 hours)"},
-		{[]string{"2023-03-06", "2023-03-07", "2023-03-08", "2023-03-09", "2023-03-10"}, "Monday 6 – Friday 10 March 2023", "5 days"},
-		{[]string{"2023-01-30", "2023-01-31", "2023-02-01"}, "Monday 30 January – Wednesday 1 February 2023", "3 days"},
-		{[]string{"2023-01-09", "2023-01-16"}, "Monday 9 January 2023, Monday 16 January 2023", "2 days"},
-		{[]string{"2023-12-31", "2024-01-01"}, "Sunday 31 December 2023 – Monday 1 January 2024", "2 days"},
+		{[]string{"2022-06-10"}, "Friday 10 June 2022", "1 day, 10:00–17:00"},
+		{[]string{"2023-03-06", "2023-03-07", "2023-03-08", "2023-03-09", "2023-03-10"}, "Monday 6 – Friday 10 March 2023", "5 days, 10:00–17:00 each day"},
+		{[]string{"2023-01-30", "2023-01-31", "2023-02-01"}, "Monday 30 January – Wednesday 1 February 2023", "3 days, 10:00–17:00 each day"},
+		{[]string{"2023-01-09", "2023-01-16"}, "Monday 9 January 2023, Monday 16 January 2023", "2 days, 10:00–17:00 each day"},
+		{[]string{"2023-12-31", "2024-01-01"}, "Sunday 31 December 2023 – Monday 1 January 2024", "2 days, 10:00–17:00 each day"},
 	}
 	for _, tt := range tests {
 		var e catalog.Event

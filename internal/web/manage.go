@@ -134,11 +134,7 @@ func (s *Server) managePageFor(r *http.Request, token string, m booking.Manage) 
 		},
 	}
 	if b.Status == booking.PendingReview {
-		for _, l := range strings.Split(b.ReviewReason, "\n") {
-			if l = strings.TrimSpace(l); l != "" {
-				p.Booking.ReviewReasons = append(p.Booking.ReviewReasons, l)
-			}
-		}
+		p.Booking.ReviewReasons = b.ReviewReasons()
 	}
 	p.Analytics = "" // never load a third-party script beside the token
 	if msg, ok := manageDone[r.URL.Query().Get("done")]; ok {

@@ -113,8 +113,8 @@ func TestDurationLabel(t *testing.T) {
 		{[]catalog.Day{on(10, "09:30", "16:30"), on(11, "09:30", "13:00"), on(12, "09:30", "16:30")}, "3 days"},
 	}
 	for _, tt := range tests {
-		if got := durationLabel(tt.days); got != tt.want {
-			t.Errorf("durationLabel(%d days): got %q, want %q", len(tt.days), got, tt.want)
+		if got := (catalog.Event{Days: tt.days}).DurationLabel(); got != tt.want {
+			t.Errorf("DurationLabel(%d days): got %q, want %q", len(tt.days), got, tt.want)
 		}
 	}
 }

@@ -20,7 +20,7 @@ type dateView struct {
 	Format      string // "Online"
 	Online      bool   // online or hybrid: the system check is relevant
 	Provider    string // "Zoom", for "Online (Zoom)"
-	Duration    string // "1 day, 10:00–17:00"; see durationLabel
+	Duration    string // "1 day, 10:00–17:00"; see catalog.Event.DurationLabel
 	Times       string // the first day's hours with the zone
 	SameTimes   bool   // every day has the same hours and zone label
 	Past        bool
@@ -100,7 +100,7 @@ func newDateView(e catalog.Event, now time.Time) dateView {
 		DateLabel:   e.DateLabel(),
 		Format:      e.Format.Label(),
 		Online:      e.Format == catalog.Online || e.Format == catalog.Hybrid,
-		Duration:    durationLabel(e.Days),
+		Duration:    e.DurationLabel(),
 		Past:        e.Past(now),
 		Cancelled:   e.Status == catalog.Cancelled,
 		Changed:     e.Status == catalog.Changed,
@@ -162,27 +162,6 @@ func newDateView(e catalog.Event, now time.Time) dateView {
 	}
 	v.agendaKey = key.String()
 	return v
-}
-
-// durationLabel says how long a date runs: "1 day, 10:00–17:00", "4 days,
-// 09:30–16:30 each day", or "3 days" when the hours differ. It gives the
-// hours the day runs rather than a count of hours, which would include
-// lunch and breaks and so overstate the teaching.
-func durationLabel(days []catalog.Day) string {
-	if len(days) == 0 {
-		return ""
-	}
-	first := days[0]
-	hours := first.Start.String() + "–" + first.End.String()
-	if len(days) == 1 {
-		return "1 day, " + hours
-	}
-	for _, d := range days[1:] {
-		if d.Start != first.Start || d.End != first.End {
-			return fmt.Sprintf("%d days", len(days))
-		}
-	}
-	return fmt.Sprintf("%d days, %s each day", len(days), hours)
 }
 
 // shareAgendas returns the days to show once for all the upcoming dates
