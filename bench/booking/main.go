@@ -68,6 +68,7 @@ import (
 	"plenary/bench/internal/measure"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
@@ -395,11 +396,11 @@ func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err
 // (dbtest's fixture) with a waiting list, one question, and two dates:
 // "small" with places places and "open" with no limit.
 func course(now time.Time, places int) catalog.Course {
-	c := dbtest.NewCourse(now)
+	c := catalogtest.NewCourse(now)
 	c.Slug, c.Title, c.Summary = "load-test", "Load test", "A course for the booking load test."
 	c.Waitlist = true
 	c.Questions = []catalog.Question{{Key: "employer", Label: "Who employs you?", Kind: catalog.TextAnswer, Required: true}}
-	small, open := c.Events[0], dbtest.NewCourse(now).Events[0] // no shared slices
+	small, open := c.Events[0], catalogtest.NewCourse(now).Events[0] // no shared slices
 	small.Ref, small.Capacity = "small", places
 	open.Ref, open.Capacity = "open", 0
 	c.Events = []catalog.Event{small, open}

@@ -10,6 +10,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/config"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
@@ -25,7 +26,7 @@ func TestAttentionCommand(t *testing.T) {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	c := dbtest.Course(t, db, func(c *catalog.Course) {
+	c := catalogtest.Course(t, db, func(c *catalog.Course) {
 		c.Questions = []catalog.Question{{Key: "nhs", Label: "Do you work in the NHS?", Kind: catalog.YesNo}}
 		c.Rules = []catalog.Rule{{Outcome: catalog.Review, Message: "We check eligibility outside the NHS.",
 			Conditions: []catalog.Condition{{Question: "nhs", Op: catalog.OpNo}}}}

@@ -16,6 +16,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/config"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
@@ -61,7 +62,7 @@ func TestCommandsRefuseMissingDatabase(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "data", "plenary.db")
 	file := filepath.Join(dir, "course.md")
-	if err := os.WriteFile(file, catalog.FormatCourseFile(dbtest.NewCourse(time.Now())), 0o600); err != nil {
+	if err := os.WriteFile(file, catalog.FormatCourseFile(catalogtest.NewCourse(time.Now())), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	commands := [][]string{
@@ -155,7 +156,7 @@ func TestImportUsesRecordedSite(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	c := dbtest.NewCourse(time.Now())
+	c := catalogtest.NewCourse(time.Now())
 	file := filepath.Join(dir, "course.md")
 	if err := os.WriteFile(file, catalog.FormatCourseFile(c), 0o600); err != nil {
 		t.Fatal(err)
@@ -251,7 +252,7 @@ func reviewCourse(c *catalog.Course) {
 func TestBookingsCSVExport(t *testing.T) {
 	ctx := context.Background()
 	dbURL, db := migrated(t)
-	c := dbtest.Course(t, db, reviewCourse)
+	c := catalogtest.Course(t, db, reviewCourse)
 	a := testApp(t, dbURL, db)
 	ev, err := a.catalog.CourseBySlug(ctx, c.Slug)
 	if err != nil {
@@ -408,7 +409,7 @@ func zoneOffset(t time.Time) int {
 func TestBookingsTextShowsAnswersAndReview(t *testing.T) {
 	ctx := context.Background()
 	dbURL, db := migrated(t)
-	c := dbtest.Course(t, db, reviewCourse)
+	c := catalogtest.Course(t, db, reviewCourse)
 	a := testApp(t, dbURL, db)
 	stored, err := a.catalog.CourseBySlug(ctx, c.Slug)
 	if err != nil {
@@ -444,7 +445,7 @@ func TestBookingsTextShowsAnswersAndReview(t *testing.T) {
 func TestOutputEscapesControlCharacters(t *testing.T) {
 	ctx := context.Background()
 	dbURL, db := migrated(t)
-	c := dbtest.Course(t, db, nil)
+	c := catalogtest.Course(t, db, nil)
 	a := testApp(t, dbURL, db)
 	stored, err := a.catalog.CourseBySlug(ctx, c.Slug)
 	if err != nil {
@@ -521,7 +522,7 @@ func TestOutputEscapesControlCharacters(t *testing.T) {
 func TestMessagesOfOneBooking(t *testing.T) {
 	ctx := context.Background()
 	dbURL, db := migrated(t)
-	c := dbtest.Course(t, db, func(c *catalog.Course) { c.Events[0].TimeZone = "America/New_York" })
+	c := catalogtest.Course(t, db, func(c *catalog.Course) { c.Events[0].TimeZone = "America/New_York" })
 	a := testApp(t, dbURL, db)
 	stored, err := a.catalog.CourseBySlug(ctx, c.Slug)
 	if err != nil {

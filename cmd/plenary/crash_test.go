@@ -22,6 +22,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging/mailtest"
@@ -87,7 +88,7 @@ func TestCrashRecovery(t *testing.T) {
 	dir := t.TempDir()
 
 	// The course, from a course file, through plenary import.
-	c := dbtest.NewCourse(time.Now())
+	c := catalogtest.NewCourse(time.Now())
 	c.Slug, c.Title = "crash-test", "Crash test"
 	c.Waitlist = true
 	c.Events[0].Capacity = crashCapacity

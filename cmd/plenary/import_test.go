@@ -11,6 +11,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/config"
 	"plenary/internal/database/dbtest"
 )
@@ -81,7 +82,7 @@ func state(t *testing.T, a *app, slug string) string {
 // returns — in the import's own transaction — and the import says so.
 func TestImportFillsWaitingListInTheSave(t *testing.T) {
 	dbURL := dbtest.URL(t)
-	c := dbtest.NewCourse(time.Now())
+	c := catalogtest.NewCourse(time.Now())
 	c.Waitlist = true
 	c.Events[0].Capacity = 1
 	file, a := importFixture(t, dbURL, c)
@@ -120,7 +121,7 @@ func TestImportFillsWaitingListInTheSave(t *testing.T) {
 // dry run passes; the real import then does what it said.
 func TestImportDryRun(t *testing.T) {
 	dbURL := dbtest.URL(t)
-	c := dbtest.NewCourse(time.Now())
+	c := catalogtest.NewCourse(time.Now())
 	c.Waitlist = true
 	c.Events[0].Capacity = 1
 	c.Events[0].Days[0].Date = catalog.DateOf(time.Now().AddDate(0, 0, 3))

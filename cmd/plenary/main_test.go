@@ -19,6 +19,7 @@ import (
 	"plenary/demo"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/config"
 	"plenary/internal/database/dbtest"
 )
@@ -288,7 +289,7 @@ func TestBookingsCommand(t *testing.T) {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	c := dbtest.Course(t, db, func(c *catalog.Course) { c.Events[0].Capacity = 1; c.Waitlist = true })
+	c := catalogtest.Course(t, db, func(c *catalog.Course) { c.Events[0].Capacity = 1; c.Waitlist = true })
 	svc := booking.NewService(booking.Options{DB: db, Catalog: catalog.NewStore(db)})
 	for _, name := range []string{"Ann", "Ben"} {
 		_, err := svc.Book(context.Background(), booking.Request{EventID: c.Events[0].ID, Name: name,
@@ -328,7 +329,7 @@ func TestMessagesCommand(t *testing.T) {
 	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	c := dbtest.Course(t, db, nil)
+	c := catalogtest.Course(t, db, nil)
 	cfg, err := config.Load(func(k string) string { return map[string]string{"PLENARY_DATABASE_URL": dbURL}[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -361,7 +362,7 @@ func TestMessagesCommand(t *testing.T) {
 func TestImportLateChange(t *testing.T) {
 	dbURL, _ := migrated(t)
 	dir := t.TempDir()
-	c := dbtest.NewCourse(time.Now())
+	c := catalogtest.NewCourse(time.Now())
 	c.Events[0].Days[0].Date = catalog.DateOf(time.Now().AddDate(0, 0, 3))
 	file := filepath.Join(dir, "course.md")
 	if err := os.WriteFile(file, catalog.FormatCourseFile(c), 0o600); err != nil {

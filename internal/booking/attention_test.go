@@ -8,6 +8,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
@@ -32,7 +33,7 @@ func newReviewFixture(t *testing.T, capacity int, staff []string) *reviewFixture
 	db := dbtest.New(t)
 	// Monday 2 March 2026, 09:00 UK time (GMT).
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	c := dbtest.NewCourse(clk.Now())
+	c := catalogtest.NewCourse(clk.Now())
 	c.Events[0].Capacity = capacity
 	c.Events[0].Days[0].Date = catalog.Date{Year: 2026, Month: time.May, Day: 20} // after the weeks the tests walk through
 	c.Waitlist, c.OfferHoldHours = true, 48

@@ -12,6 +12,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
@@ -67,7 +68,7 @@ type fixture struct {
 func newFixture(t *testing.T, db *database.DB, capacity int, mutate func(c *catalog.Course)) *fixture {
 	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	c := dbtest.NewCourse(clk.Now())
+	c := catalogtest.NewCourse(clk.Now())
 	c.Events[0].Capacity = capacity
 	c.Waitlist = true
 	if mutate != nil {

@@ -11,6 +11,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
 	"plenary/internal/messaging/mailtest"
@@ -36,7 +37,7 @@ func TestConfirmationDeliveredBySMTP(t *testing.T) {
 	}
 	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary Training <noreply@training.example>"})
 	store := catalog.NewStore(db)
-	c := dbtest.NewCourse(time.Now())
+	c := catalogtest.NewCourse(time.Now())
 	// A summer date: 10:00 UK time is 09:00 UTC, so a reader that ignored
 	// TZID would get the instant wrong.
 	c.Events[0].Days[0].Date = catalog.Date{Year: time.Now().Year() + 1, Month: time.June, Day: 10}
@@ -138,7 +139,7 @@ func TestJoiningInstructionsDeliveredBySMTP(t *testing.T) {
 	// one, so what is queued is sent now.
 	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary Training <noreply@training.example>"})
 	store := catalog.NewStore(db)
-	c := dbtest.NewCourse(clk.Now())
+	c := catalogtest.NewCourse(clk.Now())
 	c.Events[0].Days[0].Date = catalog.Date{Year: 2027, Month: time.June, Day: 10} // a Thursday
 	if _, err := store.Save(ctx, &c, clk.Now()); err != nil {
 		t.Fatal(err)

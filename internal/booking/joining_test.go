@@ -11,6 +11,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
@@ -94,7 +95,7 @@ func newNoticeFixture(t *testing.T, start time.Time, day catalog.Date, capacity 
 	t.Helper()
 	db := dbtest.New(t)
 	clk := &clock{t: start}
-	c := dbtest.NewCourse(start)
+	c := catalogtest.NewCourse(start)
 	c.Waitlist = true
 	c.Events[0].Capacity = capacity
 	c.Events[0].Days[0].Date = day

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database/dbtest"
 )
 
@@ -21,7 +22,7 @@ func TestSaveAndLoadNoticeFields(t *testing.T) {
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
 	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
-	c := dbtest.NewCourse(now)
+	c := catalogtest.NewCourse(now)
 	c.ReminderDaysBefore = 7
 	c.Events[0].Region = "Scotland"
 	c.Events[0].Format = catalog.Hybrid
@@ -61,7 +62,7 @@ func TestSaveAndLoadNoticeFields(t *testing.T) {
 }
 
 func TestValidateNoticeFields(t *testing.T) {
-	c := dbtest.NewCourse(time.Now())
+	c := catalogtest.NewCourse(time.Now())
 	c.ReminderDaysBefore = 61
 	c.Events[0].Region = "wales"
 	c.Events[0].Venue.Directions = strings.Repeat("x", 4001)
@@ -89,7 +90,7 @@ func TestSaveHook(t *testing.T) {
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
-	c := dbtest.NewCourse(t0)
+	c := catalogtest.NewCourse(t0)
 	type call struct {
 		ref          string
 		added        bool
@@ -124,7 +125,7 @@ func TestSaveHook(t *testing.T) {
 		t.Fatalf("hook calls for a new course: got %+v, want %+v", calls, want)
 	}
 	calls = nil
-	next := dbtest.NewCourse(t0)
+	next := catalogtest.NewCourse(t0)
 	next.Events[0].Days[0].Start = clock(11, 0)
 	if _, err := s.Save(ctx, &next, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
@@ -154,7 +155,7 @@ func TestSaveHook(t *testing.T) {
 	// A failing hook rolls back the course as well as the event.
 	fail = errors.New("refused")
 	calls = nil
-	again := dbtest.NewCourse(t0)
+	again := catalogtest.NewCourse(t0)
 	again.Title = "Renamed"
 	again.Events[0].Capacity = 40
 	again.Events[0].Days[0].Start = clock(12, 0)
@@ -183,7 +184,7 @@ func TestSaveHook(t *testing.T) {
 	// SaveAll saves through a store bound to its transaction (WithTx),
 	// which keeps the hooks.
 	calls = nil
-	again = dbtest.NewCourse(t0)
+	again = catalogtest.NewCourse(t0)
 	again.Title = "Renamed"
 	again.Events[0].Capacity = 40
 	again.Events[0].Days[0].Start = clock(12, 0)
@@ -203,11 +204,11 @@ func TestPrivateChangeRaisesVersionOnly(t *testing.T) {
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
-	c := dbtest.NewCourse(t0)
+	c := catalogtest.NewCourse(t0)
 	if _, err := s.Save(ctx, &c, t0); err != nil {
 		t.Fatal(err)
 	}
-	next := dbtest.NewCourse(t0)
+	next := catalogtest.NewCourse(t0)
 	next.Events[0].Meeting.Passcode = "NEW-PASS-123"
 	res, err := s.Save(ctx, &next, t0.Add(time.Hour))
 	if err != nil {
@@ -225,7 +226,7 @@ func TestPrivateChangeRaisesVersionOnly(t *testing.T) {
 // details private.
 func TestDiffFields(t *testing.T) {
 	t.Parallel()
-	old := dbtest.NewCourse(time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)).Events[0]
+	old := catalogtest.NewCourse(time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)).Events[0]
 	day2 := old.Days[0]
 	day2.Date = day2.Date.AddDays(1)
 	old.Days = append(old.Days, day2)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database/dbtest"
 )
 
@@ -20,7 +21,7 @@ func TestSaveAndLoad(t *testing.T) {
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
 	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
-	c := dbtest.NewCourse(now)
+	c := catalogtest.NewCourse(now)
 	c.Questions = []catalog.Question{{Key: "training_completed", Label: "When did you finish?", Kind: catalog.DateAnswer, Help: "Roughly is fine"}}
 	c.Topics = []string{"DIT", "Psychotherapy"}
 	res, err := s.Save(ctx, &c, now)
@@ -56,11 +57,11 @@ func TestSaveAgainChangesNothing(t *testing.T) {
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
-	c := dbtest.NewCourse(t0)
+	c := catalogtest.NewCourse(t0)
 	if _, err := s.Save(ctx, &c, t0); err != nil {
 		t.Fatal(err)
 	}
-	again := dbtest.NewCourse(t0)
+	again := catalogtest.NewCourse(t0)
 	res, err := s.Save(ctx, &again, t0.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
@@ -97,11 +98,11 @@ func TestSaveEventChanges(t *testing.T) {
 			t.Parallel()
 			db := dbtest.New(t)
 			s := catalog.NewStore(db)
-			c := dbtest.NewCourse(t0)
+			c := catalogtest.NewCourse(t0)
 			if _, err := s.Save(ctx, &c, t0); err != nil {
 				t.Fatal(err)
 			}
-			next := dbtest.NewCourse(t0)
+			next := catalogtest.NewCourse(t0)
 			tt.change(&next.Events[0])
 			res, err := s.Save(ctx, &next, t0.Add(time.Hour))
 			if err != nil {
@@ -136,11 +137,11 @@ func TestSaveKeepsEventsMissingFromCourse(t *testing.T) {
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
-	c := dbtest.NewCourse(t0)
+	c := catalogtest.NewCourse(t0)
 	if _, err := s.Save(ctx, &c, t0); err != nil {
 		t.Fatal(err)
 	}
-	next := dbtest.NewCourse(t0)
+	next := catalogtest.NewCourse(t0)
 	next.Events = nil
 	res, err := s.Save(ctx, &next, t0)
 	if err != nil {
@@ -159,7 +160,7 @@ func TestSaveInvalidWritesNothing(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
-	c := dbtest.NewCourse(time.Now())
+	c := catalogtest.NewCourse(time.Now())
 	c.Events[0].Days[0].End = clock(9, 0)
 	c.Fees[0].Currency = "pounds"
 	_, err := s.Save(ctx, &c, time.Now())
@@ -179,7 +180,7 @@ func TestListings(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	save := func(slug, title string, days int, format catalog.Format, status catalog.Status, topics ...string) {
 		t.Helper()
-		c := dbtest.NewCourse(now)
+		c := catalogtest.NewCourse(now)
 		c.Slug, c.Title, c.Status, c.Topics = slug, title, status, topics
 		c.Events[0].Days[0].Date = catalog.DateOf(now.AddDate(0, 0, days))
 		c.Events[0].Format = format
@@ -235,7 +236,7 @@ func TestEventByID(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
-	c := dbtest.Course(t, db, nil)
+	c := catalogtest.Course(t, db, nil)
 	gotC, gotE, err := s.Event(ctx, c.Events[0].ID)
 	if err != nil || gotC.Slug != c.Slug || gotE.Ref != "first" {
 		t.Fatalf("Event: got %q %q %v, want %q first", gotC.Slug, gotE.Ref, err, c.Slug)
@@ -270,10 +271,10 @@ func TestSaveAndLoadBookingRules(t *testing.T) {
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
 	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
-	c := dbtest.NewCourse(now)
+	c := catalogtest.NewCourse(now)
 	withBookingRules(t, &c)
 	// A second course with other rules, loaded in the same queries.
-	other := dbtest.NewCourse(now)
+	other := catalogtest.NewCourse(now)
 	other.Slug = "other"
 	other.Questions = []catalog.Question{{Key: "role", Label: "Role", Kind: catalog.TextAnswer}}
 	other.Rules = []catalog.Rule{{Conditions: []catalog.Condition{cond(t, "role is missing")}, Outcome: catalog.Refuse, Message: "Say your role."}}
@@ -300,7 +301,7 @@ func TestSaveAndLoadBookingRules(t *testing.T) {
 		}
 	}
 
-	again := dbtest.NewCourse(now)
+	again := catalogtest.NewCourse(now)
 	withBookingRules(t, &again)
 	res, err := s.Save(ctx, &again, now.Add(time.Hour))
 	if err != nil {
@@ -334,12 +335,12 @@ func TestSaveBookingRuleChanges(t *testing.T) {
 			t.Parallel()
 			db := dbtest.New(t)
 			s := catalog.NewStore(db)
-			c := dbtest.NewCourse(t0)
+			c := catalogtest.NewCourse(t0)
 			withBookingRules(t, &c)
 			if _, err := s.Save(ctx, &c, t0); err != nil {
 				t.Fatal(err)
 			}
-			next := dbtest.NewCourse(t0)
+			next := catalogtest.NewCourse(t0)
 			withBookingRules(t, &next)
 			tt.change(&next)
 			res, err := s.Save(ctx, &next, t0.Add(time.Hour))
@@ -375,7 +376,7 @@ func TestLoadMarksQuestionsARefuseRuleNeeds(t *testing.T) {
 	db := dbtest.New(t)
 	s := catalog.NewStore(db)
 	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
-	c := dbtest.NewCourse(now)
+	c := catalogtest.NewCourse(now)
 	c.Questions = []catalog.Question{
 		{Key: "training_completed", Label: "When did you finish?", Kind: catalog.DateAnswer},
 		{Key: "supervisor", Label: "Your supervisor (optional)", Kind: catalog.TextAnswer},

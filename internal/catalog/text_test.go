@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"plenary/internal/catalog"
-	"plenary/internal/database/dbtest"
+	"plenary/internal/catalog/catalogtest"
 )
 
 func TestCheckText(t *testing.T) {
@@ -119,7 +119,7 @@ func TestValidateHostileText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := dbtest.NewCourse(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
+			c := catalogtest.NewCourse(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
 			tt.change(&c)
 			var v catalog.ValidationError
 			if err := c.Validate(); !errors.As(err, &v) {

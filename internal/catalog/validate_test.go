@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"plenary/internal/catalog"
-	"plenary/internal/database/dbtest"
+	"plenary/internal/catalog/catalogtest"
 )
 
 func TestValidate(t *testing.T) {
@@ -68,7 +68,7 @@ func TestValidate(t *testing.T) {
 		{"rule without conditions", withRules(catalog.Rule{Outcome: catalog.Refuse, Message: "No."}), "rules[0].if"},
 	}
 	for _, tt := range tests {
-		c := dbtest.NewCourse(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
+		c := catalogtest.NewCourse(time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC))
 		tt.change(&c)
 		err := c.Validate()
 		if tt.wantPath == "" {

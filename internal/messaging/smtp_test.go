@@ -11,7 +11,6 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
-	"plenary/internal/catalog"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
 	"plenary/internal/messaging/mailtest"
@@ -32,14 +31,23 @@ func TestSMTPDeliversConfirmation(t *testing.T) {
 	db := dbtest.New(t)
 	env := newJobsEnv(t, db, mailer)
 
-	course := dbtest.NewCourse(time.Now())
-	course.Events[0].ID = 42
-	invite := catalog.Calendar(course, course.Events[0], catalog.CalendarOptions{
-		BaseURL: "https://training.example", Method: "REQUEST", Organizer: "mailto:courses@training.example",
-	})
+	// A calendar invitation as booking attaches one, with CRLF line ends.
+	invite := []byte(strings.ReplaceAll(`BEGIN:VCALENDAR
+VERSION:2.0
+PRODID:-//Plenary//Course calendar//EN
+METHOD:REQUEST
+BEGIN:VEVENT
+UID:event-42-day-1@training.example
+DTSTAMP:20260601T090000Z
+DTSTART;TZID=Europe/London:20260610T100000
+DTEND;TZID=Europe/London:20260610T170000
+SUMMARY:DIT refresher
+END:VEVENT
+END:VCALENDAR
+`, "\n", "\r\n"))
 	m := confirmation(9)
 	m.ToName = "Dr Zoë O'Brien"
-	m.Subject = "Booked: " + course.Title
+	m.Subject = "Booked: DIT refresher"
 	m.Text = "Your place is confirmed.\n\nManage your booking: https://training.example/b/abc123\n"
 	m.HTML = `<p>Your place is confirmed.</p><p><a href="https://training.example/b/abc123">Manage your booking</a></p>`
 	m.Attachments = []messaging.Attachment{{Filename: "invite.ics", ContentType: "text/calendar; method=REQUEST; charset=utf-8", Data: invite}}

@@ -1,4 +1,6 @@
-package dbtest
+// Package catalogtest builds courses for tests: a published one-day online
+// course with one date, saved through the real store on any engine.
+package catalogtest
 
 import (
 	"context"
@@ -19,7 +21,7 @@ func Course(t testing.TB, db *database.DB, mutate func(c *catalog.Course)) catal
 		mutate(&c)
 	}
 	if _, err := catalog.NewStore(db).Save(context.Background(), &c, time.Now()); err != nil {
-		t.Fatalf("dbtest: save course %q: %v", c.Slug, err)
+		t.Fatalf("catalogtest: save course %q: %v", c.Slug, err)
 	}
 	return c
 }
