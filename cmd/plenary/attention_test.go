@@ -82,7 +82,7 @@ func TestAttentionCommand(t *testing.T) {
 		"Offers lapsing within 24 hours: 0",
 		"E-mails failing: 1",
 		"review_waiting to lead@training.example",
-		`550 no such user\u001B[2J`,
+		`550 no such user\x1b[2J`,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("attention lacks %q:\n%s", want, out)

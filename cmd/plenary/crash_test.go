@@ -96,6 +96,9 @@ func TestCrashRecovery(t *testing.T) {
 	if err := os.WriteFile(courseFile, catalog.FormatCourseFile(c), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if out, err := runPlenary(bin, env, "migrate"); err != nil {
+		t.Fatalf("plenary migrate: %v\n%s", err, out)
+	}
 	if out, err := runPlenary(bin, env, "import", courseFile); err != nil {
 		t.Fatalf("plenary import: %v\n%s", err, out)
 	}

@@ -22,6 +22,9 @@ func importFixture(t *testing.T, dbURL string, c catalog.Course) (string, *app) 
 	t.Helper()
 	file := filepath.Join(t.TempDir(), "course.md")
 	writeCourse(t, file, c)
+	if _, stderr, err := cli(t, dbURL, "migrate"); err != nil {
+		t.Fatalf("migrate: %v %s", err, stderr)
+	}
 	if _, stderr, err := cli(t, dbURL, "import", file); err != nil {
 		t.Fatalf("first import: %v %s", err, stderr)
 	}
