@@ -73,6 +73,7 @@ import (
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
+	"plenary/internal/web/site"
 )
 
 func main() {
@@ -376,9 +377,8 @@ func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err
 			runner.Stop(stopCtx)
 		})
 	}
-	srv, err := web.New(web.Options{
-		Catalog: store, DB: db, Logger: logger, BaseURL: e.baseURL,
-		Bookings: e.bookings, Outbox: outbox,
+	kit, err := web.New(web.Options{
+		DB: db, Logger: logger, BaseURL: e.baseURL,
 		PageCacheTTL: o.pageCache,
 		BookingLimit: -1, // off: every request here comes from 127.0.0.1
 	})
@@ -386,7 +386,12 @@ func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err
 		ln.Close()
 		return nil, err
 	}
-	e.closers = append(e.closers, serve(ln, srv.Handler()))
+	pub, err := site.New(kit, site.Options{Catalog: store, Bookings: e.bookings})
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	e.closers = append(e.closers, serve(ln, kit.Handler(pub)))
 	e.smallPath = fmt.Sprintf("/events/%d/book", e.smallID)
 	e.bigURL = e.baseURL + fmt.Sprintf("/events/%d/book", e.bigID)
 	return e, nil

@@ -46,6 +46,7 @@ import (
 	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/web"
+	"plenary/internal/web/site"
 )
 
 func main() {
@@ -104,11 +105,15 @@ func run() error {
 	// request), but into io.Discard: the cost of the log line counts, the
 	// terminal does not.
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv, err := web.New(web.Options{Catalog: catalog.NewStore(db), DB: db, Logger: logger, PageCacheTTL: o.pageCache})
+	kit, err := web.New(web.Options{DB: db, Logger: logger, PageCacheTTL: o.pageCache})
 	if err != nil {
 		return err
 	}
-	plenaryURL, stopPlenary, err := listen(srv.Handler())
+	pub, err := site.New(kit, site.Options{Catalog: catalog.NewStore(db)})
+	if err != nil {
+		return err
+	}
+	plenaryURL, stopPlenary, err := listen(kit.Handler(pub))
 	if err != nil {
 		return err
 	}

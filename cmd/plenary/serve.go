@@ -16,6 +16,9 @@ import (
 	"plenary/internal/config"
 	"plenary/internal/database"
 	"plenary/internal/web"
+	"plenary/internal/web/admin"
+	"plenary/internal/web/api"
+	"plenary/internal/web/site"
 )
 
 func serveCmd(ctx context.Context, e env, args []string) error {
@@ -51,25 +54,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 			"why", why)
 	}
 
-	srv, err := web.New(web.Options{
-		Catalog:        a.catalog,
-		DB:             db,
-		Bookings:       a.bookings,
-		Outbox:         a.outbox,
-		Logger:         logger,
-		BaseURL:        cfg.BaseURL,
-		UIDDomain:      a.uidDomain,
-		Dev:            cfg.Dev,
-		SiteName:       cfg.SiteName,
-		PageCacheTTL:   cfg.PageCacheTTL,
-		BookingLimit:   cmp.Or(cfg.BookingLimit, -1), // 0 in the config means no limit
-		TrustedProxies: cfg.TrustedProxies,
-		DevMailbox:     devMailbox,
-		MetricsToken:   cfg.MetricsToken,
-		ContactEmail:   cfg.ContactEmail,
-
-		AccessNeedsRetentionDays: cfg.AccessNeedsRetentionDays,
-	})
+	handler, err := webHandler(a, devMailbox)
 	if err != nil {
 		return err
 	}
@@ -85,7 +70,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -108,6 +93,42 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// webHandler builds the shared web kit and mounts the public site, the
+// staff area and the API on it.
+func webHandler(a *app, devMailbox bool) (http.Handler, error) {
+	cfg := a.cfg
+	kit, err := web.New(web.Options{
+		DB:             a.db,
+		Logger:         a.log,
+		BaseURL:        cfg.BaseURL,
+		Dev:            cfg.Dev,
+		SiteName:       cfg.SiteName,
+		PageCacheTTL:   cfg.PageCacheTTL,
+		BookingLimit:   cmp.Or(cfg.BookingLimit, -1), // 0 in the config means no limit
+		TrustedProxies: cfg.TrustedProxies,
+		MetricsToken:   cfg.MetricsToken,
+		ContactEmail:   cfg.ContactEmail,
+	})
+	if err != nil {
+		return nil, err
+	}
+	pub, err := site.New(kit, site.Options{
+		Catalog:   a.catalog,
+		Bookings:  a.bookings,
+		UIDDomain: a.uidDomain,
+
+		AccessNeedsRetentionDays: cfg.AccessNeedsRetentionDays,
+	})
+	if err != nil {
+		return nil, err
+	}
+	staff, err := admin.New(kit, admin.Options{Outbox: a.outbox, DevMailbox: devMailbox})
+	if err != nil {
+		return nil, err
+	}
+	return kit.Handler(pub, staff, api.New(kit)), nil
 }
 
 // devMailboxOn decides whether serve shows the dev mailbox, and why: only

@@ -1,10 +1,15 @@
 package main
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/config"
+	"plenary/internal/database/dbtest"
 )
 
 // TestDevMailboxOn checks when serve turns the dev mailbox on: only when
@@ -39,5 +44,52 @@ func TestDevMailboxRefusedWithSMTP(t *testing.T) {
 	_, err := config.Load(func(k string) string { return env[k] })
 	if err == nil || !strings.Contains(err.Error(), "PLENARY_DEV_MAILBOX") {
 		t.Errorf("got %v, want PLENARY_DEV_MAILBOX refused with PLENARY_SMTP_URL", err)
+	}
+}
+
+// TestWebHandlerMountsEveryAudience checks that serve's handler has the
+// kit's routes, the public site's, the staff area's and the API's, with
+// the dev mailbox only when serve turns it on.
+func TestWebHandlerMountsEveryAudience(t *testing.T) {
+	dbURL := dbtest.URL(t)
+	db := dbtest.OpenURL(t, dbURL)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	c := catalogtest.Course(t, db, nil)
+	cfg, err := config.Load(func(k string) string { return map[string]string{"PLENARY_DATABASE_URL": dbURL}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(cfg, db, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mailbox := range []bool{false, true} {
+		h, err := webHandler(a, mailbox)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mailStatus := map[bool]int{false: 404, true: 200}[mailbox]
+		for _, tt := range []struct {
+			path   string
+			status int
+			want   string
+		}{
+			{"/healthz", 200, "ok"},                        // the kit
+			{"/courses/" + c.Slug, 200, c.Title},           // the site
+			{"/admin/mail", mailStatus, ""},                // the staff area
+			{"/api/v1/health", 200, `{"status":"ok"}`},     // the API
+			{"/api/v1/nothing", 404, `"code":"not_found"`}, // the API's own 404, in JSON
+			{"/nothing", 404, "<h1"},                       // the site's 404 page
+		} {
+			r := httptest.NewRequest(http.MethodGet, tt.path, nil)
+			r.RemoteAddr = "127.0.0.1:40000"
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.want) {
+				t.Errorf("dev mailbox %v: GET %s: got %d %.80q, want %d with %q", mailbox, tt.path, w.Code, w.Body.String(), tt.status, tt.want)
+			}
+		}
 	}
 }

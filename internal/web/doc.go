@@ -1,19 +1,34 @@
-// Package web owns Plenary's HTTP side: the Server with its routes
-// (routes.go), middleware (recovery, logging and metrics, security
-// headers, cross-origin protection, body limits), one file of handlers per
-// resource, and the HTML templates and static files, embedded in the
-// binary and read from disk in development.
+// Package web is Plenary's shared HTTP kit. The audiences live in its
+// sub-packages, each with its own routes.go, handlers and templates:
+// site (the public site), admin (the staff area) and api (the JSON API).
+// cmd/plenary builds a kit with New, builds each audience on it, and
+// serves kit.Handler(site, admin, api).
 //
-// Pages are rendered from typed page data that embeds base. Nothing that
-// is private to booked participants (an online meeting's link, ID or
-// passcode) is ever put into public page data: handlers copy what a page
-// shows into small view structs instead of handing templates the domain
-// types.
+// The kit owns what every audience shares:
 //
-// Booking (bookings.go) and self-service through a manage link
-// (manage.go) sit on booking.Service. A manage link's token is the whole
-// key to a booking: its pages are no-store and send no referrer, the log
-// shows their route pattern rather than their path, and their POSTs are
-// rate-limited per client (ratelimit.go), as booking is. The dev mailbox
-// (adminmail.go) answers only requests made on this machine.
+//   - rendering (server.go, templates.go): the one layout and the
+//     partials every page may use, typed page data that embeds Base, and
+//     each package's pages added with AddPages, parsed once at start and
+//     each rendered once with zero data so a broken page stops the
+//     server, not a visitor; read from disk on every request in dev mode;
+//   - one table from errors to what people are told (errors.go): Error
+//     answers with a page, ErrorJSON with JSON, ProblemOf gives the words
+//     to a handler that re-shows its own page. A domain error
+//     (booking.ErrEventFull, catalog.ErrNotFound, a form error …) is
+//     mapped there once; a browser never sees err.Error();
+//   - middleware (routes.go, middleware.go): recovery, request logging
+//     and metrics by route pattern, security headers, cross-origin
+//     protection, a request size limit; routes marked Private or
+//     SecretPath keep their responses out of caches and their secrets
+//     out of the log;
+//   - the per-client rate limit for form posts (ratelimit.go), the
+//     micro-cache for public pages (pagecache.go), which never serves or
+//     stores a request that carries the staff session cookie
+//     (SessionCookie), static files under content-hashed URLs
+//     (static.go), the cookie consent helpers (consent.go), /healthz and
+//     /metrics (metrics.go: a token, or this machine only), and request
+//     helpers such as IDParam and FromThisMachine (request.go).
+//
+// Imports run one way: the sub-packages import the kit, the kit imports
+// the domain packages (for the error table) and never a sub-package.
 package web

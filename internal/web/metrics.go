@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -75,8 +76,8 @@ func (s *Server) metricsShow(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "A valid metrics token is needed.", http.StatusUnauthorized)
 			return
 		}
-	} else if !fromThisMachine(r) {
-		s.notFound(w, r)
+	} else if !FromThisMachine(r) {
+		s.NotFound(w, r)
 		return
 	}
 	promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{Registry: s.registry}).ServeHTTP(w, r)
@@ -102,13 +103,25 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("no database\n"))
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-	defer cancel()
-	if err := s.db.PingContext(ctx); err != nil {
-		s.log.Error("health check failed", "error", err)
+	if err := s.Ping(r.Context()); err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		w.Write([]byte("database unavailable\n"))
 		return
 	}
 	w.Write([]byte("ok\n"))
+}
+
+// Ping reports whether the database answers within two seconds. A
+// failure is logged, and returned wrapping ErrUnavailable.
+func (s *Server) Ping(ctx context.Context) error {
+	if s.db == nil {
+		return fmt.Errorf("%w: no database", ErrUnavailable)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.db.PingContext(ctx); err != nil {
+		s.log.Error("health check failed", "error", err)
+		return fmt.Errorf("%w: database: %w", ErrUnavailable, err)
+	}
+	return nil
 }

@@ -1,18 +1,20 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// maxBodyBytes caps request bodies: every form on the site is small.
-const maxBodyBytes = 64 << 10
+// MaxBodyBytes caps request bodies: every form on the site is small.
+const MaxBodyBytes = 64 << 10
 
 // statusWriter records the status and size of a response.
 type statusWriter struct {
@@ -51,7 +53,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "method", r.Method, "path", logPath(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log.Error("panic", "method", r.Method, "path", s.logPath(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if sw.status == 0 {
 					s.serverError(sw, r, fmt.Errorf("panic: %v", v))
 				}
@@ -75,30 +77,58 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if route == "GET /healthz" || route == "GET /metrics" {
 				level = slog.LevelDebug
 			}
-			s.log.Log(r.Context(), level, "request", "method", r.Method, "path", logPath(r), "route", route,
+			s.log.Log(r.Context(), level, "request", "method", r.Method, "path", s.logPath(r), "route", route,
 				"status", status, "bytes", sw.bytes, "duration_ms", elapsed.Milliseconds())
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
 
-// logPath is the request's path as logs may show it. A manage link's
-// path holds its secret, so /bookings/… is logged as its route pattern
-// ("GET /bookings/{token}"), never as typed.
-func logPath(r *http.Request) string {
-	if strings.HasPrefix(r.URL.Path, "/bookings/") || strings.HasPrefix(r.URL.EscapedPath(), "/bookings/") {
-		if r.Pattern != "" && r.Pattern != "/" {
-			return r.Pattern
-		}
-		return "/bookings/…"
+// logPath is the request's path as logs may show it. A path that holds
+// a secret (a manage link's token: routes marked SecretPath) is logged
+// as its route pattern ("GET /bookings/{token}"), never as typed.
+func (s *Server) logPath(r *http.Request) string {
+	prefix := cmp.Or(s.paths.secret.prefixOf(r.URL.Path), s.paths.secret.prefixOf(r.URL.EscapedPath()))
+	if prefix == "" {
+		return r.URL.Path
 	}
-	return r.URL.Path
+	if r.Pattern != "" && r.Pattern != "/" {
+		return r.Pattern
+	}
+	return prefix + "…"
 }
 
-// private reports whether pages under path carry secrets: manage links.
-func private(path string) bool {
-	return strings.HasPrefix(path, "/bookings/") || path == "/admin/mail" || strings.HasPrefix(path, "/admin/mail/")
+// pathSet is the literal beginnings of route patterns, for the rules the
+// middleware applies by path before a route is chosen.
+type pathSet []string
+
+// add records the literal part of pattern: "GET /bookings/{token}" adds
+// "/bookings/", and "GET /admin/mail" adds "/admin/mail" (the page and
+// everything under it).
+func (ps *pathSet) add(pattern string) {
+	if _, p, ok := strings.Cut(pattern, " "); ok {
+		pattern = p
+	}
+	lit, _, _ := strings.Cut(pattern, "{")
+	if !slices.Contains(*ps, lit) {
+		*ps = append(*ps, lit)
+	}
 }
+
+// prefixOf returns the entry path falls under, or "".
+func (ps pathSet) prefixOf(path string) string {
+	for _, p := range ps {
+		if strings.HasSuffix(p, "/") && strings.HasPrefix(path, p) {
+			return p
+		}
+		if path == p || strings.HasPrefix(path, p+"/") {
+			return p
+		}
+	}
+	return ""
+}
+
+func (ps pathSet) match(path string) bool { return ps.prefixOf(path) != "" }
 
 // securityHeaders sets the headers every response carries.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
@@ -118,7 +148,7 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 			// plain http for it again.
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
-		if private(r.URL.Path) {
+		if s.paths.private.match(r.URL.Path) {
 			// The path holds a manage link's secret, or the page shows
 			// them (the dev mailbox): keep it out of caches, history
 			// sync and other sites' logs.
@@ -157,7 +187,7 @@ func (s *Server) contentSecurityPolicy() string {
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		}
 		next.ServeHTTP(w, r)
 	})

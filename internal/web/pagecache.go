@@ -17,7 +17,11 @@ import (
 // show within the TTL.
 //
 // Only anonymous GET and HEAD requests are cached, keyed by the request
-// URI and the consent state (which decides the banner and analytics).
+// URI and the consent state (which decides the banner and analytics). A
+// request that carries a staff session cookie (SessionCookie) is never
+// answered from the cache and its page is never stored: signed-in people
+// may see what the public does not, and must see their own changes at
+// once.
 type pageCache struct {
 	ttl time.Duration
 	now func() time.Time
@@ -30,6 +34,18 @@ type cachedPage struct {
 	header  http.Header
 	body    []byte
 	expires time.Time
+}
+
+// SessionCookie is the name of the staff session cookie. Sign-in comes
+// with the staff area; the page cache already passes every request that
+// carries it straight to the handler.
+const SessionCookie = "plenary_session"
+
+// signedIn reports whether r carries a staff session cookie, whatever its
+// value: the cache does not judge sessions, it only stays out of their way.
+func signedIn(r *http.Request) bool {
+	_, err := r.Cookie(SessionCookie)
+	return err == nil
 }
 
 // maxCachedPages bounds memory: query strings make keys unbounded, so at
@@ -67,6 +83,18 @@ func (c *pageCache) purgeCourse(slug string) {
 	c.mu.Unlock()
 }
 
+// Cached serves next through the page cache, when it is on (see
+// Options.PageCacheTTL). For public pages only: the catalogue, a course.
+func (s *Server) Cached(next http.HandlerFunc) http.HandlerFunc { return s.pages.wrap(next) }
+
+// PurgePages forgets every cached page, after a change made through this
+// server.
+func (s *Server) PurgePages() { s.pages.purge() }
+
+// PurgeCourse forgets the cached page of the course slug, after a booking
+// changed its places left.
+func (s *Server) PurgeCourse(slug string) { s.pages.purgeCourse(slug) }
+
 // wrap serves next through the cache. A nil cache (TTL 0, or dev mode)
 // serves next directly.
 func (c *pageCache) wrap(next http.HandlerFunc) http.HandlerFunc {
@@ -74,7 +102,11 @@ func (c *pageCache) wrap(next http.HandlerFunc) http.HandlerFunc {
 		return next
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
-		key := r.URL.RequestURI() + "\x00" + consentOf(r)
+		if signedIn(r) {
+			next(w, r)
+			return
+		}
+		key := r.URL.RequestURI() + "\x00" + ConsentOf(r)
 		now := c.now()
 		c.mu.Lock()
 		p, ok := c.entries[key]

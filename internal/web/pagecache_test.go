@@ -24,7 +24,7 @@ func TestPageCache(t *testing.T) {
 		t.Helper()
 		r := httptest.NewRequest("GET", uri, nil)
 		if consent != "" {
-			r.AddCookie(&http.Cookie{Name: consentCookie, Value: consent})
+			r.AddCookie(&http.Cookie{Name: ConsentCookie, Value: consent})
 		}
 		w := httptest.NewRecorder()
 		h(w, r)
@@ -41,7 +41,7 @@ func TestPageCache(t *testing.T) {
 	}{
 		{"first request renders", "/courses/a", "", 0, false, 1, 200},
 		{"second is served from memory", "/courses/a", "", 0, false, 1, 200},
-		{"another consent state is another page", "/courses/a", consentReject, 0, false, 2, 200},
+		{"another consent state is another page", "/courses/a", ConsentReject, 0, false, 2, 200},
 		{"another query is another page", "/?topic=DIT", "", 0, false, 3, 200},
 		{"errors are not cached", "/courses/a?missing=1", "", 0, false, 4, 404},
 		{"errors are not cached (again)", "/courses/a?missing=1", "", 0, false, 5, 404},

@@ -121,9 +121,10 @@ func (s *Server) trusted(ip netip.Addr) bool {
 	return false
 }
 
-// limit serves next only while the client is within the booking rate;
-// beyond it, a 429 page that says when to try again.
-func (s *Server) limit(next http.HandlerFunc) http.HandlerFunc {
+// Limit serves next only while the client is within the booking rate
+// (Options.BookingLimit); beyond it, a 429 page that says when to try
+// again. Every limited route shares one budget per client.
+func (s *Server) Limit(next http.HandlerFunc) http.HandlerFunc {
 	if s.limiter == nil {
 		return next
 	}
@@ -135,8 +136,8 @@ func (s *Server) limit(next http.HandlerFunc) http.HandlerFunc {
 		}
 		secs := max(int(wait/time.Second), 1)
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		s.render(w, r, http.StatusTooManyRequests, "error", errorPage{
-			base:    s.base(r),
+		s.Render(w, r, http.StatusTooManyRequests, "error", ErrorPage{
+			Base:    s.Base(r),
 			Status:  http.StatusTooManyRequests,
 			Heading: "Please wait a moment",
 			Message: fmt.Sprintf("We have had a lot of requests from your connection in a short time. Please wait %s and send the form again; what you typed is still on the previous page.", waitWords(secs)),

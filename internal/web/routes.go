@@ -5,42 +5,51 @@ import (
 	"net/url"
 )
 
-// Handler returns the site: every route, wrapped in recovery, logging and
-// metrics, security headers, cross-origin protection for state changes
-// and a request size limit.
-func (s *Server) Handler() http.Handler {
+// A Route is one pattern of an audience's routes.go and its handler.
+type Route struct {
+	// Pattern is a ServeMux pattern: "GET /courses/{slug}".
+	Pattern string
+	Handler http.HandlerFunc
+	// Private pages show what only their owner may see (the dev
+	// mailbox): every response under the pattern's literal path is
+	// no-store, sends no referrer and asks not to be indexed.
+	Private bool
+	// SecretPath is for paths that are themselves a secret (a manage
+	// link's token): Private, and the log shows the route pattern
+	// instead of the path.
+	SecretPath bool
+}
+
+// A Section is one audience's part of Plenary (the public site, the staff
+// area, the API): its routes, declared in its routes.go.
+type Section interface {
+	Routes() []Route
+}
+
+// Handler returns every route of the kit (static files, /healthz,
+// /metrics, the 404 page for everything else) and of sections, wrapped in
+// recovery, logging and metrics, security headers, cross-origin
+// protection for state changes and a request size limit. Two routes with
+// the same pattern are a programming error: Handler panics, at start.
+func (s *Server) Handler(sections ...Section) http.Handler {
 	mux := http.NewServeMux()
-	for _, rt := range []struct {
-		pattern string
-		handler http.HandlerFunc
-	}{
-		{"GET /{$}", s.pages.wrap(s.courseList)},
-		{"GET /courses/{slug}", s.pages.wrap(s.courseShow)},
-		{"GET /events/{file}", s.eventCalendar}, // {id}.ics
-		{"GET /events/{id}/book", s.bookingNew},
-		{"POST /events/{id}/book", s.limit(s.bookingCreate)},
-		{"GET /bookings/{token}", s.bookingShow},
-		{"GET /bookings/{token}/cancel", s.bookingCancelConfirm},
-		{"POST /bookings/{token}/cancel", s.limit(s.bookingCancel)},
-		{"POST /bookings/{token}/accept", s.limit(s.bookingAccept)},
-		{"POST /bookings/{token}/decline", s.limit(s.bookingDecline)},
-		{"POST /bookings/{token}/details", s.limit(s.bookingDetailsUpdate)},
-		{"GET /admin/mail", s.adminOnly(s.adminMailList)},
-		{"GET /admin/mail/{id}", s.adminOnly(s.adminMailShow)},
-		{"GET /admin/mail/{id}/html", s.adminOnly(s.adminMailHTML)},
-		{"GET /admin/mail/{id}/attachments/{n}", s.adminOnly(s.adminMailAttachment)},
-		{"GET /system-check", s.systemCheck},
-		{"GET /privacy", s.privacyShow},
-		{"GET /robots.txt", s.robotsTxt},
-		{"GET /favicon.ico", s.faviconShow},
-		{"GET /cookies", s.cookiesShow},
-		{"POST /cookies/consent", s.consentUpdate},
-		{"GET /static/{hash}/{name...}", s.staticFile},
-		{"GET /healthz", s.healthz},
-		{"GET /metrics", s.metricsShow},
-		{"/", s.notFound},
-	} {
-		mux.Handle(rt.pattern, rt.handler)
+	routes := []Route{
+		{Pattern: "GET /static/{hash}/{name...}", Handler: s.staticFile},
+		{Pattern: "GET /healthz", Handler: s.healthz},
+		{Pattern: "GET /metrics", Handler: s.metricsShow},
+		{Pattern: "/", Handler: s.NotFound},
+	}
+	for _, sec := range sections {
+		routes = append(routes, sec.Routes()...)
+	}
+	for _, rt := range routes {
+		if rt.Private || rt.SecretPath {
+			s.paths.private.add(rt.Pattern)
+		}
+		if rt.SecretPath {
+			s.paths.secret.add(rt.Pattern)
+		}
+		mux.Handle(rt.Pattern, rt.Handler)
 	}
 
 	cop := http.NewCrossOriginProtection()

@@ -3,8 +3,8 @@ package web
 import (
 	"bytes"
 	"cmp"
-	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -17,26 +17,20 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"plenary/internal/booking"
-	"plenary/internal/catalog"
 	"plenary/internal/database"
-	"plenary/internal/messaging"
 )
 
-// Options configure a Server.
+// Options configure the kit's Server: what every audience shares.
 type Options struct {
-	Catalog *catalog.Store
-	DB      *database.DB // for /healthz
-	Logger  *slog.Logger
+	DB     *database.DB // for /healthz
+	Logger *slog.Logger
 	// BaseURL is the public address, e.g. https://training.example.org:
 	// used for absolute links and calendar UIDs, and cookies are Secure
 	// when it is https.
 	BaseURL string
-	// UIDDomain names calendar UIDs; it must never change for an install
-	// (empty = the base URL's host). See catalog.CalendarOptions.
-	UIDDomain string
-	// Dev reads templates and static files from disk (internal/web under
-	// the working folder) on every request, so edits show on reload.
+	// Dev reads templates and static files from disk (internal/web and
+	// its sub-packages' folders under the working folder) on every
+	// request, so edits show on reload.
 	Dev bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -60,17 +54,6 @@ type Options struct {
 	// pages) in memory for this long; 0 (the default) turns the cache
 	// off. It is always off in Dev mode.
 	PageCacheTTL time.Duration
-	// Bookings takes and changes bookings; nil hides the booking links
-	// and pages (they answer 404).
-	Bookings *booking.Service
-	// Outbox holds the e-mails, shown read-only under /admin/mail when
-	// DevMailbox is on.
-	Outbox *messaging.Outbox
-	// DevMailbox serves the outbox read-only under /admin/mail, to
-	// requests from this machine only; off (the default), those pages
-	// answer 404 to everyone. It is for development: the e-mails hold
-	// manage links. Never turn it on when mail goes out by SMTP.
-	DevMailbox bool
 	// MetricsToken, when set, is the secret a scraper must send as
 	// "Authorization: Bearer TOKEN" to read /metrics. When empty,
 	// /metrics answers only connections from this machine that no proxy
@@ -79,68 +62,61 @@ type Options struct {
 	// ContactEmail is the course team's address, shown in the footer and
 	// on the privacy page; empty shows none.
 	ContactEmail string
-	// AccessNeedsRetentionDays is how many days after an event its
-	// bookings' access needs are kept, as the privacy page says.
-	AccessNeedsRetentionDays int
 }
 
-// Server holds what the handlers need. Handlers are its methods.
+// Server is the shared HTTP kit: it renders pages into the one layout,
+// maps errors to pages and JSON, and wraps the routes the audiences'
+// packages (site, admin, api) bring in middleware. Their handlers are
+// methods of their own Server types, which hold a *Server.
 type Server struct {
-	catalog   *catalog.Store
 	db        *database.DB
 	log       *slog.Logger
 	baseURL   string
-	uidDomain string
 	secure    bool
 	dev       bool
 	now       func() time.Time
 	siteName  string
 	analytics string // script URL, or ""
 
-	files     fs.FS // holds templates/ and static/
+	files     fs.FS     // holds templates/ and static/
+	pageSets  []pageSet // the kit's own pages first, then each audience's
 	templates templateSet
 	static    *staticFiles
-	markdown  *markdownCache
-	pages     *pageCache // nil when off
-	bookings  *booking.Service
-	outbox    *messaging.Outbox
+	pages     *pageCache   // nil when off
 	limiter   *rateLimiter // booking and manage-page POSTs, per client; nil when off
 	proxies   []netip.Prefix
 	metrics   *metrics
 	registry  *prometheus.Registry
 
-	devMailbox    bool
-	metricsToken  string
-	contactEmail  string
-	retentionDays int
+	metricsToken string
+	contactEmail string
+
+	// paths are the literal beginnings of the Private and SecretPath
+	// routes, set by Handler.
+	paths struct{ private, secret pathSet }
 }
 
-// devDir is where PLENARY_DEV reads templates and static files from,
-// relative to the working folder (the repository root).
+// devDir is where PLENARY_DEV reads the kit's templates and static files
+// from, relative to the working folder (the repository root).
 const devDir = "internal/web"
 
-// New returns a Server with every template parsed and every page checked
-// by rendering it once with empty data; it fails if any page is broken.
+// New returns the kit with its layout, partials and own pages (the error
+// pages) parsed and checked by rendering each once with empty data; it
+// fails if any is broken. The audiences' packages add their pages with
+// AddPages.
 func New(opts Options) (*Server, error) {
 	s := &Server{
-		catalog:   opts.Catalog,
 		db:        opts.DB,
 		log:       opts.Logger,
 		baseURL:   strings.TrimRight(opts.BaseURL, "/"),
-		uidDomain: opts.UIDDomain,
 		dev:       opts.Dev,
 		now:       opts.Now,
 		siteName:  opts.SiteName,
 		analytics: opts.AnalyticsScript,
-		markdown:  newMarkdownCache(256),
 		registry:  opts.Registry,
-		bookings:  opts.Bookings,
-		outbox:    opts.Outbox,
 
-		devMailbox:    opts.DevMailbox,
-		metricsToken:  opts.MetricsToken,
-		contactEmail:  opts.ContactEmail,
-		retentionDays: opts.AccessNeedsRetentionDays,
+		metricsToken: opts.MetricsToken,
+		contactEmail: opts.ContactEmail,
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -189,10 +165,7 @@ func New(opts Options) (*Server, error) {
 	if s.static, err = newStaticFiles(s.files, s.dev); err != nil {
 		return nil, err
 	}
-	if s.templates, err = parseTemplates(s.files); err != nil {
-		return nil, err
-	}
-	if err := s.checkPages(); err != nil {
+	if err := s.addPages(pageSet{fsys: s.files, zero: pages}); err != nil {
 		return nil, err
 	}
 	if s.registry == nil {
@@ -204,8 +177,8 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// base is the data every page has. Page structs embed it.
-type base struct {
+// Base is the data every page has. Page structs embed it.
+type Base struct {
 	SiteName string
 	// Path is the request's path and query, where a form on the page
 	// (the cookie banner) brings the person back to.
@@ -229,7 +202,7 @@ type base struct {
 
 // Static returns the URL of a static file, with its content hash in the
 // path so that it can be cached for a year.
-func (b base) Static(name string) string {
+func (b Base) Static(name string) string {
 	if b.static == nil {
 		return "/static/0/" + name
 	}
@@ -237,46 +210,68 @@ func (b base) Static(name string) string {
 }
 
 // ConsentChoice says the choice in words, for the confirmation.
-func (b base) ConsentChoice() string {
-	if b.Consent == consentAccept {
+func (b Base) ConsentChoice() string {
+	if b.Consent == ConsentAccept {
 		return "you accepted analytics cookies"
 	}
 	return "you rejected analytics cookies"
 }
 
 // ConsentGiven reports whether a cookie choice has been made.
-func (b base) ConsentGiven() bool { return b.Consent == consentAccept || b.Consent == consentReject }
+func (b Base) ConsentGiven() bool { return b.Consent == ConsentAccept || b.Consent == ConsentReject }
 
 // ShowBanner reports whether the page shows the cookie banner: until a
 // choice is made, except on /cookies, which has the same choice in full.
-func (b base) ShowBanner() bool {
+func (b Base) ShowBanner() bool {
 	path, _, _ := strings.Cut(b.Path, "?")
 	return !b.ConsentGiven() && path != "/cookies"
 }
 
-// base returns the common page data for r.
-func (s *Server) base(r *http.Request) base {
-	b := base{
+// Base returns the common page data for r.
+func (s *Server) Base(r *http.Request) Base {
+	b := Base{
 		SiteName: s.siteName,
 		Path:     r.URL.RequestURI(),
-		Consent:  consentOf(r),
+		Consent:  ConsentOf(r),
 		Contact:  s.contactEmail,
 		static:   s.static.url,
 	}
 	b.ConsentSaved = b.ConsentGiven() && r.URL.Query().Get(consentSavedParam) == consentSavedValue
-	if b.Consent == consentAccept && s.analytics != "" {
+	if b.Consent == ConsentAccept && s.analytics != "" {
 		b.Analytics = s.analytics
 	}
 	return b
 }
 
-// render executes page into a buffer and writes it with status, so a
+// Now is the server's clock.
+func (s *Server) Now() time.Time { return s.now() }
+
+// SiteName is the name shown in the header and titles.
+func (s *Server) SiteName() string { return s.siteName }
+
+// HasAnalytics reports whether an analytics provider is configured.
+func (s *Server) HasAnalytics() bool { return s.analytics != "" }
+
+// AbsoluteBase is the configured base URL, or one made from the request
+// when none is set (development).
+func (s *Server) AbsoluteBase(r *http.Request) string {
+	if s.baseURL != "" {
+		return s.baseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// Render executes page into a buffer and writes it with status, so a
 // template error never leaves half a page.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
+func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {
 	templates := s.templates
 	if s.dev {
 		var err error
-		if templates, err = parseTemplates(s.files); err != nil {
+		if templates, err = parseTemplates(s.files, s.pageSets); err != nil {
 			s.serverError(w, r, err)
 			return
 		}
@@ -304,9 +299,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 }
 
-// errorPage is the data of the error pages (404, 403, 500).
-type errorPage struct {
-	base
+// Execute renders page with data into w, as Render does but without a
+// response: for checks and tests.
+func (s *Server) Execute(w io.Writer, page string, data any) error {
+	return s.templates.execute(w, page, data)
+}
+
+// ErrorPage is the data of the error pages (404, 403, 500, and every
+// problem in the error table).
+type ErrorPage struct {
+	Base
 	Status  int
 	Heading string
 	Message string
@@ -319,29 +321,21 @@ type errorPage struct {
 // serverError logs err and shows the generic error page. The browser
 // never sees err itself.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	s.log.Error("request failed", "method", r.Method, "path", logPath(r), "error", err)
-	s.render(w, r, http.StatusInternalServerError, "error", errorPage{
-		base:    s.base(r),
+	s.log.Error("request failed", "method", r.Method, "path", s.logPath(r), "error", err)
+	s.Render(w, r, http.StatusInternalServerError, "error", ErrorPage{
+		Base:    s.Base(r),
 		Status:  http.StatusInternalServerError,
 		Heading: "Sorry, something went wrong",
 		Message: "The problem is on our side and has been logged. Please try again in a few minutes.",
 	})
 }
 
-// notFound shows the 404 page.
-func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusNotFound, "not_found", errorPage{base: s.base(r), Status: http.StatusNotFound})
+// NotFound shows the 404 page.
+func (s *Server) NotFound(w http.ResponseWriter, r *http.Request) {
+	s.Render(w, r, http.StatusNotFound, "not_found", ErrorPage{Base: s.Base(r), Status: http.StatusNotFound})
 }
 
 // forbidden shows the 403 page for a refused cross-origin form.
 func (s *Server) forbidden(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusForbidden, "error", errorPage{
-		base:    s.base(r),
-		Status:  http.StatusForbidden,
-		Heading: "This form could not be sent",
-		Message: "The request came from another site, so we did not act on it. Please go back to the page on this site and try again.",
-	})
+	s.Error(w, r, errCrossOrigin)
 }
-
-// isNotFound reports whether err means the thing asked for does not exist.
-func isNotFound(err error) bool { return errors.Is(err, catalog.ErrNotFound) }

@@ -64,12 +64,12 @@ func (sf *staticFiles) url(name string) string {
 func (s *Server) staticFile(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if !fs.ValidPath(name) || strings.HasPrefix(path.Base(name), ".") {
-		s.notFound(w, r)
+		s.NotFound(w, r)
 		return
 	}
 	b, err := fs.ReadFile(s.static.fsys, name)
 	if err != nil {
-		s.notFound(w, r)
+		s.NotFound(w, r)
 		return
 	}
 	h := w.Header()

@@ -7,75 +7,137 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
 	"strings"
 )
 
-// embedded holds the templates and static files built into the binary.
+// embedded holds the kit's templates (the layout, the partials every page
+// may use, the error pages) and the static files, built into the binary.
 //
 //go:embed templates static
 var embedded embed.FS
 
-// pages names every page template (templates/pages/NAME.html) with a
-// function returning its page data's zero value. New renders each with it,
-// so a page that cannot render stops the server at start-up rather than
-// failing a visitor.
+// pages names the kit's own page templates (templates/pages/NAME.html)
+// with a function returning its page data's zero value. Every page, the
+// kit's and those the audiences add, is rendered with its zero value at
+// start, so a page that cannot render stops the server at start-up rather
+// than failing a visitor.
 var pages = map[string]func() any{
-	"home":         func() any { return homePage{} },
-	"course":       func() any { return coursePage{} },
-	"system_check": func() any { return systemCheckPage{} },
-	"cookies":      func() any { return cookiesPage{} },
-	"privacy":      func() any { return privacyPage{} },
-	"not_found":    func() any { return errorPage{} },
-	"error":        func() any { return errorPage{} },
-
-	"booking_form":       func() any { return bookingFormPage{} },
-	"booking_manage":     func() any { return managePage{} },
-	"booking_cancel":     func() any { return managePage{} },
-	"admin_mail":         func() any { return mailListPage{} },
-	"admin_mail_message": func() any { return mailPage{} },
+	"not_found": func() any { return ErrorPage{} },
+	"error":     func() any { return ErrorPage{} },
 }
 
-// templateSet maps a page name to its template: the layout, every
-// partial and the page.
+// pageSet is one package's pages: templates/pages/*.html and its own
+// templates/partials/*.html in fsys, each with its zero data.
+type pageSet struct {
+	fsys fs.FS
+	zero map[string]func() any
+}
+
+// templateSet maps a page name to its template: the layout, the kit's
+// partials, the page's package's partials and the page.
 type templateSet map[string]*template.Template
 
 var funcs = template.FuncMap{
 	"join": strings.Join,
 }
 
-// parseTemplates parses every page in fsys together with the layout and
-// partials.
-func parseTemplates(fsys fs.FS) (templateSet, error) {
-	files, err := fs.Glob(fsys, "templates/pages/*.html")
-	if err != nil {
-		return nil, fmt.Errorf("web: templates: %w", err)
+// AddPages adds a package's pages: fsys holds templates/pages/NAME.html
+// (one for each name in zero) and, if it has any, its own partials in
+// templates/partials/. They are parsed with the kit's layout and partials
+// and each is rendered once with its zero data. A page name is the same
+// in every package: two packages cannot have a page of the same name. In
+// dev mode the files are read from devDir, under the working folder, on
+// every request instead.
+func (s *Server) AddPages(fsys fs.FS, devDir string, zero map[string]func() any) error {
+	if s.dev {
+		if _, err := os.Stat(devDir + "/templates/pages"); err != nil {
+			return fmt.Errorf("web: dev mode reads templates from %s: %w", devDir, err)
+		}
+		fsys = os.DirFS(devDir)
 	}
-	partials, err := fs.Glob(fsys, "templates/partials/*.html")
+	return s.addPages(pageSet{fsys: fsys, zero: zero})
+}
+
+// addPages parses every page again with set added and checks them all.
+func (s *Server) addPages(set pageSet) error {
+	sets := append(slices.Clone(s.pageSets), set)
+	ts, err := parseTemplates(s.files, sets)
 	if err != nil {
-		return nil, fmt.Errorf("web: templates: %w", err)
+		return err
+	}
+	if err := checkPages(ts, sets); err != nil {
+		return err
+	}
+	s.pageSets, s.templates = sets, ts
+	return nil
+}
+
+// parseTemplates parses every page of sets together with the layout and
+// partials in files.
+func parseTemplates(files fs.FS, sets []pageSet) (templateSet, error) {
+	root, err := template.New("layout").Funcs(funcs).ParseFS(files, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("web: parse layout: %w", err)
+	}
+	if err := parseGlob(root, files, "templates/partials/*.html"); err != nil {
+		return nil, err
 	}
 	set := templateSet{}
-	for _, f := range files {
-		name := strings.TrimSuffix(path.Base(f), ".html")
-		if _, ok := pages[name]; !ok {
-			return nil, fmt.Errorf("web: template %s has no entry in pages", f)
-		}
-		patterns := append([]string{"templates/layout.html"}, partials...)
-		patterns = append(patterns, f)
-		t, err := template.New(name).Funcs(funcs).ParseFS(fsys, patterns...)
+	for _, ps := range sets {
+		files, err := fs.Glob(ps.fsys, "templates/pages/*.html")
 		if err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", f, err)
+			return nil, fmt.Errorf("web: templates: %w", err)
 		}
-		set[name] = t
-	}
-	for name := range pages {
-		if _, ok := set[name]; !ok {
-			return nil, fmt.Errorf("web: page %q has no template templates/pages/%s.html", name, name)
+		withPartials, err := root.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("web: templates: %w", err)
+		}
+		if err := parseGlob(withPartials, ps.fsys, "templates/partials/*.html"); err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			name := strings.TrimSuffix(path.Base(f), ".html")
+			if _, ok := ps.zero[name]; !ok {
+				return nil, fmt.Errorf("web: template %s has no entry in pages", f)
+			}
+			if _, ok := set[name]; ok {
+				return nil, fmt.Errorf("web: two packages have a page %q", name)
+			}
+			t, err := withPartials.Clone()
+			if err != nil {
+				return nil, fmt.Errorf("web: parse %s: %w", f, err)
+			}
+			if t, err = t.ParseFS(ps.fsys, f); err != nil {
+				return nil, fmt.Errorf("web: parse %s: %w", f, err)
+			}
+			set[name] = t
+		}
+		for name := range ps.zero {
+			if _, ok := set[name]; !ok {
+				return nil, fmt.Errorf("web: page %q has no template templates/pages/%s.html", name, name)
+			}
 		}
 	}
 	return set, nil
+}
+
+// parseGlob adds the files matching pattern in fsys to t, if there are
+// any.
+func parseGlob(t *template.Template, fsys fs.FS, pattern string) error {
+	files, err := fs.Glob(fsys, pattern)
+	if err != nil {
+		return fmt.Errorf("web: templates: %w", err)
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	if _, err := t.ParseFS(fsys, files...); err != nil {
+		return fmt.Errorf("web: parse %s: %w", pattern, err)
+	}
+	return nil
 }
 
 // execute renders page's layout with data into w.
@@ -90,17 +152,19 @@ func (ts templateSet) execute(w io.Writer, page string, data any) error {
 	return nil
 }
 
-// checkPages renders every page once with zero-value data.
-func (s *Server) checkPages() error {
-	names := make([]string, 0, len(pages))
-	for name := range pages {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		var buf bytes.Buffer
-		if err := s.templates.execute(&buf, name, pages[name]()); err != nil {
-			return err
+// checkPages renders every page of sets once with zero-value data.
+func checkPages(ts templateSet, sets []pageSet) error {
+	for _, ps := range sets {
+		names := make([]string, 0, len(ps.zero))
+		for name := range ps.zero {
+			names = append(names, name)
+		}
+		slices.Sort(names)
+		for _, name := range names {
+			var buf bytes.Buffer
+			if err := ts.execute(&buf, name, ps.zero[name]()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

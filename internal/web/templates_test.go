@@ -8,10 +8,10 @@ import (
 	"testing"
 )
 
-// TestTemplatesZeroData renders every page template with zero-value page
-// data: a page must never fail on missing data.
+// TestTemplatesZeroData renders each of the kit's own pages with
+// zero-value page data: a page must never fail on missing data.
 func TestTemplatesZeroData(t *testing.T) {
-	set, err := parseTemplates(embedded)
+	set, err := parseTemplates(embedded, []pageSet{{fsys: embedded, zero: pages}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,29 +40,91 @@ func TestTemplatesZeroData(t *testing.T) {
 	}
 }
 
-func TestNewFailsOnBrokenTemplate(t *testing.T) {
-	broken := fstestMap{
-		"templates/layout.html":     `{{define "layout"}}{{template "main" .}}{{end}}`,
-		"templates/pages/home.html": `{{define "main"}}{{.NoSuchField}}{{end}}`,
-		"templates/partials/x.html": ``,
-		"static/css/site.css":       `body{}`,
-	}
-	for name := range pages {
-		if name != "home" {
-			broken["templates/pages/"+name+".html"] = `{{define "main"}}<h1>x</h1>{{end}}`
-		}
-	}
-	s := &Server{}
-	var err error
-	if s.templates, err = parseTemplates(broken.fs()); err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	if err := s.checkPages(); err == nil {
-		t.Errorf("got no error for a page using a missing field, want one")
-	}
+type homePage struct {
+	Base
+	Courses []string
+}
 
-	broken["templates/pages/home.html"] = `{{define "main"}}{{if}}{{end}}`
-	if _, err := parseTemplates(broken.fs()); err == nil {
-		t.Errorf("got no error for a template that does not parse, want one")
+// TestAddPages checks what a package's pages must be to be added: every
+// template listed with its zero data and the other way round, parsed with
+// the layout, the kit's partials and the package's own, rendering with
+// zero data, and named like no other package's page.
+func TestAddPages(t *testing.T) {
+	good := fstestMap{
+		"templates/pages/home.html":    `{{define "main"}}<h1>{{len .Courses}}</h1>{{template "tags" .}}{{template "consent_form" .}}{{end}}`,
+		"templates/partials/tags.html": `{{define "tags"}}<ul></ul>{{end}}`,
+	}
+	zero := map[string]func() any{"home": func() any { return homePage{} }}
+	tests := []struct {
+		name   string
+		change func(files fstestMap, zero map[string]func() any)
+		ok     bool
+	}{
+		{"a good package", func(fstestMap, map[string]func() any) {}, true},
+		{"no partials of its own", func(f fstestMap, _ map[string]func() any) {
+			delete(f, "templates/partials/tags.html")
+			f["templates/pages/home.html"] = `{{define "main"}}<h1>x</h1>{{end}}`
+		}, true},
+		{"a field the data does not have", func(f fstestMap, _ map[string]func() any) {
+			f["templates/pages/home.html"] = `{{define "main"}}{{.NoSuchField}}{{end}}`
+		}, false},
+		{"a template that does not parse", func(f fstestMap, _ map[string]func() any) {
+			f["templates/pages/home.html"] = `{{define "main"}}{{if}}{{end}}`
+		}, false},
+		{"a template not in pages", func(f fstestMap, _ map[string]func() any) {
+			f["templates/pages/other.html"] = `{{define "main"}}<h1>x</h1>{{end}}`
+		}, false},
+		{"a page without a template", func(_ fstestMap, z map[string]func() any) {
+			z["other"] = func() any { return homePage{} }
+		}, false},
+		{"a name the kit has already", func(f fstestMap, z map[string]func() any) {
+			f["templates/pages/error.html"] = `{{define "main"}}<h1>x</h1>{{end}}`
+			z["error"] = func() any { return ErrorPage{} }
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := New(Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, z := fstestMap{}, map[string]func() any{}
+			for k, v := range good {
+				files[k] = v
+			}
+			for k, v := range zero {
+				z[k] = v
+			}
+			tt.change(files, z)
+			err = s.AddPages(files.fs(), "", z)
+			if (err == nil) != tt.ok {
+				t.Fatalf("AddPages: got error %v, want ok=%v", err, tt.ok)
+			}
+			if !tt.ok {
+				// A failed package leaves the kit as it was.
+				if _, ok := s.templates["home"]; ok {
+					t.Errorf("the refused package's page was kept")
+				}
+				return
+			}
+			var buf bytes.Buffer
+			if err := s.Execute(&buf, "home", homePage{Courses: []string{"a", "b"}}); err != nil || !strings.Contains(buf.String(), "<h1>") {
+				t.Errorf("render home: %v\n%s", err, buf.String())
+			}
+			if err := s.Execute(&buf, "error", ErrorPage{}); err != nil {
+				t.Errorf("the kit's own pages are gone after AddPages: %v", err)
+			}
+		})
+	}
+	// A second package cannot reuse a page name.
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddPages(good.fs(), "", zero); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddPages(good.fs(), "", zero); err == nil {
+		t.Errorf("two packages with a page named home: got no error")
 	}
 }

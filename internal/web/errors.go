@@ -1,0 +1,199 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
+	"plenary/internal/messaging"
+)
+
+// Errors the kit itself raises, mapped in the table like domain errors.
+var (
+	// ErrNotFound is a path that names nothing.
+	ErrNotFound = errors.New("web: not found")
+	// ErrBadForm is a request body that is not a form this site sent;
+	// ReadForm wraps what went wrong in it.
+	ErrBadForm = errors.New("web: the form could not be read")
+	// ErrUnavailable is a service that cannot answer now (the database
+	// does not).
+	ErrUnavailable = errors.New("web: unavailable")
+
+	errCrossOrigin = errors.New("web: cross-origin request refused")
+)
+
+// A Problem is what a person, or an API client, is told about an error.
+// Its words are written here, never taken from the error: err.Error() is
+// for the log only.
+type Problem struct {
+	Status int
+	// Code is a short stable name for JSON clients ("event_full").
+	Code    string
+	Heading string
+	Message string
+}
+
+// problems is the one table from errors to what people are told: the
+// pages of the site and the staff area, and the API's JSON, read it
+// through Error, ErrorJSON and ProblemOf. The first entry that matches
+// wins. An error that matches none is a fault on our side: logged, and
+// answered with the generic 500.
+var problems = []struct {
+	match   func(error) bool
+	problem Problem
+}{
+	{is(ErrNotFound), notFound},
+	{is(catalog.ErrNotFound), notFound},
+	{is(booking.ErrNotFound), notFound},
+	{is(messaging.ErrNotFound), notFound},
+
+	{is(booking.ErrEventUnavailable), Problem{http.StatusNotFound, "event_unavailable", "This date is not open for booking",
+		"We could not find this date, or it is not open for booking. It may have been removed or not published yet."}},
+	{is(booking.ErrEventCancelled), Problem{http.StatusGone, "event_cancelled", "This date has been cancelled",
+		"We are not taking bookings for this date because it has been cancelled. Another date of the course may suit you."}},
+	{is(booking.ErrClosed), Problem{http.StatusGone, "booking_closed", "Bookings for this date are closed",
+		"This date has already started or passed, or its booking period has ended."}},
+	{is(booking.ErrEventFull), Problem{http.StatusConflict, "event_full", "This date is full",
+		"Every place is taken and this course has no waiting list. Please choose another date."}},
+	{is(booking.ErrNotActive), Problem{http.StatusConflict, "booking_not_active", "This booking cannot be changed",
+		"This booking is no longer active, so it cannot be changed."}},
+	{is(booking.ErrNoOffer), Problem{http.StatusConflict, "no_offer", "There is no offer to answer",
+		"There is no open offer of a place on this booking."}},
+	{is(booking.ErrOfferLapsed), Problem{http.StatusConflict, "offer_lapsed", "The offer has lapsed",
+		"Sorry, the offer of a place has lapsed, so it has gone to the next person waiting."}},
+	{is(booking.ErrNotPendingReview), Problem{http.StatusConflict, "not_pending_review", "This booking is not waiting for review",
+		"Someone may have reviewed it already. Please reload the booking to see where it stands."}},
+	{is(booking.ErrLateChange), Problem{http.StatusConflict, "late_change", "This change is close to the date",
+		"The date is inside the minimum notice for changes. Please confirm the change to send it to the people booked."}},
+
+	{as[booking.FormError], Problem{http.StatusUnprocessableEntity, "invalid", "Please check what you typed",
+		"Some of what was sent is missing or not valid."}},
+	{as[*booking.RefusedError], Problem{http.StatusUnprocessableEntity, "refused", "We cannot take this booking",
+		"The course's rules do not allow this booking."}},
+
+	{as[*http.MaxBytesError], Problem{http.StatusRequestEntityTooLarge, "too_large", badFormHeading, badFormMessage}},
+	{is(ErrBadForm), Problem{http.StatusBadRequest, "bad_form", badFormHeading, badFormMessage}},
+	{is(errCrossOrigin), Problem{http.StatusForbidden, "cross_origin", "This form could not be sent",
+		"The request came from another site, so we did not act on it. Please go back to the page on this site and try again."}},
+	{is(ErrUnavailable), Problem{http.StatusServiceUnavailable, "unavailable", "Please try again in a minute",
+		"Plenary cannot answer this just now. Please try again in a minute."}},
+}
+
+const (
+	badFormHeading = "This form could not be read"
+	badFormMessage = "What was sent was too long or not a form from this site. Please go back, check what you typed and send it again."
+)
+
+// notFound is the problem of everything that does not exist; its page is
+// the not_found page.
+var notFound = Problem{Status: http.StatusNotFound, Code: "not_found", Heading: "Page not found",
+	Message: "There is nothing at this address."}
+
+// internal is what an error the table does not know is answered with.
+var internal = Problem{http.StatusInternalServerError, "internal", "Sorry, something went wrong",
+	"The problem is on our side and has been logged. Please try again in a few minutes."}
+
+func is(target error) func(error) bool { return func(err error) bool { return errors.Is(err, target) } }
+
+func as[T error](err error) bool {
+	var target T
+	return errors.As(err, &target)
+}
+
+// ProblemOf looks err up in the table. ok is false for an error the table
+// does not know: a fault to log and answer with the 500.
+func ProblemOf(err error) (p Problem, ok bool) {
+	for _, e := range problems {
+		if e.match(err) {
+			return e.problem, true
+		}
+	}
+	return internal, false
+}
+
+// Link is a way on from an error page.
+type Link struct{ URL, Label string }
+
+// Error answers err with its page from the table: the 404 page for
+// anything not found, the error page with the table's heading and message
+// for the rest, and, for an error the table does not know, the logged
+// 500. back, when given, is offered as the way on from a known problem
+// (e.g. back to the course).
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error, back ...Link) {
+	p, ok := ProblemOf(err)
+	if !ok {
+		s.serverError(w, r, err)
+		return
+	}
+	if p.Code == notFound.Code {
+		s.NotFound(w, r)
+		return
+	}
+	page := ErrorPage{Base: s.Base(r), Status: p.Status, Heading: p.Heading, Message: p.Message}
+	if len(back) > 0 {
+		page.BackURL, page.BackLabel = back[0].URL, back[0].Label
+	}
+	s.Render(w, r, p.Status, "error", page)
+}
+
+// ReadForm parses r's form; an error wraps ErrBadForm (or is the body
+// limit's *http.MaxBytesError), for Error to answer.
+func ReadForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return fmt.Errorf("%w: %w", ErrBadForm, err)
+	}
+	return nil
+}
+
+// jsonError is the body of an API error: the table's code and message,
+// and for a form error the message of each field.
+type jsonError struct {
+	Error struct {
+		Code    string            `json:"code"`
+		Message string            `json:"message"`
+		Fields  map[string]string `json:"fields,omitempty"`
+		Reasons []string          `json:"reasons,omitempty"`
+	} `json:"error"`
+}
+
+// ErrorJSON answers err as JSON, from the same table as Error:
+// {"error": {"code": "event_full", "message": "…"}}. Field errors and a
+// refusal's reasons, which are written for the person who sent the data,
+// are included; an error the table does not know is logged and answered
+// with code "internal".
+func (s *Server) ErrorJSON(w http.ResponseWriter, r *http.Request, err error) {
+	p, ok := ProblemOf(err)
+	if !ok {
+		s.log.Error("request failed", "method", r.Method, "path", s.logPath(r), "error", err)
+	}
+	var body jsonError
+	body.Error.Code, body.Error.Message = p.Code, p.Message
+	var ferr booking.FormError
+	if errors.As(err, &ferr) {
+		body.Error.Fields = ferr
+	}
+	var refused *booking.RefusedError
+	if errors.As(err, &refused) {
+		body.Error.Reasons = refused.Reasons
+	}
+	s.JSON(w, r, p.Status, body)
+}
+
+// JSON writes v as JSON with status. API answers are never cached.
+func (s *Server) JSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		s.log.Error("encode JSON", "path", s.logPath(r), "error", err)
+		status, b = http.StatusInternalServerError, []byte(`{"error":{"code":"internal","message":"`+internal.Message+`"}}`)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(append(b, '\n'))
+	}
+}

@@ -1,0 +1,217 @@
+package site
+
+import (
+	"html/template"
+	"net/http"
+	"slices"
+	"strings"
+
+	"plenary/internal/catalog"
+	"plenary/internal/web"
+)
+
+// homePage is the catalogue.
+type homePage struct {
+	web.Base
+	Courses []courseCard
+	Topics  []string
+	Formats []formatOption
+	Topic   string // the chosen topic filter, as typed
+	Format  string // the chosen format filter, if it is a known one
+}
+
+// Filtered reports whether any filter is in use.
+func (p homePage) Filtered() bool { return p.Topic != "" || p.Format != "" }
+
+type formatOption struct {
+	Value, Label string
+}
+
+type courseCard struct {
+	Slug    string
+	Title   string
+	Summary string
+	Topics  []string
+	Fee     string
+	Next    []dateView // up to three upcoming dates
+	More    int        // further upcoming dates not shown
+}
+
+// maxCardDates is how many upcoming dates a catalogue card lists.
+const maxCardDates = 3
+
+// courseList serves GET /: the published courses, those with upcoming
+// dates first, filtered by ?topic= and ?format=. An unknown format is
+// ignored; an unknown topic matches nothing.
+func (s *Server) courseList(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	p := homePage{Base: s.web.Base(r), Topic: strings.TrimSpace(q.Get("topic"))}
+	p.Description = "Courses for professionals from " + s.web.SiteName() + ": dates in UK time, format, fees and who each course is for. Book a place online."
+	if len(p.Topic) > 200 {
+		p.Topic = p.Topic[:200]
+	}
+	f := catalog.Filter{Topic: p.Topic}
+	if format := catalog.Format(q.Get("format")); slices.Contains(catalog.Formats, format) {
+		f.Format = format
+		p.Format = string(format)
+	}
+	for _, fm := range catalog.Formats {
+		p.Formats = append(p.Formats, formatOption{Value: string(fm), Label: fm.Label()})
+	}
+
+	ctx := r.Context()
+	var err error
+	if p.Topics, err = s.catalog.Topics(ctx); err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	now := s.web.Now()
+	listings, err := s.catalog.Listings(ctx, f, now)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	for _, l := range listings {
+		c := l.Course
+		card := courseCard{
+			Slug:    c.Slug,
+			Title:   c.Title,
+			Summary: c.Summary,
+			Topics:  c.Topics,
+			Fee:     feeSummary(c),
+		}
+		for i, e := range l.Upcoming {
+			if i == maxCardDates {
+				card.More = len(l.Upcoming) - maxCardDates
+				break
+			}
+			card.Next = append(card.Next, newDateView(e, now))
+		}
+		p.Courses = append(p.Courses, card)
+	}
+	s.web.Render(w, r, http.StatusOK, "home", p)
+}
+
+// coursePage is one course with its dates.
+type coursePage struct {
+	web.Base
+	Slug     string
+	Title    string
+	Summary  string
+	Topics   []string
+	Sections []section
+	Free     bool
+	Fees     []feeView
+	Upcoming []dateView // in start order
+	Past     []dateView // most recent first
+	Joining  string     // when joining instructions are sent
+	// Agenda is shown once when every upcoming date has the same one.
+	Agenda []dayView
+}
+
+// AgendaMultiDay reports whether the shared agenda has several days.
+func (p coursePage) AgendaMultiDay() bool { return len(p.Agenda) > 1 }
+
+// HasOnline reports whether any upcoming date is online.
+func (p coursePage) HasOnline() bool {
+	for _, d := range p.Upcoming {
+		if d.Online && !d.Cancelled {
+			return true
+		}
+	}
+	return false
+}
+
+// Next is the first upcoming date that is going ahead, if any.
+func (p coursePage) Next() *dateView {
+	for i := range p.Upcoming {
+		if !p.Upcoming[i].Cancelled {
+			return &p.Upcoming[i]
+		}
+	}
+	return nil
+}
+
+type section struct {
+	ID    string
+	Title string
+	HTML  template.HTML
+}
+
+// courseShow serves GET /courses/{slug}. Drafts are not found.
+func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
+	c, err := s.catalog.CourseBySlug(r.Context(), r.PathValue("slug"))
+	if err == nil && c.Status != catalog.Published {
+		err = catalog.ErrNotFound
+	}
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	now := s.web.Now()
+	p := coursePage{
+		Base:    s.web.Base(r),
+		Slug:    c.Slug,
+		Title:   c.Title,
+		Summary: c.Summary,
+		Topics:  c.Topics,
+		Free:    c.Free(),
+		Fees:    feeViews(c.Fees),
+		Joining: joiningPromise(c.JoiningLeadDays),
+	}
+	p.Description = metaDescription(c.Summary)
+	for _, sec := range []struct{ id, title, src string }{
+		{"about", "About this course", c.About},
+		{"audience", "Who it is for", c.Audience},
+		{"aims", "Aims", c.Aims},
+		{"prerequisites", "Prerequisites", c.Prerequisites},
+		{"delivery", "How it runs", c.Delivery},
+	} {
+		if strings.TrimSpace(sec.src) == "" {
+			continue
+		}
+		p.Sections = append(p.Sections, section{
+			ID:    sec.id,
+			Title: sec.title,
+			HTML:  s.markdown.render(c.Slug, sec.id, c.UpdatedAt, sec.src),
+		})
+	}
+	var upcoming []catalog.Event
+	for _, e := range c.Events {
+		v := newDateView(e, now)
+		if v.Past {
+			p.Past = append(p.Past, v)
+		} else {
+			p.Upcoming = append(p.Upcoming, v)
+			upcoming = append(upcoming, e)
+		}
+	}
+	slices.Reverse(p.Past)
+	if s.bookings != nil && len(upcoming) > 0 {
+		places, err := s.bookings.PlacesFor(r.Context(), upcoming)
+		if err != nil {
+			s.web.Error(w, r, err)
+			return
+		}
+		for i, e := range upcoming {
+			p.Upcoming[i].Book = availabilityOf(c, e, places[e.ID], now)
+		}
+	}
+	p.Agenda = shareAgendas(p.Upcoming)
+	s.web.Render(w, r, http.StatusOK, "course", p)
+}
+
+// metaDescription makes a course summary fit a meta description: one
+// line, cut at a word before about 200 characters.
+func metaDescription(summary string) string {
+	d := strings.Join(strings.Fields(summary), " ")
+	const max = 200
+	if len([]rune(d)) <= max {
+		return d
+	}
+	cut := string([]rune(d)[:max])
+	if i := strings.LastIndex(cut, " "); i > max/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, ",;:.– ") + "…"
+}

@@ -1,0 +1,72 @@
+package site
+
+import (
+	"embed"
+	"io/fs"
+
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
+	"plenary/internal/web"
+)
+
+// Options configure the public site.
+type Options struct {
+	Catalog *catalog.Store
+	// Bookings takes and changes bookings; nil hides the booking links
+	// and pages (they answer 404).
+	Bookings *booking.Service
+	// UIDDomain names calendar UIDs; it must never change for an install
+	// (empty = the base URL's host). See catalog.CalendarOptions.
+	UIDDomain string
+	// AccessNeedsRetentionDays is how many days after an event its
+	// bookings' access needs are kept, as the privacy page says.
+	AccessNeedsRetentionDays int
+}
+
+// Server is the public site. Its handlers are its methods; routes.go
+// lists them.
+type Server struct {
+	web           *web.Server
+	catalog       *catalog.Store
+	bookings      *booking.Service
+	uidDomain     string
+	retentionDays int
+	markdown      *markdownCache
+}
+
+// files holds the site's page templates and partials.
+//
+//go:embed templates
+var files embed.FS
+
+// devDir is where PLENARY_DEV reads the site's templates from.
+const devDir = "internal/web/site"
+
+// pages names every page template of the site with a function returning
+// its page data's zero value; the kit renders each once at start.
+var pages = map[string]func() any{
+	"home":         func() any { return homePage{} },
+	"course":       func() any { return coursePage{} },
+	"system_check": func() any { return systemCheckPage{} },
+	"cookies":      func() any { return cookiesPage{} },
+	"privacy":      func() any { return privacyPage{} },
+
+	"booking_form":   func() any { return bookingFormPage{} },
+	"booking_manage": func() any { return managePage{} },
+	"booking_cancel": func() any { return managePage{} },
+}
+
+// New returns the public site on kit, with its pages added to the kit.
+func New(kit *web.Server, opts Options) (*Server, error) {
+	if err := kit.AddPages(fs.FS(files), devDir, pages); err != nil {
+		return nil, err
+	}
+	return &Server{
+		web:           kit,
+		catalog:       opts.Catalog,
+		bookings:      opts.Bookings,
+		uidDomain:     opts.UIDDomain,
+		retentionDays: opts.AccessNeedsRetentionDays,
+		markdown:      newMarkdownCache(256),
+	}, nil
+}
