@@ -43,6 +43,7 @@ import (
 
 	"plenary/bench/internal/measure"
 	"plenary/demo"
+	"plenary/internal/audit"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/web"
@@ -104,7 +105,7 @@ func run() error {
 	// request), but into io.Discard: the cost of the log line counts, the
 	// terminal does not.
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv, err := web.New(web.Options{Catalog: catalog.NewStore(db), DB: db, Logger: logger, PageCacheTTL: o.pageCache})
+	srv, err := web.New(web.Options{Catalog: catalog.NewStore(db, catalog.Hooks{}), DB: db, Logger: logger, PageCacheTTL: o.pageCache})
 	if err != nil {
 		return err
 	}
@@ -196,7 +197,7 @@ func openDemo(ctx context.Context, dbURL string) (*database.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	store := catalog.NewStore(db)
+	store := catalog.NewStore(db, catalog.Hooks{})
 	n, err := store.CountCourses(ctx)
 	if err != nil || n > 0 {
 		return db, err
@@ -213,7 +214,7 @@ func openDemo(ctx context.Context, dbURL string) (*database.DB, error) {
 		return nil, err
 	}
 	for i := range courses {
-		if _, err := store.Save(ctx, &courses[i], now); err != nil {
+		if _, err := store.Save(ctx, []*catalog.Course{&courses[i]}, catalog.SaveOptions{Actor: audit.Job("bench"), Now: now}); err != nil {
 			db.Close()
 			return nil, err
 		}

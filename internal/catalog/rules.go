@@ -337,7 +337,7 @@ const (
 )
 
 // validateRules checks c.Rules against c.Questions.
-func (c *Course) validateRules(add func(path, format string, args ...any)) {
+func (c Course) validateRules(add func(path, format string, args ...any)) {
 	if len(c.Rules) > maxRules {
 		add("rules", "has more than %d rules", maxRules)
 	}

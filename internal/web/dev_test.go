@@ -17,7 +17,7 @@ import (
 func TestDevMode(t *testing.T) {
 	t.Chdir("../..")
 	db := dbtest.New(t)
-	srv, err := New(Options{Catalog: catalog.NewStore(db), DB: db, Dev: true, Logger: slog.New(slog.DiscardHandler),
+	srv, err := New(Options{Catalog: catalog.NewStore(db, catalog.Hooks{}), DB: db, Dev: true, Logger: slog.New(slog.DiscardHandler),
 		Now: func() time.Time { return testNow }})
 	if err != nil {
 		t.Fatalf("New: %v", err)
