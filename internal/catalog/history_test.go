@@ -7,6 +7,7 @@ import (
 	"errors"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -278,5 +279,55 @@ func TestValidateIsPure(t *testing.T) {
 	c.Normalize()
 	if !reflect.DeepEqual(c, once) {
 		t.Fatalf("Normalize twice: got %+v, want %+v", c, once)
+	}
+}
+
+// TestStaleVersionRefusedAtOnce: two editors based on the same version
+// save at the same moment; exactly one wins, whatever the engine.
+func TestStaleVersionRefusedAtOnce(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db, catalog.Hooks{})
+	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	c := catalogtest.NewCourse(t0)
+	if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	titles := []string{"Ann's", "Ben's"}
+	errs := make(chan error, len(titles))
+	start := make(chan struct{})
+	var read sync.WaitGroup // both editors have read version 1
+	for i, title := range titles {
+		read.Add(1)
+		go func() {
+			mine, err := s.CourseBySlug(ctx, c.Slug)
+			read.Done()
+			if err != nil {
+				errs <- err
+				return
+			}
+			mine.Title = title
+			<-start
+			_, err = s.Save(ctx, []*catalog.Course{&mine}, catalog.SaveOptions{Actor: audit.StaffMember(int64(i+1), title),
+				Now: t0.Add(time.Hour), BasedOn: map[string]int{c.Slug: mine.Version}})
+			errs <- err
+		}()
+	}
+	read.Wait()
+	close(start)
+	won, stale := 0, 0
+	for range titles {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case errors.Is(err, catalog.ErrStale):
+			stale++
+		default:
+			t.Fatalf("a save: %v", err)
+		}
+	}
+	got, _ := s.CourseBySlug(ctx, c.Slug)
+	if won != 1 || stale != 1 || got.Version != 2 {
+		t.Fatalf("%d saves won, %d were stale, version %d; want 1, 1, 2", won, stale, got.Version)
 	}
 }
