@@ -66,6 +66,7 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"plenary/bench/internal/measure"
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
@@ -333,9 +334,9 @@ func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err
 	if _, err := db.Migrate(ctx); err != nil {
 		return nil, err
 	}
-	store := catalog.NewStore(db)
+	store := catalog.NewStore(db, catalog.Hooks{})
 	c := course(time.Now(), o.places)
-	if _, err := store.Save(ctx, &c, time.Now()); err != nil {
+	if _, err := store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: audit.Job("bench"), Now: time.Now()}); err != nil {
 		return nil, err
 	}
 	e.smallID, e.bigID = c.Events[0].ID, c.Events[1].ID

@@ -43,6 +43,7 @@ import (
 
 	"plenary/bench/internal/measure"
 	"plenary/demo"
+	"plenary/internal/audit"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/web"
@@ -109,7 +110,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	pub, err := site.New(kit, site.Options{Catalog: catalog.NewStore(db)})
+	pub, err := site.New(kit, site.Options{Catalog: catalog.NewStore(db, catalog.Hooks{})})
 	if err != nil {
 		return err
 	}
@@ -201,7 +202,7 @@ func openDemo(ctx context.Context, dbURL string) (*database.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	store := catalog.NewStore(db)
+	store := catalog.NewStore(db, catalog.Hooks{})
 	n, err := store.CountCourses(ctx)
 	if err != nil || n > 0 {
 		return db, err
@@ -218,7 +219,7 @@ func openDemo(ctx context.Context, dbURL string) (*database.DB, error) {
 		return nil, err
 	}
 	for i := range courses {
-		if _, err := store.Save(ctx, &courses[i], now); err != nil {
+		if _, err := store.Save(ctx, []*catalog.Course{&courses[i]}, catalog.SaveOptions{Actor: audit.Job("bench"), Now: now}); err != nil {
 			db.Close()
 			return nil, err
 		}

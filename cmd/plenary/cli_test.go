@@ -129,7 +129,7 @@ func TestServeRecordsSiteIdentity(t *testing.T) {
 	env["PLENARY_BASE_URL"] = "https://courses.example.com/"
 	base, stop := startServe(t, env)
 	// The web site's calendar files use the recorded UID domain.
-	c, err := catalog.NewStore(db).CourseBySlug(context.Background(), "dit-refresher")
+	c, err := catalog.NewStore(db, catalog.Hooks{}).CourseBySlug(context.Background(), "dit-refresher")
 	if err != nil {
 		t.Fatal(err)
 	}

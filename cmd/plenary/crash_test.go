@@ -499,7 +499,7 @@ func waitAllDelivered(t *testing.T, db *database.DB, srv *mailtest.Server, resta
 // rest wait at positions 1…n, and nobody has two.
 func checkBookings(t *testing.T, db *database.DB, eventID int64, acked map[string]bool) {
 	t.Helper()
-	bs, err := booking.NewService(booking.Options{DB: db, Catalog: catalog.NewStore(db)}).List(context.Background(), eventID)
+	bs, err := booking.NewService(booking.Options{DB: db, Catalog: catalog.NewStore(db, catalog.Hooks{})}).List(context.Background(), eventID)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/user"
 	"strings"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 )
@@ -55,9 +57,11 @@ needed, and saves and sends nothing.`)
 		ptrs[i] = &courses[i]
 	}
 	// One transaction for all files: a failure part-way saves none. The
-	// hooks tell people and fill freed places inside it.
-	opts := catalog.SaveOptions{Now: time.Now(), ConfirmLate: *confirmLate, DryRun: *dryRun}
-	results, err := a.catalog.SaveAll(ctx, ptrs, opts)
+	// hooks tell people and fill freed places inside it, and every change
+	// is recorded as the operator's. No BasedOn: an import overwrites
+	// courses by slug, whatever their version.
+	opts := catalog.SaveOptions{Actor: operator(), Now: time.Now(), ConfirmLate: *confirmLate, DryRun: *dryRun}
+	results, err := a.catalog.Save(ctx, ptrs, opts)
 	if err != nil {
 		return importError(err, *dryRun)
 	}
@@ -99,6 +103,16 @@ func importError(err error, dryRun bool) error {
 		return fmt.Errorf("%s:\n%s", what, strings.Join(lines, "\n"))
 	}
 	return fmt.Errorf("%s: %w", what, err)
+}
+
+// operator is the person running a command, for the audit log: their
+// login on this machine, or no name when it cannot be told.
+func operator() audit.Actor {
+	login := ""
+	if u, err := user.Current(); err == nil {
+		login = u.Username
+	}
+	return audit.CommandLine(login)
 }
 
 // cleanError is an error a hook recorded in a dry run, as importError

@@ -12,6 +12,7 @@
 //	plenary attention [-offers DURATION] [-format text|json]
 //	plenary messages [-due|-all] [-booking ID] [-format text|json]
 //	plenary schedule -event ID
+//	plenary audit [-object KIND[:ID]] [-actor KIND[:WHO]] [-action ACTION] [-since DATE] [-format text|json]
 //	plenary config
 //	plenary version
 //
@@ -86,6 +87,7 @@ func commands() []command {
 		{"attention", "what needs the course team: reviews waiting, offers lapsing, mail failing", attentionCmd},
 		{"messages", "list e-mails: queued, due, failed or all", messagesCmd},
 		{"schedule", "when a date's joining instructions go, and whether they went", scheduleCmd},
+		{"audit", "who changed what: courses, dates, bookings", auditCmd},
 		{"config", "print the effective configuration, secrets masked", configCmd},
 		{"version", "print the version", versionCmd},
 	}

@@ -132,7 +132,7 @@ func TestImportInvalidFileChangesNothing(t *testing.T) {
 		t.Fatalf("import with a bad file: got %v, want an error naming bad.md and slug", err)
 	}
 	db := dbtest.OpenURL(t, dbURL)
-	if n, err := catalog.NewStore(db).CountCourses(context.Background()); err != nil || n != 0 {
+	if n, err := catalog.NewStore(db, catalog.Hooks{}).CountCourses(context.Background()); err != nil || n != 0 {
 		t.Fatalf("courses after a failed import: %d (%v), want 0", n, err)
 	}
 }
@@ -225,7 +225,7 @@ func TestServeDemo(t *testing.T) {
 
 	// Book the refresher's next date.
 	db := dbtest.OpenURL(t, dbURL)
-	c, err := catalog.NewStore(db).CourseBySlug(context.Background(), "dit-refresher")
+	c, err := catalog.NewStore(db, catalog.Hooks{}).CourseBySlug(context.Background(), "dit-refresher")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -290,7 +290,7 @@ func TestBookingsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := catalogtest.Course(t, db, func(c *catalog.Course) { c.Events[0].Capacity = 1; c.Waitlist = true })
-	svc := booking.NewService(booking.Options{DB: db, Catalog: catalog.NewStore(db)})
+	svc := booking.NewService(booking.Options{DB: db, Catalog: catalog.NewStore(db, catalog.Hooks{})})
 	for _, name := range []string{"Ann", "Ben"} {
 		_, err := svc.Book(context.Background(), booking.Request{EventID: c.Events[0].ID, Name: name,
 			Email: strings.ToLower(name) + "@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true,

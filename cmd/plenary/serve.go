@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"plenary/demo"
+	"plenary/internal/audit"
 	"plenary/internal/catalog"
 	"plenary/internal/config"
 	"plenary/internal/database"
@@ -163,10 +164,12 @@ func loadDemo(ctx context.Context, store *catalog.Store, loc *time.Location, log
 	if err != nil {
 		return fmt.Errorf("demo catalogue: %w", err)
 	}
+	ptrs := make([]*catalog.Course, len(courses))
 	for i := range courses {
-		if _, err := store.Save(ctx, &courses[i], now); err != nil {
-			return fmt.Errorf("demo catalogue: %w", err)
-		}
+		ptrs[i] = &courses[i]
+	}
+	if _, err := store.Save(ctx, ptrs, catalog.SaveOptions{Actor: audit.Job("demo"), Now: now}); err != nil {
+		return fmt.Errorf("demo catalogue: %w", err)
 	}
 	logger.Info("demo catalogue loaded", "courses", len(courses))
 	return nil

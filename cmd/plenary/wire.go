@@ -69,7 +69,17 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	if err != nil {
 		return nil, fmt.Errorf("PLENARY_JOINING_TIME: %w", err)
 	}
-	a := &app{cfg: cfg, log: logger, db: db, catalog: catalog.NewStore(db), uidDomain: site.UIDDomain}
+	a := &app{cfg: cfg, log: logger, db: db, uidDomain: site.UIDDomain}
+	// Every save of a date, whoever makes it, tells the people booked on it
+	// of a participant-visible change and fills the places it freed, in
+	// the save's own transaction; the save's options (who, -confirm-late,
+	// -n) travel with it. The hook is fixed when the store is made; it
+	// calls the booking service made just below, before any save.
+	a.catalog = catalog.NewStore(db, catalog.Hooks{
+		EventSaved: func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
+			return a.bookings.EventSaved(ctx, tx, ev)
+		},
+	})
 	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.ReplyTo()})
 	a.bookings = booking.NewService(booking.Options{
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
@@ -77,11 +87,6 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		MinNoticeWorkingDays: cmp.Or(cfg.MinNoticeWorkingDays, -1), // 0 in the config: no window
 		StaffEmail:           cfg.StaffEmail,
 	})
-	// Every save of a date, whoever makes it, tells the people booked on it
-	// of a participant-visible change and fills the places it freed, in
-	// the save's own transaction; the save's options (-confirm-late, -n)
-	// travel with it.
-	a.catalog.OnEventSave(a.bookings.EventSaved)
 	if !withRunner {
 		return a, nil
 	}

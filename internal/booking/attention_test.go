@@ -40,8 +40,8 @@ func newReviewFixture(t *testing.T, capacity int, staff []string) *reviewFixture
 	withQuestions(&c)
 	c.Rules = append(c.Rules, catalog.Rule{Outcome: catalog.Review, Message: reviewReason,
 		Conditions: []catalog.Condition{{Question: "nhs", Op: catalog.OpNo}}})
-	store := catalog.NewStore(db)
-	if _, err := store.Save(ctx, &c, clk.Now()); err != nil {
+	store := catalog.NewStore(db, catalog.Hooks{})
+	if _, err := store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(clk.Now())); err != nil {
 		t.Fatal(err)
 	}
 	inserter, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{})

@@ -74,8 +74,8 @@ func newFixture(t *testing.T, db *database.DB, capacity int, mutate func(c *cata
 	if mutate != nil {
 		mutate(&c)
 	}
-	store := catalog.NewStore(db)
-	if _, err := store.Save(ctx, &c, clk.Now()); err != nil {
+	store := catalog.NewStore(db, catalog.Hooks{})
+	if _, err := store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(clk.Now())); err != nil {
 		t.Fatal(err)
 	}
 	out := &outbox{}
@@ -319,14 +319,14 @@ func TestBookUnavailableEvents(t *testing.T) {
 	}
 	c := f.course
 	c.Events[0].Status = catalog.Cancelled
-	if _, err := catalog.NewStore(db).Save(ctx, &c, f.clock.Now()); err != nil {
+	if _, err := catalog.NewStore(db, catalog.Hooks{}).Save(ctx, []*catalog.Course{&c}, catalogtest.Options(f.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Book(ctx, f.request("Ann A")); !errors.Is(err, booking.ErrEventCancelled) {
 		t.Errorf("cancelled event: got %v", err)
 	}
 	c.Status = catalog.Draft
-	if _, err := catalog.NewStore(db).Save(ctx, &c, f.clock.Now()); err != nil {
+	if _, err := catalog.NewStore(db, catalog.Hooks{}).Save(ctx, []*catalog.Course{&c}, catalogtest.Options(f.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Book(ctx, f.request("Ann A")); !errors.Is(err, booking.ErrEventUnavailable) {

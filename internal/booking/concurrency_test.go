@@ -35,7 +35,7 @@ func TestTwoProcessesNeverOverbook(t *testing.T) {
 	}
 	db2 := dbtest.OpenURL(t, url)
 	f := newFixture(t, db1, 5, nil)
-	second := booking.NewService(booking.Options{DB: db2, Catalog: catalog.NewStore(db2), Outbox: f.out, Now: f.clock.Now})
+	second := booking.NewService(booking.Options{DB: db2, Catalog: catalog.NewStore(db2, catalog.Hooks{}), Outbox: f.out, Now: f.clock.Now})
 	hammer(t, f, []*booking.Service{f.svc, second}, 200, 5)
 }
 

@@ -36,12 +36,12 @@ func TestConfirmationDeliveredBySMTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary Training <noreply@training.example>"})
-	store := catalog.NewStore(db)
+	store := catalog.NewStore(db, catalog.Hooks{})
 	c := catalogtest.NewCourse(time.Now())
 	// A summer date: 10:00 UK time is 09:00 UTC, so a reader that ignored
 	// TZID would get the instant wrong.
 	c.Events[0].Days[0].Date = catalog.Date{Year: time.Now().Year() + 1, Month: time.June, Day: 10}
-	if _, err := store.Save(ctx, &c, time.Now()); err != nil {
+	if _, err := store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(time.Now())); err != nil {
 		t.Fatal(err)
 	}
 	svc := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox,
@@ -138,10 +138,10 @@ func TestJoiningInstructionsDeliveredBySMTP(t *testing.T) {
 	// The booking service runs on the test's clock; the queue on the real
 	// one, so what is queued is sent now.
 	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary Training <noreply@training.example>"})
-	store := catalog.NewStore(db)
+	store := catalog.NewStore(db, catalog.Hooks{})
 	c := catalogtest.NewCourse(clk.Now())
 	c.Events[0].Days[0].Date = catalog.Date{Year: 2027, Month: time.June, Day: 10} // a Thursday
-	if _, err := store.Save(ctx, &c, clk.Now()); err != nil {
+	if _, err := store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(clk.Now())); err != nil {
 		t.Fatal(err)
 	}
 	svc := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: "https://training.example", Now: clk.Now})

@@ -143,7 +143,7 @@ func TestBlankAnswerARefuseRuleNeeds(t *testing.T) {
 		c.Rules = append(c.Rules, catalog.Rule{Outcome: catalog.Refuse, Message: "NHS nurses give their NMC PIN.",
 			Conditions: []catalog.Condition{{Question: "nhs", Op: catalog.OpYes}, {Question: "pin", Op: catalog.OpMissing}}})
 	})
-	stored, err := catalog.NewStore(db).CourseBySlug(ctx, f.course.Slug)
+	stored, err := catalog.NewStore(db, catalog.Hooks{}).CourseBySlug(ctx, f.course.Slug)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,8 +102,7 @@ func newNoticeFixture(t *testing.T, start time.Time, day catalog.Date, capacity 
 	if mutate != nil {
 		mutate(&c)
 	}
-	store := catalog.NewStore(db)
-	if _, err := store.Save(ctx, &c, clk.Now()); err != nil {
+	if _, err := catalog.NewStore(db, catalog.Hooks{}).Save(ctx, []*catalog.Course{&c}, catalogtest.Options(clk.Now())); err != nil {
 		t.Fatal(err)
 	}
 	inserter, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{})
@@ -111,11 +110,11 @@ func newNoticeFixture(t *testing.T, start time.Time, day catalog.Date, capacity 
 		t.Fatal(err)
 	}
 	out := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Now: clk.Now})
-	f := &noticeFixture{store: store, outbox: out}
-	f.fixture = &fixture{db: db, clock: clk, course: c, event: c.Events[0], svc: f.newService(db, store, out, clk)}
-	store.OnEventSave(func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
+	f := &noticeFixture{outbox: out}
+	f.store = catalog.NewStore(db, catalog.Hooks{EventSaved: func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
 		return f.svc.EventSaved(ctx, tx, ev)
-	})
+	}})
+	f.fixture = &fixture{db: db, clock: clk, course: c, event: c.Events[0], svc: f.newService(db, f.store, out, clk)}
 	return f
 }
 
@@ -185,7 +184,7 @@ func (f *noticeFixture) edit(t *testing.T, fn func(e *catalog.Event)) error {
 		t.Fatal(err)
 	}
 	fn(&c.Events[0])
-	_, err = f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Now: f.clock.Now(), ConfirmLate: f.confirm})
+	_, err = f.store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: f.clock.Now(), ConfirmLate: f.confirm})
 	return err
 }
 
@@ -365,7 +364,7 @@ func TestLateChangeNeedsConfirmation(t *testing.T) {
 	}
 	c.Title = "Renamed"
 	c.Events[0].Days[0].Start = catalog.Clock{Minutes: 11 * 60, Valid: true}
-	_, err = f.store.Save(ctx, &c, f.clock.Now())
+	_, err = f.store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(f.clock.Now()))
 	if !errors.Is(err, booking.ErrLateChange) || !strings.Contains(err.Error(), "Wednesday 10 June 2026") ||
 		!strings.Contains(err.Error(), "10-working-day") {
 		t.Fatalf("unconfirmed late change: got %v, want ErrLateChange naming the date and the window", err)

@@ -10,6 +10,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/messaging"
 )
 
@@ -201,7 +202,7 @@ func TestCapacityRaiseFillsPlacesInTheSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Events[0].Capacity = 3
-	res, err := f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Now: f.clock.Now()})
+	res, err := f.store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: f.clock.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +249,7 @@ func TestFailedSaveFillsNothing(t *testing.T) {
 	c.Events[0], c.Events[1] = c.Events[1], c.Events[0]
 	c.Events[0].Capacity = 5
 	c.Events[1].Days[0].Start = catalog.Clock{Minutes: 11 * 60, Valid: true}
-	_, err = f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Now: f.clock.Now()})
+	_, err = f.store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: f.clock.Now()})
 	var late *booking.LateChangeError
 	if !errors.Is(err, booking.ErrLateChange) || !errors.As(err, &late) || late.Ref != "soon" {
 		t.Fatalf("got %v, want the late change refused", err)
@@ -269,7 +270,7 @@ func TestFailedSaveFillsNothing(t *testing.T) {
 
 	// A dry run reports what the real save would do, including the
 	// refusal, and changes nothing either.
-	res, err := f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Now: f.clock.Now(), DryRun: true})
+	res, err := f.store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: f.clock.Now(), DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +295,7 @@ func TestFailedSaveFillsNothing(t *testing.T) {
 	}
 
 	// Confirmed, the same save goes through: Ben moves up.
-	if _, err := f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Now: f.clock.Now(), ConfirmLate: true}); err != nil {
+	if _, err := f.store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: f.clock.Now(), ConfirmLate: true}); err != nil {
 		t.Fatal(err)
 	}
 	if s := statusesOf(t, f); s != "Ann A confirmed, Ben B confirmed" {
@@ -318,20 +319,24 @@ func TestNoFillOnceStarted(t *testing.T) {
 	}
 }
 
-// TestHookFailureAfterFillRollsBack registers a second hook that fails:
-// the places the booking hook filled are given back with the rest.
+// TestHookFailureAfterFillRollsBack gives the store a hook that runs
+// booking's and then fails: the places the booking hook filled are given
+// back with the rest.
 func TestHookFailureAfterFillRollsBack(t *testing.T) {
 	t.Parallel()
 	f := newNoticeFixture(t, time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC), date(2026, 5, 20), 1, nil)
 	f.book(t, "Ann A")
 	f.book(t, "Ben B")
 	boom := errors.New("audit log unavailable")
-	f.store.OnEventSave(func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
+	f.store = catalog.NewStore(f.db, catalog.Hooks{EventSaved: func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
+		if err := f.svc.EventSaved(ctx, tx, ev); err != nil {
+			return err
+		}
 		if len(ev.Report.MovedUp) == 0 {
 			return errors.New("the booking hook did not run first")
 		}
 		return boom
-	})
+	}})
 	if err := f.edit(t, func(e *catalog.Event) { e.Capacity = 2 }); !errors.Is(err, boom) {
 		t.Fatalf("got %v, want the second hook's error", err)
 	}

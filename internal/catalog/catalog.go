@@ -130,6 +130,12 @@ type Course struct {
 	Rules  []Rule
 	Events []Event // in start order when loaded from the store
 
+	// Version is 1 when the course is created and one more after every
+	// save that changes it or any of its events. An editor passes the
+	// version it started from (SaveOptions.BasedOn) so that its save
+	// never overwrites a change it did not see. Course files do not carry
+	// it.
+	Version   int
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }

@@ -67,9 +67,10 @@ func (e *FileError) Error() string { return strings.Join(e.Lines(), "\n") }
 
 // ParseCourseFile reads a course file: YAML front matter between two "---"
 // lines, then a Markdown body of "## " sections (see docs/course-files.md).
-// name is used only in messages. The course returned has passed Validate;
-// it has no ID, version or timestamps. On failure the error is a *FileError
-// listing every problem with its line where one is known.
+// name is used only in messages. The course returned is normalised (see
+// Normalize) and has passed Validate; it has no ID, version or
+// timestamps. On failure the error is a *FileError listing every problem
+// with its line where one is known.
 func ParseCourseFile(name string, data []byte) (Course, error) {
 	p := &fileParser{
 		err:   &FileError{Name: name},
@@ -79,6 +80,7 @@ func ParseCourseFile(name string, data []byte) (Course, error) {
 	if !ok {
 		return Course{}, p.result()
 	}
+	c.Normalize()
 	if err := c.Validate(); err != nil {
 		var ve ValidationError
 		if !errors.As(err, &ve) {

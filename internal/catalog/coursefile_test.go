@@ -584,6 +584,7 @@ func TestFormatCourseFileRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.c
+			c.Normalize()
 			if err := c.Validate(); err != nil {
 				t.Fatalf("test course is invalid: %v", err)
 			}

@@ -3,4 +3,17 @@
 // deliveries of a course) with their days and agenda, the course file
 // format used by `plenary import` and `plenary export`, and the rules for
 // showing an event's times in its own zone.
+//
+// Store.Save is the one way to change a course and its dates, whoever
+// asks (the CLI's import, the demo, later the admin editor and the API).
+// Options travel with the call (SaveOptions: who acted, now, confirm a
+// late change, dry run, the version the change started from). In one
+// transaction Save normalises and validates the courses (Normalize, then
+// the pure Validate), refuses a course saved by someone else since the
+// version the change started from (StaleError), writes them, works out
+// each event's typed changes (Diff), runs the hooks given to NewStore
+// (Hooks: booking's tells the people booked and fills freed places) and
+// records every change in the audit log.
+//
+// catalog imports only the leaves: database, audit and workdays.
 package catalog

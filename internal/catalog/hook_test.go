@@ -20,14 +20,14 @@ import (
 func TestSaveAndLoadNoticeFields(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
+	s := catalog.NewStore(db, catalog.Hooks{})
 	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	c := catalogtest.NewCourse(now)
 	c.ReminderDaysBefore = 7
 	c.Events[0].Region = "Scotland"
 	c.Events[0].Format = catalog.Hybrid
 	c.Events[0].Venue = catalog.Venue{Name: "Hall", Address: "1 Road\nTown", Directions: "Side door.\nRing twice."}
-	if _, err := s.Save(ctx, &c, now); err != nil {
+	if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(now)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.CourseBySlug(ctx, c.Slug)
@@ -43,21 +43,21 @@ func TestSaveAndLoadNoticeFields(t *testing.T) {
 	next := got
 	next.Events = []catalog.Event{e}
 	next.Events[0].Region = "northern-ireland"
-	res, err := s.Save(ctx, &next, now.Add(time.Hour))
+	res, err := s.Save(ctx, []*catalog.Course{&next}, catalogtest.Options(now.Add(time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.EventsChanged) != 0 || !reflect.DeepEqual(res.EventsUpdated, []string{"first"}) {
-		t.Fatalf("region change: got %+v, want the event updated, not changed", res)
+	if len(res[0].EventsChanged) != 0 || !reflect.DeepEqual(res[0].EventsUpdated, []string{"first"}) {
+		t.Fatalf("region change: got %+v, want the event updated, not changed", res[0])
 	}
 	// New directions are.
 	next.Events[0].Venue.Directions = "Front door."
-	if res, err = s.Save(ctx, &next, now.Add(2*time.Hour)); err != nil {
+	if res, err = s.Save(ctx, []*catalog.Course{&next}, catalogtest.Options(now.Add(2*time.Hour))); err != nil {
 		t.Fatal(err)
 	}
 	want := []catalog.Change{{Field: catalog.FieldVenueDirections, Old: "Side door.\nRing twice.", New: "Front door."}}
-	if len(res.EventsChanged) != 1 || !reflect.DeepEqual(res.EventsChanged[0].Changes, want) {
-		t.Fatalf("directions change: got %+v, want %+v", res.EventsChanged, want)
+	if len(res[0].EventsChanged) != 1 || !reflect.DeepEqual(res[0].EventsChanged[0].Changes, want) {
+		t.Fatalf("directions change: got %+v, want %+v", res[0].EventsChanged, want)
 	}
 }
 
@@ -84,11 +84,11 @@ func TestValidateNoticeFields(t *testing.T) {
 // TestSaveHook checks that hooks run in the save's transaction for every
 // event the saved course lists — added, changed, updated (capacity) and
 // unchanged — with the change and the save's options, that WithTx keeps
-// them, and that an error rolls the whole save back.
+// them (they are given to NewStore), and that an error rolls the whole
+// save back.
 func TestSaveHook(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	c := catalogtest.NewCourse(t0)
 	type call struct {
@@ -103,7 +103,7 @@ func TestSaveHook(t *testing.T) {
 	}
 	var calls []call
 	var fail error
-	s.OnEventSave(func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
+	s := catalog.NewStore(db, catalog.Hooks{EventSaved: func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
 		// The hook sees the new row through tx.
 		var v, capacity int
 		if err := tx.QueryRowContext(ctx, `SELECT version, capacity FROM events WHERE id = $1`, ev.New.ID).Scan(&v, &capacity); err != nil {
@@ -117,8 +117,8 @@ func TestSaveHook(t *testing.T) {
 			ev.Options.ConfirmLate, v == ev.New.Version})
 		ev.Report.JoiningSent = len(calls)
 		return fail
-	})
-	if _, err := s.Save(ctx, &c, t0); err != nil {
+	}})
+	if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(t0)); err != nil {
 		t.Fatal(err)
 	}
 	if want := []call{{"first", true, 0, 1, 1, nil, c.Events[0].Capacity, false, true}}; !reflect.DeepEqual(calls, want) {
@@ -127,7 +127,7 @@ func TestSaveHook(t *testing.T) {
 	calls = nil
 	next := catalogtest.NewCourse(t0)
 	next.Events[0].Days[0].Start = clock(11, 0)
-	if _, err := s.Save(ctx, &next, t0.Add(time.Hour)); err != nil {
+	if _, err := s.Save(ctx, []*catalog.Course{&next}, catalogtest.Options(t0.Add(time.Hour))); err != nil {
 		t.Fatal(err)
 	}
 	want := []call{{"first", false, 1, 2, 2, []catalog.Field{catalog.FieldDayTimes}, c.Events[0].Capacity, false, true}}
@@ -139,7 +139,7 @@ func TestSaveHook(t *testing.T) {
 	// hook too: places may have come free.
 	calls = nil
 	next.Events[0].Capacity = 40
-	res, err := s.SaveAll(ctx, []*catalog.Course{&next}, catalog.SaveOptions{Now: t0.Add(90 * time.Minute), ConfirmLate: true})
+	res, err := s.Save(ctx, []*catalog.Course{&next}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: t0.Add(90 * time.Minute), ConfirmLate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestSaveHook(t *testing.T) {
 		t.Fatalf("capacity change: hook calls %+v, reports %+v; want %+v", calls, res[0].Reports, want)
 	}
 	calls = nil
-	if _, err := s.Save(ctx, &next, t0.Add(100*time.Minute)); err != nil || len(calls) != 1 || calls[0].fields != nil {
+	if _, err := s.Save(ctx, []*catalog.Course{&next}, catalogtest.Options(t0.Add(100*time.Minute))); err != nil || len(calls) != 1 || calls[0].fields != nil {
 		t.Fatalf("unchanged save: %v, hook calls %+v", err, calls)
 	}
 
@@ -159,7 +159,7 @@ func TestSaveHook(t *testing.T) {
 	again.Title = "Renamed"
 	again.Events[0].Capacity = 40
 	again.Events[0].Days[0].Start = clock(12, 0)
-	if _, err := s.Save(ctx, &again, t0.Add(2*time.Hour)); !errors.Is(err, fail) {
+	if _, err := s.Save(ctx, []*catalog.Course{&again}, catalogtest.Options(t0.Add(2*time.Hour))); !errors.Is(err, fail) {
 		t.Fatalf("save with a failing hook: got %v, want the hook's error", err)
 	}
 	got, _ := s.CourseBySlug(ctx, c.Slug)
@@ -169,7 +169,7 @@ func TestSaveHook(t *testing.T) {
 
 	// A dry run runs the hooks, reports, and changes nothing.
 	calls, fail = nil, nil
-	res, err = s.SaveAll(ctx, []*catalog.Course{&again}, catalog.SaveOptions{Now: t0.Add(150 * time.Minute), DryRun: true})
+	res, err = s.Save(ctx, []*catalog.Course{&again}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: t0.Add(150 * time.Minute), DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,18 +181,18 @@ func TestSaveHook(t *testing.T) {
 		t.Fatalf("after a dry run: title %q version %d updated %v, want nothing changed", got.Title, got.Events[0].Version, got.UpdatedAt)
 	}
 
-	// SaveAll saves through a store bound to its transaction (WithTx),
+	// Save saves through a store bound to its transaction (WithTx),
 	// which keeps the hooks.
 	calls = nil
 	again = catalogtest.NewCourse(t0)
 	again.Title = "Renamed"
 	again.Events[0].Capacity = 40
 	again.Events[0].Days[0].Start = clock(12, 0)
-	if _, err := s.SaveAll(ctx, []*catalog.Course{&again}, catalog.SaveOptions{Now: t0.Add(3 * time.Hour)}); err != nil {
+	if _, err := s.Save(ctx, []*catalog.Course{&again}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: t0.Add(3 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if len(calls) != 1 || calls[0].newV != 3 {
-		t.Fatalf("SaveAll hook calls: got %+v, want one for version 3", calls)
+		t.Fatalf("Save hook calls: got %+v, want one for version 3", calls)
 	}
 }
 
@@ -202,22 +202,22 @@ func TestSaveHook(t *testing.T) {
 func TestPrivateChangeRaisesVersionOnly(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
+	s := catalog.NewStore(db, catalog.Hooks{})
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	c := catalogtest.NewCourse(t0)
-	if _, err := s.Save(ctx, &c, t0); err != nil {
+	if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(t0)); err != nil {
 		t.Fatal(err)
 	}
 	next := catalogtest.NewCourse(t0)
 	next.Events[0].Meeting.Passcode = "NEW-PASS-123"
-	res, err := s.Save(ctx, &next, t0.Add(time.Hour))
+	res, err := s.Save(ctx, []*catalog.Course{&next}, catalogtest.Options(t0.Add(time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	got, _ := s.CourseBySlug(ctx, c.Slug)
-	if e := got.Events[0]; e.Version != 2 || e.Status != catalog.Scheduled || len(res.EventsChanged) != 1 ||
-		!res.EventsChanged[0].Changes[0].Private {
-		t.Fatalf("got version %d status %s changes %+v; want 2, scheduled, one private change", e.Version, e.Status, res.EventsChanged)
+	if e := got.Events[0]; e.Version != 2 || e.Status != catalog.Scheduled || len(res[0].EventsChanged) != 1 ||
+		!res[0].EventsChanged[0].Changes[0].Private {
+		t.Fatalf("got version %d status %s changes %+v; want 2, scheduled, one private change", e.Version, e.Status, res[0].EventsChanged)
 	}
 }
 

@@ -337,7 +337,7 @@ const (
 )
 
 // validateRules checks c.Rules against c.Questions.
-func (c *Course) validateRules(add func(path, format string, args ...any)) {
+func (c Course) validateRules(add func(path, format string, args ...any)) {
 	if len(c.Rules) > maxRules {
 		add("rules", "has more than %d rules", maxRules)
 	}
@@ -427,7 +427,7 @@ func equalRules(a, b []Rule) bool {
 // MissingRefusals returns, by question key, the message of each refuse
 // rule that refuses a booking whenever that one question is left blank (a
 // rule whose every condition is "KEY is missing" for the same KEY). Such a
-// question is required: Validate marks it so, and the booking form asks
+// question is required: Normalize marks it so, and the booking form asks
 // for it with the rule's message beside it.
 func (c Course) MissingRefusals() map[string]string {
 	out := map[string]string{}

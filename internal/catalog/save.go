@@ -13,10 +13,13 @@ import (
 	"plenary/internal/database"
 )
 
-// SaveResult says what Save did, for the person running an import.
+// SaveResult says what Save did to one course, for the person saving.
 type SaveResult struct {
 	Created bool // the course is new
 	Changed bool // anything at all changed
+	// Version is the course's version after the save (one more than
+	// before when Changed).
+	Version int
 	// Events by ref.
 	EventsAdded     []string
 	EventsChanged   []EventChange // participant-visible changes; the version went up
@@ -64,45 +67,50 @@ const (
 // Change is one participant-visible difference between two versions of an
 // event: the field, and its stored value before and after.
 type Change struct {
-	Field Field
+	Field Field `json:"field"`
 	// Day is the day a per-day field belongs to (1 = the first day of the
 	// new version); 0 for fields of the whole event.
-	Day int
+	Day int `json:"day,omitempty"`
 	// Old and New are the stored values: dates as YYYY-MM-DD separated
 	// by ", ", times as HH:MM–HH:MM, a zone's IANA name, a format or
 	// status as stored, an agenda as one "HH:MM[–HH:MM] kind title" line
 	// per item. Empty when unset.
-	Old, New string
+	Old string `json:"old"`
+	New string `json:"new"`
 	// Private marks the online meeting's joining details (link, meeting
 	// ID, passcode): they must reach only confirmed people, and only in
 	// their joining instructions. Never show Old or New of a private
-	// change to anyone.
-	Private bool
+	// change to anyone (the audit log records that it changed, not the
+	// values).
+	Private bool `json:"private,omitempty"`
 }
 
-// Save saves one course as SaveAll does, with SaveOptions{Now: now}.
-func (s *Store) Save(ctx context.Context, c *Course, now time.Time) (SaveResult, error) {
-	res, err := s.SaveAll(ctx, []*Course{c}, SaveOptions{Now: now})
-	if err != nil {
-		return SaveResult{}, err
-	}
-	return res[0], nil
-}
-
-// SaveAll validates the courses and writes them in one transaction:
-// either every course is saved or none is. Each course is matched by slug
-// and its events by ref: a new slug creates a course, a known one updates
-// it. Events a course no longer lists are kept. An event whose
-// participant-visible details change gets a higher version. The save
-// hooks (OnEventSave) run for each event in the same transaction, with
-// opts. On success the courses carry the IDs, versions and timestamps as
-// stored.
+// Save is the one way to change the catalogue, whoever asks (plenary
+// import, the demo, the admin editor, the API): it normalises and
+// validates the courses and writes them in one transaction, so either
+// every course is saved or none is. Each course is matched by slug and
+// its events by ref: a new slug creates a course, a known one updates it.
+// Events a course no longer lists are kept. An event whose
+// participant-visible details change gets a higher version; a course
+// that changes in any way (an event included) gets a higher
+// Course.Version.
 //
-// With opts.DryRun everything, hooks included, runs and is then rolled
-// back: the results say what the save would do.
-func (s *Store) SaveAll(ctx context.Context, courses []*Course, opts SaveOptions) ([]SaveResult, error) {
+// In the same transaction Save refuses a course changed since the version
+// the change was based on (opts.BasedOn; a *StaleError), runs the hooks
+// given to NewStore for each event with opts, and records every change in
+// the audit log as opts.Actor's: course.create or course.update for each
+// course, event.create or event.update for each event. On success the
+// courses carry the IDs, versions and timestamps as stored.
+//
+// With opts.DryRun everything, hooks and audit included, runs and is then
+// rolled back: the results say what the save would do.
+func (s *Store) Save(ctx context.Context, courses []*Course, opts SaveOptions) ([]SaveResult, error) {
+	if !opts.Actor.Valid() {
+		return nil, ErrNoActor
+	}
 	var errs ValidationError
 	for _, c := range courses {
+		c.Normalize()
 		if err := c.Validate(); err != nil {
 			var v ValidationError
 			if !errors.As(err, &v) {
@@ -122,7 +130,7 @@ func (s *Store) SaveAll(ctx context.Context, courses []*Course, opts SaveOptions
 	err := database.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		results = make([]SaveResult, len(courses))
 		st := s.WithTx(tx)
-		if err := st.lockEvents(ctx, courses); err != nil {
+		if err := st.lock(ctx, courses); err != nil {
 			return fmt.Errorf("catalog: save: %w", err)
 		}
 		for i, c := range courses {
@@ -141,16 +149,22 @@ func (s *Store) SaveAll(ctx context.Context, courses []*Course, opts SaveOptions
 	return results, nil
 }
 
+// ErrNoActor refuses a save that does not say who is saving.
+var ErrNoActor = errors.New("catalog: a save needs an actor (who is saving)")
+
 // errDryRun rolls a dry run's transaction back.
 var errDryRun = errors.New("catalog: dry run")
 
-// lockEvents takes the row locks of every stored event of the courses, in
-// id order, before anything is written. Hooks go on to change bookings
-// (and the invoice counter) of several events in one transaction; a
-// booking takes its event's lock first, so taking all of them first here,
-// in one order, means the two can never wait on each other in a circle.
-// On SQLite the transaction already holds the database's write lock.
-func (s *Store) lockEvents(ctx context.Context, courses []*Course) error {
+// lock takes the row locks of the stored courses being saved and of all
+// their events, in id order, before anything is read or written. The
+// course locks make the version check and the version's rise one step,
+// so two editors saving at once never both pass it. Hooks go on to change
+// bookings (and the invoice counter) of several events in one
+// transaction; a booking takes its event's lock first, so taking all of
+// them first here, in one order, means the two can never wait on each
+// other in a circle. On SQLite the transaction already holds the
+// database's write lock.
+func (s *Store) lock(ctx context.Context, courses []*Course) error {
 	if s.db.Dialect != database.Postgres || len(courses) == 0 {
 		return nil
 	}
@@ -160,22 +174,32 @@ func (s *Store) lockEvents(ctx context.Context, courses []*Course) error {
 		marks[i] = fmt.Sprintf("$%d", i+1)
 		args[i] = c.Slug
 	}
-	rows, err := s.q.QueryContext(ctx, `SELECT id FROM events WHERE course_id IN (
-		SELECT id FROM courses WHERE slug IN (`+strings.Join(marks, ", ")+`)) ORDER BY id FOR UPDATE`, args...)
+	slugs := `SELECT id FROM courses WHERE slug IN (` + strings.Join(marks, ", ") + `)`
+	// Courses first, then events: every save takes them in this order.
+	if err := s.each(ctx, slugs+` ORDER BY id FOR UPDATE`, args, func(*sql.Rows) error { return nil }); err != nil {
+		return fmt.Errorf("lock courses: %w", err)
+	}
+	err := s.each(ctx, `SELECT id FROM events WHERE course_id IN (`+slugs+`) ORDER BY id FOR UPDATE`, args,
+		func(*sql.Rows) error { return nil })
 	if err != nil {
 		return fmt.Errorf("lock events: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-	}
-	return rows.Err()
+	return nil
 }
 
 func (s *Store) save(ctx context.Context, c *Course, opts SaveOptions, res *SaveResult) error {
 	now := opts.Now
 	old, err := s.CourseBySlug(ctx, c.Slug)
-	switch {
-	case errors.Is(err, ErrNotFound):
+	exists := err == nil
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if based, ok := opts.BasedOn[c.Slug]; ok {
+		if err := s.checkVersion(ctx, c.Slug, old, exists, based); err != nil {
+			return err
+		}
+	}
+	if !exists {
 		res.Created, res.Changed = true, true
 		c.CreatedAt = now
 		err = s.q.QueryRowContext(ctx, `
@@ -189,9 +213,7 @@ func (s *Store) save(ctx context.Context, c *Course, opts SaveOptions, res *Save
 		if err != nil {
 			return fmt.Errorf("insert course: %w", err)
 		}
-	case err != nil:
-		return err
-	default:
+	} else {
 		c.ID, c.CreatedAt = old.ID, old.CreatedAt
 		if !sameCourseFields(old, *c) {
 			res.Changed = true
@@ -221,7 +243,7 @@ func (s *Store) save(ctx context.Context, c *Course, opts SaveOptions, res *Save
 		e.CourseID = c.ID
 		prev, ok := oldByRef[e.Ref]
 		delete(oldByRef, e.Ref)
-		changed := len(res.EventsChanged)
+		changed, updated := len(res.EventsChanged), len(res.EventsUpdated)
 		if err := s.saveEvent(ctx, e, prev, ok, now, res); err != nil {
 			return fmt.Errorf("event %q: %w", e.Ref, err)
 		}
@@ -229,6 +251,11 @@ func (s *Store) save(ctx context.Context, c *Course, opts SaveOptions, res *Save
 			Change: EventChange{Ref: e.Ref, EventID: e.ID, Version: e.Version}, Report: &EventReport{Ref: e.Ref}}
 		if len(res.EventsChanged) > changed {
 			ev.Change = res.EventsChanged[changed]
+		}
+		if ev.Added || len(res.EventsChanged) > changed || len(res.EventsUpdated) > updated {
+			if err := s.recordEvent(ctx, opts, c.Slug, ev); err != nil {
+				return fmt.Errorf("event %q: %w", e.Ref, err)
+			}
 		}
 		if err := s.runHooks(ctx, ev); err != nil {
 			return fmt.Errorf("event %q: %w", e.Ref, err)
@@ -241,33 +268,33 @@ func (s *Store) save(ctx context.Context, c *Course, opts SaveOptions, res *Save
 			c.Events = append(c.Events, e)
 		}
 	}
-	c.UpdatedAt = old.UpdatedAt
+	c.UpdatedAt, c.Version = old.UpdatedAt, old.Version
 	if res.Changed {
-		// Any change, to the course or one of its dates, moves updated_at:
-		// caches of the course page key on it.
-		c.UpdatedAt = now
-		if _, err := s.q.ExecContext(ctx, `UPDATE courses SET updated_at = $2 WHERE id = $1`, c.ID, now); err != nil {
+		// Any change, to the course or one of its dates, moves updated_at
+		// (caches of the course page key on it) and the version.
+		c.UpdatedAt, c.Version = now, old.Version+1
+		if _, err := s.q.ExecContext(ctx, `UPDATE courses SET updated_at = $2, version = $3 WHERE id = $1`,
+			c.ID, now, c.Version); err != nil {
 			return fmt.Errorf("touch course: %w", err)
 		}
+		if err := s.recordCourse(ctx, opts, old, *c, res); err != nil {
+			return err
+		}
 	}
+	res.Version = c.Version
 	return nil
 }
 
 // runHooks tells the save hooks of one event. The course they see is the
 // one being saved, as written so far.
 func (s *Store) runHooks(ctx context.Context, ev EventSave) error {
-	if len(s.hooks) == 0 {
+	if s.hooks.EventSaved == nil {
 		return nil
 	}
 	if s.tx == nil {
 		return errors.New("save hooks need the save's transaction")
 	}
-	for _, h := range s.hooks {
-		if err := h(ctx, s.tx, ev); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.hooks.EventSaved(ctx, s.tx, ev)
 }
 
 func sameCourseFields(a, b Course) bool {
@@ -426,69 +453,4 @@ func (s *Store) writeDays(ctx context.Context, e *Event) error {
 		}
 	}
 	return nil
-}
-
-// Diff lists the participant-visible differences between two versions of
-// an event, field by field, in a fixed order: dates, each day's times,
-// zone, format, venue, meeting, status, each day's agenda. Capacity and
-// region are not among them. Changes to the meeting's link, ID and
-// passcode are marked Private.
-func Diff(old, new Event) []Change {
-	var out []Change
-	add := func(f Field, day int, o, n string) {
-		if o != n {
-			out = append(out, Change{Field: f, Day: day, Old: o, New: n, Private: f.Private()})
-		}
-	}
-	add(FieldDays, 0, dayDates(old), dayDates(new))
-	for i := range min(len(old.Days), len(new.Days)) {
-		add(FieldDayTimes, i+1, dayTimes(old.Days[i]), dayTimes(new.Days[i]))
-	}
-	add(FieldTimeZone, 0, old.TimeZone, new.TimeZone)
-	add(FieldFormat, 0, string(old.Format), string(new.Format))
-	add(FieldVenueName, 0, old.Venue.Name, new.Venue.Name)
-	add(FieldVenueAddress, 0, old.Venue.Address, new.Venue.Address)
-	add(FieldVenueDirections, 0, old.Venue.Directions, new.Venue.Directions)
-	add(FieldMeetingProvider, 0, old.Meeting.Provider, new.Meeting.Provider)
-	add(FieldMeetingURL, 0, old.Meeting.JoinURL, new.Meeting.JoinURL)
-	add(FieldMeetingID, 0, old.Meeting.ID, new.Meeting.ID)
-	add(FieldMeetingPasscode, 0, old.Meeting.Passcode, new.Meeting.Passcode)
-	if old.Status != new.Status && (old.Status == Cancelled || new.Status == Cancelled) {
-		add(FieldStatus, 0, string(old.Status), string(new.Status))
-	}
-	for i := range max(len(old.Days), len(new.Days)) {
-		add(FieldAgenda, i+1, dayAgenda(old, i), dayAgenda(new, i))
-	}
-	return out
-}
-
-// Private reports whether the field is one of the meeting's joining
-// details, which only confirmed people may see.
-func (f Field) Private() bool {
-	return f == FieldMeetingURL || f == FieldMeetingID || f == FieldMeetingPasscode
-}
-
-func dayDates(e Event) string {
-	parts := make([]string, len(e.Days))
-	for i, d := range e.Days {
-		parts[i] = d.Date.String()
-	}
-	return strings.Join(parts, ", ")
-}
-
-func dayTimes(d Day) string { return d.Start.String() + "–" + d.End.String() }
-
-func dayAgenda(e Event, i int) string {
-	if i >= len(e.Days) {
-		return ""
-	}
-	lines := make([]string, len(e.Days[i].Agenda))
-	for j, a := range e.Days[i].Agenda {
-		t := a.Start.String()
-		if a.HasEnd() {
-			t += "–" + a.End.String()
-		}
-		lines[j] = t + " " + string(a.Kind) + " " + a.Title
-	}
-	return strings.Join(lines, "\n")
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/database"
 )
 
@@ -16,21 +17,37 @@ type Store struct {
 	db    *database.DB
 	q     database.Querier
 	tx    *sql.Tx // set by WithTx; what save hooks are given
-	hooks []SaveHook
+	hooks Hooks
 }
 
-// NewStore returns a Store on db.
-func NewStore(db *database.DB) *Store { return &Store{db: db, q: db} }
+// Hooks are what the rest of the application does when the catalogue
+// changes. They are given to NewStore and fixed from then on (as
+// listmonk's core.Hooks are), so every save, from whichever door, runs
+// the same ones. A nil hook does nothing.
+type Hooks struct {
+	// EventSaved is told of every event a save writes (see EventSave),
+	// in the save's transaction, after the event is written. In the
+	// application it is booking's: it tells the people booked and fills
+	// freed places.
+	EventSaved SaveHook
+}
 
-// WithTx returns a Store whose statements run in tx. It keeps the save
-// hooks registered so far.
+// NewStore returns a Store on db whose saves run hooks.
+func NewStore(db *database.DB, hooks Hooks) *Store { return &Store{db: db, q: db, hooks: hooks} }
+
+// WithTx returns a Store whose statements run in tx, with the same hooks.
 func (s *Store) WithTx(tx *sql.Tx) *Store {
 	return &Store{db: s.db, q: tx, tx: tx, hooks: s.hooks}
 }
 
-// SaveOptions travel with one save (SaveAll) and on to its hooks, so that
-// two saves at once — an import and an editor — never share them.
+// SaveOptions travel with one save and on to its hooks, so that two saves
+// at once — an import and an editor — never share them.
 type SaveOptions struct {
+	// Actor is who is saving; required. Every change the save makes is
+	// recorded in the audit log as theirs: audit.CommandLine(login) for
+	// plenary import, audit.Job("demo") for the demo catalogue,
+	// audit.StaffMember in the admin area.
+	Actor audit.Actor
 	// Now is when the save happens: the timestamps it writes. Zero
 	// means time.Now().
 	Now time.Time
@@ -38,11 +55,19 @@ type SaveOptions struct {
 	// inside the minimum-notice window (plenary import -confirm-late).
 	ConfirmLate bool
 	// DryRun runs the whole save, hooks included, in a transaction that
-	// is rolled back: SaveAll returns what the save would do and changes
-	// nothing (plenary import -n). Hooks that would refuse the save say
-	// so in EventReport.Refused and carry on, so that the report is
-	// whole.
+	// is rolled back: Save returns what the save would do and changes
+	// nothing, the audit log included (plenary import -n). Hooks that
+	// would refuse the save say so in EventReport.Refused and carry on,
+	// so that the report is whole.
 	DryRun bool
+	// BasedOn maps a course's slug to the version of the course the
+	// change started from (Course.Version as read; 0 for a course the
+	// editor creates). If the stored course has moved on since — someone
+	// else saved it — the save is refused with a *StaleError and changes
+	// nothing. A course not listed is saved whatever its version: plenary
+	// import leaves BasedOn empty, as it overwrites courses by slug by
+	// design.
+	BasedOn map[string]int
 }
 
 // EventSave is what a save hook is told about one event of the saved
@@ -59,7 +84,8 @@ type EventSave struct {
 	// Change lists the participant-visible changes (as
 	// SaveResult.EventsChanged does); Change.Changes is empty when there
 	// are none and the version did not move.
-	Change  EventChange
+	Change EventChange
+	// Options are the save's, the actor included.
 	Options SaveOptions
 	// Report is where hooks say what they did, or in a dry run would do.
 	// It ends up in SaveResult.Reports. Never nil.
@@ -98,14 +124,8 @@ func (r EventReport) Empty() bool {
 // SaveHook is told of each event of a save (see EventSave) while the save
 // is still open: tx is the save's transaction. What the hook writes in tx
 // commits with the save; an error rolls the whole save back and is
-// returned by SaveAll. In a dry run everything is rolled back anyway.
+// returned by Save. In a dry run everything is rolled back anyway.
 type SaveHook func(ctx context.Context, tx *sql.Tx, ev EventSave) error
-
-// OnEventSave registers h to run for every event a save writes, in the
-// order registered, after the event is written. Register hooks when wiring
-// the application, before the store is used: registration is not safe
-// alongside saves.
-func (s *Store) OnEventSave(h SaveHook) { s.hooks = append(s.hooks, h) }
 
 // Filter narrows the catalogue listing. Empty fields match everything.
 type Filter struct {
@@ -247,12 +267,14 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	err := s.each(ctx, `
 		SELECT c.id, c.slug, c.title, c.summary, c.status, c.about, c.audience, c.aims,
 		       c.prerequisites, c.delivery, c.cancellation_terms, c.joining_lead_days,
-		       c.reminder_days_before, c.waitlist, c.offer_hold_hours, c.booking_closes_hours, c.created_at, c.updated_at
+		       c.reminder_days_before, c.waitlist, c.offer_hold_hours, c.booking_closes_hours, c.version,
+		       c.created_at, c.updated_at
 		FROM courses c WHERE `+where+` ORDER BY c.id`, args, func(rows *sql.Rows) error {
 		var c Course
 		err := rows.Scan(&c.ID, &c.Slug, &c.Title, &c.Summary, &c.Status, &c.About, &c.Audience, &c.Aims,
 			&c.Prerequisites, &c.Delivery, &c.CancellationTerms, &c.JoiningLeadDays,
-			&c.ReminderDaysBefore, &c.Waitlist, &c.OfferHoldHours, &c.BookingClosesHours, &c.CreatedAt, &c.UpdatedAt)
+			&c.ReminderDaysBefore, &c.Waitlist, &c.OfferHoldHours, &c.BookingClosesHours, &c.Version,
+			&c.CreatedAt, &c.UpdatedAt)
 		courses = append(courses, c)
 		return err
 	})
@@ -300,7 +322,7 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	}
 	for i := range courses {
 		// A course stored before a refuse rule made its question required
-		// still reads as required (Validate sets it on every save).
+		// still reads as required (Normalize sets it on every save).
 		needed := courses[i].MissingRefusals()
 		for j, q := range courses[i].Questions {
 			if _, ok := needed[q.Key]; ok {

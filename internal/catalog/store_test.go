@@ -19,17 +19,17 @@ func clock(h, m int) catalog.Clock { return catalog.Clock{Minutes: h*60 + m, Val
 func TestSaveAndLoad(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
+	s := catalog.NewStore(db, catalog.Hooks{})
 	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	c := catalogtest.NewCourse(now)
 	c.Questions = []catalog.Question{{Key: "training_completed", Label: "When did you finish?", Kind: catalog.DateAnswer, Help: "Roughly is fine"}}
 	c.Topics = []string{"DIT", "Psychotherapy"}
-	res, err := s.Save(ctx, &c, now)
+	res, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Created || !reflect.DeepEqual(res.EventsAdded, []string{"first"}) {
-		t.Fatalf("first save: got %+v, want created with event first", res)
+	if !res[0].Created || !reflect.DeepEqual(res[0].EventsAdded, []string{"first"}) {
+		t.Fatalf("first save: got %+v, want created with event first", res[0])
 	}
 	if c.ID == 0 || c.Events[0].ID == 0 || c.Events[0].Version != 1 {
 		t.Fatalf("IDs not set: course %d, event %d, version %d", c.ID, c.Events[0].ID, c.Events[0].Version)
@@ -55,19 +55,19 @@ func TestSaveAndLoad(t *testing.T) {
 func TestSaveAgainChangesNothing(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
+	s := catalog.NewStore(db, catalog.Hooks{})
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	c := catalogtest.NewCourse(t0)
-	if _, err := s.Save(ctx, &c, t0); err != nil {
+	if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(t0)); err != nil {
 		t.Fatal(err)
 	}
 	again := catalogtest.NewCourse(t0)
-	res, err := s.Save(ctx, &again, t0.Add(time.Hour))
+	res, err := s.Save(ctx, []*catalog.Course{&again}, catalogtest.Options(t0.Add(time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Changed || res.Created || len(res.EventsUnchanged) != 1 {
-		t.Fatalf("second identical save: got %+v, want nothing changed", res)
+	if res[0].Changed || res[0].Created || len(res[0].EventsUnchanged) != 1 {
+		t.Fatalf("second identical save: got %+v, want nothing changed", res[0])
 	}
 	got, _ := s.CourseBySlug(ctx, c.Slug)
 	if !got.UpdatedAt.Equal(t0) || got.Events[0].Version != 1 {
@@ -97,14 +97,14 @@ func TestSaveEventChanges(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			db := dbtest.New(t)
-			s := catalog.NewStore(db)
+			s := catalog.NewStore(db, catalog.Hooks{})
 			c := catalogtest.NewCourse(t0)
-			if _, err := s.Save(ctx, &c, t0); err != nil {
+			if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(t0)); err != nil {
 				t.Fatal(err)
 			}
 			next := catalogtest.NewCourse(t0)
 			tt.change(&next.Events[0])
-			res, err := s.Save(ctx, &next, t0.Add(time.Hour))
+			res, err := s.Save(ctx, []*catalog.Course{&next}, catalogtest.Options(t0.Add(time.Hour)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -114,7 +114,7 @@ func TestSaveEventChanges(t *testing.T) {
 				t.Errorf("got version %d status %s, want %d %s", e.Version, e.Status, tt.wantVersion, tt.wantStatus)
 			}
 			var fields []catalog.Field
-			for _, ch := range res.EventsChanged {
+			for _, ch := range res[0].EventsChanged {
 				for _, f := range ch.Changes {
 					fields = append(fields, f.Field)
 					if f.Private != (f.Field == catalog.FieldMeetingURL) {
@@ -135,20 +135,20 @@ func TestSaveEventChanges(t *testing.T) {
 func TestSaveKeepsEventsMissingFromCourse(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
+	s := catalog.NewStore(db, catalog.Hooks{})
 	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	c := catalogtest.NewCourse(t0)
-	if _, err := s.Save(ctx, &c, t0); err != nil {
+	if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(t0)); err != nil {
 		t.Fatal(err)
 	}
 	next := catalogtest.NewCourse(t0)
 	next.Events = nil
-	res, err := s.Save(ctx, &next, t0)
+	res, err := s.Save(ctx, []*catalog.Course{&next}, catalogtest.Options(t0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(res.EventsKept, []string{"first"}) {
-		t.Fatalf("EventsKept: got %v, want [first]", res.EventsKept)
+	if !reflect.DeepEqual(res[0].EventsKept, []string{"first"}) {
+		t.Fatalf("EventsKept: got %v, want [first]", res[0].EventsKept)
 	}
 	got, _ := s.CourseBySlug(ctx, c.Slug)
 	if len(got.Events) != 1 {
@@ -159,11 +159,11 @@ func TestSaveKeepsEventsMissingFromCourse(t *testing.T) {
 func TestSaveInvalidWritesNothing(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
+	s := catalog.NewStore(db, catalog.Hooks{})
 	c := catalogtest.NewCourse(time.Now())
 	c.Events[0].Days[0].End = clock(9, 0)
 	c.Fees[0].Currency = "pounds"
-	_, err := s.Save(ctx, &c, time.Now())
+	_, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(time.Now()))
 	var verr catalog.ValidationError
 	if !errors.As(err, &verr) || len(verr) != 2 {
 		t.Fatalf("got %v, want a ValidationError with 2 problems", err)
@@ -176,7 +176,7 @@ func TestSaveInvalidWritesNothing(t *testing.T) {
 func TestListings(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
+	s := catalog.NewStore(db, catalog.Hooks{})
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	save := func(slug, title string, days int, format catalog.Format, status catalog.Status, topics ...string) {
 		t.Helper()
@@ -187,7 +187,7 @@ func TestListings(t *testing.T) {
 		if format != catalog.Online {
 			c.Events[0].Venue.Name = "Hall"
 		}
-		if _, err := s.Save(ctx, &c, now); err != nil {
+		if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(now)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -235,7 +235,7 @@ func TestListings(t *testing.T) {
 func TestEventByID(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
+	s := catalog.NewStore(db, catalog.Hooks{})
 	c := catalogtest.Course(t, db, nil)
 	gotC, gotE, err := s.Event(ctx, c.Events[0].ID)
 	if err != nil || gotC.Slug != c.Slug || gotE.Ref != "first" {
@@ -269,7 +269,7 @@ func withBookingRules(t *testing.T, c *catalog.Course) {
 func TestSaveAndLoadBookingRules(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
+	s := catalog.NewStore(db, catalog.Hooks{})
 	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	c := catalogtest.NewCourse(now)
 	withBookingRules(t, &c)
@@ -278,7 +278,7 @@ func TestSaveAndLoadBookingRules(t *testing.T) {
 	other.Slug = "other"
 	other.Questions = []catalog.Question{{Key: "role", Label: "Role", Kind: catalog.TextAnswer}}
 	other.Rules = []catalog.Rule{{Conditions: []catalog.Condition{cond(t, "role is missing")}, Outcome: catalog.Refuse, Message: "Say your role."}}
-	if _, err := s.SaveAll(ctx, []*catalog.Course{&other, &c}, catalog.SaveOptions{Now: now}); err != nil {
+	if _, err := s.Save(ctx, []*catalog.Course{&other, &c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: now}); err != nil {
 		t.Fatal(err)
 	}
 	ls, err := s.Listings(ctx, catalog.Filter{Drafts: true}, now)
@@ -303,12 +303,12 @@ func TestSaveAndLoadBookingRules(t *testing.T) {
 
 	again := catalogtest.NewCourse(now)
 	withBookingRules(t, &again)
-	res, err := s.Save(ctx, &again, now.Add(time.Hour))
+	res, err := s.Save(ctx, []*catalog.Course{&again}, catalogtest.Options(now.Add(time.Hour)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Changed {
-		t.Errorf("saving the same rules again: got %+v, want nothing changed", res)
+	if res[0].Changed {
+		t.Errorf("saving the same rules again: got %+v, want nothing changed", res[0])
 	}
 }
 
@@ -334,21 +334,21 @@ func TestSaveBookingRuleChanges(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			db := dbtest.New(t)
-			s := catalog.NewStore(db)
+			s := catalog.NewStore(db, catalog.Hooks{})
 			c := catalogtest.NewCourse(t0)
 			withBookingRules(t, &c)
-			if _, err := s.Save(ctx, &c, t0); err != nil {
+			if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(t0)); err != nil {
 				t.Fatal(err)
 			}
 			next := catalogtest.NewCourse(t0)
 			withBookingRules(t, &next)
 			tt.change(&next)
-			res, err := s.Save(ctx, &next, t0.Add(time.Hour))
+			res, err := s.Save(ctx, []*catalog.Course{&next}, catalogtest.Options(t0.Add(time.Hour)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !res.Changed || len(res.EventsChanged) != 0 {
-				t.Errorf("got %+v, want the course changed and no event changed", res)
+			if !res[0].Changed || len(res[0].EventsChanged) != 0 {
+				t.Errorf("got %+v, want the course changed and no event changed", res[0])
 			}
 			got, err := s.CourseBySlug(ctx, next.Slug)
 			if err != nil {
@@ -374,7 +374,7 @@ func TestSaveBookingRuleChanges(t *testing.T) {
 func TestLoadMarksQuestionsARefuseRuleNeeds(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
-	s := catalog.NewStore(db)
+	s := catalog.NewStore(db, catalog.Hooks{})
 	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
 	c := catalogtest.NewCourse(now)
 	c.Questions = []catalog.Question{
@@ -383,7 +383,7 @@ func TestLoadMarksQuestionsARefuseRuleNeeds(t *testing.T) {
 	}
 	c.Rules = []catalog.Rule{{Outcome: catalog.Refuse, Message: "This course is for people who finished the training.",
 		Conditions: []catalog.Condition{{Question: "training_completed", Op: catalog.OpMissing}}}}
-	if _, err := s.Save(ctx, &c, now); err != nil {
+	if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(now)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ExecContext(ctx, `UPDATE eligibility_questions SET required = $1 WHERE course_id = $2`, false, c.ID); err != nil {

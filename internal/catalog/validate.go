@@ -55,9 +55,50 @@ func regionNames() string {
 	return strings.Join(names, ", ")
 }
 
+// Normalize fills in what a course leaves to its defaults and derives
+// what follows from the rest, so that the course is in the form the store
+// keeps: each event's time zone (DefaultTimeZone when empty) and status
+// (scheduled when empty), its region in canonical form (so "Scotland" and
+// "scotland" are one region to Diff and the store), its StartsAt and
+// EndsAt from its days, and Required on every question a refuse rule
+// needs answered. It reports nothing: a value it cannot make sense of (an
+// unknown region or zone) is left for Validate to name. Calling it again
+// changes nothing. ParseCourseFile and Store.Save call Normalize and then
+// Validate.
+func (c *Course) Normalize() {
+	// A question a refuse rule needs answered is required, whatever the
+	// file says, so that the form does not call it optional.
+	needed := c.MissingRefusals()
+	for i, q := range c.Questions {
+		if _, ok := needed[q.Key]; ok {
+			c.Questions[i].Required = true
+		}
+	}
+	for i := range c.Events {
+		c.Events[i].normalize()
+	}
+}
+
+func (e *Event) normalize() {
+	if e.TimeZone == "" {
+		e.TimeZone = DefaultTimeZone
+	}
+	if e.Region != "" {
+		if r, err := workdays.ParseRegion(e.Region); err == nil {
+			e.Region = string(r)
+		}
+	}
+	if e.Status == "" {
+		e.Status = Scheduled
+	}
+	e.computeSpan()
+}
+
 // Validate checks a course and its events and returns a ValidationError
-// listing every problem, or nil.
-func (c *Course) Validate() error {
+// listing every problem, or nil. It changes nothing: values that
+// Normalize fills in (an empty time zone or event status) are not
+// problems.
+func (c Course) Validate() error {
 	var errs ValidationError
 	add := func(path, format string, args ...any) {
 		errs = append(errs, FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
@@ -141,14 +182,8 @@ func (c *Course) Validate() error {
 			add(p+".currency", "must be a three-letter code such as GBP")
 		}
 	}
-	// A question a refuse rule needs answered is required, whatever the
-	// file says, so that the form does not call it optional.
-	needed := c.MissingRefusals()
 	seenKey := map[string]bool{}
 	for i, q := range c.Questions {
-		if _, ok := needed[q.Key]; ok {
-			c.Questions[i].Required = true
-		}
 		p := fmt.Sprintf("questions[%d]", i)
 		switch {
 		case !keyRE.MatchString(q.Key) || len(q.Key) > 40:
@@ -178,7 +213,7 @@ func (c *Course) Validate() error {
 	return errs
 }
 
-func (e *Event) validate(p string, seenRef map[string]bool, add func(path, format string, args ...any),
+func (e Event) validate(p string, seenRef map[string]bool, add func(path, format string, args ...any),
 	short func(path, value string, required bool), long func(path, value string)) {
 	switch {
 	case e.Ref == "":
@@ -189,28 +224,20 @@ func (e *Event) validate(p string, seenRef map[string]bool, add func(path, forma
 		add(p+".ref", "repeats the ref %q", e.Ref)
 	}
 	seenRef[e.Ref] = true
-	if e.TimeZone == "" {
-		e.TimeZone = DefaultTimeZone
-	}
-	if _, err := time.LoadLocation(e.TimeZone); err != nil || e.TimeZone == "Local" {
-		add(p+".time_zone", "%q is not an IANA time zone such as Europe/London", e.TimeZone)
+	if e.TimeZone != "" { // "" is DefaultTimeZone (Normalize)
+		if _, err := time.LoadLocation(e.TimeZone); err != nil || e.TimeZone == "Local" {
+			add(p+".time_zone", "%q is not an IANA time zone such as Europe/London", e.TimeZone)
+		}
 	}
 	if e.Region != "" {
-		// Stored in its canonical form, so that "Scotland" and "scotland"
-		// are the same region to Diff and the store.
-		if r, err := workdays.ParseRegion(e.Region); err != nil {
+		if _, err := workdays.ParseRegion(e.Region); err != nil {
 			add(p+".region", "%q is not a region; the regions are %s", e.Region, regionNames())
-		} else {
-			e.Region = string(r)
 		}
 	}
 	if !slices.Contains(Formats, e.Format) {
 		add(p+".format", "must be online, in_person or hybrid")
 	}
-	if e.Status == "" {
-		e.Status = Scheduled
-	}
-	if !slices.Contains([]EventStatus{Scheduled, Changed, Cancelled, Completed}, e.Status) {
+	if e.Status != "" && !slices.Contains([]EventStatus{Scheduled, Changed, Cancelled, Completed}, e.Status) { // "" is scheduled (Normalize)
 		add(p+".status", "must be scheduled, changed, cancelled or completed")
 	}
 	if e.Capacity < 0 || e.Capacity > 100000 {
@@ -280,7 +307,6 @@ func (e *Event) validate(p string, seenRef map[string]bool, add func(path, forma
 			}
 		}
 	}
-	e.computeSpan()
 }
 
 // agendaOutside says how agenda item a falls outside the day's times, or

@@ -1,5 +1,6 @@
 // Package catalogtest builds courses for tests: a published one-day online
-// course with one date, saved through the real store on any engine.
+// course with one date, saved through the real store on any engine, and
+// the options of a plain save.
 package catalogtest
 
 import (
@@ -7,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
 )
@@ -20,10 +22,18 @@ func Course(t testing.TB, db *database.DB, mutate func(c *catalog.Course)) catal
 	if mutate != nil {
 		mutate(&c)
 	}
-	if _, err := catalog.NewStore(db).Save(context.Background(), &c, time.Now()); err != nil {
+	if _, err := catalog.NewStore(db, catalog.Hooks{}).Save(context.Background(), []*catalog.Course{&c}, Options(time.Now())); err != nil {
 		t.Fatalf("catalogtest: save course %q: %v", c.Slug, err)
 	}
 	return c
+}
+
+// Actor is who saves in tests: a job named "test".
+var Actor = audit.Job("test")
+
+// Options are the options of a plain save at now by Actor.
+func Options(now time.Time) catalog.SaveOptions {
+	return catalog.SaveOptions{Actor: Actor, Now: now}
 }
 
 // NewCourse builds, without saving, the course that Course saves: one

@@ -23,6 +23,7 @@ import (
 	"plenary/demo"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
@@ -228,7 +229,7 @@ func startDemoSite(t *testing.T) demoSite {
 	t.Helper()
 	ctx := t.Context()
 	db := dbtest.New(t)
-	store := catalog.NewStore(db)
+	store := catalog.NewStore(db, catalog.Hooks{})
 	loc, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		t.Fatal(err)
@@ -239,7 +240,7 @@ func startDemoSite(t *testing.T) demoSite {
 		t.Fatalf("demo.Courses: %v", err)
 	}
 	for i := range courses {
-		if _, err := store.Save(ctx, &courses[i], now); err != nil {
+		if _, err := store.Save(ctx, []*catalog.Course{&courses[i]}, catalogtest.Options(now)); err != nil {
 			t.Fatalf("save demo course %q: %v", courses[i].Slug, err)
 		}
 	}

@@ -20,7 +20,7 @@ func TestDevMode(t *testing.T) {
 	db := dbtest.New(t)
 	_, _, h, err := newHandler(testOptions{
 		Options: web.Options{DB: db, Dev: true, Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return testNow }},
-		Site:    Options{Catalog: catalog.NewStore(db)},
+		Site:    Options{Catalog: catalog.NewStore(db, catalog.Hooks{})},
 	})
 	if err != nil {
 		t.Fatalf("New: %v", err)

@@ -15,6 +15,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
@@ -187,14 +188,14 @@ func newHandler(o testOptions) (*web.Server, *Server, http.Handler, error) {
 func newTestSiteWith(t testing.TB, now time.Time, set func(*testOptions), courses ...catalog.Course) *testSite {
 	t.Helper()
 	db := dbtest.New(t)
-	store := catalog.NewStore(db)
+	store := catalog.NewStore(db, catalog.Hooks{})
 	if courses == nil {
 		courses = fixtures(t)
 	}
 	ts := &testSite{db: db, store: store, courses: map[string]catalog.Course{}}
 	ctx := context.Background()
 	for i := range courses {
-		if _, err := store.Save(ctx, &courses[i], now.Add(-30*24*time.Hour)); err != nil {
+		if _, err := store.Save(ctx, []*catalog.Course{&courses[i]}, catalogtest.Options(now.Add(-30*24*time.Hour))); err != nil {
 			t.Fatalf("save %s: %v", courses[i].Slug, err)
 		}
 		c, err := store.CourseBySlug(ctx, courses[i].Slug)
