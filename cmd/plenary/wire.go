@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -61,21 +60,20 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	if err != nil {
 		return nil, err
 	}
-	cal, err := workdays.Load(workdays.Region(cfg.Region), cfg.HolidaysFile)
+	// The settings arrive parsed (config.Load); each package takes them
+	// with the meaning the setting documents, 0 included.
+	cal, err := workdays.New(cfg.Region, cfg.Holidays)
 	if err != nil {
 		return nil, err
 	}
-	joiningTime, err := catalog.ParseClock(cfg.JoiningTime)
-	if err != nil {
-		return nil, fmt.Errorf("PLENARY_JOINING_TIME: %w", err)
-	}
+	from, replyTo := cfg.MailFrom.String(), cfg.ReplyTo().String()
 	a := &app{cfg: cfg, log: logger, db: db, catalog: catalog.NewStore(db), uidDomain: site.UIDDomain}
-	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.ReplyTo()})
+	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, ReplyTo: replyTo})
 	a.bookings = booking.NewService(booking.Options{
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
-		Organizer: cfg.MailFrom, Workdays: cal, JoiningTime: joiningTime,
-		MinNoticeWorkingDays: cmp.Or(cfg.MinNoticeWorkingDays, -1), // 0 in the config: no window
-		StaffEmail:           cfg.StaffEmail,
+		Organizer: from, Workdays: cal, JoiningTime: catalog.Clock{Minutes: cfg.JoiningTime.Minutes, Valid: true},
+		MinNoticeWorkingDays: cfg.MinNoticeWorkingDays,
+		StaffEmail:           config.Strings(cfg.StaffEmail),
 	})
 	// Every save of a date, whoever makes it, tells the people booked on it
 	// of a participant-visible change and fills the places it freed, in
@@ -87,7 +85,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	}
 	var mailer messaging.Mailer = messaging.DevMailbox{}
 	if cfg.SMTPURL != "" {
-		if mailer, err = messaging.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.ReplyTo()); err != nil {
+		if mailer, err = messaging.NewSMTPMailer(cfg.SMTPURL, from, replyTo); err != nil {
 			return nil, err
 		}
 	}

@@ -465,7 +465,8 @@ func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	ts := newBookingSite(t)
 	now := testNow
-	ts.srv.limiter = newRateLimiter(defaultBookingLimit/60.0, defaultBookingLimit, maxLimitedClients, func() time.Time { return now })
+	const limit = 10 // PLENARY_BOOKING_LIMIT's default
+	ts.srv.limiter = newRateLimiter(limit/60.0, limit, maxLimitedClients, func() time.Time { return now })
 	path := fmt.Sprintf("/events/%d/book", ts.event(t, "dit-refresher", "june"))
 	post := func(addr string) *http.Response {
 		r := newPost(path, url.Values{"name": {""}})
@@ -473,7 +474,7 @@ func TestRateLimit(t *testing.T) {
 		res, _ := ts.do(t, r)
 		return res
 	}
-	for i := range defaultBookingLimit {
+	for i := range limit {
 		if res := post("198.51.100.7:5000"); res.StatusCode == http.StatusTooManyRequests {
 			t.Fatalf("request %d of the burst refused", i+1)
 		}
