@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -192,7 +191,10 @@ func siteIdentity(ctx context.Context, e env, cfg config.Config, db *database.DB
 		return err
 	}
 	site, err := db.Site(ctx)
-	own := strings.TrimRight(e.getenv("PLENARY_BASE_URL"), "/")
+	own := ""
+	if cfg.IsSet("PLENARY_BASE_URL") {
+		own = cfg.BaseURL
+	}
 	switch {
 	case errors.Is(err, database.ErrNoSite):
 		fmt.Fprintf(e.stderr, "plenary: `plenary serve` has not recorded the site's address in this database yet; links use %s\n",

@@ -60,6 +60,10 @@ type Config struct {
 	// MetricsToken is PLENARY_METRICS_TOKEN; empty: /metrics answers
 	// only the machine itself.
 	MetricsToken string
+
+	// set holds the names of the settings given in the environment (not
+	// left to their default).
+	set map[string]bool
 }
 
 // Load reads every setting through getenv (os.Getenv in main, a map in
@@ -75,7 +79,12 @@ func Load(getenv func(string) string) (Config, error) {
 			errs = append(errs, err)
 			continue
 		}
-		if v == "" {
+		if v != "" {
+			if c.set == nil {
+				c.set = map[string]bool{}
+			}
+			c.set[s.Name] = true
+		} else {
 			v = s.Default
 			if s.dflt != nil {
 				v = s.dflt(&c)
@@ -111,6 +120,10 @@ func (s Setting) lookup(getenv func(string) string) (string, error) {
 	}
 	return strings.TrimSpace(string(b)), nil
 }
+
+// IsSet reports whether the setting called name was given (in the
+// environment or its _FILE), rather than left to its default.
+func (c Config) IsSet(name string) bool { return c.set[name] }
 
 // ReplyTo is the Reply-To address of e-mails: PLENARY_MAIL_REPLY_TO, or
 // else the contact address; zero when neither is set.

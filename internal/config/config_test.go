@@ -354,3 +354,16 @@ func TestClock(t *testing.T) {
 		}
 	}
 }
+
+func TestIsSet(t *testing.T) {
+	c, err := Load(env(map[string]string{"PLENARY_BASE_URL": "https://training.example/", "PLENARY_SITE_NAME": "  "}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.IsSet("PLENARY_BASE_URL") || c.BaseURL != "https://training.example" {
+		t.Errorf("PLENARY_BASE_URL: set %v, %q", c.IsSet("PLENARY_BASE_URL"), c.BaseURL)
+	}
+	if c.IsSet("PLENARY_SITE_NAME") || c.IsSet("PLENARY_TIMEZONE") {
+		t.Error("a blank or missing variable counts as set")
+	}
+}
