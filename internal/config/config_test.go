@@ -189,7 +189,7 @@ func TestEverySecretIsMasked(t *testing.T) {
 		"PLENARY_SMTP_URL":      "smtps://mailer:hunter2hunter2@smtp.example",
 		"PLENARY_METRICS_TOKEN": "hunter2hunter2hunter2",
 	}
-	for _, s := range Settings() {
+	for _, s := range settings {
 		if !s.Secret {
 			continue
 		}
@@ -216,7 +216,7 @@ func TestEverySecretIsMasked(t *testing.T) {
 // can never disagree.
 func TestSettingsDeclaredOnce(t *testing.T) {
 	seen := map[string]bool{}
-	for _, s := range Settings() {
+	for _, s := range settings {
 		if !strings.HasPrefix(s.Name, "PLENARY_") || seen[s.Name] || s.Help == "" || s.parse == nil || s.show == nil {
 			t.Errorf("setting %+v: want a unique PLENARY_ name, help, a parser and a show", s.Name)
 		}

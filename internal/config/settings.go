@@ -58,11 +58,9 @@ func bind[T any](ptr func(*Config) *T, parse func(string) (T, error), show func(
 	}
 }
 
-// Settings returns every setting in the order the README documents them.
-func Settings() []Setting { return append([]Setting(nil), settings...) }
-
-// settings is the one declaration of every setting. A setting whose
-// default is worked out from others comes after them.
+// settings is the one declaration of every setting, in the order the
+// README and `plenary config` list them. A setting whose default is worked
+// out from others comes after them.
 var settings = []Setting{
 	{
 		Name: "PLENARY_DATABASE_URL", Default: "sqlite:plenary.db", Secret: true,
