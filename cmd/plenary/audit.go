@@ -57,7 +57,7 @@ changed; -format json gives each entry whole.`)
 		return err
 	}
 	defer a.close()
-	loc := a.cfg.Location()
+	loc := a.cfg.TimeZone
 	if *since != "" {
 		if f.Since, err = parseSince(*since, loc); err != nil {
 			return err

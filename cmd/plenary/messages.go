@@ -85,7 +85,7 @@ about a booking).`)
 	if err != nil {
 		return err
 	}
-	installZone := a.cfg.Location()
+	installZone := a.cfg.TimeZone
 	rows := make([]messageRow, len(msgs))
 	locs := make([]*time.Location, len(msgs))
 	for i, m := range msgs {

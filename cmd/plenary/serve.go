@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -44,7 +43,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	defer a.close()
 	cfg, logger, db := a.cfg, a.log, a.db
 	if *withDemo {
-		if err := loadDemo(ctx, a.catalog, cfg.Location(), logger); err != nil {
+		if err := loadDemo(ctx, a.catalog, cfg.TimeZone, logger); err != nil {
 			return err
 		}
 	}
@@ -107,10 +106,10 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 		Dev:            cfg.Dev,
 		SiteName:       cfg.SiteName,
 		PageCacheTTL:   cfg.PageCacheTTL,
-		BookingLimit:   cmp.Or(cfg.BookingLimit, -1), // 0 in the config means no limit
+		BookingLimit:   cfg.BookingLimit,
 		TrustedProxies: cfg.TrustedProxies,
 		MetricsToken:   cfg.MetricsToken,
-		ContactEmail:   cfg.ContactEmail,
+		ContactEmail:   cfg.ContactEmail.String(),
 	})
 	if err != nil {
 		return nil, err

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -61,13 +59,11 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	if err != nil {
 		return nil, err
 	}
-	cal, err := workdays.Load(workdays.Region(cfg.Region), cfg.HolidaysFile)
+	// The settings arrive parsed (config.Load); each package takes them
+	// with the meaning the setting documents, 0 included.
+	cal, err := workdays.New(cfg.Region, cfg.Holidays)
 	if err != nil {
 		return nil, err
-	}
-	joiningTime, err := catalog.ParseClock(cfg.JoiningTime)
-	if err != nil {
-		return nil, fmt.Errorf("PLENARY_JOINING_TIME: %w", err)
 	}
 	a := &app{cfg: cfg, log: logger, db: db, uidDomain: site.UIDDomain}
 	// Every save of a date, whoever makes it, tells the people booked on it
@@ -80,19 +76,20 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 			return a.bookings.EventSaved(ctx, tx, ev)
 		},
 	})
-	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.ReplyTo()})
+	from, replyTo := cfg.MailFrom.String(), cfg.ReplyTo().String()
+	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, ReplyTo: replyTo})
 	a.bookings = booking.NewService(booking.Options{
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
-		Organizer: cfg.MailFrom, Workdays: cal, JoiningTime: joiningTime,
-		MinNoticeWorkingDays: cmp.Or(cfg.MinNoticeWorkingDays, -1), // 0 in the config: no window
-		StaffEmail:           cfg.StaffEmail,
+		Organizer: from, Workdays: cal, JoiningTime: catalog.Clock{Minutes: cfg.JoiningTime.Minutes, Valid: true},
+		MinNoticeWorkingDays: cfg.MinNoticeWorkingDays,
+		StaffEmail:           config.Strings(cfg.StaffEmail),
 	})
 	if !withRunner {
 		return a, nil
 	}
 	var mailer messaging.Mailer = messaging.DevMailbox{}
 	if cfg.SMTPURL != "" {
-		if mailer, err = messaging.NewSMTPMailer(cfg.SMTPURL, cfg.MailFrom, cfg.ReplyTo()); err != nil {
+		if mailer, err = messaging.NewSMTPMailer(cfg.SMTPURL, from, replyTo); err != nil {
 			return nil, err
 		}
 	}
@@ -199,7 +196,10 @@ func siteIdentity(ctx context.Context, e env, cfg config.Config, db *database.DB
 		return err
 	}
 	site, err := db.Site(ctx)
-	own := strings.TrimRight(e.getenv("PLENARY_BASE_URL"), "/")
+	own := ""
+	if cfg.IsSet("PLENARY_BASE_URL") {
+		own = cfg.BaseURL
+	}
 	switch {
 	case errors.Is(err, database.ErrNoSite):
 		fmt.Fprintf(e.stderr, "plenary: `plenary serve` has not recorded the site's address in this database yet; links use %s\n",

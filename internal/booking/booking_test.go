@@ -79,7 +79,8 @@ func newFixture(t *testing.T, db *database.DB, capacity int, mutate func(c *cata
 		t.Fatal(err)
 	}
 	out := &outbox{}
-	svc := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: out, BaseURL: "https://training.example", Now: clk.Now})
+	svc := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: out, BaseURL: "https://training.example", Now: clk.Now,
+		MinNoticeWorkingDays: 10})
 	return &fixture{db: db, svc: svc, out: out, clock: clk, course: c, event: c.Events[0]}
 }
 

@@ -121,7 +121,7 @@ func newNoticeFixture(t *testing.T, start time.Time, day catalog.Date, capacity 
 // newService returns a service as a restarted process would build it.
 func (f *noticeFixture) newService(db *database.DB, store *catalog.Store, out *messaging.Outbox, clk *clock) *booking.Service {
 	return booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: out, BaseURL: "https://training.example",
-		Organizer: "noreply@training.example", Now: clk.Now})
+		Organizer: "noreply@training.example", Now: clk.Now, MinNoticeWorkingDays: 10})
 }
 
 // messages returns the messages of kind (all kinds when empty) to the

@@ -44,16 +44,13 @@ type Options struct {
 	// MinNoticeWorkingDays is the minimum-notice window: a change to an
 	// event fewer than this many working days before it must be
 	// confirmed, and participants are told they may cancel free of
-	// charge. 0 = the default, 10; a negative value means no window.
+	// charge. 0 means no window, as PLENARY_MIN_NOTICE_WORKING_DAYS=0
+	// does (the setting's default, 10, is the configuration's).
 	MinNoticeWorkingDays int
 	// StaffEmail are the course team's addresses, each e-mailed when a
 	// booking starts to wait for review; none = nobody is e-mailed.
 	StaffEmail []string
 }
-
-// DefaultMinNoticeWorkingDays is the minimum-notice window when Options
-// leaves it at 0.
-const DefaultMinNoticeWorkingDays = 10
 
 // Service takes and changes bookings.
 type Service struct {
@@ -83,12 +80,7 @@ func NewService(opts Options) *Service {
 	if !opts.JoiningTime.Valid {
 		opts.JoiningTime = catalog.Clock{Minutes: 9 * 60, Valid: true}
 	}
-	switch {
-	case opts.MinNoticeWorkingDays == 0:
-		opts.MinNoticeWorkingDays = DefaultMinNoticeWorkingDays
-	case opts.MinNoticeWorkingDays < 0:
-		opts.MinNoticeWorkingDays = 0
-	}
+	opts.MinNoticeWorkingDays = max(opts.MinNoticeWorkingDays, 0)
 	return &Service{db: opts.DB, catalog: opts.Catalog, outbox: opts.Outbox,
 		baseURL: strings.TrimRight(opts.BaseURL, "/"), uidDomain: opts.UIDDomain, organizer: opts.Organizer, now: opts.Now,
 		workdays: opts.Workdays, joiningAt: opts.JoiningTime, minNotice: opts.MinNoticeWorkingDays,

@@ -3,14 +3,12 @@ package catalog
 import (
 	"errors"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
 
 var (
-	feeAmountRE = regexp.MustCompile(`^([0-9]{1,12})(?:\.([0-9]{2}))?$`)
 	// agendaLineRE reads "09:30 registration: Registration" and
 	// "10:00-11:30 teaching: Title"; the times are optional so that a
 	// missing start gets a precise message rather than a parse failure.
@@ -158,39 +156,41 @@ func (p *fileParser) condition(n *yaml.Node, path string) Condition {
 
 func (p *fileParser) fee(n *yaml.Node, path string) FeeTier {
 	f := FeeTier{Currency: defaultCurrency}
-	hasAmount := false
+	var amount *yaml.Node
 	p.mapping(n, path, fileFeeKeys, func(key string, v *yaml.Node, kp string) {
 		switch key {
 		case "name":
 			f.Name = p.text(v, kp)
 		case "amount":
-			hasAmount = true
-			f.Amount = p.amount(v, kp)
+			amount = v
 		case "currency":
 			f.Currency = p.text(v, kp)
 		}
 	})
-	if !hasAmount && n.Kind == yaml.MappingNode {
-		p.fail(n, path+".amount", `is required, e.g. amount: "120.00" (use "0.00" for a free place)`)
+	// The amount is read after the currency, whose decimals it must have.
+	if _, err := CurrencyDecimals(f.Currency); err != nil {
+		return f // Validate refuses the currency, on its line
+	}
+	switch {
+	case amount != nil:
+		f.Amount = p.amount(amount, path+".amount", f.Currency)
+	case n.Kind == yaml.MappingNode:
+		p.fail(n, path+".amount", `is required, e.g. amount: %q (use %q for a free place)`,
+			FormatAmount(12000, f.Currency), FormatAmount(0, f.Currency))
 	}
 	return f
 }
 
-// amount reads "120.00" or "120" as 12000 minor units. The text is read as
-// written, never through a float.
-func (p *fileParser) amount(n *yaml.Node, path string) int64 {
-	s := p.text(n, path)
-	m := feeAmountRE.FindStringSubmatch(s)
-	if m == nil {
-		p.fail(n, path, `must be an amount with two decimals, such as "120.00"`)
+// amount reads an amount in the currency's own decimals: "120.00" (or
+// "120") for GBP, "1200" for JPY, "120.000" for BHD, as minor units. The
+// text is read as written, never through a float.
+func (p *fileParser) amount(n *yaml.Node, path, code string) int64 {
+	minor, err := ParseAmount(p.text(n, path), code)
+	if err != nil {
+		p.fail(n, path, "%v", err)
 		return 0
 	}
-	whole, _ := strconv.ParseInt(m[1], 10, 64)
-	var minor int64
-	if m[2] != "" {
-		minor, _ = strconv.ParseInt(m[2], 10, 64)
-	}
-	return whole*100 + minor
+	return minor
 }
 
 func (p *fileParser) question(n *yaml.Node, path string) Question {

@@ -10,8 +10,8 @@ import (
 )
 
 // FormatCourseFile writes c in the course file format, in canonical form:
-// keys in a fixed order, agenda items as quoted one-line strings, amounts as
-// "120.00", rules' conditions as one-line lists, and the long texts as
+// keys in a fixed order, agenda items as quoted one-line strings, amounts
+// in their currency's own decimals ("120.00" GBP, "1200" JPY), rules' conditions as one-line lists, and the long texts as
 // "## " sections in a fixed order. Keys left at their meaning-free zero (an
 // empty summary, no fees, no venue, no reminder, the default region) are
 // left out; joining_lead_days, the booking settings, an event's time_zone,
@@ -45,7 +45,7 @@ func FormatCourseFile(c Course) []byte {
 			f := c.Fees[i]
 			m := &yaml.Node{Kind: yaml.MappingNode}
 			yamlPut(m, "name", yamlStr(f.Name))
-			yamlPut(m, "amount", yamlStr(fileAmount(f.Amount)))
+			yamlPut(m, "amount", yamlStr(FormatAmount(f.Amount, f.Currency)))
 			yamlPut(m, "currency", yamlStr(f.Currency))
 			return m
 		}))
@@ -204,15 +204,6 @@ func FormatAgendaItem(a AgendaItem) string {
 	b.WriteString(": ")
 	b.WriteString(a.Title)
 	return b.String()
-}
-
-// fileAmount writes minor units with two decimals: 12000 → "120.00".
-func fileAmount(minor int64) string {
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, minor/100, minor%100)
 }
 
 // yamlPut appends key: v to the mapping m.

@@ -33,9 +33,8 @@ func (v ValidationError) Error() string {
 }
 
 var (
-	slugRE     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	keyRE      = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
-	currencyRE = regexp.MustCompile(`^[A-Z]{3}$`)
+	slugRE = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+	keyRE  = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 )
 
 // Limits on text fields, generous for people and small for abuse.
@@ -178,8 +177,8 @@ func (c Course) Validate() error {
 		if f.Amount < 0 {
 			add(p+".amount", "must not be negative")
 		}
-		if !currencyRE.MatchString(f.Currency) {
-			add(p+".currency", "must be a three-letter code such as GBP")
+		if _, err := CurrencyDecimals(f.Currency); err != nil {
+			add(p+".currency", "must be a three-letter code such as GBP, of a currency ISO 4217 knows")
 		}
 	}
 	seenKey := map[string]bool{}

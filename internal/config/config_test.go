@@ -1,11 +1,14 @@
 package config
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"plenary/internal/workdays"
 )
 
 func env(m map[string]string) func(string) string {
@@ -17,23 +20,34 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.DatabaseURL != "sqlite:plenary.db" || c.TimeZone != "Europe/London" || c.BaseURL != "http://localhost:8080" || c.LogFormat != "json" {
+	if c.DatabaseURL != "sqlite:plenary.db" || c.TimeZone.String() != "Europe/London" || c.BaseURL != "http://localhost:8080" ||
+		c.LogFormat != "json" || c.LogLevel != slog.LevelInfo || !c.Jobs || c.SiteName != "Plenary" {
 		t.Fatalf("defaults: got %+v", c)
+	}
+	if c.MailRescueAfter != time.Minute || c.BookingLimit != 10 || c.PageCacheTTL != 2*time.Second ||
+		c.MinNoticeWorkingDays != 10 || c.AccessNeedsRetentionDays != 30 {
+		t.Fatalf("defaults: got %+v", c)
+	}
+	if c, err := Load(env(map[string]string{"PLENARY_DEV": "true"})); err != nil || c.LogFormat != "text" {
+		t.Fatalf("PLENARY_DEV: log format %q, %v; want text", c.LogFormat, err)
 	}
 }
 
 func TestLoadReportsEveryProblem(t *testing.T) {
 	_, err := Load(env(map[string]string{
-		"PLENARY_DATABASE_URL": "mysql://x",
-		"PLENARY_BASE_URL":     "training.example",
-		"PLENARY_TIMEZONE":     "Mars/Olympus",
-		"PLENARY_DEV":          "perhaps",
-		"PLENARY_LOG_LEVEL":    "loud",
+		"PLENARY_DATABASE_URL":    "mysql://x",
+		"PLENARY_BASE_URL":        "training.example",
+		"PLENARY_TIMEZONE":        "Mars/Olympus",
+		"PLENARY_DEV":             "perhaps",
+		"PLENARY_LOG_LEVEL":       "loud",
+		"PLENARY_STAFF_EMAIL":     "a@example.org, not an address, also wrong",
+		"PLENARY_TRUSTED_PROXIES": "proxy.internal,10.0.0.0/8,other.internal",
 	}))
 	if err == nil {
 		t.Fatal("no error for a bad configuration")
 	}
-	for _, want := range []string{"PLENARY_DATABASE_URL", "PLENARY_BASE_URL", "PLENARY_TIMEZONE", "PLENARY_DEV", "PLENARY_LOG_LEVEL"} {
+	for _, want := range []string{"PLENARY_DATABASE_URL", "PLENARY_BASE_URL", "PLENARY_TIMEZONE", "PLENARY_DEV", "PLENARY_LOG_LEVEL",
+		`"not an address"`, `"also wrong"`, `"proxy.internal"`, `"other.internal"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %s: %v", want, err)
 		}
@@ -87,6 +101,7 @@ func TestMailSettings(t *testing.T) {
 		}, "", false, "", []string{"PLENARY_SMTP_URL", "PLENARY_MAIL_FROM", "PLENARY_MAIL_REPLY_TO", "PLENARY_JOBS"}},
 		{"not SMTP", map[string]string{"PLENARY_SMTP_URL": "http://smtp.example"}, "", false, "", []string{"PLENARY_SMTP_URL"}},
 		{"bad port", map[string]string{"PLENARY_SMTP_URL": "smtp://smtp.example:99999"}, "", false, "", []string{"PLENARY_SMTP_URL"}},
+		{"unknown option", map[string]string{"PLENARY_SMTP_URL": "smtp://u:p@smtp.example?auth=plain"}, "", false, "", []string{"PLENARY_SMTP_URL", `"auth"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,10 +123,32 @@ func TestMailSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.MailFrom != tt.from || c.Jobs != tt.jobs || c.SMTPURL != tt.smtp {
+			if c.MailFrom.String() != tt.from || c.Jobs != tt.jobs || c.SMTPURL != tt.smtp {
 				t.Errorf("got from %q, jobs %v, smtp %q", c.MailFrom, c.Jobs, c.SMTPURL)
 			}
 		})
+	}
+}
+
+func TestAddressesAreParsed(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"PLENARY_CONTACT_EMAIL": "Course team <courses@training.example>",
+		"PLENARY_STAFF_EMAIL":   "ann@training.example, Bob <bob@training.example>",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ContactEmail.Addr != "courses@training.example" || c.ContactEmail.String() != "Course team <courses@training.example>" {
+		t.Errorf("contact: got %+v", c.ContactEmail)
+	}
+	if got := Strings(c.StaffEmail); len(got) != 2 || got[1] != "Bob <bob@training.example>" || c.StaffEmail[1].Addr != "bob@training.example" {
+		t.Errorf("staff: got %+v", c.StaffEmail)
+	}
+	if c.ReplyTo() != c.ContactEmail {
+		t.Errorf("Reply-To without PLENARY_MAIL_REPLY_TO: got %v, want the contact address", c.ReplyTo())
+	}
+	if c, _ := Load(env(nil)); !c.ReplyTo().IsZero() {
+		t.Errorf("Reply-To with neither set: got %v", c.ReplyTo())
 	}
 }
 
@@ -143,30 +180,111 @@ func TestSMTPURLFromFileIsMasked(t *testing.T) {
 	}
 }
 
-func TestSettingsListEveryValue(t *testing.T) {
-	c, err := Load(env(nil))
-	if err != nil {
-		t.Fatal(err)
+// TestEverySecretIsMasked sets each secret setting to a value holding a
+// password and checks `plenary config` never shows it. A new secret
+// setting fails here until it is given an example.
+func TestEverySecretIsMasked(t *testing.T) {
+	examples := map[string]string{
+		"PLENARY_DATABASE_URL":  "postgres://plenary:hunter2hunter2@db.internal/plenary",
+		"PLENARY_SMTP_URL":      "smtps://mailer:hunter2hunter2@smtp.example",
+		"PLENARY_METRICS_TOKEN": "hunter2hunter2hunter2",
 	}
-	values := c.Values()
-	if len(values) != len(Settings) {
-		t.Fatalf("%d values, %d settings", len(values), len(Settings))
-	}
-	for i, s := range Settings {
-		if values[i][0] != s.Name {
-			t.Errorf("value %d is %s, setting %d is %s", i, values[i][0], i, s.Name)
+	for _, s := range settings {
+		if !s.Secret {
+			continue
+		}
+		v, ok := examples[s.Name]
+		if !ok {
+			t.Errorf("%s is secret but has no example here", s.Name)
+			continue
+		}
+		c, err := Load(env(map[string]string{s.Name: v}))
+		if err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		for _, v := range c.Values() {
+			if strings.Contains(v[1], "hunter2") {
+				t.Errorf("%s: Values shows the secret: %v", s.Name, v)
+			}
 		}
 	}
 }
 
-func TestRetentionAndPageCache(t *testing.T) {
-	c, err := Load(env(map[string]string{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS": "60", "PLENARY_PAGE_CACHE_TTL": "0"}))
-	if err != nil || c.AccessNeedsRetentionDays != 60 || c.PageCacheTTL != 0 {
-		t.Fatalf("got %d, %v, %v", c.AccessNeedsRetentionDays, c.PageCacheTTL, err)
+// TestSettingsDeclaredOnce checks the table: every setting is named,
+// documented and parseable, its default loads, and what `plenary config`
+// shows for it, set again, loads to the same value, so Values and Load
+// can never disagree.
+func TestSettingsDeclaredOnce(t *testing.T) {
+	seen := map[string]bool{}
+	for _, s := range settings {
+		if !strings.HasPrefix(s.Name, "PLENARY_") || seen[s.Name] || s.Help == "" || s.parse == nil || s.show == nil {
+			t.Errorf("setting %+v: want a unique PLENARY_ name, help, a parser and a show", s.Name)
+		}
+		seen[s.Name] = true
 	}
-	c, err = Load(env(nil))
-	if err != nil || c.AccessNeedsRetentionDays != 30 || c.PageCacheTTL != 2*time.Second {
-		t.Fatalf("defaults: got %d, %v, %v", c.AccessNeedsRetentionDays, c.PageCacheTTL, err)
+	holidays := filepath.Join(t.TempDir(), "holidays.txt")
+	if err := os.WriteFile(holidays, []byte("2031-01-02 scotland Extra day\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]string{
+		"PLENARY_BASE_URL": "https://training.example", "PLENARY_TIMEZONE": "Europe/Dublin", "PLENARY_SITE_NAME": "St. Mary's",
+		"PLENARY_DEV": "true", "PLENARY_AUTO_MIGRATE": "true", "PLENARY_LOG_FORMAT": "json", "PLENARY_LOG_LEVEL": "warn",
+		"PLENARY_MAIL_FROM": "Courses <courses@training.example>", "PLENARY_MAIL_REPLY_TO": "team@training.example",
+		"PLENARY_STAFF_EMAIL": "a@training.example,B <b@training.example>", "PLENARY_JOBS": "off",
+		"PLENARY_MAIL_RESCUE_AFTER": "90s", "PLENARY_ACCESS_NEEDS_RETENTION_DAYS": "0", "PLENARY_REGION": "scotland",
+		"PLENARY_HOLIDAYS_FILE": holidays, "PLENARY_JOINING_TIME": "08:30", "PLENARY_MIN_NOTICE_WORKING_DAYS": "0",
+		"PLENARY_BOOKING_LIMIT": "0", "PLENARY_TRUSTED_PROXIES": "127.0.0.1,10.0.0.0/8", "PLENARY_PAGE_CACHE_TTL": "0",
+		"PLENARY_CONTACT_EMAIL": "courses@training.example",
+	}
+	for _, vars := range []map[string]string{nil, set} {
+		c, err := Load(env(vars))
+		if err != nil {
+			t.Fatal(err)
+		}
+		values := c.Values()
+		if len(values) != len(settings) {
+			t.Fatalf("%d values, %d settings", len(values), len(settings))
+		}
+		again := map[string]string{}
+		for i, v := range values {
+			if v[0] != settings[i].Name {
+				t.Errorf("value %d is %s, setting %d is %s", i, v[0], i, settings[i].Name)
+			}
+			if !settings[i].Secret {
+				again[v[0]] = v[1]
+			}
+		}
+		c2, err := Load(env(again))
+		if err != nil {
+			t.Fatalf("loading what Values shows: %v", err)
+		}
+		for i, v := range c2.Values() {
+			if v != values[i] {
+				t.Errorf("%s: shown %q, loaded again %q", v[0], values[i][1], v[1])
+			}
+		}
+	}
+}
+
+// TestZeroTurnsOff pins the settings whose 0 means off: the typed value
+// is 0 and nothing else; the services take 0 as off (see cmd/plenary's
+// TestZeroSettingsTurnThingsOff for the whole way).
+func TestZeroTurnsOff(t *testing.T) {
+	c, err := Load(env(map[string]string{"PLENARY_BOOKING_LIMIT": "0", "PLENARY_PAGE_CACHE_TTL": "0",
+		"PLENARY_MIN_NOTICE_WORKING_DAYS": "0", "PLENARY_ACCESS_NEEDS_RETENTION_DAYS": "0"}))
+	if err != nil || c.BookingLimit != 0 || c.PageCacheTTL != 0 || c.MinNoticeWorkingDays != 0 || c.AccessNeedsRetentionDays != 0 {
+		t.Fatalf("got %+v, %v", c, err)
+	}
+	_, err = Load(env(map[string]string{"PLENARY_MAIL_RESCUE_AFTER": "0"}))
+	if err == nil || !strings.Contains(err.Error(), "PLENARY_MAIL_RESCUE_AFTER") {
+		t.Errorf("PLENARY_MAIL_RESCUE_AFTER=0: got %v, want it refused (it has no off)", err)
+	}
+}
+
+func TestRetentionAndPageCache(t *testing.T) {
+	c, err := Load(env(map[string]string{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS": "60", "PLENARY_PAGE_CACHE_TTL": "500ms"}))
+	if err != nil || c.AccessNeedsRetentionDays != 60 || c.PageCacheTTL != 500*time.Millisecond {
+		t.Fatalf("got %d, %v, %v", c.AccessNeedsRetentionDays, c.PageCacheTTL, err)
 	}
 	_, err = Load(env(map[string]string{"PLENARY_ACCESS_NEEDS_RETENTION_DAYS": "a month", "PLENARY_PAGE_CACHE_TTL": "-1s"}))
 	if err == nil || !strings.Contains(err.Error(), "PLENARY_ACCESS_NEEDS_RETENTION_DAYS") || !strings.Contains(err.Error(), "PLENARY_PAGE_CACHE_TTL") {
@@ -175,15 +293,15 @@ func TestRetentionAndPageCache(t *testing.T) {
 }
 
 func TestBookingLimitAndProxies(t *testing.T) {
-	c, err := Load(env(map[string]string{"PLENARY_BOOKING_LIMIT": "0", "PLENARY_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8 ,::1"}))
+	c, err := Load(env(map[string]string{"PLENARY_BOOKING_LIMIT": "3", "PLENARY_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8 ,::1"}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.BookingLimit != 0 || len(c.TrustedProxies) != 3 || c.TrustedProxies[0].String() != "127.0.0.1/32" || c.TrustedProxies[2].String() != "::1/128" {
+	if c.BookingLimit != 3 || len(c.TrustedProxies) != 3 || c.TrustedProxies[0].String() != "127.0.0.1/32" || c.TrustedProxies[2].String() != "::1/128" {
 		t.Fatalf("got limit %d, proxies %v", c.BookingLimit, c.TrustedProxies)
 	}
-	if c, _ := Load(env(nil)); c.BookingLimit != 10 || len(c.TrustedProxies) != 0 {
-		t.Fatalf("defaults: got %d, %v", c.BookingLimit, c.TrustedProxies)
+	if c, _ := Load(env(nil)); len(c.TrustedProxies) != 0 {
+		t.Fatalf("defaults: got %v", c.TrustedProxies)
 	}
 	_, err = Load(env(map[string]string{"PLENARY_BOOKING_LIMIT": "-1", "PLENARY_TRUSTED_PROXIES": "proxy.internal"}))
 	if err == nil || !strings.Contains(err.Error(), "PLENARY_BOOKING_LIMIT") || !strings.Contains(err.Error(), "PLENARY_TRUSTED_PROXIES") {
@@ -193,12 +311,20 @@ func TestBookingLimitAndProxies(t *testing.T) {
 
 func TestWorkingDaySettings(t *testing.T) {
 	c, err := Load(env(nil))
-	if err != nil || c.Region != "england-and-wales" || c.JoiningTime != "09:00" || c.MinNoticeWorkingDays != 10 || c.HolidaysFile != "" {
+	if err != nil || c.Region != workdays.EnglandWales || c.JoiningTime != (Clock{Minutes: 9 * 60}) || c.HolidaysFile != "" || c.Holidays != nil {
 		t.Fatalf("defaults: %+v, %v", c, err)
 	}
-	c, err = Load(env(map[string]string{"PLENARY_REGION": "Scotland", "PLENARY_JOINING_TIME": "08:30", "PLENARY_MIN_NOTICE_WORKING_DAYS": "5"}))
-	if err != nil || c.Region != "scotland" || c.JoiningTime != "08:30" || c.MinNoticeWorkingDays != 5 {
+	file := filepath.Join(t.TempDir(), "holidays.txt")
+	if err := os.WriteFile(file, []byte("# ours\n2031-01-02 scotland Extra day\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = Load(env(map[string]string{"PLENARY_REGION": "Scotland", "PLENARY_JOINING_TIME": "08:30",
+		"PLENARY_MIN_NOTICE_WORKING_DAYS": "5", "PLENARY_HOLIDAYS_FILE": file}))
+	if err != nil || c.Region != workdays.Scotland || c.JoiningTime.String() != "08:30" || c.JoiningTime.Minutes != 510 || c.MinNoticeWorkingDays != 5 {
 		t.Fatalf("set: %+v, %v", c, err)
+	}
+	if len(c.Holidays) != 1 || c.Holidays[0].Name != "Extra day" {
+		t.Fatalf("holidays: got %+v", c.Holidays)
 	}
 	_, err = Load(env(map[string]string{"PLENARY_REGION": "wales", "PLENARY_JOINING_TIME": "9am",
 		"PLENARY_MIN_NOTICE_WORKING_DAYS": "ten", "PLENARY_HOLIDAYS_FILE": "/no/such/file"}))
@@ -206,5 +332,38 @@ func TestWorkingDaySettings(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("bad settings: %v does not mention %s", err, want)
 		}
+	}
+	if err := os.WriteFile(file, []byte("2031-13-02 scotland Not a day\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(env(map[string]string{"PLENARY_HOLIDAYS_FILE": file}))
+	if err == nil || !strings.Contains(err.Error(), "PLENARY_HOLIDAYS_FILE") || !strings.Contains(err.Error(), "holidays.txt:1") {
+		t.Errorf("bad holidays file: got %v, want the setting and the file's line named", err)
+	}
+}
+
+func TestClock(t *testing.T) {
+	for _, s := range []string{"9:00", "09:60", "24:00", "0900", "09:0a", " 9:00", "+9:00"} {
+		if _, err := parseClock(s); err == nil {
+			t.Errorf("%q: no error", s)
+		}
+	}
+	for _, s := range []string{"00:00", "09:05", "23:59"} {
+		if c, err := parseClock(s); err != nil || c.String() != s {
+			t.Errorf("%q: got %v, %v", s, c, err)
+		}
+	}
+}
+
+func TestIsSet(t *testing.T) {
+	c, err := Load(env(map[string]string{"PLENARY_BASE_URL": "https://training.example/", "PLENARY_SITE_NAME": "  "}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.IsSet("PLENARY_BASE_URL") || c.BaseURL != "https://training.example" {
+		t.Errorf("PLENARY_BASE_URL: set %v, %q", c.IsSet("PLENARY_BASE_URL"), c.BaseURL)
+	}
+	if c.IsSet("PLENARY_SITE_NAME") || c.IsSet("PLENARY_TIMEZONE") {
+		t.Error("a blank or missing variable counts as set")
 	}
 }

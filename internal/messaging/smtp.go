@@ -43,47 +43,82 @@ func WithTLSConfig(c *tls.Config) SMTPOption {
 	return func(s *SMTPMailer) { s.tlsConfig = c.Clone() }
 }
 
-// NewSMTPMailer returns a Mailer for an smtp:// or smtps:// URL such as
-// "smtps://user:pass@mail.example:465" (implicit TLS, default port 465) or
-// "smtp://user:pass@mail.example:587" (STARTTLS when the server offers it,
-// default port 587). On smtp:// the query "?tls=required" insists on
-// STARTTLS and "?tls=none" never starts TLS. The password is only ever
-// sent over TLS (or to localhost). from and replyTo are the header values
-// used for messages that carry none of their own.
-func NewSMTPMailer(rawURL, from, replyTo string, opts ...SMTPOption) (*SMTPMailer, error) {
-	u, err := url.Parse(rawURL)
+// SMTPServer is a mail server as an smtp:// or smtps:// URL names it.
+type SMTPServer struct {
+	Host        string
+	Port        int  // 587 for smtp://, 465 for smtps:// unless the URL says
+	ImplicitTLS bool // smtps://: TLS from the first byte
+	// TLS is the STARTTLS policy on smtp://: "opportunistic" (the
+	// default), "required" or "none"; always "required" on smtps://.
+	TLS            string
+	User, Password string
+}
+
+// ParseSMTPURL reads the PLENARY_SMTP_URL grammar: "smtps://user:pass@host:465"
+// (implicit TLS, default port 465) or "smtp://user:pass@host:587"
+// (STARTTLS when the server offers it, default port 587), where smtp://
+// may add "?tls=required" to insist on STARTTLS or "?tls=none" never to
+// start it. Anything else is refused, with a message that never shows the
+// password.
+func ParseSMTPURL(raw string) (SMTPServer, error) {
+	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("messaging: SMTP URL: %w", err)
+		return SMTPServer{}, errors.New("is not a URL") // url.Error would quote the password
 	}
-	s := &SMTPMailer{host: u.Hostname(), from: from, replyTo: replyTo, timeout: 30 * time.Second, now: time.Now}
+	var s SMTPServer
 	switch u.Scheme {
 	case "smtp":
-		s.port, s.policy = 587, gomail.TLSOpportunistic
-		switch u.Query().Get("tls") {
-		case "", "opportunistic":
-		case "required":
-			s.policy = gomail.TLSMandatory
-		case "none":
-			s.policy = gomail.NoTLS
-		default:
-			return nil, fmt.Errorf("messaging: SMTP URL: tls=%q is not required, opportunistic or none", u.Query().Get("tls"))
-		}
+		s.Port, s.TLS = 587, "opportunistic"
 	case "smtps":
-		s.port, s.implicitTLS, s.policy = 465, true, gomail.TLSMandatory
+		s.Port, s.ImplicitTLS, s.TLS = 465, true, "required"
 	default:
-		return nil, fmt.Errorf("messaging: SMTP URL must start with smtp:// or smtps://")
+		return SMTPServer{}, errors.New("must start with smtp:// or smtps://")
 	}
-	if s.host == "" {
-		return nil, fmt.Errorf("messaging: SMTP URL has no host")
+	if s.Host = u.Hostname(); s.Host == "" {
+		return SMTPServer{}, errors.New("has no host")
 	}
 	if p := u.Port(); p != "" {
-		if s.port, err = strconv.Atoi(p); err != nil || s.port < 1 || s.port > 65535 {
-			return nil, fmt.Errorf("messaging: SMTP URL: bad port %q", p)
+		if s.Port, err = strconv.Atoi(p); err != nil || s.Port < 1 || s.Port > 65535 {
+			return SMTPServer{}, fmt.Errorf("port %q is not a number from 1 to 65535", p)
+		}
+	}
+	for k, v := range u.Query() {
+		switch {
+		case k != "tls":
+			return SMTPServer{}, fmt.Errorf("has an unknown option %q", k)
+		case u.Scheme != "smtp":
+			return SMTPServer{}, errors.New("tls= is only for smtp:// (smtps:// always uses TLS)")
+		case len(v) != 1 || (v[0] != "required" && v[0] != "opportunistic" && v[0] != "none"):
+			return SMTPServer{}, fmt.Errorf("tls=%q is not required, opportunistic or none", strings.Join(v, ","))
+		default:
+			s.TLS = v[0]
 		}
 	}
 	if u.User != nil {
-		s.user = u.User.Username()
-		s.password, _ = u.User.Password()
+		s.User = u.User.Username()
+		s.Password, _ = u.User.Password()
+	}
+	return s, nil
+}
+
+// NewSMTPMailer returns a Mailer for an smtp:// or smtps:// URL in the
+// grammar of ParseSMTPURL. The password is only ever sent over TLS (or to
+// localhost). from and replyTo are the header values used for messages
+// that carry none of their own.
+func NewSMTPMailer(rawURL, from, replyTo string, opts ...SMTPOption) (*SMTPMailer, error) {
+	srv, err := ParseSMTPURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("messaging: SMTP URL %w", err)
+	}
+	s := &SMTPMailer{host: srv.Host, port: srv.Port, implicitTLS: srv.ImplicitTLS, user: srv.User, password: srv.Password,
+		from: from, replyTo: replyTo, timeout: 30 * time.Second, now: time.Now}
+	switch srv.TLS {
+	case "required":
+		s.policy = gomail.TLSMandatory
+	case "none":
+		s.policy = gomail.NoTLS
+	default:
+		s.policy = gomail.TLSOpportunistic
 	}
 	if _, err := mail.ParseAddress(from); err != nil {
 		return nil, fmt.Errorf("messaging: From address %q: %w", from, err)

@@ -11,14 +11,13 @@ import (
 	"time"
 )
 
-// Booking and manage-page POSTs are limited per client: a person books
-// once or twice, so a burst of ten and ten a minute after that never gets
-// in their way, while a script that tries thousands of e-mail addresses or
-// floods someone's inbox with repeat-booking mails is slowed to a crawl.
-const (
-	defaultBookingLimit = 10    // a minute, and the burst
-	maxLimitedClients   = 10000 // bounds the limiter's memory
-)
+// Booking and manage-page POSTs are limited per client
+// (Options.BookingLimit, PLENARY_BOOKING_LIMIT): a person books once or
+// twice, so the default burst of ten and ten a minute after that never
+// gets in their way, while a script that tries thousands of e-mail
+// addresses or floods someone's inbox with repeat-booking mails is slowed
+// to a crawl.
+const maxLimitedClients = 10000 // bounds the limiter's memory
 
 // rateLimiter is a token bucket per client, in memory. Each instance
 // keeps its own; with several instances the limit is per instance.

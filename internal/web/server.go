@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"io"
 	"io/fs"
@@ -44,8 +43,9 @@ type Options struct {
 	// there is no analytics at all.
 	AnalyticsScript string
 	// BookingLimit is how many booking and manage-page form posts one
-	// client may make a minute (and at once); 0 means the default, 10;
-	// negative turns the limit off (for load tests).
+	// client may make a minute (and at once); 0 turns the limit off, as
+	// PLENARY_BOOKING_LIMIT=0 does (the setting's default, 10, is the
+	// configuration's).
 	BookingLimit int
 	// TrustedProxies are the addresses of reverse proxies in front of
 	// Plenary: from them, X-Forwarded-For names the client.
@@ -148,7 +148,7 @@ func New(opts Options) (*Server, error) {
 		s.contactEmail = a.Address // the footer links the bare address
 	}
 	s.proxies = opts.TrustedProxies
-	if limit := cmp.Or(opts.BookingLimit, defaultBookingLimit); limit > 0 {
+	if limit := opts.BookingLimit; limit > 0 {
 		s.limiter = newRateLimiter(float64(limit)/60, limit, maxLimitedClients, s.now)
 	}
 	if opts.PageCacheTTL > 0 && !s.dev {

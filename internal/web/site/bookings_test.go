@@ -461,10 +461,10 @@ func TestBookingPurgesPageCache(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
-	const defaultBookingLimit = 10 // web.Options.BookingLimit's default: ten a minute
+	const limit = 10 // PLENARY_BOOKING_LIMIT's default: ten a minute
 	now := testNow
 	ts := newTestSiteWith(t, testNow, func(o *testOptions) {
-		o.BookingLimit = 0
+		o.BookingLimit = limit
 		o.Now = func() time.Time { return now }
 	}, bookingCourses(t)...)
 	path := fmt.Sprintf("/events/%d/book", ts.event(t, "dit-refresher", "june"))
@@ -474,7 +474,7 @@ func TestRateLimit(t *testing.T) {
 		res, _ := ts.do(t, r)
 		return res
 	}
-	for i := range defaultBookingLimit {
+	for i := range limit {
 		if res := post("198.51.100.7:5000"); res.StatusCode == http.StatusTooManyRequests {
 			t.Fatalf("request %d of the burst refused", i+1)
 		}

@@ -21,6 +21,8 @@ func TestFeeSummary(t *testing.T) {
 		{"one fee", []catalog.FeeTier{gbp("Standard", 12000)}, "£120.00"},
 		{"two fees", []catalog.FeeTier{gbp("Standard", 12000), gbp("NHS", 9500)}, "From £95.00"},
 		{"free tier and a paid one", []catalog.FeeTier{gbp("Staff", 0), gbp("External", 15000)}, "Free or from £150.00"},
+		{"yen, which has no minor unit", []catalog.FeeTier{{Name: "Standard", Amount: 1200, Currency: "JPY"},
+			{Name: "Members", Amount: 950, Currency: "JPY"}}, "From ¥950"},
 	}
 	for _, tt := range tests {
 		if got := feeSummary(catalog.Course{Fees: tt.fees}); got != tt.want {
