@@ -56,7 +56,7 @@ needed, and saves and sends nothing.`)
 	}
 	// One transaction for all files: a failure part-way saves none. The
 	// hooks tell people and fill freed places inside it.
-	opts := catalog.SaveOptions{Now: time.Now(), ConfirmLate: *confirmLate, DryRun: *dryRun}
+	opts := catalog.SaveOptions{Now: time.Now(), ConfirmLate: *confirmLate, DryRun: *dryRun, Actor: operator()}
 	results, err := a.catalog.SaveAll(ctx, ptrs, opts)
 	if err != nil {
 		return importError(err, *dryRun)

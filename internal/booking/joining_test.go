@@ -169,7 +169,7 @@ func (f *noticeFixture) calendarOf(t *testing.T, m messaging.Message) string {
 
 func (f *noticeFixture) sendDue(t *testing.T) int {
 	t.Helper()
-	n, err := f.svc.SendDue(ctx)
+	n, err := f.svc.SendDue(ctx, job)
 	if err != nil {
 		t.Fatalf("SendDue: %v", err)
 	}
@@ -185,7 +185,7 @@ func (f *noticeFixture) edit(t *testing.T, fn func(e *catalog.Event)) error {
 		t.Fatal(err)
 	}
 	fn(&c.Events[0])
-	_, err = f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Now: f.clock.Now(), ConfirmLate: f.confirm})
+	_, err = f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: importer, Now: f.clock.Now(), ConfirmLate: f.confirm})
 	return err
 }
 

@@ -201,7 +201,7 @@ func TestCapacityRaiseFillsPlacesInTheSave(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Events[0].Capacity = 3
-	res, err := f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Now: f.clock.Now()})
+	res, err := f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: importer, Now: f.clock.Now()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestFailedSaveFillsNothing(t *testing.T) {
 		t.Fatalf("events in unexpected order: %s first", soon.Ref)
 	}
 	if _, err := f.svc.Book(ctx, booking.Request{EventID: soon.ID, Name: "Cal C", Email: "cal.c@example.org",
-		Organisation: "Clinic", Role: "Nurse", SystemChecked: true}); err != nil {
+		Organisation: "Clinic", Role: "Nurse", SystemChecked: true}, participant); err != nil {
 		t.Fatal(err)
 	}
 	// Put the capacity raise first, so that it is written (and its places
@@ -248,7 +248,7 @@ func TestFailedSaveFillsNothing(t *testing.T) {
 	c.Events[0], c.Events[1] = c.Events[1], c.Events[0]
 	c.Events[0].Capacity = 5
 	c.Events[1].Days[0].Start = catalog.Clock{Minutes: 11 * 60, Valid: true}
-	_, err = f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Now: f.clock.Now()})
+	_, err = f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: importer, Now: f.clock.Now()})
 	var late *booking.LateChangeError
 	if !errors.Is(err, booking.ErrLateChange) || !errors.As(err, &late) || late.Ref != "soon" {
 		t.Fatalf("got %v, want the late change refused", err)
@@ -269,7 +269,7 @@ func TestFailedSaveFillsNothing(t *testing.T) {
 
 	// A dry run reports what the real save would do, including the
 	// refusal, and changes nothing either.
-	res, err := f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Now: f.clock.Now(), DryRun: true})
+	res, err := f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: importer, Now: f.clock.Now(), DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestFailedSaveFillsNothing(t *testing.T) {
 	}
 
 	// Confirmed, the same save goes through: Ben moves up.
-	if _, err := f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Now: f.clock.Now(), ConfirmLate: true}); err != nil {
+	if _, err := f.store.SaveAll(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: importer, Now: f.clock.Now(), ConfirmLate: true}); err != nil {
 		t.Fatal(err)
 	}
 	if s := statusesOf(t, f); s != "Ann A confirmed, Ben B confirmed" {

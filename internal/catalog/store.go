@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/database"
 )
 
@@ -43,6 +44,8 @@ type SaveOptions struct {
 	// so in EventReport.Refused and carry on, so that the report is
 	// whole.
 	DryRun bool
+	// Actor is who saves; hooks record their changes in its name.
+	Actor audit.Actor
 }
 
 // EventSave is what a save hook is told about one event of the saved
