@@ -149,7 +149,8 @@ type Booking struct {
 	// MailFailing is set when the last message to the booking that
 	// finished failed for good (the outbox ran out of attempts) and none
 	// has been delivered since: the address needs a coordinator's look.
-	// It is computed when the booking is read.
+	// Messaging is asked when the coordinators' views read the booking
+	// (List, ListWithAnswers, Schedule, ByToken); elsewhere it is false.
 	MailFailing bool
 }
 
