@@ -103,20 +103,32 @@ func (s *Service) change(ctx context.Context, id int64, actor audit.Actor, actio
 	return m.Booking, nil
 }
 
-// Cancel cancels the booking behind a manage link. Its place, if it held
-// one, goes to the first person waiting. Cancelling a booking that is no
-// longer active returns ErrNotActive and frees nothing.
-func (s *Service) Cancel(ctx context.Context, token string) (Booking, error) {
+// changeByLink is change for the participant behind a manage link: the
+// link is the credential, so they are the actor.
+func (s *Service) changeByLink(ctx context.Context, token, action string,
+	fn func(tx *sql.Tx, m *Manage, now time.Time) (freed bool, err error)) (Booking, error) {
 	id, err := s.store.bookingIDByToken(ctx, token)
 	if err != nil {
 		return Booking{}, err
 	}
-	return s.CancelByID(ctx, id, audit.ParticipantOf(id))
+	return s.change(ctx, id, audit.ParticipantOf(id), action, fn)
+}
+
+// Cancel cancels the booking behind a manage link. Its place, if it held
+// one, goes to the first person waiting. Cancelling a booking that is no
+// longer active returns ErrNotActive and frees nothing.
+func (s *Service) Cancel(ctx context.Context, token string) (Booking, error) {
+	return s.changeByLink(ctx, token, actionCancel, s.cancel(ctx))
 }
 
 // CancelByID cancels a booking for actor (a coordinator, the CLI).
 func (s *Service) CancelByID(ctx context.Context, id int64, actor audit.Actor) (Booking, error) {
-	return s.change(ctx, id, actor, actionCancel, func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
+	return s.change(ctx, id, actor, actionCancel, s.cancel(ctx))
+}
+
+// cancel is the change that cancels a booking, for change.
+func (s *Service) cancel(ctx context.Context) func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
+	return func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
 		b := &m.Booking
 		if !b.Status.Active() || b.Status == Attended || b.Status == NoShow {
 			return false, ErrNotActive
@@ -130,16 +142,12 @@ func (s *Service) CancelByID(ctx context.Context, id int64, actor audit.Actor) (
 			return false, err
 		}
 		return held, s.notify(ctx, tx, mailCancelled, m.Course, m.Event, *b, "")
-	})
+	}
 }
 
 // AcceptOffer takes up an offered place.
 func (s *Service) AcceptOffer(ctx context.Context, token string) (Booking, error) {
-	id, err := s.store.bookingIDByToken(ctx, token)
-	if err != nil {
-		return Booking{}, err
-	}
-	return s.change(ctx, id, audit.ParticipantOf(id), actionAcceptOffer, func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
+	return s.changeByLink(ctx, token, actionAcceptOffer, func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
 		b := &m.Booking
 		switch {
 		case b.Status != Offered:
@@ -166,11 +174,7 @@ func (s *Service) AcceptOffer(ctx context.Context, token string) (Booking, error
 
 // DeclineOffer turns down an offered place; it goes to the next person.
 func (s *Service) DeclineOffer(ctx context.Context, token string) (Booking, error) {
-	id, err := s.store.bookingIDByToken(ctx, token)
-	if err != nil {
-		return Booking{}, err
-	}
-	return s.change(ctx, id, audit.ParticipantOf(id), actionDeclineOffer, func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
+	return s.changeByLink(ctx, token, actionDeclineOffer, func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
 		b := &m.Booking
 		if b.Status != Offered {
 			return false, ErrNoOffer
@@ -182,11 +186,7 @@ func (s *Service) DeclineOffer(ctx context.Context, token string) (Booking, erro
 
 // UpdateDetails corrects the name or organisation on a booking.
 func (s *Service) UpdateDetails(ctx context.Context, token, name, organisation string) (Booking, error) {
-	id, err := s.store.bookingIDByToken(ctx, token)
-	if err != nil {
-		return Booking{}, err
-	}
-	return s.change(ctx, id, audit.ParticipantOf(id), actionCorrect, func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
+	return s.changeByLink(ctx, token, actionCorrect, func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
 		b := &m.Booking
 		if !b.Status.Active() {
 			return false, ErrNotActive
