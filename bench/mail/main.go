@@ -517,7 +517,6 @@ func joiningMessage(i int, c catalog.Course, e catalog.Event, invite []byte) mes
 	return messaging.Message{
 		Kind:      "joining",
 		DedupeKey: fmt.Sprintf("joining/%d/%d", i+1, e.Version),
-		BookingID: 0,
 		ToName:    name,
 		ToEmail:   fmt.Sprintf("participant%04d@example.org", i),
 		Subject:   "Joining instructions: " + c.Title,

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
@@ -46,13 +47,13 @@ func TestAttentionCommand(t *testing.T) {
 		t.Fatalf("empty: %v %s\n%s", err, stderr, out)
 	}
 	res, err := a.bookings.Book(context.Background(), booking.Request{EventID: c.Events[0].ID, Name: "Ann \x1b[31mArcher",
-		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true, Answers: map[string]string{"nhs": "no"}})
+		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true, Answers: map[string]string{"nhs": "no"}}, audit.ParticipantOf(0))
 	var ferr booking.FormError
 	if !errors.As(err, &ferr) || ferr["name"] == "" {
 		t.Fatalf("a name with an escape sequence: got %v, want a FormError", err)
 	}
 	res, err = a.bookings.Book(context.Background(), booking.Request{EventID: c.Events[0].ID, Name: "Ann Archer",
-		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true, Answers: map[string]string{"nhs": "no"}})
+		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true, Answers: map[string]string{"nhs": "no"}}, audit.ParticipantOf(0))
 	if err != nil || res.Booking.Status != booking.PendingReview {
 		t.Fatalf("book: %+v, %v", res.Booking, err)
 	}

@@ -50,14 +50,14 @@ that a spreadsheet would run as formulas start with a single quote.`)
 	svc := a.bookings
 	switch {
 	case *approve != 0:
-		b, err := svc.Approve(ctx, *approve)
+		b, err := svc.Approve(ctx, *approve, operator())
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "booking %d: %s (%s)\n", b.ID, b.Status.Label(), printable(b.Name))
 		return nil
 	case *decline != 0:
-		b, err := svc.DeclineReview(ctx, *decline)
+		b, err := svc.DeclineReview(ctx, *decline, operator())
 		if err != nil {
 			return err
 		}

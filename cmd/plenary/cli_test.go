@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
@@ -171,7 +172,7 @@ func TestImportUsesRecordedSite(t *testing.T) {
 	}
 	eventID := stored.Events[0].ID
 	res, err := a.bookings.Book(ctx, booking.Request{EventID: eventID, Name: "Ann", Email: "ann@example.org",
-		Organisation: "Clinic", Role: "Nurse", SystemChecked: true, FeeTier: "Standard"})
+		Organisation: "Clinic", Role: "Nurse", SystemChecked: true, FeeTier: "Standard"}, audit.ParticipantOf(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,8 +194,8 @@ func TestImportUsesRecordedSite(t *testing.T) {
 			t.Fatalf("import: %v\n%s%s", err, out, stderr)
 		}
 		var id int64
-		err = db.QueryRowContext(ctx, `SELECT id, text_body FROM messages WHERE booking_id = $1 AND kind = 'event_changed'
-			ORDER BY id DESC LIMIT 1`, b.ID).Scan(&id, &body)
+		err = db.QueryRowContext(ctx, `SELECT id, text_body FROM messages WHERE subject_ref = $1 AND kind = 'event_changed'
+			ORDER BY id DESC LIMIT 1`, booking.SubjectRef(b.ID)).Scan(&id, &body)
 		if err != nil {
 			t.Fatalf("no change notice: %v", err)
 		}
@@ -261,7 +262,7 @@ func TestBookingsCSVExport(t *testing.T) {
 	eventID := ev.Events[0].ID
 	book := func(name, email, org, role string, answers map[string]string) booking.Booking {
 		res, err := a.bookings.Book(ctx, booking.Request{EventID: eventID, Name: name, Email: email, Organisation: org,
-			Role: role, FeeTier: "Standard", SystemChecked: true, Answers: answers})
+			Role: role, FeeTier: "Standard", SystemChecked: true, Answers: answers}, audit.ParticipantOf(0))
 		if err != nil {
 			t.Fatalf("book %s: %v", name, err)
 		}
@@ -289,7 +290,7 @@ func TestBookingsCSVExport(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `UPDATE bookings SET payment = 'paid' WHERE id = $1`, cal.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.bookings.CancelByID(ctx, cal.ID); err != nil {
+	if _, err := a.bookings.CancelByID(ctx, cal.ID, operator()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -417,7 +418,7 @@ func TestBookingsTextShowsAnswersAndReview(t *testing.T) {
 	}
 	res, err := a.bookings.Book(ctx, booking.Request{EventID: stored.Events[0].ID, Name: "Ben", Email: "ben@example.org",
 		Organisation: "Clinic", Role: "Nurse", FeeTier: "Standard", SystemChecked: true,
-		Answers: map[string]string{"training_completed": "2024-11-02"}})
+		Answers: map[string]string{"training_completed": "2024-11-02"}}, audit.ParticipantOf(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,7 +454,7 @@ func TestOutputEscapesControlCharacters(t *testing.T) {
 	}
 	eventID := stored.Events[0].ID
 	res, err := a.bookings.Book(ctx, booking.Request{EventID: eventID, Name: "Eve", Email: "eve@example.org",
-		Organisation: "Clinic", Role: "Nurse", FeeTier: "Standard", SystemChecked: true})
+		Organisation: "Clinic", Role: "Nurse", FeeTier: "Standard", SystemChecked: true}, audit.ParticipantOf(0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,8 +464,8 @@ func TestOutputEscapesControlCharacters(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `UPDATE bookings SET name = $1, organisation = $1 WHERE id = $2`, hostile, b.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE messages SET subject = $1, to_email = $1, last_error = $1 WHERE booking_id = $2`,
-		hostile, b.ID); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE messages SET subject = $1, to_email = $1, last_error = $1 WHERE subject_ref = $2`,
+		hostile, booking.SubjectRef(b.ID)); err != nil {
 		t.Fatal(err)
 	}
 	const escaped = `Eve\x1b]0;pwned\x07\x1b[2J\u202egnp.exe\x9b31m\x7f`
@@ -531,7 +532,7 @@ func TestMessagesOfOneBooking(t *testing.T) {
 	var ids []int64
 	for _, name := range []string{"Ann", "Ben"} {
 		res, err := a.bookings.Book(ctx, booking.Request{EventID: stored.Events[0].ID, Name: name,
-			Email: strings.ToLower(name) + "@example.org", Organisation: "Clinic", Role: "Nurse", FeeTier: "Standard", SystemChecked: true})
+			Email: strings.ToLower(name) + "@example.org", Organisation: "Clinic", Role: "Nurse", FeeTier: "Standard", SystemChecked: true}, audit.ParticipantOf(0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -539,8 +540,8 @@ func TestMessagesOfOneBooking(t *testing.T) {
 	}
 	// Ann's confirmation went out.
 	sentAt := time.Date(2026, 1, 15, 14, 30, 0, 0, time.UTC)
-	if _, err := db.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = $1, attempts = 1 WHERE booking_id = $2`,
-		sentAt, ids[0]); err != nil {
+	if _, err := db.ExecContext(ctx, `UPDATE messages SET status = 'sent', sent_at = $1, attempts = 1 WHERE subject_ref = $2`,
+		sentAt, booking.SubjectRef(ids[0])); err != nil {
 		t.Fatal(err)
 	}
 	out, stderr, err := cli(t, dbURL, "messages", "-booking", fmt.Sprint(ids[0]))

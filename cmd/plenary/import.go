@@ -6,11 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/user"
 	"strings"
 	"time"
 
-	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 )
@@ -103,16 +101,6 @@ func importError(err error, dryRun bool) error {
 		return fmt.Errorf("%s:\n%s", what, strings.Join(lines, "\n"))
 	}
 	return fmt.Errorf("%s: %w", what, err)
-}
-
-// operator is the person running a command, for the audit log: their
-// login on this machine, or no name when it cannot be told.
-func operator() audit.Actor {
-	login := ""
-	if u, err := user.Current(); err == nil {
-		login = u.Username
-	}
-	return audit.CommandLine(login)
 }
 
 // cleanError is an error a hook recorded in a dry run, as importError

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
@@ -50,7 +51,7 @@ func writeCourse(t *testing.T, file string, c catalog.Course) {
 func bookAs(t *testing.T, a *app, eventID int64, name string) {
 	t.Helper()
 	if _, err := a.bookings.Book(context.Background(), booking.Request{EventID: eventID, Name: name,
-		Email: strings.ToLower(name) + "@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}); err != nil {
+		Email: strings.ToLower(name) + "@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}, audit.ParticipantOf(0)); err != nil {
 		t.Fatal(err)
 	}
 }

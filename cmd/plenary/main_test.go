@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"plenary/demo"
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
@@ -294,7 +295,7 @@ func TestBookingsCommand(t *testing.T) {
 	for _, name := range []string{"Ann", "Ben"} {
 		_, err := svc.Book(context.Background(), booking.Request{EventID: c.Events[0].ID, Name: name,
 			Email: strings.ToLower(name) + "@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true,
-			AccessNeeds: "Step-free access"})
+			AccessNeeds: "Step-free access"}, audit.ParticipantOf(0))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -339,7 +340,7 @@ func TestMessagesCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := a.bookings.Book(context.Background(), booking.Request{EventID: c.Events[0].ID, Name: "Ann",
-		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}); err != nil {
+		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}, audit.ParticipantOf(0)); err != nil {
 		t.Fatal(err)
 	}
 	out, stderr, err := cli(t, dbURL, "messages")
@@ -386,7 +387,7 @@ func TestImportLateChange(t *testing.T) {
 	}
 	eventID := stored.Events[0].ID
 	if _, err := a.bookings.Book(context.Background(), booking.Request{EventID: eventID, Name: "Ann",
-		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}); err != nil {
+		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}, audit.ParticipantOf(0)); err != nil {
 		t.Fatal(err)
 	}
 

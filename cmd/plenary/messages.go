@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/messaging"
 )
@@ -48,7 +49,10 @@ about a booking).`)
 		return err
 	}
 	defer a.close()
-	base := messaging.ListFilter{BookingID: *bookingID, Limit: *limit}
+	base := messaging.ListFilter{Limit: *limit}
+	if *bookingID != 0 {
+		base.SubjectRef = booking.SubjectRef(*bookingID)
+	}
 	var filters []messaging.ListFilter
 	switch {
 	case *all, *bookingID != 0 && !*due:
@@ -77,8 +81,8 @@ about a booking).`)
 	// Each message's times in its event's zone, as the pages show them.
 	var ids []int64
 	for _, m := range msgs {
-		if m.BookingID != 0 {
-			ids = append(ids, m.BookingID)
+		if id, ok := booking.BookingOfSubject(m.SubjectRef); ok {
+			ids = append(ids, id)
 		}
 	}
 	zones, err := a.bookings.EventZones(ctx, ids)
@@ -90,12 +94,13 @@ about a booking).`)
 	locs := make([]*time.Location, len(msgs))
 	for i, m := range msgs {
 		loc := installZone
-		if z, ok := zones[m.BookingID]; ok {
+		bookingID, _ := booking.BookingOfSubject(m.SubjectRef)
+		if z, ok := zones[bookingID]; ok {
 			loc = catalog.Event{TimeZone: z}.Location()
 		}
 		locs[i] = loc
 		rows[i] = messageRow{ID: m.ID, Kind: m.Kind, To: m.ToEmail, Subject: m.Subject, Status: string(m.Status),
-			ScheduledAt: m.ScheduledAt.In(loc), Attempts: m.Attempts, LastError: m.LastError, BookingID: m.BookingID}
+			ScheduledAt: m.ScheduledAt.In(loc), Attempts: m.Attempts, LastError: m.LastError, BookingID: bookingID}
 		if !m.SentAt.IsZero() {
 			sent := m.SentAt.In(loc)
 			rows[i].SentAt = &sent

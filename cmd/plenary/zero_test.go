@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
@@ -98,7 +99,7 @@ func TestZeroSettingsTurnThingsOff(t *testing.T) {
 				t.Fatal(err)
 			}
 			if _, err := a.bookings.Book(context.Background(), booking.Request{EventID: stored.Events[0].ID, Name: "Ann",
-				Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}); err != nil {
+				Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}, audit.ParticipantOf(0)); err != nil {
 				t.Fatal(err)
 			}
 			c.Events[0].Days[0].Start = catalog.Clock{Minutes: 11 * 60, Valid: true}

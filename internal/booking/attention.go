@@ -2,12 +2,12 @@ package booking
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"time"
 
 	"plenary/internal/catalog"
+	"plenary/internal/database"
 	"plenary/internal/messaging"
 	"plenary/internal/workdays"
 )
@@ -102,16 +102,16 @@ func (s *Service) Attention(ctx context.Context, window time.Duration) (Attentio
 	}
 	wrap := func(err error) error { return fmt.Errorf("booking: attention: %w", err) }
 
-	pending, err := bookingsWhere(ctx, s.db, `b.status = 'pending_review'`, nil, 0)
+	pending, err := s.store.inStatus(ctx, PendingReview)
 	if err != nil {
 		return a, wrap(err)
 	}
-	since, err := s.reviewStarts(ctx)
+	since, err := reviewStarts(ctx, s.db, pending)
 	if err != nil {
 		return a, wrap(err)
 	}
 	for _, b := range pending {
-		if err := fillDetails(ctx, s.db, &b); err != nil {
+		if err := s.store.fillDetails(ctx, &b); err != nil {
 			return a, wrap(err)
 		}
 		c, e, err := event(b.EventID)
@@ -132,7 +132,7 @@ func (s *Service) Attention(ctx context.Context, window time.Duration) (Attentio
 	}
 	slices.SortStableFunc(a.Reviews, func(x, y WaitingReview) int { return x.Since.Compare(y.Since) })
 
-	offers, err := bookingsWhere(ctx, s.db, `b.status = 'offered' AND b.offer_expires_at <= $1`, []any{now.Add(window)}, 0)
+	offers, err := s.store.offersLapsingBy(ctx, now.Add(window))
 	if err != nil {
 		return a, wrap(err)
 	}
@@ -151,68 +151,56 @@ func (s *Service) Attention(ctx context.Context, window time.Duration) (Attentio
 	return a, nil
 }
 
-// reviewStarts returns, for each booking waiting for review, when its
-// review started: when its pending-review e-mail was queued. (A booking
-// enters review once: when taken, or when moved up from the waiting list.)
-func (s *Service) reviewStarts(ctx context.Context) (map[int64]time.Time, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT m.booking_id, m.created_at FROM messages m
-		WHERE m.kind = $1 AND m.booking_id IN (SELECT id FROM bookings WHERE status = 'pending_review')
-		ORDER BY m.id`, string(mailPendingReview))
+// reviewStarts returns, for each of the bookings waiting for review, when
+// its review started: when its pending-review e-mail was queued. (A
+// booking enters review once: when taken, or when moved up from the
+// waiting list.)
+func reviewStarts(ctx context.Context, q database.Querier, pending []Booking) (map[int64]time.Time, error) {
+	mails, err := messaging.OfKind(ctx, q, string(mailPendingReview), subjectRefs(pending))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	out := map[int64]time.Time{}
-	for rows.Next() {
-		var id int64
-		var t time.Time
-		if err := rows.Scan(&id, &t); err != nil {
-			return nil, err
-		}
-		if _, seen := out[id]; !seen {
-			out[id] = t.UTC()
+	for _, b := range pending {
+		if m := mails[SubjectRef(b.ID)]; len(m) > 0 {
+			out[b.ID] = m[0].CreatedAt // the oldest
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // failingMessages lists messages that failed for good or are being
-// retried after a failure, oldest first.
+// retried after a failure, oldest first, with the booking and event each
+// is about.
 func (s *Service) failingMessages(ctx context.Context, event func(int64) (catalog.Course, catalog.Event, error)) ([]FailingMessage, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT m.id, m.kind, m.booking_id, b.event_id, m.to_email, m.subject, m.status, m.attempts, m.last_error, m.created_at
-		FROM messages m LEFT JOIN bookings b ON b.id = m.booking_id
-		WHERE m.status = 'failed' OR (m.status = 'queued' AND m.last_error <> '')
-		ORDER BY m.id`)
+	failing, err := messaging.Failing(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	for _, d := range failing {
+		if id, ok := BookingOfSubject(d.SubjectRef); ok {
+			ids = append(ids, id)
+		}
+	}
+	events, err := s.store.eventsOf(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	var out []FailingMessage
-	for rows.Next() {
-		var m FailingMessage
-		var bookingID, eventID sql.NullInt64
-		var status string
-		if err := rows.Scan(&m.ID, &m.Kind, &bookingID, &eventID, &m.ToEmail, &m.Subject, &status, &m.Attempts, &m.LastError, &m.CreatedAt); err != nil {
-			rows.Close()
-			return nil, err
+	for _, d := range failing {
+		m := FailingMessage{ID: d.ID, Kind: d.Kind, ToEmail: d.ToEmail, Subject: d.Subject, Status: d.Status,
+			Attempts: d.Attempts, LastError: d.LastError, CreatedAt: d.CreatedAt}
+		m.BookingID, _ = BookingOfSubject(d.SubjectRef)
+		m.EventID = events[m.BookingID]
+		if m.EventID != 0 {
+			_, e, err := event(m.EventID)
+			if err != nil {
+				return nil, err
+			}
+			m.CreatedAt = m.CreatedAt.In(e.Location())
 		}
-		m.BookingID, m.EventID, m.Status, m.CreatedAt = bookingID.Int64, eventID.Int64, messaging.Status(status), m.CreatedAt.UTC()
 		out = append(out, m)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i, m := range out {
-		if m.EventID == 0 {
-			continue
-		}
-		_, e, err := event(m.EventID)
-		if err != nil {
-			return nil, err
-		}
-		out[i].CreatedAt = m.CreatedAt.In(e.Location())
 	}
 	return out, nil
 }

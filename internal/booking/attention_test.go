@@ -59,7 +59,7 @@ func (f *reviewFixture) book(t *testing.T, name string, nhs string) booking.Resu
 	req := booking.Request{EventID: f.event.ID, Name: name, Email: strings.ToLower(strings.Fields(name)[0]) + "@example.org",
 		Organisation: "North Clinic", Role: "Psychotherapist", SystemChecked: true, FeeTier: "Standard",
 		Answers: map[string]string{"training_completed": "2021-09-30", "setting": "Private practice", "nhs": nhs}}
-	res, err := f.svc.Book(ctx, req)
+	res, err := f.svc.Book(ctx, req, participant)
 	if err != nil {
 		t.Fatalf("book %s: %v", name, err)
 	}
@@ -122,8 +122,8 @@ func TestStaffToldOfReview(t *testing.T) {
 	to := map[string]bool{}
 	for _, m := range got {
 		to[m.ToEmail] = true
-		if m.BookingID != 0 {
-			t.Errorf("staff e-mail linked to booking %d: a failing staff address would mark the participant's mail as failing", m.BookingID)
+		if m.SubjectRef != "" {
+			t.Errorf("staff e-mail about %q: a failing staff address would mark the participant's mail as failing", m.SubjectRef)
 		}
 		if m.Subject != "Booking to review: Ann Archer, Test course, "+f.event.DateLabel() {
 			t.Errorf("subject %q", m.Subject)
@@ -154,7 +154,7 @@ func TestStaffToldOfReview(t *testing.T) {
 
 	// Settling the review and moving the next person up into a review of
 	// their own tells the staff again, about them.
-	if _, err := f.svc.DeclineReview(ctx, ann.Booking.ID); err != nil {
+	if _, err := f.svc.DeclineReview(ctx, ann.Booking.ID, operator); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(f.messages(t, "review_waiting")); n != 2 {
@@ -170,7 +170,7 @@ func TestStaffToldOfReview(t *testing.T) {
 	ben, _ := f.svc.List(ctx, f.event.ID)
 	for _, b := range ben {
 		if b.Name == "Ben Baker" {
-			if _, err := f.svc.CancelByID(ctx, b.ID); err != nil {
+			if _, err := f.svc.CancelByID(ctx, b.ID, operator); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -319,7 +319,7 @@ func TestAttention(t *testing.T) {
 		t.Errorf("Ann on Tuesday 7 April: waited %d working days, want 5 (Mon 30, Tue 31, Wed 1, Thu 2, Tue 7)", r.WorkingDays)
 	}
 
-	if _, err := f.svc.Approve(ctx, ann.Booking.ID); err != nil {
+	if _, err := f.svc.Approve(ctx, ann.Booking.ID, operator); err != nil {
 		t.Fatal(err)
 	}
 	a, _ = f.svc.Attention(ctx, 0)

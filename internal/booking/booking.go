@@ -78,12 +78,26 @@ func (s Status) Label() string {
 	return string(s)
 }
 
-// heldStatuses and activeStatuses are the SQL lists matching HoldsPlace and
-// Active; the partial unique index in the migration uses the same list.
-const (
-	heldStatuses   = `('confirmed', 'offered', 'pending_review', 'attended', 'no_show')`
-	activeStatuses = `('confirmed', 'waitlisted', 'offered', 'pending_review', 'attended', 'no_show')`
+// allStatuses is every Status, in the order of the constants above.
+var allStatuses = []Status{Confirmed, Waitlisted, Offered, PendingReview, Cancelled, Declined, Lapsed, Attended, NoShow}
+
+// heldStatuses and activeStatuses are the statuses that HoldsPlace and
+// Active accept, for the store's queries (the partial unique index in
+// migration 0003 spells out the same active list; a test checks it).
+var (
+	heldStatuses   = statusesWhere(Status.HoldsPlace)
+	activeStatuses = statusesWhere(Status.Active)
 )
+
+func statusesWhere(keep func(Status) bool) []Status {
+	var out []Status
+	for _, s := range allStatuses {
+		if keep(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
 
 // Payment is how the fee stands.
 type Payment string
@@ -135,7 +149,8 @@ type Booking struct {
 	// MailFailing is set when the last message to the booking that
 	// finished failed for good (the outbox ran out of attempts) and none
 	// has been delivered since: the address needs a coordinator's look.
-	// It is computed when the booking is read.
+	// Messaging is asked when the coordinators' views read the booking
+	// (List, ListWithAnswers, Schedule, ByToken); elsewhere it is false.
 	MailFailing bool
 }
 

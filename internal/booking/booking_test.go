@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
@@ -19,6 +20,13 @@ import (
 )
 
 var ctx = context.Background()
+
+// The actors of the tests' changes.
+var (
+	participant = audit.ParticipantOf(0) // the person booking: the new booking's ID once it has one
+	operator    = audit.CommandLine("ann")
+	job         = audit.Job("test")
+)
 
 // outbox records the messages the service queues.
 type outbox struct {
@@ -93,7 +101,7 @@ func (f *fixture) request(name string) booking.Request {
 
 func (f *fixture) book(t *testing.T, name string) booking.Result {
 	t.Helper()
-	res, err := f.svc.Book(ctx, f.request(name))
+	res, err := f.svc.Book(ctx, f.request(name), participant)
 	if err != nil {
 		t.Fatalf("book %s: %v", name, err)
 	}
@@ -146,7 +154,7 @@ func TestBookWithoutWaitlistIsFull(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, dbtest.New(t), 1, func(c *catalog.Course) { c.Waitlist = false })
 	f.book(t, "Ann A")
-	_, err := f.svc.Book(ctx, f.request("Ben B"))
+	_, err := f.svc.Book(ctx, f.request("Ben B"), participant)
 	if !errors.Is(err, booking.ErrEventFull) {
 		t.Fatalf("got %v, want ErrEventFull", err)
 	}
@@ -158,7 +166,7 @@ func TestDuplicateBookingShowsExisting(t *testing.T) {
 	first := f.book(t, "Ann A")
 	req := f.request("Ann A")
 	req.Email = "  ANN.A@Example.ORG "
-	again, err := f.svc.Book(ctx, req)
+	again, err := f.svc.Book(ctx, req, participant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +275,7 @@ func TestOfferAcceptDeclineAndLapse(t *testing.T) {
 	if _, err := f.svc.AcceptOffer(ctx, cal.Token); !errors.Is(err, booking.ErrOfferLapsed) {
 		t.Fatalf("late accept: got %v, want ErrOfferLapsed", err)
 	}
-	n, err := f.svc.ExpireOffers(ctx)
+	n, err := f.svc.ExpireOffers(ctx, job)
 	if err != nil || n != 1 {
 		t.Fatalf("ExpireOffers: got %d, %v; want 1", n, err)
 	}
@@ -304,7 +312,7 @@ func TestBookingClosesBeforeTheStart(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, dbtest.New(t), 5, func(c *catalog.Course) { c.BookingClosesHours = 24 })
 	f.clock.t = f.event.StartsAt.Add(-23 * time.Hour)
-	if _, err := f.svc.Book(ctx, f.request("Ann A")); !errors.Is(err, booking.ErrClosed) {
+	if _, err := f.svc.Book(ctx, f.request("Ann A"), participant); !errors.Is(err, booking.ErrClosed) {
 		t.Fatalf("got %v, want ErrClosed", err)
 	}
 	f.clock.t = f.event.StartsAt.Add(-25 * time.Hour)
@@ -315,7 +323,7 @@ func TestBookUnavailableEvents(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	f := newFixture(t, db, 5, nil)
-	if _, err := f.svc.Book(ctx, booking.Request{EventID: f.event.ID + 99}); !errors.Is(err, booking.ErrEventUnavailable) {
+	if _, err := f.svc.Book(ctx, booking.Request{EventID: f.event.ID + 99}, participant); !errors.Is(err, booking.ErrEventUnavailable) {
 		t.Errorf("unknown event: got %v", err)
 	}
 	c := f.course
@@ -323,14 +331,14 @@ func TestBookUnavailableEvents(t *testing.T) {
 	if _, err := catalog.NewStore(db, catalog.Hooks{}).Save(ctx, []*catalog.Course{&c}, catalogtest.Options(f.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Book(ctx, f.request("Ann A")); !errors.Is(err, booking.ErrEventCancelled) {
+	if _, err := f.svc.Book(ctx, f.request("Ann A"), participant); !errors.Is(err, booking.ErrEventCancelled) {
 		t.Errorf("cancelled event: got %v", err)
 	}
 	c.Status = catalog.Draft
 	if _, err := catalog.NewStore(db, catalog.Hooks{}).Save(ctx, []*catalog.Course{&c}, catalogtest.Options(f.clock.Now())); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Book(ctx, f.request("Ann A")); !errors.Is(err, booking.ErrEventUnavailable) {
+	if _, err := f.svc.Book(ctx, f.request("Ann A"), participant); !errors.Is(err, booking.ErrEventUnavailable) {
 		t.Errorf("draft course: got %v", err)
 	}
 }
@@ -351,7 +359,7 @@ func TestInvoiceNumbersAreGapFree(t *testing.T) {
 	// A booking that fails validation (after nothing was locked) uses no number.
 	bad := f.request("Eve E")
 	bad.Email = "not an address"
-	if _, err := f.svc.Book(ctx, bad); err == nil {
+	if _, err := f.svc.Book(ctx, bad, participant); err == nil {
 		t.Fatal("bad e-mail accepted")
 	}
 	list, _ := f.svc.List(ctx, f.event.ID)
@@ -365,15 +373,15 @@ func TestEraseAccessNeeds(t *testing.T) {
 	f := newFixture(t, dbtest.New(t), 5, nil)
 	req := f.request("Ann A")
 	req.AccessNeeds = "Captions, please"
-	if _, err := f.svc.Book(ctx, req); err != nil {
+	if _, err := f.svc.Book(ctx, req, participant); err != nil {
 		t.Fatal(err)
 	}
-	n, err := f.svc.EraseAccessNeeds(ctx, 30*24*time.Hour)
+	n, err := f.svc.EraseAccessNeeds(ctx, 30*24*time.Hour, job)
 	if err != nil || n != 0 {
 		t.Fatalf("before the event: erased %d, %v", n, err)
 	}
 	f.clock.t = f.event.EndsAt.Add(31 * 24 * time.Hour)
-	if n, err = f.svc.EraseAccessNeeds(ctx, 30*24*time.Hour); err != nil || n != 1 {
+	if n, err = f.svc.EraseAccessNeeds(ctx, 30*24*time.Hour, job); err != nil || n != 1 {
 		t.Fatalf("31 days after: erased %d, %v; want 1", n, err)
 	}
 	list, _ := f.svc.List(ctx, f.event.ID)

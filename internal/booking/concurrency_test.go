@@ -54,7 +54,7 @@ func hammer(t *testing.T, f *fixture, services []*booking.Service, people, place
 			defer wg.Done()
 			<-start
 			req := f.request(fmt.Sprintf("Person %03d", i))
-			res, err := services[i%len(services)].Book(ctx, req)
+			res, err := services[i%len(services)].Book(ctx, req, participant)
 			results[i] = outcome{res, err}
 		}()
 	}

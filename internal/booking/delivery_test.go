@@ -59,7 +59,7 @@ func TestConfirmationDeliveredBySMTP(t *testing.T) {
 	t.Cleanup(func() { runner.Stop(ctx) })
 
 	res, err := svc.Book(ctx, booking.Request{EventID: c.Events[0].ID, Name: "Dr Zoë O'Brien", Email: "zoe@example.org",
-		Organisation: "North Clinic", Role: "Clinical psychologist", SystemChecked: true})
+		Organisation: "North Clinic", Role: "Clinical psychologist", SystemChecked: true}, participant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,17 +156,17 @@ func TestJoiningInstructionsDeliveredBySMTP(t *testing.T) {
 	}
 	t.Cleanup(func() { runner.Stop(ctx) })
 	if _, err := svc.Book(ctx, booking.Request{EventID: c.Events[0].ID, Name: "Ann Archer", Email: "ann@example.org",
-		Organisation: "North Clinic", Role: "Nurse", SystemChecked: true}); err != nil {
+		Organisation: "North Clinic", Role: "Nurse", SystemChecked: true}, participant); err != nil {
 		t.Fatal(err)
 	}
 	// Wednesday 9 June 2027, 09:00 BST is 08:00 UTC: one minute before,
 	// nothing is due; at the minute, the instructions go.
 	clk.t = time.Date(2027, 6, 9, 7, 59, 0, 0, time.UTC)
-	if n, err := svc.SendDue(ctx); err != nil || n != 0 {
+	if n, err := svc.SendDue(ctx, job); err != nil || n != 0 {
 		t.Fatalf("a minute early: queued %d, %v", n, err)
 	}
 	clk.t = time.Date(2027, 6, 9, 8, 0, 0, 0, time.UTC)
-	if n, err := svc.SendDue(ctx); err != nil || n != 1 {
+	if n, err := svc.SendDue(ctx, job); err != nil || n != 1 {
 		t.Fatalf("at the time: queued %d, %v; want 1", n, err)
 	}
 	var joining *mailtest.Mail

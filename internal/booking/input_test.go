@@ -73,7 +73,7 @@ func TestBookRefusesHostileInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			req := f.answered("Ann Archer")
 			tt.edit(&req)
-			_, err := f.svc.Book(ctx, req)
+			_, err := f.svc.Book(ctx, req, participant)
 			var ferr booking.FormError
 			if !errors.As(err, &ferr) {
 				t.Fatalf("got %v, want a FormError", err)
@@ -89,7 +89,7 @@ func TestBookRefusesHostileInput(t *testing.T) {
 	// The last day itself is a date that can be true.
 	req := f.answered("Ann Archer")
 	req.Answers["training_completed"] = last.String()
-	if _, err := f.svc.Book(ctx, req); err != nil {
+	if _, err := f.svc.Book(ctx, req, participant); err != nil {
 		t.Fatalf("a date on the course's last day: %v", err)
 	}
 }
@@ -109,7 +109,7 @@ func TestBookKeepsNamesAsTyped(t *testing.T) {
 		req := f.answered(name)
 		req.Email = strings.Repeat("a", i+1) + "@example.org"
 		req.AccessNeeds = "Captions, please.\r\n\tAnd a ramp."
-		res, err := f.svc.Book(ctx, req)
+		res, err := f.svc.Book(ctx, req, participant)
 		if err != nil {
 			t.Fatalf("%q: %v", name, err)
 		}
@@ -158,19 +158,19 @@ func TestBlankAnswerARefuseRuleNeeds(t *testing.T) {
 	req := f.answered("Ann Archer")
 	delete(req.Answers, "training_completed")
 	req.Answers["pin"] = "12A3456B"
-	_, err = f.svc.Book(ctx, req)
+	_, err = f.svc.Book(ctx, req, participant)
 	var ferr booking.FormError
 	if !errors.As(err, &ferr) || ferr["answer_training_completed"] != "This course is for people who have completed the training." {
 		t.Fatalf("blank training date: got %v, want the rule's message beside answer_training_completed", err)
 	}
 
 	req = f.answered("Ann Archer")
-	_, err = f.svc.Book(ctx, req) // nhs yes, no PIN
+	_, err = f.svc.Book(ctx, req, participant) // nhs yes, no PIN
 	if !errors.As(err, &ferr) || ferr["answer_pin"] != "NHS nurses give their NMC PIN." || len(ferr) != 1 {
 		t.Fatalf("NHS without a PIN: got %v, want the rule's message beside answer_pin", err)
 	}
 	req.Answers["nhs"] = "no"
-	if _, err := f.svc.Book(ctx, req); err != nil {
+	if _, err := f.svc.Book(ctx, req, participant); err != nil {
 		t.Fatalf("not NHS, no PIN: got %v, want booked", err)
 	}
 }
@@ -187,7 +187,7 @@ func TestBlankAnswerOfACourseStoredBeforeTheRuleMadeItRequired(t *testing.T) {
 	}
 	req := f.answered("Ann Archer")
 	req.Answers["training_completed"] = "   "
-	_, err := f.svc.Book(ctx, req)
+	_, err := f.svc.Book(ctx, req, participant)
 	var ferr booking.FormError
 	if !errors.As(err, &ferr) || ferr["answer_training_completed"] != "This course is for people who have completed the training." {
 		t.Fatalf("got %v, want the rule's message beside answer_training_completed", err)
@@ -205,7 +205,7 @@ func TestRefusalForOtherReasonsIsNotAFieldError(t *testing.T) {
 	})
 	req := f.answered("Ann Archer")
 	req.Answers["training_completed"] = f.event.Days[0].Date.String()
-	_, err := f.svc.Book(ctx, req)
+	_, err := f.svc.Book(ctx, req, participant)
 	var refused *booking.RefusedError
 	if !errors.As(err, &refused) || len(refused.Reasons) != 1 || refused.Reasons[0] != "Your training is too recent." {
 		t.Fatalf("got %v, want a RefusedError with the rule's reason", err)

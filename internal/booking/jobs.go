@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"plenary/internal/audit"
 )
 
 // ExpireOffersArgs is the periodic job that lapses offers whose hold has
@@ -35,7 +37,7 @@ type sendDueWorker struct {
 }
 
 func (w *sendDueWorker) Work(ctx context.Context, _ *river.Job[SendDueArgs]) error {
-	_, err := w.svc.SendDue(ctx)
+	_, err := w.svc.SendDue(ctx, audit.Job(SendDueArgs{}.Kind()))
 	return err
 }
 
@@ -45,7 +47,7 @@ type expireOffersWorker struct {
 }
 
 func (w *expireOffersWorker) Work(ctx context.Context, _ *river.Job[ExpireOffersArgs]) error {
-	_, err := w.svc.ExpireOffers(ctx)
+	_, err := w.svc.ExpireOffers(ctx, audit.Job(ExpireOffersArgs{}.Kind()))
 	return err
 }
 
@@ -56,7 +58,7 @@ type eraseAccessNeedsWorker struct {
 }
 
 func (w *eraseAccessNeedsWorker) Work(ctx context.Context, _ *river.Job[EraseAccessNeedsArgs]) error {
-	_, err := w.svc.EraseAccessNeeds(ctx, w.retention)
+	_, err := w.svc.EraseAccessNeeds(ctx, w.retention, audit.Job(EraseAccessNeedsArgs{}.Kind()))
 	return err
 }
 

@@ -4,11 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
+	"plenary/internal/messaging"
 	"plenary/internal/workdays"
 )
 
@@ -68,7 +72,7 @@ func (s *Service) sendJoining(ctx context.Context, tx *sql.Tx, c catalog.Course,
 }
 
 func joiningKey(bookingID int64, version int) string {
-	return fmt.Sprintf("joining/%d/%d", bookingID, version)
+	return mailKey("joining", bookingID, strconv.Itoa(version))
 }
 
 // fillJoining adds the meeting or venue details and the agenda.
@@ -130,15 +134,17 @@ const (
 //
 // Each message has a dedupe key (joining/<booking>/<version>,
 // reminder/<booking>/<version>, thanks/<booking>) and bookings that
-// already have theirs are not looked at again, so running it twice, or
-// after a restart, queues nothing more. It returns how many messages it
-// queued, at most 500 a run.
-func (s *Service) SendDue(ctx context.Context) (int, error) {
+// already have theirs (messaging says so) are passed over, so running it
+// twice, or after a restart, queues nothing more. Each batch queued for
+// an event is audited in actor's name (the job's) as event.send_joining,
+// event.send_reminders or event.send_thanks, with the bookings it went to.
+// It returns how many messages it queued, at most 500 a run.
+func (s *Service) SendDue(ctx context.Context, actor audit.Actor) (int, error) {
 	if s.outbox == nil {
 		return 0, nil
 	}
 	now := s.now().UTC()
-	ids, err := s.dueEvents(ctx, now)
+	ids, err := s.store.dueEvents(ctx, now.Add(-thanksWindow), now.Add(sendHorizon), sendDueEvents)
 	if err != nil {
 		return 0, fmt.Errorf("booking: send due: %w", err)
 	}
@@ -151,10 +157,10 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("booking: send due: %w", err)
 		}
-		for _, step := range []func(context.Context, catalog.Course, catalog.Event, time.Time, int) (int, error){
+		for _, step := range []func(context.Context, catalog.Course, catalog.Event, time.Time, int, audit.Actor) (int, error){
 			s.joiningDue, s.remindersDue, s.thanksDue,
 		} {
-			k, err := step(ctx, c, e, now, sendDueMessages-n)
+			k, err := step(ctx, c, e, now, sendDueMessages-n, actor)
 			n += k
 			if err != nil {
 				return n, fmt.Errorf("booking: send due for event %d: %w", id, err)
@@ -164,36 +170,16 @@ func (s *Service) SendDue(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// dueEvents lists the events that may have timed messages due: those to
-// run in the next 100 days and those that ended in the last seven.
-func (s *Service) dueEvents(ctx context.Context, now time.Time) ([]int64, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT id FROM events
-		WHERE status IN ('scheduled', 'changed', 'completed') AND ends_at > $1 AND starts_at <= $2
-		ORDER BY starts_at, id LIMIT $3`, now.Add(-thanksWindow), now.Add(sendHorizon), sendDueEvents)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 // joiningDue queues the joining instructions still owed for e.
-func (s *Service) joiningDue(ctx context.Context, c catalog.Course, e catalog.Event, now time.Time, limit int) (int, error) {
+func (s *Service) joiningDue(ctx context.Context, c catalog.Course, e catalog.Event, now time.Time, limit int,
+	actor audit.Actor) (int, error) {
 	if !upcoming(e, now) || now.Before(s.JoiningSendAt(c, e)) {
 		return 0, nil
 	}
-	return s.sendEach(ctx, e, `b.status = 'confirmed' AND NOT EXISTS (
-		SELECT 1 FROM messages m WHERE m.dedupe_key = 'joining/' || CAST(b.id AS TEXT) || '/' || $2)`,
-		[]any{fmt.Sprint(e.Version)}, limit,
+	owed := func(tx *sql.Tx, list []Booking) ([]Booking, error) {
+		return notYetQueued(ctx, tx, list, func(b Booking) string { return joiningKey(b.ID, e.Version) })
+	}
+	return s.sendEach(ctx, e, []Status{Confirmed}, owed, limit, actor, "event.send_joining",
 		func(tx *sql.Tx, b Booking) error { return s.sendJoining(ctx, tx, c, e, b, false) })
 }
 
@@ -201,18 +187,29 @@ func (s *Service) joiningDue(ctx context.Context, c catalog.Course, e catalog.Ev
 // after the reminder time gets none (its confirmation is reminder
 // enough), and one reminded at or after this version's reminder time (the
 // event changed, but not its first day) is not reminded again.
-func (s *Service) remindersDue(ctx context.Context, c catalog.Course, e catalog.Event, now time.Time, limit int) (int, error) {
+func (s *Service) remindersDue(ctx context.Context, c catalog.Course, e catalog.Event, now time.Time, limit int,
+	actor audit.Actor) (int, error) {
 	at := s.ReminderAt(c, e)
 	if at.IsZero() || !upcoming(e, now) || now.Before(at) {
 		return 0, nil
 	}
-	return s.sendEach(ctx, e, `b.status = 'confirmed' AND b.confirmed_at < $2 AND NOT EXISTS (
-		SELECT 1 FROM messages m WHERE m.booking_id = b.id AND m.kind = 'reminder'
-		AND (m.dedupe_key = 'reminder/' || CAST(b.id AS TEXT) || '/' || $3 OR m.created_at >= $2))`,
-		[]any{at, fmt.Sprint(e.Version)}, limit,
+	key := func(b Booking) string { return mailKey(string(mailReminder), b.ID, strconv.Itoa(e.Version)) }
+	owed := func(tx *sql.Tx, list []Booking) ([]Booking, error) {
+		list = slices.DeleteFunc(list, func(b Booking) bool { return b.ConfirmedAt.IsZero() || !b.ConfirmedAt.Before(at) })
+		reminded, err := messaging.OfKind(ctx, tx, string(mailReminder), subjectRefs(list))
+		if err != nil {
+			return nil, err
+		}
+		return slices.DeleteFunc(list, func(b Booking) bool {
+			return slices.ContainsFunc(reminded[SubjectRef(b.ID)], func(d messaging.Delivery) bool {
+				return d.DedupeKey == key(b) || !d.CreatedAt.Before(at)
+			})
+		}), nil
+	}
+	return s.sendEach(ctx, e, []Status{Confirmed}, owed, limit, actor, "event.send_reminders",
 		func(tx *sql.Tx, b Booking) error {
 			return s.queue(ctx, tx, mailSpec{
-				kind: mailReminder, dedupe: fmt.Sprintf("reminder/%d/%d", b.ID, e.Version),
+				kind: mailReminder, dedupe: key(b),
 				fill: func(d *mailData) {
 					fillJoining(d, e)
 					d.ReminderDays = c.ReminderDaysBefore
@@ -223,23 +220,46 @@ func (s *Service) remindersDue(ctx context.Context, c catalog.Course, e catalog.
 
 // thanksDue queues the thank-you for the people who came to e, once it
 // has ended and for seven days after.
-func (s *Service) thanksDue(ctx context.Context, c catalog.Course, e catalog.Event, now time.Time, limit int) (int, error) {
+func (s *Service) thanksDue(ctx context.Context, c catalog.Course, e catalog.Event, now time.Time, limit int,
+	actor audit.Actor) (int, error) {
 	if e.Status == catalog.Cancelled || now.Before(e.EndsAt) || now.Sub(e.EndsAt) >= thanksWindow {
 		return 0, nil
 	}
-	return s.sendEach(ctx, e, `b.status IN ('confirmed', 'attended') AND NOT EXISTS (
-		SELECT 1 FROM messages m WHERE m.dedupe_key = 'thanks/' || CAST(b.id AS TEXT))`,
-		nil, limit,
+	key := func(b Booking) string { return mailKey(string(mailThanks), b.ID) }
+	owed := func(tx *sql.Tx, list []Booking) ([]Booking, error) { return notYetQueued(ctx, tx, list, key) }
+	return s.sendEach(ctx, e, []Status{Confirmed, Attended}, owed, limit, actor, "event.send_thanks",
 		func(tx *sql.Tx, b Booking) error {
-			return s.queue(ctx, tx, mailSpec{kind: mailThanks, dedupe: fmt.Sprintf("thanks/%d", b.ID)}, c, e, b, "")
+			return s.queue(ctx, tx, mailSpec{kind: mailThanks, dedupe: key(b)}, c, e, b, "")
 		})
 }
 
-// sendEach runs send, in one transaction, for at most limit bookings of e
-// matching where (over "bookings b"; $1 is the event, args follow). It
-// holds the event's lock and does nothing if the event's version moved
-// since e was read: the next run sees the new one.
-func (s *Service) sendEach(ctx context.Context, e catalog.Event, where string, args []any, limit int,
+// notYetQueued keeps the bookings whose message (dedupe key key(b)) is
+// not in the outbox yet.
+func notYetQueued(ctx context.Context, q database.Querier, list []Booking, key func(Booking) string) ([]Booking, error) {
+	keys := make([]string, len(list))
+	for i, b := range list {
+		keys[i] = key(b)
+	}
+	queued, err := messaging.Deliveries(ctx, q, keys)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(list, func(b Booking) bool { _, ok := queued[key(b)]; return ok }), nil
+}
+
+// sentAudit is the audit record of one batch of timed messages.
+type sentAudit struct {
+	Version  int     `json:"version"`
+	Bookings []int64 `json:"bookings"`
+}
+
+// sendEach runs send, in one transaction, for at most limit of e's
+// bookings in statuses that owed keeps (the ones still owed the message),
+// and records the batch as action in the audit log. It holds the event's
+// lock and does nothing if the event's version moved since e was read:
+// the next run sees the new one.
+func (s *Service) sendEach(ctx context.Context, e catalog.Event, statuses []Status,
+	owed func(tx *sql.Tx, list []Booking) ([]Booking, error), limit int, actor audit.Actor, action string,
 	send func(tx *sql.Tx, b Booking) error) (int, error) {
 	if limit <= 0 {
 		return 0, nil
@@ -247,51 +267,33 @@ func (s *Service) sendEach(ctx context.Context, e catalog.Event, where string, a
 	n := 0
 	err := s.eventTx(ctx, e.ID, func(tx *sql.Tx) error {
 		n = 0
-		q := `SELECT version FROM events WHERE id = $1`
-		if s.db.Dialect == database.Postgres {
-			q += ` FOR UPDATE`
-		}
-		var version int
-		if err := tx.QueryRowContext(ctx, q, e.ID).Scan(&version); err != nil {
-			return err
-		}
-		if version != e.Version {
-			return nil
-		}
-		list, err := bookingsWhere(ctx, tx, `b.event_id = $1 AND `+where, append([]any{e.ID}, args...), limit)
+		st := s.store.withTx(tx)
+		ev, err := st.lockEvent(ctx, e.ID)
 		if err != nil {
 			return err
 		}
-		for _, b := range list {
+		if ev.version != e.Version {
+			return nil
+		}
+		list, err := st.onEvent(ctx, e.ID, statuses...)
+		if err != nil {
+			return err
+		}
+		if list, err = owed(tx, list); err != nil {
+			return err
+		}
+		sent := sentAudit{Version: e.Version}
+		for _, b := range list[:min(len(list), limit)] {
 			if err := send(tx, b); err != nil {
 				return fmt.Errorf("booking %d: %w", b.ID, err)
 			}
+			sent.Bookings = append(sent.Bookings, b.ID)
 			n++
 		}
-		return nil
+		if n == 0 {
+			return nil
+		}
+		return audit.Record(ctx, tx, s.now().UTC(), actor, action, "event", e.ID, nil, sent, "")
 	})
 	return n, err
-}
-
-// bookingsWhere reads the bookings matching where (over "bookings b") in
-// id order, at most limit of them (0 = all).
-func bookingsWhere(ctx context.Context, q database.Querier, where string, args []any, limit int) ([]Booking, error) {
-	query := `SELECT ` + bookingColumns + ` FROM bookings b WHERE ` + where + ` ORDER BY b.id`
-	if limit > 0 {
-		query += fmt.Sprintf(` LIMIT %d`, limit)
-	}
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Booking
-	for rows.Next() {
-		b, err := scanBooking(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, b)
-	}
-	return out, rows.Err()
 }

@@ -168,7 +168,7 @@ func (f *noticeFixture) calendarOf(t *testing.T, m messaging.Message) string {
 
 func (f *noticeFixture) sendDue(t *testing.T) int {
 	t.Helper()
-	n, err := f.svc.SendDue(ctx)
+	n, err := f.svc.SendDue(ctx, job)
 	if err != nil {
 		t.Fatalf("SendDue: %v", err)
 	}

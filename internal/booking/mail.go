@@ -139,7 +139,7 @@ func (s *Service) notify(ctx context.Context, tx *sql.Tx, kind mailKind, c catal
 	if s.outbox == nil {
 		return nil
 	}
-	spec := mailSpec{kind: kind, dedupe: fmt.Sprintf("%s/%d", kind, b.ID)}
+	spec := mailSpec{kind: kind, dedupe: mailKey(string(kind), b.ID)}
 	switch kind {
 	case mailConfirmed, mailMovedUp:
 		spec.calendar = "REQUEST"
@@ -171,7 +171,7 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	if token == "" {
 		var hash string
 		token, hash = newToken()
-		if err := insertToken(ctx, tx, b.ID, hash, now); err != nil {
+		if err := s.store.withTx(tx).insertToken(ctx, b.ID, hash, now); err != nil {
 			return err
 		}
 	}
@@ -218,7 +218,7 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	// when timed ones are queued), so ScheduledAt is left to the outbox's
 	// clock.
 	m := messaging.Message{
-		Kind: string(spec.kind), DedupeKey: spec.dedupe, BookingID: b.ID,
+		Kind: string(spec.kind), DedupeKey: spec.dedupe, SubjectRef: SubjectRef(b.ID),
 		ToName: b.Name, ToEmail: b.Email, Subject: subject, Text: text, HTML: html,
 	}
 	if spec.calendar != "" {

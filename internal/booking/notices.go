@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/catalog"
 	"plenary/internal/messaging"
 	"plenary/internal/workdays"
@@ -23,6 +25,10 @@ import (
 //     once the date has started (by the service's clock), or on a
 //     cancelled date.
 //
+// Both are done in the name of the save's actor (ev.Options.Actor), with
+// an audit entry for each booking they change (booking.cancel when the
+// date is cancelled, booking.move_up).
+//
 // It reports whom it told and moved up in ev.Report. In a dry run
 // (ev.Options.DryRun) it does all the same — the save rolls back — and
 // records a refusal in ev.Report.Refused instead of returning it.
@@ -35,11 +41,11 @@ func (s *Service) EventSaved(ctx context.Context, tx *sql.Tx, ev catalog.EventSa
 	if ev.Added {
 		return nil // nobody can have booked a date that did not exist
 	}
-	if _, err := lockEvent(ctx, s.db.Dialect, tx, ev.New.ID); err != nil {
+	if _, err := s.store.withTx(tx).lockEvent(ctx, ev.New.ID); err != nil {
 		return fmt.Errorf("booking: fill places on event %d: %w", ev.New.ID, err)
 	}
 	moved := map[Status]int{}
-	if err := s.fillPlacesCounting(ctx, tx, ev.Course, ev.New, s.now().UTC(), moved); err != nil {
+	if err := s.fillPlacesCounting(ctx, tx, ev.Course, ev.New, s.now().UTC(), ev.Options.Actor, moved); err != nil {
 		return fmt.Errorf("booking: fill places on event %d: %w", ev.New.ID, err)
 	}
 	for st, n := range moved {
@@ -111,8 +117,7 @@ func (s *Service) eventChanged(ctx context.Context, tx *sql.Tx, ev catalog.Event
 	if !old.EndsAt.After(now) && !new.EndsAt.After(now) {
 		return nil // correcting a date that is over tells nobody
 	}
-	list, err := bookingsWhere(ctx, tx, `b.event_id = $1 AND b.status IN ('confirmed', 'pending_review', 'offered', 'waitlisted')`,
-		[]any{new.ID}, 0)
+	list, err := s.store.withTx(tx).onEvent(ctx, new.ID, Confirmed, PendingReview, Offered, Waitlisted)
 	if err != nil {
 		return err
 	}
@@ -145,7 +150,7 @@ func (s *Service) eventChanged(ctx context.Context, tx *sql.Tx, ev catalog.Event
 		}
 		ev.Report.Told[string(b.Status)]++
 		if cancelled {
-			err = s.eventCancelled(ctx, tx, ev.Course, new, b, now)
+			err = s.eventCancelled(ctx, tx, ev.Course, new, b, now, ev.Options.Actor)
 		} else {
 			var sent bool
 			sent, err = s.eventChangeNotice(ctx, tx, ev.Course, new, b, n, now)
@@ -177,8 +182,10 @@ func (s *Service) lateChange(old, new catalog.Event, now time.Time) (late bool, 
 	return s.minNotice > 0 && days < s.minNotice, days, first
 }
 
-// eventCancelled cancels b because its event is cancelled, and tells them.
-func (s *Service) eventCancelled(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, b Booking, now time.Time) error {
+// eventCancelled cancels b because its event is cancelled, for actor (who
+// cancelled the date), and tells them.
+func (s *Service) eventCancelled(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, b Booking, now time.Time,
+	actor audit.Actor) error {
 	hadPlace, invited := b.Status.HoldsPlace(), b.Status == Confirmed
 	var refund string
 	switch b.Payment {
@@ -188,15 +195,19 @@ func (s *Service) eventCancelled(ctx context.Context, tx *sql.Tx, c catalog.Cour
 		refund = fmt.Sprintf("Invoice %s is cancelled: please do not pay it. If you have paid it already, the fee will be refunded in full.",
 			b.InvoiceLabel())
 	}
+	before := b
 	b.Status, b.CancelledAt, b.OfferExpiresAt = Cancelled, now, time.Time{}
 	if b.Payment == Paid || b.Payment == Invoice {
 		b.Payment = RefundDue
 	}
-	if err := saveState(ctx, tx, &b, now); err != nil {
+	if err := s.store.withTx(tx).saveState(ctx, &b, now); err != nil {
+		return err
+	}
+	if err := record(ctx, tx, now, actor, actionCancel, before, b, "the date was cancelled"); err != nil {
 		return err
 	}
 	spec := mailSpec{
-		kind: mailEventCancelled, dedupe: fmt.Sprintf("event-cancelled/%d/%d", b.ID, e.Version),
+		kind: mailEventCancelled, dedupe: mailKey("event-cancelled", b.ID, strconv.Itoa(e.Version)),
 		fill: func(d *mailData) { d.HadPlace, d.Refund = hadPlace, refund },
 	}
 	if invited {
@@ -221,11 +232,11 @@ func (s *Service) eventChangeNotice(ctx context.Context, tx *sql.Tx, c catalog.C
 	var had, joiningNow bool
 	var joiningAt string
 	if confirmed && upcoming(e, now) {
-		err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE booking_id = $1 AND kind = $2)`,
-			b.ID, string(mailJoining)).Scan(&had)
+		joining, err := messaging.OfKind(ctx, tx, string(mailJoining), []string{SubjectRef(b.ID)})
 		if err != nil {
 			return false, err
 		}
+		had = len(joining) > 0
 		at := s.JoiningSendAt(c, e)
 		joiningNow = had || !now.Before(at)
 		if !joiningNow {
@@ -234,7 +245,7 @@ func (s *Service) eventChangeNotice(ctx context.Context, tx *sql.Tx, c catalog.C
 		}
 	}
 	spec := mailSpec{
-		kind: mailEventChanged, dedupe: fmt.Sprintf("event-changed/%d/%d", b.ID, e.Version),
+		kind: mailEventChanged, dedupe: mailKey("event-changed", b.ID, strconv.Itoa(e.Version)),
 		fill: func(d *mailData) {
 			d.Changes, d.Late, d.HadPlace = n.public, n.late, b.Status.HoldsPlace()
 			d.JoiningChanged = confirmed && n.joining
@@ -418,39 +429,25 @@ func (s *Service) Schedule(ctx context.Context, eventID int64) (EventSchedule, e
 		return EventSchedule{}, fmt.Errorf("booking: schedule of event %d: %w", eventID, err)
 	}
 	out := EventSchedule{EventID: e.ID, Version: e.Version, JoiningAt: s.JoiningSendAt(c, e), ReminderAt: s.ReminderAt(c, e)}
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT `+bookingColumns+`, m.status, m.attempts, m.last_error, m.sent_at
-		FROM bookings b
-		LEFT JOIN messages m ON m.dedupe_key = 'joining/' || CAST(b.id AS TEXT) || '/' || $2
-		WHERE b.event_id = $1 AND b.status IN `+activeStatuses+` ORDER BY b.id`, e.ID, fmt.Sprint(e.Version))
+	list, err := s.store.onEvent(ctx, e.ID, activeStatuses...)
+	if err == nil {
+		err = withMailFailing(ctx, s.db, list)
+	}
 	if err != nil {
 		return EventSchedule{}, fmt.Errorf("booking: schedule of event %d: %w", eventID, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			st       sql.NullString
-			attempts sql.NullInt64
-			lastErr  sql.NullString
-			sent     sql.NullTime
-		)
-		b, err := scanBooking(extraColumns{rows, []any{&st, &attempts, &lastErr, &sent}})
-		if err != nil {
-			return EventSchedule{}, fmt.Errorf("booking: schedule of event %d: %w", eventID, err)
-		}
-		out.Bookings = append(out.Bookings, JoiningState{Booking: b, Status: messaging.Status(st.String),
-			Attempts: int(attempts.Int64), LastError: lastErr.String, SentAt: utc(sent)})
+	keys := make([]string, len(list))
+	for i, b := range list {
+		keys[i] = joiningKey(b.ID, e.Version)
 	}
-	if err := rows.Err(); err != nil {
+	sent, err := messaging.Deliveries(ctx, s.db, keys)
+	if err != nil {
 		return EventSchedule{}, fmt.Errorf("booking: schedule of event %d: %w", eventID, err)
+	}
+	for i, b := range list {
+		d := sent[keys[i]] // zero while none is queued
+		out.Bookings = append(out.Bookings, JoiningState{Booking: b, Status: d.Status, Attempts: d.Attempts,
+			LastError: d.LastError, SentAt: d.SentAt})
 	}
 	return out, nil
 }
-
-// extraColumns scans the booking columns and then more.
-type extraColumns struct {
-	row   interface{ Scan(...any) error }
-	extra []any
-}
-
-func (x extraColumns) Scan(dest ...any) error { return x.row.Scan(append(dest, x.extra...)...) }

@@ -241,7 +241,7 @@ func TestFailedSaveFillsNothing(t *testing.T) {
 		t.Fatalf("events in unexpected order: %s first", soon.Ref)
 	}
 	if _, err := f.svc.Book(ctx, booking.Request{EventID: soon.ID, Name: "Cal C", Email: "cal.c@example.org",
-		Organisation: "Clinic", Role: "Nurse", SystemChecked: true}); err != nil {
+		Organisation: "Clinic", Role: "Nurse", SystemChecked: true}, participant); err != nil {
 		t.Fatal(err)
 	}
 	// Put the capacity raise first, so that it is written (and its places

@@ -105,11 +105,11 @@ func (s *Service) tellStaffReview(ctx context.Context, tx *sql.Tx, c catalog.Cou
 		return fmt.Errorf("render %s: %w", mailReviewWaiting, err)
 	}
 	for _, addr := range s.staff {
-		// BookingID stays 0: this is not mail to the participant, and a
-		// staff address that fails must not mark their booking's mail as
+		// No SubjectRef: this is not mail to the participant, and a staff
+		// address that fails must not mark their booking's mail as
 		// failing.
 		m := messaging.Message{
-			Kind: string(mailReviewWaiting), DedupeKey: fmt.Sprintf("%s/%d/%s", mailReviewWaiting, b.ID, strings.ToLower(addr)),
+			Kind: string(mailReviewWaiting), DedupeKey: mailKey(string(mailReviewWaiting), b.ID, strings.ToLower(addr)),
 			ToEmail: addr, Subject: subject, Text: text, HTML: html,
 		}
 		if _, _, err := s.outbox.Enqueue(ctx, tx, m); err != nil {

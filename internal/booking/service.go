@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
@@ -66,6 +67,7 @@ type Service struct {
 	minNotice int // working days; 0 = no window
 	staff     []string
 	events    eventLocks
+	store     store
 }
 
 // NewService returns a Service.
@@ -84,7 +86,7 @@ func NewService(opts Options) *Service {
 	return &Service{db: opts.DB, catalog: opts.Catalog, outbox: opts.Outbox,
 		baseURL: strings.TrimRight(opts.BaseURL, "/"), uidDomain: opts.UIDDomain, organizer: opts.Organizer, now: opts.Now,
 		workdays: opts.Workdays, joiningAt: opts.JoiningTime, minNotice: opts.MinNoticeWorkingDays,
-		staff: opts.StaffEmail}
+		staff: opts.StaffEmail, store: newStore(opts.DB)}
 }
 
 // Result is the outcome of a booking request.
@@ -112,12 +114,16 @@ func (e *RefusedError) Error() string {
 	return "booking: not eligible: " + strings.Join(e.Reasons, "; ")
 }
 
-// Book takes a booking. Bad input returns a FormError, a refusal by the
-// course's rules a *RefusedError; an event that cannot be booked returns
-// one of the Err values. Capacity is checked and the booking inserted in
-// one transaction that locks the event, so no load overbooks it; the
-// confirmation e-mail is queued in the same transaction.
-func (s *Service) Book(ctx context.Context, req Request) (Result, error) {
+// Book takes a booking for actor: the person booking
+// (audit.ParticipantOf(0), which becomes the new booking's ID in the audit
+// entry) or a staff member. Bad input returns a FormError, a refusal by
+// the course's rules a *RefusedError; an event that cannot be booked
+// returns one of the Err values. Capacity is checked and the booking
+// inserted in one transaction that locks the event, so no load overbooks
+// it; the confirmation e-mail is queued and the audit entry written in the
+// same transaction. A repeat attempt by someone already booked changes
+// nothing but mails them a fresh manage link, and is not audited.
+func (s *Service) Book(ctx context.Context, req Request, actor audit.Actor) (Result, error) {
 	course, event, err := s.catalog.Event(ctx, req.EventID)
 	if errors.Is(err, catalog.ErrNotFound) {
 		return Result{}, ErrEventUnavailable
@@ -125,14 +131,14 @@ func (s *Service) Book(ctx context.Context, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("booking: %w", err)
 	}
-	return s.BookEvent(ctx, course, event, req)
+	return s.BookEvent(ctx, course, event, req, actor)
 }
 
 // BookEvent is Book for a caller that has just read the event and its
 // course (the booking page has): it saves reading them again. What can
 // change — the event's status, capacity and start — is read again under
 // the event's lock.
-func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event catalog.Event, req Request) (Result, error) {
+func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event catalog.Event, req Request, actor audit.Actor) (Result, error) {
 	req.EventID = event.ID
 	if course.Status != catalog.Published || event.CourseID != course.ID {
 		return Result{}, ErrEventUnavailable
@@ -164,7 +170,8 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 	var res Result
 	err := s.eventTx(ctx, event.ID, func(tx *sql.Tx) error {
 		res = Result{}
-		ev, err := lockEvent(ctx, s.db.Dialect, tx, event.ID)
+		st := s.store.withTx(tx)
+		ev, err := st.lockEvent(ctx, event.ID)
 		if err != nil {
 			return err
 		}
@@ -173,11 +180,11 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 		if err := bookable(course, event, now); err != nil {
 			return err
 		}
-		existing, err := activeByEmail(ctx, tx, event.ID, emailKey(req.Email))
+		existing, err := st.activeByEmail(ctx, event.ID, req.Email)
 		if err == nil {
 			res.Existing, res.Booking = true, existing
 			token, hash := newToken()
-			if err := insertToken(ctx, tx, existing.ID, hash, now); err != nil {
+			if err := st.insertToken(ctx, existing.ID, hash, now); err != nil {
 				return err
 			}
 			return s.notify(ctx, tx, mailAlreadyBooked, course, event, existing, token)
@@ -196,7 +203,7 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 		if f, ok := feeTier(course, req.FeeTier); ok {
 			b.Amount, b.Currency = f.Amount, f.Currency
 		}
-		held, err := heldPlaces(ctx, tx, event.ID)
+		held, err := st.heldPlaces(ctx, event.ID)
 		if err != nil {
 			return err
 		}
@@ -214,16 +221,23 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 		default:
 			return ErrEventFull
 		}
-		if err := insertBooking(ctx, tx, &b); err != nil {
+		if err := st.insertBooking(ctx, &b); err != nil {
 			return err
 		}
 		if b.Status == Waitlisted {
-			if b.WaitPosition, err = waitPosition(ctx, tx, b); err != nil {
+			if b.WaitPosition, err = st.waitPosition(ctx, b); err != nil {
 				return err
 			}
 		}
+		who := actor
+		if who.Kind == audit.Participant && who.ID == 0 {
+			who.ID = b.ID
+		}
+		if err := audit.Record(ctx, tx, now, who, actionCreate, "booking", b.ID, nil, stateOf(b), ""); err != nil {
+			return err
+		}
 		token, hash := newToken()
-		if err := insertToken(ctx, tx, b.ID, hash, now); err != nil {
+		if err := st.insertToken(ctx, b.ID, hash, now); err != nil {
 			return err
 		}
 		res.Booking, res.Token, res.ReviewReasons = b, token, b.ReviewReasons()
@@ -264,56 +278,11 @@ func (s *Service) admit(ctx context.Context, tx *sql.Tx, b *Booking, now time.Ti
 	}
 	b.Status, b.ConfirmedAt = Confirmed, now
 	if b.Amount > 0 && b.InvoiceNumber == 0 {
-		n, err := nextInvoiceNumber(ctx, tx)
+		n, err := s.store.withTx(tx).nextInvoiceNumber(ctx)
 		if err != nil {
 			return err
 		}
 		b.InvoiceNumber, b.Payment = n, Invoice
 	}
 	return nil
-}
-
-// lockedEvent is what Book re-reads under the lock.
-type lockedEvent struct {
-	status   catalog.EventStatus
-	capacity int
-	startsAt time.Time
-}
-
-// lockEvent takes the event's lock for the rest of tx: a row lock on
-// PostgreSQL; on SQLite every transaction already holds the database's
-// write lock from BEGIN (the DSN sets _txlock=immediate).
-func lockEvent(ctx context.Context, dialect database.Dialect, tx *sql.Tx, eventID int64) (lockedEvent, error) {
-	q := `SELECT status, capacity, starts_at FROM events WHERE id = $1`
-	if dialect == database.Postgres {
-		q += ` FOR UPDATE`
-	}
-	var ev lockedEvent
-	err := tx.QueryRowContext(ctx, q, eventID).Scan(&ev.status, &ev.capacity, &ev.startsAt)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ev, ErrEventUnavailable
-	}
-	ev.startsAt = ev.startsAt.UTC()
-	return ev, err
-}
-
-func heldPlaces(ctx context.Context, tx *sql.Tx, eventID int64) (int, error) {
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE event_id = $1 AND status IN `+heldStatuses, eventID).Scan(&n)
-	return n, err
-}
-
-func nextInvoiceNumber(ctx context.Context, tx *sql.Tx) (int64, error) {
-	var n int64
-	err := tx.QueryRowContext(ctx, `UPDATE invoice_counter SET last = last + 1 WHERE id = 1 RETURNING last`).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("invoice number: %w", err)
-	}
-	return n, nil
-}
-
-func insertToken(ctx context.Context, tx *sql.Tx, bookingID int64, hash string, now time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO booking_tokens (token_hash, booking_id, created_at) VALUES ($1, $2, $3)`,
-		hash, bookingID, now)
-	return err
 }

@@ -5,23 +5,65 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"plenary/internal/catalog"
 	"plenary/internal/database"
 )
+
+// store holds all of booking's SQL: the bookings, booking_answers,
+// booking_tokens and invoice_counter tables, and the few reads of events
+// that booking needs under the event's lock. The Service decides; the
+// store reads and writes. It never touches another package's tables
+// except events (read only), and it asks messaging nothing: the Service
+// does, through messaging's API.
+type store struct {
+	q       database.Querier
+	dialect database.Dialect
+}
+
+// newStore returns a store on db. A Service made without a database (to
+// work out send times) gets a store that must not be used.
+func newStore(db *database.DB) store {
+	if db == nil {
+		return store{}
+	}
+	return store{q: db, dialect: db.Dialect}
+}
+
+// withTx returns a store whose statements run in tx.
+func (s store) withTx(tx *sql.Tx) store { return store{q: tx, dialect: s.dialect} }
+
+// statusIn is the SQL condition "IN ('confirmed', …)" for statuses: the
+// one place where a Status becomes SQL text. The values come from the
+// constants, never from input; anything else is a programming error.
+func statusIn(statuses ...Status) string {
+	quoted := make([]string, len(statuses))
+	for i, s := range statuses {
+		if s == "" || strings.Trim(string(s), "abcdefghijklmnopqrstuvwxyz_") != "" {
+			panic(fmt.Sprintf("booking: status %q in SQL", s))
+		}
+		quoted[i] = "'" + string(s) + "'"
+	}
+	return "IN (" + strings.Join(quoted, ", ") + ")"
+}
+
+// marks returns n placeholders "$from, $from+1, …".
+func marks(from, n int) string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = "$" + strconv.Itoa(from+i)
+	}
+	return strings.Join(out, ", ")
+}
 
 // bookingColumns is the select list scanBooking reads.
 const bookingColumns = `b.id, b.event_id, b.status, b.name, b.email, b.organisation, b.role, b.registration_number,
 	b.access_needs, b.access_needs_erased, b.system_checked, b.needs_review, b.review_reason, b.notes,
 	b.fee_tier, b.amount_minor, b.currency, b.payment, b.po_number, b.invoice_number, b.offer_expires_at,
-	b.created_at, b.updated_at, b.confirmed_at, b.cancelled_at, ` + mailFailingColumn
-
-// mailFailingColumn computes Booking.MailFailing: a message to the booking
-// failed for good and none was delivered (sent, or kept in the dev
-// mailbox) after it.
-const mailFailingColumn = `EXISTS (SELECT 1 FROM messages mf WHERE mf.booking_id = b.id AND mf.status = 'failed'
-	AND NOT EXISTS (SELECT 1 FROM messages md WHERE md.booking_id = b.id AND md.id > mf.id AND md.status IN ('sent', 'kept')))`
+	b.created_at, b.updated_at, b.confirmed_at, b.cancelled_at`
 
 func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 	var b Booking
@@ -31,7 +73,7 @@ func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 	err := row.Scan(&b.ID, &b.EventID, &b.Status, &b.Name, &b.Email, &b.Organisation, &b.Role, &b.RegistrationNumber,
 		&b.AccessNeeds, &b.AccessNeedsErased, &b.SystemChecked, &b.NeedsReview, &b.ReviewReason, &notes,
 		&b.FeeTier, &b.Amount, &b.Currency, &b.Payment, &b.PONumber, &invoice, &offer,
-		&b.CreatedAt, &b.UpdatedAt, &confirmed, &cancelled, &b.MailFailing)
+		&b.CreatedAt, &b.UpdatedAt, &confirmed, &cancelled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, ErrNotFound
 	}
@@ -59,8 +101,77 @@ func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t.UTC(), Val
 
 func nullInt(n int64) sql.NullInt64 { return sql.NullInt64{Int64: n, Valid: n != 0} }
 
-func insertBooking(ctx context.Context, tx *sql.Tx, b *Booking) error {
-	err := tx.QueryRowContext(ctx, `
+// lockedEvent is what is re-read under the event's lock.
+type lockedEvent struct {
+	status   catalog.EventStatus
+	capacity int
+	startsAt time.Time
+	version  int
+}
+
+// lockEvent takes the event's lock for the rest of the transaction: a row
+// lock on PostgreSQL; on SQLite every transaction already holds the
+// database's write lock from BEGIN (the DSN sets _txlock=immediate).
+func (s store) lockEvent(ctx context.Context, eventID int64) (lockedEvent, error) {
+	q := `SELECT status, capacity, starts_at, version FROM events WHERE id = $1`
+	if s.dialect == database.Postgres {
+		q += ` FOR UPDATE`
+	}
+	var ev lockedEvent
+	err := s.q.QueryRowContext(ctx, q, eventID).Scan(&ev.status, &ev.capacity, &ev.startsAt, &ev.version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ev, ErrEventUnavailable
+	}
+	ev.startsAt = ev.startsAt.UTC()
+	return ev, err
+}
+
+// dueEvents lists the events that may have timed messages due: not
+// cancelled, ending after from and starting by to, soonest first.
+func (s store) dueEvents(ctx context.Context, from, to time.Time, limit int) ([]int64, error) {
+	return s.ids(ctx, `SELECT id FROM events
+		WHERE status IN ($1, $2, $3) AND ends_at > $4 AND starts_at <= $5
+		ORDER BY starts_at, id LIMIT $6`,
+		string(catalog.Scheduled), string(catalog.Changed), string(catalog.Completed), from, to, limit)
+}
+
+func (s store) heldPlaces(ctx context.Context, eventID int64) (int, error) {
+	var n int
+	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE event_id = $1 AND status `+statusIn(heldStatuses...),
+		eventID).Scan(&n)
+	return n, err
+}
+
+func (s store) nextInvoiceNumber(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.q.QueryRowContext(ctx, `UPDATE invoice_counter SET last = last + 1 WHERE id = 1 RETURNING last`).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("invoice number: %w", err)
+	}
+	return n, nil
+}
+
+func (s store) insertToken(ctx context.Context, bookingID int64, hash string, now time.Time) error {
+	_, err := s.q.ExecContext(ctx, `INSERT INTO booking_tokens (token_hash, booking_id, created_at) VALUES ($1, $2, $3)`,
+		hash, bookingID, now)
+	return err
+}
+
+// bookingIDByToken resolves a manage-link secret.
+func (s store) bookingIDByToken(ctx context.Context, token string) (int64, error) {
+	if !plausibleToken(token) {
+		return 0, ErrNotFound
+	}
+	var id int64
+	err := s.q.QueryRowContext(ctx, `SELECT booking_id FROM booking_tokens WHERE token_hash = $1`, hashToken(token)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return id, err
+}
+
+func (s store) insertBooking(ctx context.Context, b *Booking) error {
+	err := s.q.QueryRowContext(ctx, `
 		INSERT INTO bookings (event_id, status, name, email, email_key, organisation, role, registration_number,
 		                      access_needs, system_checked, needs_review, review_reason, notes, fee_tier, amount_minor,
 		                      currency, payment, po_number, invoice_number, offer_expires_at, created_at, updated_at,
@@ -75,7 +186,7 @@ func insertBooking(ctx context.Context, tx *sql.Tx, b *Booking) error {
 		return fmt.Errorf("insert booking: %w", err)
 	}
 	for k, v := range b.Answers {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO booking_answers (booking_id, question, answer) VALUES ($1, $2, $3)`,
+		if _, err := s.q.ExecContext(ctx, `INSERT INTO booking_answers (booking_id, question, answer) VALUES ($1, $2, $3)`,
 			b.ID, k, v); err != nil {
 			return fmt.Errorf("insert answer: %w", err)
 		}
@@ -84,153 +195,283 @@ func insertBooking(ctx context.Context, tx *sql.Tx, b *Booking) error {
 }
 
 // saveState writes the fields a status change touches.
-func saveState(ctx context.Context, tx *sql.Tx, b *Booking, now time.Time) error {
+func (s store) saveState(ctx context.Context, b *Booking, now time.Time) error {
 	b.UpdatedAt = now
-	_, err := tx.ExecContext(ctx, `
+	_, err := s.q.ExecContext(ctx, `
 		UPDATE bookings SET status = $2, payment = $3, invoice_number = $4, offer_expires_at = $5,
-		       confirmed_at = $6, cancelled_at = $7, updated_at = $8
+		       confirmed_at = $6, cancelled_at = $7, needs_review = $8, updated_at = $9
 		WHERE id = $1`,
 		b.ID, string(b.Status), string(b.Payment), nullInt(b.InvoiceNumber), nullTime(b.OfferExpiresAt),
-		nullTime(b.ConfirmedAt), nullTime(b.CancelledAt), now)
+		nullTime(b.ConfirmedAt), nullTime(b.CancelledAt), b.NeedsReview, now)
 	if err != nil {
 		return fmt.Errorf("update booking %d: %w", b.ID, err)
 	}
 	return nil
 }
 
-func activeByEmail(ctx context.Context, q database.Querier, eventID int64, key string) (Booking, error) {
-	b, err := scanBooking(q.QueryRowContext(ctx, `SELECT `+bookingColumns+` FROM bookings b
-		WHERE b.event_id = $1 AND b.email_key = $2 AND b.status IN `+activeStatuses, eventID, key))
+// saveDetails writes a corrected name and organisation.
+func (s store) saveDetails(ctx context.Context, b *Booking, now time.Time) error {
+	b.UpdatedAt = now
+	_, err := s.q.ExecContext(ctx, `UPDATE bookings SET name = $2, organisation = $3, updated_at = $4 WHERE id = $1`,
+		b.ID, b.Name, b.Organisation, now)
 	if err != nil {
-		return b, err
+		return fmt.Errorf("update booking %d: %w", b.ID, err)
 	}
-	return b, fillDetails(ctx, q, &b)
+	return nil
 }
 
-func bookingByID(ctx context.Context, q database.Querier, id int64) (Booking, error) {
-	b, err := scanBooking(q.QueryRowContext(ctx, `SELECT `+bookingColumns+` FROM bookings b WHERE b.id = $1`, id))
+// eraseAccessNeeds erases the access needs of bookings on events that
+// ended before cutoff and returns the IDs of the bookings erased.
+func (s store) eraseAccessNeeds(ctx context.Context, cutoff, now time.Time) ([]int64, error) {
+	return s.ids(ctx, `
+		UPDATE bookings SET access_needs = '', access_needs_erased = $1, updated_at = $2
+		WHERE access_needs <> '' AND event_id IN (SELECT id FROM events WHERE ends_at < $3)
+		RETURNING id`, true, now, cutoff)
+}
+
+// byID reads a booking with its answers and queue position.
+func (s store) byID(ctx context.Context, id int64) (Booking, error) {
+	b, err := scanBooking(s.q.QueryRowContext(ctx, `SELECT `+bookingColumns+` FROM bookings b WHERE b.id = $1`, id))
 	if err != nil {
 		return b, err
 	}
-	return b, fillDetails(ctx, q, &b)
+	return b, s.fillDetails(ctx, &b)
+}
+
+// activeByEmail reads the person's active booking on the event, with its
+// answers and queue position.
+func (s store) activeByEmail(ctx context.Context, eventID int64, email string) (Booking, error) {
+	b, err := scanBooking(s.q.QueryRowContext(ctx, `SELECT `+bookingColumns+` FROM bookings b
+		WHERE b.event_id = $1 AND b.email_key = $2 AND b.status `+statusIn(activeStatuses...), eventID, emailKey(email)))
+	if err != nil {
+		return b, err
+	}
+	return b, s.fillDetails(ctx, &b)
 }
 
 // fillDetails reads a booking's answers and queue position.
-func fillDetails(ctx context.Context, q database.Querier, b *Booking) error {
-	rows, err := q.QueryContext(ctx, `SELECT question, answer FROM booking_answers WHERE booking_id = $1`, b.ID)
+func (s store) fillDetails(ctx context.Context, b *Booking) error {
+	answers, err := s.answers(ctx, `SELECT booking_id, question, answer FROM booking_answers WHERE booking_id = $1`, b.ID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	b.Answers = map[string]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			return err
-		}
-		b.Answers[k] = v
-	}
-	if err := rows.Err(); err != nil {
-		return err
+	b.Answers = answers[b.ID]
+	if b.Answers == nil {
+		b.Answers = map[string]string{}
 	}
 	if b.Status == Waitlisted {
-		b.WaitPosition, err = waitPosition(ctx, q, *b)
+		b.WaitPosition, err = s.waitPosition(ctx, *b)
 	}
 	return err
 }
 
 // waitPosition is b's place in its event's queue: the queue is in id
 // order, which is the order bookings were taken under the event lock.
-func waitPosition(ctx context.Context, q database.Querier, b Booking) (int, error) {
+func (s store) waitPosition(ctx context.Context, b Booking) (int, error) {
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE event_id = $1 AND status = 'waitlisted' AND id <= $2`,
-		b.EventID, b.ID).Scan(&n)
+	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE event_id = $1 AND status = $2 AND id <= $3`,
+		b.EventID, string(Waitlisted), b.ID).Scan(&n)
 	return n, err
 }
 
-// bookingIDByToken resolves a manage-link secret.
-func bookingIDByToken(ctx context.Context, q database.Querier, token string) (int64, error) {
-	if !plausibleToken(token) {
-		return 0, ErrNotFound
-	}
-	var id int64
-	err := q.QueryRowContext(ctx, `SELECT booking_id FROM booking_tokens WHERE token_hash = $1`, hashToken(token)).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNotFound
-	}
-	return id, err
+// firstWaiting is the next person in the event's queue, or ErrNotFound.
+func (s store) firstWaiting(ctx context.Context, eventID int64) (Booking, error) {
+	return scanBooking(s.q.QueryRowContext(ctx, `SELECT `+bookingColumns+` FROM bookings b
+		WHERE b.event_id = $1 AND b.status = $2 ORDER BY b.id LIMIT 1`, eventID, string(Waitlisted)))
 }
 
-// ListWithAnswers is List with each booking's answers to the course's
-// questions, for the coordinator's listing and export.
-func (s *Service) ListWithAnswers(ctx context.Context, eventID int64) ([]Booking, error) {
-	list, err := s.List(ctx, eventID)
+// onEvent reads the event's bookings in the statuses given (all when
+// none), in the order taken, with waiting-list positions (right when the
+// statuses include Waitlisted: the whole queue is read). Answers are not
+// read.
+func (s store) onEvent(ctx context.Context, eventID int64, statuses ...Status) ([]Booking, error) {
+	q := `SELECT ` + bookingColumns + ` FROM bookings b WHERE b.event_id = $1`
+	if len(statuses) > 0 {
+		q += ` AND b.status ` + statusIn(statuses...)
+	}
+	list, err := s.bookings(ctx, q+` ORDER BY b.id`, eventID)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `
+	waiting := 0
+	for i := range list {
+		if list[i].Status == Waitlisted {
+			waiting++
+			list[i].WaitPosition = waiting
+		}
+	}
+	return list, nil
+}
+
+// inStatus reads the bookings in status on all events, in the order taken.
+func (s store) inStatus(ctx context.Context, status Status) ([]Booking, error) {
+	return s.bookings(ctx, `SELECT `+bookingColumns+` FROM bookings b WHERE b.status = $1 ORDER BY b.id`, string(status))
+}
+
+// offersLapsingBy reads the offers that lapse at or before t, in the order
+// taken.
+func (s store) offersLapsingBy(ctx context.Context, t time.Time) ([]Booking, error) {
+	return s.bookings(ctx, `SELECT `+bookingColumns+` FROM bookings b
+		WHERE b.status = $1 AND b.offer_expires_at <= $2 ORDER BY b.id`, string(Offered), t)
+}
+
+// lapsedOfferIDs lists the offers whose time is up at now.
+func (s store) lapsedOfferIDs(ctx context.Context, now time.Time) ([]int64, error) {
+	return s.ids(ctx, `SELECT id FROM bookings WHERE status = $1 AND offer_expires_at <= $2 ORDER BY id`,
+		string(Offered), now)
+}
+
+func (s store) bookings(ctx context.Context, query string, args ...any) ([]Booking, error) {
+	rows, err := s.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Booking
+	for rows.Next() {
+		b, err := scanBooking(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
+func (s store) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := s.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// answersOnEvent reads the answers of every booking on the event, by
+// booking.
+func (s store) answersOnEvent(ctx context.Context, eventID int64) (map[int64]map[string]string, error) {
+	return s.answers(ctx, `
 		SELECT a.booking_id, a.question, a.answer FROM booking_answers a
 		JOIN bookings b ON b.id = a.booking_id
 		WHERE b.event_id = $1`, eventID)
+}
+
+func (s store) answers(ctx context.Context, query string, args ...any) (map[int64]map[string]string, error) {
+	rows, err := s.q.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("booking: answers on event %d: %w", eventID, err)
+		return nil, err
 	}
 	defer rows.Close()
-	answers := map[int64]map[string]string{}
+	out := map[int64]map[string]string{}
 	for rows.Next() {
 		var id int64
 		var k, v string
 		if err := rows.Scan(&id, &k, &v); err != nil {
 			return nil, err
 		}
-		if answers[id] == nil {
-			answers[id] = map[string]string{}
+		if out[id] == nil {
+			out[id] = map[string]string{}
 		}
-		answers[id][k] = v
+		out[id][k] = v
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i := range list {
-		list[i].Answers = answers[list[i].ID]
-		if list[i].Answers == nil {
-			list[i].Answers = map[string]string{}
-		}
-	}
-	return list, nil
+	return out, rows.Err()
 }
 
-// EventZones returns the time zone (IANA name) of the event each of the
-// bookings is on, for showing their messages' times as the pages do.
-// Bookings that do not exist are left out.
-func (s *Service) EventZones(ctx context.Context, bookingIDs []int64) (map[int64]string, error) {
-	out := map[int64]string{}
-	for len(bookingIDs) > 0 {
-		batch := bookingIDs[:min(len(bookingIDs), 500)]
-		bookingIDs = bookingIDs[len(batch):]
-		marks := make([]string, len(batch))
-		args := make([]any, len(batch))
-		for i, id := range batch {
-			marks[i], args[i] = fmt.Sprintf("$%d", i+1), id
+// batch is the most values one statement binds as placeholders.
+const batch = 500
+
+// inBatches calls fn for each batch of up to batch IDs, with the
+// placeholders "$1, $2, …" and the IDs as arguments.
+func inBatches(ids []int64, fn func(marks string, args []any) error) error {
+	for len(ids) > 0 {
+		part := ids[:min(len(ids), batch)]
+		ids = ids[len(part):]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
 		}
-		rows, err := s.db.QueryContext(ctx, `SELECT b.id, e.time_zone FROM bookings b JOIN events e ON e.id = b.event_id
-			WHERE b.id IN (`+strings.Join(marks, ", ")+`)`, args...)
-		if err != nil {
-			return nil, fmt.Errorf("booking: event zones: %w", err)
-		}
-		for rows.Next() {
-			var id int64
-			var zone string
-			if err := rows.Scan(&id, &zone); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = zone
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
+		if err := fn(marks(1, len(part)), args); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// places counts the places taken and the people waiting on each of the
+// events; events without bookings are left out.
+func (s store) places(ctx context.Context, eventIDs []int64) (map[int64]Places, error) {
+	out := map[int64]Places{}
+	err := inBatches(eventIDs, func(marks string, args []any) error {
+		return s.each(ctx, `
+			SELECT event_id,
+			       SUM(CASE WHEN status `+statusIn(heldStatuses...)+` THEN 1 ELSE 0 END),
+			       SUM(CASE WHEN status `+statusIn(Waitlisted)+` THEN 1 ELSE 0 END)
+			FROM bookings WHERE event_id IN (`+marks+`) GROUP BY event_id`, args,
+			func(scan func(...any) error) error {
+				var id int64
+				var p Places
+				if err := scan(&id, &p.Taken, &p.Waiting); err != nil {
+					return err
+				}
+				out[id] = p
+				return nil
+			})
+	})
+	return out, err
+}
+
+// eventZones returns the time zone of the event each booking is on;
+// bookings that do not exist are left out.
+func (s store) eventZones(ctx context.Context, bookingIDs []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	err := inBatches(bookingIDs, func(marks string, args []any) error {
+		return s.each(ctx, `SELECT b.id, e.time_zone FROM bookings b JOIN events e ON e.id = b.event_id
+			WHERE b.id IN (`+marks+`)`, args, func(scan func(...any) error) error {
+			var id int64
+			var zone string
+			err := scan(&id, &zone)
+			out[id] = zone
+			return err
+		})
+	})
+	return out, err
+}
+
+// eventsOf returns the event each booking is on; bookings that do not
+// exist are left out.
+func (s store) eventsOf(ctx context.Context, bookingIDs []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	err := inBatches(bookingIDs, func(marks string, args []any) error {
+		return s.each(ctx, `SELECT id, event_id FROM bookings WHERE id IN (`+marks+`)`, args,
+			func(scan func(...any) error) error {
+				var id, event int64
+				err := scan(&id, &event)
+				out[id] = event
+				return err
+			})
+	})
+	return out, err
+}
+
+// each runs query and calls fn with each row's Scan.
+func (s store) each(ctx context.Context, query string, args []any, fn func(scan func(...any) error) error) error {
+	rows, err := s.q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

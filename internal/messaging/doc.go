@@ -7,5 +7,10 @@
 // A domain package queues a message with Outbox.Enqueue inside its own
 // transaction, so a message exists — and is sent — exactly when the change
 // that caused it commits. messaging is a leaf: it knows nothing of courses
-// or bookings; callers render the content and attach calendar files.
+// or bookings; callers render the content and attach calendar files, and
+// name what a message is about with their own subject reference
+// ("booking/42"). Other packages ask about messages only through the
+// lookups in lookup.go (by dedupe key, by subject and kind, failing ones),
+// which take a Querier so that they run in the caller's transaction; only
+// this package writes SQL on the messages table.
 package messaging

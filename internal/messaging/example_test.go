@@ -61,7 +61,7 @@ func Example() {
 	err = database.InTx(ctx, db, func(tx *sql.Tx) error {
 		// … the booking's own statements …
 		id, _, err = outbox.Enqueue(ctx, tx, messaging.Message{
-			Kind: "confirmation", DedupeKey: "confirmation/1", BookingID: 1,
+			Kind: "confirmation", DedupeKey: "confirmation/1", SubjectRef: "booking/1",
 			ToName: "Ada Lovelace", ToEmail: "ada@example.org",
 			Subject: "Booked: DIT refresher", Text: "Your place is confirmed.\n",
 		})

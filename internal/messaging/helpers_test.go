@@ -126,14 +126,14 @@ func count(t *testing.T, db *database.DB, query string, args ...any) int {
 
 func confirmation(n int) messaging.Message {
 	return messaging.Message{
-		Kind:      "confirmation",
-		DedupeKey: fmt.Sprintf("confirmation/%d", n),
-		BookingID: int64(n),
-		ToName:    "Dr Ada Lovelace",
-		ToEmail:   fmt.Sprintf("ada%d@example.org", n),
-		Subject:   "Your place on the DIT refresher",
-		Text:      "You are booked.\n",
-		HTML:      "<p>You are booked.</p>",
+		Kind:       "confirmation",
+		DedupeKey:  fmt.Sprintf("confirmation/%d", n),
+		SubjectRef: fmt.Sprintf("booking/%d", n),
+		ToName:     "Dr Ada Lovelace",
+		ToEmail:    fmt.Sprintf("ada%d@example.org", n),
+		Subject:    "Your place on the DIT refresher",
+		Text:       "You are booked.\n",
+		HTML:       "<p>You are booked.</p>",
 	}
 }
 

@@ -61,7 +61,7 @@ func TestConcurrentEnqueueSendsEachOnce(t *testing.T) {
 				began := time.Now()
 				err := database.InTx(context.Background(), db, func(tx *sql.Tx) error {
 					var queued int
-					if err := tx.QueryRow(`SELECT COUNT(*) FROM messages WHERE booking_id = $1`, n).Scan(&queued); err != nil {
+					if err := tx.QueryRow(`SELECT COUNT(*) FROM messages WHERE subject_ref = $1`, fmt.Sprintf("booking/%d", n)).Scan(&queued); err != nil {
 						return err
 					}
 					m := confirmation(n)

@@ -35,7 +35,12 @@ type Message struct {
 	// "confirmation/<booking>" or "joining/<booking>/<event version>": a
 	// second message with the same key is never stored or sent.
 	DedupeKey string
-	BookingID int64 // 0 when the message is about no booking
+	// SubjectRef names what the message is about, in the sender's own
+	// words, e.g. "booking/42"; empty when it is about nothing in
+	// particular (a test mail, a notice to staff). Messaging stores it and
+	// filters by it (ListFilter, FailingSubjects, OfKind) and knows
+	// nothing else about it.
+	SubjectRef string
 	// From and ReplyTo are header values; Enqueue fills them from the
 	// OutboxOptions when empty.
 	From, ReplyTo   string

@@ -82,18 +82,14 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, 
 	if err != nil {
 		return 0, false, err
 	}
-	var booking sql.NullInt64
-	if m.BookingID != 0 {
-		booking = sql.NullInt64{Int64: m.BookingID, Valid: true}
-	}
 	err = tx.QueryRowContext(ctx, `
-		INSERT INTO messages (kind, dedupe_key, booking_id, from_header, reply_to, to_name, to_email,
+		INSERT INTO messages (kind, dedupe_key, subject_ref, from_header, reply_to, to_name, to_email,
 			subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
 			status, scheduled_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`,
-		m.Kind, m.DedupeKey, booking, m.From, m.ReplyTo, m.ToName, m.ToEmail,
+		m.Kind, m.DedupeKey, m.SubjectRef, m.From, m.ReplyTo, m.ToName, m.ToEmail,
 		m.Subject, m.Text, m.HTML, msgID, m.Marketing, m.ListUnsubscribe,
 		string(Queued), scheduled, now).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -146,9 +142,9 @@ func (o *Outbox) newMessageID(kind string) (string, error) {
 
 // ListFilter selects messages for List. Zero fields do not filter.
 type ListFilter struct {
-	BookingID int64
-	Kind      string
-	Status    Status
+	SubjectRef string // what the messages are about, e.g. "booking/42"
+	Kind       string
+	Status     Status
 	// Due keeps only queued messages whose time has come (ScheduledAt at
 	// or before now): those waiting for, or retrying, their send job.
 	Due bool
@@ -157,21 +153,19 @@ type ListFilter struct {
 	Limit    int // default 100, at most 1000
 }
 
-const messageColumns = `id, kind, dedupe_key, booking_id, from_header, reply_to, to_name, to_email,
+const messageColumns = `id, kind, dedupe_key, subject_ref, from_header, reply_to, to_name, to_email,
 	subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
 	status, attempts, last_error, scheduled_at, sent_at, created_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var (
-		m       Message
-		booking sql.NullInt64
-		sent    sql.NullTime
-		status  string
+		m      Message
+		sent   sql.NullTime
+		status string
 	)
-	err := row.Scan(&m.ID, &m.Kind, &m.DedupeKey, &booking, &m.From, &m.ReplyTo, &m.ToName, &m.ToEmail,
+	err := row.Scan(&m.ID, &m.Kind, &m.DedupeKey, &m.SubjectRef, &m.From, &m.ReplyTo, &m.ToName, &m.ToEmail,
 		&m.Subject, &m.Text, &m.HTML, &m.MessageID, &m.Marketing, &m.ListUnsubscribe,
 		&status, &m.Attempts, &m.LastError, &m.ScheduledAt, &sent, &m.CreatedAt)
-	m.BookingID = booking.Int64
 	m.Status = Status(status)
 	if sent.Valid {
 		m.SentAt = sent.Time.UTC()
@@ -191,8 +185,8 @@ func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Message, error) {
 		args = append(args, v)
 		where = append(where, fmt.Sprintf(cond, len(args)))
 	}
-	if f.BookingID != 0 {
-		add("booking_id = $%d", f.BookingID)
+	if f.SubjectRef != "" {
+		add("subject_ref = $%d", f.SubjectRef)
 	}
 	if f.Kind != "" {
 		add("kind = $%d", f.Kind)

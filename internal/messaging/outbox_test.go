@@ -65,8 +65,8 @@ func TestCommittedMessageIsSentOnce(t *testing.T) {
 	if !strings.HasPrefix(got.MessageID, "<confirmation.") || !strings.HasSuffix(got.MessageID, "@training.example>") {
 		t.Errorf("Message-ID %q, want <confirmation.…@training.example>", got.MessageID)
 	}
-	if got.From != "Plenary <noreply@training.example>" || got.BookingID != 7 {
-		t.Errorf("From %q, booking %d", got.From, got.BookingID)
+	if got.From != "Plenary <noreply@training.example>" || got.SubjectRef != "booking/7" {
+		t.Errorf("From %q, subject %q", got.From, got.SubjectRef)
 	}
 	if len(got.Attachments) != 2 || !bytes.Equal(got.Attachments[1].Data, []byte{0, 1, 2, 255}) ||
 		got.Attachments[0].ContentType != m.Attachments[0].ContentType {
@@ -244,7 +244,7 @@ func TestList(t *testing.T) {
 		want []int64
 	}{
 		{"all, newest first", messaging.ListFilter{}, []int64{ids[4], ids[3], ids[2], ids[1], ids[0]}},
-		{"booking", messaging.ListFilter{BookingID: 1}, []int64{ids[4], ids[2], ids[0]}},
+		{"subject", messaging.ListFilter{SubjectRef: "booking/1"}, []int64{ids[4], ids[2], ids[0]}},
 		{"kind", messaging.ListFilter{Kind: "cancellation"}, []int64{ids[4]}},
 		{"due", messaging.ListFilter{Due: true}, []int64{ids[3], ids[2], ids[1], ids[0]}},
 		{"limit", messaging.ListFilter{Limit: 2}, []int64{ids[4], ids[3]}},

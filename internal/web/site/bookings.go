@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/web"
@@ -187,7 +188,9 @@ func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := readBookingForm(r, c)
-	res, err := s.bookings.BookEvent(r.Context(), c, e, form.request(e.ID))
+	// The person booking acts for themselves: the audit entry names the
+	// new booking.
+	res, err := s.bookings.BookEvent(r.Context(), c, e, form.request(e.ID), audit.ParticipantOf(0))
 	var (
 		ferr    booking.FormError
 		refused *booking.RefusedError

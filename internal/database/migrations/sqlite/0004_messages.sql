@@ -9,7 +9,7 @@ CREATE TABLE messages (
     id                INTEGER PRIMARY KEY,
     kind              TEXT NOT NULL,
     dedupe_key        TEXT NOT NULL UNIQUE,
-    booking_id        INTEGER, -- no foreign key yet: bookings arrive separately
+    booking_id        INTEGER, -- replaced by subject_ref (0009_message_subject.sql)
     from_header       TEXT NOT NULL DEFAULT '',
     reply_to          TEXT NOT NULL DEFAULT '',
     to_name           TEXT NOT NULL DEFAULT '',

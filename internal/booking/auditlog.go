@@ -1,0 +1,65 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"plenary/internal/audit"
+)
+
+// auditState is what the audit log keeps of a booking around a change:
+// where it stands, and the name and organisation when a correction changed
+// them. Never the access needs (special-category data) or the answers.
+type auditState struct {
+	Status         Status     `json:"status"`
+	WaitPosition   int        `json:"wait_position,omitempty"`
+	Payment        Payment    `json:"payment"`
+	OfferExpiresAt *time.Time `json:"offer_expires_at,omitempty"`
+	Name           string     `json:"name,omitempty"`
+	Organisation   string     `json:"organisation,omitempty"`
+}
+
+func stateOf(b Booking) auditState {
+	st := auditState{Status: b.Status, Payment: b.Payment}
+	if b.Status == Waitlisted {
+		st.WaitPosition = b.WaitPosition
+	}
+	if !b.OfferExpiresAt.IsZero() {
+		t := b.OfferExpiresAt.UTC()
+		st.OfferExpiresAt = &t
+	}
+	return st
+}
+
+// auditStates are the before and after of a change from before to after.
+func auditStates(before, after Booking) (auditState, auditState) {
+	b, a := stateOf(before), stateOf(after)
+	if before.Name != after.Name || before.Organisation != after.Organisation {
+		b.Name, b.Organisation = before.Name, before.Organisation
+		a.Name, a.Organisation = after.Name, after.Organisation
+	}
+	return b, a
+}
+
+// Audit actions on a booking, as audit entries name them.
+const (
+	actionCreate        = "booking.create"
+	actionCancel        = "booking.cancel"
+	actionAcceptOffer   = "booking.accept_offer"
+	actionDeclineOffer  = "booking.decline_offer"
+	actionApprove       = "booking.approve"
+	actionDeclineReview = "booking.decline_review"
+	actionCorrect       = "booking.correct"
+	actionMoveUp        = "booking.move_up" // from the waiting list, confirmed or offered a place
+	actionLapse         = "booking.lapse"   // an offer not taken up in time
+	actionEraseNeeds    = "booking.erase_access_needs"
+)
+
+// record writes the audit entry of a change to a booking from before to
+// after, in the change's transaction tx.
+func record(ctx context.Context, tx *sql.Tx, now time.Time, actor audit.Actor, action string, before, after Booking,
+	reason string) error {
+	b, a := auditStates(before, after)
+	return audit.Record(ctx, tx, now, actor, action, "booking", after.ID, b, a, reason)
+}
