@@ -70,7 +70,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		return nil, fmt.Errorf("PLENARY_JOINING_TIME: %w", err)
 	}
 	a := &app{cfg: cfg, log: logger, db: db, catalog: catalog.NewStore(db), uidDomain: site.UIDDomain}
-	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.ReplyTo()})
+	// The booking e-mails are parsed once, here; a broken one stops the
+	// start. The outbox renders them when they are sent or read.
+	mail, err := booking.NewMail()
+	if err != nil {
+		return nil, err
+	}
+	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: cfg.MailFrom, ReplyTo: cfg.ReplyTo(), Renderer: mail})
 	a.bookings = booking.NewService(booking.Options{
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
 		Organizer: cfg.MailFrom, Workdays: cal, JoiningTime: joiningTime,

@@ -110,7 +110,7 @@ func newNoticeFixture(t *testing.T, start time.Time, day catalog.Date, capacity 
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Now: clk.Now})
+	out := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Now: clk.Now, Renderer: mailRenderer(t)})
 	f := &noticeFixture{store: store, outbox: out}
 	f.fixture = &fixture{db: db, clock: clk, course: c, event: c.Events[0], svc: f.newService(db, store, out, clk)}
 	store.OnEventSave(func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
