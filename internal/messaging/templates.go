@@ -66,10 +66,8 @@ func ParseTemplates(fsys fs.FS, pages map[string]func() any) (*Templates, error)
 			}
 		}
 	}
-	for _, name := range []string{"layout"} {
-		if baseText.Lookup(name) == nil || baseHTML.Lookup(name) == nil {
-			return fail("layout.txt and layout.html must define %q", name)
-		}
+	if baseText.Lookup("layout") == nil || baseHTML.Lookup("layout") == nil {
+		return fail(`layout.txt and layout.html must define "layout"`)
 	}
 
 	t := &Templates{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
@@ -85,7 +83,7 @@ func ParseTemplates(fsys fs.FS, pages map[string]func() any) (*Templates, error)
 		if _, ok := pages[name]; !ok {
 			return fail("%s has no entry in the list of e-mails", f)
 		}
-		tt, err := parseText(baseText, fsys, f)
+		tt, err := parsePage(baseText, fsys, f)
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -93,7 +91,7 @@ func ParseTemplates(fsys fs.FS, pages map[string]func() any) (*Templates, error)
 			return fail("%s must define \"subject\"", f)
 		}
 		t.text[name] = tt
-		ht, err := parseHTML(baseHTML, fsys, name+".html")
+		ht, err := parsePage(baseHTML, fsys, name+".html")
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -117,36 +115,32 @@ func ParseTemplates(fsys fs.FS, pages map[string]func() any) (*Templates, error)
 	return t, nil
 }
 
-func parseText(base *texttemplate.Template, fsys fs.FS, file string) (*texttemplate.Template, error) {
-	src, err := fs.ReadFile(fsys, file)
-	if err != nil {
-		return nil, err
-	}
-	t, err := base.Clone()
-	if err != nil {
-		return nil, err
-	}
-	if _, err := t.New(file).Parse(string(src)); err != nil {
-		return nil, err
-	}
-	return t, nil
+// template is what parsePage needs of text/template's and html/template's
+// Template alike.
+type template[T any] interface {
+	Clone() (T, error)
+	New(name string) T
+	Parse(text string) (T, error)
 }
 
-// parseHTML is parseText for the HTML half; nil, nil when there is none.
-func parseHTML(base *htmltemplate.Template, fsys fs.FS, file string) (*htmltemplate.Template, error) {
+// parsePage parses file on a copy of base (the layout and partials), so
+// the blocks it defines stay its own. A missing file gives the zero T and
+// no error: the HTML half is optional.
+func parsePage[T template[T]](base T, fsys fs.FS, file string) (T, error) {
+	var none T
 	src, err := fs.ReadFile(fsys, file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return none, nil
 	}
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	t, err := base.Clone()
 	if err != nil {
-		return nil, err
+		return none, err
 	}
 	if _, err := t.New(file).Parse(string(src)); err != nil {
-		return nil, err
+		return none, err
 	}
 	return t, nil
 }
