@@ -21,6 +21,7 @@ import (
 	"plenary/internal/config"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
+	"plenary/internal/messaging"
 )
 
 // cliEnv runs plenary with args and the given environment.
@@ -193,17 +194,16 @@ func TestImportUsesRecordedSite(t *testing.T) {
 		if err != nil {
 			t.Fatalf("import: %v\n%s%s", err, out, stderr)
 		}
-		var id int64
-		err = db.QueryRowContext(ctx, `SELECT id, text_body FROM messages WHERE subject_ref = $1 AND kind = 'event_changed'
-			ORDER BY id DESC LIMIT 1`, booking.SubjectRef(b.ID)).Scan(&id, &body)
-		if err != nil {
+		// Read through the outbox: a message not yet sent is rendered on
+		// reading.
+		list, err := a.outbox.List(ctx, messaging.ListFilter{SubjectRef: booking.SubjectRef(b.ID), Kind: "event_changed", Limit: 1})
+		if err != nil || len(list) == 0 {
 			t.Fatalf("no change notice: %v", err)
 		}
-		var data []byte
-		if err := db.QueryRowContext(ctx, `SELECT data FROM message_attachments WHERE message_id = $1`, id).Scan(&data); err != nil {
-			t.Fatalf("change notice without a calendar file: %v", err)
+		if len(list[0].Attachments) == 0 {
+			t.Fatal("change notice without a calendar file")
 		}
-		return body, string(data), stderr
+		return list[0].Text, string(list[0].Attachments[0].Data), stderr
 	}
 
 	body, ics, stderr := changeNotice(map[string]string{"PLENARY_BASE_URL": "http://localhost:8080"}, 16)
@@ -464,7 +464,7 @@ func TestOutputEscapesControlCharacters(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `UPDATE bookings SET name = $1, organisation = $1 WHERE id = $2`, hostile, b.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, `UPDATE messages SET subject = $1, to_email = $1, last_error = $1 WHERE subject_ref = $2`,
+	if _, err := db.ExecContext(ctx, `UPDATE messages SET subject = $1, to_email = $1, last_error = $1, render_data = '' WHERE subject_ref = $2`,
 		hostile, booking.SubjectRef(b.ID)); err != nil {
 		t.Fatal(err)
 	}

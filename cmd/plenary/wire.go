@@ -66,6 +66,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		return nil, err
 	}
 	a := &app{cfg: cfg, log: logger, db: db, uidDomain: site.UIDDomain}
+	// The booking e-mails are parsed once, here; a broken one stops the
+	// start. The outbox renders them when they are sent or read, never
+	// under a date's booking lock.
+	mail, err := booking.NewMail()
+	if err != nil {
+		return nil, err
+	}
 	// Every save of a date, whoever makes it, tells the people booked on it
 	// of a participant-visible change and fills the places it freed, in
 	// the save's own transaction; the save's options (who, -confirm-late,
@@ -77,7 +84,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		},
 	})
 	from, replyTo := cfg.MailFrom.String(), cfg.ReplyTo().String()
-	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, ReplyTo: replyTo})
+	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, ReplyTo: replyTo, Renderer: mail})
 	a.bookings = booking.NewService(booking.Options{
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
 		Organizer: from, Workdays: cal, JoiningTime: catalog.Clock{Minutes: cfg.JoiningTime.Minutes, Valid: true},

@@ -48,7 +48,7 @@ func newReviewFixture(t *testing.T, capacity int, staff []string) *reviewFixture
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Now: clk.Now})
+	out := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Now: clk.Now, Renderer: mailRenderer(t)})
 	svc := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: out, BaseURL: "https://training.example",
 		Now: clk.Now, StaffEmail: staff})
 	return &reviewFixture{db: db, svc: svc, outbox: out, clock: clk, course: c, event: c.Events[0]}

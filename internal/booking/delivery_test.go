@@ -35,7 +35,7 @@ func TestConfirmationDeliveredBySMTP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary Training <noreply@training.example>"})
+	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary Training <noreply@training.example>", Renderer: mailRenderer(t)})
 	store := catalog.NewStore(db, catalog.Hooks{})
 	c := catalogtest.NewCourse(time.Now())
 	// A summer date: 10:00 UK time is 09:00 UTC, so a reader that ignored
@@ -137,7 +137,7 @@ func TestJoiningInstructionsDeliveredBySMTP(t *testing.T) {
 	}
 	// The booking service runs on the test's clock; the queue on the real
 	// one, so what is queued is sent now.
-	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary Training <noreply@training.example>"})
+	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary Training <noreply@training.example>", Renderer: mailRenderer(t)})
 	store := catalog.NewStore(db, catalog.Hooks{})
 	c := catalogtest.NewCourse(clk.Now())
 	c.Events[0].Days[0].Date = catalog.Date{Year: 2027, Month: time.June, Day: 10} // a Thursday

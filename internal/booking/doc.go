@@ -3,8 +3,9 @@
 // capacity in one transaction that locks the event), the fair waiting list
 // (first come, first served; offers that lapse pass to the next person),
 // self-service through a secret manage link, invoice numbers for paid
-// courses, and the e-mails each change sends. Nothing here ever puts more
-// people on an event than it has places.
+// courses, and the e-mails each change sends (mail/: one layout and
+// partials; Mail renders them for the outbox, outside the event's lock).
+// Nothing here ever puts more people on an event than it has places.
 //
 // The Service is the only door: the site, the CLI and later the staff area
 // and the API call its methods, never SQL of their own. Its files follow

@@ -109,7 +109,7 @@ func newNoticeFixture(t *testing.T, start time.Time, day catalog.Date, capacity 
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Now: clk.Now})
+	out := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Now: clk.Now, Renderer: mailRenderer(t)})
 	f := &noticeFixture{outbox: out}
 	f.store = catalog.NewStore(db, catalog.Hooks{EventSaved: func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
 		return f.svc.EventSaved(ctx, tx, ev)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/json"
 	"fmt"
+	"io/fs"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -14,6 +16,11 @@ import (
 	"plenary/internal/messaging"
 )
 
+// mailFiles are the booking e-mails: mail/layout.{txt,html} is the shell
+// every e-mail shares, mail/partials the details table and the links,
+// mail/<kind>.{txt,html} each e-mail's subject and blocks (see
+// messaging.Templates).
+//
 //go:embed mail
 var mailFiles embed.FS
 
@@ -43,6 +50,86 @@ const (
 	mailReminder       mailKind = "reminder"
 	mailThanks         mailKind = "thanks"
 )
+
+// mailKinds lists every booking e-mail; each has a template pair.
+var mailKinds = []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mailOffered, mailMovedUp,
+	mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked,
+	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting}
+
+// Mail renders the booking e-mails from their templates, parsed once. It
+// is the outbox's messaging.Renderer for them: booking queues each e-mail
+// with its data (a mailMessage, as JSON) inside the transaction that
+// holds the date's lock, and the e-mail is rendered when it is sent or
+// read, outside that lock.
+type Mail struct {
+	templates *messaging.Templates
+}
+
+// NewMail parses the booking e-mails and renders each with empty data,
+// so a broken template stops Plenary at start.
+func NewMail() (*Mail, error) {
+	dir, err := fs.Sub(mailFiles, "mail")
+	if err != nil {
+		return nil, fmt.Errorf("booking: mail: %w", err)
+	}
+	pages := map[string]func() any{}
+	for _, k := range mailKinds {
+		pages[string(k)] = func() any { return mailData{} }
+	}
+	t, err := messaging.ParseTemplates(dir, pages)
+	if err != nil {
+		return nil, fmt.Errorf("booking: %w", err)
+	}
+	return &Mail{templates: t}, nil
+}
+
+// mailMessage is what a queued booking e-mail stores (Message.Data): the
+// templates' data and, for an e-mail with a calendar file, what the file
+// is made from. Everything is fixed when the e-mail is queued — the
+// calendar file's DTSTAMP included — so the e-mail reads the same
+// whenever it is rendered.
+type mailMessage struct {
+	Data     mailData
+	Calendar *mailCalendar `json:",omitempty"`
+}
+
+// mailCalendar is the calendar file of an e-mail: an invitation to the
+// booking's person (the attendee) from the site's sender (the organiser).
+type mailCalendar struct {
+	Course  catalog.Course // only what the file shows: ID, slug and title
+	Event   catalog.Event  // the meeting's way in only when the file carries it
+	Options catalog.CalendarOptions
+}
+
+// RenderMessage renders the booking e-mail of kind from data (a
+// mailMessage); it implements messaging.Renderer.
+func (m *Mail) RenderMessage(kind string, data []byte) (messaging.Content, error) {
+	var mm mailMessage
+	if err := json.Unmarshal(data, &mm); err != nil {
+		return messaging.Content{}, fmt.Errorf("booking: mail %s: %w", kind, err)
+	}
+	c, err := m.templates.Render(kind, mm.Data)
+	if err != nil {
+		return c, fmt.Errorf("booking: %w", err)
+	}
+	if cal := mm.Calendar; cal != nil {
+		c.Attachments = append(c.Attachments, messaging.Attachment{
+			Filename:    cal.Course.Slug + ".ics",
+			ContentType: "text/calendar; charset=utf-8; method=" + cal.Options.Method,
+			Data:        catalog.Calendar(cal.Course, cal.Event, cal.Options),
+		})
+	}
+	return c, nil
+}
+
+// mailMessageData encodes what a queued e-mail stores.
+func mailMessageData(d mailData, cal *mailCalendar) ([]byte, error) {
+	data, err := json.Marshal(mailMessage{Data: d, Calendar: cal})
+	if err != nil {
+		return nil, fmt.Errorf("mail data: %w", err)
+	}
+	return data, nil
+}
 
 // mailData is what the booking e-mail templates see.
 type mailData struct {
@@ -162,7 +249,10 @@ func (s *Service) notify(ctx context.Context, tx *sql.Tx, kind mailKind, c catal
 	return nil
 }
 
-// queue renders and queues one e-mail for booking b in tx.
+// queue queues one e-mail for booking b in tx. It gathers the e-mail's
+// data — cheap, and all of it known here — but renders nothing: the
+// templates and the calendar file are rendered by Mail when the message
+// is sent or read, outside the date's lock that tx holds.
 func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalog.Course, e catalog.Event, b Booking, token string) error {
 	if s.outbox == nil {
 		return nil
@@ -210,33 +300,39 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	if spec.fill != nil {
 		spec.fill(&d)
 	}
-	subject, text, html, err := messaging.Render(mailFiles, "mail/"+string(spec.kind), d)
+	var cal *mailCalendar
+	if spec.calendar != "" {
+		cal = s.calendar(c, e, spec.calendar, spec.joining, b, now)
+	}
+	data, err := mailMessageData(d, cal)
 	if err != nil {
-		return fmt.Errorf("render %s: %w", spec.kind, err)
+		return err
 	}
 	// Every booking e-mail goes as soon as it is queued (SendDue decides
 	// when timed ones are queued), so ScheduledAt is left to the outbox's
 	// clock.
 	m := messaging.Message{
 		Kind: string(spec.kind), DedupeKey: spec.dedupe, SubjectRef: SubjectRef(b.ID),
-		ToName: b.Name, ToEmail: b.Email, Subject: subject, Text: text, HTML: html,
-	}
-	if spec.calendar != "" {
-		m.Attachments = append(m.Attachments, s.calendar(c, e, spec.calendar, spec.joining, b, now))
+		ToName: b.Name, ToEmail: b.Email, Data: data,
 	}
 	_, _, err = s.outbox.Enqueue(ctx, tx, m)
 	return err
 }
 
-// calendar is the calendar file of an e-mail to booking b: an invitation
-// to b (the attendee) from the site's sender (the organiser).
-func (s *Service) calendar(c catalog.Course, e catalog.Event, method string, joining bool, b Booking, now time.Time) messaging.Attachment {
-	data := catalog.Calendar(c, e, catalog.CalendarOptions{BaseURL: s.baseURL, UIDDomain: s.uidDomain, Now: now, Method: method,
-		Organizer: s.organizer, Attendee: mail.Address{Name: b.Name, Address: b.Email}, Joining: joining})
-	return messaging.Attachment{
-		Filename:    c.Slug + ".ics",
-		ContentType: "text/calendar; charset=utf-8; method=" + method,
-		Data:        data,
+// calendar is what the calendar file of an e-mail to booking b is made
+// from: an invitation to b (the attendee) from the site's sender (the
+// organiser), made at now. The meeting's link, ID and passcode are kept
+// only when the file carries them (joining instructions).
+func (s *Service) calendar(c catalog.Course, e catalog.Event, method string, joining bool, b Booking, now time.Time) *mailCalendar {
+	if !joining {
+		// The file names the provider; the way in stays out of storage.
+		e.Meeting = catalog.Meeting{Provider: e.Meeting.Provider}
+	}
+	return &mailCalendar{
+		Course: catalog.Course{ID: c.ID, Slug: c.Slug, Title: c.Title},
+		Event:  e,
+		Options: catalog.CalendarOptions{BaseURL: s.baseURL, UIDDomain: s.uidDomain, Now: now, Method: method,
+			Organizer: s.organizer, Attendee: mail.Address{Name: b.Name, Address: b.Email}, Joining: joining},
 	}
 }
 

@@ -100,9 +100,9 @@ func (s *Service) tellStaffReview(ctx context.Context, tx *sql.Tx, c catalog.Cou
 		start, _ := day.Span(loc)
 		d.Times = append(d.Times, start.Format("Mon 2 Jan")+": "+day.TimeRange(loc))
 	}
-	subject, text, html, err := messaging.Render(mailFiles, "mail/"+string(mailReviewWaiting), d)
+	data, err := mailMessageData(d, nil)
 	if err != nil {
-		return fmt.Errorf("render %s: %w", mailReviewWaiting, err)
+		return err
 	}
 	for _, addr := range s.staff {
 		// No SubjectRef: this is not mail to the participant, and a staff
@@ -110,7 +110,7 @@ func (s *Service) tellStaffReview(ctx context.Context, tx *sql.Tx, c catalog.Cou
 		// failing.
 		m := messaging.Message{
 			Kind: string(mailReviewWaiting), DedupeKey: mailKey(string(mailReviewWaiting), b.ID, strings.ToLower(addr)),
-			ToEmail: addr, Subject: subject, Text: text, HTML: html,
+			ToEmail: addr, Data: data,
 		}
 		if _, _, err := s.outbox.Enqueue(ctx, tx, m); err != nil {
 			return fmt.Errorf("review notice to %s: %w", addr, err)

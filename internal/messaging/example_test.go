@@ -51,6 +51,10 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
+	// The example waits for the send job to finish by River's events,
+	// not by the clock, so a slow machine prints the same.
+	events, unsubscribe := runner.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer unsubscribe()
 	if err := runner.Start(ctx); err != nil {
 		panic(err)
 	}
@@ -70,12 +74,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	for range 100 {
-		if m, _ := outbox.Message(ctx, id); m.Status != messaging.Queued {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	<-events // the send job has run: the message is kept or failed
 	m, _ := outbox.Message(ctx, id)
 	fmt.Println(m.Subject, "→", m.Status)
 	// Output: Booked: DIT refresher → kept

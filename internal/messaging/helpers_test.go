@@ -106,6 +106,15 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// waitJobsDone waits until every send job has completed: from then on
+// no job can send anything, so what the mailer has is final.
+func waitJobsDone(t *testing.T, db *database.DB) {
+	t.Helper()
+	waitFor(t, "every send job to complete", func() bool {
+		return count(t, db, `SELECT COUNT(*) FROM river_job WHERE kind = 'send_message' AND state <> 'completed'`) == 0
+	})
+}
+
 func message(t *testing.T, o *messaging.Outbox, id int64) messaging.Message {
 	t.Helper()
 	m, err := o.Message(context.Background(), id)
@@ -171,3 +180,54 @@ func (l *logCounter) report() (int, []string) {
 	defer l.mu.Unlock()
 	return l.n, append([]string(nil), l.first...)
 }
+
+// gate is a mailer that lets the first limit messages through to inner
+// and holds every later one until open is called, or until its job's
+// context ends (a stop): then that send fails without having begun. A
+// test that must stop or crash a process in the middle of sending uses it,
+// so a machine fast enough to send everything first cannot win the race.
+type gate struct {
+	inner   messaging.Mailer
+	limit   int
+	opened  chan struct{}
+	once    sync.Once
+	mu      sync.Mutex
+	passed  int
+	waiting int
+}
+
+func newGate(inner messaging.Mailer, limit int) *gate {
+	return &gate{inner: inner, limit: limit, opened: make(chan struct{})}
+}
+
+func (g *gate) Send(ctx context.Context, m messaging.Message) error {
+	g.mu.Lock()
+	if g.passed < g.limit {
+		g.passed++
+		g.mu.Unlock()
+		return g.inner.Send(ctx, m)
+	}
+	g.waiting++
+	g.mu.Unlock()
+	defer func() {
+		g.mu.Lock()
+		g.waiting--
+		g.mu.Unlock()
+	}()
+	select {
+	case <-g.opened:
+		return g.inner.Send(ctx, m)
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// held is how many sends wait at the gate.
+func (g *gate) held() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.waiting
+}
+
+// open lets every held and later send through.
+func (g *gate) open() { g.once.Do(func() { close(g.opened) }) }

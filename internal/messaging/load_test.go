@@ -92,7 +92,9 @@ func TestConcurrentEnqueueSendsEachOnce(t *testing.T) {
 	})
 	t.Logf("%s: all sent %v after the first was queued", db.Dialect, time.Since(start).Round(time.Millisecond))
 
-	time.Sleep(500 * time.Millisecond) // room for a stray second send
+	// Every job completed: none is left to send a message again, so
+	// the recorder's count is final.
+	waitJobsDone(t, db)
 	seen := map[int64]int{}
 	for _, m := range rec.Messages() {
 		seen[m.ID]++
@@ -105,8 +107,10 @@ func TestConcurrentEnqueueSendsEachOnce(t *testing.T) {
 			t.Errorf("message %d sent %d times", id, n)
 		}
 	}
+	// How many took a retry is a measure of contention, not correctness
+	// (a retried message is still sent once): bench/ measures it.
 	if n := count(t, db, `SELECT COUNT(*) FROM messages WHERE attempts <> 1`); n != 0 {
-		t.Errorf("%d messages took more than one attempt", n)
+		t.Logf("%s: %d messages took more than one attempt", db.Dialect, n)
 	}
 	if n := count(t, db, `SELECT COUNT(*) FROM river_job WHERE kind = 'send_message'`); n != total {
 		t.Errorf("%d send jobs, want %d", n, total)

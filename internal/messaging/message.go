@@ -48,6 +48,12 @@ type Message struct {
 	Subject         string
 	Text, HTML      string // HTML may be empty
 	Attachments     []Attachment
+	// Data, when set, is what the outbox's Renderer makes the content
+	// from (JSON, by the queuing package's own shape): Subject, Text,
+	// HTML and Attachments are then left empty at Enqueue, and filled
+	// when the message is read or sent (see render.go). Empty once the
+	// rendered content is stored, just before sending.
+	Data            []byte
 	ScheduledAt     time.Time // not sent before; zero means now
 	Status          Status
 	Attempts        int
@@ -85,10 +91,14 @@ func (m Message) validate() error {
 	if strings.ContainsAny(m.Subject+m.ToName, "\r\n") {
 		errs = append(errs, errors.New("line break in subject or name"))
 	}
-	if strings.TrimSpace(m.Subject) == "" {
+	switch {
+	case len(m.Data) > 0:
+		if m.Subject+m.Text+m.HTML != "" || len(m.Attachments) > 0 {
+			errs = append(errs, errors.New("a message queued with its data has no content of its own"))
+		}
+	case strings.TrimSpace(m.Subject) == "":
 		errs = append(errs, errors.New("no subject"))
-	}
-	if strings.TrimSpace(m.Text) == "" {
+	case strings.TrimSpace(m.Text) == "":
 		errs = append(errs, errors.New("no text body"))
 	}
 	for i, a := range m.Attachments {

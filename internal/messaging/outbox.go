@@ -31,6 +31,9 @@ type OutboxOptions struct {
 	// address's domain.
 	Host string
 	Now  func() time.Time // the clock; default time.Now
+	// Renderer renders the messages queued with their data (Message.Data);
+	// Enqueue refuses such a message when it is nil.
+	Renderer Renderer
 }
 
 // NewOutbox returns an Outbox on db that inserts send jobs with jobs (a
@@ -67,6 +70,9 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, 
 	if o.jobs == nil {
 		return 0, false, errors.New("messaging: enqueue: the outbox has no job client")
 	}
+	if len(m.Data) > 0 && o.opts.Renderer == nil {
+		return 0, false, fmt.Errorf("messaging: enqueue %s: queued with its data, but the outbox has no renderer", m.DedupeKey)
+	}
 	now := o.now()
 	scheduled := now
 	if !m.ScheduledAt.IsZero() {
@@ -85,13 +91,13 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, 
 	err = tx.QueryRowContext(ctx, `
 		INSERT INTO messages (kind, dedupe_key, subject_ref, from_header, reply_to, to_name, to_email,
 			subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
-			status, scheduled_at, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+			status, scheduled_at, created_at, render_data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`,
 		m.Kind, m.DedupeKey, m.SubjectRef, m.From, m.ReplyTo, m.ToName, m.ToEmail,
 		m.Subject, m.Text, m.HTML, msgID, m.Marketing, m.ListUnsubscribe,
-		string(Queued), scheduled, now).Scan(&id)
+		string(Queued), scheduled, now, string(m.Data)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE dedupe_key = $1`, m.DedupeKey).Scan(&id); err != nil {
 			return 0, false, fmt.Errorf("messaging: enqueue %s: existing message: %w", m.DedupeKey, err)
@@ -101,12 +107,8 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, 
 	if err != nil {
 		return 0, false, fmt.Errorf("messaging: enqueue %s: %w", m.DedupeKey, err)
 	}
-	for i, a := range m.Attachments {
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO message_attachments (message_id, position, filename, content_type, data)
-			VALUES ($1, $2, $3, $4, $5)`, id, i, a.Filename, a.ContentType, a.Data); err != nil {
-			return 0, false, fmt.Errorf("messaging: enqueue %s: attachment %s: %w", m.DedupeKey, a.Filename, err)
-		}
+	if err := insertAttachments(ctx, tx, id, m.Attachments); err != nil {
+		return 0, false, fmt.Errorf("messaging: enqueue %s: %w", m.DedupeKey, err)
 	}
 	// River puts any job given a ScheduledAt in its "scheduled" state,
 	// even one that is due, and only the elected leader's scheduler
@@ -155,17 +157,21 @@ type ListFilter struct {
 
 const messageColumns = `id, kind, dedupe_key, subject_ref, from_header, reply_to, to_name, to_email,
 	subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
-	status, attempts, last_error, scheduled_at, sent_at, created_at`
+	status, attempts, last_error, scheduled_at, sent_at, created_at, render_data`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var (
 		m      Message
 		sent   sql.NullTime
 		status string
+		data   string
 	)
 	err := row.Scan(&m.ID, &m.Kind, &m.DedupeKey, &m.SubjectRef, &m.From, &m.ReplyTo, &m.ToName, &m.ToEmail,
 		&m.Subject, &m.Text, &m.HTML, &m.MessageID, &m.Marketing, &m.ListUnsubscribe,
-		&status, &m.Attempts, &m.LastError, &m.ScheduledAt, &sent, &m.CreatedAt)
+		&status, &m.Attempts, &m.LastError, &m.ScheduledAt, &sent, &m.CreatedAt, &data)
+	if data != "" {
+		m.Data = []byte(data)
+	}
 	m.Status = Status(status)
 	if sent.Valid {
 		m.SentAt = sent.Time.UTC()
@@ -175,7 +181,8 @@ func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 }
 
 // List returns messages newest first. Attachments carry their names and
-// types but not their data; Message returns a message in full.
+// types but not their data (except a not-yet-sent message queued with its
+// data, which is rendered for reading); Message returns a message in full.
 func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Message, error) {
 	var (
 		where []string
@@ -256,11 +263,26 @@ func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Message, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("messaging: list attachments: %w", err)
 	}
+	for i := range out {
+		if err := o.render(&out[i]); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
-// Message returns one message with its attachments, or ErrNotFound.
+// Message returns one message with its attachments, or ErrNotFound. A
+// message queued with its data and not yet sent is rendered for reading.
 func (o *Outbox) Message(ctx context.Context, id int64) (Message, error) {
+	m, err := o.load(ctx, id)
+	if err != nil {
+		return m, err
+	}
+	return m, o.render(&m)
+}
+
+// load is Message as stored: not rendered.
+func (o *Outbox) load(ctx context.Context, id int64) (Message, error) {
 	m, err := scanMessage(o.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Message{}, fmt.Errorf("%w: %d", ErrNotFound, id)

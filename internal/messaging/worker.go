@@ -64,7 +64,7 @@ func (w *SendWorker) Timeout(*river.Job[SendArgs]) time.Duration {
 
 // Work sends the message of job.
 func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
-	m, err := w.outbox.Message(ctx, job.Args.MessageID)
+	m, err := w.outbox.load(ctx, job.Args.MessageID)
 	if errors.Is(err, ErrNotFound) {
 		return river.JobCancel(err) // nothing left to send
 	}
@@ -77,6 +77,13 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	status := Sent
 	if k, ok := w.mailer.(keeper); ok && k.keeps() {
 		status = Kept
+	}
+	// A message queued with its data is rendered now, outside the
+	// transaction that queued it, and stored before it goes, so the mail
+	// log shows what was sent. A failure to render counts as a failed
+	// attempt.
+	if err = w.outbox.saveRendered(ctx, &m); err != nil {
+		return w.failed(ctx, job, m.ID, err)
 	}
 	accepted := false
 	record := func() error {
@@ -98,8 +105,14 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		// retries, and the retry sends it again (see UnrecordedError).
 		return err
 	}
+	return w.failed(ctx, job, m.ID, err)
+}
+
+// failed records a failed attempt at sending message id and returns err
+// for River to retry.
+func (w *SendWorker) failed(ctx context.Context, job *river.Job[SendArgs], id int64, err error) error {
 	final := job.Attempt >= job.MaxAttempts
-	if markErr := w.outbox.markAttemptFailed(context.WithoutCancel(ctx), m.ID, err, final); markErr != nil {
+	if markErr := w.outbox.markAttemptFailed(context.WithoutCancel(ctx), id, err, final); markErr != nil {
 		return errors.Join(err, markErr)
 	}
 	return err

@@ -248,7 +248,11 @@ func startDemoSite(t *testing.T) demoSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outbox := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>"})
+	mail, err := booking.NewMail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Renderer: mail})
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Start()
 	t.Cleanup(ts.Close)

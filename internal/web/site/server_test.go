@@ -211,7 +211,7 @@ func newTestSiteWith(t testing.TB, now time.Time, set func(*testOptions), course
 		t.Fatal(err)
 	}
 	clock := func() time.Time { return now }
-	ts.outbox = messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example.org>", Now: clock})
+	ts.outbox = messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example.org>", Now: clock, Renderer: mailRenderer(t)})
 	ts.bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: ts.outbox,
 		BaseURL: "https://training.example.org", Organizer: "noreply@training.example.org", Now: clock})
 	opts := testOptions{
