@@ -385,31 +385,11 @@ func (s store) answers(ctx context.Context, query string, args ...any) (map[int6
 	return out, rows.Err()
 }
 
-// batch is the most values one statement binds as placeholders.
-const batch = 500
-
-// inBatches calls fn for each batch of up to batch IDs, with the
-// placeholders "$1, $2, …" and the IDs as arguments.
-func inBatches(ids []int64, fn func(marks string, args []any) error) error {
-	for len(ids) > 0 {
-		part := ids[:min(len(ids), batch)]
-		ids = ids[len(part):]
-		args := make([]any, len(part))
-		for i, id := range part {
-			args[i] = id
-		}
-		if err := fn(marks(1, len(part)), args); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // places counts the places taken and the people waiting on each of the
 // events; events without bookings are left out.
 func (s store) places(ctx context.Context, eventIDs []int64) (map[int64]Places, error) {
 	out := map[int64]Places{}
-	err := inBatches(eventIDs, func(marks string, args []any) error {
+	err := database.InBatches(eventIDs, func(marks string, args []any) error {
 		return s.each(ctx, `
 			SELECT event_id,
 			       SUM(CASE WHEN status `+statusIn(heldStatuses...)+` THEN 1 ELSE 0 END),
@@ -432,7 +412,7 @@ func (s store) places(ctx context.Context, eventIDs []int64) (map[int64]Places, 
 // bookings that do not exist are left out.
 func (s store) eventZones(ctx context.Context, bookingIDs []int64) (map[int64]string, error) {
 	out := map[int64]string{}
-	err := inBatches(bookingIDs, func(marks string, args []any) error {
+	err := database.InBatches(bookingIDs, func(marks string, args []any) error {
 		return s.each(ctx, `SELECT b.id, e.time_zone FROM bookings b JOIN events e ON e.id = b.event_id
 			WHERE b.id IN (`+marks+`)`, args, func(scan func(...any) error) error {
 			var id int64
@@ -449,7 +429,7 @@ func (s store) eventZones(ctx context.Context, bookingIDs []int64) (map[int64]st
 // exist are left out.
 func (s store) eventsOf(ctx context.Context, bookingIDs []int64) (map[int64]int64, error) {
 	out := map[int64]int64{}
-	err := inBatches(bookingIDs, func(marks string, args []any) error {
+	err := database.InBatches(bookingIDs, func(marks string, args []any) error {
 		return s.each(ctx, `SELECT id, event_id FROM bookings WHERE id IN (`+marks+`)`, args,
 			func(scan func(...any) error) error {
 				var id, event int64

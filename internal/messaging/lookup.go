@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"plenary/internal/database"
@@ -37,7 +36,7 @@ const deliveryColumns = `id, kind, dedupe_key, subject_ref, to_email, subject, s
 // with no message are left out.
 func Deliveries(ctx context.Context, q database.Querier, keys []string) (map[string]Delivery, error) {
 	out := map[string]Delivery{}
-	err := inBatches(keys, func(marks string, args []any) error {
+	err := database.InBatches(keys, func(marks string, args []any) error {
 		return scanDeliveries(ctx, q, `SELECT `+deliveryColumns+` FROM messages WHERE dedupe_key IN (`+marks+`)`, args,
 			func(d Delivery) { out[d.DedupeKey] = d })
 	})
@@ -51,7 +50,7 @@ func Deliveries(ctx context.Context, q database.Querier, keys []string) (map[str
 // first, by subject. Subjects with none are left out.
 func OfKind(ctx context.Context, q database.Querier, kind string, subjects []string) (map[string][]Delivery, error) {
 	out := map[string][]Delivery{}
-	err := inBatches(subjects, func(marks string, args []any) error {
+	err := database.InBatches(subjects, func(marks string, args []any) error {
 		n := strconv.Itoa(len(args) + 1)
 		return scanDeliveries(ctx, q, `SELECT `+deliveryColumns+` FROM messages
 			WHERE subject_ref IN (`+marks+`) AND kind = $`+n+` ORDER BY id`, append(args, kind),
@@ -69,7 +68,7 @@ func OfKind(ctx context.Context, q database.Querier, kind string, subjects []str
 // left out.
 func FailingSubjects(ctx context.Context, q database.Querier, subjects []string) (map[string]bool, error) {
 	out := map[string]bool{}
-	err := inBatches(subjects, func(marks string, args []any) error {
+	err := database.InBatches(subjects, func(marks string, args []any) error {
 		n := len(args)
 		query := fmt.Sprintf(`SELECT DISTINCT mf.subject_ref FROM messages mf
 			WHERE mf.subject_ref IN (%s) AND mf.status = $%d
@@ -131,25 +130,3 @@ func scanDeliveries(ctx context.Context, q database.Querier, query string, args 
 	return rows.Err()
 }
 
-// lookupBatch bounds the placeholders of one statement (SQLite allows
-// 32,766, PostgreSQL 65,535; a smaller batch keeps statements short).
-const lookupBatch = 500
-
-// inBatches calls fn for each batch of up to lookupBatch values, with the
-// placeholders "$1, $2, …" and the values as arguments. No values, no
-// calls.
-func inBatches(values []string, fn func(marks string, args []any) error) error {
-	for len(values) > 0 {
-		batch := values[:min(len(values), lookupBatch)]
-		values = values[len(batch):]
-		marks := make([]string, len(batch))
-		args := make([]any, len(batch))
-		for i, v := range batch {
-			marks[i], args[i] = "$"+strconv.Itoa(i+1), v
-		}
-		if err := fn(strings.Join(marks, ", "), args); err != nil {
-			return err
-		}
-	}
-	return nil
-}
