@@ -129,4 +129,3 @@ func scanDeliveries(ctx context.Context, q database.Querier, query string, args 
 	}
 	return rows.Err()
 }
-
