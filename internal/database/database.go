@@ -219,7 +219,18 @@ func InTx(ctx context.Context, db *DB, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("database: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	// A panic in fn (recovered further up, by the web's recovery
+	// middleware) must not leave the transaction open: on SQLite it would
+	// hold the database's write lock until the connection is closed.
+	done := false
+	defer func() {
+		if !done {
+			tx.Rollback()
+		}
+	}()
+	err = fn(tx)
+	done = true
+	if err != nil {
 		if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 			return errors.Join(err, fmt.Errorf("database: rollback: %w", rbErr))
 		}

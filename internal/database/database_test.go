@@ -91,3 +91,41 @@ func TestOpenRejectsUnknownURL(t *testing.T) {
 }
 
 func sqlNow() time.Time { return time.Now().UTC() }
+
+// TestInTxRollsBackOnPanic: a panic inside the transaction (recovered by
+// the caller, as the web's recovery middleware does) rolls it back, so the
+// next write is not left waiting for a lock that is never released.
+func TestInTxRollsBackOnPanic(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE panic_probe (n INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("no panic")
+			}
+		}()
+		database.InTx(ctx, db, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO panic_probe (n) VALUES (1)`); err != nil {
+				t.Fatal(err)
+			}
+			panic("a bug in a handler")
+		})
+	}()
+	wctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := database.InTx(wctx, db, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(wctx, `INSERT INTO panic_probe (n) VALUES (2)`)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("the next write after a panic: %v", err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM panic_probe`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("rows: %d, %v; want only the second write", n, err)
+	}
+}

@@ -264,9 +264,7 @@ func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Message, error) {
 		return nil, fmt.Errorf("messaging: list attachments: %w", err)
 	}
 	for i := range out {
-		if err := o.render(&out[i]); err != nil {
-			return nil, err
-		}
+		o.renderForReading(&out[i])
 	}
 	return out, nil
 }
@@ -278,7 +276,23 @@ func (o *Outbox) Message(ctx context.Context, id int64) (Message, error) {
 	if err != nil {
 		return m, err
 	}
-	return m, o.render(&m)
+	o.renderForReading(&m)
+	return m, nil
+}
+
+// renderForReading renders a waiting message for the mail log. One that
+// cannot be rendered (its kind renamed by an upgrade, say) is still
+// listed, saying so, rather than hiding every other message: the send
+// job fails it with the same error.
+func (o *Outbox) renderForReading(m *Message) {
+	if err := o.render(m); err != nil {
+		m.Subject = "(cannot be shown: " + m.Kind + ")"
+		m.Text = "This message cannot be rendered: " + err.Error()
+		m.HTML = ""
+		if m.LastError == "" {
+			m.LastError = err.Error()
+		}
+	}
 }
 
 // load is Message as stored: not rendered.

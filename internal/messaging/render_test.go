@@ -256,3 +256,42 @@ func TestDeferredNeedsRenderer(t *testing.T) {
 		t.Errorf("%d messages stored", n)
 	}
 }
+
+// TestUnrenderableMessageStaysReadable: a waiting message whose kind the
+// renderer no longer knows (renamed by an upgrade, say) is still listed,
+// saying so, and does not hide the other messages from the mail log.
+func TestUnrenderableMessageStaysReadable(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := dbtest.New(t)
+	tpl, err := messaging.ParseTemplates(mailFS(), mailPages())
+	if err != nil {
+		t.Fatal(err)
+	}
+	inserter, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Renderer: &renderer{t: t, tpl: tpl}})
+	var bad int64
+	err = database.InTx(ctx, db, func(tx *sql.Tx) error {
+		if _, _, err := o.Enqueue(ctx, tx, messaging.Message{Kind: "confirmation", DedupeKey: "confirmation/1",
+			ToEmail: "ada@example.org", Data: []byte("DIT refresher")}); err != nil {
+			return err
+		}
+		bad, _, err = o.Enqueue(ctx, tx, messaging.Message{Kind: "retired_kind", DedupeKey: "retired/1",
+			ToEmail: "ben@example.org", Data: []byte("{}")})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := o.List(ctx, messaging.ListFilter{})
+	if err != nil || len(list) != 2 {
+		t.Fatalf("list: %d messages, %v; want both", len(list), err)
+	}
+	got := message(t, o, bad)
+	if !strings.Contains(got.Subject, "cannot be shown") || got.LastError == "" {
+		t.Errorf("unrenderable message read as subject %q, last error %q", got.Subject, got.LastError)
+	}
+}

@@ -85,6 +85,12 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	if err = w.outbox.saveRendered(ctx, &m); err != nil {
 		return w.failed(ctx, job, m.ID, err)
 	}
+	if m.Status == Sent || m.Status == Kept {
+		// Another attempt (a rescued send running beside this one) stored
+		// the content first and has sent it since: saveRendered read the
+		// message back.
+		return nil
+	}
 	accepted := false
 	record := func() error {
 		accepted = true
