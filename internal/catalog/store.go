@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -146,6 +147,11 @@ type Listing struct {
 // CourseBySlug returns the course with everything it holds, drafts
 // included; callers showing it to the public check Status.
 func (s *Store) CourseBySlug(ctx context.Context, slug string) (Course, error) {
+	if len(slug) > 80 || !slugRE.MatchString(slug) {
+		// No course has such a slug; and PostgreSQL refuses a NUL or bad
+		// UTF-8 that a visitor may put in a URL, where SQLite finds nothing.
+		return Course{}, ErrNotFound
+	}
 	cs, err := s.load(ctx, `c.slug = $1`, slug)
 	if err != nil {
 		return Course{}, fmt.Errorf("catalog: course %q: %w", slug, err)
@@ -181,16 +187,18 @@ func (s *Store) Listings(ctx context.Context, f Filter, now time.Time) ([]Listin
 	if f.Drafts {
 		where, args = `c.status <> $1`, []any{""}
 	}
-	if f.Topic != "" {
-		where += ` AND c.id IN (SELECT course_id FROM course_topics WHERE lower(topic) = lower($2))`
-		args = append(args, f.Topic)
-	}
 	cs, err := s.load(ctx, where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: listings: %w", err)
 	}
 	var out []Listing
 	for _, c := range cs {
+		// The topic is matched here rather than in SQL: SQLite's lower()
+		// folds only ASCII ("Ärzte"), and PostgreSQL refuses a NUL or bad
+		// UTF-8 that a visitor may type, where SQLite finds nothing.
+		if f.Topic != "" && !slices.ContainsFunc(c.Topics, func(t string) bool { return strings.EqualFold(t, f.Topic) }) {
+			continue
+		}
 		l := Listing{Course: c}
 		for _, e := range c.Events {
 			if e.EndsAt.After(now) && e.Status != Cancelled {

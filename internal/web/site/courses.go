@@ -47,8 +47,8 @@ func (s *Server) courseList(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	p := homePage{Base: s.web.Base(r), Topic: strings.TrimSpace(q.Get("topic"))}
 	p.Description = "Courses for professionals from " + s.web.SiteName() + ": dates in UK time, format, fees and who each course is for. Book a place online."
-	if len(p.Topic) > 200 {
-		p.Topic = p.Topic[:200]
+	if t := []rune(p.Topic); len(t) > 200 {
+		p.Topic = string(t[:200]) // whole characters, never half of one
 	}
 	f := catalog.Filter{Topic: p.Topic}
 	if format := catalog.Format(q.Get("format")); slices.Contains(catalog.Formats, format) {

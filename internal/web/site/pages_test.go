@@ -38,6 +38,13 @@ func TestPages(t *testing.T) {
 			[]string{"Supervision skills"}, []string{"DIT refresher", "MBT foundation"}},
 		{"unknown topic", "/?topic=Astrology", 200,
 			[]string{"No courses match", `href="/"`}, []string{"DIT refresher"}},
+		// What a visitor can put in a URL that PostgreSQL would refuse (a
+		// NUL, bad UTF-8) finds nothing, on both engines: never a 500.
+		{"topic with a NUL", "/?topic=Mentalization%00", 200, []string{"No courses match"}, []string{"MBT foundation"}},
+		{"topic of bad UTF-8", "/?topic=%ff%fe", 200, []string{"No courses match"}, []string{"MBT foundation"}},
+		{"topic too long, cut between characters", "/?topic=" + strings.Repeat("%C3%84", 150), 200, []string{"No courses match"}, nil},
+		{"slug with a NUL", "/courses/dit-refresher%00", 404, nil, nil},
+		{"slug of bad UTF-8", "/courses/%ff", 404, nil, nil},
 		{"unknown format is ignored", "/?format=carrier-pigeon", 200,
 			[]string{"DIT refresher", "MBT foundation"}, nil},
 		{"odd filter text", "/?topic=%3Cscript%3E&format=%00", 200,
