@@ -146,6 +146,17 @@ func TestServeRecordsSiteIdentity(t *testing.T) {
 	if err != nil || site.BaseURL != "https://courses.example.com" || site.UIDDomain != "training.example.org" {
 		t.Fatalf("after the second serve: %+v, %v", site, err)
 	}
+	// A serve started without PLENARY_BASE_URL (a shell without the
+	// service's environment) keeps the recorded address rather than
+	// writing the default localhost into every later e-mail.
+	delete(env, "PLENARY_BASE_URL")
+	_, stop = startServe(t, env)
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	if site, err = db.Site(context.Background()); err != nil || site.BaseURL != "https://courses.example.com" {
+		t.Fatalf("after a serve without PLENARY_BASE_URL: %+v, %v", site, err)
+	}
 }
 
 // TestImportUsesRecordedSite: an import run with another PLENARY_BASE_URL

@@ -48,7 +48,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	site, err := db.Site(context.Background())
 	switch {
 	case err == nil:
-		cfg.BaseURL = site.BaseURL
+		cfg = cfg.WithBaseURL(site.BaseURL)
 	case !errors.Is(err, database.ErrNoSite):
 		return nil, err
 	}
@@ -198,11 +198,19 @@ func (a *app) startJobs(ctx context.Context, logger *slog.Logger) (stop func(), 
 // the address its links will use is not the PLENARY_BASE_URL it was
 // given.
 func siteIdentity(ctx context.Context, e env, cfg config.Config, db *database.DB, record bool) error {
+	site, err := db.Site(ctx)
 	if record {
+		// A serve started without PLENARY_BASE_URL (a shell without the
+		// service's environment) must not replace the real address with
+		// the default http://localhost:8080 in every later e-mail.
+		if err == nil && !cfg.IsSet("PLENARY_BASE_URL") {
+			fmt.Fprintf(e.stderr, "plenary: PLENARY_BASE_URL is not set; keeping the site's recorded address %s\n",
+				printable(site.BaseURL))
+			return nil
+		}
 		_, err := db.RecordSite(ctx, cfg.BaseURL, time.Now())
 		return err
 	}
-	site, err := db.Site(ctx)
 	own := ""
 	if cfg.IsSet("PLENARY_BASE_URL") {
 		own = cfg.BaseURL

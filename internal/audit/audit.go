@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"plenary/internal/database"
 )
@@ -190,8 +191,9 @@ func List(ctx context.Context, q database.Querier, f Filter) ([]Entry, error) {
 	}
 	switch {
 	case strings.HasSuffix(f.Action, "."):
-		arg("action LIKE ?", strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Action)+"%")
-		where[len(where)-1] += ` ESCAPE '\'`
+		// A prefix compared exactly: LIKE ignores case on SQLite and not on
+		// PostgreSQL.
+		arg("substr(action, 1, "+strconv.Itoa(utf8.RuneCountInString(f.Action))+") = ?", f.Action)
 	case f.Action != "":
 		arg("action = ?", f.Action)
 	}

@@ -66,6 +66,7 @@ func TestRecordAndList(t *testing.T) {
 		{"an operator", audit.Filter{ActorKind: audit.Operator, ActorName: "alice"}, []string{"course.save", "booking.cancel"}},
 		{"a prefix", audit.Filter{Action: "booking."}, []string{"booking.lapse", "booking.cancel", "booking.create"}},
 		{"a prefix is not a pattern", audit.Filter{Action: "booking_"}, nil},
+		{"a prefix is case-sensitive on both engines", audit.Filter{Action: "Booking."}, nil},
 		{"a time range", audit.Filter{Since: t0.Add(time.Minute), Until: t0.Add(3 * time.Minute)}, []string{"booking.lapse", "booking.cancel"}},
 		{"a page", audit.Filter{Limit: 2, Before: all[1].ID}, []string{"booking.cancel", "booking.create"}},
 	} {

@@ -143,3 +143,19 @@ func (c Config) Values() [][2]string {
 	}
 	return out
 }
+
+// WithBaseURL is c with the site's address replaced by base (the address
+// `plenary serve` recorded in the database, which every process uses for
+// its links), and the default From address — unless PLENARY_MAIL_FROM
+// names one — derived from it, as Load derives it from PLENARY_BASE_URL.
+// So a worker or a command run without the server's environment writes
+// the same From address, and calendar ORGANIZER, as serve.
+func (c Config) WithBaseURL(base string) Config {
+	c.BaseURL = base
+	if !c.IsSet("PLENARY_MAIL_FROM") {
+		if a, err := ParseAddress(defaultMailFrom(c.SiteName, base)); err == nil {
+			c.MailFrom = a
+		}
+	}
+	return c
+}

@@ -367,3 +367,24 @@ func TestIsSet(t *testing.T) {
 		t.Error("a blank or missing variable counts as set")
 	}
 }
+
+// TestWithBaseURL: the recorded site address replaces the process's own,
+// and the default From address follows it; one that was set is kept.
+func TestWithBaseURL(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	c, err := Load(env(map[string]string{"PLENARY_SITE_NAME": "North Training"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := c.WithBaseURL("https://training.example.org")
+	if got.BaseURL != "https://training.example.org" || got.MailFrom.Addr != "noreply@training.example.org" {
+		t.Errorf("default From: base %q, from %q; want noreply@training.example.org", got.BaseURL, got.MailFrom.Text)
+	}
+	c, err = Load(env(map[string]string{"PLENARY_MAIL_FROM": "Courses <courses@training.example>"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.WithBaseURL("https://training.example.org"); got.MailFrom.Addr != "courses@training.example" {
+		t.Errorf("a From that was set changed to %q", got.MailFrom.Text)
+	}
+}

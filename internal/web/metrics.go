@@ -76,7 +76,7 @@ func (s *Server) metricsShow(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "A valid metrics token is needed.", http.StatusUnauthorized)
 			return
 		}
-	} else if !FromThisMachine(r) {
+	} else if !s.FromThisMachine(r) {
 		s.NotFound(w, r)
 		return
 	}

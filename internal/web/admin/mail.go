@@ -92,7 +92,7 @@ func newMailView(m messaging.Message) mailView {
 // mailbox is on, and the 404 page to everyone else.
 func (s *Server) adminOnly(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.devMailbox || s.outbox == nil || !web.FromThisMachine(r) {
+		if !s.devMailbox || s.outbox == nil || !s.web.FromThisMachine(r) {
 			s.web.NotFound(w, r)
 			return
 		}

@@ -3,6 +3,7 @@ package site
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -107,6 +108,10 @@ func TestMetricsAccess(t *testing.T) {
 	const token = "s3cret-metrics-token-0123"
 	open := newTestSite(t)
 	guarded := newTestSiteWith(t, testNow, func(o *testOptions) { o.MetricsToken = token })
+	// A proxy on this machine that adds no header is named as trusted.
+	proxied := newTestSiteWith(t, testNow, func(o *testOptions) {
+		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	})
 	tests := []struct {
 		name   string
 		site   *testSite
@@ -119,6 +124,9 @@ func TestMetricsAccess(t *testing.T) {
 		{"no token, another machine", open, "192.0.2.1:40000", nil, 404},
 		{"no token, through a proxy", open, "127.0.0.1:40000", map[string]string{"X-Forwarded-For": "203.0.113.9"}, 404},
 		{"no token, Forwarded header", open, "127.0.0.1:40000", map[string]string{"Forwarded": "for=203.0.113.9"}, 404},
+		{"no token, Via header", open, "127.0.0.1:40000", map[string]string{"Via": "1.1 proxy"}, 404},
+		{"no token, from a trusted proxy without headers", proxied, "127.0.0.1:40000", nil, 404},
+		{"no token, trusted proxy set, IPv6 loopback", proxied, "[::1]:40000", nil, 200},
 		{"no token, a token sent anyway", open, "192.0.2.1:40000", map[string]string{"Authorization": "Bearer " + token}, 404},
 		{"token, right one", guarded, "192.0.2.1:40000", map[string]string{"Authorization": "Bearer " + token}, 200},
 		{"token, scheme in lower case", guarded, "192.0.2.1:40000", map[string]string{"Authorization": "bearer " + token}, 200},
