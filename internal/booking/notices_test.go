@@ -365,3 +365,33 @@ func statusesOf(t *testing.T, f *noticeFixture) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// TestBookingAgainstAChangedDate: a booking whose page read the date
+// before a save moved it (the save told only the people booked then) is
+// taken against the date as it now is, so its confirmation and calendar
+// entry say the new day.
+func TestBookingAgainstAChangedDate(t *testing.T) {
+	t.Parallel()
+	f := newNoticeFixture(t, time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC), date(2026, 5, 20), 5, nil)
+	stale := f.event // what the booking page read: Wednesday 20 May
+	if err := f.edit(t, func(e *catalog.Event) { e.Days[0].Date = date(2026, 5, 27) }); err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.BookEvent(ctx, f.course, stale, f.request("Ann A"), participant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Booking.Status != booking.Confirmed {
+		t.Fatalf("status %s, want confirmed", res.Booking.Status)
+	}
+	got := f.messages(t, "booking_confirmed", "ann.a@example.org")
+	if len(got) != 1 {
+		t.Fatalf("%d confirmations, want 1", len(got))
+	}
+	if !strings.Contains(got[0].Text, "Wednesday 27 May 2026") || strings.Contains(got[0].Text, "20 May") {
+		t.Errorf("the confirmation does not give the date as it now is:\n%s", got[0].Text)
+	}
+	if len(got[0].Attachments) != 1 || !strings.Contains(string(got[0].Attachments[0].Data), "DTSTART;TZID=Europe/London:20260527T") {
+		t.Errorf("the calendar entry is not for 27 May")
+	}
+}

@@ -177,6 +177,24 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 		}
 		// Re-check what may have changed since the event was read.
 		event.Status, event.Capacity, event.StartsAt = ev.status, ev.capacity, ev.startsAt
+		if ev.version != event.Version {
+			// A save changed the date between the page's read and this
+			// lock, and told only the people booked then: book against the
+			// date as it now is, so this person's e-mail and calendar say
+			// what is true and the rules judge the real date.
+			c, e, err := s.catalog.WithTx(tx).Event(ctx, event.ID)
+			if err != nil {
+				return err
+			}
+			course, event = c, e
+			if ferr := req.check(course, event); ferr != nil {
+				return ferr
+			}
+			decision = catalog.Evaluate(course.Rules, req.Answers, event.Days[0].Date, catalog.DateOf(now.In(event.Location())))
+			if decision.Outcome == catalog.Refuse {
+				return &RefusedError{Reasons: decision.Reasons}
+			}
+		}
 		if err := bookable(course, event, now); err != nil {
 			return err
 		}
