@@ -331,3 +331,41 @@ func TestStaleVersionRefusedAtOnce(t *testing.T) {
 		t.Fatalf("%d saves won, %d were stale, version %d; want 1, 1, 2", won, stale, got.Version)
 	}
 }
+
+// TestCreatingTheSameCourseAtOnce: two editors creating the same new
+// course at once (both based on "no course yet"): one creates it, the
+// other is told it is stale — on both engines, never a duplicate-key
+// failure.
+func TestCreatingTheSameCourseAtOnce(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db, catalog.Hooks{})
+	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	errs := make(chan error, 2)
+	start := make(chan struct{})
+	for i, title := range []string{"Ann's", "Ben's"} {
+		go func() {
+			c := catalogtest.NewCourse(t0)
+			c.Title = title
+			<-start
+			_, err := s.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: audit.StaffMember(int64(i+1), title),
+				Now: t0, BasedOn: map[string]int{c.Slug: 0}})
+			errs <- err
+		}()
+	}
+	close(start)
+	won, stale := 0, 0
+	for range 2 {
+		switch err := <-errs; {
+		case err == nil:
+			won++
+		case errors.Is(err, catalog.ErrStale):
+			stale++
+		default:
+			t.Fatalf("a save: %v", err)
+		}
+	}
+	if won != 1 || stale != 1 {
+		t.Fatalf("%d saves won, %d were stale; want 1, 1", won, stale)
+	}
+}

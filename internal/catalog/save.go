@@ -174,6 +174,22 @@ func (s *Store) lock(ctx context.Context, courses []*Course) error {
 		marks[i] = fmt.Sprintf("$%d", i+1)
 		args[i] = c.Slug
 	}
+	// A course that does not exist yet has no row to lock: two editors
+	// creating the same slug would both pass the version check, and the
+	// second insert would fail on the unique slug instead of being told it
+	// is stale. A lock on each slug's name (in one order, so two saves of
+	// several courses cannot deadlock) makes them take turns, as SQLite's
+	// one writer does.
+	names := make([]string, len(courses))
+	for i, c := range courses {
+		names[i] = c.Slug
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if _, err := s.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext($1))`, "plenary-course:"+name); err != nil {
+			return fmt.Errorf("lock course %q: %w", name, err)
+		}
+	}
 	slugs := `SELECT id FROM courses WHERE slug IN (` + strings.Join(marks, ", ") + `)`
 	// Courses first, then events: every save takes them in this order.
 	if err := s.each(ctx, slugs+` ORDER BY id FOR UPDATE`, args, func(*sql.Rows) error { return nil }); err != nil {
