@@ -69,6 +69,11 @@ var problems = []struct {
 	{is(booking.ErrLateChange), Problem{http.StatusConflict, "late_change", "This change is close to the date",
 		"The date is inside the minimum notice for changes. Please confirm the change to send it to the people booked."}},
 
+	{is(catalog.ErrStale), Problem{http.StatusConflict, "stale", "Someone else changed this course",
+		"The course was saved by someone else after you opened it. Reload it to see their changes, then make yours again."}},
+	{as[catalog.ValidationError], Problem{http.StatusUnprocessableEntity, "invalid_course", "Please check the course",
+		"Some of the course's details are missing or not valid."}},
+
 	{as[booking.FormError], Problem{http.StatusUnprocessableEntity, "invalid", "Please check what you typed",
 		"Some of what was sent is missing or not valid."}},
 	{as[*booking.RefusedError], Problem{http.StatusUnprocessableEntity, "refused", "We cannot take this booking",

@@ -41,6 +41,7 @@ func TestErrorTable(t *testing.T) {
 		{wrap(booking.ErrClosed), 410, "booking_closed", "Bookings for this date are closed", false, false, false},
 		{wrap(booking.ErrEventUnavailable), 404, "event_unavailable", "This date is not open for booking", false, false, false},
 		{wrap(booking.ErrOfferLapsed), 409, "offer_lapsed", "the offer of a place has lapsed", false, false, false},
+		{wrap(&catalog.StaleError{Slug: "dit-refresher", BasedOn: 3, Version: 4}), 409, "stale", "Someone else changed this course", false, false, false},
 		{wrap(booking.FormError{"email": "Enter an e-mail address."}), 422, "invalid", "Please check what you typed", false, true, false},
 		{wrap(&booking.RefusedError{Reasons: []string{"Only for DIT practitioners."}}), 422, "refused", "We cannot take this booking", false, false, true},
 		{fmt.Errorf("%w: %w", ErrBadForm, errors.New("SECRET-DETAIL")), 400, "bad_form", "This form could not be read", false, false, false},
