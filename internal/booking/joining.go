@@ -212,6 +212,11 @@ func (s *Service) remindersDue(ctx context.Context, c catalog.Course, e catalog.
 				kind: mailReminder, dedupe: key(b),
 				fill: func(d *mailData) {
 					fillJoining(d, e)
+					// The reminder shows the agenda and the venue, never the
+					// meeting's link, ID or passcode: keep them out of the
+					// e-mail's stored data too (they reach people only in
+					// joining instructions).
+					d.JoinURL, d.MeetingID, d.Passcode = "", "", ""
 					d.ReminderDays = c.ReminderDaysBefore
 				},
 			}, c, e, b, "")

@@ -500,6 +500,25 @@ func TestRemindersAndThanks(t *testing.T) {
 	if got := f.kindsTo(t, "ann.a@example.org"); got != "booking_confirmed,reminder,joining,thanks" {
 		t.Errorf("Ann: got %s", got)
 	}
+	// Meeting details reach people only in joining instructions: no other
+	// message's stored data (kept until the send job renders it) or content
+	// holds them.
+	rows, err := f.db.QueryContext(ctx, `SELECT kind, render_data, text_body, html_body FROM messages WHERE kind <> 'joining'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, data, text, html string
+		if err := rows.Scan(&kind, &data, &text, &html); err != nil {
+			t.Fatal(err)
+		}
+		for _, secret := range []string{"secret-passcode", "zoom.example/j/123"} {
+			if strings.Contains(data+text+html, secret) {
+				t.Errorf("a %s message holds %q", kind, secret)
+			}
+		}
+	}
 	if got := f.kindsTo(t, "ben.b@example.org"); got != "booking_waitlisted" {
 		t.Errorf("Ben: got %s", got)
 	}
