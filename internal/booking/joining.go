@@ -47,6 +47,11 @@ func upcoming(e catalog.Event, now time.Time) bool {
 	return (e.Status == catalog.Scheduled || e.Status == catalog.Changed) && now.Before(e.StartsAt)
 }
 
+// running reports whether e has started and not yet ended, and goes ahead.
+func running(e catalog.Event, now time.Time) bool {
+	return (e.Status == catalog.Scheduled || e.Status == catalog.Changed) && !now.Before(e.StartsAt) && now.Before(e.EndsAt)
+}
+
 // joiningIfDue queues b's joining instructions at once if their send time
 // has passed and the event is still to run: the path for a booking
 // confirmed late.

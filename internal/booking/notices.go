@@ -231,7 +231,9 @@ func (s *Service) eventChangeNotice(ctx context.Context, tx *sql.Tx, c catalog.C
 	confirmed := b.Status == Confirmed
 	var had, joiningNow bool
 	var joiningAt string
-	if confirmed && upcoming(e, now) {
+	// A date still running counts too: new meeting details for day 2 of a
+	// two-day course must reach the people on it, at once.
+	if confirmed && (upcoming(e, now) || running(e, now)) {
 		joining, err := messaging.OfKind(ctx, tx, string(mailJoining), []string{SubjectRef(b.ID)})
 		if err != nil {
 			return false, err

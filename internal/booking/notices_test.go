@@ -395,3 +395,33 @@ func TestBookingAgainstAChangedDate(t *testing.T) {
 		t.Errorf("the calendar entry is not for 27 May")
 	}
 }
+
+// TestPasscodeChangeWhileTheDateRuns: new meeting details during a date
+// that has started (the link breaks at lunch) reach the people on it at
+// once, in new joining instructions; the notice never promises them for
+// a day that has passed.
+func TestPasscodeChangeWhileTheDateRuns(t *testing.T) {
+	t.Parallel()
+	f := newNoticeFixture(t, time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), date(2026, 5, 20), 5, nil)
+	f.book(t, "Ann A")
+	f.at(f.svc.JoiningSendAt(f.course, f.event))
+	if n := f.sendDue(t); n != 1 {
+		t.Fatalf("SendDue: queued %d, want 1", n)
+	}
+	f.at(f.event.StartsAt.Add(2 * time.Hour))
+	f.confirm = true // a change on the day is late
+	if err := f.edit(t, func(e *catalog.Event) { e.Meeting.Passcode = "NEW-PASS-123" }); err != nil {
+		t.Fatalf("change: %v", err)
+	}
+	if got := f.kindsTo(t, "ann.a@example.org"); got != "booking_confirmed,joining,event_changed,joining" {
+		t.Fatalf("Ann: got %s", got)
+	}
+	notice := f.messages(t, "event_changed", "ann.a@example.org")[0]
+	if strings.Contains(notice.Text, "will reach you on") {
+		t.Errorf("the notice promises joining instructions for a day that has begun:\n%s", notice.Text)
+	}
+	j := f.messages(t, "joining", "ann.a@example.org")[1]
+	if !strings.Contains(f.everything(t, j), "NEW-PASS-123") {
+		t.Errorf("the new joining instructions lack the new passcode")
+	}
+}
