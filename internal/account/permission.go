@@ -12,11 +12,11 @@ type Permission string
 
 // The permissions. Each admin route names one.
 const (
-	CoursesEdit        Permission = "courses:edit"         // courses and their dates
-	AttendeesRead      Permission = "attendees:read"       // who is booked on a date: names, organisations, roles
-	BookingsRead       Permission = "bookings:read"        // bookings whole: answers, status, payment state, history
-	BookingsEdit       Permission = "bookings:edit"        // add, correct, cancel, move; waiting lists and offers
-	BookingsApprove    Permission = "bookings:approve"     // approve or decline a booking waiting for review
+	CoursesEdit        Permission = "courses:edit"          // courses and their dates
+	AttendeesRead      Permission = "attendees:read"        // who is booked on a date: names, organisations, roles
+	BookingsRead       Permission = "bookings:read"         // bookings whole: answers, status, payment state, history
+	BookingsEdit       Permission = "bookings:edit"         // add, correct, cancel, move; waiting lists and offers
+	BookingsApprove    Permission = "bookings:approve"      // approve or decline a booking waiting for review
 	BookingsAccessNeed Permission = "bookings:access_needs" // see access needs (special-category data)
 	InvoicesRead       Permission = "invoices:read"
 	InvoicesMarkPaid   Permission = "invoices:mark_paid"
