@@ -13,6 +13,7 @@
 //	plenary messages [-due|-all] [-booking ID] [-format text|json]
 //	plenary schedule -event ID
 //	plenary audit [-object KIND[:ID]] [-actor KIND[:WHO]] [-action ACTION] [-since DATE] [-format text|json]
+//	plenary user add -email E -role R [-name N] [-courses SLUG,…] [-generate] | list | passwd [-generate] E | disable E | enable E
 //	plenary config
 //	plenary version
 //
@@ -67,6 +68,7 @@ var (
 
 // env bundles what every subcommand gets from main.
 type env struct {
+	stdin          io.Reader // read only by commands that take a password
 	stdout, stderr io.Writer
 	getenv         func(string) string
 }
@@ -88,13 +90,20 @@ func commands() []command {
 		{"messages", "list e-mails: queued, due, failed or all", messagesCmd},
 		{"schedule", "when a date's joining instructions go, and whether they went", scheduleCmd},
 		{"audit", "who changed what: courses, dates, bookings", auditCmd},
+		{"user", "staff accounts: add, list, set a password, disable", userCmd},
 		{"config", "print the effective configuration, secrets masked", configCmd},
 		{"version", "print the version", versionCmd},
 	}
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
-	e := env{stdout: stdout, stderr: stderr, getenv: getenv}
+	return runWithInput(ctx, args, os.Stdin, stdout, stderr, getenv)
+}
+
+// runWithInput is run with standard input given: tests pass a password
+// there as a person would pipe one in.
+func runWithInput(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	e := env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "-help" || args[0] == "--help" {
 		usage(stderr)
 		if len(args) == 0 {

@@ -46,6 +46,9 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		if err := loadDemo(ctx, a.catalog, cfg.TimeZone, logger); err != nil {
 			return err
 		}
+		if err := firstAdmin(ctx, e, a); err != nil {
+			return err
+		}
 	}
 
 	devMailbox, why := devMailboxOn(cfg, *withDemo)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/riverqueue/river"
 
+	"plenary/internal/account"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/config"
@@ -27,6 +28,7 @@ type app struct {
 	catalog  *catalog.Store
 	outbox   *messaging.Outbox
 	bookings *booking.Service
+	accounts *account.Service
 	// runner works the job queue (sending mail, offer expiry); nil unless
 	// asked for. Start it with startJobs.
 	runner *river.Client[*sql.Tx]
@@ -90,6 +92,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		Organizer: from, Workdays: cal, JoiningTime: catalog.Clock{Minutes: cfg.JoiningTime.Minutes, Valid: true},
 		MinNoticeWorkingDays: cfg.MinNoticeWorkingDays,
 		StaffEmail:           config.Strings(cfg.StaffEmail),
+	})
+	// Staff accounts: sessions last PLENARY_SESSION_IDLE_TIMEOUT unused and
+	// PLENARY_SESSION_MAX_AGE at most; PLENARY_TOTP_REQUIRED_ROLES must use
+	// one-time codes, which authenticator apps list under the site's name.
+	a.accounts = account.New(account.Options{
+		DB: db, IdleTimeout: cfg.SessionIdleTimeout, MaxAge: cfg.SessionMaxAge,
+		RequireTOTP: cfg.TOTPRequiredRoles, Issuer: cfg.SiteName,
 	})
 	if !withRunner {
 		return a, nil

@@ -264,6 +264,27 @@ func (s *Store) CountCourses(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// CourseSlugs returns every course's slug by its ID, drafts included:
+// for naming courses that other packages know only by ID (a staff
+// user's course limits).
+func (s *Store) CourseSlugs(ctx context.Context) (map[int64]string, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT id, slug FROM courses`)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: course slugs: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var slug string
+		if err := rows.Scan(&id, &slug); err != nil {
+			return nil, fmt.Errorf("catalog: course slugs: %w", err)
+		}
+		out[id] = slug
+	}
+	return out, rows.Err()
+}
+
 // load reads the courses matching where (over "courses c") with all they
 // hold, in a fixed number of queries whatever their number. Children are
 // selected with the same condition, so where and args are reused as they

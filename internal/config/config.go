@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/account"
 	"plenary/internal/workdays"
 )
 
@@ -60,6 +61,14 @@ type Config struct {
 	// MetricsToken is PLENARY_METRICS_TOKEN; empty: /metrics answers
 	// only the machine itself.
 	MetricsToken string
+	// SessionIdleTimeout is PLENARY_SESSION_IDLE_TIMEOUT and
+	// SessionMaxAge PLENARY_SESSION_MAX_AGE: how long a staff session
+	// lives unused, and at most.
+	SessionIdleTimeout time.Duration
+	SessionMaxAge      time.Duration
+	// TOTPRequiredRoles is PLENARY_TOTP_REQUIRED_ROLES: the staff roles
+	// that must use one-time codes. May be empty.
+	TOTPRequiredRoles []account.Role
 
 	// set holds the names of the settings given in the environment (not
 	// left to their default).
@@ -96,6 +105,10 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	if c.DevMailbox && c.SMTPURL != "" {
 		errs = append(errs, errors.New("PLENARY_DEV_MAILBOX: the dev mailbox cannot be on when PLENARY_SMTP_URL is set (it would show real people's e-mails)"))
+	}
+	if c.SessionIdleTimeout > c.SessionMaxAge && c.SessionMaxAge > 0 {
+		errs = append(errs, fmt.Errorf("PLENARY_SESSION_IDLE_TIMEOUT (%v) is longer than PLENARY_SESSION_MAX_AGE (%v)",
+			c.SessionIdleTimeout, c.SessionMaxAge))
 	}
 	return c, errors.Join(errs...)
 }

@@ -7,10 +7,12 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"plenary/internal/account"
 	"plenary/internal/messaging"
 	"plenary/internal/workdays"
 )
@@ -249,4 +251,33 @@ func maskURL(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// roles reads a comma-separated list of staff roles.
+func roles(s string) ([]account.Role, error) {
+	var out []account.Role
+	var errs []error
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		r, err := account.ParseRole(part)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%q is not a role: the roles are admin, coordinator, finance and trainer", part))
+			continue
+		}
+		if !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+func joinRoles(rs []account.Role) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = string(r)
+	}
+	return strings.Join(parts, ",")
 }

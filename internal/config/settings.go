@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"plenary/internal/account"
 	"plenary/internal/workdays"
 )
 
@@ -213,6 +214,23 @@ var settings = []Setting{
 			"others get 401. Without it, `/metrics` answers only direct connections from the machine itself with no " +
 			"`X-Forwarded-For` or `Forwarded` header (so not through a proxy), and 404 to everyone else.",
 		field: bind(func(c *Config) *string { return &c.MetricsToken }, token(16), mask),
+	},
+	{
+		Name: "PLENARY_SESSION_IDLE_TIMEOUT", Default: "30m",
+		Help:  "a staff member's session ends after this long without a request (1m–24h); they sign in again.",
+		field: bind(func(c *Config) *time.Duration { return &c.SessionIdleTimeout }, duration(time.Minute, 24*time.Hour, "30m"), time.Duration.String),
+	},
+	{
+		Name: "PLENARY_SESSION_MAX_AGE", Default: "12h",
+		Help:  "a staff member's session ends this long after signing in, however busy (5m–720h); not shorter than the idle timeout.",
+		field: bind(func(c *Config) *time.Duration { return &c.SessionMaxAge }, duration(5*time.Minute, 720*time.Hour, "12h"), time.Duration.String),
+	},
+	{
+		Name:       "PLENARY_TOTP_REQUIRED_ROLES",
+		DefaultDoc: "none: one-time codes are each user's choice",
+		Help: "comma-separated staff roles (`admin`, `coordinator`, `finance`, `trainer`) that must use one-time codes " +
+			"from an authenticator app (TOTP) to sign in; a user of such a role who has not set them up can do nothing else until they have.",
+		field: bind(func(c *Config) *[]account.Role { return &c.TOTPRequiredRoles }, roles, joinRoles),
 	},
 }
 
