@@ -104,6 +104,11 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		return a, nil
 	}
 	var mailer messaging.Mailer = messaging.DevMailbox{}
+	if cfg.SMTPURL == "" && logger != nil {
+		// Not an error (the demo and development need it), but on a real
+		// install it means no participant gets any e-mail: say so loudly.
+		logger.Warn("PLENARY_SMTP_URL is not set: e-mails are kept in the database and not sent to anyone")
+	}
 	if cfg.SMTPURL != "" {
 		if mailer, err = messaging.NewSMTPMailer(cfg.SMTPURL, from, replyTo); err != nil {
 			return nil, err
