@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
+	"plenary/internal/account"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/messaging"
@@ -21,6 +23,9 @@ var (
 	// ErrUnavailable is a service that cannot answer now (the database
 	// does not).
 	ErrUnavailable = errors.New("web: unavailable")
+	// ErrForbidden is a signed-in person asking for a page or action
+	// their role (or the courses it is limited to) does not allow.
+	ErrForbidden = errors.New("web: not allowed")
 
 	errCrossOrigin = errors.New("web: cross-origin request refused")
 )
@@ -68,6 +73,24 @@ var problems = []struct {
 		"Someone may have reviewed it already. Please reload the booking to see where it stands."}},
 	{is(booking.ErrLateChange), Problem{http.StatusConflict, "late_change", "This change is close to the date",
 		"The date is inside the minimum notice for changes. Please confirm the change to send it to the people booked."}},
+
+	{as[*account.ThrottledError], Problem{http.StatusTooManyRequests, "throttled", "Too many attempts",
+		"There have been too many failed sign-ins. Please wait and try again."}},
+	{is(account.ErrBadCredentials), Problem{http.StatusUnauthorized, "bad_credentials", "Wrong e-mail address or password",
+		"The e-mail address and password do not match an account. Check both and try again."}},
+	{is(account.ErrCodeRequired), Problem{http.StatusUnauthorized, "code_required", "A one-time code is needed",
+		"Type the six-digit code your authenticator app shows for this site."}},
+	{is(account.ErrBadCode), Problem{http.StatusUnauthorized, "bad_code", "The one-time code is not right",
+		"The code is wrong or has been used already. Type the code your authenticator app shows now."}},
+	{is(account.ErrNoSession), Problem{http.StatusUnauthorized, "signed_out", "Please sign in",
+		"You are not signed in, or your session has ended. Please sign in again."}},
+	{is(account.ErrBadResetToken), Problem{http.StatusGone, "reset_link_expired", "This link has expired",
+		"The password reset link is wrong, has been used already or is more than an hour old. Ask for a new one on the sign-in page."}},
+	{is(account.ErrWeakPassword), Problem{http.StatusUnprocessableEntity, "weak_password", "Please choose another password",
+		"A password needs 12 to 256 characters."}},
+	{is(account.ErrNotFound), notFound},
+	{is(ErrForbidden), Problem{http.StatusForbidden, "forbidden", "You cannot open this page",
+		"Your role does not allow this page or action. If you need it, ask an admin of this site."}},
 
 	{is(catalog.ErrStale), Problem{http.StatusConflict, "stale", "Someone else changed this course",
 		"The course was saved by someone else after you opened it. Reload it to see their changes, then make yours again."}},
@@ -137,11 +160,21 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error, back .
 		s.NotFound(w, r)
 		return
 	}
+	retryAfter(w, err)
 	page := ErrorPage{Base: s.Base(r), Status: p.Status, Heading: p.Heading, Message: p.Message}
 	if len(back) > 0 {
 		page.BackURL, page.BackLabel = back[0].URL, back[0].Label
 	}
 	s.Render(w, r, p.Status, "error", page)
+}
+
+// retryAfter sets the Retry-After header of an error that says when to
+// try again (a throttled sign-in).
+func retryAfter(w http.ResponseWriter, err error) {
+	var throttled *account.ThrottledError
+	if errors.As(err, &throttled) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(throttled.Seconds(), 1)))
+	}
 }
 
 // ReadForm parses r's form; an error wraps ErrBadForm (or is the body
@@ -174,6 +207,7 @@ func (s *Server) ErrorJSON(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		s.log.Error("request failed", "method", r.Method, "path", s.logPath(r), "error", err)
 	}
+	retryAfter(w, err)
 	var body jsonError
 	body.Error.Code, body.Error.Message = p.Code, p.Message
 	var ferr booking.FormError

@@ -10,7 +10,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"plenary/internal/account"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/messaging"
@@ -47,6 +49,12 @@ func TestErrorTable(t *testing.T) {
 		{fmt.Errorf("%w: %w", ErrBadForm, errors.New("SECRET-DETAIL")), 400, "bad_form", "This form could not be read", false, false, false},
 		{&http.MaxBytesError{Limit: 1}, 413, "too_large", "This form could not be read", false, false, false},
 		{fmt.Errorf("%w: SECRET-DETAIL", ErrUnavailable), 503, "unavailable", "Please try again in a minute", false, false, false},
+		{wrap(&account.ThrottledError{RetryAfter: 7 * time.Second}), 429, "throttled", "Too many attempts", false, false, false},
+		{wrap(account.ErrBadCredentials), 401, "bad_credentials", "Wrong e-mail address or password", false, false, false},
+		{wrap(account.ErrBadCode), 401, "bad_code", "The one-time code is not right", false, false, false},
+		{wrap(account.ErrBadResetToken), 410, "reset_link_expired", "This link has expired", false, false, false},
+		{wrap(account.ErrWeakPassword), 422, "weak_password", "Please choose another password", false, false, false},
+		{wrap(ErrForbidden), 403, "forbidden", "You cannot open this page", false, false, false},
 		{errors.New("sql: SECRET-DETAIL"), 500, "internal", "Sorry, something went wrong", true, false, false},
 	}
 	for _, tt := range tests {
@@ -84,6 +92,29 @@ func TestErrorTable(t *testing.T) {
 				t.Errorf("JSON: fields %v and reasons %v, want fields %v and reasons %v", body.Error.Fields, body.Error.Reasons, tt.fields, tt.reasons)
 			}
 		})
+	}
+}
+
+// TestThrottledRetryAfter checks a throttled sign-in says when to try
+// again in the Retry-After header, as a page and as JSON, and that the
+// bad-credentials page does not say which of e-mail or password was wrong.
+func TestThrottledRetryAfter(t *testing.T) {
+	t.Parallel()
+	s := newKit(t, Options{})
+	err := fmt.Errorf("sign in: %w", &account.ThrottledError{RetryAfter: 2500 * time.Millisecond})
+	for _, write := range []func(http.ResponseWriter, *http.Request, error){
+		func(w http.ResponseWriter, r *http.Request, err error) { s.Error(w, r, err) }, s.ErrorJSON} {
+		w := httptest.NewRecorder()
+		write(w, httptest.NewRequest(http.MethodPost, "/admin/login", nil), err)
+		if w.Code != 429 || w.Header().Get("Retry-After") != "3" {
+			t.Errorf("got %d with Retry-After %q, want 429 and 3", w.Code, w.Header().Get("Retry-After"))
+		}
+	}
+	w := httptest.NewRecorder()
+	s.Error(w, httptest.NewRequest(http.MethodPost, "/admin/login", nil), account.ErrBadCredentials)
+	if w.Header().Get("Retry-After") != "" || strings.Contains(w.Body.String(), "password is wrong") ||
+		strings.Contains(w.Body.String(), "no account") {
+		t.Errorf("bad credentials: %d %q", w.Code, w.Body.String())
 	}
 }
 
