@@ -6,10 +6,14 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"plenary/internal/account"
+	"plenary/internal/audit"
 	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/config"
 	"plenary/internal/database/dbtest"
+	"plenary/internal/web"
 )
 
 // TestDevMailboxOn checks when serve turns the dev mailbox on: only when
@@ -65,6 +69,15 @@ func TestWebHandlerMountsEveryAudience(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The staff area answers staff signed in with messages:read.
+	if _, err := a.accounts.AddUser(context.Background(), audit.CommandLine("test"),
+		account.Profile{Email: "coord@example.org", Role: account.Coordinator}, "correct horse battery", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := a.accounts.SignIn(context.Background(), account.Credentials{Email: "coord@example.org", Password: "correct horse battery"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, mailbox := range []bool{false, true} {
 		h, err := webHandler(a, mailbox)
 		if err != nil {
@@ -85,6 +98,7 @@ func TestWebHandlerMountsEveryAudience(t *testing.T) {
 		} {
 			r := httptest.NewRequest(http.MethodGet, tt.path, nil)
 			r.RemoteAddr = "127.0.0.1:40000"
+			r.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: token})
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.want) {

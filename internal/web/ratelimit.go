@@ -111,6 +111,10 @@ func (s *Server) clientKey(r *http.Request) string {
 	return ip.String()
 }
 
+// ClientAddr is the client of r as rate limits see it (clientKey): for
+// counting failed sign-ins against an address.
+func (s *Server) ClientAddr(r *http.Request) string { return s.clientKey(r) }
+
 func (s *Server) trusted(ip netip.Addr) bool {
 	for _, p := range s.proxies {
 		if p.Contains(ip) {

@@ -249,6 +249,9 @@ func (s *Server) Now() time.Time { return s.now() }
 // SiteName is the name shown in the header and titles.
 func (s *Server) SiteName() string { return s.siteName }
 
+// Secure reports whether the base URL is https: cookies are then Secure.
+func (s *Server) Secure() bool { return s.secure }
+
 // HasAnalytics reports whether an analytics provider is configured.
 func (s *Server) HasAnalytics() bool { return s.analytics != "" }
 

@@ -15,8 +15,9 @@ import (
 // The dev mailbox: every e-mail the site has queued, kept, sent or failed,
 // read-only. The e-mails hold manage links, so it is off unless turned on
 // for development (PLENARY_DEV_MAILBOX, or serve -demo without SMTP), and
-// even then it answers only requests made on this machine; everything else
-// gets the plain 404 page, so the pages' existence is not revealed either.
+// even then only staff signed in with messages:read (site-wide) see it;
+// when it is off its pages are the plain 404. A staff password reset
+// e-mail shows its link only to the person it was sent to.
 
 // mailListPage lists messages, newest first.
 type mailListPage struct {
@@ -88,11 +89,11 @@ func newMailView(m messaging.Message) mailView {
 	return v
 }
 
-// adminOnly serves next to requests from this machine when the dev
-// mailbox is on, and the 404 page to everyone else.
-func (s *Server) adminOnly(next http.HandlerFunc) http.HandlerFunc {
+// devMailboxOn serves next when the dev mailbox is on, and the 404 page
+// otherwise. The route's access (routes.go) has checked the session.
+func (s *Server) devMailboxOn(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !s.devMailbox || s.outbox == nil || !s.web.FromThisMachine(r) {
+		if !s.devMailbox || s.outbox == nil {
 			s.web.NotFound(w, r)
 			return
 		}

@@ -1,15 +1,110 @@
 package admin
 
-import "plenary/internal/web"
+import (
+	"net/http"
 
-// Routes lists every page of the staff area. Today that is the dev
-// mailbox, for this machine only (adminOnly); its pages show manage
-// links, so they are private.
+	"plenary/internal/account"
+	"plenary/internal/web"
+)
+
+// access is what a route asks of the request: nothing (the sign-in and
+// reset pages), a session, or a session whose user holds a permission.
+type access struct {
+	public   bool
+	perm     account.Permission // "" with public false: any session
+	courseOf func(*http.Request) int64
+}
+
+// The accesses routes declare.
+var (
+	public   = access{public: true}
+	signedIn = access{}
+)
+
+// pm asks for permission p site-wide (course 0): a user whose role is
+// limited to some courses is refused (see account.Can).
+func pm(p account.Permission) access { return access{perm: p} }
+
+// pmCourse asks for permission p on the course courseOf reads from the
+// request (0 when it names none), for the pages of one course's dates
+// and bookings to come.
+func pmCourse(p account.Permission, courseOf func(*http.Request) int64) access {
+	return access{perm: p, courseOf: courseOf}
+}
+
+var _ = pmCourse // the first per-course pages arrive with the bookings desk
+
+// route is one route of the staff area with what it asks.
+type route struct {
+	pattern    string
+	access     access
+	handler    http.HandlerFunc
+	secretPath bool
+}
+
+// routes lists every route of the staff area with the permission it
+// needs, declared here and nowhere else; TestRouteAccess reads this
+// table, so a new route without a row there fails.
+func (s *Server) routes() []route {
+	return []route{
+		{pattern: "GET /admin/login", access: public, handler: s.loginForm},
+		{pattern: "POST /admin/login", access: public, handler: s.login},
+		{pattern: "GET /admin/reset", access: public, handler: s.resetForm},
+		{pattern: "POST /admin/reset", access: public, handler: s.web.Limit(s.resetAsk)},
+		{pattern: "GET /admin/reset/{token}", access: public, handler: s.resetSetForm, secretPath: true},
+		{pattern: "POST /admin/reset/{token}", access: public, handler: s.web.Limit(s.resetSet), secretPath: true},
+
+		{pattern: "GET /admin", access: signedIn, handler: s.home},
+		{pattern: "POST /admin/logout", access: signedIn, handler: s.logout},
+		{pattern: "POST /admin/logout-everywhere", access: signedIn, handler: s.logoutEverywhere},
+		// Anything else under /admin is the 404 page, to staff only: an
+		// anonymous request learns nothing of which pages exist.
+		{pattern: "/admin/", access: signedIn, handler: s.web.NotFound},
+
+		{pattern: "GET /admin/mail", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailList)},
+		{pattern: "GET /admin/mail/{id}", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailShow)},
+		{pattern: "GET /admin/mail/{id}/html", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailHTML)},
+		{pattern: "GET /admin/mail/{id}/attachments/{n}", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailAttachment)},
+	}
+}
+
+// Routes lists every page of the staff area for the kit, each behind
+// the session middleware and its access check. Every page is private:
+// never stored by a cache, no referrer, not indexed.
 func (s *Server) Routes() []web.Route {
-	return []web.Route{
-		{Pattern: "GET /admin/mail", Handler: s.adminOnly(s.adminMailList), Private: true},
-		{Pattern: "GET /admin/mail/{id}", Handler: s.adminOnly(s.adminMailShow), Private: true},
-		{Pattern: "GET /admin/mail/{id}/html", Handler: s.adminOnly(s.adminMailHTML), Private: true},
-		{Pattern: "GET /admin/mail/{id}/attachments/{n}", Handler: s.adminOnly(s.adminMailAttachment), Private: true},
+	var out []web.Route
+	for _, rt := range s.routes() {
+		out = append(out, web.Route{Pattern: rt.pattern, Handler: s.withSession(s.guard(rt.access, rt.handler)),
+			Private: true, SecretPath: rt.secretPath})
+	}
+	return out
+}
+
+// guard serves next only to requests a allows: anonymous ones go to the
+// sign-in page, and a session without the permission gets the 403 page.
+// A session that must first set up one-time codes holds no permission
+// (account.Session.Can), so it reaches only the routes any session may:
+// the home page, which says so, and signing out.
+func (s *Server) guard(a access, next http.HandlerFunc) http.HandlerFunc {
+	if a.public {
+		return next
+	}
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, ok := sessionOf(r)
+		if !ok {
+			s.toLogin(w, r)
+			return
+		}
+		if a.perm != "" {
+			var course int64
+			if a.courseOf != nil {
+				course = a.courseOf(r)
+			}
+			if !sess.Can(a.perm, course) {
+				s.web.Error(w, r, web.ErrForbidden, web.Link{URL: "/admin", Label: "Back to the staff area"})
+				return
+			}
+		}
+		next(w, r)
 	}
 }

@@ -2,21 +2,32 @@ package admin
 
 import (
 	"embed"
+	"errors"
 	"io/fs"
+	"sync"
 
+	"plenary/internal/account"
+	"plenary/internal/database"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
 )
 
 // Options configure the staff area.
 type Options struct {
-	// Outbox holds the e-mails, shown read-only under /admin/mail when
-	// DevMailbox is on.
+	// Accounts signs staff in and out and says what each may do. It is
+	// required: every page but the sign-in and reset pages needs a
+	// session.
+	Accounts *account.Service
+	// DB is where a password reset e-mail is queued (in its own
+	// transaction, through Outbox).
+	DB *database.DB
+	// Outbox queues the password reset e-mails and holds the e-mails
+	// shown read-only under /admin/mail when DevMailbox is on.
 	Outbox *messaging.Outbox
 	// DevMailbox serves the outbox read-only under /admin/mail, to
-	// requests from this machine only; off (the default), those pages
-	// answer 404 to everyone. It is for development: the e-mails hold
-	// manage links. Never turn it on when mail goes out by SMTP.
+	// signed-in staff allowed messages:read; off (the default), those
+	// pages answer 404. It is for development: the e-mails hold manage
+	// links. Never turn it on when mail goes out by SMTP.
 	DevMailbox bool
 }
 
@@ -24,14 +35,27 @@ type Options struct {
 // them.
 type Server struct {
 	web        *web.Server
+	accounts   *account.Service
+	db         *database.DB
 	outbox     *messaging.Outbox
 	devMailbox bool
+	mail       *messaging.Templates
+
+	// resets is when a reset e-mail last went to each address, so that
+	// the reset form cannot be used to flood someone's inbox.
+	resetsMu sync.Mutex
+	resets   map[string]resetSent
 }
 
 // files holds the staff area's page templates.
 //
 //go:embed templates
 var files embed.FS
+
+// mailFiles holds the staff area's e-mails (the password reset).
+//
+//go:embed mail
+var mailFiles embed.FS
 
 // devDir is where PLENARY_DEV reads the staff area's templates from.
 const devDir = "internal/web/admin"
@@ -42,12 +66,33 @@ const devDir = "internal/web/admin"
 var pages = map[string]func() any{
 	"admin_mail":         func() any { return mailListPage{} },
 	"admin_mail_message": func() any { return mailPage{} },
+	"admin_login":        func() any { return loginPage{} },
+	"admin_home":         func() any { return homePage{} },
+	"admin_reset":        func() any { return resetPage{} },
+	"admin_reset_set":    func() any { return resetSetPage{} },
+}
+
+// mails names every e-mail of the staff area with its data's zero value.
+var mails = map[string]func() any{
+	"password_reset": func() any { return resetMail{} },
 }
 
 // New returns the staff area on kit, with its pages added to the kit.
 func New(kit *web.Server, opts Options) (*Server, error) {
+	if opts.Accounts == nil {
+		return nil, errors.New("admin: the staff area needs the account service")
+	}
 	if err := kit.AddPages(fs.FS(files), devDir, pages); err != nil {
 		return nil, err
 	}
-	return &Server{web: kit, outbox: opts.Outbox, devMailbox: opts.DevMailbox}, nil
+	dir, err := fs.Sub(mailFiles, "mail")
+	if err != nil {
+		return nil, err
+	}
+	mail, err := messaging.ParseTemplates(dir, mails)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
+		mail: mail, resets: map[string]resetSent{}}, nil
 }

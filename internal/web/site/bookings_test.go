@@ -439,10 +439,14 @@ func TestBookingOff(t *testing.T) {
 	if strings.Contains(body, "/book") || strings.Contains(body, "Book a place") {
 		t.Errorf("course page links to booking with booking off")
 	}
-	for _, p := range []string{fmt.Sprintf("/events/%d/book", june), "/bookings/" + strings.Repeat("a", 43), "/admin/mail"} {
+	for _, p := range []string{fmt.Sprintf("/events/%d/book", june), "/bookings/" + strings.Repeat("a", 43)} {
 		if res, _ := off.get(t, p); res.StatusCode != 404 {
 			t.Errorf("GET %s: got %d, want 404", p, res.StatusCode)
 		}
+	}
+	// The staff area asks for a session before anything else.
+	if res, _ := off.get(t, "/admin/mail"); res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/admin/login") {
+		t.Errorf("GET /admin/mail: got %d → %q, want the sign-in page", res.StatusCode, res.Header.Get("Location"))
 	}
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"plenary/demo"
+	"plenary/internal/account"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
@@ -265,7 +266,7 @@ func startDemoSite(t *testing.T) demoSite {
 	if err != nil {
 		t.Fatalf("site.New: %v", err)
 	}
-	staff, err := admin.New(kit, admin.Options{Outbox: outbox})
+	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: account.New(account.Options{DB: db})})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}

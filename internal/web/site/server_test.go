@@ -13,6 +13,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"plenary/internal/account"
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
@@ -42,6 +44,7 @@ type testSite struct {
 	store    *catalog.Store
 	bookings *booking.Service
 	outbox   *messaging.Outbox
+	accounts *account.Service
 	courses  map[string]catalog.Course // by slug, as read back (with IDs)
 }
 
@@ -176,6 +179,9 @@ func newHandler(o testOptions) (*web.Server, *Server, http.Handler, error) {
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if o.Admin.Accounts == nil {
+		o.Admin.Accounts = account.New(account.Options{DB: o.Options.DB})
+	}
 	staff, err := admin.New(kit, o.Admin)
 	if err != nil {
 		return nil, nil, nil, err
@@ -231,8 +237,10 @@ func newTestSiteWith(t testing.TB, now time.Time, set func(*testOptions), course
 
 			AccessNeedsRetentionDays: 30,
 		},
-		Admin: admin.Options{Outbox: ts.outbox},
+		Admin: admin.Options{Outbox: ts.outbox, DB: db},
 	}
+	ts.accounts = account.New(account.Options{DB: db})
+	opts.Admin.Accounts = ts.accounts
 	if set != nil {
 		set(&opts)
 	}
@@ -273,6 +281,22 @@ func (ts *testSite) do(t *testing.T, r *http.Request) (*http.Response, string) {
 		t.Fatal(err)
 	}
 	return res, string(b)
+}
+
+// staffCookie adds a staff member of role and signs them in, returning
+// the Cookie header of their session.
+func (ts *testSite) staffCookie(t *testing.T, role account.Role) string {
+	t.Helper()
+	email := string(role) + "@example.org"
+	if _, err := ts.accounts.AddUser(context.Background(), audit.CommandLine("test"),
+		account.Profile{Email: email, Role: role}, "correct horse battery", testNow); err != nil {
+		t.Fatal(err)
+	}
+	_, tok, err := ts.accounts.SignIn(context.Background(), account.Credentials{Email: email, Password: "correct horse battery"}, testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return web.SessionCookie + "=" + tok
 }
 
 // getFrom is get with the request coming from remote (host:port) with

@@ -1,0 +1,173 @@
+package admin
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"plenary/internal/account"
+	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/database"
+	"plenary/internal/messaging"
+	"plenary/internal/web"
+)
+
+// The callers of the route table test: every role, a coordinator limited
+// to one course, and nobody signed in.
+const (
+	anonymous    = "no session"
+	limitedCoord = "coordinator (one course)"
+)
+
+var (
+	public_        = []string{"public"}
+	everyoneSigned = []string{"admin", "coordinator", "finance", "trainer", limitedCoord}
+)
+
+var callers = []string{anonymous, "admin", "coordinator", "finance", "trainer", limitedCoord}
+
+// routeAccess is what the table expects of a route: which callers are
+// let through ("public" lets everyone through, no session included). Everyone else signed in gets the 403 page, and no session
+// goes to the sign-in page.
+var routeAccess = map[string][]string{
+	"GET /admin/login":          public_,
+	"POST /admin/login":         public_,
+	"GET /admin/reset":          public_,
+	"POST /admin/reset":         public_,
+	"GET /admin/reset/{token}":  public_,
+	"POST /admin/reset/{token}": public_,
+
+	"GET /admin":                    everyoneSigned,
+	"POST /admin/logout":            everyoneSigned,
+	"POST /admin/logout-everywhere": everyoneSigned,
+	"/admin/":                       everyoneSigned,
+
+	"GET /admin/mail":                      {"admin", "coordinator"},
+	"GET /admin/mail/{id}":                 {"admin", "coordinator"},
+	"GET /admin/mail/{id}/html":            {"admin", "coordinator"},
+	"GET /admin/mail/{id}/attachments/{n}": {"admin", "coordinator"},
+}
+
+// TestRouteAccess requests every route of the staff area as every role,
+// a course-limited user and nobody, and checks each is let through or
+// refused as routeAccess says. A route missing from routeAccess fails,
+// so every new route states who may use it.
+func TestRouteAccess(t *testing.T) {
+	t.Parallel()
+	a := newArea(t, func(o *areaOptions) { o.admin.DevMailbox = true })
+	id := queueMail(t, a)
+	course := catalogtest.NewCourse(t0)
+	if _, err := catalog.NewStore(a.db, catalog.Hooks{}).Save(ctx, []*catalog.Course{&course}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+
+	emails := map[string]string{}
+	for _, c := range callers[1:] {
+		email := strings.NewReplacer(" ", "", "(", "", ")", "").Replace(c) + "@example.org"
+		role, _, _ := strings.Cut(c, " ")
+		if c == limitedCoord {
+			a.addUser(t, email, account.Role(role), course.ID)
+		} else {
+			a.addUser(t, email, account.Role(role))
+		}
+		emails[c] = email
+	}
+	tokens := map[string]string{}
+	// token returns a live session of the caller, signing in again when a
+	// sign-out route has ended the last one.
+	token := func(c string) string {
+		if c == anonymous {
+			return ""
+		}
+		if tok, ok := tokens[c]; ok {
+			if _, err := a.accounts.SessionByToken(ctx, tok, a.clock.now()); err == nil {
+				return tok
+			}
+		}
+		tokens[c] = a.signIn(t, emails[c], password, "")
+		return tokens[c]
+	}
+
+	routes := a.srv.routes()
+	var patterns []string
+	for _, rt := range routes {
+		patterns = append(patterns, rt.pattern)
+		allowed, ok := routeAccess[rt.pattern]
+		if !ok {
+			t.Errorf("route %q has no row in routeAccess: say who may use it", rt.pattern)
+			continue
+		}
+		method, path := "GET", rt.pattern
+		if m, p, found := strings.Cut(rt.pattern, " "); found {
+			method, path = m, p
+		}
+		path = strings.NewReplacer("{id}", fmt.Sprint(id), "{n}", "0", "{token}", "not-a-real-token").Replace(path)
+		if path == "/admin/" {
+			path = "/admin/no-such-page"
+		}
+		for _, c := range callers {
+			t.Run(rt.pattern+"/"+c, func(t *testing.T) {
+				r := httptest.NewRequest(method, path, nil)
+				if method == http.MethodPost {
+					r = httptest.NewRequest(method, path, strings.NewReader(url.Values{}.Encode()))
+					r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				}
+				if tok := token(c); tok != "" {
+					r.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: tok})
+				}
+				res, body := a.do(t, r)
+				switch {
+				case slices.Equal(allowed, public_) || slices.Contains(allowed, c):
+					if toLogin(res) && !strings.HasPrefix(rt.pattern, "POST /admin/logout") || res.StatusCode == http.StatusForbidden {
+						t.Errorf("%s %s as %s: refused (%d → %s), want let through", method, path, c, res.StatusCode, res.Header.Get("Location"))
+					}
+					if res.StatusCode >= 500 {
+						t.Errorf("%s %s as %s: %d", method, path, c, res.StatusCode)
+					}
+				case c == anonymous:
+					if !toLogin(res) {
+						t.Errorf("%s %s with no session: got %d → %q, want the sign-in page", method, path, res.StatusCode, res.Header.Get("Location"))
+					}
+				default:
+					if res.StatusCode != http.StatusForbidden || !strings.Contains(body, "You cannot open this page") {
+						t.Errorf("%s %s as %s: got %d, want the 403 page", method, path, c, res.StatusCode)
+					}
+				}
+				if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
+					t.Errorf("%s %s as %s: Cache-Control %q, want no-store", method, path, c, cc)
+				}
+			})
+		}
+	}
+	for p := range routeAccess {
+		if !slices.Contains(patterns, p) {
+			t.Errorf("routeAccess has %q, which is no route", p)
+		}
+	}
+	t.Logf("route × caller table: %d routes × %d callers", len(routes), len(callers))
+}
+
+// queueMail puts one message with an attachment in the outbox and
+// returns its ID.
+func queueMail(t *testing.T, a *staffArea) int64 {
+	t.Helper()
+	var id int64
+	err := database.InTx(context.Background(), a.db, func(tx *sql.Tx) error {
+		var err error
+		id, _, err = a.outbox.Enqueue(ctx, tx, messaging.Message{Kind: "test", DedupeKey: "test/1", ToEmail: "ann@example.org",
+			Subject: "A test", Text: "Hello", HTML: "<p>Hello</p>",
+			Attachments: []messaging.Attachment{{Filename: "a.txt", ContentType: "text/plain", Data: []byte("a")}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
