@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"plenary/internal/account"
@@ -75,9 +76,15 @@ func cookieToken(r *http.Request) string {
 // /admin otherwise: where sign-in may send someone on to, never another
 // site.
 func adminPath(target string) string {
-	p := web.LocalPath(target)
-	if p == "/admin" || strings.HasPrefix(p, "/admin/") || strings.HasPrefix(p, "/admin?") {
-		return p
+	u, err := url.Parse(web.LocalPath(target))
+	if err != nil {
+		return "/admin"
+	}
+	// http.Redirect cleans the path: check the path it will send.
+	u.Path = path.Clean(u.Path)
+	u.RawPath = ""
+	if u.Path == "/admin" || strings.HasPrefix(u.Path, "/admin/") {
+		return u.RequestURI()
 	}
 	return "/admin"
 }
