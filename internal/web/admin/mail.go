@@ -140,7 +140,21 @@ func (s *Server) adminMessage(w http.ResponseWriter, r *http.Request) (messaging
 		s.web.Error(w, r, err)
 		return m, false
 	}
+	hideResetLink(r, &m)
 	return m, true
+}
+
+// hideResetLink blanks a staff password reset e-mail for everyone but
+// the person it was sent to: its link would let whoever reads the mail
+// set their password.
+func hideResetLink(r *http.Request, m *messaging.Message) {
+	sess, _ := sessionOf(r)
+	if m.Kind != resetMailKind || strings.EqualFold(m.ToEmail, sess.User.Email) {
+		return
+	}
+	m.Text = "This e-mail holds a link to set a new password, so it is shown only to the person it was sent to."
+	m.HTML = ""
+	m.Attachments = nil
 }
 
 // adminMailShow serves GET /admin/mail/{id}.
