@@ -22,6 +22,7 @@ import (
 
 	"plenary/demo"
 	"plenary/internal/account"
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
@@ -158,6 +159,92 @@ func TestBrowser(t *testing.T) {
 		t.Parallel()
 		testManageDetailsError(t, newTab(t, browser), base+correctPath)
 	})
+	t.Run("StaffSignInOnPhone", func(t *testing.T) {
+		if axeMissing != "" {
+			missing(t, "%s", axeMissing)
+		}
+		t.Parallel()
+		testStaffSignIn(t, newTab(t, browser), base, axeJS)
+	})
+}
+
+// testStaffSignIn signs a coordinator in on a phone, without scripts of
+// the site's own: the staff area sends them to the sign-in page, a wrong
+// password is answered beside the field, the right one opens the staff
+// area's first page, and signing out ends it. axe checks each page.
+func testStaffSignIn(t *testing.T, ctx context.Context, base, axeJS string) {
+	if err := phone(ctx); err != nil {
+		t.Fatal(err)
+	}
+	testAxe(t, ctx, base+"/admin/login", axeJS)
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin")); err != nil {
+		t.Fatal(err)
+	}
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasPrefix(loc, base+"/admin/login") {
+		t.Fatalf("anonymous /admin went to %s, want the sign-in page", loc)
+	}
+	signIn := func(pw string) {
+		t.Helper()
+		// The form keeps the typed address: it is typed only once.
+		if v, _ := chromedp.Run(ctx, chromedp.Value(`#email`)); v == "" {
+			if err := chromedp.Do(ctx, chromedp.SendKeys(`#email`, staffEmail, chromedp.NodeVisible)); err != nil {
+				t.Fatalf("type the e-mail address: %v", err)
+			}
+		}
+		if err := chromedp.Do(ctx, chromedp.SendKeys(`#password`, pw, chromedp.NodeVisible)); err != nil {
+			t.Fatalf("fill in the sign-in form: %v", err)
+		}
+		if _, err := chromedp.RunResponse(ctx, chromedp.Click(`form[action="/admin/login"] button[type="submit"]`, chromedp.NodeVisible)); err != nil {
+			t.Fatalf("send the sign-in form: %v", err)
+		}
+	}
+	signIn("not the password")
+	if !present(t, ctx, `#password-error`) || !present(t, ctx, `.error-summary`) {
+		t.Fatalf("a wrong password is not answered beside the field and in a summary")
+	}
+	if v, _ := chromedp.Run(ctx, chromedp.Value(`#email`)); v != staffEmail {
+		t.Errorf("the typed e-mail is not kept: %q", v)
+	}
+	testPhoneWidthHere(t, ctx)
+	signIn(staffPassword)
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != base+"/admin" {
+		t.Fatalf("after signing in the browser is at %s, want /admin", loc)
+	}
+	if h1, err := chromedp.Run(ctx, chromedp.Text(`h1`, chromedp.NodeVisible)); err != nil || h1 != "Staff area" {
+		t.Errorf("the staff area's heading is %q (%v)", h1, err)
+	}
+	testAxe(t, ctx, base+"/admin", axeJS)
+	testPhoneWidth(t, ctx, base+"/admin")
+	if _, err := chromedp.RunResponse(ctx, chromedp.Click(`form[action="/admin/logout"] button`, chromedp.NodeVisible)); err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); loc != base+"/admin/login?done=signed-out" {
+		t.Errorf("after signing out the browser is at %s", loc)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin")); err != nil {
+		t.Fatal(err)
+	}
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasPrefix(loc, base+"/admin/login") {
+		t.Errorf("signed out, /admin went to %s, want the sign-in page", loc)
+	}
+}
+
+// testPhoneWidthHere checks the page in the tab fits a 390 px phone
+// without loading it again (a page answering a form).
+func testPhoneWidthHere(t *testing.T, ctx context.Context) {
+	type layout struct {
+		InnerWidth  int      `json:"innerWidth"`
+		ScrollWidth int      `json:"scrollWidth"`
+		Wide        []string `json:"wide"`
+	}
+	got, err := chromedp.Run(ctx, chromedp.Evaluate[layout](fmt.Sprintf("(%s)(%d)", phoneLayout, 390)))
+	if err != nil {
+		t.Fatalf("measure the page: %v", err)
+	}
+	if got.InnerWidth != 390 || got.ScrollWidth > got.InnerWidth {
+		t.Errorf("the page does not fit a 390px phone: innerWidth %d, scrollWidth %d; too wide: %s",
+			got.InnerWidth, got.ScrollWidth, strings.Join(got.Wide, ", "))
+	}
 }
 
 // missing skips the test, or fails it where the browser is required.
@@ -225,6 +312,12 @@ type demoSite struct {
 	nextEvent int64 // the DIT refresher's next date
 }
 
+// The staff member of the demo site, for the sign-in journey.
+const (
+	staffEmail    = "casey@example.org"
+	staffPassword = "correct horse battery"
+)
+
 // startDemoSite serves the demo site until the test ends.
 func startDemoSite(t *testing.T) demoSite {
 	t.Helper()
@@ -266,7 +359,12 @@ func startDemoSite(t *testing.T) demoSite {
 	if err != nil {
 		t.Fatalf("site.New: %v", err)
 	}
-	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: account.New(account.Options{DB: db})})
+	accounts := account.New(account.Options{DB: db})
+	if _, err := accounts.AddUser(ctx, audit.CommandLine("test"), account.Profile{Email: staffEmail, Name: "Casey Coordinator",
+		Role: account.Coordinator}, staffPassword, now); err != nil {
+		t.Fatal(err)
+	}
+	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}
