@@ -1,19 +1,27 @@
 // Package admin is the staff area, under /admin: its routes (routes.go),
 // handlers and page templates, on the shared kit in package web.
 //
-// Today it holds only the dev mailbox (mail.go): every e-mail the site
-// has queued, kept, sent or failed, read-only, answered only to requests
-// made on this machine and only when turned on (PLENARY_DEV_MAILBOX, or
-// serve -demo without SMTP); to everyone else its pages are the plain 404.
+// It owns the staff side of signing in: the session cookie
+// (web.SessionCookie, HttpOnly, SameSite=Lax, Path=/admin, Secure behind
+// https; the page cache steps aside for it) and the middleware that reads
+// it through account.Service.SessionByToken (session.go); the sign-in and
+// sign-out pages and the first page, /admin (login.go); password reset by
+// e-mail, whose e-mail (mail/) it renders and queues through the
+// messaging outbox (reset.go); and the dev mailbox (mail.go), read-only,
+// off unless turned on (PLENARY_DEV_MAILBOX, or serve -demo without SMTP).
 //
-// What comes next lives here: staff sign-in with server-side sessions
-// (the session cookie is web.SessionCookie, which the page cache already
-// steps aside for), roles as sets of permissions declared route by route
-// in routes.go, the course editor and the booking desk. Its handlers call
-// the same domain methods as the site and the API, and say who acted
-// (audit.StaffMember); errors are answered through the kit's one table
+// Every route is declared in routes.go with what it needs: public (the
+// sign-in and reset pages), any session, or one account.Permission
+// (pm, or pmCourse for a route that names a course). guard sends
+// anonymous requests to /admin/login?next=… and answers a session without
+// the permission with the 403 page; every page is private (no-store, no
+// referrer). TestRouteAccess requests every route as every role.
+//
+// Handlers call the account service (and, as the back office grows, the
+// same domain methods as the site and the API), say who acted (the
+// session's user.Actor()), and answer errors through the kit's one table
 // (web.Error), never with the error's own text.
 //
-// admin imports the kit and the domain packages; nothing imports admin
-// but cmd/plenary.
+// admin imports the kit and the domain packages (account, messaging);
+// nothing imports admin but cmd/plenary.
 package admin
