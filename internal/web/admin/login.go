@@ -139,6 +139,7 @@ type homePage struct {
 	Name, Email string
 	Role        account.Role
 	Limited     bool
+	TOTP        bool // one-time codes are on
 	// MustEnrolTOTP: the role requires one-time codes, which this user
 	// has not set up; nothing else is open until they have.
 	MustEnrolTOTP bool
@@ -149,7 +150,7 @@ type homePage struct {
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	sess, _ := sessionOf(r)
 	p := homePage{Base: s.web.Base(r), Name: sess.User.DisplayName(), Email: sess.User.Email, Role: sess.User.Role,
-		Limited: sess.User.CourseLimited, MustEnrolTOTP: sess.MustEnrolTOTP}
+		Limited: sess.User.CourseLimited, TOTP: sess.User.TOTP, MustEnrolTOTP: sess.MustEnrolTOTP}
 	if s.devMailbox && s.outbox != nil && sess.Can(account.MessagesRead, 0) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/mail", Label: "Mail: every e-mail the site has queued or sent"})
 	}

@@ -3,6 +3,7 @@ package admin
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,44 @@ func TestSignInRequiredTOTP(t *testing.T) {
 	if res, _ := a.get(t, "/admin/mail", tok); res.StatusCode != http.StatusForbidden {
 		t.Errorf("mail without the required codes: %d, want 403", res.StatusCode)
 	}
+
+	// Setting them up: the key once, then a first code turns them on.
+	if res, body := a.get(t, "/admin/account/codes", tok); res.StatusCode != 200 || !strings.Contains(body, "must use one-time codes") {
+		t.Fatalf("codes page: %d", res.StatusCode)
+	}
+	res, body := a.post(t, "/admin/account/codes/start", tok, nil)
+	m := regexp.MustCompile(`class="totp-secret">([A-Z2-7]+)<`).FindStringSubmatch(body)
+	if res.StatusCode != 200 || m == nil {
+		t.Fatalf("start: %d, no key shown", res.StatusCode)
+	}
+	now := a.clock.now()
+	code, err := totp.GenerateCode(m[1], now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := "000000"
+	if code == bad {
+		bad = "111111"
+	}
+	if res, body := a.post(t, "/admin/account/codes", tok, url.Values{"code": {bad}}); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, `id="code-error"`) || strings.Contains(body, m[1]) {
+		t.Errorf("a wrong first code: %d, want 422 beside the field and the key not shown again", res.StatusCode)
+	}
+	if res, _ := a.post(t, "/admin/account/codes", tok, url.Values{"code": {code}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the right first code: %d", res.StatusCode)
+	}
+	if res, _ := a.get(t, "/admin/mail", tok); res.StatusCode != 200 {
+		t.Errorf("mail with codes set up: %d, want 200", res.StatusCode)
+	}
+	if _, body := a.get(t, "/admin/account/codes", tok); !strings.Contains(body, "One-time codes are on") {
+		t.Errorf("codes page does not say they are on")
+	}
+	a.clock.add(time.Minute)
+	if res, _ := a.post(t, "/admin/login", "", url.Values{"email": {"ann@example.org"}, "password": {password}}); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("sign-in without a code once they are on: %d, want 401", res.StatusCode)
+	}
+	code, _ = totp.GenerateCode(m[1], a.clock.now())
+	a.signIn(t, "ann@example.org", password, code)
 }
 
 // TestSignInThrottled: failures slow further attempts with a plain

@@ -57,6 +57,9 @@ func (s *Server) routes() []route {
 		{pattern: "GET /admin", access: signedIn, handler: s.home},
 		{pattern: "POST /admin/logout", access: signedIn, handler: s.logout},
 		{pattern: "POST /admin/logout-everywhere", access: signedIn, handler: s.logoutEverywhere},
+		{pattern: "GET /admin/account/codes", access: signedIn, handler: s.codes},
+		{pattern: "POST /admin/account/codes/start", access: signedIn, handler: s.codesStart},
+		{pattern: "POST /admin/account/codes", access: signedIn, handler: s.web.Limit(s.codesConfirm)},
 		// Anything else under /admin is the 404 page, to staff only: an
 		// anonymous request learns nothing of which pages exist.
 		{pattern: "/admin/", access: signedIn, handler: s.web.NotFound},

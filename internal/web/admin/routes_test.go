@@ -44,10 +44,13 @@ var routeAccess = map[string][]string{
 	"GET /admin/reset/{token}":  public_,
 	"POST /admin/reset/{token}": public_,
 
-	"GET /admin":                    everyoneSigned,
-	"POST /admin/logout":            everyoneSigned,
-	"POST /admin/logout-everywhere": everyoneSigned,
-	"/admin/":                       everyoneSigned,
+	"GET /admin":                      everyoneSigned,
+	"POST /admin/logout":              everyoneSigned,
+	"POST /admin/logout-everywhere":   everyoneSigned,
+	"GET /admin/account/codes":        everyoneSigned,
+	"POST /admin/account/codes/start": everyoneSigned,
+	"POST /admin/account/codes":       everyoneSigned,
+	"/admin/":                         everyoneSigned,
 
 	"GET /admin/mail":                      {"admin", "coordinator"},
 	"GET /admin/mail/{id}":                 {"admin", "coordinator"},

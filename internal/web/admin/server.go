@@ -70,6 +70,7 @@ var pages = map[string]func() any{
 	"admin_home":         func() any { return homePage{} },
 	"admin_reset":        func() any { return resetPage{} },
 	"admin_reset_set":    func() any { return resetSetPage{} },
+	"admin_codes":        func() any { return codesPage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.
