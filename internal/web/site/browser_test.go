@@ -88,6 +88,8 @@ func TestBrowser(t *testing.T) {
 		{"CancelPage", managePath + "/cancel"},
 		{"Privacy", "/privacy"},
 		{"SystemCheckForDate", fmt.Sprintf("/system-check?event=%d", site.nextEvent)},
+		{"StaffPasswordReset", "/admin/reset"},
+		{"StaffNewPassword", "/admin/reset/" + strings.Repeat("x", 43)},
 	} {
 		t.Run("Axe/"+page.name, func(t *testing.T) {
 			if axeMissing != "" {
@@ -214,6 +216,7 @@ func testStaffSignIn(t *testing.T, ctx context.Context, base, axeJS string) {
 		t.Errorf("the staff area's heading is %q (%v)", h1, err)
 	}
 	testAxe(t, ctx, base+"/admin", axeJS)
+	testAxe(t, ctx, base+"/admin/account/codes", axeJS)
 	testPhoneWidth(t, ctx, base+"/admin")
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(`form[action="/admin/logout"] button`, chromedp.NodeVisible)); err != nil {
 		t.Fatalf("sign out: %v", err)
