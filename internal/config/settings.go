@@ -202,7 +202,7 @@ var settings = []Setting{
 	},
 	{
 		Name: "PLENARY_DEV_MAILBOX", Default: "false",
-		Help: "`true` shows every e-mail kept in the database under `/admin/mail`, to requests from the machine itself only — " +
+		Help: "`true` shows every e-mail kept in the database under `/admin/mail`, to staff signed in with `messages:read` only — " +
 			"for development: the e-mails hold manage links. `serve -demo` turns it on (and logs a warning) unless " +
 			"`PLENARY_SMTP_URL` is set; it is refused together with `PLENARY_SMTP_URL`. Off, `/admin/mail` answers 404.",
 		field: bind(func(c *Config) *bool { return &c.DevMailbox }, boolean, strconv.FormatBool),
