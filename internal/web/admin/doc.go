@@ -8,7 +8,9 @@
 // sign-out pages and the first page, /admin (login.go); password reset by
 // e-mail, whose e-mail (mail/) it renders and queues through the
 // messaging outbox (reset.go); and the dev mailbox (mail.go), read-only,
-// off unless turned on (PLENARY_DEV_MAILBOX, or serve -demo without SMTP).
+// off unless turned on (PLENARY_DEV_MAILBOX, or serve -demo without SMTP);
+// and the "needs attention" page, /admin/attention (attention.go), which
+// shows booking.Service.Attention read-only to staff with bookings:read.
 //
 // Every route is declared in routes.go with what it needs: public (the
 // sign-in and reset pages), any session, or one account.Permission
@@ -22,6 +24,7 @@
 // session's user.Actor()), and answer errors through the kit's one table
 // (web.Error), never with the error's own text.
 //
-// admin imports the kit and the domain packages (account, messaging);
+// admin imports the kit and the domain packages (account, booking,
+// catalog, messaging);
 // nothing imports admin but cmd/plenary.
 package admin

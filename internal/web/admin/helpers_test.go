@@ -16,6 +16,8 @@ import (
 
 	"plenary/internal/account"
 	"plenary/internal/audit"
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
@@ -51,6 +53,8 @@ type staffArea struct {
 	db       *database.DB
 	accounts *account.Service
 	outbox   *messaging.Outbox
+	catalog  *catalog.Store
+	bookings *booking.Service
 	clock    *testClock
 }
 
@@ -77,13 +81,21 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 		o.jobs = jobs
 	}
 	accounts := account.New(o.accounts)
-	outbox := messaging.NewOutbox(db, o.jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example.org>"})
+	mail, err := booking.NewMail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox := messaging.NewOutbox(db, o.jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example.org>",
+		Now: clk.now, Renderer: mail})
+	courses := catalog.NewStore(db, catalog.Hooks{})
+	bookings := booking.NewService(booking.Options{DB: db, Catalog: courses, Outbox: outbox,
+		BaseURL: "https://training.example.org", Now: clk.now})
 	kit, err := web.New(web.Options{DB: db, Logger: slog.New(slog.DiscardHandler), BaseURL: "https://training.example.org",
 		Now: clk.now, Registry: prometheus.NewRegistry(), BookingLimit: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	o.admin.Accounts, o.admin.DB = accounts, db
+	o.admin.Accounts, o.admin.DB, o.admin.Bookings = accounts, db, bookings
 	if o.admin.Outbox == nil {
 		o.admin.Outbox = outbox
 	}
@@ -91,7 +103,8 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &staffArea{srv: srv, handler: kit.Handler(srv), db: db, accounts: accounts, outbox: o.admin.Outbox, clock: clk}
+	return &staffArea{srv: srv, handler: kit.Handler(srv), db: db, accounts: accounts, outbox: o.admin.Outbox,
+		catalog: courses, bookings: bookings, clock: clk}
 }
 
 // addUser adds a staff member; limited to courses when any are given.

@@ -52,6 +52,8 @@ var routeAccess = map[string][]string{
 	"POST /admin/account/codes":       everyoneSigned,
 	"/admin/":                         everyoneSigned,
 
+	"GET /admin/attention": {"admin", "coordinator", "finance"},
+
 	"GET /admin/mail":                      {"admin", "coordinator"},
 	"GET /admin/mail/{id}":                 {"admin", "coordinator"},
 	"GET /admin/mail/{id}/html":            {"admin", "coordinator"},

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"plenary/internal/account"
+	"plenary/internal/booking"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
@@ -29,6 +30,9 @@ type Options struct {
 	// pages answer 404. It is for development: the e-mails hold manage
 	// links. Never turn it on when mail goes out by SMTP.
 	DevMailbox bool
+	// Bookings answers what needs attention (/admin/attention); without
+	// it that page answers 404 and the first page does not link it.
+	Bookings *booking.Service
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
@@ -40,6 +44,7 @@ type Server struct {
 	outbox     *messaging.Outbox
 	devMailbox bool
 	mail       *messaging.Templates
+	bookings   *booking.Service
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.
@@ -71,6 +76,7 @@ var pages = map[string]func() any{
 	"admin_reset":        func() any { return resetPage{} },
 	"admin_reset_set":    func() any { return resetSetPage{} },
 	"admin_codes":        func() any { return codesPage{} },
+	"admin_attention":    func() any { return attentionPage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.
@@ -95,5 +101,5 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
-		mail: mail, resets: map[string]resetSent{}}, nil
+		mail: mail, bookings: opts.Bookings, resets: map[string]resetSent{}}, nil
 }

@@ -217,7 +217,9 @@ func testStaffSignIn(t *testing.T, ctx context.Context, base, axeJS string) {
 	}
 	testAxe(t, ctx, base+"/admin", axeJS)
 	testAxe(t, ctx, base+"/admin/account/codes", axeJS)
-	testPhoneWidth(t, ctx, base+"/admin")
+	testAxe(t, ctx, base+"/admin/attention", axeJS)
+	testPhoneWidth(t, ctx, base+"/admin/attention")
+	testPhoneWidth(t, ctx, base+"/admin") // signing out starts from here
 	if _, err := chromedp.RunResponse(ctx, chromedp.Click(`form[action="/admin/logout"] button`, chromedp.NodeVisible)); err != nil {
 		t.Fatalf("sign out: %v", err)
 	}
@@ -367,7 +369,7 @@ func startDemoSite(t *testing.T) demoSite {
 		Role: account.Coordinator}, staffPassword, now); err != nil {
 		t.Fatal(err)
 	}
-	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts})
+	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}
