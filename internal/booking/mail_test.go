@@ -263,11 +263,14 @@ func TestNothingRenderedUnderLock(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := dbtest.New(t)
-	now := time.Now()
+	// A fixed clock: noon on Tuesday 1 December 2026, the day before the
+	// date, so its joining instructions (09:00 the working day before) are
+	// due whatever the time of day the test runs.
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	c := catalogtest.NewCourse(now)
 	c.Waitlist = true
 	c.Events[0].Capacity = 1
-	c.Events[0].Days[0].Date = catalog.DateOf(now.UTC().AddDate(0, 0, 1)) // joining instructions are due
+	c.Events[0].Days[0].Date = catalog.DateOf(now.AddDate(0, 0, 1))
 	store := catalog.NewStore(db, catalog.Hooks{})
 	if _, err := store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(now)); err != nil {
 		t.Fatal(err)
@@ -283,7 +286,8 @@ func TestNothingRenderedUnderLock(t *testing.T) {
 	}
 	out := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Renderer: w})
 	w.svc = NewService(Options{DB: db, Catalog: store, Outbox: out, BaseURL: "https://training.example",
-		Organizer: "noreply@training.example", StaffEmail: []string{"team@training.example"}})
+		Organizer: "noreply@training.example", StaffEmail: []string{"team@training.example"},
+		Now: func() time.Time { return now }})
 	req := func(name string) Request {
 		return Request{EventID: c.Events[0].ID, Name: name, Email: strings.ToLower(name) + "@example.org",
 			Organisation: "North Clinic", Role: "Psychotherapist", SystemChecked: true, FeeTier: "Standard"}
