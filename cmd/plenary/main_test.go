@@ -380,26 +380,10 @@ func TestMessagesCommand(t *testing.T) {
 // days away: refused without -confirm-late, then accepted with it, and
 // the person booked is told. plenary schedule shows the date's timetable.
 func TestImportLateChange(t *testing.T) {
-	dbURL, _ := migrated(t)
-	dir := t.TempDir()
+	dbURL := dbtest.URL(t)
 	c := catalogtest.NewCourse(time.Now())
 	c.Events[0].Days[0].Date = catalog.DateOf(time.Now().AddDate(0, 0, 3))
-	file := filepath.Join(dir, "course.md")
-	if err := os.WriteFile(file, catalog.FormatCourseFile(c), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, stderr, err := cli(t, dbURL, "import", file); err != nil {
-		t.Fatalf("first import: %v %s", err, stderr)
-	}
-	db := dbtest.OpenURL(t, dbURL)
-	cfg, err := config.Load(func(k string) string { return map[string]string{"PLENARY_DATABASE_URL": dbURL}[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(cfg, db, nil, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	file, a := importFixture(t, dbURL, c)
 	stored, err := a.catalog.CourseBySlug(context.Background(), c.Slug)
 	if err != nil {
 		t.Fatal(err)
@@ -411,9 +395,7 @@ func TestImportLateChange(t *testing.T) {
 	}
 
 	c.Events[0].Days[0].Start = catalog.Clock{Minutes: 11 * 60, Valid: true}
-	if err := os.WriteFile(file, catalog.FormatCourseFile(c), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeCourse(t, file, c)
 	_, _, err = cli(t, dbURL, "import", file)
 	if err == nil || !strings.Contains(err.Error(), "-confirm-late") {
 		t.Fatalf("late change without -confirm-late: got %v", err)

@@ -204,19 +204,11 @@ func userPasswd(ctx context.Context, e env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	a, err := openApp(ctx, e, noJobs)
+	a, u, err := openUser(ctx, e, fs)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	u, err := a.accounts.UserByEmail(ctx, fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("%s: %w", printable(fs.Arg(0)), err)
-	}
 	pw, shown, err := newPassword(e, *generate)
 	if err != nil {
 		return err
@@ -236,19 +228,11 @@ func userDisable(ctx context.Context, e env, verb string, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
-	}
-	a, err := openApp(ctx, e, noJobs)
+	a, u, err := openUser(ctx, e, fs)
 	if err != nil {
 		return err
 	}
 	defer a.close()
-	u, err := a.accounts.UserByEmail(ctx, fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("%s: %w", printable(fs.Arg(0)), err)
-	}
 	if verb == "enable" {
 		if err := a.accounts.Enable(ctx, operator(), u.ID, time.Now()); err != nil {
 			return err
@@ -341,4 +325,23 @@ func firstAdmin(ctx context.Context, e env, a *app) error {
 		"The password is shown only now; set another with `plenary user passwd %s`.\n\n",
 		a.cfg.BaseURL, u.Email, pw, u.Email)
 	return nil
+}
+
+// openUser opens the app for a command that names one user by e-mail
+// (its only argument) and finds them; the caller closes the app.
+func openUser(ctx context.Context, e env, fs *flag.FlagSet) (*app, account.User, error) {
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return nil, account.User{}, errUsage
+	}
+	a, err := openApp(ctx, e, noJobs)
+	if err != nil {
+		return nil, account.User{}, err
+	}
+	u, err := a.accounts.UserByEmail(ctx, fs.Arg(0))
+	if err != nil {
+		a.close()
+		return nil, account.User{}, fmt.Errorf("%s: %w", printable(fs.Arg(0)), err)
+	}
+	return a, u, nil
 }

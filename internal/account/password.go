@@ -100,3 +100,12 @@ func verifyPassword(p, encoded string, want argonParams) (ok, stale bool) {
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	return ok, ok && prm != want
 }
+
+// newHash checks a new password against the rules and hashes it with the
+// service's settings.
+func (s *Service) newHash(password string) (string, error) {
+	if err := checkPassword(password); err != nil {
+		return "", err
+	}
+	return hashPassword(password, s.argon)
+}

@@ -51,10 +51,7 @@ func (s *Service) RequestReset(ctx context.Context, actor audit.Actor, email str
 // forgotten. A token unknown, used, expired or of a disabled user gives
 // ErrBadResetToken.
 func (s *Service) ResetPassword(ctx context.Context, token, password string, now time.Time) (User, error) {
-	if err := checkPassword(password); err != nil {
-		return User{}, err
-	}
-	hash, err := hashPassword(password, s.argon)
+	hash, err := s.newHash(password)
 	if err != nil {
 		return User{}, err
 	}

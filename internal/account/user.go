@@ -102,10 +102,7 @@ func (s *Service) AddUser(ctx context.Context, actor audit.Actor, p Profile, pas
 	if err := p.check(); err != nil {
 		return User{}, err
 	}
-	if err := checkPassword(password); err != nil {
-		return User{}, err
-	}
-	hash, err := hashPassword(password, s.argon)
+	hash, err := s.newHash(password)
 	if err != nil {
 		return User{}, err
 	}
@@ -199,10 +196,7 @@ func writeCourses(ctx context.Context, tx *sql.Tx, userID int64, courses []int64
 
 // SetPassword gives a user a new password and signs them out everywhere.
 func (s *Service) SetPassword(ctx context.Context, actor audit.Actor, id int64, password string, now time.Time) error {
-	if err := checkPassword(password); err != nil {
-		return err
-	}
-	hash, err := hashPassword(password, s.argon)
+	hash, err := s.newHash(password)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@
 //
 // Every route is declared in routes.go with what it needs: public (the
 // sign-in and reset pages), any session, or one account.Permission
-// (pm, or pmCourse for a route that names a course). guard sends
+// (pm: site-wide for now; pages of one course come with the desk). guard sends
 // anonymous requests to /admin/login?next=… and answers a session without
 // the permission with the 403 page; every page is private (no-store, no
 // referrer). TestRouteAccess requests every route as every role.

@@ -10,9 +10,8 @@ import (
 // access is what a route asks of the request: nothing (the sign-in and
 // reset pages), a session, or a session whose user holds a permission.
 type access struct {
-	public   bool
-	perm     account.Permission // "" with public false: any session
-	courseOf func(*http.Request) int64
+	public bool
+	perm   account.Permission // "" with public false: any session
 }
 
 // The accesses routes declare.
@@ -22,17 +21,10 @@ var (
 )
 
 // pm asks for permission p site-wide (course 0): a user whose role is
-// limited to some courses is refused (see account.Can).
+// limited to some courses is refused (see account.Can). Pages of one
+// course's dates and bookings, when they come, will name their course
+// here so that account.Can can admit a course-limited user.
 func pm(p account.Permission) access { return access{perm: p} }
-
-// pmCourse asks for permission p on the course courseOf reads from the
-// request (0 when it names none), for the pages of one course's dates
-// and bookings to come.
-func pmCourse(p account.Permission, courseOf func(*http.Request) int64) access {
-	return access{perm: p, courseOf: courseOf}
-}
-
-var _ = pmCourse // the first per-course pages arrive with the bookings desk
 
 // route is one route of the staff area with what it asks.
 type route struct {
@@ -101,11 +93,7 @@ func (s *Server) guard(a access, next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if a.perm != "" {
-			var course int64
-			if a.courseOf != nil {
-				course = a.courseOf(r)
-			}
-			if !sess.Can(a.perm, course) {
+			if !sess.Can(a.perm, 0) {
 				s.web.Error(w, r, web.ErrForbidden, web.Link{URL: "/admin", Label: "Back to the staff area"})
 				return
 			}
