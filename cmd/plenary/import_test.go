@@ -13,7 +13,6 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
-	"plenary/internal/config"
 	"plenary/internal/database/dbtest"
 )
 
@@ -30,14 +29,7 @@ func importFixture(t *testing.T, dbURL string, c catalog.Course) (string, *app) 
 		t.Fatalf("first import: %v %s", err, stderr)
 	}
 	db := dbtest.OpenURL(t, dbURL)
-	cfg, err := config.Load(func(k string) string { return map[string]string{"PLENARY_DATABASE_URL": dbURL}[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(cfg, db, nil, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := testApp(t, dbURL, db)
 	return file, a
 }
 

@@ -23,7 +23,6 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
-	"plenary/internal/config"
 	"plenary/internal/database/dbtest"
 )
 
@@ -350,14 +349,7 @@ func TestMessagesCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := catalogtest.Course(t, db, nil)
-	cfg, err := config.Load(func(k string) string { return map[string]string{"PLENARY_DATABASE_URL": dbURL}[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(cfg, db, nil, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := testApp(t, dbURL, db)
 	if _, err := a.bookings.Book(context.Background(), booking.Request{EventID: c.Events[0].ID, Name: "Ann",
 		Email: "ann@example.org", Organisation: "Clinic", Role: "Nurse", SystemChecked: true}, audit.ParticipantOf(0)); err != nil {
 		t.Fatal(err)

@@ -61,14 +61,7 @@ func TestWebHandlerMountsEveryAudience(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := catalogtest.Course(t, db, nil)
-	cfg, err := config.Load(func(k string) string { return map[string]string{"PLENARY_DATABASE_URL": dbURL}[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := newApp(cfg, db, nil, false)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := testApp(t, dbURL, db)
 	// The staff area answers staff signed in with messages:read.
 	if _, err := a.accounts.AddUser(context.Background(), audit.CommandLine("test"),
 		account.Profile{Email: "coord@example.org", Role: account.Coordinator}, "correct horse battery", time.Now()); err != nil {
