@@ -12,6 +12,10 @@ import (
 type access struct {
 	public bool
 	perm   account.Permission // "" with public false: any session
+	// some lets through a user who holds perm on at least one course
+	// (account.CanSome); the handler then checks the course of what it
+	// shows or changes with allowedOn and narrows lists with courseLimit.
+	some bool
 }
 
 // The accesses routes declare.
@@ -25,6 +29,33 @@ var (
 // course's dates and bookings, when they come, will name their course
 // here so that account.Can can admit a course-limited user.
 func pm(p account.Permission) access { return access{perm: p} }
+
+// pmSome asks for permission p on at least one course: for the pages of
+// bookings, which a coordinator limited to some courses may use for
+// those courses. The handler must check the course (allowedOn) or
+// narrow its list (courseLimit).
+func pmSome(p account.Permission) access { return access{perm: p, some: true} }
+
+// allowedOn reports whether the request's session may do p on the course
+// with ID courseID; when not, it writes the 403 page. Handlers behind
+// pmSome call it once they know the course of the booking at hand.
+func (s *Server) allowedOn(w http.ResponseWriter, r *http.Request, p account.Permission, courseID int64) bool {
+	if sess, ok := sessionOf(r); ok && sess.Can(p, courseID) {
+		return true
+	}
+	s.web.Error(w, r, web.ErrForbidden, web.Link{URL: "/admin", Label: "Back to the staff area"})
+	return false
+}
+
+// courseLimit is the courses a list behind pmSome is narrowed to: nil
+// for a user who is not limited to some courses (every course).
+func courseLimit(r *http.Request) []int64 {
+	sess, ok := sessionOf(r)
+	if !ok || !sess.User.CourseLimited {
+		return nil
+	}
+	return sess.User.Courses
+}
 
 // route is one route of the staff area with what it asks.
 type route struct {
@@ -93,7 +124,7 @@ func (s *Server) guard(a access, next http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		if a.perm != "" {
-			if !sess.Can(a.perm, 0) {
+			if a.some && !sess.CanSome(a.perm) || !a.some && !sess.Can(a.perm, 0) {
 				s.web.Error(w, r, web.ErrForbidden, web.Link{URL: "/admin", Label: "Back to the staff area"})
 				return
 			}

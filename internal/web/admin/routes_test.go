@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"plenary/internal/account"
+	"plenary/internal/audit"
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
@@ -69,8 +71,23 @@ func TestRouteAccess(t *testing.T) {
 	a := newArea(t, func(o *areaOptions) { o.admin.DevMailbox = true })
 	id := queueMail(t, a)
 	course := catalogtest.NewCourse(t0)
-	if _, err := catalog.NewStore(a.db, catalog.Hooks{}).Save(ctx, []*catalog.Course{&course}, catalogtest.Options(t0)); err != nil {
+	if _, err := a.catalog.Save(ctx, []*catalog.Course{&course}, catalogtest.Options(t0)); err != nil {
 		t.Fatal(err)
+	}
+	// A booking on the course the limited coordinator may see: the pages
+	// of one booking ({id} under /admin/bookings/) open on it.
+	booked, err := a.bookings.Book(ctx, booking.Request{EventID: course.Events[0].ID, Name: "Ann Archer", Email: "ann@example.org",
+		Organisation: "North Clinic", Role: "Psychotherapist", SystemChecked: true, FeeTier: "Standard"}, audit.ParticipantOf(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// ids says what each route's {id} is: a booking under /admin/bookings/,
+	// a message elsewhere.
+	ids := func(path string) int64 {
+		if strings.HasPrefix(path, "/admin/bookings/") {
+			return booked.Booking.ID
+		}
+		return id
 	}
 
 	emails := map[string]string{}
@@ -113,7 +130,7 @@ func TestRouteAccess(t *testing.T) {
 		if m, p, found := strings.Cut(rt.pattern, " "); found {
 			method, path = m, p
 		}
-		path = strings.NewReplacer("{id}", fmt.Sprint(id), "{n}", "0", "{token}", "not-a-real-token").Replace(path)
+		path = strings.NewReplacer("{id}", fmt.Sprint(ids(path)), "{n}", "0", "{token}", "not-a-real-token").Replace(path)
 		if path == "/admin/" {
 			path = "/admin/no-such-page"
 		}
