@@ -26,6 +26,7 @@ const userUsage = `Usage:
   plenary user passwd [-generate] E
   plenary user disable E
   plenary user enable E
+  plenary user codes-off E
 
 Manages the course team's accounts for the staff area (/admin). The roles
 are admin, coordinator, finance and trainer (docs/admin.md shows what each
@@ -34,7 +35,9 @@ may do); -courses limits a role to those courses.
 A password is read from standard input (one line: echo or a password
 manager's pipe), or, when standard input is a terminal or -generate is
 given, made up and printed once. A new password signs the user out
-everywhere; disable also stops them signing in, keeping their history.`
+everywhere; disable also stops them signing in, keeping their history.
+codes-off turns one-time codes off for someone who lost their phone: they
+sign in with their password and set codes up again.`
 
 func userCmd(ctx context.Context, e env, args []string) error {
 	if len(args) == 0 {
@@ -53,6 +56,8 @@ func userCmd(ctx context.Context, e env, args []string) error {
 		return userPasswd(ctx, e, args[1:])
 	case "disable", "enable":
 		return userDisable(ctx, e, args[0], args[1:])
+	case "codes-off":
+		return userCodesOff(ctx, e, args[1:])
 	}
 	fmt.Fprintf(e.stderr, "plenary user: unknown command %q\n\n%s\n", printable(args[0]), userUsage)
 	return errUsage
@@ -244,6 +249,34 @@ func userDisable(ctx context.Context, e env, verb string, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "Disabled %s: they cannot sign in, and their sessions have ended. Their history stays.\n", printable(u.Email))
+	return nil
+}
+
+// userCodesOff turns a user's one-time codes off (a lost phone) and
+// signs them out everywhere, so that a session opened with the lost
+// phone's help ends too.
+func userCodesOff(ctx context.Context, e env, args []string) error {
+	fs := userFlags(e, "codes-off")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	a, u, err := openUser(ctx, e, fs)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	now := time.Now()
+	if err := a.accounts.DisableTOTP(ctx, operator(), u.ID, now); err != nil {
+		return err
+	}
+	if err := a.accounts.SignOutEverywhere(ctx, operator(), u.ID, now); err != nil {
+		return err
+	}
+	msg := "Turned one-time codes off for %s and signed them out everywhere: they sign in with their password and can set codes up again.\n"
+	if a.accounts.RequiresTOTP(u.Role) {
+		msg = "Turned one-time codes off for %s and signed them out everywhere: their role must use codes, so after signing in with their password they can only set them up again.\n"
+	}
+	fmt.Fprintf(e.stdout, msg, printable(u.Email))
 	return nil
 }
 

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"plenary/internal/account"
 	"plenary/internal/audit"
 	"plenary/internal/catalog"
@@ -153,6 +155,28 @@ func TestUserCommands(t *testing.T) {
 		t.Fatalf("after enable: %v", err)
 	}
 
+	// codes-off: one-time codes go (a lost phone), and so do the sessions.
+	enrol, err := a.accounts.StartTOTP(ctx, ann.Actor(), ann.ID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := totp.GenerateCode(enrol.Secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.accounts.ConfirmTOTP(ctx, ann.Actor(), ann.ID, code, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := signIn("ann@example.org", "second password here"); !errors.Is(err, account.ErrCodeRequired) {
+		t.Fatalf("with codes on, no code: %v", err)
+	}
+	if out, _, err := userCLI(t, dbURL, "", "user", "codes-off", "ann@example.org"); err != nil || !strings.Contains(out, "Turned one-time codes off") {
+		t.Fatalf("user codes-off: %v %q", err, out)
+	}
+	if err := signIn("ann@example.org", "second password here"); err != nil {
+		t.Fatalf("after codes-off, the password alone: %v", err)
+	}
+
 	// Every change is in the audit log under the operator, no password.
 	entries, err := audit.List(ctx, db, audit.Filter{Object: "user", ActorKind: audit.Operator, Limit: 100})
 	if err != nil {
@@ -165,7 +189,7 @@ func TestUserCommands(t *testing.T) {
 			t.Errorf("audit entry %s holds a password: %s", en.Action, text)
 		}
 	}
-	if got := strings.Join(actions, " "); got != "user.enable user.disable user.password user.create user.create" {
+	if got := strings.Join(actions, " "); got != "user.sign_out_everywhere user.totp_off user.enable user.disable user.password user.create user.create" {
 		t.Errorf("audit actions by the operator: %s", got)
 	}
 }
