@@ -63,9 +63,9 @@ type fillingLine struct {
 
 // lateLine is a late change confirmed lately.
 type lateLine struct {
-	EventURL            string
+	EventURL             string
 	Course, Date, At, By string
-	Told, Cancelled     int
+	Told, Cancelled      int
 }
 
 // attentionCount is one section's count on the first page.
@@ -101,16 +101,16 @@ type offerLine struct {
 
 // failingLine is an e-mail that failed or is failing.
 type failingLine struct {
-	ID        int64
-	URL       string // the message's page, when the viewer may open one; "" otherwise
-	Kind      string
-	To        string
-	Subject   string
-	Label     string // the subject, or what the e-mail is when it has none yet
-	Failed    bool   // for good; otherwise queued to be tried again
-	Attempts  int
-	LastError string // the SMTP server's answer: text, escaped like any other
-	BookingID  int64 // 0 for mail about no booking
+	ID         int64
+	URL        string // the message's page, when the viewer may open one; "" otherwise
+	Kind       string
+	To         string
+	Subject    string
+	Label      string // the subject, or what the e-mail is when it has none yet
+	Failed     bool   // for good; otherwise queued to be tried again
+	Attempts   int
+	LastError  string // the SMTP server's answer: text, escaped like any other
+	BookingID  int64  // 0 for mail about no booking
 	BookingURL string
 	Created    string
 }
