@@ -87,18 +87,27 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	})
 	from, replyTo := cfg.MailFrom.String(), cfg.ReplyTo().String()
 	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, ReplyTo: replyTo, Renderer: mail})
-	a.bookings = booking.NewService(booking.Options{
-		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
-		Organizer: from, Workdays: cal, JoiningTime: catalog.Clock{Minutes: cfg.JoiningTime.Minutes, Valid: true},
-		MinNoticeWorkingDays: cfg.MinNoticeWorkingDays,
-		StaffEmail:           config.Strings(cfg.StaffEmail),
-	})
 	// Staff accounts: sessions last PLENARY_SESSION_IDLE_TIMEOUT unused and
 	// PLENARY_SESSION_MAX_AGE at most; PLENARY_TOTP_REQUIRED_ROLES must use
 	// one-time codes, which authenticator apps list under the site's name.
 	a.accounts = account.New(account.Options{
 		DB: db, IdleTimeout: cfg.SessionIdleTimeout, MaxAge: cfg.SessionMaxAge,
 		RequireTOTP: cfg.TOTPRequiredRoles, Issuer: cfg.SiteName,
+	})
+	// The staff who may approve a booking are e-mailed when it starts to
+	// wait for review (with PLENARY_STAFF_EMAIL), and PLENARY_ATTENTION_DIGEST_AT
+	// sets the daily digest's time (unset: none).
+	var digestAt catalog.Clock
+	if cfg.AttentionDigestAt != nil {
+		digestAt = catalog.Clock{Minutes: cfg.AttentionDigestAt.Minutes, Valid: true}
+	}
+	a.bookings = booking.NewService(booking.Options{
+		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
+		Organizer: from, Workdays: cal, JoiningTime: catalog.Clock{Minutes: cfg.JoiningTime.Minutes, Valid: true},
+		MinNoticeWorkingDays: cfg.MinNoticeWorkingDays,
+		StaffEmail:           config.Strings(cfg.StaffEmail),
+		Staff:                a.accounts,
+		DigestAt:             digestAt,
 	})
 	if !withRunner {
 		return a, nil

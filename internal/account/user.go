@@ -403,3 +403,24 @@ func courseIDs(ctx context.Context, q database.Querier, userID int64) ([]int64, 
 	}
 	return ids, rows.Err()
 }
+
+// StaffWith returns the enabled users whose role holds p on the course
+// with ID courseID (Can), by e-mail address; courseID 0 asks for those
+// who hold p on at least one course (CanSome), course-limited users
+// included. It reads through q, so a caller can ask inside the
+// transaction that is about to queue their e-mail.
+func (s *Service) StaffWith(ctx context.Context, q database.Querier, p Permission, courseID int64) ([]User, error) {
+	if q == nil {
+		q = s.db
+	}
+	us, err := usersWhere(ctx, q, "disabled = $1", false)
+	if err != nil {
+		return nil, fmt.Errorf("account: staff with %s: %w", p, err)
+	}
+	return slices.DeleteFunc(us, func(u User) bool {
+		if courseID == 0 {
+			return !CanSome(u, p)
+		}
+		return !Can(u, p, courseID)
+	}), nil
+}

@@ -2,10 +2,13 @@ package booking
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"plenary/internal/audit"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
@@ -17,18 +20,179 @@ import (
 const DefaultOfferWindow = 24 * time.Hour
 
 // Attention is what needs the course team now: bookings waiting for
-// review, offers about to lapse, and messages failing. Times are in each
-// event's zone (UTC for a message about no booking).
+// review, offers about to lapse, dates whose joining instructions have
+// not all gone, messages failing, invoices unpaid near the course, dates
+// nearly full or with people waiting, and late changes made lately. Times
+// are in each event's zone (UTC for a message about no booking).
 type Attention struct {
-	Now     time.Time // UTC
-	Window  time.Duration
-	Reviews []WaitingReview // oldest first
-	Offers  []LapsingOffer  // soonest first
-	Failing []FailingMessage
+	Now      time.Time // UTC
+	Window   time.Duration
+	Reviews  []WaitingReview // oldest first
+	Offers   []LapsingOffer  // soonest first
+	Joining  []JoiningOwed   // soonest date first
+	Failing  []FailingMessage
+	Invoices []UnpaidInvoice // soonest date first
+	Filling  []FillingDate   // soonest first
+	Late     []LateChange    // newest first
 }
 
+// Section names one list of Attention, as the page's anchors do.
+type Section string
+
+// The sections of Attention, in the order the page shows them.
+const (
+	SectionReviews  Section = "reviews"
+	SectionOffers   Section = "offers"
+	SectionJoining  Section = "joining"
+	SectionFailing  Section = "failing"
+	SectionInvoices Section = "invoices"
+	SectionFilling  Section = "filling"
+	SectionLate     Section = "late"
+)
+
+// Sections lists every section in the page's order.
+var Sections = []Section{SectionReviews, SectionOffers, SectionJoining, SectionFailing, SectionInvoices, SectionFilling, SectionLate}
+
+// Rules of the newer sections.
+const (
+	// InvoiceNearWorkingDays: an invoice still unpaid when its date starts
+	// within this many working days is listed.
+	InvoiceNearWorkingDays = 10
+	// NearlyFullPlaces and NearlyFullShare: a date is nearly full when at
+	// most this many places are left, or at most this share of its
+	// capacity (a tenth), whichever is more.
+	NearlyFullPlaces = 2
+	NearlyFullShare  = 10 // percent
+	// LateChangeDays is how long a confirmed late change stays listed.
+	LateChangeDays = 14
+)
+
 // Empty reports whether nothing needs attention.
-func (a Attention) Empty() bool { return len(a.Reviews)+len(a.Offers)+len(a.Failing) == 0 }
+func (a Attention) Empty() bool {
+	for _, s := range Sections {
+		if a.Count(s) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Count is how many lines section s has.
+func (a Attention) Count(s Section) int {
+	switch s {
+	case SectionReviews:
+		return len(a.Reviews)
+	case SectionOffers:
+		return len(a.Offers)
+	case SectionJoining:
+		return len(a.Joining)
+	case SectionFailing:
+		return len(a.Failing)
+	case SectionInvoices:
+		return len(a.Invoices)
+	case SectionFilling:
+		return len(a.Filling)
+	case SectionLate:
+		return len(a.Late)
+	}
+	return 0
+}
+
+// For keeps what a viewer may see: each line stays when may(section,
+// course) says yes for its course's ID (0 for a message about no
+// booking, which only a viewer of every course should see). The
+// permissions behind may are the caller's (the staff area asks the
+// account's permission table).
+func (a Attention) For(may func(s Section, courseID int64) bool) Attention {
+	out := Attention{Now: a.Now, Window: a.Window}
+	keep := func(s Section, courseID int64) bool { return may(s, courseID) }
+	for _, x := range a.Reviews {
+		if keep(SectionReviews, x.Course.ID) {
+			out.Reviews = append(out.Reviews, x)
+		}
+	}
+	for _, x := range a.Offers {
+		if keep(SectionOffers, x.Course.ID) {
+			out.Offers = append(out.Offers, x)
+		}
+	}
+	for _, x := range a.Joining {
+		if keep(SectionJoining, x.Course.ID) {
+			out.Joining = append(out.Joining, x)
+		}
+	}
+	for _, x := range a.Failing {
+		if keep(SectionFailing, x.CourseID) {
+			out.Failing = append(out.Failing, x)
+		}
+	}
+	for _, x := range a.Invoices {
+		if keep(SectionInvoices, x.Course.ID) {
+			out.Invoices = append(out.Invoices, x)
+		}
+	}
+	for _, x := range a.Filling {
+		if keep(SectionFilling, x.Course.ID) {
+			out.Filling = append(out.Filling, x)
+		}
+	}
+	for _, x := range a.Late {
+		if keep(SectionLate, x.Course.ID) {
+			out.Late = append(out.Late, x)
+		}
+	}
+	return out
+}
+
+// JoiningOwed is a date inside its joining-instruction window whose
+// instructions have not all gone: some confirmed people have none sent
+// for its current version (queued, retrying or failed counts as not
+// gone).
+type JoiningOwed struct {
+	Course    catalog.Course
+	Event     catalog.Event
+	SendAt    time.Time // when they were due, in the event's zone
+	Confirmed int       // confirmed people on the date
+	NotGone   int       // of whom this many have no joining instructions sent
+	Failed    int       // of those, how many failed for good
+}
+
+// UnpaidInvoice is a confirmed booking on an unpaid invoice whose date
+// starts within InvoiceNearWorkingDays working days.
+type UnpaidInvoice struct {
+	Booking Booking
+	Course  catalog.Course
+	Event   catalog.Event
+	// WorkingDays is how many working days are left before the first
+	// day (0: it starts on the next working day or sooner).
+	WorkingDays int
+}
+
+// FillingDate is an upcoming date nearly full (see NearlyFullPlaces) or
+// with people on its waiting list.
+type FillingDate struct {
+	Course     catalog.Course
+	Event      catalog.Event
+	Capacity   int // 0 = unlimited
+	Taken      int
+	Waiting    int
+	NearlyFull bool // includes full
+}
+
+// Left is the places left (0 when full or unlimited).
+func (f FillingDate) Left() int { return max(f.Capacity-f.Taken, 0) }
+
+// LateChange is a change inside the minimum-notice window that someone
+// confirmed (plenary import -confirm-late) in the last LateChangeDays
+// days, with how many of the people told have cancelled since.
+type LateChange struct {
+	Course    catalog.Course
+	Event     catalog.Event
+	At        time.Time // when it was saved, in the event's zone
+	By        string    // who confirmed it
+	Told      int       // bookings told of the change
+	Cancelled int       // of whom this many cancelled since
+}
 
 // WaitingReview is a booking waiting for a coordinator's review.
 type WaitingReview struct {
@@ -64,6 +228,7 @@ type FailingMessage struct {
 	Kind      string
 	BookingID int64 // 0 for mail about no booking (such as staff notices)
 	EventID   int64 // the booking's event; 0 without one
+	CourseID  int64 // the event's course; 0 without one
 	ToEmail   string
 	Subject   string
 	Status    messaging.Status // failed, or queued while retrying
@@ -75,17 +240,23 @@ type FailingMessage struct {
 // Attention returns what needs the course team: every booking waiting for
 // review (oldest first, with the working days waited against the
 // ReviewWorkingDays promised), every offer lapsing within window (0 =
-// DefaultOfferWindow), and every message that failed or is failing.
+// DefaultOfferWindow), every message that failed or is failing, the dates
+// inside their joining-instruction window with instructions not all gone,
+// the invoices unpaid near their date, the dates nearly full or with a
+// waiting list, and the late changes of the last LateChangeDays days. It
+// reads each section in a bounded number of queries (each course is read
+// once, whatever the number of its dates listed).
 func (s *Service) Attention(ctx context.Context, window time.Duration) (Attention, error) {
 	if window <= 0 {
 		window = DefaultOfferWindow
 	}
 	now := s.now().UTC()
 	a := Attention{Now: now, Window: window}
-	events := map[int64]struct {
+	type courseEvent struct {
 		c catalog.Course
 		e catalog.Event
-	}{}
+	}
+	events := map[int64]courseEvent{}
 	event := func(id int64) (catalog.Course, catalog.Event, error) {
 		if ce, ok := events[id]; ok {
 			return ce.c, ce.e, nil
@@ -94,10 +265,10 @@ func (s *Service) Attention(ctx context.Context, window time.Duration) (Attentio
 		if err != nil {
 			return c, e, fmt.Errorf("event %d: %w", id, err)
 		}
-		events[id] = struct {
-			c catalog.Course
-			e catalog.Event
-		}{c, e}
+		for _, other := range c.Events { // the course came with all its dates
+			events[other.ID] = courseEvent{c, other}
+		}
+		events[id] = courseEvent{c, e}
 		return c, e, nil
 	}
 	wrap := func(err error) error { return fmt.Errorf("booking: attention: %w", err) }
@@ -148,7 +319,184 @@ func (s *Service) Attention(ctx context.Context, window time.Duration) (Attentio
 	if a.Failing, err = s.failingMessages(ctx, event); err != nil {
 		return a, wrap(err)
 	}
+	upcoming, err := s.store.upcomingPlaces(ctx, now)
+	if err != nil {
+		return a, wrap(err)
+	}
+	if a.Joining, err = s.joiningOwed(ctx, upcoming, now, event); err != nil {
+		return a, wrap(err)
+	}
+	if a.Invoices, err = s.unpaidInvoices(ctx, now, event); err != nil {
+		return a, wrap(err)
+	}
+	for _, p := range upcoming {
+		f := FillingDate{Capacity: p.capacity, Taken: p.taken, Waiting: p.waiting}
+		f.NearlyFull = nearlyFull(p.capacity, p.taken)
+		if !f.NearlyFull && f.Waiting == 0 {
+			continue
+		}
+		if f.Course, f.Event, err = event(p.id); err != nil {
+			return a, wrap(err)
+		}
+		a.Filling = append(a.Filling, f)
+	}
+	if a.Late, err = s.lateChanges(ctx, now, event); err != nil {
+		return a, wrap(err)
+	}
 	return a, nil
+}
+
+// nearlyFull says whether a date with capacity places (0 = unlimited) and
+// taken of them held is nearly full or full: at most NearlyFullPlaces
+// places left, or at most NearlyFullShare percent of its capacity,
+// whichever is more.
+func nearlyFull(capacity, taken int) bool {
+	if capacity <= 0 {
+		return false
+	}
+	return capacity-taken <= max(NearlyFullPlaces, capacity*NearlyFullShare/100)
+}
+
+// joiningOwed lists the upcoming dates whose joining instructions are due
+// (their JoiningSendAt has passed) and have not gone to every confirmed
+// person: one read of the confirmed bookings of those dates and one of
+// their joining e-mails.
+func (s *Service) joiningOwed(ctx context.Context, upcoming []eventPlaces, now time.Time,
+	event func(int64) (catalog.Course, catalog.Event, error)) ([]JoiningOwed, error) {
+	var due []JoiningOwed
+	var ids []int64
+	for _, p := range upcoming {
+		// Joining instructions are due at most sendHorizon ahead; dates
+		// with nobody confirmed owe nothing.
+		if p.confirmedNow == 0 || p.startsAt.After(now.Add(sendHorizon)) {
+			continue
+		}
+		c, e, err := event(p.id)
+		if err != nil {
+			return nil, err
+		}
+		at := s.JoiningSendAt(c, e)
+		if at.IsZero() || now.Before(at) {
+			continue
+		}
+		due = append(due, JoiningOwed{Course: c, Event: e, SendAt: at.In(e.Location())})
+		ids = append(ids, e.ID)
+	}
+	if len(due) == 0 {
+		return nil, nil
+	}
+	confirmed, err := s.store.confirmedOn(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	version := map[int64]int{}
+	for _, j := range due {
+		version[j.Event.ID] = j.Event.Version
+	}
+	keys := make([]string, len(confirmed))
+	for i, b := range confirmed {
+		keys[i] = joiningKey(b.ID, version[b.EventID])
+	}
+	sent, err := messaging.Deliveries(ctx, s.db, keys)
+	if err != nil {
+		return nil, err
+	}
+	index := map[int64]*JoiningOwed{}
+	for i := range due {
+		index[due[i].Event.ID] = &due[i]
+	}
+	for i, b := range confirmed {
+		j := index[b.EventID]
+		j.Confirmed++
+		switch d, ok := sent[keys[i]]; {
+		case ok && (d.Status == messaging.Sent || d.Status == messaging.Kept):
+		case ok && d.Status == messaging.Failed:
+			j.NotGone++
+			j.Failed++
+		default:
+			j.NotGone++
+		}
+	}
+	return slices.DeleteFunc(due, func(j JoiningOwed) bool { return j.NotGone == 0 }), nil
+}
+
+// unpaidInvoices lists the confirmed bookings on unpaid invoices whose
+// date starts within InvoiceNearWorkingDays working days, soonest date
+// first.
+func (s *Service) unpaidInvoices(ctx context.Context, now time.Time,
+	event func(int64) (catalog.Course, catalog.Event, error)) ([]UnpaidInvoice, error) {
+	// Ten working days are never more than a month of calendar days,
+	// whatever the holidays; the working days are counted below.
+	list, err := s.store.unpaidStartingBy(ctx, now, now.AddDate(0, 0, 31))
+	if err != nil {
+		return nil, err
+	}
+	var out []UnpaidInvoice
+	for _, b := range list {
+		c, e, err := event(b.EventID)
+		if err != nil {
+			return nil, err
+		}
+		if len(e.Days) == 0 {
+			continue
+		}
+		today := workdays.Date(catalog.DateOf(now.In(e.Location())))
+		n := s.workdays.WorkingDaysBetween(workdays.Region(e.Region), today.AddDays(1), workdays.Date(e.Days[0].Date))
+		if n > InvoiceNearWorkingDays {
+			continue
+		}
+		out = append(out, UnpaidInvoice{Booking: b, Course: c, Event: e, WorkingDays: max(n, 0)})
+	}
+	slices.SortStableFunc(out, func(x, y UnpaidInvoice) int { return x.Event.StartsAt.Compare(y.Event.StartsAt) })
+	return out, nil
+}
+
+// lateChanges lists the late changes confirmed in the last LateChangeDays
+// days (the event.late_change entries notices.go records), newest first,
+// with how many of the people told have cancelled since.
+func (s *Service) lateChanges(ctx context.Context, now time.Time,
+	event func(int64) (catalog.Course, catalog.Event, error)) ([]LateChange, error) {
+	entries, err := audit.List(ctx, s.db, audit.Filter{Object: "event", Action: actionLateChange,
+		Since: now.AddDate(0, 0, -LateChangeDays), Limit: 500})
+	if err != nil {
+		return nil, err
+	}
+	told := make([]lateAudit, len(entries))
+	var ids []int64
+	for i, en := range entries {
+		if err := json.Unmarshal(en.After, &told[i]); err != nil {
+			return nil, fmt.Errorf("audit entry %d: %w", en.ID, err)
+		}
+		ids = append(ids, told[i].Bookings...)
+	}
+	list, err := s.store.byIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	cancelled := map[int64]time.Time{}
+	for _, b := range list {
+		if b.Status == Cancelled {
+			cancelled[b.ID] = b.CancelledAt
+		}
+	}
+	var out []LateChange
+	for i, en := range entries {
+		c, e, err := event(en.ObjectID)
+		if errors.Is(err, catalog.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		l := LateChange{Course: c, Event: e, At: en.At.In(e.Location()), By: en.Actor.Name, Told: len(told[i].Bookings)}
+		for _, id := range told[i].Bookings {
+			if at, ok := cancelled[id]; ok && !at.Before(en.At) {
+				l.Cancelled++
+			}
+		}
+		out = append(out, l)
+	}
+	return out, nil
 }
 
 // reviewStarts returns, for each of the bookings waiting for review, when
@@ -194,10 +542,11 @@ func (s *Service) failingMessages(ctx context.Context, event func(int64) (catalo
 		m.BookingID, _ = BookingOfSubject(d.SubjectRef)
 		m.EventID = events[m.BookingID]
 		if m.EventID != 0 {
-			_, e, err := event(m.EventID)
+			c, e, err := event(m.EventID)
 			if err != nil {
 				return nil, err
 			}
+			m.CourseID = c.ID
 			m.CreatedAt = m.CreatedAt.In(e.Location())
 		}
 		out = append(out, m)

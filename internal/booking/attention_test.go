@@ -1,6 +1,7 @@
 package booking_test
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -329,3 +330,188 @@ func TestAttention(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// attentionFixture is a paid course with two dates, each booked through
+// the real outbox on a set clock (Monday 2 March 2026, 09:00 UK time):
+// "first" on Wednesday 11 March (three places, joining instructions ten
+// working days before, so already due) and "later" on Wednesday 20 May
+// (twenty places). Late changes are confirmed.
+type attentionFixture struct {
+	*noticeFixture
+	later catalog.Event
+}
+
+func newAttentionFixture(t *testing.T) *attentionFixture {
+	t.Helper()
+	f := newNoticeFixture(t, time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC), date(2026, 3, 11), 3, func(c *catalog.Course) {
+		c.JoiningLeadDays = 10
+		later := c.Events[0]
+		later.Ref, later.Capacity = "later", 20
+		later.Days = []catalog.Day{c.Events[0].Days[0]}
+		later.Days[0].Date = date(2026, 5, 20)
+		c.Events = append(c.Events, later)
+	})
+	f.confirm = true
+	return &attentionFixture{noticeFixture: f, later: f.course.Events[1]}
+}
+
+// bookOn books name on the event with the course's paid fee.
+func (f *attentionFixture) bookOn(t *testing.T, e catalog.Event, name string) booking.Booking {
+	t.Helper()
+	req := f.request(name)
+	req.EventID, req.FeeTier = e.ID, "Standard"
+	res, err := f.svc.Book(ctx, req, participant)
+	if err != nil {
+		t.Fatalf("book %s: %v", name, err)
+	}
+	return res.Booking
+}
+
+func (f *attentionFixture) exec(t *testing.T, query string, args ...any) {
+	t.Helper()
+	if _, err := f.db.ExecContext(ctx, query, args...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAttentionSections checks the sections after the first three: the
+// dates whose joining instructions have not all gone (queued and failed
+// count as not gone), invoices unpaid near the course, dates nearly full
+// or with people waiting, and late changes with the cancellations since.
+func TestAttentionSections(t *testing.T) {
+	t.Parallel()
+	f := newAttentionFixture(t)
+	ann := f.bookOn(t, f.event, "Ann A")
+	ben := f.bookOn(t, f.event, "Ben B")
+	f.bookOn(t, f.event, "Cat C")
+	if dan := f.bookOn(t, f.event, "Dan D"); dan.Status != booking.Waitlisted {
+		t.Fatalf("Dan: %s, want waitlisted", dan.Status)
+	}
+	f.bookOn(t, f.later, "Eve E")
+	// Booked after their time, the joining instructions were queued at
+	// once: Ann's went, Cat's failed, Ben's waits in the queue.
+	f.exec(t, `UPDATE messages SET status = 'sent' WHERE kind = 'joining' AND to_email = 'ann.a@example.org'`)
+	f.exec(t, `UPDATE messages SET status = 'failed', attempts = 25, last_error = 'mailbox unavailable'
+		WHERE kind = 'joining' AND to_email = 'cat.c@example.org'`)
+
+	a, err := f.svc.Attention(ctx, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Joining) != 1 {
+		t.Fatalf("joining: got %+v, want the first date only", a.Joining)
+	}
+	j := a.Joining[0]
+	if j.Event.ID != f.event.ID || j.Confirmed != 3 || j.NotGone != 2 || j.Failed != 1 || !j.SendAt.Equal(f.svc.JoiningSendAt(f.course, f.event)) {
+		t.Errorf("joining: got %d confirmed, %d not gone, %d failed, due %v", j.Confirmed, j.NotGone, j.Failed, j.SendAt)
+	}
+	// Invoices: the three on the first date (six working days away: 3, 4,
+	// 5, 6, 9 and 10 March), not Eve's in May.
+	var names []string
+	for _, i := range a.Invoices {
+		names = append(names, i.Booking.Name)
+		if i.WorkingDays != 6 || i.Event.ID != f.event.ID || i.Booking.InvoiceNumber == 0 {
+			t.Errorf("invoice of %s: %d working days, event %d", i.Booking.Name, i.WorkingDays, i.Event.ID)
+		}
+	}
+	if strings.Join(names, ",") != "Ann A,Ben B,Cat C" {
+		t.Errorf("invoices: got %v", names)
+	}
+	// Filling: the first date is full with one waiting; May is not listed.
+	if len(a.Filling) != 1 || a.Filling[0].Event.ID != f.event.ID || !a.Filling[0].NearlyFull ||
+		a.Filling[0].Waiting != 1 || a.Filling[0].Left() != 0 || a.Filling[0].Summary() != "full, 1 waiting" {
+		t.Errorf("filling: got %+v", a.Filling)
+	}
+	if len(a.Late) != 0 {
+		t.Errorf("late changes before any: %+v", a.Late)
+	}
+
+	// Ben pays; Ann's instructions went: neither is listed any more for it.
+	f.exec(t, `UPDATE bookings SET payment = 'paid' WHERE id = $1`, ben.ID)
+	if a, _ = f.svc.Attention(ctx, 0); len(a.Invoices) != 2 {
+		t.Errorf("after Ben paid: %d invoices, want 2", len(a.Invoices))
+	}
+
+	// A late change (the start moves, seven working days ahead), confirmed;
+	// then Ann cancels.
+	f.clock.mu.Lock()
+	f.clock.t = f.clock.t.Add(time.Hour)
+	f.clock.mu.Unlock()
+	if err := f.edit(t, func(e *catalog.Event) { e.Days[0].Start = catalog.Clock{Minutes: 11 * 60, Valid: true} }); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.mu.Lock()
+	f.clock.t = f.clock.t.Add(time.Hour)
+	f.clock.mu.Unlock()
+	if _, err := f.svc.CancelByID(ctx, ann.ID, participant); err != nil {
+		t.Fatal(err)
+	}
+	if a, err = f.svc.Attention(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Late) != 1 {
+		t.Fatalf("late changes: got %+v, want one", a.Late)
+	}
+	l := a.Late[0]
+	if l.Event.ID != f.event.ID || l.Told != 4 || l.Cancelled != 1 || l.By == "" || !l.At.Equal(time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("late change: got told %d, cancelled %d, by %q at %v", l.Told, l.Cancelled, l.By, l.At)
+	}
+	// Fourteen days on it is no longer listed.
+	f.at(time.Date(2026, 3, 16, 10, 1, 0, 0, time.UTC))
+	if a, _ = f.svc.Attention(ctx, 0); len(a.Late) != 0 {
+		t.Errorf("late change after 14 days: %+v", a.Late)
+	}
+}
+
+// TestAttentionFor checks that For keeps only what the viewer may see:
+// by section and by course, and that mail about no booking needs a
+// viewer of every course.
+func TestAttentionFor(t *testing.T) {
+	t.Parallel()
+	course := catalog.Course{ID: 7}
+	a := booking.Attention{
+		Invoices: []booking.UnpaidInvoice{{Course: course}},
+		Filling:  []booking.FillingDate{{Course: course}, {Course: catalog.Course{ID: 8}}},
+		Failing:  []booking.FailingMessage{{ID: 1, CourseID: 7}, {ID: 2}},
+	}
+	onlySeven := a.For(func(s booking.Section, c int64) bool { return c == 7 && s != booking.SectionInvoices })
+	if len(onlySeven.Invoices) != 0 || len(onlySeven.Filling) != 1 || len(onlySeven.Failing) != 1 || onlySeven.Failing[0].ID != 1 {
+		t.Errorf("course 7 without invoices: %+v", onlySeven)
+	}
+	if got := a.For(func(booking.Section, int64) bool { return true }); got.Count(booking.SectionFilling) != 2 ||
+		got.Count(booking.SectionFailing) != 2 || got.Count(booking.SectionInvoices) != 1 || got.Empty() {
+		t.Errorf("everything: %+v", got)
+	}
+	if !a.For(func(booking.Section, int64) bool { return false }).Empty() {
+		t.Error("nothing allowed, yet not empty")
+	}
+}
+
+// TestNearlyFull pins the rule: at most two places left, or at most a
+// tenth of the capacity, whichever is more; unlimited dates never.
+func TestNearlyFull(t *testing.T) {
+	t.Parallel()
+	f := newAttentionFixture(t)
+	for _, tt := range []struct {
+		capacity, taken int
+		want            bool
+	}{{3, 0, false}, {3, 1, true}, {20, 17, false}, {20, 18, true}, {50, 44, false}, {50, 45, true}, {0, 100, false}} {
+		f.exec(t, `UPDATE events SET capacity = $1 WHERE id = $2`, tt.capacity, f.later.ID)
+		f.exec(t, `DELETE FROM bookings WHERE event_id = $1`, f.later.ID)
+		for i := range tt.taken {
+			f.exec(t, `INSERT INTO bookings (event_id, status, name, email, email_key, organisation, role, registration_number,
+				access_needs, system_checked, needs_review, review_reason, notes, fee_tier, amount_minor, currency, payment,
+				po_number, created_at, updated_at)
+				VALUES ($1, 'confirmed', 'P', $2, $2, '', '', '', '', TRUE, FALSE, '', '', '', 0, '', 'none', '', $3, $3)`,
+				f.later.ID, "p"+strconv.Itoa(i)+"@example.org", f.clock.Now())
+		}
+		a, err := f.svc.Attention(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := slices.ContainsFunc(a.Filling, func(x booking.FillingDate) bool { return x.Event.ID == f.later.ID })
+		if got != tt.want {
+			t.Errorf("capacity %d, %d taken: listed %v, want %v", tt.capacity, tt.taken, got, tt.want)
+		}
+	}
+}

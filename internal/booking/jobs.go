@@ -31,6 +31,23 @@ type SendDueArgs struct{}
 // Kind names the job in River's tables.
 func (SendDueArgs) Kind() string { return "booking_send_due" }
 
+// DigestArgs is the periodic job that sends the daily digest of what
+// needs attention once its time has come (see Service.SendDigest).
+type DigestArgs struct{}
+
+// Kind names the job in River's tables.
+func (DigestArgs) Kind() string { return "booking_attention_digest" }
+
+type digestWorker struct {
+	river.WorkerDefaults[DigestArgs]
+	svc *Service
+}
+
+func (w *digestWorker) Work(ctx context.Context, _ *river.Job[DigestArgs]) error {
+	_, err := w.svc.SendDigest(ctx, audit.Job(DigestArgs{}.Kind()))
+	return err
+}
+
 type sendDueWorker struct {
 	river.WorkerDefaults[SendDueArgs]
 	svc *Service
@@ -63,14 +80,16 @@ func (w *eraseAccessNeedsWorker) Work(ctx context.Context, _ *river.Job[EraseAcc
 }
 
 // AddWorkers registers booking's workers with w and returns the periodic
-// jobs that drive them: offer expiry and the timed messages (joining
-// instructions, reminders, thank-yous) every minute, access-needs erasure
+// jobs that drive them: offer expiry, the timed messages (joining
+// instructions, reminders, thank-yous) and the daily digest's check every
+// minute, access-needs erasure
 // every six hours (all also on start). retention is how long after an
 // event its bookings' access needs are kept.
 func AddWorkers(w *river.Workers, svc *Service, retention time.Duration) []*river.PeriodicJob {
 	river.AddWorker(w, &expireOffersWorker{svc: svc})
 	river.AddWorker(w, &eraseAccessNeedsWorker{svc: svc, retention: retention})
 	river.AddWorker(w, &sendDueWorker{svc: svc})
+	river.AddWorker(w, &digestWorker{svc: svc})
 	periodic := func(every time.Duration, args river.JobArgs) *river.PeriodicJob {
 		return river.NewPeriodicJob(river.PeriodicInterval(every),
 			func() (river.JobArgs, *river.InsertOpts) { return args, nil },
@@ -79,6 +98,7 @@ func AddWorkers(w *river.Workers, svc *Service, retention time.Duration) []*rive
 	return []*river.PeriodicJob{
 		periodic(time.Minute, ExpireOffersArgs{}),
 		periodic(time.Minute, SendDueArgs{}),
+		periodic(time.Minute, DigestArgs{}),
 		periodic(6*time.Hour, EraseAccessNeedsArgs{}),
 	}
 }

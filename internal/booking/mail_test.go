@@ -149,13 +149,25 @@ var mailVariants = []mailVariant{
 				{Label: "Started supervised practice?", Answer: "(no answer)"}},
 			Since: "14:05 on Monday 2 May 2022 UK time (BST)", ReplyBy: "Wednesday 4 May 2022",
 			ApproveCommand: "plenary bookings -approve 42", DeclineCommand: "plenary bookings -decline 42",
-			ListCommand: "plenary bookings -event 7"}
+			ListCommand: "plenary bookings -event 7", AdminURL: "https://training.example/admin/bookings/42"}
 	}},
 	{"review-waiting-no-questions", mailReviewWaiting, func(d *mailData) {
 		d.Review = reviewMail{BookingID: 43, EventID: 7, EventRef: "2022-06", Email: "sam@example.org",
 			Since: "09:00 on Monday 2 May 2022 UK time (BST)", ReplyBy: "Wednesday 4 May 2022",
 			ApproveCommand: "plenary bookings -approve 43", DeclineCommand: "plenary bookings -decline 43",
 			ListCommand: "plenary bookings -event 7"}
+	}},
+	{"digest", mailDigest, func(d *mailData) {
+		d.Name = "Ann Archer"
+		d.Digest = digestMail{Day: "Monday 7 December 2026", AttentionURL: "https://training.example/admin/attention", Count: 2,
+			Sections: []digestSection{
+				{Title: "Bookings waiting for review (1)", URL: "https://training.example/admin/attention#reviews",
+					Lines: []digestLine{{Text: "Sam Smith, DIT refresher <day>, Friday 10 June 2022: waited 1 of 2 working days",
+						URL: "https://training.example/admin/bookings/42"}}},
+				{Title: "Dates nearly full or with a waiting list (1)", URL: "https://training.example/admin/attention#filling",
+					Lines: []digestLine{{Text: "DIT refresher <day>, Friday 10 June 2022: full, 3 waiting",
+						URL: "https://training.example/admin/bookings?event=7"}}},
+			}}
 	}},
 }
 

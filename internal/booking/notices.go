@@ -162,7 +162,31 @@ func (s *Service) eventChanged(ctx context.Context, tx *sql.Tx, ev catalog.Event
 			return fmt.Errorf("booking %d: %w", b.ID, err)
 		}
 	}
+	if late {
+		// What "needs attention" lists as a late change made lately, with
+		// the people told (to count who cancels after it).
+		la := lateAudit{Version: new.Version, FirstDay: first.String(), WorkingDays: days}
+		for _, b := range audience {
+			la.Bookings = append(la.Bookings, b.ID)
+		}
+		if err := audit.Record(ctx, tx, now, ev.Options.Actor, actionLateChange, "event", new.ID, nil, la, ""); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// actionLateChange is the audit entry of a change to an event inside the
+// minimum-notice window that went ahead (it was confirmed), recorded with
+// the save after event.update.
+const actionLateChange = "event.late_change"
+
+// lateAudit is what an event.late_change entry records.
+type lateAudit struct {
+	Version     int     `json:"version"`
+	FirstDay    string  `json:"first_day"`
+	WorkingDays int     `json:"working_days"` // left before the first day when it was made
+	Bookings    []int64 `json:"bookings"`     // the bookings told of it
 }
 
 // lateChange reports whether a change from old to new at now falls inside

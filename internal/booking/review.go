@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/account"
 	"plenary/internal/catalog"
 	"plenary/internal/messaging"
 	"plenary/internal/workdays"
@@ -49,6 +50,7 @@ type reviewMail struct {
 	ApproveCommand     string
 	DeclineCommand     string
 	ListCommand        string
+	AdminURL           string // the booking's page in the staff area
 }
 
 // mailAnswer is one eligibility question and the person's answer.
@@ -65,13 +67,20 @@ func (s *Service) ReviewDue(e catalog.Event, since time.Time) catalog.Date {
 	return s.workdays.WorkingDaysBefore(workdays.Region(e.Region), day, -ReviewWorkingDays)
 }
 
-// tellStaffReview queues, in tx, one e-mail to each staff address saying
-// that booking b waits for review, with everything needed to judge it and
-// the commands that settle it. Nothing is sent when no staff address is
-// configured.
+// tellStaffReview queues, in tx, one e-mail to each staff address
+// (PLENARY_STAFF_EMAIL) and to each enabled staff user who may approve
+// bookings on c (Options.Staff: account.BookingsApprove, course limits
+// respected), saying that booking b waits for review, with everything
+// needed to judge it, a link to the booking's page and the commands that
+// settle it. One e-mail per address, whatever its case, deduplicated by
+// booking and address. Nothing is sent to nobody.
 func (s *Service) tellStaffReview(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, b Booking) error {
-	if s.outbox == nil || len(s.staff) == 0 {
+	if s.outbox == nil {
 		return nil
+	}
+	to, err := s.reviewers(ctx, tx, c.ID)
+	if err != nil || len(to) == 0 {
+		return err
 	}
 	now := s.now().UTC()
 	loc := e.Location()
@@ -84,6 +93,7 @@ func (s *Service) tellStaffReview(ctx context.Context, tx *sql.Tx, c catalog.Cou
 		ApproveCommand: fmt.Sprintf("plenary bookings -approve %d", b.ID),
 		DeclineCommand: fmt.Sprintf("plenary bookings -decline %d", b.ID),
 		ListCommand:    fmt.Sprintf("plenary bookings -event %d", e.ID),
+		AdminURL:       fmt.Sprintf("%s/admin/bookings/%d", s.baseURL, b.ID),
 	}
 	for _, q := range c.Questions {
 		a := b.Answers[q.Key]
@@ -104,7 +114,7 @@ func (s *Service) tellStaffReview(ctx context.Context, tx *sql.Tx, c catalog.Cou
 	if err != nil {
 		return err
 	}
-	for _, addr := range s.staff {
+	for _, addr := range to {
 		// No SubjectRef: this is not mail to the participant, and a staff
 		// address that fails must not mark their booking's mail as
 		// failing.
@@ -117,4 +127,31 @@ func (s *Service) tellStaffReview(ctx context.Context, tx *sql.Tx, c catalog.Cou
 		}
 	}
 	return nil
+}
+
+// reviewers are the addresses told that a booking on the course with ID
+// courseID waits for review: the staff addresses, then the staff users
+// who may approve it, each address once whatever its case.
+func (s *Service) reviewers(ctx context.Context, tx *sql.Tx, courseID int64) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(addr string) {
+		if k := strings.ToLower(strings.TrimSpace(addr)); k != "" && !seen[k] {
+			seen[k] = true
+			out = append(out, addr)
+		}
+	}
+	for _, addr := range s.staff {
+		add(addr)
+	}
+	if s.staffDir != nil {
+		users, err := s.staffDir.StaffWith(ctx, tx, account.BookingsApprove, courseID)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			add(u.Email)
+		}
+	}
+	return out, nil
 }

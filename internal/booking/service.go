@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/account"
 	"plenary/internal/audit"
 	"plenary/internal/catalog"
 	"plenary/internal/database"
@@ -51,6 +52,19 @@ type Options struct {
 	// StaffEmail are the course team's addresses, each e-mailed when a
 	// booking starts to wait for review; none = nobody is e-mailed.
 	StaffEmail []string
+	// Staff finds the staff users to e-mail: those who may approve a
+	// booking when it starts to wait for review, and those who get the
+	// daily digest. *account.Service satisfies it; nil = nobody but
+	// StaffEmail.
+	Staff StaffDirectory
+	// DigestAt is the UK time of day at which the daily digest of what
+	// needs attention goes (PLENARY_ATTENTION_DIGEST_AT); unset = never.
+	DigestAt catalog.Clock
+}
+
+// StaffDirectory finds staff users by permission: *account.Service.
+type StaffDirectory interface {
+	StaffWith(ctx context.Context, q database.Querier, p account.Permission, courseID int64) ([]account.User, error)
 }
 
 // Service takes and changes bookings.
@@ -66,6 +80,8 @@ type Service struct {
 	joiningAt catalog.Clock
 	minNotice int // working days; 0 = no window
 	staff     []string
+	staffDir  StaffDirectory
+	digestAt  catalog.Clock
 	events    eventLocks
 	store     store
 }
@@ -86,7 +102,7 @@ func NewService(opts Options) *Service {
 	return &Service{db: opts.DB, catalog: opts.Catalog, outbox: opts.Outbox,
 		baseURL: strings.TrimRight(opts.BaseURL, "/"), uidDomain: opts.UIDDomain, organizer: opts.Organizer, now: opts.Now,
 		workdays: opts.Workdays, joiningAt: opts.JoiningTime, minNotice: opts.MinNoticeWorkingDays,
-		staff: opts.StaffEmail, store: newStore(opts.DB)}
+		staff: opts.StaffEmail, staffDir: opts.Staff, digestAt: opts.DigestAt, store: newStore(opts.DB)}
 }
 
 // Result is the outcome of a booking request.

@@ -455,3 +455,70 @@ func (s store) each(ctx context.Context, query string, args []any, fn func(scan 
 	}
 	return rows.Err()
 }
+
+// eventPlaces is an upcoming event with its places, for Attention.
+type eventPlaces struct {
+	id, courseID                 int64
+	capacity                     int
+	startsAt                     time.Time
+	taken, waiting, confirmedNow int
+}
+
+// upcomingPlaces reads every event going ahead that starts after now,
+// with the places taken, the people waiting and the confirmed bookings,
+// soonest first: one query, whatever the number of dates.
+func (s store) upcomingPlaces(ctx context.Context, now time.Time) ([]eventPlaces, error) {
+	var out []eventPlaces
+	err := s.each(ctx, `
+		SELECT e.id, e.course_id, e.capacity, e.starts_at,
+		       COALESCE(SUM(CASE WHEN b.status `+statusIn(heldStatuses...)+` THEN 1 ELSE 0 END), 0),
+		       COALESCE(SUM(CASE WHEN b.status `+statusIn(Waitlisted)+` THEN 1 ELSE 0 END), 0),
+		       COALESCE(SUM(CASE WHEN b.status `+statusIn(Confirmed)+` THEN 1 ELSE 0 END), 0)
+		FROM events e LEFT JOIN bookings b ON b.event_id = e.id
+		WHERE e.status IN ($1, $2) AND e.starts_at > $3
+		GROUP BY e.id, e.course_id, e.capacity, e.starts_at
+		ORDER BY e.starts_at, e.id`, []any{string(catalog.Scheduled), string(catalog.Changed), now},
+		func(scan func(...any) error) error {
+			var p eventPlaces
+			if err := scan(&p.id, &p.courseID, &p.capacity, &p.startsAt, &p.taken, &p.waiting, &p.confirmedNow); err != nil {
+				return err
+			}
+			p.startsAt = p.startsAt.UTC()
+			out = append(out, p)
+			return nil
+		})
+	return out, err
+}
+
+// confirmedOn reads the confirmed bookings on the events, in the order
+// taken (answers not read).
+func (s store) confirmedOn(ctx context.Context, eventIDs []int64) ([]Booking, error) {
+	var out []Booking
+	err := database.InBatches(eventIDs, func(marks string, args []any) error {
+		list, err := s.bookings(ctx, `SELECT `+bookingColumns+` FROM bookings b
+			WHERE b.event_id IN (`+marks+`) AND b.status `+statusIn(Confirmed)+` ORDER BY b.id`, args...)
+		out = append(out, list...)
+		return err
+	})
+	return out, err
+}
+
+// unpaidStartingBy reads the confirmed bookings still on an unpaid
+// invoice whose event goes ahead and starts after now and by until, in
+// the order taken.
+func (s store) unpaidStartingBy(ctx context.Context, now, until time.Time) ([]Booking, error) {
+	return s.bookings(ctx, `SELECT `+bookingColumns+` FROM bookings b JOIN events e ON e.id = b.event_id
+		WHERE b.status = $1 AND b.payment = $2 AND e.status IN ($3, $4) AND e.starts_at > $5 AND e.starts_at <= $6
+		ORDER BY b.id`, string(Confirmed), string(Invoice), string(catalog.Scheduled), string(catalog.Changed), now, until)
+}
+
+// byIDs reads the bookings with the given IDs (answers not read).
+func (s store) byIDs(ctx context.Context, ids []int64) ([]Booking, error) {
+	var out []Booking
+	err := database.InBatches(ids, func(marks string, args []any) error {
+		list, err := s.bookings(ctx, `SELECT `+bookingColumns+` FROM bookings b WHERE b.id IN (`+marks+`) ORDER BY b.id`, args...)
+		out = append(out, list...)
+		return err
+	})
+	return out, err
+}

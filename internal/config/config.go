@@ -47,6 +47,9 @@ type Config struct {
 	HolidaysFile string
 	Holidays     []workdays.Override
 	JoiningTime  Clock // PLENARY_JOINING_TIME
+	// AttentionDigestAt is PLENARY_ATTENTION_DIGEST_AT, the UK time the
+	// daily digest of what needs attention goes; nil: no digest.
+	AttentionDigestAt *Clock
 	// MinNoticeWorkingDays is PLENARY_MIN_NOTICE_WORKING_DAYS; 0: no
 	// minimum-notice window.
 	MinNoticeWorkingDays int

@@ -171,6 +171,17 @@ var settings = []Setting{
 		field: bind(func(c *Config) *Clock { return &c.JoiningTime }, parseClock, Clock.String),
 	},
 	{
+		Name: "PLENARY_ATTENTION_DIGEST_AT", Default: "",
+		Help: "the UK time of day (such as `07:30`) at which, each working day, staff whose role approves bookings or reads invoices " +
+			"get an e-mail of what needs attention that they may see (none when there is nothing); empty: no digest.",
+		field: bind(func(c *Config) **Clock { return &c.AttentionDigestAt }, optionalClock, func(c *Clock) string {
+			if c == nil {
+				return ""
+			}
+			return c.String()
+		}),
+	},
+	{
 		Name: "PLENARY_MIN_NOTICE_WORKING_DAYS", Default: "10",
 		Help: "a change to a booked date less than this many working days ahead must be confirmed (`plenary import -confirm-late`), " +
 			"and participants are told they may cancel free of charge; `0` turns the window off.",

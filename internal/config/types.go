@@ -59,5 +59,17 @@ func parseClock(s string) (Clock, error) {
 	return Clock{Minutes: h*60 + m}, nil
 }
 
+// optionalClock reads HH:MM, or nothing (nil).
+func optionalClock(s string) (*Clock, error) {
+	if s == "" {
+		return nil, nil
+	}
+	c, err := parseClock(s)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // String writes HH:MM.
 func (c Clock) String() string { return fmt.Sprintf("%02d:%02d", c.Minutes/60, c.Minutes%60) }

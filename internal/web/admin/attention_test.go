@@ -122,13 +122,15 @@ func TestAttentionPage(t *testing.T) {
 	if strings.Contains(body, "<script>alert(1)") {
 		t.Error("the mail server's answer is on the page unescaped")
 	}
-	// The coordinator may read the dev mailbox, so the failing e-mail
-	// links to its page; finance may not, so it is named plainly.
-	if !strings.Contains(failing, `<a href="/admin/mail/`) || !strings.Contains(failing, `">E-mail `) {
-		t.Errorf("coordinator: the failing e-mail does not link to the mailbox:\n%s", failing)
+	// The coordinator may read messages, so the failing e-mail links to
+	// its page in the mail log; each booking links to its page.
+	if !strings.Contains(failing, `<a href="/admin/messages/`) || !strings.Contains(failing, `">E-mail `) {
+		t.Errorf("coordinator: the failing e-mail does not link to the mail log:\n%s", failing)
 	}
-	if strings.Contains(body, `href="/admin/bookings`) {
-		t.Error("the page links to a bookings page that does not exist yet")
+	for _, id := range []int64{ann.Booking.ID, ben.Booking.ID, cal.Booking.ID, eve.Booking.ID} {
+		if !strings.Contains(body, `href="/admin/bookings/`+itoa(id)+`"`) {
+			t.Errorf("no link to booking %d", id)
+		}
 	}
 
 	fin := a.signIn(t, "finance@example.org", password, "")
@@ -136,8 +138,8 @@ func TestAttentionPage(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Ann Archer") {
 		t.Errorf("finance: got %d, want the page", res.StatusCode)
 	}
-	if strings.Contains(body, `<a href="/admin/mail/`) {
-		t.Error("finance: a link to the mailbox, which finance may not open")
+	if strings.Contains(body, `<a href="/admin/messages/`) {
+		t.Error("finance: a link to the mail log, which finance may not open")
 	}
 	if _, home := a.get(t, "/admin", fin); !strings.Contains(home, `href="/admin/attention"`) {
 		t.Error("finance: the first page does not link the attention page")
@@ -149,5 +151,88 @@ func TestAttentionPage(t *testing.T) {
 	}
 	if _, home := a.get(t, "/admin", tr); strings.Contains(home, `href="/admin/attention"`) {
 		t.Error("trainer: the first page links the attention page, which a trainer may not open")
+	}
+}
+
+// TestAttentionPageNarrowed books the last place on a date of each of two
+// courses (paid, a week away) and checks who sees what: a coordinator
+// limited to one course only that course's lines, invoices only for
+// finance and the admin, each date linked to its bookings, and the first
+// page's counts per section linking into the page.
+func TestAttentionPageNarrowed(t *testing.T) {
+	t.Parallel()
+	a := newArea(t, nil)
+	var courses []catalog.Course
+	for _, title := range []string{"Alpha course", "Beta course"} {
+		c := catalogtest.NewCourse(t0)
+		c.Slug, c.Title = strings.ToLower(strings.Fields(title)[0]), title
+		c.Events[0].Capacity = 1
+		c.Events[0].Days[0].Date = catalog.Date{Year: 2026, Month: time.December, Day: 8} // five working days away
+		if _, err := a.catalog.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(t0)); err != nil {
+			t.Fatal(err)
+		}
+		courses = append(courses, c)
+		if _, err := a.bookings.Book(ctx, booking.Request{EventID: c.Events[0].ID, Name: "Person " + c.Slug,
+			Email: c.Slug + "@example.org", Organisation: "North Clinic", Role: "Psychotherapist", SystemChecked: true,
+			FeeTier: "Standard"}, audit.ParticipantOf(0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alpha, beta := courses[0], courses[1]
+	a.addUser(t, "admin@example.org", account.Admin)
+	a.addUser(t, "coord@example.org", account.Coordinator)
+	a.addUser(t, "mine@example.org", account.Coordinator, alpha.ID)
+	a.addUser(t, "finance@example.org", account.Finance)
+	a.addUser(t, "trainer@example.org", account.Trainer)
+
+	page := func(email string) string {
+		t.Helper()
+		res, body := a.get(t, "/admin/attention", a.signIn(t, email, password, ""))
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: GET /admin/attention: %d", email, res.StatusCode)
+		}
+		return body
+	}
+	alphaDate := `href="/admin/bookings?event=` + itoa(alpha.Events[0].ID) + `"`
+	betaDate := `href="/admin/bookings?event=` + itoa(beta.Events[0].ID) + `"`
+
+	body := page("mine@example.org")
+	filling := body[strings.Index(body, `id="filling"`):]
+	if !strings.Contains(filling, alphaDate) || strings.Contains(body, "Beta course") || strings.Contains(body, betaDate) {
+		t.Errorf("limited coordinator: want Alpha only:\n%s", filling)
+	}
+	if strings.Contains(body, `id="invoices"`) || strings.Contains(body, "INV-") {
+		t.Error("limited coordinator: invoices shown without invoices:read")
+	}
+	if body := page("coord@example.org"); !strings.Contains(body, alphaDate) || !strings.Contains(body, betaDate) ||
+		strings.Contains(body, "INV-") {
+		t.Error("coordinator: want both dates and no invoices")
+	}
+	for _, email := range []string{"finance@example.org", "admin@example.org"} {
+		body := page(email)
+		invoices, _, _ := strings.Cut(body[strings.Index(body, `id="invoices"`):], `id="filling"`)
+		if strings.Count(invoices, "INV-") != 2 || !strings.Contains(invoices, "Person alpha") || !strings.Contains(invoices, "4 working days to go") {
+			t.Errorf("%s: invoices section:\n%s", email, invoices)
+		}
+	}
+
+	// The first page counts each section the viewer may see.
+	_, home := a.get(t, "/admin", a.signIn(t, "mine@example.org", password, ""))
+	for _, want := range []string{`<a href="/admin/attention#filling">Dates nearly full or with a waiting list</a>: 1`,
+		`<a href="/admin/attention#reviews">Bookings waiting for review</a>: 0`} {
+		if !strings.Contains(home, want) {
+			t.Errorf("limited coordinator's first page lacks %q", want)
+		}
+	}
+	if strings.Contains(home, "#invoices") {
+		t.Error("limited coordinator's first page counts invoices")
+	}
+	_, home = a.get(t, "/admin", a.signIn(t, "finance@example.org", password, ""))
+	if !strings.Contains(home, `<a href="/admin/attention#invoices">Invoices unpaid near the course</a>: 2`) ||
+		!strings.Contains(home, `#filling">Dates nearly full or with a waiting list</a>: 2`) {
+		t.Error("finance's first page lacks the invoice and filling counts")
+	}
+	if _, home = a.get(t, "/admin", a.signIn(t, "trainer@example.org", password, "")); strings.Contains(home, "/admin/attention#") {
+		t.Error("trainer's first page counts what they may not see")
 	}
 }

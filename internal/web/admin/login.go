@@ -144,6 +144,9 @@ type homePage struct {
 	// has not set up; nothing else is open until they have.
 	MustEnrolTOTP bool
 	Links         []web.Link
+	// Attention counts each section of /admin/attention the viewer may
+	// see; nil for those who may not open it.
+	Attention []attentionCount
 }
 
 // home serves GET /admin.
@@ -151,8 +154,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	sess, _ := sessionOf(r)
 	p := homePage{Base: s.web.Base(r), Name: sess.User.DisplayName(), Email: sess.User.Email, Role: sess.User.Role,
 		Limited: sess.User.CourseLimited, TOTP: sess.User.TOTP, MustEnrolTOTP: sess.MustEnrolTOTP}
-	if s.bookings != nil && sess.Can(account.BookingsRead, 0) {
-		p.Links = append(p.Links, web.Link{URL: "/admin/attention", Label: "What needs attention: reviews waiting, offers about to lapse, e-mails failing"})
+	if s.bookings != nil && sess.CanSome(account.BookingsRead) {
+		p.Links = append(p.Links, web.Link{URL: "/admin/attention", Label: "What needs attention: reviews waiting, offers about to lapse, e-mails failing and more"})
+		p.Attention = s.attentionCounts(r)
 	}
 	if s.devMailbox && s.outbox != nil && sess.Can(account.MessagesRead, 0) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/mail", Label: "Mail: every e-mail the site has queued or sent"})

@@ -87,7 +87,7 @@ func (s *Server) routes() []route {
 		// anonymous request learns nothing of which pages exist.
 		{pattern: "/admin/", access: signedIn, handler: s.web.NotFound},
 
-		{pattern: "GET /admin/attention", access: pm(account.BookingsRead), handler: s.attention},
+		{pattern: "GET /admin/attention", access: pmSome(account.BookingsRead), handler: s.attention},
 
 		{pattern: "GET /admin/mail", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailList)},
 		{pattern: "GET /admin/mail/{id}", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailShow)},

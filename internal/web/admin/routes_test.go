@@ -54,7 +54,7 @@ var routeAccess = map[string][]string{
 	"POST /admin/account/codes":       everyoneSigned,
 	"/admin/":                         everyoneSigned,
 
-	"GET /admin/attention": {"admin", "coordinator", "finance"},
+	"GET /admin/attention": {"admin", "coordinator", "finance", limitedCoord},
 
 	"GET /admin/mail":                      {"admin", "coordinator"},
 	"GET /admin/mail/{id}":                 {"admin", "coordinator"},
