@@ -28,6 +28,7 @@ func TestAttentionCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := catalogtest.Course(t, db, func(c *catalog.Course) {
+		c.Events[0].Capacity = 2 // one review fills it nearly
 		c.Questions = []catalog.Question{{Key: "nhs", Label: "Do you work in the NHS?", Kind: catalog.YesNo}}
 		c.Rules = []catalog.Rule{{Outcome: catalog.Review, Message: "We check eligibility outside the NHS.",
 			Conditions: []catalog.Condition{{Question: "nhs", Op: catalog.OpNo}}}}
@@ -84,6 +85,10 @@ func TestAttentionCommand(t *testing.T) {
 		"E-mails failing: 1",
 		"review_waiting to lead@training.example",
 		`550 no such user\x1b[2J`,
+		"Dates nearly full or with people waiting: 1",
+		fmt.Sprintf("event %d  Test course, ", c.Events[0].ID),
+		"1 of 2 places taken, 1 left, 0 waiting",
+		"Late changes in the last 14 days: 0",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("attention lacks %q:\n%s", want, out)
@@ -95,7 +100,8 @@ func TestAttentionCommand(t *testing.T) {
 	out, _, err = cli(t, dbURL, "attention", "-format", "json")
 	var got attentionJSON
 	if err != nil || json.Unmarshal([]byte(out), &got) != nil || len(got.Reviews) != 1 || got.Reviews[0].BookingID != id ||
-		got.Reviews[0].Reasons[0] != "We check eligibility outside the NHS." || got.Reviews[0].Answers["nhs"] != "no" || len(got.Failing) != 1 {
+		got.Reviews[0].Reasons[0] != "We check eligibility outside the NHS." || got.Reviews[0].Answers["nhs"] != "no" || len(got.Failing) != 1 ||
+		len(got.Filling) != 1 || got.Filling[0].Taken != 1 || !got.Filling[0].NearlyFull {
 		t.Fatalf("json: %v\n%s", err, out)
 	}
 

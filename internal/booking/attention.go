@@ -349,9 +349,10 @@ func (s *Service) Attention(ctx context.Context, window time.Duration) (Attentio
 // nearlyFull says whether a date with capacity places (0 = unlimited) and
 // taken of them held is nearly full or full: at most NearlyFullPlaces
 // places left, or at most NearlyFullShare percent of its capacity,
-// whichever is more.
+// whichever is more. A date nobody has booked is never nearly full,
+// however small.
 func nearlyFull(capacity, taken int) bool {
-	if capacity <= 0 {
+	if capacity <= 0 || taken <= 0 {
 		return false
 	}
 	return capacity-taken <= max(NearlyFullPlaces, capacity*NearlyFullShare/100)

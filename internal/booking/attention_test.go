@@ -495,7 +495,7 @@ func TestNearlyFull(t *testing.T) {
 	for _, tt := range []struct {
 		capacity, taken int
 		want            bool
-	}{{3, 0, false}, {3, 1, true}, {20, 17, false}, {20, 18, true}, {50, 44, false}, {50, 45, true}, {0, 100, false}} {
+	}{{3, 0, false}, {2, 0, false}, {3, 1, true}, {20, 17, false}, {20, 18, true}, {50, 44, false}, {50, 45, true}, {0, 100, false}} {
 		f.exec(t, `UPDATE events SET capacity = $1 WHERE id = $2`, tt.capacity, f.later.ID)
 		f.exec(t, `DELETE FROM bookings WHERE event_id = $1`, f.later.ID)
 		for i := range tt.taken {
