@@ -54,7 +54,8 @@ const (
 // mailKinds lists every booking e-mail; each has a template pair.
 var mailKinds = []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mailOffered, mailMovedUp,
 	mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked,
-	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting}
+	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting,
+	mailStaffMessage}
 
 // Mail renders the booking e-mails from their templates, parsed once. It
 // is the outbox's messaging.Renderer for them: booking queues each e-mail
@@ -196,6 +197,9 @@ type mailData struct {
 	// Review is a pending review: its reasons, and for the course team's
 	// notice the answers and the commands that settle it (review.go).
 	Review reviewMail
+
+	// Staff is a message written by the course team (message.go).
+	Staff staffMessage
 }
 
 // mailDay is one day of the agenda in joining instructions.
