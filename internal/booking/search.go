@@ -143,6 +143,7 @@ type Row struct {
 	CourseTitle string
 	Date        string // the date's days, as catalog.Event.DateLabel writes them
 	Event       catalog.Event
+	Course      catalog.Course // with its questions, for the answers' labels
 }
 
 // Page is one page of the bookings found.
@@ -330,7 +331,8 @@ func (s *Service) Search(ctx context.Context, q Query) (Page, error) {
 				return Page{}, fmt.Errorf("booking: search: %w", err)
 			}
 		}
-		p.Rows = append(p.Rows, Row{Booking: b, CourseID: ce.c.ID, CourseTitle: ce.c.Title, Date: ce.e.DateLabel(), Event: ce.e})
+		p.Rows = append(p.Rows, Row{Booking: b, CourseID: ce.c.ID, CourseTitle: ce.c.Title, Date: ce.e.DateLabel(), Event: ce.e,
+			Course: ce.c})
 	}
 	return p, nil
 }
@@ -391,6 +393,65 @@ func (s *Service) CoursesOf(ctx context.Context, bookingIDs []int64) (map[int64]
 	})
 	if err != nil {
 		return nil, fmt.Errorf("booking: courses of bookings: %w", err)
+	}
+	return out, nil
+}
+
+// Courses returns every course with all its dates, drafts included, for
+// the desk's filters.
+func (s *Service) Courses(ctx context.Context) ([]catalog.Course, error) {
+	ls, err := s.catalog.Listings(ctx, catalog.Filter{Drafts: true}, s.now())
+	if err != nil {
+		return nil, fmt.Errorf("booking: courses: %w", err)
+	}
+	out := make([]catalog.Course, len(ls))
+	for i, l := range ls {
+		out[i] = l.Course
+	}
+	return out, nil
+}
+
+// EventOf returns a date and its course; ErrNotFound when there is none.
+func (s *Service) EventOf(ctx context.Context, eventID int64) (catalog.Course, catalog.Event, error) {
+	c, e, err := s.catalog.Event(ctx, eventID)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return c, e, ErrNotFound
+	}
+	return c, e, err
+}
+
+// Rows returns the bookings with the given IDs, in that order, each with
+// its answers, course and date; IDs of no booking are left out.
+func (s *Service) Rows(ctx context.Context, ids []int64) ([]Row, error) {
+	var out []Row
+	events := map[int64]Manage{}
+	for _, id := range ids {
+		b, err := s.store.byID(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("booking: rows: %w", err)
+		}
+		m, ok := events[b.EventID]
+		if !ok {
+			if m.Course, m.Event, err = s.catalog.Event(ctx, b.EventID); err != nil {
+				return nil, fmt.Errorf("booking: rows: %w", err)
+			}
+			events[b.EventID] = m
+		}
+		out = append(out, Row{Booking: b, CourseID: m.Course.ID, CourseTitle: m.Course.Title, Date: m.Event.DateLabel(),
+			Event: m.Event, Course: m.Course})
+	}
+	list := make([]Booking, len(out))
+	for i := range out {
+		list[i] = out[i].Booking
+	}
+	if err := withMailFailing(ctx, s.db, list); err != nil {
+		return nil, fmt.Errorf("booking: rows: %w", err)
+	}
+	for i := range out {
+		out[i].MailFailing = list[i].MailFailing
 	}
 	return out, nil
 }

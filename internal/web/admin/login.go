@@ -154,6 +154,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if s.bookings != nil && sess.Can(account.BookingsRead, 0) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/attention", Label: "What needs attention: reviews waiting, offers about to lapse, e-mails failing"})
 	}
+	p.Links = append(p.Links, s.deskLinks(r)...)
 	if s.devMailbox && s.outbox != nil && sess.Can(account.MessagesRead, 0) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/mail", Label: "Mail: every e-mail the site has queued or sent"})
 	}
