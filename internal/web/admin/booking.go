@@ -351,4 +351,3 @@ func (s *Server) bookingNote(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/bookings/%d?done=note#notes", id), http.StatusSeeOther)
 }
-

@@ -224,4 +224,3 @@ func (s *Server) bulkNames(r *http.Request, p *bulkPage) error {
 	p.More = len(p.IDs) - len(p.Names)
 	return nil
 }
-

@@ -96,7 +96,9 @@ func (f deskFilter) values() url.Values {
 }
 
 // HasStatus says whether the filter ticks status s (for the form).
-func (f deskFilter) HasStatus(s booking.DeskStatus) bool { return slices.Contains(f.Statuses, string(s)) }
+func (f deskFilter) HasStatus(s booking.DeskStatus) bool {
+	return slices.Contains(f.Statuses, string(s))
+}
 
 // option is one choice of a select.
 type option struct {
@@ -176,7 +178,7 @@ func rowOf(sess account.Session, r booking.Row) deskRow {
 	loc := r.Event.Location()
 	d := deskRow{ID: r.ID, Name: r.Name, Email: r.Email, Organisation: r.Organisation, Course: r.CourseTitle, Date: r.Date,
 		Status: r.Status.Label(), StatusKey: string(r.Status), WaitPosition: r.WaitPosition,
-		Booked: r.CreatedAt.In(loc).Format("2 Jan 2006 15:04") + " " + catalog.ZoneLabel(r.CreatedAt.In(loc)),
+		Booked:      r.CreatedAt.In(loc).Format("2 Jan 2006 15:04") + " " + catalog.ZoneLabel(r.CreatedAt.In(loc)),
 		MailFailing: r.MailFailing}
 	if sess.Can(account.InvoicesRead, r.CourseID) {
 		d.Money, d.InvoiceState, d.Invoice = true, r.InvoiceState(), r.InvoiceLabel()
