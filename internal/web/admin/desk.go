@@ -191,7 +191,7 @@ func rowOf(sess account.Session, r booking.Row) deskRow {
 
 // bulkDone says what a bulk action did, from the redirect's query.
 func bulkDone(v url.Values) string {
-	verbs := map[string]string{"approve": "approved", "decline": "declined", "message": "sent a message"}
+	verbs := map[string]string{"approve": "approved", "decline": "declined", "message": "messaged"}
 	verb, ok := verbs[v.Get("did")]
 	if !ok {
 		return ""

@@ -453,3 +453,31 @@ func TestTrainerPeople(t *testing.T) {
 		t.Errorf("no such date: %d", res.StatusCode)
 	}
 }
+
+// TestBulkExport exports the ticked bookings after the count, as the
+// CLI's CSV, leaving out a booking the limited coordinator may not read.
+func TestBulkExport(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ann := d.book(t, d.review, "Ann Archer", "yes", "")
+	d.book(t, d.review, "Ben Baker", "yes", "")
+	oth := d.book(t, d.other, "Oth Person", "", "")
+	form := url.Values{"action": {"export"}, "id": {fmt.Sprint(ann.ID), fmt.Sprint(oth.ID)}}
+	res, body := d.post(t, "/admin/bookings/bulk", d.tokens["limited"], form)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("first step: %d", res.StatusCode)
+	}
+	wantIn(t, "confirmation", body, "<strong>1 booking</strong>", "1 more selected is left out", "Download the CSV of 1")
+	form.Set("confirm", "1")
+	res, body = d.post(t, "/admin/bookings/bulk", d.tokens["limited"], form)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("export: %d %v", res.StatusCode, res.Header)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[1][slices.Index(recs[0], "name")] != "Ann Archer" || slices.Index(recs[0], "Do you work in the NHS?") < 0 {
+		t.Errorf("bulk export: %q", recs)
+	}
+}
