@@ -54,7 +54,8 @@ const (
 // mailKinds lists every booking e-mail; each has a template pair.
 var mailKinds = []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mailOffered, mailMovedUp,
 	mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked,
-	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting, mailDigest}
+	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting, mailDigest,
+	mailStaffMessage}
 
 // Mail renders the booking e-mails from their templates, parsed once. It
 // is the outbox's messaging.Renderer for them: booking queues each e-mail
@@ -199,6 +200,9 @@ type mailData struct {
 
 	// Digest is the daily digest of what needs attention (digest.go).
 	Digest digestMail
+
+	// Staff is a message written by the course team (message.go).
+	Staff staffMessage
 }
 
 // mailDay is one day of the agenda in joining instructions.

@@ -102,6 +102,9 @@ var mailVariants = []mailVariant{
 	{"review-declined", mailReviewDeclined, func(d *mailData) { d.Status = "Declined" }},
 	{"already-booked-waiting", mailAlreadyBooked, waiting},
 	{"already-booked-confirmed", mailAlreadyBooked, inPerson},
+	{"staff-message", mailStaffMessage, func(d *mailData) {
+		d.Staff = staffMessage{Subject: "Room <change>", Paragraphs: []string{"Please bring <your> ID.\nThank you.", "Second paragraph."}}
+	}},
 	{"joining-online", mailJoining, func(d *mailData) { meeting(d); agenda(d) }},
 	{"joining-online-no-link-yet", mailJoining, agenda},
 	{"joining-in-person", mailJoining, func(d *mailData) { inPerson(d); room(d); agenda(d) }},

@@ -158,6 +158,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/attention", Label: "What needs attention: reviews waiting, offers about to lapse, e-mails failing and more"})
 		p.Attention = s.attentionCounts(r)
 	}
+	p.Links = append(p.Links, s.deskLinks(r)...)
 	if s.devMailbox && s.outbox != nil && sess.Can(account.MessagesRead, 0) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/mail", Label: "Mail: every e-mail the site has queued or sent"})
 	}

@@ -89,6 +89,15 @@ func (s *Server) routes() []route {
 
 		{pattern: "GET /admin/attention", access: pmSome(account.BookingsRead), handler: s.attention},
 
+		// The bookings desk (desk.go, booking.go, bulk.go, export.go).
+		{pattern: "GET /admin/bookings", access: pmSome(account.BookingsRead), handler: s.desk},
+		{pattern: "GET /admin/bookings/export.csv", access: pmSome(account.BookingsRead), handler: s.exportCSV},
+		{pattern: "GET /admin/bookings/export.xlsx", access: pmSome(account.BookingsRead), handler: s.exportXLSX},
+		{pattern: "POST /admin/bookings/bulk", access: pmSome(account.BookingsRead), handler: s.bulk},
+		{pattern: "GET /admin/bookings/{id}", access: pmSome(account.BookingsRead), handler: s.bookingShow},
+		{pattern: "POST /admin/bookings/{id}/notes", access: pmSome(account.BookingsEdit), handler: s.bookingNote},
+		{pattern: "GET /admin/dates/{id}/people", access: pmSome(account.AttendeesRead), handler: s.datePeople},
+
 		{pattern: "GET /admin/mail", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailList)},
 		{pattern: "GET /admin/mail/{id}", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailShow)},
 		{pattern: "GET /admin/mail/{id}/html", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailHTML)},

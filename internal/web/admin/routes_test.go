@@ -56,6 +56,14 @@ var routeAccess = map[string][]string{
 
 	"GET /admin/attention": {"admin", "coordinator", "finance", limitedCoord},
 
+	"GET /admin/bookings":             {"admin", "coordinator", "finance", limitedCoord},
+	"GET /admin/bookings/export.csv":  {"admin", "coordinator", "finance", limitedCoord},
+	"GET /admin/bookings/export.xlsx": {"admin", "coordinator", "finance", limitedCoord},
+	"POST /admin/bookings/bulk":       {"admin", "coordinator", "finance", limitedCoord},
+	"GET /admin/bookings/{id}":        {"admin", "coordinator", "finance", limitedCoord},
+	"POST /admin/bookings/{id}/notes": {"admin", "coordinator", limitedCoord},
+	"GET /admin/dates/{id}/people":    {"admin", "coordinator", "trainer", limitedCoord},
+
 	"GET /admin/mail":                      {"admin", "coordinator"},
 	"GET /admin/mail/{id}":                 {"admin", "coordinator"},
 	"GET /admin/mail/{id}/html":            {"admin", "coordinator"},
@@ -86,6 +94,9 @@ func TestRouteAccess(t *testing.T) {
 	ids := func(path string) int64 {
 		if strings.HasPrefix(path, "/admin/bookings/") {
 			return booked.Booking.ID
+		}
+		if strings.HasPrefix(path, "/admin/dates/") { // a date of the limited coordinator's course
+			return course.Events[0].ID
 		}
 		return id
 	}

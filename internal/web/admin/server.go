@@ -77,6 +77,10 @@ var pages = map[string]func() any{
 	"admin_reset_set":    func() any { return resetSetPage{} },
 	"admin_codes":        func() any { return codesPage{} },
 	"admin_attention":    func() any { return attentionPage{} },
+	"admin_bookings":     func() any { return deskPage{} },
+	"admin_booking":      func() any { return bookingPage{} },
+	"admin_bulk":         func() any { return bulkPage{} },
+	"admin_people":       func() any { return peoplePage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.

@@ -161,6 +161,13 @@ func TestBrowser(t *testing.T) {
 		t.Parallel()
 		testManageDetailsError(t, newTab(t, browser), base+correctPath)
 	})
+	t.Run("StaffDesk", func(t *testing.T) {
+		if axeMissing != "" {
+			missing(t, "%s", axeMissing)
+		}
+		t.Parallel()
+		testStaffDesk(t, deskTab(t, browser), base, axeJS, site.nextEvent)
+	})
 	t.Run("StaffSignInOnPhone", func(t *testing.T) {
 		if axeMissing != "" {
 			missing(t, "%s", axeMissing)

@@ -1,0 +1,427 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"plenary/internal/account"
+	"plenary/internal/audit"
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
+	"plenary/internal/web"
+)
+
+// The bookings desk, /admin/bookings: every booking the viewer may see,
+// filtered by course, date, status and invoice state and found by name,
+// e-mail, organisation, PO or invoice number, 50 a page; a date's places
+// and waiting list in order; ticked rows (or everything matching) for a
+// bulk action (bulk.go); the export of what the filter finds (export.go).
+// A booking's own page is booking.go. Trainers, who may not read
+// bookings, get the people booked on their dates (datePeople).
+
+// staffActor is the signed-in staff member as the audit log names them.
+func staffActor(r *http.Request) audit.Actor {
+	sess, _ := sessionOf(r)
+	return audit.StaffMember(sess.User.ID, sess.User.DisplayName())
+}
+
+// deskFilter is the desk's filter as the form holds it: what the URL's
+// query (or a bulk form) says, kept to show again.
+type deskFilter struct {
+	Course   int64
+	Event    int64
+	Statuses []string
+	Invoice  string
+	Text     string
+	Page     int
+}
+
+// readDeskFilter reads the filter from v; what cannot be read is left
+// out (a filter never fails).
+func readDeskFilter(v url.Values) deskFilter {
+	f := deskFilter{Invoice: v.Get("invoice"), Text: strings.TrimSpace(v.Get("q"))}
+	f.Course, _ = strconv.ParseInt(v.Get("course"), 10, 64)
+	f.Event, _ = strconv.ParseInt(v.Get("event"), 10, 64)
+	f.Page, _ = strconv.Atoi(v.Get("page"))
+	f.Course, f.Event, f.Page = max(f.Course, 0), max(f.Event, 0), max(f.Page, 1)
+	for _, s := range v["status"] {
+		if slices.Contains(booking.DeskStatuses, booking.DeskStatus(s)) && !slices.Contains(f.Statuses, s) {
+			f.Statuses = append(f.Statuses, s)
+		}
+	}
+	if !slices.Contains(booking.InvoiceFilters, booking.InvoiceFilter(f.Invoice)) {
+		f.Invoice = ""
+	}
+	if len(f.Text) > 200 {
+		f.Text = f.Text[:200]
+	}
+	return f
+}
+
+// query is the filter as booking.Search takes it, narrowed to the
+// request's courses.
+func (f deskFilter) query(r *http.Request) booking.Query {
+	q := booking.Query{Courses: courseLimit(r), CourseID: f.Course, EventID: f.Event, Invoice: booking.InvoiceFilter(f.Invoice),
+		Text: f.Text, Page: f.Page}
+	for _, s := range f.Statuses {
+		q.Statuses = append(q.Statuses, booking.DeskStatus(s))
+	}
+	return q
+}
+
+// values writes the filter back as a query (without the page).
+func (f deskFilter) values() url.Values {
+	v := url.Values{}
+	if f.Course != 0 {
+		v.Set("course", strconv.FormatInt(f.Course, 10))
+	}
+	if f.Event != 0 {
+		v.Set("event", strconv.FormatInt(f.Event, 10))
+	}
+	for _, s := range f.Statuses {
+		v.Add("status", s)
+	}
+	if f.Invoice != "" {
+		v.Set("invoice", f.Invoice)
+	}
+	if f.Text != "" {
+		v.Set("q", f.Text)
+	}
+	return v
+}
+
+// HasStatus says whether the filter ticks status s (for the form).
+func (f deskFilter) HasStatus(s booking.DeskStatus) bool {
+	return slices.Contains(f.Statuses, string(s))
+}
+
+// option is one choice of a select.
+type option struct {
+	Value    string
+	Label    string
+	Selected bool
+}
+
+// courseDates is a course with its dates, for the date select.
+type courseDates struct {
+	Title string
+	Dates []option
+}
+
+// deskPage is the bookings list.
+type deskPage struct {
+	web.Base
+	Filter    deskFilter
+	Hidden    []hiddenField // the filter again, for the bulk form's "everything matching"
+	Courses   []option
+	Dates     []courseDates
+	Statuses  []option
+	Invoices  []option
+	Rows      []deskRow
+	Total     int
+	Page      int
+	Pages     int
+	PrevURL   string
+	NextURL   string
+	ExportCSV string
+	ExportXLS string
+	ShowMoney bool
+	// Event is the date filtered by, with its places and waiting list.
+	Event   *deskEvent
+	Done    string // what a bulk action just did
+	Actions []option
+	Limited bool // the viewer sees only some courses
+}
+
+// hiddenField is a name and value carried by a form.
+type hiddenField struct{ Name, Value string }
+
+// deskEvent is the date filtered by.
+type deskEvent struct {
+	ID         int64
+	Course     string
+	Date       string
+	Times      string
+	Capacity   int
+	Taken      int
+	Left       int // -1 = no limit
+	Waiting    []deskRow
+	NewBooking bool // the viewer may add a booking by hand
+}
+
+// deskRow is one booking in the list.
+type deskRow struct {
+	ID           int64
+	Name         string
+	Email        string
+	Organisation string
+	Course       string
+	Date         string
+	Status       string
+	StatusKey    string
+	WaitPosition int
+	Booked       string
+	Money        bool // the viewer may see this booking's money
+	Fee          string
+	InvoiceState string
+	Invoice      string
+	MailFailing  bool
+}
+
+// rowOf turns a search row into a list row for the viewer.
+func rowOf(sess account.Session, r booking.Row) deskRow {
+	loc := r.Event.Location()
+	d := deskRow{ID: r.ID, Name: r.Name, Email: r.Email, Organisation: r.Organisation, Course: r.CourseTitle, Date: r.Date,
+		Status: r.Status.Label(), StatusKey: string(r.Status), WaitPosition: r.WaitPosition,
+		Booked:      r.CreatedAt.In(loc).Format("2 Jan 2006 15:04") + " " + catalog.ZoneLabel(r.CreatedAt.In(loc)),
+		MailFailing: r.MailFailing}
+	if sess.Can(account.InvoicesRead, r.CourseID) {
+		d.Money, d.InvoiceState, d.Invoice = true, r.InvoiceState(), r.InvoiceLabel()
+		if r.Amount > 0 {
+			d.Fee = catalog.FormatMoney(r.Amount, r.Currency)
+		}
+	}
+	return d
+}
+
+// bulkDone says what a bulk action did, from the redirect's query.
+func bulkDone(v url.Values) string {
+	verbs := map[string]string{"approve": "approved", "decline": "declined", "message": "messaged"}
+	verb, ok := verbs[v.Get("did")]
+	if !ok {
+		return ""
+	}
+	n := func(k string) int { i, _ := strconv.Atoi(v.Get(k)); return max(i, 0) }
+	parts := []string{fmt.Sprintf("%d %s", n("ok"), verb)}
+	if k := n("skipped"); k > 0 {
+		what := "was no longer waiting for review"
+		if v.Get("did") == "message" {
+			what = "could not be sent"
+		}
+		if k == 1 {
+			parts = append(parts, fmt.Sprintf("1 %s", what))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d %s", k, strings.Replace(what, "was", "were", 1)))
+		}
+	}
+	if k := n("refused"); k > 0 {
+		parts = append(parts, fmt.Sprintf("%d not yours to change", k))
+	}
+	return strings.Join(parts, "; ") + "."
+}
+
+// desk serves GET /admin/bookings.
+func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
+	if s.bookings == nil {
+		s.web.NotFound(w, r)
+		return
+	}
+	ctx := r.Context()
+	sess, _ := sessionOf(r)
+	f := readDeskFilter(r.URL.Query())
+	page, err := s.bookings.Search(ctx, f.query(r))
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	courses, err := s.visibleCourses(r)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	p := deskPage{Base: s.web.Base(r), Filter: f, Total: page.Total, Page: page.Page, Pages: page.Pages(),
+		ShowMoney: sess.CanSome(account.InvoicesRead), Done: bulkDone(r.URL.Query()), Limited: sess.User.CourseLimited}
+	for k, vs := range f.values() {
+		for _, v := range vs {
+			p.Hidden = append(p.Hidden, hiddenField{k, v})
+		}
+	}
+	slices.SortFunc(p.Hidden, func(a, b hiddenField) int { return strings.Compare(a.Name+a.Value, b.Name+b.Value) })
+	for _, c := range courses {
+		p.Courses = append(p.Courses, option{Value: strconv.FormatInt(c.ID, 10), Label: c.Title, Selected: c.ID == f.Course})
+		if f.Course != 0 && c.ID != f.Course {
+			continue
+		}
+		cd := courseDates{Title: c.Title}
+		for _, e := range c.Events {
+			cd.Dates = append(cd.Dates, option{Value: strconv.FormatInt(e.ID, 10), Label: e.DateLabel(), Selected: e.ID == f.Event})
+		}
+		if len(cd.Dates) > 0 {
+			p.Dates = append(p.Dates, cd)
+		}
+	}
+	for _, st := range booking.DeskStatuses {
+		p.Statuses = append(p.Statuses, option{Value: string(st), Label: st.Label(), Selected: f.HasStatus(st)})
+	}
+	for _, inv := range booking.InvoiceFilters {
+		p.Invoices = append(p.Invoices, option{Value: string(inv), Label: inv.Label(), Selected: string(inv) == f.Invoice})
+	}
+	for _, row := range page.Rows {
+		p.Rows = append(p.Rows, rowOf(sess, row))
+	}
+	v := f.values()
+	link := func(page int) string {
+		v.Set("page", strconv.Itoa(page))
+		return "/admin/bookings?" + v.Encode()
+	}
+	if p.Page > 1 {
+		p.PrevURL = link(p.Page - 1)
+	}
+	if p.Page < p.Pages {
+		p.NextURL = link(p.Page + 1)
+	}
+	v.Del("page")
+	p.ExportCSV, p.ExportXLS = "/admin/bookings/export.csv?"+v.Encode(), "/admin/bookings/export.xlsx?"+v.Encode()
+	if f.Event != 0 {
+		if ev, err := s.deskEvent(r, sess, f.Event); err == nil {
+			p.Event = ev
+		} else if err != booking.ErrNotFound {
+			s.web.Error(w, r, err)
+			return
+		}
+	}
+	p.Actions = bulkActions(sess)
+	s.web.Render(w, r, http.StatusOK, "admin_bookings", p)
+}
+
+// deskEvent is the date with ID id, its places and its waiting list in
+// order, when the viewer may see its course; ErrNotFound otherwise.
+func (s *Server) deskEvent(r *http.Request, sess account.Session, id int64) (*deskEvent, error) {
+	ctx := r.Context()
+	c, e, err := s.bookings.EventOf(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !sess.Can(account.BookingsRead, c.ID) {
+		return nil, booking.ErrNotFound
+	}
+	places, err := s.bookings.PlacesFor(ctx, []catalog.Event{e})
+	if err != nil {
+		return nil, err
+	}
+	pl := places[e.ID]
+	ev := &deskEvent{ID: e.ID, Course: c.Title, Date: e.DateLabel(), Times: booking.EventTimes(e), Capacity: pl.Capacity,
+		Taken: pl.Taken, Left: pl.Left(), NewBooking: sess.Can(account.BookingsEdit, c.ID)}
+	waiting, err := s.bookings.Search(ctx, booking.Query{EventID: e.ID, Statuses: []booking.DeskStatus{booking.DeskWaiting},
+		PerPage: 500})
+	if err != nil {
+		return nil, err
+	}
+	for _, row := range waiting.Rows {
+		ev.Waiting = append(ev.Waiting, rowOf(sess, row))
+	}
+	return ev, nil
+}
+
+// visibleCourses is the courses whose bookings the viewer may read.
+func (s *Server) visibleCourses(r *http.Request) ([]catalog.Course, error) {
+	sess, _ := sessionOf(r)
+	all, err := s.bookings.Courses(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var out []catalog.Course
+	for _, c := range all {
+		if sess.Can(account.BookingsRead, c.ID) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// peoplePage is the people booked on one date, for trainers: never
+// access needs, never money.
+type peoplePage struct {
+	web.Base
+	Course string
+	Date   string
+	Times  string
+	People []personLine
+	// Desk links the date's bookings when the viewer may read them.
+	Desk string
+}
+
+// personLine is one person booked.
+type personLine struct {
+	Name, Organisation, Role, Status string
+}
+
+// datePeople serves GET /admin/dates/{id}/people.
+func (s *Server) datePeople(w http.ResponseWriter, r *http.Request) {
+	if s.bookings == nil {
+		s.web.NotFound(w, r)
+		return
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		s.web.NotFound(w, r)
+		return
+	}
+	c, e, err := s.bookings.EventOf(r.Context(), id)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	if !s.allowedOn(w, r, account.AttendeesRead, c.ID) {
+		return
+	}
+	list, err := s.bookings.List(r.Context(), e.ID)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	sess, _ := sessionOf(r)
+	p := peoplePage{Base: s.web.Base(r), Course: c.Title, Date: e.DateLabel(), Times: booking.EventTimes(e)}
+	if sess.Can(account.BookingsRead, c.ID) {
+		p.Desk = fmt.Sprintf("/admin/bookings?event=%d", e.ID)
+	}
+	for _, b := range list {
+		if b.Status.Active() {
+			p.People = append(p.People, personLine{Name: b.Name, Organisation: b.Organisation, Role: b.Role, Status: b.Status.Label()})
+		}
+	}
+	s.web.Render(w, r, http.StatusOK, "admin_people", p)
+}
+
+// deskLinks are the home page's links to the desk: the bookings for
+// those who may read them, and for trainers (who may not) the people
+// booked on each of their courses' dates from today on.
+func (s *Server) deskLinks(r *http.Request) []web.Link {
+	sess, _ := sessionOf(r)
+	if s.bookings == nil {
+		return nil
+	}
+	if sess.CanSome(account.BookingsRead) {
+		return []web.Link{{URL: "/admin/bookings", Label: "Bookings: find a booking, a date's list and waiting list, export"}}
+	}
+	if !sess.CanSome(account.AttendeesRead) {
+		return nil
+	}
+	all, err := s.bookings.Courses(r.Context())
+	if err != nil {
+		return nil
+	}
+	now := s.web.Now()
+	var out []web.Link
+	for _, c := range all {
+		if !sess.Can(account.AttendeesRead, c.ID) {
+			continue
+		}
+		for _, e := range c.Events {
+			if e.EndsAt.After(now) && e.Status != catalog.Cancelled {
+				out = append(out, web.Link{URL: fmt.Sprintf("/admin/dates/%d/people", e.ID),
+					Label: "Who is booked: " + c.Title + ", " + e.DateLabel()})
+			}
+		}
+	}
+	return out
+}
+
+// localTime writes t in loc with the zone named: "10:04 on Friday 27
+// March 2026 UK time (GMT)".
+func localTime(t time.Time, loc *time.Location) string { return attentionTime(t.In(loc)) }

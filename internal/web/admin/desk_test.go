@@ -1,0 +1,483 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"plenary/internal/account"
+	"plenary/internal/audit"
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/messaging"
+)
+
+// desk is a staff area with two courses: "review" (two places, a waiting
+// list, a review rule and a question) and "other"; and one user of each
+// role, plus a coordinator limited to the review course.
+type desk struct {
+	*staffArea
+	review, other catalog.Course
+	tokens        map[string]string
+}
+
+func newDesk(t *testing.T) *desk {
+	t.Helper()
+	a := newArea(t, nil)
+	c := catalogtest.NewCourse(t0)
+	c.Events[0].Capacity = 2
+	c.Events[0].Days[0].Date = catalog.Date{Year: 2027, Month: time.February, Day: 10}
+	c.Waitlist = true
+	c.Questions = []catalog.Question{{Key: "nhs", Label: "Do you work in the NHS?", Kind: catalog.YesNo}}
+	c.Rules = []catalog.Rule{{Outcome: catalog.Review, Message: "We check eligibility outside the NHS by hand.",
+		Conditions: []catalog.Condition{{Question: "nhs", Op: catalog.OpNo}}}}
+	o := catalogtest.NewCourse(t0)
+	o.Slug, o.Title = "other-course", "Other course"
+	o.Events[0].Capacity = 0
+	if _, err := a.catalog.Save(ctx, []*catalog.Course{&c, &o}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	d := &desk{staffArea: a, review: c, other: o, tokens: map[string]string{}}
+	for _, u := range []struct {
+		who  string
+		role account.Role
+		lim  []int64
+	}{{"coord", account.Coordinator, nil}, {"limited", account.Coordinator, []int64{c.ID}}, {"finance", account.Finance, nil},
+		{"trainer", account.Trainer, nil}} {
+		a.addUser(t, u.who+"@example.org", u.role, u.lim...)
+		d.tokens[u.who] = a.signIn(t, u.who+"@example.org", password, "")
+	}
+	return d
+}
+
+func (d *desk) book(t *testing.T, c catalog.Course, name, nhs, needs string) booking.Booking {
+	t.Helper()
+	req := booking.Request{EventID: c.Events[0].ID, Name: name, Email: fileWord(name) + "@example.org",
+		Organisation: "North Clinic", Role: "Psychotherapist", SystemChecked: true, FeeTier: "Standard", AccessNeeds: needs}
+	if len(c.Questions) > 0 {
+		req.Answers = map[string]string{"nhs": nhs}
+	}
+	res, err := d.bookings.Book(ctx, req, audit.ParticipantOf(0))
+	if err != nil {
+		t.Fatalf("book %s: %v", name, err)
+	}
+	return res.Booking
+}
+
+func (d *desk) status(t *testing.T, id int64) booking.Status {
+	t.Helper()
+	m, err := d.bookings.ForDesk(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.Booking.Status
+}
+
+func wantIn(t *testing.T, what, body string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s lacks %q", what, w)
+		}
+	}
+}
+
+func wantOut(t *testing.T, what, body string, unwanted ...string) {
+	t.Helper()
+	for _, w := range unwanted {
+		if strings.Contains(body, w) {
+			t.Errorf("%s shows %q", what, w)
+		}
+	}
+}
+
+// TestDeskList filters, searches and pages the list, shows a date's
+// places and waiting list in order, and narrows a limited coordinator to
+// their course.
+func TestDeskList(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ann := d.book(t, d.review, "Ann Archer", "no", "")
+	d.book(t, d.review, "Ben Baker", "yes", "")
+	cal := d.book(t, d.review, "Cal Cole", "yes", "")
+	dee := d.book(t, d.review, "Dee Dunn", "yes", "")
+	if cal.Status != booking.Waitlisted || dee.Status != booking.Waitlisted || ann.Status != booking.PendingReview {
+		t.Fatalf("fixture: %s %s %s", ann.Status, cal.Status, dee.Status)
+	}
+	for i := range 51 {
+		d.book(t, d.other, fmt.Sprintf("Oth Person%02d", i), "", "")
+	}
+	coord := d.tokens["coord"]
+
+	res, body := d.get(t, "/admin/bookings", coord)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("list: %d", res.StatusCode)
+	}
+	wantIn(t, "first page", body, "55 bookings found", "Page 1 of 2", "Oth Person50", `rel="next"`)
+	wantOut(t, "first page", body, "Ann Archer") // the oldest: page 2
+	_, body = d.get(t, "/admin/bookings?page=2", coord)
+	wantIn(t, "second page", body, "Ann Archer", "Page 2 of 2", `rel="prev"`)
+
+	_, body = d.get(t, "/admin/bookings?q=ANN+arch", coord)
+	wantIn(t, "search", body, "1 booking found", `href="/admin/bookings/`+fmt.Sprint(ann.ID)+`"`)
+	wantOut(t, "search", body, "Ben Baker")
+
+	_, body = d.get(t, "/admin/bookings?status=pending_review", coord)
+	wantIn(t, "pending review", body, "1 booking found", "Ann Archer")
+
+	_, body = d.get(t, fmt.Sprintf("/admin/bookings?event=%d", d.review.Events[0].ID), coord)
+	wantIn(t, "a date", body, "4 bookings found", "2 of 2 places taken, 0 left", "2 on the waiting list",
+		"Cal Cole</a> (North Clinic) — place 1", "Dee Dunn</a> (North Clinic) — place 2",
+		fmt.Sprintf(`href="/admin/bookings/new?event=%d"`, d.review.Events[0].ID))
+	if strings.Index(body, "Cal Cole</a> (North") > strings.Index(body, "Dee Dunn</a> (North") {
+		t.Error("the waiting list is not in its order")
+	}
+	_, body = d.get(t, "/admin/bookings?course=abc&page=-3&status=nonsense&invoice=%00", coord)
+	wantIn(t, "nonsense filter", body, "55 bookings found")
+
+	// A coordinator limited to the review course sees only its bookings,
+	// and is refused another course's booking.
+	lim := d.tokens["limited"]
+	_, body = d.get(t, "/admin/bookings", lim)
+	wantIn(t, "limited list", body, "4 bookings found", "Ann Archer")
+	wantOut(t, "limited list", body, "Oth Person", "Other course")
+	_, body = d.get(t, fmt.Sprintf("/admin/bookings?course=%d", d.other.ID), lim)
+	wantIn(t, "limited list of another course", body, "0 bookings found")
+	other, err := d.bookings.Search(ctx, booking.Query{CourseID: d.other.ID, PerPage: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := d.get(t, fmt.Sprintf("/admin/bookings/%d", other.Rows[0].ID), lim); res.StatusCode != http.StatusForbidden {
+		t.Errorf("limited coordinator on another course's booking: %d, want 403", res.StatusCode)
+	}
+	if res, _ := d.get(t, fmt.Sprintf("/admin/bookings/%d", ann.ID), lim); res.StatusCode != http.StatusOK {
+		t.Errorf("limited coordinator on their course's booking: %d", res.StatusCode)
+	}
+	// Money columns only for those who may read invoices.
+	_, body = d.get(t, "/admin/bookings", coord)
+	wantOut(t, "coordinator's list", body, `<th scope="col">Fee</th>`)
+	_, body = d.get(t, "/admin/bookings", d.tokens["finance"])
+	wantIn(t, "finance's list", body, `<th scope="col">Fee</th>`, "invoiced, unpaid")
+	// The home page links the desk.
+	_, body = d.get(t, "/admin", coord)
+	wantIn(t, "home", body, `href="/admin/bookings"`)
+}
+
+// TestBookingPage shows what the person gave, why it waits, access needs
+// only with bookings:access_needs, money only with invoices:read, the
+// timeline, the messages and the actions the viewer may take.
+func TestBookingPage(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ann := d.book(t, d.review, "Ann Archer", "no", "Step-free <access> please")
+	path := fmt.Sprintf("/admin/bookings/%d", ann.ID)
+
+	res, body := d.get(t, path, d.tokens["coord"])
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("booking page: %d", res.StatusCode)
+	}
+	wantIn(t, "coordinator's view", body, "Waiting for review", "We check eligibility outside the NHS by hand.",
+		"Do you work in the NHS?", "Step-free &lt;access&gt; please", "Booked", "The participant",
+		path+"/review", path+"/move", path+"/cancel", path+"/details", "E-mails to them (1)")
+	wantOut(t, "coordinator's view", body, "Fee and invoice", path+"/payment", "<access>")
+
+	_, body = d.get(t, path, d.tokens["finance"])
+	wantIn(t, "finance's view", body, "Fee and invoice", "£120.00")
+	wantOut(t, "finance's view", body, "Step-free", "Access needs", path+"/review", path+"/cancel")
+
+	if _, err := d.bookings.Approve(ctx, ann.ID, audit.StaffMember(1, "Sam Staff")); err != nil {
+		t.Fatal(err)
+	}
+	_, body = d.get(t, path, d.tokens["finance"])
+	wantIn(t, "after approval", body, "Approved after review", "Sam Staff", "Status: Waiting for review → Confirmed",
+		path+"/payment", "INV-")
+	if res, _ := d.get(t, "/admin/bookings/99999", d.tokens["coord"]); res.StatusCode != http.StatusNotFound {
+		t.Errorf("no such booking: %d", res.StatusCode)
+	}
+	if res, _ := d.get(t, "/admin/bookings/abc", d.tokens["coord"]); res.StatusCode != http.StatusNotFound {
+		t.Errorf("not an ID: %d", res.StatusCode)
+	}
+}
+
+// TestBookingNotes keeps what was typed beside the error, saves a good
+// note (audited, shown newest first) and refuses one on another course.
+func TestBookingNotes(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ann := d.book(t, d.review, "Ann Archer", "yes", "")
+	oth := d.book(t, d.other, "Oth Person", "", "")
+	path := fmt.Sprintf("/admin/bookings/%d", ann.ID)
+	coord := d.tokens["coord"]
+
+	res, body := d.post(t, path+"/notes", coord, url.Values{"note": {"Rang <her>\x1b about it"}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad note: %d", res.StatusCode)
+	}
+	wantIn(t, "bad note", body, "There is a problem", "control character", "Rang &lt;her&gt;", `aria-invalid="true"`)
+	if notes, _ := d.bookings.Notes(ctx, ann.ID); len(notes) != 0 {
+		t.Fatalf("a refused note was saved: %+v", notes)
+	}
+	res, _ = d.post(t, path+"/notes", coord, url.Values{"note": {"Rang her:\r\nwill confirm"}})
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), path+"?done=note") {
+		t.Fatalf("good note: %d → %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	_, body = d.get(t, path+"?done=note", coord)
+	wantIn(t, "after the note", body, "Your note is saved", "Rang her:<br>will confirm", "Internal note added", "Ann Smith")
+	if res, _ := d.post(t, path+"/notes", d.tokens["finance"], url.Values{"note": {"x"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("finance adds a note: %d, want 403", res.StatusCode)
+	}
+	if res, _ := d.post(t, fmt.Sprintf("/admin/bookings/%d/notes", oth.ID), d.tokens["limited"], url.Values{"note": {"x"}}); res.StatusCode != http.StatusForbidden {
+		t.Errorf("limited coordinator notes another course's booking: %d, want 403", res.StatusCode)
+	}
+}
+
+// TestBulkApprove shows the count before acting, approves only what waits
+// for review, and leaves out what the viewer may not approve.
+func TestBulkApprove(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ann := d.book(t, d.review, "Ann Archer", "no", "")
+	ben := d.book(t, d.review, "Ben Baker", "no", "")
+	oth := d.book(t, d.other, "Oth Person", "", "")
+	ids := url.Values{"action": {"approve"}, "scope": {"ticked"}, "id": {fmt.Sprint(ann.ID), fmt.Sprint(ben.ID), fmt.Sprint(oth.ID)}}
+
+	res, body := d.post(t, "/admin/bookings/bulk", d.tokens["limited"], ids)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("bulk, first step: %d", res.StatusCode)
+	}
+	wantIn(t, "confirmation", body, "<strong>2 bookings</strong>", "1 more selected is left out", "Ann Archer", "Ben Baker", "Approve 2")
+	wantOut(t, "confirmation", body, "Oth Person")
+	if d.status(t, ann.ID) != booking.PendingReview || d.status(t, ben.ID) != booking.PendingReview {
+		t.Fatal("the first step acted")
+	}
+	// Ben is approved elsewhere meanwhile; the hidden IDs still name Oth,
+	// which the limited coordinator may not touch.
+	if _, err := d.bookings.Approve(ctx, ben.ID, audit.CommandLine("ann")); err != nil {
+		t.Fatal(err)
+	}
+	ids.Set("confirm", "1")
+	res, _ = d.post(t, "/admin/bookings/bulk", d.tokens["limited"], ids)
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "ok=1") || !strings.Contains(loc, "skipped=1") || !strings.Contains(loc, "refused=1") {
+		t.Fatalf("bulk, second step: %d → %s", res.StatusCode, loc)
+	}
+	if d.status(t, ann.ID) != booking.Confirmed || d.status(t, oth.ID) != booking.Confirmed {
+		t.Errorf("after: Ann %s", d.status(t, ann.ID))
+	}
+	entries, err := audit.List(ctx, d.db, audit.Filter{Object: "booking", ObjectID: ann.ID, Action: "booking.approve"})
+	if err != nil || len(entries) != 1 || entries[0].Actor.Kind != audit.Staff {
+		t.Errorf("audit of the approval: %+v %v", entries, err)
+	}
+	_, body = d.get(t, loc, d.tokens["limited"])
+	wantIn(t, "after bulk", body, "1 approved; 1 was no longer waiting for review; 1 not yours to change.")
+
+	// Finance may not approve: nothing is let through.
+	res, body = d.post(t, "/admin/bookings/bulk", d.tokens["finance"], url.Values{"action": {"approve"}, "id": {fmt.Sprint(ann.ID)}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "No bookings are selected that you may do this to") {
+		t.Errorf("finance approves: %d", res.StatusCode)
+	}
+}
+
+// TestBulkMessageAndAll messages everything matching the filter: the
+// count first, errors beside the fields keeping what was typed, then one
+// e-mail each.
+func TestBulkMessageAndAll(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	d.book(t, d.review, "Ann Archer", "yes", "")
+	d.book(t, d.review, "Ben Baker", "yes", "")
+	d.book(t, d.other, "Oth Person", "", "")
+	coord := d.tokens["coord"]
+	form := url.Values{"action": {"message"}, "scope": {"all"}, "course": {fmt.Sprint(d.review.ID)}}
+	res, body := d.post(t, "/admin/bookings/bulk", coord, form)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("first step: %d", res.StatusCode)
+	}
+	wantIn(t, "confirmation", body, "<strong>2 bookings</strong>", "Ann Archer", "Ben Baker", `name="subject"`)
+	form.Del("scope")
+	form.Set("confirm", "1")
+	form["id"] = idsIn(body)
+	form.Set("body", "Typed <text> stays")
+	res, body = d.post(t, "/admin/bookings/bulk", coord, form)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("no subject: %d", res.StatusCode)
+	}
+	wantIn(t, "no subject", body, "There is a problem", "Write the subject.", "Typed &lt;text&gt; stays")
+	msgs, _ := d.outbox.List(ctx, messaging.ListFilter{Kind: "staff_message"})
+	if len(msgs) != 0 {
+		t.Fatalf("%d messages queued before confirming", len(msgs))
+	}
+	form.Set("subject", "Room change")
+	res, _ = d.post(t, "/admin/bookings/bulk", coord, form)
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "ok=2") {
+		t.Fatalf("send: %d → %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	msgs, _ = d.outbox.List(ctx, messaging.ListFilter{Kind: "staff_message"})
+	if len(msgs) != 2 {
+		t.Fatalf("%d messages queued, want 2", len(msgs))
+	}
+}
+
+// idsIn returns the booking IDs a confirmation page carries.
+func idsIn(body string) []string {
+	var out []string
+	for part := range strings.SplitSeq(body, `name="id" value="`) {
+		if i := strings.IndexByte(part, '"'); i > 0 && i < 12 && !strings.HasPrefix(part, "<") {
+			out = append(out, part[:i])
+		}
+	}
+	return out
+}
+
+// TestExport reads a date's CSV and XLSX back: the CLI's header and
+// cells, access needs only for those allowed, text never a formula, a
+// bold frozen header, a file name naming course and date.
+func TestExport(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	d.book(t, d.review, "=HYPERLINK(\"x\")", "yes", "Hearing loop")
+	d.book(t, d.review, "Ben Baker", "no", "")
+	ev := d.review.Events[0].ID
+	q := fmt.Sprintf("?event=%d", ev)
+
+	// What `plenary bookings -csv` writes for the date.
+	list, err := d.bookings.ListWithAnswers(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, e, _ := d.bookings.EventOf(ctx, ev)
+	wantHeader, wantRecords := booking.Table(d.review, booking.ListingRows(d.review, e, list, true), true)
+
+	res, body := d.get(t, "/admin/bookings/export.csv"+q, d.tokens["coord"])
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(res.Header.Get("Content-Disposition"), `filename="bookings-test-course-2027-02-10.csv"`) {
+		t.Fatalf("csv: %d %v", res.StatusCode, res.Header)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(recs[0], wantHeader) || len(recs) != 3 {
+		t.Fatalf("csv header %q, want %q", recs[0], wantHeader)
+	}
+	col := slices.Index(wantHeader, "name")
+	if recs[1][col] != `'=HYPERLINK("x")` || recs[2][col] != "Ben Baker" || recs[1][len(recs[1])-1] != "Hearing loop" {
+		t.Errorf("csv rows: %q", recs[1:])
+	}
+	for i, rec := range wantRecords { // the coordinator may not read invoices: money is blank
+		for k, h := range wantHeader {
+			want := booking.SafeCell(rec[k])
+			if h == "fee" || h == "payment" || h == "invoice" || h == "invoice_state" {
+				want = ""
+			}
+			if recs[i+1][k] != want {
+				t.Errorf("csv row %d %s: %q, want %q", i+1, h, recs[i+1][k], want)
+			}
+		}
+	}
+
+	// Finance: money, no access needs.
+	_, body = d.get(t, "/admin/bookings/export.csv"+q, d.tokens["finance"])
+	recs, _ = csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if slices.Contains(recs[0], "access_needs") || strings.Contains(body, "Hearing loop") ||
+		recs[1][slices.Index(recs[0], "fee")] != "£120.00" {
+		t.Errorf("finance's csv: %q", recs)
+	}
+
+	res, body = d.get(t, "/admin/bookings/export.xlsx"+q, d.tokens["coord"])
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Disposition"), "bookings-test-course-2027-02-10.xlsx") {
+		t.Fatalf("xlsx: %d %v", res.StatusCode, res.Header)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(xlsxSheet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rows[0], wantHeader) || len(rows) != 3 || rows[1][col] != `=HYPERLINK("x")` {
+		t.Errorf("xlsx rows: %q", rows)
+	}
+	cell, _ := excelize.CoordinatesToCellName(col+1, 2)
+	if formula, _ := f.GetCellFormula(xlsxSheet, cell); formula != "" {
+		t.Errorf("xlsx %s is a formula: %q", cell, formula)
+	}
+	if typ, _ := f.GetCellType(xlsxSheet, cell); typ != excelize.CellTypeSharedString && typ != excelize.CellTypeInlineString {
+		t.Errorf("xlsx %s has type %v, want text", cell, typ)
+	}
+	panes, err := f.GetPanes(xlsxSheet)
+	if err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("xlsx panes: %+v %v", panes, err)
+	}
+	style, _ := f.GetCellStyle(xlsxSheet, "A1")
+	if st, err := f.GetStyle(style); err != nil || st.Font == nil || !st.Font.Bold {
+		t.Errorf("xlsx header not bold: %+v %v", st, err)
+	}
+}
+
+// TestTrainerPeople: a trainer sees who is booked on a date (never
+// access needs, never money) and the dates from the home page, and may
+// not open the bookings desk.
+func TestTrainerPeople(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	d.book(t, d.review, "Ann Archer", "yes", "Hearing loop")
+	tr := d.tokens["trainer"]
+	path := fmt.Sprintf("/admin/dates/%d/people", d.review.Events[0].ID)
+	res, body := d.get(t, path, tr)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("people: %d", res.StatusCode)
+	}
+	wantIn(t, "people", body, "Ann Archer", "North Clinic", "Psychotherapist", "Confirmed", "1 person")
+	wantOut(t, "people", body, "Hearing loop", "£", "/admin/bookings")
+	if res, _ := d.get(t, "/admin/bookings", tr); res.StatusCode != http.StatusForbidden {
+		t.Errorf("trainer on the desk: %d, want 403", res.StatusCode)
+	}
+	if res, _ := d.get(t, fmt.Sprintf("/admin/bookings/%d", 1), tr); res.StatusCode != http.StatusForbidden {
+		t.Errorf("trainer on a booking: %d, want 403", res.StatusCode)
+	}
+	_, body = d.get(t, "/admin", tr)
+	wantIn(t, "trainer's home", body, `href="`+path+`"`, "Who is booked: "+d.review.Title)
+	if res, _ := d.get(t, "/admin/dates/99999/people", tr); res.StatusCode != http.StatusNotFound {
+		t.Errorf("no such date: %d", res.StatusCode)
+	}
+}
+
+// TestBulkExport exports the ticked bookings after the count, as the
+// CLI's CSV, leaving out a booking the limited coordinator may not read.
+func TestBulkExport(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ann := d.book(t, d.review, "Ann Archer", "yes", "")
+	d.book(t, d.review, "Ben Baker", "yes", "")
+	oth := d.book(t, d.other, "Oth Person", "", "")
+	form := url.Values{"action": {"export"}, "id": {fmt.Sprint(ann.ID), fmt.Sprint(oth.ID)}}
+	res, body := d.post(t, "/admin/bookings/bulk", d.tokens["limited"], form)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("first step: %d", res.StatusCode)
+	}
+	wantIn(t, "confirmation", body, "<strong>1 booking</strong>", "1 more selected is left out", "Download the CSV of 1")
+	form.Set("confirm", "1")
+	res, body = d.post(t, "/admin/bookings/bulk", d.tokens["limited"], form)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") {
+		t.Fatalf("export: %d %v", res.StatusCode, res.Header)
+	}
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[1][slices.Index(recs[0], "name")] != "Ann Archer" || slices.Index(recs[0], "Do you work in the NHS?") < 0 {
+		t.Errorf("bulk export: %q", recs)
+	}
+}
