@@ -89,10 +89,18 @@ func (s *Server) routes() []route {
 
 		{pattern: "GET /admin/attention", access: pm(account.BookingsRead), handler: s.attention},
 
-		{pattern: "GET /admin/mail", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailList)},
-		{pattern: "GET /admin/mail/{id}", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailShow)},
-		{pattern: "GET /admin/mail/{id}/html", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailHTML)},
-		{pattern: "GET /admin/mail/{id}/attachments/{n}", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailAttachment)},
+		{pattern: "GET /admin/messages", access: pm(account.MessagesRead), handler: s.messagesList},
+		{pattern: "GET /admin/messages/{id}", access: pm(account.MessagesRead), handler: s.messageShow},
+		{pattern: "GET /admin/messages/{id}/html", access: pm(account.MessagesRead), handler: s.messageHTML},
+		{pattern: "GET /admin/messages/{id}/attachments/{n}", access: pm(account.MessagesRead), handler: s.messageAttachment},
+		{pattern: "POST /admin/messages/{id}/retry", access: pm(account.MessagesSend), handler: s.messageRetry},
+		{pattern: "POST /admin/messages/{id}/resend", access: pm(account.MessagesSend), handler: s.messageResend},
+		// The dev mailbox's old addresses lead to the mail log.
+		{pattern: "GET /admin/mail", access: pm(account.MessagesRead), handler: s.oldMailLink},
+		{pattern: "GET /admin/mail/{id}", access: pm(account.MessagesRead), handler: s.oldMailLink},
+
+		{pattern: "GET /admin/audit", access: pm(account.AuditRead), handler: s.auditList},
+		{pattern: "GET /admin/audit.csv", access: pm(account.AuditRead), handler: s.auditCSV},
 	}
 }
 
