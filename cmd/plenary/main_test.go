@@ -274,9 +274,9 @@ func TestServeDemo(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	// The dev mailbox is for staff signed in with messages:read.
-	if code, body := get(t, base+"/admin/mail"); code != 200 || !strings.Contains(body, "Sign in to the staff area") {
-		t.Fatalf("/admin/mail with no session: status %d, want the sign-in page", code)
+	// The mail log is for staff signed in with messages:read.
+	if code, body := get(t, base+"/admin/messages"); code != 200 || !strings.Contains(body, "Sign in to the staff area") {
+		t.Fatalf("/admin/messages with no session: status %d, want the sign-in page", code)
 	}
 	if _, err := account.New(account.Options{DB: db}).AddUser(context.Background(), audit.CommandLine("test"),
 		account.Profile{Email: "coord@example.org", Role: account.Coordinator}, "correct horse battery", time.Now()); err != nil {
@@ -285,14 +285,14 @@ func TestServeDemo(t *testing.T) {
 	jar, _ := cookiejar.New(nil)
 	staff := &http.Client{Jar: jar}
 	resp, err = staff.PostForm(base+"/admin/login", url.Values{"email": {"coord@example.org"}, "password": {"correct horse battery"},
-		"next": {"/admin/mail"}})
+		"next": {"/admin/messages"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "dana@example.org") {
-		t.Fatalf("/admin/mail after signing in: status %d or the confirmation missing", resp.StatusCode)
+		t.Fatalf("/admin/messages after signing in: status %d or the confirmation missing", resp.StatusCode)
 	}
 
 	if err := stop(); err != nil {

@@ -53,7 +53,7 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 
 	devMailbox, why := devMailboxOn(cfg, *withDemo)
 	if devMailbox {
-		logger.Warn("the dev mailbox is on: /admin/mail shows every e-mail, manage links included, to anyone on this machine; do not run it like this on a shared or public server",
+		logger.Warn("the dev mailbox is on: e-mails are kept, not sent; staff read them in the mail log (/admin/messages)",
 			"why", why)
 	}
 

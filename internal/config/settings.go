@@ -111,7 +111,7 @@ var settings = []Setting{
 	},
 	{
 		Name: "PLENARY_SMTP_URL", Secret: true,
-		DefaultDoc: "none: e-mails are kept in the dev mailbox, shown under `/admin/mail`",
+		DefaultDoc: "none: e-mails are kept, not sent (shown in the mail log, `/admin/messages`)",
 		Help: "the mail server: `smtps://user:pass@host:465` (TLS from the start) or `smtp://user:pass@host:587` " +
 			"(STARTTLS when the server offers it; add `?tls=required` to insist, `?tls=none` for a local relay). " +
 			"Percent-encode special characters in the password.",
@@ -213,9 +213,9 @@ var settings = []Setting{
 	},
 	{
 		Name: "PLENARY_DEV_MAILBOX", Default: "false",
-		Help: "`true` shows every e-mail kept in the database under `/admin/mail`, to staff signed in with `messages:read` only — " +
-			"for development: the e-mails hold manage links. `serve -demo` turns it on (and logs a warning) unless " +
-			"`PLENARY_SMTP_URL` is set; it is refused together with `PLENARY_SMTP_URL`. Off, `/admin/mail` answers 404.",
+		Help: "`true` keeps every e-mail in the database instead of sending it (status “kept”), for development and demos; " +
+			"staff read kept and sent mail alike in the mail log (`/admin/messages`). `serve -demo` turns it on (and logs a warning) " +
+			"unless `PLENARY_SMTP_URL` is set; it is refused together with `PLENARY_SMTP_URL`.",
 		field: bind(func(c *Config) *bool { return &c.DevMailbox }, boolean, strconv.FormatBool),
 	},
 	{

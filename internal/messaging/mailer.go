@@ -13,9 +13,10 @@ type Mailer interface {
 
 // deliverer is implemented by mailers that can say when the server has
 // accepted a message, before they close the connection (SMTPMailer): the
-// send worker records the message as sent in accepted.
+// send worker records the message as sent in accepted, with the text of
+// the server's reply.
 type deliverer interface {
-	Deliver(ctx context.Context, m Message, accepted func() error) error
+	Deliver(ctx context.Context, m Message, accepted func(reply string) error) error
 }
 
 // keeper is implemented by mailers that keep messages instead of sending

@@ -53,13 +53,17 @@ type Message struct {
 	// HTML and Attachments are then left empty at Enqueue, and filled
 	// when the message is read or sent (see render.go). Empty once the
 	// rendered content is stored, just before sending.
-	Data            []byte
-	ScheduledAt     time.Time // not sent before; zero means now
-	Status          Status
-	Attempts        int
-	LastError       string
-	SentAt          time.Time // zero until sent or kept
-	MessageID       string    // the Message-ID header, with its angle brackets
+	Data        []byte
+	ScheduledAt time.Time // not sent before; zero means now
+	Status      Status
+	Attempts    int
+	LastError   string
+	SentAt      time.Time // zero until sent or kept
+	// ServerReply is what the SMTP server answered when it accepted the
+	// message (the text of its 250 reply, often with the server's queue
+	// ID); empty until sent, and for kept messages.
+	ServerReply     string
+	MessageID       string // the Message-ID header, with its angle brackets
 	CreatedAt       time.Time
 	Marketing       bool   // only marketing mail gets List-Unsubscribe
 	ListUnsubscribe string // the https:// one-click unsubscribe address, for marketing mail

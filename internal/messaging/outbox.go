@@ -91,13 +91,13 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, 
 	err = tx.QueryRowContext(ctx, `
 		INSERT INTO messages (kind, dedupe_key, subject_ref, from_header, reply_to, to_name, to_email,
 			subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
-			status, scheduled_at, created_at, render_data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			status, scheduled_at, created_at, render_data, to_search)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`,
 		m.Kind, m.DedupeKey, m.SubjectRef, m.From, m.ReplyTo, m.ToName, m.ToEmail,
 		m.Subject, m.Text, m.HTML, msgID, m.Marketing, m.ListUnsubscribe,
-		string(Queued), scheduled, now, string(m.Data)).Scan(&id)
+		string(Queued), scheduled, now, string(m.Data), searchText(m.ToName, m.ToEmail)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE dedupe_key = $1`, m.DedupeKey).Scan(&id); err != nil {
 			return 0, false, fmt.Errorf("messaging: enqueue %s: existing message: %w", m.DedupeKey, err)
@@ -150,6 +150,15 @@ type ListFilter struct {
 	// Due keeps only queued messages whose time has come (ScheduledAt at
 	// or before now): those waiting for, or retrying, their send job.
 	Due bool
+	// Statuses keeps messages in any of these states (with Status, both
+	// must hold).
+	Statuses []Status
+	// Recipient keeps messages whose recipient's name or address
+	// contains it, in any case (see searchText).
+	Recipient string
+	// Since and Until bound when the messages were queued (Until
+	// exclusive); zero does not bound.
+	Since, Until time.Time
 	// BeforeID pages backwards: only messages with a smaller ID.
 	BeforeID int64
 	Limit    int // default 100, at most 1000
@@ -157,7 +166,7 @@ type ListFilter struct {
 
 const messageColumns = `id, kind, dedupe_key, subject_ref, from_header, reply_to, to_name, to_email,
 	subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
-	status, attempts, last_error, scheduled_at, sent_at, created_at, render_data`
+	status, attempts, last_error, scheduled_at, sent_at, created_at, render_data, server_reply`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var (
@@ -168,7 +177,7 @@ func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	)
 	err := row.Scan(&m.ID, &m.Kind, &m.DedupeKey, &m.SubjectRef, &m.From, &m.ReplyTo, &m.ToName, &m.ToEmail,
 		&m.Subject, &m.Text, &m.HTML, &m.MessageID, &m.Marketing, &m.ListUnsubscribe,
-		&status, &m.Attempts, &m.LastError, &m.ScheduledAt, &sent, &m.CreatedAt, &data)
+		&status, &m.Attempts, &m.LastError, &m.ScheduledAt, &sent, &m.CreatedAt, &data, &m.ServerReply)
 	if data != "" {
 		m.Data = []byte(data)
 	}
@@ -200,6 +209,23 @@ func (o *Outbox) List(ctx context.Context, f ListFilter) ([]Message, error) {
 	}
 	if f.Status != "" {
 		add("status = $%d", string(f.Status))
+	}
+	if len(f.Statuses) > 0 {
+		var marks []string
+		for _, st := range f.Statuses {
+			args = append(args, string(st))
+			marks = append(marks, fmt.Sprintf("$%d", len(args)))
+		}
+		where = append(where, "status IN ("+strings.Join(marks, ", ")+")")
+	}
+	if f.Recipient != "" {
+		add(`to_search LIKE $%d ESCAPE '\'`, "%"+likeEscape(searchText(f.Recipient))+"%")
+	}
+	if !f.Since.IsZero() {
+		add("created_at >= $%d", dbTime(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add("created_at < $%d", dbTime(f.Until))
 	}
 	if f.Due {
 		add("status = $%d", string(Queued))
@@ -324,11 +350,15 @@ func (o *Outbox) load(ctx context.Context, id int64) (Message, error) {
 }
 
 // markDelivered records a successful send (status Sent) or a message held
-// in the dev mailbox (status Kept).
-func (o *Outbox) markDelivered(ctx context.Context, id int64, status Status) error {
+// in the dev mailbox (status Kept), with what the server answered when
+// it accepted the message ("" when the mailer cannot tell).
+func (o *Outbox) markDelivered(ctx context.Context, id int64, status Status, reply string) error {
+	if len(reply) > 1000 {
+		reply = strings.ToValidUTF8(reply[:1000], "")
+	}
 	_, err := o.db.ExecContext(ctx, `UPDATE messages
-		SET status = $1, attempts = attempts + 1, last_error = '', sent_at = $2 WHERE id = $3`,
-		string(status), o.now(), id)
+		SET status = $1, attempts = attempts + 1, last_error = '', sent_at = $2, server_reply = $3 WHERE id = $4`,
+		string(status), o.now(), reply, id)
 	if err != nil {
 		return fmt.Errorf("messaging: mark message %d %s: %w", id, status, err)
 	}

@@ -150,7 +150,9 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 
 // Deliver sends m and, the moment the server has accepted it (its 250
 // reply to the message's final "."), calls accepted before anything else
-// is said on the connection: the send job records the message as sent
+// is said on the connection, with the text of that reply (go-mail's
+// Msg.ServerResponse: the server's words after the 250, often its queue
+// ID): the send job records the message as sent
 // there, so a crash can repeat a message only in the time that record
 // takes. Neither NOOP before the message nor RSET after it is sent, and
 // QUIT only after accepted has returned; once the server has accepted
@@ -163,7 +165,7 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 //
 // If accepted fails, Deliver returns its error wrapped in an
 // *UnrecordedError: the message has gone but is not marked sent.
-func (s *SMTPMailer) Deliver(ctx context.Context, m Message, accepted func() error) error {
+func (s *SMTPMailer) Deliver(ctx context.Context, m Message, accepted func(reply string) error) error {
 	msg, err := compose(m, s.from, s.replyTo, s.now())
 	if err != nil {
 		return err
@@ -210,7 +212,7 @@ func (s *SMTPMailer) Deliver(ctx context.Context, m Message, accepted func() err
 	// Accepted: record it first, then say goodbye.
 	var recordErr error
 	if accepted != nil {
-		if recordErr = accepted(); recordErr != nil {
+		if recordErr = accepted(msg.ServerResponse()); recordErr != nil {
 			recordErr = &UnrecordedError{ID: m.ID, Err: recordErr}
 		}
 	}

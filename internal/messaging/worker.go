@@ -92,10 +92,10 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 		return nil
 	}
 	accepted := false
-	record := func() error {
+	record := func(reply string) error {
 		accepted = true
 		at := time.Now()
-		err := w.record(ctx, m.ID, status)
+		err := w.record(ctx, m.ID, status, reply)
 		if err == nil && w.observe != nil {
 			w.observe(Recorded{ID: m.ID, MessageID: m.MessageID, Accepted: at, Committed: time.Now()})
 		}
@@ -104,7 +104,7 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	if d, ok := w.mailer.(deliverer); ok {
 		err = d.Deliver(ctx, m, record)
 	} else if err = w.mailer.Send(ctx, m); err == nil {
-		err = record()
+		err = record("")
 	}
 	if err == nil || accepted {
 		// Sent and recorded, or sent and not recorded: then River
@@ -128,12 +128,12 @@ func (w *SendWorker) failed(ctx context.Context, job *river.Job[SendArgs], id in
 // trying even if the job's context has just ended, for at most
 // recordTimeout: a briefly busy or unreachable database must not make a
 // retry send the message again.
-func (w *SendWorker) record(ctx context.Context, id int64, status Status) error {
+func (w *SendWorker) record(ctx context.Context, id int64, status Status, reply string) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout(w.rescueAfter))
 	defer cancel()
 	wait := 50 * time.Millisecond
 	for {
-		err := w.outbox.markDelivered(ctx, id, status)
+		err := w.outbox.markDelivered(ctx, id, status, reply)
 		if err == nil {
 			return nil
 		}

@@ -103,8 +103,8 @@ func (s *Server) logPath(r *http.Request) string {
 type pathSet []string
 
 // add records the literal part of pattern: "GET /bookings/{token}" adds
-// "/bookings/", and "GET /admin/mail" adds "/admin/mail" (the page and
-// everything under it).
+// "/bookings/", and "GET /admin/messages" adds "/admin/messages" (the page
+// and everything under it).
 func (ps *pathSet) add(pattern string) {
 	if _, p, ok := strings.Cut(pattern, " "); ok {
 		pattern = p
@@ -149,8 +149,8 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
 		if s.paths.private.match(r.URL.Path) {
-			// The path holds a manage link's secret, or the page shows
-			// them (the dev mailbox): keep it out of caches, history
+			// The path holds a manage link's secret, or the page is the
+			// staff area's: keep it out of caches, history
 			// sync and other sites' logs.
 			h.Set("Cache-Control", "no-store")
 			h.Set("Referrer-Policy", "no-referrer")

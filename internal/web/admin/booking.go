@@ -91,22 +91,6 @@ type noteLine struct {
 	Lines      []string
 }
 
-// actionWords says each audit action on a booking in words.
-var actionWords = map[string]string{
-	"booking.create":             "Booked",
-	"booking.cancel":             "Cancelled",
-	"booking.accept_offer":       "Took up the place offered",
-	"booking.decline_offer":      "Turned down the place offered",
-	"booking.approve":            "Approved after review",
-	"booking.decline_review":     "Declined after review",
-	"booking.correct":            "Details corrected",
-	"booking.move_up":            "Moved up from the waiting list",
-	"booking.lapse":              "The offer of a place lapsed",
-	"booking.erase_access_needs": "Access needs erased (retention)",
-	"booking.note":               "Internal note added",
-	"booking.message":            "Message written to the person",
-}
-
 // auditWords writes what an entry's before and after say, where it is
 // easy: "Status: Waiting for review → Confirmed; payment: none → invoice".
 func auditWords(before, after json.RawMessage) string {
@@ -220,10 +204,7 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 		return
 	}
 	for _, en := range entries {
-		what := actionWords[en.Action]
-		if what == "" {
-			what = en.Action
-		}
+		what := actionLabel(en.Action)
 		change := auditWords(en.Before, en.After)
 		if en.Action == "booking.note" {
 			change = "" // the note itself is below
@@ -263,24 +244,6 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 		edit(&p)
 	}
 	s.web.Render(w, r, status, "admin_booking", p)
-}
-
-// actorWords names an actor for people.
-func actorWords(a audit.Actor) string {
-	switch a.Kind {
-	case audit.Staff:
-		return a.Name
-	case audit.Participant:
-		return "The participant"
-	case audit.Operator:
-		if a.Name != "" {
-			return "Command line (" + a.Name + ")"
-		}
-		return "Command line"
-	case audit.System:
-		return "Plenary (" + a.Name + ")"
-	}
-	return a.String()
 }
 
 // bookingActions are the links to the actions on b that the viewer may

@@ -198,7 +198,7 @@ func TestBookingPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, body = d.get(t, path, d.tokens["finance"])
-	wantIn(t, "after approval", body, "Approved after review", "Sam Staff", "Status: Waiting for review → Confirmed",
+	wantIn(t, "after approval", body, "Review approved", "Sam Staff", "Status: Waiting for review → Confirmed",
 		path+"/payment", "INV-")
 	if res, _ := d.get(t, "/admin/bookings/99999", d.tokens["coord"]); res.StatusCode != http.StatusNotFound {
 		t.Errorf("no such booking: %d", res.StatusCode)

@@ -159,8 +159,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		p.Attention = s.attentionCounts(r)
 	}
 	p.Links = append(p.Links, s.deskLinks(r)...)
-	if s.devMailbox && s.outbox != nil && sess.Can(account.MessagesRead, 0) {
-		p.Links = append(p.Links, web.Link{URL: "/admin/mail", Label: "Mail: every e-mail the site has queued or sent"})
+	if s.outbox != nil && sess.Can(account.MessagesRead, 0) {
+		p.Links = append(p.Links, web.Link{URL: "/admin/messages", Label: "Mail log: every e-mail queued, sent, failed or kept"})
+	}
+	if sess.Can(account.AuditRead, 0) {
+		p.Links = append(p.Links, web.Link{URL: "/admin/audit", Label: "Audit log: who changed what, and when"})
 	}
 	s.web.Render(w, r, http.StatusOK, "admin_home", p)
 }

@@ -139,10 +139,10 @@ func TestSignInRequiredTOTP(t *testing.T) {
 	})
 	a.addUser(t, "ann@example.org", account.Coordinator)
 	tok := a.signIn(t, "ann@example.org", password, "")
-	if _, body := a.get(t, "/admin", tok); !strings.Contains(body, "needs one-time codes") || strings.Contains(body, `href="/admin/mail"`) {
+	if _, body := a.get(t, "/admin", tok); !strings.Contains(body, "needs one-time codes") || strings.Contains(body, `href="/admin/messages"`) {
 		t.Errorf("home page does not say codes are needed first, or links the mail")
 	}
-	if res, _ := a.get(t, "/admin/mail", tok); res.StatusCode != http.StatusForbidden {
+	if res, _ := a.get(t, "/admin/messages", tok); res.StatusCode != http.StatusForbidden {
 		t.Errorf("mail without the required codes: %d, want 403", res.StatusCode)
 	}
 
@@ -171,7 +171,7 @@ func TestSignInRequiredTOTP(t *testing.T) {
 	if res, _ := a.post(t, "/admin/account/codes", tok, url.Values{"code": {code}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("the right first code: %d", res.StatusCode)
 	}
-	if res, _ := a.get(t, "/admin/mail", tok); res.StatusCode != 200 {
+	if res, _ := a.get(t, "/admin/messages", tok); res.StatusCode != 200 {
 		t.Errorf("mail with codes set up: %d, want 200", res.StatusCode)
 	}
 	if _, body := a.get(t, "/admin/account/codes", tok); !strings.Contains(body, "One-time codes are on") {

@@ -145,7 +145,7 @@ func TestPasswordResetLinkExpires(t *testing.T) {
 	}
 }
 
-// TestResetLinkHiddenInMailbox: in the dev mailbox, a reset e-mail's link
+// TestResetLinkHiddenInMailbox: in the mail log, a reset e-mail's link
 // is shown to the person it was sent to and to nobody else.
 func TestResetLinkHiddenInMailbox(t *testing.T) {
 	t.Parallel()
@@ -164,7 +164,7 @@ func TestResetLinkHiddenInMailbox(t *testing.T) {
 		shown bool
 	}{{"ann@example.org", true}, {"bob@example.org", false}} {
 		tok := a.signIn(t, tt.email, password, "")
-		for _, p := range []string{"/admin/mail/" + itoa(msgs[0].ID), "/admin/mail/" + itoa(msgs[0].ID) + "/html"} {
+		for _, p := range []string{"/admin/messages/" + itoa(msgs[0].ID), "/admin/messages/" + itoa(msgs[0].ID) + "/html"} {
 			res, body := a.get(t, p, tok)
 			if res.StatusCode != 200 || strings.Contains(body, "/admin/reset/") != tt.shown {
 				t.Errorf("%s reading %s: %d, link shown %v, want %v", tt.email, p, res.StatusCode, !tt.shown, tt.shown)

@@ -98,10 +98,18 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/bookings/{id}/notes", access: pmSome(account.BookingsEdit), handler: s.bookingNote},
 		{pattern: "GET /admin/dates/{id}/people", access: pmSome(account.AttendeesRead), handler: s.datePeople},
 
-		{pattern: "GET /admin/mail", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailList)},
-		{pattern: "GET /admin/mail/{id}", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailShow)},
-		{pattern: "GET /admin/mail/{id}/html", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailHTML)},
-		{pattern: "GET /admin/mail/{id}/attachments/{n}", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailAttachment)},
+		{pattern: "GET /admin/messages", access: pm(account.MessagesRead), handler: s.messagesList},
+		{pattern: "GET /admin/messages/{id}", access: pm(account.MessagesRead), handler: s.messageShow},
+		{pattern: "GET /admin/messages/{id}/html", access: pm(account.MessagesRead), handler: s.messageHTML},
+		{pattern: "GET /admin/messages/{id}/attachments/{n}", access: pm(account.MessagesRead), handler: s.messageAttachment},
+		{pattern: "POST /admin/messages/{id}/retry", access: pm(account.MessagesSend), handler: s.messageRetry},
+		{pattern: "POST /admin/messages/{id}/resend", access: pm(account.MessagesSend), handler: s.messageResend},
+		// The dev mailbox's old addresses lead to the mail log.
+		{pattern: "GET /admin/mail", access: pm(account.MessagesRead), handler: s.oldMailLink},
+		{pattern: "GET /admin/mail/{id}", access: pm(account.MessagesRead), handler: s.oldMailLink},
+
+		{pattern: "GET /admin/audit", access: pm(account.AuditRead), handler: s.auditList},
+		{pattern: "GET /admin/audit.csv", access: pm(account.AuditRead), handler: s.auditCSV},
 	}
 }
 

@@ -64,10 +64,17 @@ var routeAccess = map[string][]string{
 	"POST /admin/bookings/{id}/notes": {"admin", "coordinator", limitedCoord},
 	"GET /admin/dates/{id}/people":    {"admin", "coordinator", "trainer", limitedCoord},
 
-	"GET /admin/mail":                      {"admin", "coordinator"},
-	"GET /admin/mail/{id}":                 {"admin", "coordinator"},
-	"GET /admin/mail/{id}/html":            {"admin", "coordinator"},
-	"GET /admin/mail/{id}/attachments/{n}": {"admin", "coordinator"},
+	"GET /admin/messages":                      {"admin", "coordinator"},
+	"GET /admin/messages/{id}":                 {"admin", "coordinator"},
+	"GET /admin/messages/{id}/html":            {"admin", "coordinator"},
+	"GET /admin/messages/{id}/attachments/{n}": {"admin", "coordinator"},
+	"POST /admin/messages/{id}/retry":          {"admin", "coordinator"},
+	"POST /admin/messages/{id}/resend":         {"admin", "coordinator"},
+	"GET /admin/mail":                          {"admin", "coordinator"},
+	"GET /admin/mail/{id}":                     {"admin", "coordinator"},
+
+	"GET /admin/audit":     {"admin", "coordinator"},
+	"GET /admin/audit.csv": {"admin", "coordinator"},
 }
 
 // TestRouteAccess requests every route of the staff area as every role,

@@ -23,12 +23,11 @@ type Options struct {
 	// transaction, through Outbox).
 	DB *database.DB
 	// Outbox queues the password reset e-mails and holds the e-mails
-	// shown read-only under /admin/mail when DevMailbox is on.
+	// of the mail log (/admin/messages); without it the mail log answers
+	// 404.
 	Outbox *messaging.Outbox
-	// DevMailbox serves the outbox read-only under /admin/mail, to
-	// signed-in staff allowed messages:read; off (the default), those
-	// pages answer 404. It is for development: the e-mails hold manage
-	// links. Never turn it on when mail goes out by SMTP.
+	// DevMailbox says that mail is kept, not sent (PLENARY_DEV_MAILBOX,
+	// or serve -demo without SMTP): the mail log says so.
 	DevMailbox bool
 	// Bookings answers what needs attention (/admin/attention); without
 	// it that page answers 404 and the first page does not link it.
@@ -69,18 +68,19 @@ const devDir = "internal/web/admin"
 // returning its page data's zero value; the kit renders each once at
 // start.
 var pages = map[string]func() any{
-	"admin_mail":         func() any { return mailListPage{} },
-	"admin_mail_message": func() any { return mailPage{} },
-	"admin_login":        func() any { return loginPage{} },
-	"admin_home":         func() any { return homePage{} },
-	"admin_reset":        func() any { return resetPage{} },
-	"admin_reset_set":    func() any { return resetSetPage{} },
-	"admin_codes":        func() any { return codesPage{} },
-	"admin_attention":    func() any { return attentionPage{} },
-	"admin_bookings":     func() any { return deskPage{} },
-	"admin_booking":      func() any { return bookingPage{} },
-	"admin_bulk":         func() any { return bulkPage{} },
-	"admin_people":       func() any { return peoplePage{} },
+	"admin_messages":  func() any { return messagesPage{} },
+	"admin_message":   func() any { return messagePage{} },
+	"admin_audit":     func() any { return auditPage{} },
+	"admin_login":     func() any { return loginPage{} },
+	"admin_home":      func() any { return homePage{} },
+	"admin_reset":     func() any { return resetPage{} },
+	"admin_reset_set": func() any { return resetSetPage{} },
+	"admin_codes":     func() any { return codesPage{} },
+	"admin_attention": func() any { return attentionPage{} },
+	"admin_bookings":  func() any { return deskPage{} },
+	"admin_booking":   func() any { return bookingPage{} },
+	"admin_bulk":      func() any { return bulkPage{} },
+	"admin_people":    func() any { return peoplePage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.

@@ -445,8 +445,8 @@ func TestBookingOff(t *testing.T) {
 		}
 	}
 	// The staff area asks for a session before anything else.
-	if res, _ := off.get(t, "/admin/mail"); res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/admin/login") {
-		t.Errorf("GET /admin/mail: got %d → %q, want the sign-in page", res.StatusCode, res.Header.Get("Location"))
+	if res, _ := off.get(t, "/admin/messages"); res.StatusCode != 303 || !strings.HasPrefix(res.Header.Get("Location"), "/admin/login") {
+		t.Errorf("GET /admin/messages: got %d → %q, want the sign-in page", res.StatusCode, res.Header.Get("Location"))
 	}
 }
 

@@ -26,6 +26,7 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
@@ -175,6 +176,7 @@ func TestBrowser(t *testing.T) {
 		t.Parallel()
 		testStaffSignIn(t, newTab(t, browser), base, axeJS)
 	})
+	t.Run("MailAndAuditLog", func(t *testing.T) { testMailLog(t, newTab(t, browser), site, axeMissing, axeJS) })
 }
 
 // testStaffSignIn signs a coordinator in on a phone, without scripts of
@@ -322,6 +324,8 @@ func repoRoot() (string, error) {
 type demoSite struct {
 	url       string
 	nextEvent int64 // the DIT refresher's next date
+	db        *database.DB
+	outbox    *messaging.Outbox // for journeys that plant a message (browser_log_test.go)
 }
 
 // The staff member of the demo site, for the sign-in journey.
@@ -382,7 +386,7 @@ func startDemoSite(t *testing.T) demoSite {
 	}
 	ts.Config.Handler = kit.Handler(pub, staff, api.New(kit))
 
-	site := demoSite{url: ts.URL}
+	site := demoSite{url: ts.URL, db: db, outbox: outbox}
 	c, err := store.CourseBySlug(ctx, courseSlug)
 	if err != nil {
 		t.Fatal(err)

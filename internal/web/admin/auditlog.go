@@ -1,0 +1,324 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"plenary/internal/audit"
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
+	"plenary/internal/web"
+)
+
+// The audit log, for staff allowed audit:read site-wide: who changed
+// what and when, with the fields each change touched (before → after),
+// filtered by who, what, object and time, and exported as CSV with the
+// same filters.
+
+// auditPageSize is how many entries a page of the audit log shows.
+const auditPageSize = 50
+
+// auditCSVMax bounds one CSV export; the filters narrow a larger one.
+const auditCSVMax = 100000
+
+// actorKinds are the kinds of actor the log filters by, in words.
+var actorKinds = []option{
+	{Value: string(audit.Staff), Label: "Staff"},
+	{Value: string(audit.Participant), Label: "Participant"},
+	{Value: string(audit.Operator), Label: "Command line"},
+	{Value: string(audit.System), Label: "Background job"},
+}
+
+// auditPage is the audit log.
+type auditPage struct {
+	web.Base
+	Actor, User, Action, Object, ObjectID, From, To string
+	ActorKinds, Users                               []option
+	Zone                                            string
+	Errors                                          map[string]string
+	Summary                                         []fieldError
+	Filtered                                        bool
+	Entries                                         []auditEntry
+	Older, Newest, CSV                              string
+}
+
+type auditEntry struct {
+	ID                  int64
+	At, Actor, Action   string
+	ActionCode          string
+	Object, ObjectURL   string
+	Reason              string
+	Changes             []fieldChange
+	RawBefore, RawAfter string // only when a side is not a JSON object
+}
+
+// fieldChange is one field a change touched.
+type fieldChange struct{ Field, Old, New string }
+
+// readAuditFilter reads the audit log's filters from the query, with a
+// message beside each field it cannot use.
+func readAuditFilter(q url.Values, p *auditPage) (audit.Filter, bool) {
+	var f audit.Filter
+	get := func(k string) string { return strings.TrimSpace(q.Get(k)) }
+	p.Actor, p.User, p.Action, p.Object, p.ObjectID, p.From, p.To =
+		get("actor"), get("user"), get("action"), get("object"), get("object_id"), get("from"), get("to")
+	p.Errors = map[string]string{}
+	bad := func(field, msg string) {
+		p.Errors[field] = msg
+		p.Summary = append(p.Summary, fieldError{Anchor: field, Message: msg})
+	}
+	if p.Actor != "" {
+		if !slices.ContainsFunc(actorKinds, func(o option) bool { return o.Value == p.Actor }) {
+			bad("actor", "Choose who from the list.")
+		}
+		f.ActorKind = audit.ActorKind(p.Actor)
+	}
+	if p.User != "" {
+		id, ok := web.IDParam(p.User)
+		if !ok {
+			bad("user", "Choose a staff member from the list.")
+		}
+		f.ActorKind, f.ActorID = audit.Staff, id
+		if p.Actor != "" && p.Actor != string(audit.Staff) {
+			bad("user", "A staff member is a staff actor: choose “Staff” or no kind of actor.")
+		}
+	}
+	if p.Action != "" {
+		f.Action = strings.ToLower(p.Action)
+		if !strings.Contains(f.Action, ".") {
+			f.Action += "." // "booking" means every booking action
+		}
+	}
+	f.Object = strings.ToLower(p.Object)
+	if p.ObjectID != "" {
+		id, ok := web.IDParam(p.ObjectID)
+		if !ok {
+			bad("object_id", "Enter the object's number, for example 42.")
+		}
+		f.ObjectID = id
+	}
+	day := func(field, v string) time.Time {
+		if v == "" {
+			return time.Time{}
+		}
+		t, err := time.ParseInLocation("2006-01-02", v, ukTime)
+		if err != nil {
+			bad(field, "Enter a date as YYYY-MM-DD, for example 2026-03-27.")
+			return time.Time{}
+		}
+		return t
+	}
+	from, to := day("from", p.From), day("to", p.To)
+	if !from.IsZero() && !to.IsZero() && to.Before(from) {
+		bad("to", "The end date must be on or after the start date.")
+	}
+	f.Since = from
+	if !to.IsZero() {
+		f.Until = to.AddDate(0, 0, 1)
+	}
+	if b := q.Get("before"); b != "" {
+		id, ok := web.IDParam(b)
+		if !ok {
+			bad("before", "That page of the log does not exist; start again from the newest.")
+		}
+		f.Before = id
+	}
+	p.Filtered = p.Actor != "" || p.User != "" || p.Action != "" || p.Object != "" || p.ObjectID != "" || p.From != "" || p.To != ""
+	return f, len(p.Summary) == 0
+}
+
+// auditList serves GET /admin/audit.
+func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
+	p := auditPage{Base: s.web.Base(r), ActorKinds: actorKinds, Zone: catalog.ZoneLabel(s.web.Now().In(ukTime))}
+	users, err := s.accounts.Users(r.Context())
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	for _, u := range users {
+		p.Users = append(p.Users, option{Value: strconv.FormatInt(u.ID, 10), Label: u.DisplayName() + " (" + u.Email + ")"})
+	}
+	q := r.URL.Query()
+	f, ok := readAuditFilter(q, &p)
+	if !ok {
+		s.web.Render(w, r, http.StatusUnprocessableEntity, "admin_audit", p)
+		return
+	}
+	csvQuery := url.Values{}
+	for k, v := range q {
+		if k != "before" {
+			csvQuery[k] = v
+		}
+	}
+	p.CSV = "/admin/audit.csv"
+	if len(csvQuery) > 0 {
+		p.CSV += "?" + csvQuery.Encode()
+	}
+	f.Limit = auditPageSize + 1
+	entries, err := audit.List(r.Context(), s.db, f)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	if len(entries) > auditPageSize {
+		entries = entries[:auditPageSize]
+		next := url.Values{}
+		for k, v := range csvQuery {
+			next[k] = v
+		}
+		next.Set("before", strconv.FormatInt(entries[len(entries)-1].ID, 10))
+		p.Older = "/admin/audit?" + next.Encode()
+	}
+	if f.Before != 0 {
+		p.Newest = "/admin/audit?" + csvQuery.Encode()
+	}
+	for _, e := range entries {
+		p.Entries = append(p.Entries, newAuditEntry(e))
+	}
+	s.web.Render(w, r, http.StatusOK, "admin_audit", p)
+}
+
+func newAuditEntry(e audit.Entry) auditEntry {
+	at := e.At.In(ukTime)
+	v := auditEntry{ID: e.ID, At: at.Format("2 Jan 2006 15:04:05") + " " + catalog.ZoneLabel(at), Actor: actorWords(e.Actor),
+		Action: actionLabel(e.Action), ActionCode: e.Action, Object: fmt.Sprintf("%s %d", e.Object, e.ObjectID), Reason: e.Reason}
+	if e.ObjectID == 0 {
+		v.Object = e.Object
+	}
+	switch e.Object {
+	case "booking":
+		v.ObjectURL = fmt.Sprintf("/admin/bookings/%d", e.ObjectID)
+	case "message":
+		v.ObjectURL = fmt.Sprintf("/admin/messages/%d", e.ObjectID)
+	}
+	if e.ObjectID == 0 {
+		v.ObjectURL = ""
+	}
+	changes, ok := diffJSON(e.Before, e.After)
+	if ok {
+		v.Changes = changes
+	} else {
+		v.RawBefore, v.RawAfter = string(e.Before), string(e.After)
+	}
+	return v
+}
+
+// diffJSON lists the fields whose value differs between before and
+// after, both JSON objects (null counts as an object with no fields),
+// sorted by name. ok is false when either side is not an object: the
+// caller then shows both as they are.
+func diffJSON(before, after json.RawMessage) (changes []fieldChange, ok bool) {
+	b, okB := jsonObject(before)
+	a, okA := jsonObject(after)
+	if !okB || !okA {
+		return nil, false
+	}
+	keys := map[string]bool{}
+	for k := range b {
+		keys[k] = true
+	}
+	for k := range a {
+		keys[k] = true
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	slices.Sort(sorted)
+	for _, k := range sorted {
+		old, hadOld := b[k]
+		nw, hasNew := a[k]
+		if hadOld && hasNew && jsonEqual(old, nw) {
+			continue
+		}
+		changes = append(changes, fieldChange{Field: strings.ReplaceAll(k, "_", " "), Old: jsonWords(old, hadOld), New: jsonWords(nw, hasNew)})
+	}
+	return changes, true
+}
+
+func jsonObject(raw json.RawMessage) (map[string]json.RawMessage, bool) {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || string(t) == "null" {
+		return map[string]json.RawMessage{}, true
+	}
+	var m map[string]json.RawMessage
+	if t[0] != '{' || json.Unmarshal(t, &m) != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+func jsonEqual(a, b json.RawMessage) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return bytes.Equal(a, b)
+	}
+	xa, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return bytes.Equal(xa, yb)
+}
+
+// jsonWords writes a value for people: a string as itself, nothing as
+// "—", anything else as compact JSON.
+func jsonWords(v json.RawMessage, present bool) string {
+	if !present || string(bytes.TrimSpace(v)) == "null" {
+		return "—"
+	}
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		if s == "" {
+			return "(empty)"
+		}
+		return s
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, v) == nil {
+		return buf.String()
+	}
+	return string(v)
+}
+
+// auditCSV serves GET /admin/audit.csv: every entry the filters match,
+// newest first, as CSV guarded against formulas (booking.WriteCSV).
+func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) {
+	var p auditPage
+	f, ok := readAuditFilter(r.URL.Query(), &p)
+	if !ok {
+		msgs := make([]string, len(p.Summary))
+		for i, e := range p.Summary {
+			msgs[i] = e.Message
+		}
+		http.Error(w, "The filters cannot be used: "+strings.Join(msgs, " "), http.StatusUnprocessableEntity)
+		return
+	}
+	var records [][]string
+	for len(records) < auditCSVMax {
+		f.Limit = 1000
+		entries, err := audit.List(r.Context(), s.db, f)
+		if err != nil {
+			s.web.Error(w, r, err)
+			return
+		}
+		for _, e := range entries {
+			records = append(records, []string{e.At.UTC().Format(time.RFC3339), e.Actor.String(), e.Action, e.Object,
+				strconv.FormatInt(e.ObjectID, 10), e.Reason, string(e.Before), string(e.After)})
+		}
+		if len(entries) < f.Limit {
+			break
+		}
+		f.Before = entries[len(entries)-1].ID
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="audit-`+s.web.Now().UTC().Format("2006-01-02")+`.csv"`)
+	if err := booking.WriteCSV(w, []string{"at", "actor", "action", "object", "object id", "reason", "before", "after"}, records); err != nil {
+		s.web.Error(w, r, err)
+	}
+}
