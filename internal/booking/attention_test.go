@@ -154,7 +154,7 @@ func TestStaffToldOfReview(t *testing.T) {
 
 	// Settling the review and moving the next person up into a review of
 	// their own tells the staff again, about them.
-	if _, err := f.svc.DeclineReview(ctx, ann.Booking.ID, operator); err != nil {
+	if _, err := f.svc.DeclineReview(ctx, ann.Booking.ID, operator, ""); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(f.messages(t, "review_waiting")); n != 2 {
@@ -170,7 +170,7 @@ func TestStaffToldOfReview(t *testing.T) {
 	ben, _ := f.svc.List(ctx, f.event.ID)
 	for _, b := range ben {
 		if b.Name == "Ben Baker" {
-			if _, err := f.svc.CancelByID(ctx, b.ID, operator); err != nil {
+			if _, err := f.svc.CancelByID(ctx, b.ID, operator, booking.CancelOptions{Reason: "test"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -319,7 +319,7 @@ func TestAttention(t *testing.T) {
 		t.Errorf("Ann on Tuesday 7 April: waited %d working days, want 5 (Mon 30, Tue 31, Wed 1, Thu 2, Tue 7)", r.WorkingDays)
 	}
 
-	if _, err := f.svc.Approve(ctx, ann.Booking.ID, operator); err != nil {
+	if _, err := f.svc.Approve(ctx, ann.Booking.ID, operator, ""); err != nil {
 		t.Fatal(err)
 	}
 	a, _ = f.svc.Attention(ctx, 0)
