@@ -150,3 +150,16 @@ func ReadRequest(form url.Values, c catalog.Course) Request {
 	}
 	return r
 }
+
+// EventByID returns a date with its course, for the staff area's "add by
+// hand" page; an unknown date is ErrEventUnavailable.
+func (s *Service) EventByID(ctx context.Context, id int64) (catalog.Course, catalog.Event, error) {
+	c, e, err := s.catalog.Event(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return c, e, ErrEventUnavailable
+	}
+	if err != nil {
+		return c, e, fmt.Errorf("booking: event %d: %w", id, err)
+	}
+	return c, e, nil
+}

@@ -266,3 +266,13 @@ func (s store) saveAllDetails(ctx context.Context, b *Booking, now time.Time) er
 	}
 	return nil
 }
+
+// ManageByID returns booking id with its course and date, for the staff
+// area's pages; an unknown booking is ErrNotFound.
+func (s *Service) ManageByID(ctx context.Context, id int64) (Manage, error) {
+	m, err := s.manage(ctx, id)
+	if err != nil {
+		return Manage{}, fmt.Errorf("booking %d: %w", id, err)
+	}
+	return m, nil
+}

@@ -247,3 +247,57 @@ func (s *Service) eventsTx(ctx context.Context, ids []int64, fn func(tx *sql.Tx,
 		return fn(tx, locked)
 	})
 }
+
+// MoveTarget is a date a booking could be moved to, with how it stands.
+type MoveTarget struct {
+	Course catalog.Course
+	Event  catalog.Event
+	Places Places
+	// Closed is why the date cannot take the booking now (ErrClosed,
+	// ErrNoPlaceOnDate, …); nil when it can, as far as a look before the
+	// move can tell.
+	Closed error
+}
+
+// MoveTargets lists the upcoming dates of published courses other than
+// the one booking b is on, the same course's first, each soonest first.
+func (s *Service) MoveTargets(ctx context.Context, b Booking, courseID int64) ([]MoveTarget, error) {
+	now := s.now().UTC()
+	listings, err := s.catalog.Listings(ctx, catalog.Filter{}, now)
+	if err != nil {
+		return nil, fmt.Errorf("booking: move targets: %w", err)
+	}
+	var out []MoveTarget
+	var events []catalog.Event
+	for _, l := range listings {
+		for _, e := range l.Upcoming {
+			if e.ID == b.EventID {
+				continue
+			}
+			out = append(out, MoveTarget{Course: l.Course, Event: e})
+			events = append(events, e)
+		}
+	}
+	places, err := s.PlacesFor(ctx, events)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		t := &out[i]
+		t.Places = places[t.Event.ID]
+		t.Closed = bookable(t.Course, t.Event, now)
+		if t.Closed == nil && t.Places.Left() == 0 {
+			t.Closed = ErrNoPlaceOnDate
+		}
+	}
+	slices.SortStableFunc(out, func(a, b MoveTarget) int {
+		if (a.Course.ID == courseID) != (b.Course.ID == courseID) {
+			if a.Course.ID == courseID {
+				return -1
+			}
+			return 1
+		}
+		return a.Event.StartsAt.Compare(b.Event.StartsAt)
+	})
+	return out, nil
+}

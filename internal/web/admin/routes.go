@@ -89,6 +89,23 @@ func (s *Server) routes() []route {
 
 		{pattern: "GET /admin/attention", access: pm(account.BookingsRead), handler: s.attention},
 
+		// A booking's actions (actions.go): each handler checks the
+		// booking's course with allowedOn, on GET and on POST.
+		{pattern: "GET /admin/bookings/{id}/review", access: pmSome(account.BookingsApprove), handler: s.review},
+		{pattern: "POST /admin/bookings/{id}/review", access: pmSome(account.BookingsApprove), handler: s.review},
+		{pattern: "GET /admin/bookings/{id}/cancel", access: pmSome(account.BookingsEdit), handler: s.cancel},
+		{pattern: "POST /admin/bookings/{id}/cancel", access: pmSome(account.BookingsEdit), handler: s.cancel},
+		{pattern: "GET /admin/bookings/{id}/move", access: pmSome(account.BookingsEdit), handler: s.move},
+		{pattern: "POST /admin/bookings/{id}/move", access: pmSome(account.BookingsEdit), handler: s.move},
+		{pattern: "GET /admin/bookings/{id}/offer", access: pmSome(account.BookingsEdit), handler: s.offer},
+		{pattern: "POST /admin/bookings/{id}/offer", access: pmSome(account.BookingsEdit), handler: s.offer},
+		{pattern: "GET /admin/bookings/{id}/details", access: pmSome(account.BookingsEdit), handler: s.details},
+		{pattern: "POST /admin/bookings/{id}/details", access: pmSome(account.BookingsEdit), handler: s.details},
+		{pattern: "GET /admin/bookings/{id}/payment", access: pmSome(account.InvoicesMarkPaid), handler: s.payment},
+		{pattern: "POST /admin/bookings/{id}/payment", access: pmSome(account.InvoicesMarkPaid), handler: s.payment},
+		{pattern: "GET /admin/bookings/new", access: pmSome(account.BookingsEdit), handler: s.bookingNew},
+		{pattern: "POST /admin/bookings/new", access: pmSome(account.BookingsEdit), handler: s.bookingNew},
+
 		{pattern: "GET /admin/mail", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailList)},
 		{pattern: "GET /admin/mail/{id}", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailShow)},
 		{pattern: "GET /admin/mail/{id}/html", access: pm(account.MessagesRead), handler: s.devMailboxOn(s.adminMailHTML)},

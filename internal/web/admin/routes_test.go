@@ -56,6 +56,21 @@ var routeAccess = map[string][]string{
 
 	"GET /admin/attention": {"admin", "coordinator", "finance"},
 
+	"GET /admin/bookings/{id}/review":   {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/{id}/review":  {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/cancel":   {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/{id}/cancel":  {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/move":     {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/{id}/move":    {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/offer":    {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/{id}/offer":   {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/details":  {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/{id}/details": {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/payment":  {"admin", "finance"},
+	"POST /admin/bookings/{id}/payment": {"admin", "finance"},
+	"GET /admin/bookings/new":           {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/new":          {"admin", "coordinator", limitedCoord},
+
 	"GET /admin/mail":                      {"admin", "coordinator"},
 	"GET /admin/mail/{id}":                 {"admin", "coordinator"},
 	"GET /admin/mail/{id}/html":            {"admin", "coordinator"},
@@ -133,6 +148,9 @@ func TestRouteAccess(t *testing.T) {
 		path = strings.NewReplacer("{id}", fmt.Sprint(ids(path)), "{n}", "0", "{token}", "not-a-real-token").Replace(path)
 		if path == "/admin/" {
 			path = "/admin/no-such-page"
+		}
+		if path == "/admin/bookings/new" {
+			path += fmt.Sprintf("?event=%d", course.Events[0].ID)
 		}
 		for _, c := range callers {
 			t.Run(rt.pattern+"/"+c, func(t *testing.T) {

@@ -69,14 +69,15 @@ const devDir = "internal/web/admin"
 // returning its page data's zero value; the kit renders each once at
 // start.
 var pages = map[string]func() any{
-	"admin_mail":         func() any { return mailListPage{} },
-	"admin_mail_message": func() any { return mailPage{} },
-	"admin_login":        func() any { return loginPage{} },
-	"admin_home":         func() any { return homePage{} },
-	"admin_reset":        func() any { return resetPage{} },
-	"admin_reset_set":    func() any { return resetSetPage{} },
-	"admin_codes":        func() any { return codesPage{} },
-	"admin_attention":    func() any { return attentionPage{} },
+	"admin_mail":           func() any { return mailListPage{} },
+	"admin_mail_message":   func() any { return mailPage{} },
+	"admin_login":          func() any { return loginPage{} },
+	"admin_home":           func() any { return homePage{} },
+	"admin_reset":          func() any { return resetPage{} },
+	"admin_reset_set":      func() any { return resetSetPage{} },
+	"admin_codes":          func() any { return codesPage{} },
+	"admin_attention":      func() any { return attentionPage{} },
+	"admin_booking_action": func() any { return actionPage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.
