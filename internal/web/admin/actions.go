@@ -89,7 +89,7 @@ type dateOption struct {
 // form.
 type questionField struct {
 	Field, Label, Help, Kind, Value, Error string
-	Required                              bool
+	Required                               bool
 }
 
 // feeChoice is one fee on the "add by hand" form.
