@@ -26,6 +26,7 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
@@ -161,6 +162,7 @@ func TestBrowser(t *testing.T) {
 		t.Parallel()
 		testManageDetailsError(t, newTab(t, browser), base+correctPath)
 	})
+	t.Run("StaffBookingActions", func(t *testing.T) { testStaffBookingActions(t, newTab(t, browser), site, axeJS, axeMissing) })
 	t.Run("StaffSignInOnPhone", func(t *testing.T) {
 		if axeMissing != "" {
 			missing(t, "%s", axeMissing)
@@ -315,6 +317,10 @@ func repoRoot() (string, error) {
 type demoSite struct {
 	url       string
 	nextEvent int64 // the DIT refresher's next date
+	// What the staff journeys (browser_actions_test.go) look at and set up.
+	db       *database.DB
+	store    *catalog.Store
+	bookings *booking.Service
 }
 
 // The staff member of the demo site, for the sign-in journey.
@@ -375,7 +381,7 @@ func startDemoSite(t *testing.T) demoSite {
 	}
 	ts.Config.Handler = kit.Handler(pub, staff, api.New(kit))
 
-	site := demoSite{url: ts.URL}
+	site := demoSite{url: ts.URL, db: db, store: store, bookings: bookings}
 	c, err := store.CourseBySlug(ctx, courseSlug)
 	if err != nil {
 		t.Fatal(err)
