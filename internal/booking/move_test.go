@@ -222,3 +222,21 @@ func (o *outbox) last(t *testing.T, kind string) (m messaging.Message) {
 	t.Fatalf("no %s message", kind)
 	return
 }
+
+// TestMoveToFreeCourse moves an invoiced booking to a free course: nothing
+// is owed there, so the invoice that moves with the person is void.
+func TestMoveToFreeCourse(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dbtest.New(t), 5, nil)
+	free := catalogtestCourse(f, "free-course", func(c *catalog.Course) { c.Fees = nil })
+	ann := f.book(t, "Ann A")
+	moved, err := f.svc.Move(ctx, ann.Booking.ID, free.Events[0].ID, operator, booking.MoveOptions{Reason: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := f.byID(t, moved.ID)
+	if got.Payment != booking.Waived || got.Amount != 0 || got.InvoiceNumber != ann.Booking.InvoiceNumber ||
+		got.InvoiceState() != "fee waived, invoice void" {
+		t.Errorf("moved to a free course: payment %s amount %d invoice %d (%q)", got.Payment, got.Amount, got.InvoiceNumber, got.InvoiceState())
+	}
+}

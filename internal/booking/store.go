@@ -183,14 +183,15 @@ func (s store) insertBooking(ctx context.Context, b *Booking) error {
 		INSERT INTO bookings (event_id, status, name, email, email_key, organisation, role, registration_number,
 		                      access_needs, system_checked, needs_review, review_reason, notes, fee_tier, amount_minor,
 		                      currency, payment, po_number, invoice_number, offer_expires_at, created_at, updated_at,
-		                      confirmed_at, moved_from, paid_amount_minor, paid_currency, paid_on, paid_reference)
+		                      confirmed_at, moved_from, paid_amount_minor, paid_currency, paid_on, paid_reference, fee_waived)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22,
-		        $23, $24, $25, $26, $27)
+		        $23, $24, $25, $26, $27, $28)
 		RETURNING id`,
 		b.EventID, string(b.Status), b.Name, b.Email, emailKey(b.Email), b.Organisation, b.Role, b.RegistrationNumber,
 		b.AccessNeeds, b.SystemChecked, b.NeedsReview, b.ReviewReason, strings.Join(b.Notes, "\n"), b.FeeTier, b.Amount,
 		b.Currency, string(storedPayment(b.Payment)), b.PONumber, nullInt(b.InvoiceNumber), nullTime(b.OfferExpiresAt), b.CreatedAt,
-		nullTime(b.ConfirmedAt), nullInt(b.MovedFrom), b.PaidAmount, b.PaidCurrency, b.PaidOn, b.PaidReference).Scan(&b.ID)
+		nullTime(b.ConfirmedAt), nullInt(b.MovedFrom), b.PaidAmount, b.PaidCurrency, b.PaidOn, b.PaidReference,
+		b.Payment == Waived).Scan(&b.ID)
 	if err != nil {
 		return fmt.Errorf("insert booking: %w", err)
 	}
