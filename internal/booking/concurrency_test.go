@@ -264,3 +264,58 @@ func heldOn(t *testing.T, f *fixture, id int64) int {
 	}
 	return n
 }
+
+// TestMovesTwoProcesses races moves into a date's last place through two
+// connection pools on one database, as two Plenary instances would: only
+// the database's locks (FOR UPDATE on both dates in ID order, BEGIN
+// IMMEDIATE) keep the count, and opposite moves still finish.
+func TestMovesTwoProcesses(t *testing.T) {
+	t.Parallel()
+	url := dbtest.URL(t)
+	db1 := dbtest.OpenURL(t, url)
+	if _, err := db1.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db2 := dbtest.OpenURL(t, url)
+	f := newFixture(t, db1, 30, twoDates(11))
+	second := booking.NewService(booking.Options{DB: db2, Catalog: catalog.NewStore(db2, catalog.Hooks{}), Outbox: f.out, Now: f.clock.Now})
+	var there, back []int64
+	for i := range 10 {
+		there = append(there, f.book(t, fmt.Sprintf("There %02d", i)).Booking.ID)
+		back = append(back, f.bookOn(t, f.second().ID, fmt.Sprintf("Back %02d", i)).Booking.ID)
+	}
+	tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	type move struct {
+		id, to int64
+		svc    *booking.Service
+	}
+	var moves []move
+	for i := range there {
+		moves = append(moves, move{there[i], f.second().ID, []*booking.Service{f.svc, second}[i%2]},
+			move{back[i], f.event.ID, []*booking.Service{second, f.svc}[i%2]})
+	}
+	errs := make([]error, len(moves))
+	for i, m := range moves {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			_, errs[i] = m.svc.Move(tctx, m.id, m.to, operator, booking.MoveOptions{Reason: "race"})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil && !errors.Is(err, booking.ErrNoPlaceOnDate) {
+			t.Fatalf("move %d: %v (a deadline here is a deadlock)", i, err)
+		}
+	}
+	// The second date has 11 places: at most one more than it started with
+	// can be held whatever order the moves ran in.
+	if a, b := heldOn(t, f, f.event.ID), heldOn(t, f, f.second().ID); a+b != 20 || b > 11 {
+		t.Errorf("places held: %d and %d, want 20 in all and at most 11 on the second date", a, b)
+	}
+}

@@ -387,3 +387,21 @@ func TestActionsLimitedCoordinator(t *testing.T) {
 		t.Errorf("own course: %d", res.StatusCode)
 	}
 }
+
+// TestActionsBadIDs answers a malformed or unknown booking with the 404
+// page, never a 500, on GET and POST.
+func TestActionsBadIDs(t *testing.T) {
+	t.Parallel()
+	a := newActionsArea(t)
+	for _, id := range []string{"abc", "0", "-3", "1e3", "99999999999999999999", "999999"} {
+		for _, kind := range []string{"review", "cancel", "move", "offer", "details"} {
+			path := "/admin/bookings/" + id + "/" + kind
+			if res, _ := a.get(t, path, a.coord); res.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: %d, want 404", path, res.StatusCode)
+			}
+			if res, _ := a.post(t, path, a.coord, url.Values{"reason": {"x"}}); res.StatusCode != http.StatusNotFound {
+				t.Errorf("POST %s: %d, want 404", path, res.StatusCode)
+			}
+		}
+	}
+}
