@@ -441,7 +441,7 @@ func (s *Server) move(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if p.refuse(err, "reason") {
-		if p.Problem != "" && p.Errors == nil { // about the date chosen: say so beside it too
+		if p.Problem != "" && p.Errors == nil && p.Reasons == nil { // about the date chosen: say so beside it
 			p.fail(anchor, p.Problem)
 			p.Problem = ""
 		}
