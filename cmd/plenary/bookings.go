@@ -20,9 +20,10 @@ func bookingsCmd(ctx context.Context, e env, args []string) error {
 	withNeeds := fs.Bool("access-needs", false, "include access needs (special-category data: coordinators only)")
 	approve := fs.Int64("approve", 0, "confirm booking `ID`, which is waiting for review")
 	decline := fs.Int64("decline", 0, "decline booking `ID`, which is waiting for review; its place goes to the waiting list")
+	message := fs.String("message", "", "with -approve or -decline: a message to the person, put in their e-mail")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, `Usage: plenary bookings -event ID [-format text|csv|json] [-access-needs]
-       plenary bookings -approve ID | -decline ID
+       plenary bookings -approve ID | -decline ID [-message TEXT]
 
 Lists an event's bookings in the order they were taken, with status,
 waiting-list position, time booked (in the event's zone), the answers to
@@ -50,14 +51,14 @@ that a spreadsheet would run as formulas start with a single quote.`)
 	svc := a.bookings
 	switch {
 	case *approve != 0:
-		b, err := svc.Approve(ctx, *approve, operator())
+		b, err := svc.Approve(ctx, *approve, operator(), *message)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "booking %d: %s (%s)\n", b.ID, b.Status.Label(), printable(b.Name))
 		return nil
 	case *decline != 0:
-		b, err := svc.DeclineReview(ctx, *decline, operator())
+		b, err := svc.DeclineReview(ctx, *decline, operator(), *message)
 		if err != nil {
 			return err
 		}

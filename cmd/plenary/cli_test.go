@@ -301,7 +301,7 @@ func TestBookingsCSVExport(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `UPDATE bookings SET payment = 'paid' WHERE id = $1`, cal.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.bookings.CancelByID(ctx, cal.ID, operator()); err != nil {
+	if _, err := a.bookings.CancelByID(ctx, cal.ID, operator(), booking.CancelOptions{Reason: "test: cancelled by the coordinator"}); err != nil {
 		t.Fatal(err)
 	}
 

@@ -155,7 +155,7 @@ func TestStaffToldOfReview(t *testing.T) {
 
 	// Settling the review and moving the next person up into a review of
 	// their own tells the staff again, about them.
-	if _, err := f.svc.DeclineReview(ctx, ann.Booking.ID, operator); err != nil {
+	if _, err := f.svc.DeclineReview(ctx, ann.Booking.ID, operator, ""); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(f.messages(t, "review_waiting")); n != 2 {
@@ -171,7 +171,7 @@ func TestStaffToldOfReview(t *testing.T) {
 	ben, _ := f.svc.List(ctx, f.event.ID)
 	for _, b := range ben {
 		if b.Name == "Ben Baker" {
-			if _, err := f.svc.CancelByID(ctx, b.ID, operator); err != nil {
+			if _, err := f.svc.CancelByID(ctx, b.ID, operator, booking.CancelOptions{Reason: "test"}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -320,7 +320,7 @@ func TestAttention(t *testing.T) {
 		t.Errorf("Ann on Tuesday 7 April: waited %d working days, want 5 (Mon 30, Tue 31, Wed 1, Thu 2, Tue 7)", r.WorkingDays)
 	}
 
-	if _, err := f.svc.Approve(ctx, ann.Booking.ID, operator); err != nil {
+	if _, err := f.svc.Approve(ctx, ann.Booking.ID, operator, ""); err != nil {
 		t.Fatal(err)
 	}
 	a, _ = f.svc.Attention(ctx, 0)
@@ -443,7 +443,7 @@ func TestAttentionSections(t *testing.T) {
 	f.clock.mu.Lock()
 	f.clock.t = f.clock.t.Add(time.Hour)
 	f.clock.mu.Unlock()
-	if _, err := f.svc.CancelByID(ctx, ann.ID, participant); err != nil {
+	if _, err := f.svc.CancelByID(ctx, ann.ID, participant, booking.CancelOptions{Reason: "cancelled after the late change"}); err != nil {
 		t.Fatal(err)
 	}
 	if a, err = f.svc.Attention(ctx, 0); err != nil {

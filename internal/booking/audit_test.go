@@ -177,7 +177,7 @@ func TestAuditCoordinatorAndJobs(t *testing.T) {
 	t.Parallel()
 	f := newReviewFixture(t, 1, nil)
 	ann, ben := f.book(t, "Ann Archer", "no"), f.book(t, "Ben Baker", "yes")
-	if _, err := f.svc.Approve(ctx, ann.Booking.ID, operator); err != nil {
+	if _, err := f.svc.Approve(ctx, ann.Booking.ID, operator, ""); err != nil {
 		t.Fatal(err)
 	}
 	h := history(t, f.db, "booking", ann.Booking.ID)
@@ -189,7 +189,7 @@ func TestAuditCoordinatorAndJobs(t *testing.T) {
 
 	// Cancelled by a coordinator: Ben is offered the place in their name,
 	// lets it lapse, and the job records the lapse.
-	if _, err := f.svc.CancelByID(ctx, ann.Booking.ID, operator); err != nil {
+	if _, err := f.svc.CancelByID(ctx, ann.Booking.ID, operator, booking.CancelOptions{Reason: "test"}); err != nil {
 		t.Fatal(err)
 	}
 	h = history(t, f.db, "booking", ben.Booking.ID)
@@ -213,7 +213,7 @@ func TestAuditCoordinatorAndJobs(t *testing.T) {
 
 	// A second review, declined.
 	cal := f.book(t, "Cal Cole", "no")
-	if _, err := f.svc.DeclineReview(ctx, cal.Booking.ID, operator); err != nil {
+	if _, err := f.svc.DeclineReview(ctx, cal.Booking.ID, operator, ""); err != nil {
 		t.Fatal(err)
 	}
 	wantEntry(t, history(t, f.db, "booking", cal.Booking.ID)[1], "booking.decline_review", operator,

@@ -109,6 +109,10 @@ const (
 	Paid      Payment = "paid"       // payment received
 	RefundDue Payment = "refund_due" // cancelled after paying
 	Refunded  Payment = "refunded"
+	// Waived: a coordinator cancelled the booking waiving the course's
+	// terms before it was paid; the invoice is void and nothing is owed.
+	// Stored as payment 'none' with fee_waived set (migration 0013).
+	Waived Payment = "waived"
 )
 
 // Booking is one person's place (or place in the queue) on an event.
@@ -135,6 +139,17 @@ type Booking struct {
 	Payment       Payment
 	PONumber      string
 	InvoiceNumber int64 // 0 until an invoice is issued
+	// The payment a coordinator recorded (MarkPaid): amount in minor
+	// units, the day it arrived, the bank's or card's reference.
+	PaidAmount    int64
+	PaidCurrency  string
+	PaidOn        string // YYYY-MM-DD; "" when none was recorded
+	PaidReference string
+
+	// MovedFrom is the booking this one replaced when a coordinator moved
+	// the person here from another date; MovedTo the one that replaced it.
+	MovedFrom int64
+	MovedTo   int64
 
 	// WaitPosition is the place in the queue (1 = next) for a waitlisted
 	// booking, 0 otherwise. It is computed when the booking is read.

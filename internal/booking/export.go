@@ -60,7 +60,8 @@ type Answer struct {
 // InvoiceState says where the booking's fee stands, for finance: "free",
 // "not invoiced" (waiting list, offers, reviews), "invoiced, unpaid",
 // "invoice to cancel" (the booking ended with the invoice still open),
-// "paid", "refund due" (the booking was cancelled on terms that give the
+// "paid", "fee waived, invoice void" (cancelled by a coordinator who
+// waived the course's terms), "refund due" (the booking was cancelled on terms that give the
 // fee back) or "refunded".
 func (b Booking) InvoiceState() string {
 	switch b.Payment {
@@ -75,6 +76,8 @@ func (b Booking) InvoiceState() string {
 		return "refund due"
 	case Refunded:
 		return "refunded"
+	case Waived:
+		return "fee waived, invoice void"
 	}
 	if b.Amount == 0 {
 		return "free"

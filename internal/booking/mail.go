@@ -38,6 +38,7 @@ const (
 	mailCancelled      mailKind = "booking_cancelled"
 	mailReviewDeclined mailKind = "booking_review_declined"
 	mailAlreadyBooked  mailKind = "booking_already_booked"
+	mailMoved          mailKind = "booking_moved" // a coordinator moved the booking to another date (move.go)
 )
 
 // Notices about the event rather than the booking; their templates are
@@ -53,7 +54,7 @@ const (
 
 // mailKinds lists every booking e-mail; each has a template pair.
 var mailKinds = []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mailOffered, mailMovedUp,
-	mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked,
+	mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked, mailMoved,
 	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting, mailDigest,
 	mailStaffMessage}
 
@@ -92,6 +93,9 @@ func NewMail() (*Mail, error) {
 type mailMessage struct {
 	Data     mailData
 	Calendar *mailCalendar `json:",omitempty"`
+	// Withdrawn is a second calendar file that cancels an entry sent
+	// before: the old date of a moved booking.
+	Withdrawn *mailCalendar `json:",omitempty"`
 }
 
 // mailCalendar is the calendar file of an e-mail: an invitation to the
@@ -120,12 +124,23 @@ func (m *Mail) RenderMessage(kind string, data []byte) (messaging.Content, error
 			Data:        catalog.Calendar(cal.Course, cal.Event, cal.Options),
 		})
 	}
+	if cal := mm.Withdrawn; cal != nil {
+		c.Attachments = append(c.Attachments, messaging.Attachment{
+			Filename:    cal.Course.Slug + "-cancelled.ics",
+			ContentType: "text/calendar; charset=utf-8; method=" + cal.Options.Method,
+			Data:        catalog.Calendar(cal.Course, cal.Event, cal.Options),
+		})
+	}
 	return c, nil
 }
 
 // mailMessageData encodes what a queued e-mail stores.
 func mailMessageData(d mailData, cal *mailCalendar) ([]byte, error) {
-	data, err := json.Marshal(mailMessage{Data: d, Calendar: cal})
+	return mailMessageJSON(mailMessage{Data: d, Calendar: cal})
+}
+
+func mailMessageJSON(mm mailMessage) ([]byte, error) {
+	data, err := json.Marshal(mm)
 	if err != nil {
 		return nil, fmt.Errorf("mail data: %w", err)
 	}
@@ -203,6 +218,17 @@ type mailData struct {
 
 	// Staff is a message written by the course team (message.go).
 	Staff staffMessage
+
+	// Staff actions (desk.go, move.go). StaffMessage is a coordinator's
+	// message to the person with a review decision; ByStaff says the
+	// course team cancelled the booking, Waived that they waived the
+	// course's terms (nothing is owed), else Terms are the terms that
+	// apply. MovedFrom is the old date of a moved booking.
+	StaffMessage string
+	ByStaff      bool
+	Waived       bool
+	Terms        string
+	MovedFrom    string
 }
 
 // mailDay is one day of the agenda in joining instructions.
@@ -222,6 +248,9 @@ type mailSpec struct {
 	joining bool
 	// fill adds what the kind needs to the common data.
 	fill func(d *mailData)
+	// withdraw, when set, is a second calendar file cancelling an entry
+	// sent before (a moved booking's old date).
+	withdraw *mailCalendar
 }
 
 // notify queues the e-mail of kind for booking b in tx. Every e-mail
@@ -230,6 +259,13 @@ type mailSpec struct {
 // reused). A booking that becomes confirmed after its event's joining
 // instructions went out gets them at once, in the same transaction.
 func (s *Service) notify(ctx context.Context, tx *sql.Tx, kind mailKind, c catalog.Course, e catalog.Event, b Booking, token string) error {
+	return s.notifyWith(ctx, tx, kind, c, e, b, token, nil)
+}
+
+// notifyWith is notify with more for the e-mail to say (fill runs after
+// the kind's own).
+func (s *Service) notifyWith(ctx context.Context, tx *sql.Tx, kind mailKind, c catalog.Course, e catalog.Event, b Booking, token string,
+	more func(d *mailData)) error {
 	if s.outbox == nil {
 		return nil
 	}
@@ -243,6 +279,15 @@ func (s *Service) notify(ctx context.Context, tx *sql.Tx, kind mailKind, c catal
 		}
 	case mailPendingReview:
 		spec.fill = func(d *mailData) { d.Review.Reasons = b.ReviewReasons() }
+	}
+	if more != nil {
+		own := spec.fill
+		spec.fill = func(d *mailData) {
+			if own != nil {
+				own(d)
+			}
+			more(d)
+		}
 	}
 	if err := s.queue(ctx, tx, spec, c, e, b, token); err != nil {
 		return err
@@ -311,7 +356,7 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	if spec.calendar != "" {
 		cal = s.calendar(c, e, spec.calendar, spec.joining, b, now)
 	}
-	data, err := mailMessageData(d, cal)
+	data, err := mailMessageJSON(mailMessage{Data: d, Calendar: cal, Withdrawn: spec.withdraw})
 	if err != nil {
 		return err
 	}

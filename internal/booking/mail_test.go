@@ -100,6 +100,20 @@ var mailVariants = []mailVariant{
 	{"cancelled-paid", mailCancelled, func(d *mailData) { paid(d); d.Status = "Cancelled" }},
 	{"cancelled-free", mailCancelled, func(d *mailData) { d.Status = "Cancelled"; inPerson(d) }},
 	{"review-declined", mailReviewDeclined, func(d *mailData) { d.Status = "Declined" }},
+	{"review-declined-message", mailReviewDeclined, func(d *mailData) {
+		d.Status, d.StaffMessage = "Declined", "We need <two> years of practice.\nPlease book again next year."
+	}},
+	{"confirmed-approved-message", mailConfirmed, func(d *mailData) { paid(d); d.StaffMessage = "Welcome & see you <there>." }},
+	{"cancelled-by-staff-terms", mailCancelled, func(d *mailData) {
+		paid(d)
+		d.Status, d.ByStaff, d.Terms = "Cancelled", true, "Free until 14 days before.\nAfter that, the full fee."
+	}},
+	{"cancelled-by-staff-waived", mailCancelled, func(d *mailData) { paid(d); d.Status, d.ByStaff, d.Waived = "Cancelled", true, true }},
+	{"moved-paid", mailMoved, func(d *mailData) { paid(d); d.MovedFrom = "Friday 3 June 2022" }},
+	{"moved-review-other-course", mailMoved, func(d *mailData) {
+		d.Status, d.MovedFrom = "Waiting for review", "Intro <course>, Friday 3 June 2022"
+		d.Review.Reasons = []string{"Your training was more than <two> years ago."}
+	}},
 	{"already-booked-waiting", mailAlreadyBooked, waiting},
 	{"already-booked-confirmed", mailAlreadyBooked, inPerson},
 	{"staff-message", mailStaffMessage, func(d *mailData) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"plenary/internal/audit"
@@ -66,6 +67,13 @@ var errUnchanged = errors.New("booking: unchanged")
 // and, when fn freed a place (freed), fills it from the waiting list.
 func (s *Service) change(ctx context.Context, id int64, actor audit.Actor, action string,
 	fn func(tx *sql.Tx, m *Manage, now time.Time) (freed bool, err error)) (Booking, error) {
+	return s.changeFor(ctx, id, actor, action, "", fn)
+}
+
+// changeFor is change with the reason the actor typed, kept in the audit
+// entry.
+func (s *Service) changeFor(ctx context.Context, id int64, actor audit.Actor, action, reason string,
+	fn func(tx *sql.Tx, m *Manage, now time.Time) (freed bool, err error)) (Booking, error) {
 	m, err := s.manage(ctx, id)
 	if err != nil {
 		return Booking{}, err
@@ -86,7 +94,7 @@ func (s *Service) change(ctx context.Context, id int64, actor audit.Actor, actio
 		if err != nil {
 			return err
 		}
-		if err := record(ctx, tx, now, actor, action, before, m.Booking, ""); err != nil {
+		if err := record(ctx, tx, now, actor, action, before, m.Booking, reason); err != nil {
 			return err
 		}
 		if freed {
@@ -118,16 +126,13 @@ func (s *Service) changeByLink(ctx context.Context, token, action string,
 // one, goes to the first person waiting. Cancelling a booking that is no
 // longer active returns ErrNotActive and frees nothing.
 func (s *Service) Cancel(ctx context.Context, token string) (Booking, error) {
-	return s.changeByLink(ctx, token, actionCancel, s.cancel(ctx))
+	return s.changeByLink(ctx, token, actionCancel, s.cancel(ctx, CancelOptions{}))
 }
 
-// CancelByID cancels a booking for actor (a coordinator, the CLI).
-func (s *Service) CancelByID(ctx context.Context, id int64, actor audit.Actor) (Booking, error) {
-	return s.change(ctx, id, actor, actionCancel, s.cancel(ctx))
-}
-
-// cancel is the change that cancels a booking, for change.
-func (s *Service) cancel(ctx context.Context) func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
+// cancel is the change that cancels a booking, for change: on the
+// course's terms (what a participant's own cancellation does), or, for a
+// coordinator who waives them (o.WaiveTerms), owing nothing.
+func (s *Service) cancel(ctx context.Context, o CancelOptions) func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
 	return func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
 		b := &m.Booking
 		if !b.Status.Active() || b.Status == Attended || b.Status == NoShow {
@@ -135,13 +140,25 @@ func (s *Service) cancel(ctx context.Context) func(tx *sql.Tx, m *Manage, now ti
 		}
 		held := b.Status.HoldsPlace()
 		b.Status, b.CancelledAt, b.OfferExpiresAt = Cancelled, now, time.Time{}
-		if b.Payment == Paid {
+		switch {
+		case b.Payment == Paid:
 			b.Payment = RefundDue
+		case b.Payment == Invoice && o.WaiveTerms:
+			b.Payment = Waived
 		}
 		if err := s.store.withTx(tx).saveState(ctx, b, now); err != nil {
 			return false, err
 		}
-		return held, s.notify(ctx, tx, mailCancelled, m.Course, m.Event, *b, "")
+		var fill func(d *mailData)
+		if o.byStaff {
+			fill = func(d *mailData) {
+				d.ByStaff, d.Waived = true, o.WaiveTerms
+				if !o.WaiveTerms {
+					d.Terms = strings.TrimSpace(m.Course.CancellationTerms)
+				}
+			}
+		}
+		return held, s.notifyWith(ctx, tx, mailCancelled, m.Course, m.Event, *b, "", fill)
 	}
 }
 

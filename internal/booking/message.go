@@ -5,12 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"plenary/internal/audit"
-	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
 )
@@ -44,19 +41,10 @@ const actionMessage = "booking.message"
 func CheckMessage(subject, body string) FormError {
 	errs := FormError{}
 	check := func(field, value, label string, max int, multiLine bool) {
-		switch f, _ := catalog.CheckText(value, multiLine); {
-		case value == "":
+		if value == "" {
 			errs[field] = "Write the " + label + "."
-		case f == catalog.TextNotUTF8:
-			errs[field] = "The " + label + " contains characters we cannot read."
-		case utf8.RuneCountInString(value) > max:
-			errs[field] = "The " + label + " is too long: use at most " + strconv.Itoa(max) + " characters."
-		case f == catalog.TextLineBreak:
-			errs[field] = "The " + label + " must be on one line."
-		case f == catalog.TextControl:
-			errs[field] = "The " + label + " contains a control character (such as an escape or a null byte). Type it again without it."
-		case f == catalog.TextHidden:
-			errs[field] = "The " + label + " contains an invisible character that changes how text reads (such as a direction override or a zero-width space). Type it again without it."
+		} else if e := textProblem(value, max, multiLine); e != "" {
+			errs[field] = "The " + label + " " + e
 		}
 	}
 	check("subject", subject, "subject", MessageSubjectMax, false)

@@ -4,13 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"plenary/internal/audit"
-	"plenary/internal/catalog"
 	"plenary/internal/database"
 )
 
@@ -37,17 +34,11 @@ const actionNote = "booking.note"
 // CheckNote returns what is wrong with a note's text (already trimmed),
 // for the form to show beside the field; "" when it is fine.
 func CheckNote(text string) string {
-	switch f, _ := catalog.CheckText(text, true); {
-	case text == "":
+	if text == "" {
 		return "Write the note."
-	case f == catalog.TextNotUTF8:
-		return "The note contains characters we cannot read."
-	case utf8.RuneCountInString(text) > NoteMaxLength:
-		return "The note is too long: use at most " + strconv.Itoa(NoteMaxLength) + " characters."
-	case f == catalog.TextControl:
-		return "The note contains a control character (such as an escape or a null byte). Type it again without it."
-	case f == catalog.TextHidden:
-		return "The note contains an invisible character that changes how text reads (such as a direction override or a zero-width space). Type it again without it."
+	}
+	if e := textProblem(text, NoteMaxLength, true); e != "" {
+		return "The note " + e
 	}
 	return ""
 }

@@ -83,21 +83,11 @@ func (r *Request) check(c catalog.Course, e catalog.Event) FormError {
 		if _, done := errs[field]; done {
 			return false
 		}
-		switch f, _ := catalog.CheckText(value, multiLine); {
-		case f == catalog.TextNotUTF8:
-			errs[field] = "Your " + label + " contains characters we cannot read."
-		case utf8.RuneCountInString(value) > max:
-			errs[field] = "Your " + label + " is too long: use at most " + strconv.Itoa(max) + " characters."
-		case f == catalog.TextLineBreak:
-			errs[field] = "Your " + label + " must be on one line."
-		case f == catalog.TextControl:
-			errs[field] = "Your " + label + " contains a control character (such as an escape or a null byte). Type it again without it."
-		case f == catalog.TextHidden:
-			errs[field] = "Your " + label + " contains an invisible character that changes how text reads (such as a direction override or a zero-width space). Type it again without it."
-		default:
-			return true
+		if e := textProblem(value, max, multiLine); e != "" {
+			errs[field] = "Your " + label + " " + e
+			return false
 		}
-		return false
+		return true
 	}
 	oneLine := func(field, value, label string, max int, required bool) {
 		if value == "" {
@@ -229,4 +219,24 @@ func validEmail(s string) bool {
 	}
 	at := strings.LastIndexByte(s, '@')
 	return at > 0 && strings.Contains(s[at+1:], ".") && !strings.HasSuffix(s, ".")
+}
+
+// textProblem says what is wrong with a typed text under
+// catalog.CheckText's rules and a length cap of max characters, as the
+// end of a sentence whose subject the caller writes ("Your name ", "The
+// note "); "" when it is fine.
+func textProblem(v string, max int, multiLine bool) string {
+	switch f, _ := catalog.CheckText(v, multiLine); {
+	case f == catalog.TextNotUTF8:
+		return "contains characters we cannot read."
+	case utf8.RuneCountInString(v) > max:
+		return "is too long: use at most " + strconv.Itoa(max) + " characters."
+	case f == catalog.TextLineBreak:
+		return "must be on one line."
+	case f == catalog.TextControl:
+		return "contains a control character (such as an escape or a null byte). Type it again without it."
+	case f == catalog.TextHidden:
+		return "contains an invisible character that changes how text reads (such as a direction override or a zero-width space). Type it again without it."
+	}
+	return ""
 }

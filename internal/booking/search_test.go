@@ -124,7 +124,7 @@ func TestSearch(t *testing.T) {
 	if got := names(search(booking.Query{Invoice: booking.InvoiceNone, Statuses: []booking.DeskStatus{booking.DeskWaiting, booking.DeskConfirmed}})); !slices.Equal(got, []string{"Dan Dunn", "Cat Zoë Cole"}) {
 		t.Errorf("not invoiced: %q", got)
 	}
-	if _, err := f.svc.CancelByID(ctx, bob.ID, operator); err != nil {
+	if _, err := f.svc.CancelByID(ctx, bob.ID, operator, booking.CancelOptions{Reason: "asked by e-mail"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := names(search(booking.Query{Statuses: []booking.DeskStatus{booking.DeskCancelled}})); !slices.Equal(got, []string{"Bob Baker"}) {

@@ -155,6 +155,13 @@ func (s *Service) Book(ctx context.Context, req Request, actor audit.Actor) (Res
 // change — the event's status, capacity and start — is read again under
 // the event's lock.
 func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event catalog.Event, req Request, actor audit.Actor) (Result, error) {
+	return s.bookEvent(ctx, course, event, req, actor, Overrides{}, "")
+}
+
+// bookEvent is BookEvent with a coordinator's overrides (AddByHand), whose
+// reasons go into the audit entry as reason.
+func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event catalog.Event, req Request, actor audit.Actor,
+	o Overrides, reason string) (Result, error) {
 	req.EventID = event.ID
 	if course.Status != catalog.Published || event.CourseID != course.ID {
 		return Result{}, ErrEventUnavailable
@@ -162,14 +169,18 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 	// A date that cannot be booked says so before the form is checked:
 	// correcting the form would not help.
 	now := s.now().UTC()
-	if err := bookable(course, event, now); err != nil {
+	open := bookable
+	if o.byHand {
+		open = bookableByHand
+	}
+	if err := open(course, event, now); err != nil {
 		return Result{}, err
 	}
-	if ferr := req.check(course, event); ferr != nil {
+	if ferr := o.checkRequest(&req, course, event); ferr != nil {
 		return Result{}, ferr
 	}
 	today := catalog.DateOf(now.In(event.Location()))
-	decision := catalog.Evaluate(course.Rules, req.Answers, event.Days[0].Date, today)
+	decision := o.evaluate(course, req, event, today)
 	if decision.Outcome == catalog.Refuse {
 		// A refusal because a question was left blank belongs beside that
 		// question: answering it may be all that is needed.
@@ -203,18 +214,22 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 				return err
 			}
 			course, event = c, e
-			if ferr := req.check(course, event); ferr != nil {
+			if ferr := o.checkRequest(&req, course, event); ferr != nil {
 				return ferr
 			}
-			decision = catalog.Evaluate(course.Rules, req.Answers, event.Days[0].Date, catalog.DateOf(now.In(event.Location())))
+			decision = o.evaluate(course, req, event, catalog.DateOf(now.In(event.Location())))
 			if decision.Outcome == catalog.Refuse {
 				return &RefusedError{Reasons: decision.Reasons}
 			}
 		}
-		if err := bookable(course, event, now); err != nil {
+		if err := open(course, event, now); err != nil {
 			return err
 		}
 		existing, err := st.activeByEmail(ctx, event.ID, req.Email)
+		if err == nil && o.byHand {
+			return FormError{"email": fmt.Sprintf("This person already has a booking on this date (booking %d, %s).",
+				existing.ID, strings.ToLower(existing.Status.Label()))}
+		}
 		if err == nil {
 			res.Existing, res.Booking = true, existing
 			token, hash := newToken()
@@ -243,7 +258,7 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 		}
 		kind := mailConfirmed
 		switch {
-		case event.Capacity == 0 || held < event.Capacity:
+		case event.Capacity == 0 || held < event.Capacity || o.IgnoreCapacity:
 			if err := s.admit(ctx, tx, &b, now); err != nil {
 				return err
 			}
@@ -267,7 +282,7 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 		if who.Kind == audit.Participant && who.ID == 0 {
 			who.ID = b.ID
 		}
-		if err := audit.Record(ctx, tx, now, who, actionCreate, "booking", b.ID, nil, stateOf(b), ""); err != nil {
+		if err := audit.Record(ctx, tx, now, who, actionCreate, "booking", b.ID, nil, stateOf(b), reason); err != nil {
 			return err
 		}
 		token, hash := newToken()
@@ -275,6 +290,9 @@ func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event ca
 			return err
 		}
 		res.Booking, res.Token, res.ReviewReasons = b, token, b.ReviewReasons()
+		if o.NoEmail {
+			return nil
+		}
 		return s.notify(ctx, tx, kind, course, event, b, token)
 	})
 	if err != nil {

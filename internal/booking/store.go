@@ -63,17 +63,21 @@ func marks(from, n int) string {
 const bookingColumns = `b.id, b.event_id, b.status, b.name, b.email, b.organisation, b.role, b.registration_number,
 	b.access_needs, b.access_needs_erased, b.system_checked, b.needs_review, b.review_reason, b.notes,
 	b.fee_tier, b.amount_minor, b.currency, b.payment, b.po_number, b.invoice_number, b.offer_expires_at,
-	b.created_at, b.updated_at, b.confirmed_at, b.cancelled_at`
+	b.created_at, b.updated_at, b.confirmed_at, b.cancelled_at,
+	b.fee_waived, b.paid_amount_minor, b.paid_currency, b.paid_on, b.paid_reference, b.moved_from, b.moved_to`
 
 func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 	var b Booking
 	var notes string
 	var invoice sql.NullInt64
 	var offer, confirmed, cancelled sql.NullTime
+	var waived bool
+	var movedFrom, movedTo sql.NullInt64
 	err := row.Scan(&b.ID, &b.EventID, &b.Status, &b.Name, &b.Email, &b.Organisation, &b.Role, &b.RegistrationNumber,
 		&b.AccessNeeds, &b.AccessNeedsErased, &b.SystemChecked, &b.NeedsReview, &b.ReviewReason, &notes,
 		&b.FeeTier, &b.Amount, &b.Currency, &b.Payment, &b.PONumber, &invoice, &offer,
-		&b.CreatedAt, &b.UpdatedAt, &confirmed, &cancelled)
+		&b.CreatedAt, &b.UpdatedAt, &confirmed, &cancelled,
+		&waived, &b.PaidAmount, &b.PaidCurrency, &b.PaidOn, &b.PaidReference, &movedFrom, &movedTo)
 	if errors.Is(err, sql.ErrNoRows) {
 		return b, ErrNotFound
 	}
@@ -84,6 +88,10 @@ func scanBooking(row interface{ Scan(...any) error }) (Booking, error) {
 		b.Notes = strings.Split(notes, "\n")
 	}
 	b.InvoiceNumber = invoice.Int64
+	b.MovedFrom, b.MovedTo = movedFrom.Int64, movedTo.Int64
+	if waived && b.Payment == NoPayment {
+		b.Payment = Waived
+	}
 	b.OfferExpiresAt, b.ConfirmedAt, b.CancelledAt = utc(offer), utc(confirmed), utc(cancelled)
 	b.CreatedAt, b.UpdatedAt = b.CreatedAt.UTC(), b.UpdatedAt.UTC()
 	return b, nil
@@ -175,13 +183,15 @@ func (s store) insertBooking(ctx context.Context, b *Booking) error {
 		INSERT INTO bookings (event_id, status, name, email, email_key, organisation, role, registration_number,
 		                      access_needs, system_checked, needs_review, review_reason, notes, fee_tier, amount_minor,
 		                      currency, payment, po_number, invoice_number, offer_expires_at, created_at, updated_at,
-		                      confirmed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22)
+		                      confirmed_at, moved_from, paid_amount_minor, paid_currency, paid_on, paid_reference, fee_waived)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22,
+		        $23, $24, $25, $26, $27, $28)
 		RETURNING id`,
 		b.EventID, string(b.Status), b.Name, b.Email, emailKey(b.Email), b.Organisation, b.Role, b.RegistrationNumber,
 		b.AccessNeeds, b.SystemChecked, b.NeedsReview, b.ReviewReason, strings.Join(b.Notes, "\n"), b.FeeTier, b.Amount,
-		b.Currency, string(b.Payment), b.PONumber, nullInt(b.InvoiceNumber), nullTime(b.OfferExpiresAt), b.CreatedAt,
-		nullTime(b.ConfirmedAt)).Scan(&b.ID)
+		b.Currency, string(storedPayment(b.Payment)), b.PONumber, nullInt(b.InvoiceNumber), nullTime(b.OfferExpiresAt), b.CreatedAt,
+		nullTime(b.ConfirmedAt), nullInt(b.MovedFrom), b.PaidAmount, b.PaidCurrency, b.PaidOn, b.PaidReference,
+		b.Payment == Waived).Scan(&b.ID)
 	if err != nil {
 		return fmt.Errorf("insert booking: %w", err)
 	}
@@ -199,14 +209,24 @@ func (s store) saveState(ctx context.Context, b *Booking, now time.Time) error {
 	b.UpdatedAt = now
 	_, err := s.q.ExecContext(ctx, `
 		UPDATE bookings SET status = $2, payment = $3, invoice_number = $4, offer_expires_at = $5,
-		       confirmed_at = $6, cancelled_at = $7, needs_review = $8, updated_at = $9
+		       confirmed_at = $6, cancelled_at = $7, needs_review = $8, updated_at = $9, fee_waived = $10
 		WHERE id = $1`,
-		b.ID, string(b.Status), string(b.Payment), nullInt(b.InvoiceNumber), nullTime(b.OfferExpiresAt),
-		nullTime(b.ConfirmedAt), nullTime(b.CancelledAt), b.NeedsReview, now)
+		b.ID, string(b.Status), string(storedPayment(b.Payment)), nullInt(b.InvoiceNumber), nullTime(b.OfferExpiresAt),
+		nullTime(b.ConfirmedAt), nullTime(b.CancelledAt), b.NeedsReview, now, b.Payment == Waived)
 	if err != nil {
 		return fmt.Errorf("update booking %d: %w", b.ID, err)
 	}
 	return nil
+}
+
+// storedPayment is p as the payment column holds it: a waived fee is
+// 'none' there, with fee_waived set (migration 0013 could not widen the
+// column's CHECK on SQLite without rebuilding the table).
+func storedPayment(p Payment) Payment {
+	if p == Waived {
+		return NoPayment
+	}
+	return p
 }
 
 // saveDetails writes a corrected name and organisation.

@@ -73,19 +73,9 @@ func (s *Service) fillPlacesCounting(ctx context.Context, tx *sql.Tx, c catalog.
 		}
 		b.WaitPosition = 1
 		before := b
-		kind := mailMovedUp
-		if hold := time.Duration(c.OfferHoldHours) * time.Hour; hold > 0 {
-			b.Status, b.OfferExpiresAt, kind = Offered, now.Add(hold), mailOffered
-			if b.OfferExpiresAt.After(e.StartsAt) {
-				b.OfferExpiresAt = e.StartsAt
-			}
-		} else {
-			if err := s.admit(ctx, tx, &b, now); err != nil {
-				return err
-			}
-			if b.Status == PendingReview {
-				kind = mailPendingReview
-			}
+		kind, err := s.promote(ctx, tx, c, e, &b, now)
+		if err != nil {
+			return err
 		}
 		if err := st.saveState(ctx, &b, now); err != nil {
 			return err
@@ -100,6 +90,26 @@ func (s *Service) fillPlacesCounting(ctx context.Context, tx *sql.Tx, c catalog.
 			return err
 		}
 	}
+}
+
+// promote gives waiting booking b a free place: offered for the course's
+// hold period, or, with none, confirmed (or waiting for review) at once.
+// It returns the e-mail that tells them; the caller saves b.
+func (s *Service) promote(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, b *Booking, now time.Time) (mailKind, error) {
+	if hold := time.Duration(c.OfferHoldHours) * time.Hour; hold > 0 {
+		b.Status, b.OfferExpiresAt = Offered, now.Add(hold)
+		if b.OfferExpiresAt.After(e.StartsAt) {
+			b.OfferExpiresAt = e.StartsAt
+		}
+		return mailOffered, nil
+	}
+	if err := s.admit(ctx, tx, b, now); err != nil {
+		return "", err
+	}
+	if b.Status == PendingReview {
+		return mailPendingReview, nil
+	}
+	return mailMovedUp, nil
 }
 
 // ExpireOffers lapses every offer whose time is up and passes each place

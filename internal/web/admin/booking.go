@@ -133,7 +133,15 @@ func auditWords(before, after json.RawMessage) string {
 
 // bookingNotices are what /admin/bookings/{id}?done=… confirms.
 var bookingNotices = map[string]string{
-	"note": "Your note is saved. Only the course team sees it.",
+	"note":      "Your note is saved. Only the course team sees it.",
+	"approved":  "Approved: the booking is confirmed and the person has been e-mailed.",
+	"declined":  "Declined: the person has been e-mailed, and their place has gone to the waiting list.",
+	"cancelled": "Cancelled: the person has been e-mailed, and any place they held has gone to the waiting list.",
+	"moved":     "Moved: this is the booking on the new date. The person has been e-mailed with the new date and calendar entries, and their old place has gone to that date's waiting list.",
+	"offered":   "This person has been given the place (offered for the course's hold period, or confirmed where the course holds no offers) and e-mailed.",
+	"corrected": "The details are corrected.",
+	"paid":      "The invoice is marked paid.",
+	"added":     "The booking is added.",
 }
 
 // bookingID reads the {id} of the path; 0 when it is no ID.

@@ -142,6 +142,15 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if (act.name == "approve" || act.name == "decline") && confirm {
+		if _, err := booking.CheckStaffMessage(p.Body); err != nil {
+			var ferr booking.FormError
+			errors.As(err, &ferr)
+			p.Errors = map[string]string{"body": ferr["message"]}
+			p.Summary = append(p.Summary, fieldError{Anchor: "body", Message: ferr["message"]})
+			confirm = false // show the form again, with what was typed
+		}
+	}
 	if act.name == "message" && confirm {
 		if errs := booking.CheckMessage(strings.TrimSpace(p.Subject),
 			strings.TrimSpace(strings.ReplaceAll(p.Body, "\r\n", "\n"))); errs != nil {
@@ -183,9 +192,9 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 		var err error
 		switch act.name {
 		case "approve":
-			_, err = s.bookings.Approve(ctx, id, actor)
+			_, err = s.bookings.Approve(ctx, id, actor, p.Body)
 		case "decline":
-			_, err = s.bookings.DeclineReview(ctx, id, actor)
+			_, err = s.bookings.DeclineReview(ctx, id, actor, p.Body)
 		case "message":
 			_, err = s.bookings.SendMessage(ctx, id, actor, p.Subject, p.Body)
 		}

@@ -194,7 +194,7 @@ func TestBookingPage(t *testing.T) {
 	wantIn(t, "finance's view", body, "Fee and invoice", "£120.00")
 	wantOut(t, "finance's view", body, "Step-free", "Access needs", path+"/review", path+"/cancel")
 
-	if _, err := d.bookings.Approve(ctx, ann.ID, audit.StaffMember(1, "Sam Staff")); err != nil {
+	if _, err := d.bookings.Approve(ctx, ann.ID, audit.StaffMember(1, "Sam Staff"), ""); err != nil {
 		t.Fatal(err)
 	}
 	_, body = d.get(t, path, d.tokens["finance"])
@@ -261,7 +261,7 @@ func TestBulkApprove(t *testing.T) {
 	}
 	// Ben is approved elsewhere meanwhile; the hidden IDs still name Oth,
 	// which the limited coordinator may not touch.
-	if _, err := d.bookings.Approve(ctx, ben.ID, audit.CommandLine("ann")); err != nil {
+	if _, err := d.bookings.Approve(ctx, ben.ID, audit.CommandLine("ann"), ""); err != nil {
 		t.Fatal(err)
 	}
 	ids.Set("confirm", "1")

@@ -96,6 +96,22 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/bookings/bulk", access: pmSome(account.BookingsRead), handler: s.bulk},
 		{pattern: "GET /admin/bookings/{id}", access: pmSome(account.BookingsRead), handler: s.bookingShow},
 		{pattern: "POST /admin/bookings/{id}/notes", access: pmSome(account.BookingsEdit), handler: s.bookingNote},
+		// A booking's actions (actions.go): each handler checks the
+		// booking's course with allowedOn, on GET and on POST.
+		{pattern: "GET /admin/bookings/{id}/review", access: pmSome(account.BookingsApprove), handler: s.review},
+		{pattern: "POST /admin/bookings/{id}/review", access: pmSome(account.BookingsApprove), handler: s.review},
+		{pattern: "GET /admin/bookings/{id}/cancel", access: pmSome(account.BookingsEdit), handler: s.cancel},
+		{pattern: "POST /admin/bookings/{id}/cancel", access: pmSome(account.BookingsEdit), handler: s.cancel},
+		{pattern: "GET /admin/bookings/{id}/move", access: pmSome(account.BookingsEdit), handler: s.move},
+		{pattern: "POST /admin/bookings/{id}/move", access: pmSome(account.BookingsEdit), handler: s.move},
+		{pattern: "GET /admin/bookings/{id}/offer", access: pmSome(account.BookingsEdit), handler: s.offer},
+		{pattern: "POST /admin/bookings/{id}/offer", access: pmSome(account.BookingsEdit), handler: s.offer},
+		{pattern: "GET /admin/bookings/{id}/details", access: pmSome(account.BookingsEdit), handler: s.details},
+		{pattern: "POST /admin/bookings/{id}/details", access: pmSome(account.BookingsEdit), handler: s.details},
+		{pattern: "GET /admin/bookings/{id}/payment", access: pmSome(account.InvoicesMarkPaid), handler: s.payment},
+		{pattern: "POST /admin/bookings/{id}/payment", access: pmSome(account.InvoicesMarkPaid), handler: s.payment},
+		{pattern: "GET /admin/bookings/new", access: pmSome(account.BookingsEdit), handler: s.bookingNew},
+		{pattern: "POST /admin/bookings/new", access: pmSome(account.BookingsEdit), handler: s.bookingNew},
 		{pattern: "GET /admin/dates/{id}/people", access: pmSome(account.AttendeesRead), handler: s.datePeople},
 
 		{pattern: "GET /admin/messages", access: pm(account.MessagesRead), handler: s.messagesList},

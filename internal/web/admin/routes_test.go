@@ -56,13 +56,27 @@ var routeAccess = map[string][]string{
 
 	"GET /admin/attention": {"admin", "coordinator", "finance", limitedCoord},
 
-	"GET /admin/bookings":             {"admin", "coordinator", "finance", limitedCoord},
-	"GET /admin/bookings/export.csv":  {"admin", "coordinator", "finance", limitedCoord},
-	"GET /admin/bookings/export.xlsx": {"admin", "coordinator", "finance", limitedCoord},
-	"POST /admin/bookings/bulk":       {"admin", "coordinator", "finance", limitedCoord},
-	"GET /admin/bookings/{id}":        {"admin", "coordinator", "finance", limitedCoord},
-	"POST /admin/bookings/{id}/notes": {"admin", "coordinator", limitedCoord},
-	"GET /admin/dates/{id}/people":    {"admin", "coordinator", "trainer", limitedCoord},
+	"GET /admin/bookings":               {"admin", "coordinator", "finance", limitedCoord},
+	"GET /admin/bookings/export.csv":    {"admin", "coordinator", "finance", limitedCoord},
+	"GET /admin/bookings/export.xlsx":   {"admin", "coordinator", "finance", limitedCoord},
+	"POST /admin/bookings/bulk":         {"admin", "coordinator", "finance", limitedCoord},
+	"GET /admin/bookings/{id}":          {"admin", "coordinator", "finance", limitedCoord},
+	"POST /admin/bookings/{id}/notes":   {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/review":   {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/{id}/review":  {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/cancel":   {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/{id}/cancel":  {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/move":     {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/{id}/move":    {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/offer":    {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/{id}/offer":   {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/details":  {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/{id}/details": {"admin", "coordinator", limitedCoord},
+	"GET /admin/bookings/{id}/payment":  {"admin", "finance"},
+	"POST /admin/bookings/{id}/payment": {"admin", "finance"},
+	"GET /admin/bookings/new":           {"admin", "coordinator", limitedCoord},
+	"POST /admin/bookings/new":          {"admin", "coordinator", limitedCoord},
+	"GET /admin/dates/{id}/people":      {"admin", "coordinator", "trainer", limitedCoord},
 
 	"GET /admin/messages":                      {"admin", "coordinator"},
 	"GET /admin/messages/{id}":                 {"admin", "coordinator"},
@@ -151,6 +165,9 @@ func TestRouteAccess(t *testing.T) {
 		path = strings.NewReplacer("{id}", fmt.Sprint(ids(path)), "{n}", "0", "{token}", "not-a-real-token").Replace(path)
 		if path == "/admin/" {
 			path = "/admin/no-such-page"
+		}
+		if path == "/admin/bookings/new" {
+			path += fmt.Sprintf("?event=%d", course.Events[0].ID)
 		}
 		for _, c := range callers {
 			t.Run(rt.pattern+"/"+c, func(t *testing.T) {

@@ -68,19 +68,20 @@ const devDir = "internal/web/admin"
 // returning its page data's zero value; the kit renders each once at
 // start.
 var pages = map[string]func() any{
-	"admin_messages":  func() any { return messagesPage{} },
-	"admin_message":   func() any { return messagePage{} },
-	"admin_audit":     func() any { return auditPage{} },
-	"admin_login":     func() any { return loginPage{} },
-	"admin_home":      func() any { return homePage{} },
-	"admin_reset":     func() any { return resetPage{} },
-	"admin_reset_set": func() any { return resetSetPage{} },
-	"admin_codes":     func() any { return codesPage{} },
-	"admin_attention": func() any { return attentionPage{} },
-	"admin_bookings":  func() any { return deskPage{} },
-	"admin_booking":   func() any { return bookingPage{} },
-	"admin_bulk":      func() any { return bulkPage{} },
-	"admin_people":    func() any { return peoplePage{} },
+	"admin_messages":       func() any { return messagesPage{} },
+	"admin_message":        func() any { return messagePage{} },
+	"admin_audit":          func() any { return auditPage{} },
+	"admin_login":          func() any { return loginPage{} },
+	"admin_home":           func() any { return homePage{} },
+	"admin_reset":          func() any { return resetPage{} },
+	"admin_reset_set":      func() any { return resetSetPage{} },
+	"admin_codes":          func() any { return codesPage{} },
+	"admin_attention":      func() any { return attentionPage{} },
+	"admin_bookings":       func() any { return deskPage{} },
+	"admin_booking":        func() any { return bookingPage{} },
+	"admin_bulk":           func() any { return bulkPage{} },
+	"admin_people":         func() any { return peoplePage{} },
+	"admin_booking_action": func() any { return actionPage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.

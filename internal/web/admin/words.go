@@ -25,6 +25,8 @@ var actionWords = map[string]string{
 	"booking.lapse":              "Offer of a place lapsed",
 	"booking.move_up":            "Moved up from the waiting list",
 	"booking.erase_access_needs": "Access needs erased (retention)",
+	"booking.offer_place":        "Offered a place out of turn",
+	"booking.mark_paid":          "Invoice marked paid",
 	"booking.note":               "Internal note added",
 	"booking.message":            "Message written to the person",
 	"course.create":              "Course created",

@@ -80,26 +80,15 @@ type feeOption struct {
 // the answers to the course's questions come after "role".
 var bookingFields = []string{"name", "email", "organisation", "role", "registration_number"}
 
-// readBookingForm reads the posted form (already parsed) for course c.
+// readBookingForm reads the posted form (already parsed) for course c,
+// with the parser the staff area's "add by hand" shares.
 func readBookingForm(r *http.Request, c catalog.Course) bookingForm {
-	f := bookingForm{
-		Name:               r.PostFormValue("name"),
-		Email:              r.PostFormValue("email"),
-		Organisation:       r.PostFormValue("organisation"),
-		Role:               r.PostFormValue("role"),
-		RegistrationNumber: r.PostFormValue("registration_number"),
-		FeeTier:            r.PostFormValue("fee_tier"),
-		AccessNeeds:        r.PostFormValue("access_needs"),
-		PONumber:           r.PostFormValue("po_number"),
-		SystemChecked:      r.PostFormValue("system_checked") != "",
-		Answers:            map[string]string{},
+	q := booking.ReadRequest(r.PostForm, c)
+	return bookingForm{
+		Name: q.Name, Email: q.Email, Organisation: q.Organisation, Role: q.Role,
+		RegistrationNumber: q.RegistrationNumber, FeeTier: q.FeeTier, AccessNeeds: q.AccessNeeds,
+		PONumber: q.PONumber, SystemChecked: q.SystemChecked, Answers: q.Answers,
 	}
-	for _, q := range c.Questions {
-		if v, ok := r.PostForm[booking.AnswerField(q.Key)]; ok && len(v) > 0 {
-			f.Answers[q.Key] = v[0]
-		}
-	}
-	return f
 }
 
 func (f bookingForm) request(eventID int64) booking.Request {

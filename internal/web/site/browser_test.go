@@ -169,6 +169,7 @@ func TestBrowser(t *testing.T) {
 		t.Parallel()
 		testStaffDesk(t, deskTab(t, browser), base, axeJS, site.nextEvent)
 	})
+	t.Run("StaffBookingActions", func(t *testing.T) { testStaffBookingActions(t, newTab(t, browser), site, axeJS, axeMissing) })
 	t.Run("StaffSignInOnPhone", func(t *testing.T) {
 		if axeMissing != "" {
 			missing(t, "%s", axeMissing)
@@ -324,8 +325,11 @@ func repoRoot() (string, error) {
 type demoSite struct {
 	url       string
 	nextEvent int64 // the DIT refresher's next date
-	db        *database.DB
-	outbox    *messaging.Outbox // for journeys that plant a message (browser_log_test.go)
+	// What the staff journeys look at and set up.
+	db       *database.DB
+	outbox   *messaging.Outbox // for journeys that plant a message (browser_log_test.go)
+	store    *catalog.Store
+	bookings *booking.Service
 }
 
 // The staff member of the demo site, for the sign-in journey.
@@ -386,7 +390,7 @@ func startDemoSite(t *testing.T) demoSite {
 	}
 	ts.Config.Handler = kit.Handler(pub, staff, api.New(kit))
 
-	site := demoSite{url: ts.URL, db: db, outbox: outbox}
+	site := demoSite{url: ts.URL, db: db, outbox: outbox, store: store, bookings: bookings}
 	c, err := store.CourseBySlug(ctx, courseSlug)
 	if err != nil {
 		t.Fatal(err)
