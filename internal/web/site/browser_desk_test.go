@@ -48,8 +48,12 @@ func testStaffDesk(t *testing.T, ctx context.Context, base, axeJS string, eventI
 	}
 	list := fmt.Sprintf("%s/admin/bookings?event=%d", base, eventID)
 	testAxe(t, ctx, list, axeJS)
-	if h, err := chromedp.Run(ctx, chromedp.Text(`#results`, chromedp.NodeVisible)); err != nil || !strings.HasPrefix(h, "3 bookings found") {
-		t.Fatalf("the date's list says %q (%v), want 3 bookings", h, err)
+	// The three booked when the site started, and any the other journeys
+	// running alongside have added since.
+	h, err := chromedp.Run(ctx, chromedp.Text(`#results`, chromedp.NodeVisible))
+	var found int
+	if _, serr := fmt.Sscanf(h, "%d bookings found", &found); err != nil || serr != nil || found < 3 {
+		t.Fatalf("the date's list says %q (%v), want at least 3 bookings", h, err)
 	}
 	if got, _ := chromedp.Run(ctx, chromedp.Text(`#date-title + p + p`, chromedp.NodeVisible)); !strings.Contains(got, "places taken") {
 		t.Errorf("the date's places: %q", got)
@@ -73,7 +77,7 @@ func testStaffDesk(t *testing.T, ctx context.Context, base, axeJS string, eventI
 		t.Fatalf("the booking's link went to %s", page)
 	}
 	if body, err := chromedp.Run(ctx, chromedp.Text(`#main`, chromedp.NodeVisible)); !strings.Contains(body, "kim.lowe@example.org") ||
-		!strings.Contains(body, "Timeline") || !strings.Contains(body, "Booked") {
+		!strings.Contains(body, "Timeline") || !strings.Contains(body, "Booking made") {
 		t.Errorf("the booking page lacks the person or their timeline (%v): %.300q", err, body)
 	}
 	testAxe(t, ctx, page, axeJS)
@@ -89,8 +93,8 @@ func testStaffDesk(t *testing.T, ctx context.Context, base, axeJS string, eventI
 	if err != nil {
 		t.Fatalf("read the CSV back: %v (%.100q)", err, csvText)
 	}
-	if len(recs) != 4 || recs[0][0] != "id" {
-		t.Fatalf("the CSV has %d records, header %q; want a header and 3 bookings", len(recs), recs[0])
+	if len(recs) < 4 || recs[0][0] != "id" {
+		t.Fatalf("the CSV has %d records, header %q; want a header and at least 3 bookings", len(recs), recs[0])
 	}
 	email := slices.Index(recs[0], "email")
 	var emails []string
