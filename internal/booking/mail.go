@@ -58,6 +58,16 @@ var mailKinds = []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mai
 	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting, mailDigest,
 	mailStaffMessage}
 
+// MailKinds lists the kinds of every booking e-mail, as messages carry
+// them (messaging.Message.Kind): for the mail log's labels.
+func MailKinds() []string {
+	out := make([]string, len(mailKinds))
+	for i, k := range mailKinds {
+		out[i] = string(k)
+	}
+	return out
+}
+
 // Mail renders the booking e-mails from their templates, parsed once. It
 // is the outbox's messaging.Renderer for them: booking queues each e-mail
 // with its data (a mailMessage, as JSON) inside the transaction that

@@ -155,3 +155,34 @@ func TestPageCacheSkipsSignedIn(t *testing.T) {
 		}
 	}
 }
+
+// TestStaffPagesBase: the staff area's pages never show the cookie
+// banner and never load analytics, even for someone who accepted them on
+// the public site; the public pages still do.
+func TestStaffPagesBase(t *testing.T) {
+	t.Parallel()
+	s := newKit(t, Options{AnalyticsScript: "https://stats.example.org/a.js"})
+	for _, tt := range []struct {
+		path          string
+		consent       string
+		banner, staff bool
+		analytics     string
+	}{
+		{"/", "", true, false, ""},
+		{"/", ConsentAccept, false, false, "https://stats.example.org/a.js"},
+		{"/admin", "", false, true, ""},
+		{"/admin", ConsentAccept, false, true, ""},
+		{"/admin/bookings?q=ann", ConsentAccept, false, true, ""},
+		{"/administrators", "", true, false, ""},
+	} {
+		r := httptest.NewRequest(http.MethodGet, tt.path, nil)
+		if tt.consent != "" {
+			r.AddCookie(&http.Cookie{Name: ConsentCookie, Value: tt.consent})
+		}
+		b := s.Base(r)
+		if b.ShowBanner() != tt.banner || b.Staff != tt.staff || b.Analytics != tt.analytics {
+			t.Errorf("%s (consent %q): banner %v, staff %v, analytics %q; want %v, %v, %q", tt.path, tt.consent,
+				b.ShowBanner(), b.Staff, b.Analytics, tt.banner, tt.staff, tt.analytics)
+		}
+	}
+}

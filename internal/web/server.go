@@ -196,6 +196,11 @@ type Base struct {
 	Contact string
 	// Description is the page's meta description, or "".
 	Description string
+	// Staff is set on the staff area's pages (/admin): they show the
+	// staff area's navigation and never the cookie banner, and never
+	// load analytics, whatever the person chose — a staff page's address
+	// names bookings and the people searched for.
+	Staff bool
 
 	static func(name string) string
 }
@@ -224,7 +229,7 @@ func (b Base) ConsentGiven() bool { return b.Consent == ConsentAccept || b.Conse
 // choice is made, except on /cookies, which has the same choice in full.
 func (b Base) ShowBanner() bool {
 	path, _, _ := strings.Cut(b.Path, "?")
-	return !b.ConsentGiven() && path != "/cookies"
+	return !b.Staff && !b.ConsentGiven() && path != "/cookies"
 }
 
 // Base returns the common page data for r.
@@ -236,8 +241,9 @@ func (s *Server) Base(r *http.Request) Base {
 		Contact:  s.contactEmail,
 		static:   s.static.url,
 	}
+	b.Staff = r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/")
 	b.ConsentSaved = b.ConsentGiven() && r.URL.Query().Get(consentSavedParam) == consentSavedValue
-	if b.Consent == ConsentAccept && s.analytics != "" {
+	if b.Consent == ConsentAccept && s.analytics != "" && !b.Staff {
 		b.Analytics = s.analytics
 	}
 	return b

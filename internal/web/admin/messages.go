@@ -43,12 +43,15 @@ var kindLabels = []struct{ Kind, Label string }{
 	{"booking_cancelled", "Booking cancelled"},
 	{"booking_review_declined", "Review declined"},
 	{"booking_already_booked", "Already booked"},
+	{"booking_moved", "Moved to another date"},
+	{"staff_message", "Message from the course team"},
 	{"joining", "Joining instructions"},
 	{"event_changed", "Date changed"},
 	{"event_cancelled", "Date cancelled"},
 	{"reminder", "Reminder"},
 	{"thanks", "Thank you"},
 	{"review_waiting", "Staff: a review is waiting"},
+	{"attention_digest", "Staff: daily digest"},
 	{resetMailKind, "Staff: password reset"},
 }
 

@@ -4,12 +4,14 @@ import (
 	"database/sql"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"plenary/internal/account"
 	"plenary/internal/audit"
+	"plenary/internal/booking"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
 )
@@ -325,4 +327,20 @@ func mustList(t *testing.T, a *staffArea, kind string) []messaging.Message {
 		t.Fatal(err)
 	}
 	return ms
+}
+
+// TestEveryMailKindHasALabel: the mail log names every kind of e-mail
+// Plenary sends in words, the staff area's own and the booking e-mails.
+func TestEveryMailKindHasALabel(t *testing.T) {
+	kinds := append(booking.MailKinds(), resetMailKind)
+	for _, k := range kinds {
+		if kindLabel(k) == k {
+			t.Errorf("the mail log has no label for e-mails of kind %q: add one to kindLabels", k)
+		}
+	}
+	for _, k := range kindLabels {
+		if !slices.Contains(kinds, k.Kind) {
+			t.Errorf("kindLabels names %q, which no e-mail is", k.Kind)
+		}
+	}
 }
