@@ -85,6 +85,7 @@ const (
 	actionOffer         = "booking.offer_place" // a coordinator's offer out of the queue's order
 	actionMove          = "booking.move"        // on the old booking (moved away) and the new one (moved here)
 	actionMarkPaid      = "booking.mark_paid"
+	actionWithdrawOffer = "booking.withdraw_offer" // an open offer passed to someone else by a coordinator (OfferPlace)
 )
 
 // record writes the audit entry of a change to a booking from before to

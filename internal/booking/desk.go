@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -145,12 +146,21 @@ var ErrNotWaitlisted = errors.New("booking: the booking is not on the waiting li
 // ErrNoFreePlace refuses to offer a place on a date with none free.
 var ErrNoFreePlace = errors.New("booking: no place is free on this date")
 
-// OfferPlace gives a free place to waitlisted booking id out of the
-// queue's order, for actor with a typed reason: offered for the course's
-// hold period, or confirmed at once when the course has none, and told as
-// the waiting list tells people moved up. With no place free it returns
-// ErrNoFreePlace: to go over capacity a coordinator adds a booking by hand
-// with that override.
+// OfferPlace gives a place to waitlisted booking id out of the queue's
+// order, for actor with a typed reason: offered for the course's hold
+// period, or confirmed at once when the course has none, and told as the
+// waiting list tells people moved up.
+//
+// The waiting list fills a freed place at once, so usually no place is
+// free but one is on offer to the first person waiting. Then, on a course
+// that holds offers, OfferPlace passes that open offer to id (see
+// OfferToWithdraw for which one): its holder goes back to the waiting list
+// in their own place in the queue, is e-mailed that the course team
+// withdrew the offer (booking_offer_withdrawn), and gets an audit entry
+// (booking.withdraw_offer) with the same reason. With no place free and
+// no open offer (or a course that holds none) it returns ErrNoFreePlace:
+// to go over capacity a coordinator adds a booking by hand with that
+// override.
 func (s *Service) OfferPlace(ctx context.Context, id int64, actor audit.Actor, reason string) (Booking, error) {
 	reason, ferr := reasonFor("reason", reason)
 	if ferr != nil {
@@ -172,8 +182,19 @@ func (s *Service) OfferPlace(ctx context.Context, id int64, actor audit.Actor, r
 		if err != nil {
 			return false, err
 		}
+		var withdrawn *Booking
 		if m.Event.Capacity != 0 && held >= m.Event.Capacity {
-			return false, ErrNoFreePlace
+			if m.Course.OfferHoldHours <= 0 {
+				return false, ErrNoFreePlace // no offers held: none to pass on
+			}
+			w, err := st.openOffer(ctx, m.Event.ID, now)
+			if errors.Is(err, ErrNotFound) {
+				return false, ErrNoFreePlace
+			}
+			if err != nil {
+				return false, err
+			}
+			withdrawn = &w
 		}
 		kind, err := s.promote(ctx, tx, m.Course, m.Event, b, now)
 		if err != nil {
@@ -183,8 +204,56 @@ func (s *Service) OfferPlace(ctx context.Context, id int64, actor audit.Actor, r
 		if err := st.saveState(ctx, b, now); err != nil {
 			return false, err
 		}
+		if withdrawn != nil {
+			// After b left the queue, so the position told is right.
+			if err := s.withdrawOffer(ctx, tx, m.Course, m.Event, *withdrawn, now, actor, reason); err != nil {
+				return false, err
+			}
+		}
 		return false, s.notify(ctx, tx, kind, m.Course, m.Event, *b, "")
 	})
+}
+
+// withdrawOffer puts offered booking w back on the waiting list, in its
+// own place in the queue (the queue is in id order, so the place is kept:
+// the front, when the waiting list offered it the place in turn), records
+// it as actionWithdrawOffer with reason and tells the person. The caller
+// holds the event's lock and has given the place to someone else.
+func (s *Service) withdrawOffer(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, w Booking,
+	now time.Time, actor audit.Actor, reason string) error {
+	st := s.store.withTx(tx)
+	before := w
+	w.Status, w.OfferExpiresAt = Waitlisted, time.Time{}
+	if err := st.saveState(ctx, &w, now); err != nil {
+		return err
+	}
+	pos, err := st.waitPosition(ctx, w)
+	if err != nil {
+		return err
+	}
+	w.WaitPosition = pos
+	if err := record(ctx, tx, now, actor, actionWithdrawOffer, before, w, reason); err != nil {
+		return err
+	}
+	// One e-mail per withdrawn offer: an offer is known by its expiry.
+	spec := mailSpec{kind: mailOfferWithdrawn,
+		dedupe: mailKey(string(mailOfferWithdrawn), w.ID, strconv.FormatInt(before.OfferExpiresAt.Unix(), 10))}
+	return s.queue(ctx, tx, spec, c, e, w, "")
+}
+
+// OfferToWithdraw is the open offer that OfferPlace would pass to a
+// chosen person on event e now that no place is free: the most recent
+// offer from the waiting list not yet taken up or lapsed. The most
+// recent, because its holder has had the least time to count on it (and
+// was the latest in the queue of those offered), while an earlier holder
+// may be about to take the place up. It returns ErrNotFound when there is
+// none.
+func (s *Service) OfferToWithdraw(ctx context.Context, eventID int64) (Booking, error) {
+	b, err := s.store.openOffer(ctx, eventID, s.now().UTC())
+	if err != nil {
+		return Booking{}, fmt.Errorf("booking: open offer on event %d: %w", eventID, err)
+	}
+	return b, nil
 }
 
 // Details are the person's details a coordinator may correct.

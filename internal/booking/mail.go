@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,7 +39,8 @@ const (
 	mailCancelled      mailKind = "booking_cancelled"
 	mailReviewDeclined mailKind = "booking_review_declined"
 	mailAlreadyBooked  mailKind = "booking_already_booked"
-	mailMoved          mailKind = "booking_moved" // a coordinator moved the booking to another date (move.go)
+	mailMoved          mailKind = "booking_moved"           // a coordinator moved the booking to another date (move.go)
+	mailOfferWithdrawn mailKind = "booking_offer_withdrawn" // a coordinator passed the offer to someone else (desk.go)
 )
 
 // Notices about the event rather than the booking; their templates are
@@ -56,7 +58,7 @@ const (
 var mailKinds = []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mailOffered, mailMovedUp,
 	mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked, mailMoved,
 	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting, mailDigest,
-	mailStaffMessage}
+	mailStaffMessage, mailOfferWithdrawn}
 
 // MailKinds lists the kinds of every booking e-mail, as messages carry
 // them (messaging.Message.Kind): for the mail log's labels.
@@ -289,6 +291,11 @@ func (s *Service) notifyWith(ctx context.Context, tx *sql.Tx, kind mailKind, c c
 		}
 	case mailPendingReview:
 		spec.fill = func(d *mailData) { d.Review.Reasons = b.ReviewReasons() }
+	case mailOffered:
+		// A person may be offered a place more than once (an offer a
+		// coordinator withdrew, then a new one): each offer, known by its
+		// expiry, is its own e-mail.
+		spec.dedupe = mailKey(string(kind), b.ID, strconv.FormatInt(b.OfferExpiresAt.Unix(), 10))
 	}
 	if more != nil {
 		own := spec.fill

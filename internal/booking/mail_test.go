@@ -96,6 +96,8 @@ var mailVariants = []mailVariant{
 	}},
 	{"moved-up-paid", mailMovedUp, paid},
 	{"moved-up-free-in-person", mailMovedUp, inPerson},
+	{"offer-withdrawn-first", mailOfferWithdrawn, func(d *mailData) { waiting(d); d.WaitPosition = 1 }},
+	{"offer-withdrawn-later", mailOfferWithdrawn, func(d *mailData) { waiting(d); d.WaitPosition = 3; inPerson(d) }},
 	{"offer-lapsed", mailOfferLapsed, func(d *mailData) { d.Status = "Cancelled" }},
 	{"cancelled-paid", mailCancelled, func(d *mailData) { paid(d); d.Status = "Cancelled" }},
 	{"cancelled-free", mailCancelled, func(d *mailData) { d.Status = "Cancelled"; inPerson(d) }},

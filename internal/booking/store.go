@@ -300,6 +300,14 @@ func (s store) firstWaiting(ctx context.Context, eventID int64) (Booking, error)
 		WHERE b.event_id = $1 AND b.status = $2 ORDER BY b.id LIMIT 1`, eventID, string(Waitlisted)))
 }
 
+// openOffer is the event's most recent offer still open at now (see
+// Service.OfferToWithdraw), or ErrNotFound.
+func (s store) openOffer(ctx context.Context, eventID int64, now time.Time) (Booking, error) {
+	return scanBooking(s.q.QueryRowContext(ctx, `SELECT `+bookingColumns+` FROM bookings b
+		WHERE b.event_id = $1 AND b.status = $2 AND b.offer_expires_at > $3
+		ORDER BY b.offer_expires_at DESC, b.id DESC LIMIT 1`, eventID, string(Offered), now))
+}
+
 // onEvent reads the event's bookings in the statuses given (all when
 // none), in the order taken, with waiting-list positions (right when the
 // statuses include Waitlisted: the whole queue is read). Answers are not

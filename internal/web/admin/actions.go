@@ -56,6 +56,11 @@ type actionPage struct {
 	Dates   []dateOption     // move: where the booking may go
 	Due     string           // payment: the amount invoiced
 	Today   string           // payment: today, in the date's zone, YYYY-MM-DD
+	// offer, on a full date: what passing the open offer does, and the
+	// booking whose offer it is (the form sends it back, so a POST after
+	// a change is shown the new state before anything happens).
+	Withdraw   string
+	WithdrawID int64
 
 	// new: the public form's fields and the overrides.
 	Questions []questionField
@@ -453,7 +458,10 @@ func (s *Server) move(w http.ResponseWriter, r *http.Request) {
 
 // --- offer ---
 
-// offer serves GET and POST /admin/bookings/{id}/offer.
+// offer serves GET and POST /admin/bookings/{id}/offer. The waiting list
+// fills a freed place at once, so on a full date the page says whose open
+// offer the action would pass to this person (booking.OfferToWithdraw),
+// or, with none to pass, that nothing can be offered, and shows no form.
 func (s *Server) offer(w http.ResponseWriter, r *http.Request) {
 	m, p, ok := s.loadAction(w, r, "offer")
 	if !ok {
@@ -464,17 +472,21 @@ func (s *Server) offer(w http.ResponseWriter, r *http.Request) {
 			strings.ToLower(m.Booking.Status.Label()) + "."
 	}
 	p.Terms = offerHold(m.Course)
-	if r.Method != http.MethodPost || p.Closed != "" {
-		if p.Closed == "" {
-			places, err := s.bookings.PlacesFor(r.Context(), []catalog.Event{m.Event})
-			if err != nil {
+	withdraw := int64(0) // the booking whose offer the action passes on
+	if p.Closed == "" {
+		places, err := s.bookings.PlacesFor(r.Context(), []catalog.Event{m.Event})
+		if err != nil {
+			s.web.Error(w, r, err)
+			return
+		}
+		if places[m.Event.ID].Left() == 0 {
+			if withdraw, err = s.offerToPass(r, m, &p); err != nil {
 				s.web.Error(w, r, err)
 				return
 			}
-			if places[m.Event.ID].Left() == 0 {
-				p.Problem = refusalText(booking.ErrNoFreePlace)
-			}
 		}
+	}
+	if r.Method != http.MethodPost || p.Closed != "" {
 		s.renderAction(w, r, p)
 		return
 	}
@@ -483,6 +495,13 @@ func (s *Server) offer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Form["reason"] = r.PostForm.Get("reason")
+	if shown := r.PostForm.Get("withdraw"); shown != "" && shown != strconv.FormatInt(withdraw, 10) {
+		// The page the coordinator confirmed named another offer (or a
+		// free place): let them read what would happen now.
+		p.Problem = "Things have changed since you opened this page: read what offering the place does now, then confirm again."
+		s.renderAction(w, r, p)
+		return
+	}
 	_, err := s.bookings.OfferPlace(r.Context(), m.Booking.ID, actorOf(r).User.Actor(), p.Form["reason"])
 	if err != nil {
 		if p.refuse(err, "reason") {
@@ -493,6 +512,30 @@ func (s *Server) offer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	actionDone(w, r, m.Booking.ID, "offered")
+}
+
+// offerToPass fills the offer page for a date with no place free: whose
+// open offer goes to this person instead (returning that booking's ID),
+// or why nothing can be offered (p.Closed).
+func (s *Server) offerToPass(r *http.Request, m booking.Manage, p *actionPage) (int64, error) {
+	const overCapacity = " To take the person over capacity, add a booking by hand with “Ignore capacity”."
+	if m.Course.OfferHoldHours <= 0 {
+		p.Closed = "No place is free on this date, and this course holds no offers, so there is no offer to pass on." + overCapacity
+		return 0, nil
+	}
+	open, err := s.bookings.OfferToWithdraw(r.Context(), m.Event.ID)
+	if errors.Is(err, booking.ErrNotFound) {
+		p.Closed = "No place is free on this date, and none is on offer to anyone: every place is taken up." + overCapacity
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	until := attentionTime(open.OfferExpiresAt.In(m.Event.Location()))
+	p.Withdraw = fmt.Sprintf("No place is free: the freed place is on offer to %s until %s. Offering it to %s withdraws that offer; %s goes back to the top of the waiting list and is told.",
+		open.Name, until, m.Booking.Name, open.Name)
+	p.WithdrawID = open.ID
+	return open.ID, nil
 }
 
 // offerHold says what offering a place does on course c.

@@ -26,6 +26,7 @@ var actionWords = map[string]string{
 	"booking.move_up":            "Moved up from the waiting list",
 	"booking.erase_access_needs": "Access needs erased (retention)",
 	"booking.offer_place":        "Offered a place out of turn",
+	"booking.withdraw_offer":     "Offer withdrawn (passed to someone else)",
 	"booking.mark_paid":          "Invoice marked paid",
 	"booking.note":               "Internal note added",
 	"booking.message":            "Message written to the person",
