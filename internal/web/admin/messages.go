@@ -44,6 +44,7 @@ var kindLabels = []struct{ Kind, Label string }{
 	{"booking_review_declined", "Review declined"},
 	{"booking_already_booked", "Already booked"},
 	{"booking_moved", "Moved to another date"},
+	{"booking_offer_withdrawn", "Offer withdrawn"},
 	{"staff_message", "Message from the course team"},
 	{"joining", "Joining instructions"},
 	{"event_changed", "Date changed"},
