@@ -22,8 +22,8 @@ import (
 // time from the staff area's first page, finds and approves a review
 // waiting, moves a participant to another date (and sees both e-mails
 // that follow — theirs, and the offer of the place they freed to the
-// first person waiting — in the mail log), and exports the list for a
-// date. Every step is a click or typing on the page, never an address
+// first person waiting — in the mail log), offers that freed place to
+// someone else on the waiting list, and exports the list for a date. Every step is a click or typing on the page, never an address
 // typed by hand; the log says how many pages each task took.
 //
 // With PLENARY_SCREENSHOTS set to a directory (docs/images), it saves a
@@ -124,6 +124,7 @@ func TestBrowserCoordinatorDay(t *testing.T) {
 	book("Dr Sam Hale", "sam.hale@example.org", booking.Confirmed)
 	book("Dr Kit Moran", "kit.moran@example.org", booking.Confirmed)
 	book("Dr Ola Reyes", "ola.reyes@example.org", booking.Waitlisted)
+	dee := book("Dr Dee Quinn", "dee.quinn@example.org", booking.Waitlisted)
 
 	// On a phone; for screenshots at half the pixels, to keep the
 	// pictures in the docs small.
@@ -206,11 +207,36 @@ func TestBrowserCoordinatorDay(t *testing.T) {
 		}
 	}
 	shot("mail-log")
+	click(`#main table a[href^="/admin/messages/"]`)
+	shot("message")
 	if st := statusOf(t, site, book0(t, site, "ola.reyes@example.org")); st != string(booking.Offered) {
 		t.Errorf("Ola, first waiting, after Sam's place was freed: %s, want offered", st)
 	}
+	t.Logf("see both e-mails in the mail log: %d pages from the first page", pages)
 
-	// 3. Export the list for the first date, and read it back.
+	// 3. Offer the place Sam freed to Dee, second in the queue (say the
+	// refresher is required for her): the date's list, her booking, and
+	// the offer page, which says Ola's offer passes to her.
+	home()
+	click(`a[href="/admin/bookings"]`)
+	if err := chromedp.Do(ctx, chromedp.SetValue(`#event`, fmt.Sprint(from.ID))); err != nil {
+		t.Fatal(err)
+	}
+	click(`form.filters button[type="submit"]`)
+	click(fmt.Sprintf(`a[href="/admin/bookings/%d"]`, dee.ID))
+	click(fmt.Sprintf(`a[href="/admin/bookings/%d/offer"]`, dee.ID))
+	if body := text(`#main`); !strings.Contains(body, "on offer to Dr Ola Reyes") {
+		t.Errorf("the offer page does not say whose offer passes: %.600q", body)
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(`#reason`, "Required before her supervised practice", chromedp.NodeVisible)); err != nil {
+		t.Fatal(err)
+	}
+	shot("offer")
+	click(fmt.Sprintf(`form[action="/admin/bookings/%d/offer"] button[type="submit"]`, dee.ID))
+	wantAt(t, ctx, fmt.Sprintf("%s/admin/bookings/%d?done=offered", base, dee.ID))
+	t.Logf("offer a freed place to a chosen person: %d pages from the first page", pages)
+
+	// 4. Export the list for the first date, and read it back.
 	home()
 	click(`a[href="/admin/bookings"]`)
 	if err := chromedp.Do(ctx, chromedp.SetValue(`#event`, fmt.Sprint(from.ID))); err != nil {
@@ -235,13 +261,21 @@ func TestBrowserCoordinatorDay(t *testing.T) {
 	for _, r := range recs[1:] {
 		got[r[email]] = r[status]
 	}
-	for who, want := range map[string]string{"kit.moran@example.org": "confirmed", "ola.reyes@example.org": "offered",
-		"sam.hale@example.org": "cancelled"} {
+	for who, want := range map[string]string{"kit.moran@example.org": "confirmed", "dee.quinn@example.org": "offered",
+		"ola.reyes@example.org": "waitlisted", "sam.hale@example.org": "cancelled"} {
 		if got[who] != want {
 			t.Errorf("the CSV says %s is %q, want %q (all: %v)", who, got[who], want, got)
 		}
 	}
 	t.Logf("export a date's list: %d pages from the first page", pages)
+
+	// Who did all this: the audit log.
+	home()
+	click(`a[href="/admin/audit"]`)
+	if body := text(`#main`); !strings.Contains(body, "Casey Coordinator") || !strings.Contains(body, "Required before her supervised practice") {
+		t.Errorf("the audit log does not name the coordinator and the reason: %.600q", body)
+	}
+	shot("audit")
 }
 
 // book0 is the ID of the active booking of email.
