@@ -243,6 +243,7 @@ func TestBrowserCoordinatorDay(t *testing.T) {
 		t.Fatal(err)
 	}
 	click(`form.filters button[type="submit"]`)
+	shot("date")
 	href, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('a[href^="/admin/bookings/export.csv"]').getAttribute("href")`))
 	if err != nil || !strings.Contains(href, fmt.Sprintf("event=%d", from.ID)) {
 		t.Fatalf("the export link for the date: %q %v", href, err)
@@ -268,6 +269,10 @@ func TestBrowserCoordinatorDay(t *testing.T) {
 		}
 	}
 	t.Logf("export a date's list: %d pages from the first page", pages)
+	if shots != "" { // the form for adding a booking by hand, from the same list
+		click(fmt.Sprintf(`a[href="/admin/bookings/new?event=%d"]`, from.ID))
+		shot("add-by-hand")
+	}
 
 	// Who did all this: the audit log.
 	home()
