@@ -42,7 +42,11 @@ func (s *Service) Approve(ctx context.Context, id int64, actor audit.Actor, mess
 }
 
 // DeclineReview declines a booking that was waiting for review; its place
-// goes to the first person waiting. message is as for Approve.
+// goes to the first person waiting. message is as for Approve. A booking
+// moved into review may carry its invoice: the person owes nothing for a
+// booking declined, so an unpaid invoice is void (Waived) and a paid fee
+// is due back (RefundDue), as when a coordinator cancels waiving the
+// terms.
 func (s *Service) DeclineReview(ctx context.Context, id int64, actor audit.Actor, message string) (Booking, error) {
 	message, err := CheckStaffMessage(message)
 	if err != nil {
@@ -51,6 +55,12 @@ func (s *Service) DeclineReview(ctx context.Context, id int64, actor audit.Actor
 	return s.settleReview(ctx, id, actor, actionDeclineReview, func(tx *sql.Tx, m *Manage, now time.Time) (bool, error) {
 		b := &m.Booking
 		b.Status = Declined
+		switch b.Payment {
+		case Paid:
+			b.Payment = RefundDue
+		case Invoice:
+			b.Payment = Waived
+		}
 		if err := s.store.withTx(tx).saveState(ctx, b, now); err != nil {
 			return false, err
 		}

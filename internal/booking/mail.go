@@ -241,6 +241,22 @@ type mailData struct {
 	Waived       bool
 	Terms        string
 	MovedFrom    string
+	// Move says what the e-mail of a move carries (move.go).
+	Move moveMail
+}
+
+// moveMail is what the e-mail of a move says it carries, so its words
+// match its attachments and the invoice.
+type moveMail struct {
+	// Invite: a calendar invitation to the new date is attached (the
+	// new booking is confirmed).
+	Invite bool
+	// Withdraw: a calendar file removing the old date is attached (the
+	// old booking had been confirmed, so the person had one).
+	Withdraw bool
+	// InvoiceCarried: the invoice was issued for the old booking and
+	// moves with the person; otherwise any invoice number is new.
+	InvoiceCarried bool
 }
 
 // mailDay is one day of the agenda in joining instructions.

@@ -111,9 +111,25 @@ var mailVariants = []mailVariant{
 		d.Status, d.ByStaff, d.Terms = "Cancelled", true, "Free until 14 days before.\nAfter that, the full fee."
 	}},
 	{"cancelled-by-staff-waived", mailCancelled, func(d *mailData) { paid(d); d.Status, d.ByStaff, d.Waived = "Cancelled", true, true }},
-	{"moved-paid", mailMoved, func(d *mailData) { paid(d); d.MovedFrom = "Friday 3 June 2022" }},
+	{"moved-paid", mailMoved, func(d *mailData) {
+		paid(d)
+		d.MovedFrom, d.Move = "Friday 3 June 2022", moveMail{Invite: true, Withdraw: true, InvoiceCarried: true}
+	}},
 	{"moved-review-other-course", mailMoved, func(d *mailData) {
 		d.Status, d.MovedFrom = "Waiting for review", "Intro <course>, Friday 3 June 2022"
+		d.Review.Reasons = []string{"Your training was more than <two> years ago."}
+		d.Move = moveMail{Withdraw: true}
+	}},
+	// A booking that was waiting (no calendar file, no invoice yet) moved
+	// to a date with a free place: one invitation, an invoice issued now.
+	{"moved-from-waiting-list", mailMoved, func(d *mailData) {
+		paid(d)
+		d.MovedFrom, d.Move = "Friday 3 June 2022", moveMail{Invite: true}
+	}},
+	// An offered booking moved into review: nothing to attach, no invoice.
+	{"moved-offer-to-review", mailMoved, func(d *mailData) {
+		paid(d)
+		d.Status, d.InvoiceNumber, d.MovedFrom = "Waiting for review", "", "Friday 3 June 2022"
 		d.Review.Reasons = []string{"Your training was more than <two> years ago."}
 	}},
 	{"already-booked-waiting", mailAlreadyBooked, waiting},

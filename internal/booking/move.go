@@ -197,19 +197,24 @@ func moveFee(c catalog.Course, n *Booking) error {
 // now if they are due, or the course team's notice of a review.
 func (s *Service) tellMoved(ctx context.Context, tx *sql.Tx, old Manage, oldB Booking, c catalog.Course, e catalog.Event, n Booking,
 	now time.Time) error {
-	spec := mailSpec{kind: mailMoved, dedupe: mailKey(string(mailMoved), n.ID),
-		fill: func(d *mailData) {
-			d.MovedFrom = old.Event.DateLabel()
-			if old.Course.ID != c.ID {
-				d.MovedFrom = old.Course.Title + ", " + d.MovedFrom
-			}
-			d.Review.Reasons = n.ReviewReasons()
-		}}
+	spec := mailSpec{kind: mailMoved, dedupe: mailKey(string(mailMoved), n.ID)}
 	if n.Status == Confirmed {
 		spec.calendar = "REQUEST"
 	}
 	if !oldB.ConfirmedAt.IsZero() {
 		spec.withdraw = s.calendar(old.Course, old.Event, "CANCEL", false, oldB, now)
+	}
+	// The words say what is attached, and whether the invoice is the one
+	// issued for the old date or one first issued now (a booking that was
+	// waiting, offered or under review had none).
+	carried := oldB.InvoiceNumber != 0 && oldB.InvoiceNumber == n.InvoiceNumber
+	spec.fill = func(d *mailData) {
+		d.MovedFrom = old.Event.DateLabel()
+		if old.Course.ID != c.ID {
+			d.MovedFrom = old.Course.Title + ", " + d.MovedFrom
+		}
+		d.Review.Reasons = n.ReviewReasons()
+		d.Move = moveMail{Invite: spec.calendar != "", Withdraw: spec.withdraw != nil, InvoiceCarried: carried}
 	}
 	if err := s.queue(ctx, tx, spec, c, e, n, ""); err != nil {
 		return err

@@ -240,3 +240,98 @@ func TestMoveToFreeCourse(t *testing.T) {
 		t.Errorf("moved to a free course: payment %s amount %d invoice %d (%q)", got.Payment, got.Amount, got.InvoiceNumber, got.InvoiceState())
 	}
 }
+
+// TestDeclineMovedIntoReview moves a paid and an invoiced booking to a
+// course whose rules send them to review, with their invoices, and
+// declines both: the paid fee is due back and the open invoice void, so
+// finance sees both; neither stays "paid" or "invoice" on a declined
+// booking.
+func TestDeclineMovedIntoReview(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dbtest.New(t), 5, withQuestions)
+	other := catalogtestCourse(f, "review-course", func(c *catalog.Course) {
+		withQuestions(c)
+		c.Rules = append(c.Rules, catalog.Rule{Outcome: catalog.Review, Message: "Outside the NHS we check by hand.",
+			Conditions: []catalog.Condition{{Question: "nhs", Op: catalog.OpNo}}})
+	})
+	book := func(name string) booking.Booking {
+		r := f.answered(name)
+		r.Answers["nhs"] = "no"
+		res, err := f.svc.Book(ctx, r, participant)
+		if err != nil || res.Booking.Status != booking.Confirmed || res.Booking.Payment != booking.Invoice {
+			t.Fatalf("book %s: %v %s %s", name, err, res.Booking.Status, res.Booking.Payment)
+		}
+		return res.Booking
+	}
+	ann, ben := book("Ann A"), book("Ben B")
+	today := catalog.DateOf(f.clock.Now().In(f.event.Location()))
+	if _, err := f.svc.MarkPaid(ctx, ann.ID, operator, booking.Receipt{Amount: 12000, On: today, Reference: "BACS 9"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		b    booking.Booking
+		want booking.Payment
+	}{{ann, booking.RefundDue}, {ben, booking.Waived}} {
+		moved, err := f.svc.Move(ctx, tc.b.ID, other.Events[0].ID, operator, booking.MoveOptions{Reason: "test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if moved.Status != booking.PendingReview || moved.InvoiceNumber != tc.b.InvoiceNumber {
+			t.Fatalf("%s moved: %s invoice %d", tc.b.Name, moved.Status, moved.InvoiceNumber)
+		}
+		before := moved.Payment
+		declined, err := f.svc.DeclineReview(ctx, moved.ID, operator, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := f.byID(t, moved.ID)
+		if declined.Payment != tc.want || got.Status != booking.Declined || got.Payment != tc.want {
+			t.Errorf("%s declined: returned %s, stored %s %s; want %s", tc.b.Name, declined.Payment, got.Status, got.Payment, tc.want)
+		}
+		h := history(t, f.db, "booking", moved.ID)
+		wantEntry(t, h[len(h)-1], "booking.decline_review", operator, map[string]any{"payment": string(before)},
+			map[string]any{"status": "declined", "payment": string(tc.want)})
+	}
+}
+
+// TestMoveMailSaysWhatItCarries moves a booking from the waiting list to a
+// date with a free place: it had no calendar entry and no invoice, so the
+// e-mail has one calendar file (the new date) and says only that, and
+// names the invoice issued now as one that will follow, not one that
+// "moves with you".
+func TestMoveMailSaysWhatItCarries(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, dbtest.New(t), 1, twoDates(3))
+	f.book(t, "Ann A")
+	ben := f.book(t, "Ben B") // waits on the full first date
+	if ben.Booking.Status != booking.Waitlisted || ben.Booking.InvoiceNumber != 0 {
+		t.Fatalf("setting up: Ben %s invoice %d", ben.Booking.Status, ben.Booking.InvoiceNumber)
+	}
+	moved, err := f.svc.Move(ctx, ben.Booking.ID, f.second().ID, operator, booking.MoveOptions{Reason: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if moved.Status != booking.Confirmed || moved.InvoiceNumber == 0 {
+		t.Fatalf("moved: %s invoice %d", moved.Status, moved.InvoiceNumber)
+	}
+	m := f.out.last(t, "booking_moved")
+	mail, err := booking.NewMail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := mail.RenderMessage(m.Kind, m.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Attachments) != 1 || !strings.Contains(string(c.Attachments[0].Data), "METHOD:REQUEST") {
+		t.Errorf("moved from the waiting list: %d attachments, want the new date's invitation only", len(c.Attachments))
+	}
+	text := c.Text + c.HTML
+	if strings.Contains(text, "removes the old date") || strings.Contains(text, "moves with you") {
+		t.Errorf("the e-mail promises what it does not carry:\n%s", c.Text)
+	}
+	if !strings.Contains(c.Text, "A calendar file for the new date is attached.") ||
+		!strings.Contains(c.Text, "Invoice "+moved.InvoiceLabel()+" will follow.") {
+		t.Errorf("the e-mail does not say what it carries:\n%s", c.Text)
+	}
+}

@@ -7,7 +7,7 @@ import (
 	"testing/fstest"
 )
 
-// MigrateBefore applies the embedded migrations numbered below version,
+// MigrateBefore applies the embedded migrations (SQL and Go) numbered below version,
 // for tests that put data in an older schema and then migrate it.
 func (db *DB) MigrateBefore(ctx context.Context, version int) error {
 	files := fstest.MapFS{}
@@ -25,6 +25,12 @@ func (db *DB) MigrateBefore(ctx context.Context, version int) error {
 	if err != nil {
 		return err
 	}
-	_, err = db.migrate(ctx, files)
+	src := migrationSource{files: files}
+	for _, m := range goMigrations {
+		if m.version < int64(version) {
+			src.code = append(src.code, m)
+		}
+	}
+	_, err = db.migrate(ctx, src)
 	return err
 }

@@ -19,6 +19,13 @@ var migrations embed.FS
 // migrations still to apply.
 var ErrSchemaOutdated = errors.New("database: schema is older than this binary")
 
+// migrationSource is a set of migrations: SQL files and Go migrations
+// (migrate_go.go), numbered in one sequence.
+type migrationSource struct {
+	files fs.FS
+	code  []goMigration
+}
+
 // migrationFiles returns the embedded migrations for the DB's engine.
 func (db *DB) migrationFiles() fs.FS {
 	sub, err := fs.Sub(migrations, "migrations/"+string(db.Dialect))
@@ -28,8 +35,16 @@ func (db *DB) migrationFiles() fs.FS {
 	return sub
 }
 
-func (db *DB) provider(ctx context.Context, files fs.FS) (*goose.Provider, error) {
-	var opts []goose.ProviderOption
+// migrations returns Plenary's migrations for the DB's engine.
+func (db *DB) migrations() migrationSource {
+	return migrationSource{files: db.migrationFiles(), code: goMigrations}
+}
+
+func (db *DB) provider(ctx context.Context, src migrationSource) (*goose.Provider, error) {
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	if len(src.code) > 0 {
+		opts = append(opts, goose.WithGoMigrations(gooseMigrations(src.code)...))
+	}
 	dialect := goose.DialectSQLite3
 	if db.Dialect == Postgres {
 		dialect = goose.DialectPostgres
@@ -45,7 +60,7 @@ func (db *DB) provider(ctx context.Context, files fs.FS) (*goose.Provider, error
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	p, err := goose.NewProvider(dialect, db.DB, files, opts...)
+	p, err := goose.NewProvider(dialect, db.DB, src.files, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("database: migrations: %w", err)
 	}
@@ -69,11 +84,11 @@ func (db *DB) schemaLockID(ctx context.Context) (int64, error) {
 // returns how many it applied: Plenary's own, then those of the River job
 // queue (see RiverDriver), counted together.
 func (db *DB) Migrate(ctx context.Context) (int, error) {
-	return db.migrate(ctx, db.migrationFiles())
+	return db.migrate(ctx, db.migrations())
 }
 
-func (db *DB) migrate(ctx context.Context, files fs.FS) (int, error) {
-	p, err := db.provider(ctx, files)
+func (db *DB) migrate(ctx context.Context, src migrationSource) (int, error) {
+	p, err := db.provider(ctx, src)
 	if err != nil {
 		return 0, err
 	}
@@ -88,11 +103,11 @@ func (db *DB) migrate(ctx context.Context, files fs.FS) (int, error) {
 // SchemaVersion reports the version the database is at and the newest
 // version this binary knows. A brand-new database is at version 0.
 func (db *DB) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
-	return db.schemaVersion(ctx, db.migrationFiles())
+	return db.schemaVersion(ctx, db.migrations())
 }
 
-func (db *DB) schemaVersion(ctx context.Context, files fs.FS) (current, latest int64, err error) {
-	p, err := db.provider(ctx, files)
+func (db *DB) schemaVersion(ctx context.Context, src migrationSource) (current, latest int64, err error) {
+	p, err := db.provider(ctx, src)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -108,11 +123,11 @@ func (db *DB) schemaVersion(ctx context.Context, files fs.FS) (current, latest i
 // migrations — Plenary's or the job queue's — is migrated only when
 // autoMigrate is set, and otherwise Prepare returns ErrSchemaOutdated.
 func (db *DB) Prepare(ctx context.Context, autoMigrate bool) error {
-	return db.prepare(ctx, autoMigrate, db.migrationFiles())
+	return db.prepare(ctx, autoMigrate, db.migrations())
 }
 
-func (db *DB) prepare(ctx context.Context, autoMigrate bool, files fs.FS) error {
-	current, latest, err := db.schemaVersion(ctx, files)
+func (db *DB) prepare(ctx context.Context, autoMigrate bool, src migrationSource) error {
+	current, latest, err := db.schemaVersion(ctx, src)
 	if err != nil {
 		return err
 	}
@@ -132,6 +147,6 @@ func (db *DB) prepare(ctx context.Context, autoMigrate bool, files fs.FS) error 
 		}
 		return fmt.Errorf("%w (at %d, needs %d): run `plenary migrate` or set PLENARY_AUTO_MIGRATE=true", ErrSchemaOutdated, current, latest)
 	}
-	_, err = db.migrate(ctx, files)
+	_, err = db.migrate(ctx, src)
 	return err
 }

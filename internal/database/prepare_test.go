@@ -25,17 +25,17 @@ func TestPrepareRefusesOldSchema(t *testing.T) {
 		"0001_a.sql": v1["0001_a.sql"],
 		"0002_b.sql": {Data: []byte("-- +goose Up\nCREATE TABLE b (id INTEGER PRIMARY KEY);\n")},
 	}
-	if err := db.prepare(ctx, false, v1); err != nil {
+	if err := db.prepare(ctx, false, migrationSource{files: v1}); err != nil {
 		t.Fatalf("new database: %v", err)
 	}
-	err = db.prepare(ctx, false, v2)
+	err = db.prepare(ctx, false, migrationSource{files: v2})
 	if !errors.Is(err, ErrSchemaOutdated) {
 		t.Fatalf("old schema without auto-migrate: got %v, want ErrSchemaOutdated", err)
 	}
 	if _, err := db.ExecContext(ctx, `SELECT id FROM b`); err == nil {
 		t.Fatal("table b exists although Prepare refused to migrate")
 	}
-	if err := db.prepare(ctx, true, v2); err != nil {
+	if err := db.prepare(ctx, true, migrationSource{files: v2}); err != nil {
 		t.Fatalf("old schema with auto-migrate: %v", err)
 	}
 	if _, err := db.ExecContext(ctx, `SELECT id FROM b`); err != nil {
