@@ -22,7 +22,7 @@ type goMigration struct {
 
 // goMigrations are Plenary's Go migrations, in order.
 var goMigrations = []goMigration{
-	{16, messageSearchBackfill},
+	{15, messageSearchBackfill},
 }
 
 // gooseMigrations makes goose migrations of ms (fresh ones each time: a
@@ -35,7 +35,7 @@ func gooseMigrations(ms []goMigration) []*goose.Migration {
 	return out
 }
 
-// messageSearchBackfill (16) redoes the mail log's recipient search text
+// messageSearchBackfill (15) redoes the mail log's recipient search text
 // of the messages stored before it existed. Migration 0014 filled it with
 // SQL's lower(), which on SQLite lowers ASCII letters only (and on
 // PostgreSQL depends on the database's locale), while Plenary writes it
@@ -78,7 +78,7 @@ func messageSearchBackfill(ctx context.Context, tx *sql.Tx) error {
 }
 
 // messageSearchText is messaging.searchText(name, email) as of migration
-// 16 (a migration keeps its own copy: it must not change with the code).
+// 15 (a migration keeps its own copy: it must not change with the code).
 func messageSearchText(name, email string) string {
 	return strings.ToLower(strings.TrimSpace(name + " " + email))
 }

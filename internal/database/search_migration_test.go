@@ -9,7 +9,7 @@ import (
 	"plenary/internal/database/dbtest"
 )
 
-// TestMessageSearchMigration checks migration 16 on both engines: messages
+// TestMessageSearchMigration checks migration 15 on both engines: messages
 // stored before 0014 get the mail log's recipient search text exactly as
 // Plenary writes it for new ones (Go's Unicode lowercasing, trimmed), so
 // "zoë" finds an old message to "ZOË" on SQLite too, and a message with no
