@@ -16,18 +16,6 @@ import (
 // booking, and export the date's list as CSV, read back as a spreadsheet
 // program would. axe checks the list and the booking page, on a desktop
 // and at a phone's width.
-// deskTab is newTab with the time the journey's many pages need.
-func deskTab(t *testing.T, browser context.Context) context.Context {
-	t.Helper()
-	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	t.Cleanup(cancel)
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("open tab: %v", err)
-	}
-	tctx, tcancel := context.WithTimeout(ctx, 3*browserTimeout)
-	t.Cleanup(tcancel)
-	return tctx
-}
 
 func testStaffDesk(t *testing.T, ctx context.Context, base, axeJS string, eventID int64) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/admin/login")); err != nil {
