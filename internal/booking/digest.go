@@ -107,7 +107,7 @@ func (s *Service) SendDigest(ctx context.Context, actor audit.Actor) (int, error
 		}
 		run := digestRun{Day: today.String(), Users: []int64{}}
 		for _, u := range users {
-			d := s.digestFor(a.For(digestMay(u)), dayLabelOf(today))
+			d := s.digestFor(a.For(digestMay(u)), dayLabelOf(today), account.Can(u, account.MessagesRead, 0))
 			if d.Count == 0 {
 				continue
 			}
@@ -177,8 +177,10 @@ func digestTime(t time.Time) string {
 }
 
 // digestFor writes a's lines for the digest, each with the staff area's
-// page where it is dealt with.
-func (s *Service) digestFor(a Attention, day string) digestMail {
+// page where it is dealt with. A failing e-mail links the mail log when
+// mailLog says the reader may open it (messages:read site-wide), else
+// its booking, else the attention page.
+func (s *Service) digestFor(a Attention, day string, mailLog bool) digestMail {
 	d := digestMail{Day: day, AttentionURL: s.baseURL + "/admin/attention"}
 	bookingURL := func(id int64) string { return fmt.Sprintf("%s/admin/bookings/%d", s.baseURL, id) }
 	eventURL := func(id int64) string { return fmt.Sprintf("%s/admin/bookings?event=%d", s.baseURL, id) }
@@ -222,7 +224,14 @@ func (s *Service) digestFor(a Attention, day string) digestMail {
 		if m.Status != messaging.Failed {
 			state = "retrying"
 		}
-		l = append(l, digestLine{URL: fmt.Sprintf("%s/admin/messages/%d", s.baseURL, m.ID),
+		link := d.AttentionURL + "#" + string(SectionFailing)
+		switch {
+		case mailLog:
+			link = fmt.Sprintf("%s/admin/messages/%d", s.baseURL, m.ID)
+		case m.BookingID != 0:
+			link = bookingURL(m.BookingID)
+		}
+		l = append(l, digestLine{URL: link,
 			Text: fmt.Sprintf("%s, to %s: %s after %d attempts", label, m.ToEmail, state, m.Attempts)})
 	}
 	section(SectionFailing, "E-mails failing", l)

@@ -106,7 +106,7 @@ func TestDigest(t *testing.T) {
 		Now: f.clock.Now, MinNoticeWorkingDays: 10, Staff: accounts, DigestAt: catalog.Clock{Minutes: 7*60 + 30, Valid: true}})
 	f.bookOn(t, f.event, "Ann A")
 	f.bookOn(t, f.event, "Ben B")
-	f.bookOn(t, f.event, "Cat C")
+	cat := f.bookOn(t, f.event, "Cat C")
 	f.bookOn(t, f.event, "Dan D") // waiting
 	f.exec(t, `UPDATE messages SET status = 'failed', attempts = 25, last_error = 'mailbox unavailable'
 		WHERE kind = 'joining' AND to_email = 'cat.c@example.org'`)
@@ -134,14 +134,16 @@ func TestDigest(t *testing.T) {
 	}
 	for to, want := range map[string]struct{ has, lacks []string }{
 		"admin@training.example": {has: []string{"Invoices unpaid near the course (3)", "INV-", "Joining instructions not all gone (1)",
-			"E-mails failing (1)", "Dates nearly full or with a waiting list (1)", "full, 1 waiting",
+			"E-mails failing (1)", "Dates nearly full or with a waiting list (1)", "full, 1 waiting", "https://training.example/admin/messages/",
 			"https://training.example/admin/bookings?event=" + itoa(f.event.ID), "https://training.example/admin/attention#invoices"}},
 		"coord@training.example": {has: []string{"Joining instructions not all gone (1)", "E-mails failing (1)", "full, 1 waiting"},
 			lacks: []string{"Invoices", "INV-"}},
 		"mine@training.example": {has: []string{"Joining instructions not all gone (1)"}, lacks: []string{"Invoices"}},
+		// Finance may not open the mail log (messages:read): the failing
+		// e-mail links its booking instead.
 		"finance@training.example": {has: []string{"Invoices unpaid near the course (3)", "E-mails failing (1)",
-			"https://training.example/admin/messages/"},
-			lacks: []string{"Joining instructions", "nearly full"}},
+			"to cat.c@example.org: failed after 25 attempts\n  https://training.example/admin/bookings/" + itoa(cat.ID) + "\n"},
+			lacks: []string{"Joining instructions", "nearly full", "/admin/messages/"}},
 	} {
 		m, ok := byTo[to]
 		if !ok {

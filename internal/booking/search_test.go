@@ -2,7 +2,9 @@ package booking_test
 
 import (
 	"errors"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -219,5 +221,53 @@ func TestSendMessage(t *testing.T) {
 	entries, err := audit.List(ctx, f.db, audit.Filter{Object: "booking", ObjectID: b.ID, Action: "booking.message"})
 	if err != nil || len(entries) != 2 || entries[0].Actor != staff {
 		t.Errorf("audit: %+v %v", entries, err)
+	}
+}
+
+// TestSearchPageBounds: a page number past any offset the database takes
+// reads an empty page (the highest page read is MaxPage) instead of an
+// error, on both engines.
+func TestSearchPageBounds(t *testing.T) {
+	f := newDeskFixture(t)
+	f.bookOn(t, f.event.ID, "Ann Archer", "North Clinic", "")
+	for _, page := range []int{math.MaxInt, math.MaxInt/50 + 2, booking.MaxPage + 1} {
+		p, err := f.svc.Search(ctx, booking.Query{Page: page})
+		if err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		if len(p.Rows) != 0 || p.Total != 1 || p.Page != booking.MaxPage {
+			t.Errorf("page %d: %d rows of %d on page %d, want none of 1 on page %d", page, len(p.Rows), p.Total, p.Page, booking.MaxPage)
+		}
+	}
+}
+
+// TestSearchNoMoney: for a viewer who may not see payment, the invoice
+// filter and the status "refund due" are ignored and an invoice number
+// finds nothing.
+func TestSearchNoMoney(t *testing.T) {
+	f := newDeskFixture(t)
+	ann := f.bookOn(t, f.event.ID, "Ann Archer", "North Clinic", "")
+	f.bookOn(t, f.event.ID, "Bob Baker", "North Clinic", "")
+	if ann.InvoiceNumber == 0 {
+		t.Fatal("fixture: no invoice")
+	}
+	for _, c := range []struct {
+		q           booking.Query
+		money, none int
+	}{
+		{booking.Query{Invoice: booking.InvoicePaid}, 0, 2},
+		{booking.Query{Statuses: []booking.DeskStatus{booking.DeskRefundDue}}, 0, 2},
+		{booking.Query{Text: strconv.FormatInt(ann.InvoiceNumber, 10)}, 1, 0},
+	} {
+		for _, noMoney := range []bool{false, true} {
+			c.q.NoMoney = noMoney
+			p, err := f.svc.Search(ctx, c.q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := map[bool]int{false: c.money, true: c.none}[noMoney]; p.Total != want {
+				t.Errorf("%+v: %d found, want %d", c.q, p.Total, want)
+			}
+		}
 	}
 }

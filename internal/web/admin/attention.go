@@ -217,7 +217,7 @@ func (s *Server) attention(w http.ResponseWriter, r *http.Request) {
 		if l.Label == "" { // rendered only when it is sent
 			l.Label = fmt.Sprintf("E-mail %d (%s)", m.ID, m.Kind)
 		}
-		if sess.Can(account.MessagesRead, m.CourseID) {
+		if sess.Can(account.MessagesRead, 0) { // the mail log is site-wide
 			l.URL = fmt.Sprintf("/admin/messages/%d", m.ID)
 		}
 		if m.BookingID != 0 {

@@ -152,6 +152,22 @@ func TestAttentionPage(t *testing.T) {
 	if _, home := a.get(t, "/admin", tr); strings.Contains(home, `href="/admin/attention"`) {
 		t.Error("trainer: the first page links the attention page, which a trainer may not open")
 	}
+
+	// A coordinator limited to the course sees the failing e-mail but may
+	// not open the mail log (it needs messages:read site-wide): the
+	// booking is linked, the mail log is not.
+	a.addUser(t, "mine@example.org", account.Coordinator, c.ID)
+	res, body = a.get(t, "/admin/attention", a.signIn(t, "mine@example.org", password, ""))
+	mineFailing, _, _ := strings.Cut(body[strings.Index(body, `id="failing"`):], `id="invoices"`)
+	if res.StatusCode != http.StatusOK || !strings.Contains(mineFailing, `href="/admin/bookings/`+itoa(eve.Booking.ID)+`"`) {
+		t.Errorf("limited coordinator: got %d, want the failing e-mail with its booking:\n%s", res.StatusCode, mineFailing)
+	}
+	if strings.Contains(body, `href="/admin/messages/`) {
+		t.Error("limited coordinator: a link to the mail log, which they may not open")
+	}
+	if res, _ := a.get(t, "/admin/messages", a.signIn(t, "mine@example.org", password, "")); res.StatusCode != http.StatusForbidden {
+		t.Errorf("limited coordinator on the mail log: %d, want 403 (the link rule assumes it)", res.StatusCode)
+	}
 }
 
 // TestAttentionPageNarrowed books the last place on a date of each of two

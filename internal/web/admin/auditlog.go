@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"plenary/internal/account"
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
@@ -74,6 +75,8 @@ func readAuditFilter(q url.Values, p *auditPage) (audit.Filter, bool) {
 		p.Errors[field] = msg
 		p.Summary = append(p.Summary, fieldError{Anchor: field, Message: msg})
 	}
+	p.Action = unsearchable(p.Action, "action", "The action", bad)
+	p.Object = unsearchable(p.Object, "object", "The object", bad)
 	if p.Actor != "" {
 		if !slices.ContainsFunc(actorKinds, func(o option) bool { return o.Value == p.Actor }) {
 			bad("actor", "Choose who from the list.")
@@ -179,13 +182,20 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 	if f.Before != 0 {
 		p.Newest = "/admin/audit?" + csvQuery.Encode()
 	}
+	sess, _ := sessionOf(r)
+	money := sess.Can(account.InvoicesRead, 0)
 	for _, e := range entries {
-		p.Entries = append(p.Entries, newAuditEntry(e))
+		p.Entries = append(p.Entries, newAuditEntry(e, money))
 	}
 	s.web.Render(w, r, http.StatusOK, "admin_audit", p)
 }
 
-func newAuditEntry(e audit.Entry) auditEntry {
+// newAuditEntry is e as the log shows it; without money (the viewer may
+// not read invoices) its money fields are hidden (redactMoney).
+func newAuditEntry(e audit.Entry, money bool) auditEntry {
+	if !money {
+		e.Before, e.After = redactMoney(e.Before), redactMoney(e.After)
+	}
 	at := e.At.In(ukTime)
 	v := auditEntry{ID: e.ID, At: at.Format("2 Jan 2006 15:04:05") + " " + catalog.ZoneLabel(at), Actor: actorWords(e.Actor),
 		Action: actionLabel(e.Action), ActionCode: e.Action, Object: fmt.Sprintf("%s %d", e.Object, e.ObjectID), Reason: e.Reason}
@@ -243,6 +253,68 @@ func diffJSON(before, after json.RawMessage) (changes []fieldChange, ok bool) {
 	return changes, true
 }
 
+// moneyHidden stands in the audit log for a money field the viewer may
+// not see.
+const moneyHidden = "(hidden: needs invoices:read)"
+
+// moneyField says whether an audit field (a JSON key) is about money:
+// a payment, an amount, a fee, an invoice, a refund.
+func moneyField(k string) bool {
+	k = strings.ToLower(k)
+	if k == "payment" || k == "currency" || strings.HasPrefix(k, "paid_") {
+		return true
+	}
+	for _, w := range []string{"amount", "fee", "invoice", "refund", "price"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactMoney is raw with the value of every money field (moneyField),
+// at any depth, replaced by moneyHidden, for a viewer without
+// invoices:read (audit:read alone is not money). raw that is not JSON is
+// returned as it is.
+func redactMoney(raw json.RawMessage) json.RawMessage {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if len(bytes.TrimSpace(raw)) == 0 || d.Decode(&v) != nil {
+		return raw
+	}
+	changed := false
+	var walk func(any) any
+	walk = func(x any) any {
+		switch t := x.(type) {
+		case map[string]any:
+			for k, val := range t {
+				if moneyField(k) {
+					t[k], changed = moneyHidden, true
+				} else {
+					t[k] = walk(val)
+				}
+			}
+		case []any:
+			for i := range t {
+				t[i] = walk(t[i])
+			}
+		}
+		return x
+	}
+	v = walk(v)
+	if !changed {
+		return raw
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return raw
+	}
+	return bytes.TrimSpace(buf.Bytes())
+}
+
 func jsonObject(raw json.RawMessage) (map[string]json.RawMessage, bool) {
 	t := bytes.TrimSpace(raw)
 	if len(t) == 0 || string(t) == "null" {
@@ -298,6 +370,8 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "The filters cannot be used: "+strings.Join(msgs, " "), http.StatusUnprocessableEntity)
 		return
 	}
+	sess, _ := sessionOf(r)
+	money := sess.Can(account.InvoicesRead, 0)
 	var records [][]string
 	for len(records) < auditCSVMax {
 		f.Limit = 1000
@@ -307,6 +381,9 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, e := range entries {
+			if !money {
+				e.Before, e.After = redactMoney(e.Before), redactMoney(e.After)
+			}
 			records = append(records, []string{e.At.UTC().Format(time.RFC3339), e.Actor.String(), e.Action, e.Object,
 				strconv.FormatInt(e.ObjectID, 10), e.Reason, string(e.Before), string(e.After)})
 		}

@@ -93,7 +93,9 @@ type noteLine struct {
 
 // auditWords writes what an entry's before and after say, where it is
 // easy: "Status: Waiting for review → Confirmed; payment: none → invoice".
-func auditWords(before, after json.RawMessage) string {
+// The payment is told only when money is true (the viewer may read
+// invoices).
+func auditWords(before, after json.RawMessage, money bool) string {
 	type state struct {
 		Status       booking.Status  `json:"status"`
 		Payment      booking.Payment `json:"payment"`
@@ -116,7 +118,7 @@ func auditWords(before, after json.RawMessage) string {
 	if a.WaitPosition > 0 {
 		parts = append(parts, fmt.Sprintf("place %d on the waiting list", a.WaitPosition))
 	}
-	if a.Payment != "" && b.Payment != "" && a.Payment != b.Payment {
+	if money && a.Payment != "" && b.Payment != "" && a.Payment != b.Payment {
 		parts = append(parts, "payment: "+string(b.Payment)+" → "+string(a.Payment))
 	}
 	if a.Name != b.Name && a.Name != "" {
@@ -213,7 +215,7 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 	}
 	for _, en := range entries {
 		what := actionLabel(en.Action)
-		change := auditWords(en.Before, en.After)
+		change := auditWords(en.Before, en.After, p.ShowMoney)
 		if en.Action == "booking.note" {
 			change = "" // the note itself is below
 		}

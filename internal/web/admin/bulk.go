@@ -82,7 +82,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 	sess, _ := sessionOf(r)
 	form := r.PostForm
 	i := slices.IndexFunc(bulkActionList, func(a bulkAction) bool { return a.name == form.Get("action") })
-	f := readDeskFilter(form)
+	f := readDeskFilter(form, sess)
 	back := "/admin/bookings?" + f.values().Encode()
 	p := bulkPage{Base: s.web.Base(r), Back: back, Subject: form.Get("subject"), Body: form.Get("body")}
 	for k, vs := range f.values() {

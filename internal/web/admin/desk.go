@@ -39,22 +39,35 @@ type deskFilter struct {
 	Invoice  string
 	Text     string
 	Page     int
+	// Money says the viewer may see payment (invoices:read): without it
+	// the invoice filter, the status "refund due" and finding a booking
+	// by its invoice number are left out, so the filter tells nothing
+	// of who has paid.
+	Money bool
 }
 
-// readDeskFilter reads the filter from v; what cannot be read is left
-// out (a filter never fails).
-func readDeskFilter(v url.Values) deskFilter {
-	f := deskFilter{Invoice: v.Get("invoice"), Text: strings.TrimSpace(v.Get("q"))}
+// maxDeskPage bounds the page asked for, so that the offset it makes
+// stays far from overflowing.
+const maxDeskPage = 1_000_000
+
+// readDeskFilter reads the filter from v for the viewer sess; what
+// cannot be read, and what is about money for a viewer who may not see
+// it, is left out (a filter never fails).
+func readDeskFilter(v url.Values, sess account.Session) deskFilter {
+	f := deskFilter{Invoice: v.Get("invoice"), Text: strings.TrimSpace(v.Get("q")), Money: sess.CanSome(account.InvoicesRead)}
 	f.Course, _ = strconv.ParseInt(v.Get("course"), 10, 64)
 	f.Event, _ = strconv.ParseInt(v.Get("event"), 10, 64)
 	f.Page, _ = strconv.Atoi(v.Get("page"))
-	f.Course, f.Event, f.Page = max(f.Course, 0), max(f.Event, 0), max(f.Page, 1)
+	f.Course, f.Event, f.Page = max(f.Course, 0), max(f.Event, 0), min(max(f.Page, 1), maxDeskPage)
 	for _, s := range v["status"] {
+		if !f.Money && booking.DeskStatus(s) == booking.DeskRefundDue {
+			continue
+		}
 		if slices.Contains(booking.DeskStatuses, booking.DeskStatus(s)) && !slices.Contains(f.Statuses, s) {
 			f.Statuses = append(f.Statuses, s)
 		}
 	}
-	if !slices.Contains(booking.InvoiceFilters, booking.InvoiceFilter(f.Invoice)) {
+	if !f.Money || !slices.Contains(booking.InvoiceFilters, booking.InvoiceFilter(f.Invoice)) {
 		f.Invoice = ""
 	}
 	if len(f.Text) > 200 {
@@ -67,7 +80,7 @@ func readDeskFilter(v url.Values) deskFilter {
 // request's courses.
 func (f deskFilter) query(r *http.Request) booking.Query {
 	q := booking.Query{Courses: courseLimit(r), CourseID: f.Course, EventID: f.Event, Invoice: booking.InvoiceFilter(f.Invoice),
-		Text: f.Text, Page: f.Page}
+		Text: f.Text, Page: f.Page, NoMoney: !f.Money}
 	for _, s := range f.Statuses {
 		q.Statuses = append(q.Statuses, booking.DeskStatus(s))
 	}
@@ -223,7 +236,7 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	sess, _ := sessionOf(r)
-	f := readDeskFilter(r.URL.Query())
+	f := readDeskFilter(r.URL.Query(), sess)
 	page, err := s.bookings.Search(ctx, f.query(r))
 	if err != nil {
 		s.web.Error(w, r, err)
@@ -256,9 +269,15 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, st := range booking.DeskStatuses {
+		if st == booking.DeskRefundDue && !f.Money {
+			continue
+		}
 		p.Statuses = append(p.Statuses, option{Value: string(st), Label: st.Label(), Selected: f.HasStatus(st)})
 	}
 	for _, inv := range booking.InvoiceFilters {
+		if !f.Money {
+			break
+		}
 		p.Invoices = append(p.Invoices, option{Value: string(inv), Label: inv.Label(), Selected: string(inv) == f.Invoice})
 	}
 	for _, row := range page.Rows {

@@ -39,7 +39,8 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, format string) {
 		s.web.NotFound(w, r)
 		return
 	}
-	f := readDeskFilter(r.URL.Query())
+	sess, _ := sessionOf(r)
+	f := readDeskFilter(r.URL.Query(), sess)
 	rows, err := s.bookings.SearchAll(r.Context(), f.query(r), exportLimit)
 	if errors.Is(err, booking.ErrTooMany) {
 		http.Error(w, fmt.Sprintf("More than %d bookings match: narrow the filter (a course or a date) and export again.", exportLimit),

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"plenary/internal/account"
 	"plenary/internal/catalog"
@@ -132,6 +133,19 @@ type messageRow struct {
 	Attempts                        int
 }
 
+// unsearchable checks a filter's text for what no stored value holds
+// (a NUL, bytes that are not UTF-8: PostgreSQL refuses them where
+// SQLite finds nothing) and, with any, calls bad for field with a message
+// starting with what and returns v with those characters made visible
+// (U+FFFD) to show again; otherwise it returns v.
+func unsearchable(v, field, what string, bad func(field, msg string)) string {
+	if utf8.ValidString(v) && !strings.ContainsRune(v, 0) {
+		return v
+	}
+	bad(field, what+" has characters that cannot be searched for (marked �): remove them.")
+	return strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
+}
+
 // readLogFilter reads the mail log's filters from the query, with a
 // message beside each field it cannot use.
 func readLogFilter(q url.Values, p *messagesPage) (messaging.ListFilter, bool) {
@@ -143,6 +157,8 @@ func readLogFilter(q url.Values, p *messagesPage) (messaging.ListFilter, bool) {
 		p.Errors[field] = msg
 		p.Summary = append(p.Summary, fieldError{Anchor: field, Message: msg})
 	}
+	p.Kind = unsearchable(p.Kind, "kind", "The kind", bad)
+	p.Recipient = unsearchable(p.Recipient, "recipient", "The address", bad)
 	if p.Status != "" {
 		if !slices.ContainsFunc(statusOptions, func(o option) bool { return o.Value == p.Status }) {
 			bad("status", "Choose a status from the list.")
