@@ -27,7 +27,7 @@ import (
 // typed by hand; the log says how many pages each task took.
 //
 // With PLENARY_SCREENSHOTS set to a directory (docs/images), it saves a
-// screenshot of each page docs/admin.md shows:
+// picture (admin-*.png) of each page docs/admin.md shows:
 //
 //	PLENARY_SCREENSHOTS=$PWD/docs/images go test ./internal/web/site -run TestBrowserCoordinatorDay
 //
@@ -50,16 +50,17 @@ func TestBrowserCoordinatorDay(t *testing.T) {
 	defer cancel()
 	base := site.url
 	shots := os.Getenv("PLENARY_SCREENSHOTS")
+	// shot saves the whole page as a PNG.
 	shot := func(name string) {
 		t.Helper()
 		if shots == "" {
 			return
 		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		img, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		if err != nil {
 			t.Fatalf("screenshot %s: %v", name, err)
 		}
-		if err := os.WriteFile(filepath.Join(shots, "admin-"+name+".png"), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(shots, "admin-"+name+".png"), img, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,11 +127,11 @@ func TestBrowserCoordinatorDay(t *testing.T) {
 	book("Dr Ola Reyes", "ola.reyes@example.org", booking.Waitlisted)
 	dee := book("Dr Dee Quinn", "dee.quinn@example.org", booking.Waitlisted)
 
-	// On a phone; for screenshots at half the pixels, to keep the
-	// pictures in the docs small.
+	// On a phone; for screenshots at a third of the pixels (one to each
+	// CSS pixel), to keep the pictures in the docs small.
 	screen := phone(ctx)
 	if shots != "" {
-		screen = chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(1.5)))
+		screen = chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(1)))
 	}
 	if screen != nil {
 		t.Fatal(screen)
@@ -279,6 +280,13 @@ func TestBrowserCoordinatorDay(t *testing.T) {
 	click(`a[href="/admin/audit"]`)
 	if body := text(`#main`); !strings.Contains(body, "Casey Coordinator") || !strings.Contains(body, "Required before her supervised practice") {
 		t.Errorf("the audit log does not name the coordinator and the reason: %.600q", body)
+	}
+	if err := chromedp.Do(ctx, chromedp.SendKeys(`#action`, "booking.offer_place", chromedp.NodeVisible)); err != nil {
+		t.Fatal(err)
+	}
+	click(`form.filters button[type="submit"]`)
+	if body := text(`#main`); !strings.Contains(body, "Offered a place out of turn") {
+		t.Errorf("the audit log filtered to offers out of turn: %.400q", body)
 	}
 	shot("audit")
 }
