@@ -104,41 +104,24 @@ func (a Attention) Count(s Section) int {
 // permissions behind may are the caller's (the staff area asks the
 // account's permission table).
 func (a Attention) For(may func(s Section, courseID int64) bool) Attention {
-	out := Attention{Now: a.Now, Window: a.Window}
-	keep := func(s Section, courseID int64) bool { return may(s, courseID) }
-	for _, x := range a.Reviews {
-		if keep(SectionReviews, x.Course.ID) {
-			out.Reviews = append(out.Reviews, x)
-		}
+	return Attention{Now: a.Now, Window: a.Window,
+		Reviews:  kept(a.Reviews, SectionReviews, may, func(x WaitingReview) int64 { return x.Course.ID }),
+		Offers:   kept(a.Offers, SectionOffers, may, func(x LapsingOffer) int64 { return x.Course.ID }),
+		Joining:  kept(a.Joining, SectionJoining, may, func(x JoiningOwed) int64 { return x.Course.ID }),
+		Failing:  kept(a.Failing, SectionFailing, may, func(x FailingMessage) int64 { return x.CourseID }),
+		Invoices: kept(a.Invoices, SectionInvoices, may, func(x UnpaidInvoice) int64 { return x.Course.ID }),
+		Filling:  kept(a.Filling, SectionFilling, may, func(x FillingDate) int64 { return x.Course.ID }),
+		Late:     kept(a.Late, SectionLate, may, func(x LateChange) int64 { return x.Course.ID }),
 	}
-	for _, x := range a.Offers {
-		if keep(SectionOffers, x.Course.ID) {
-			out.Offers = append(out.Offers, x)
-		}
-	}
-	for _, x := range a.Joining {
-		if keep(SectionJoining, x.Course.ID) {
-			out.Joining = append(out.Joining, x)
-		}
-	}
-	for _, x := range a.Failing {
-		if keep(SectionFailing, x.CourseID) {
-			out.Failing = append(out.Failing, x)
-		}
-	}
-	for _, x := range a.Invoices {
-		if keep(SectionInvoices, x.Course.ID) {
-			out.Invoices = append(out.Invoices, x)
-		}
-	}
-	for _, x := range a.Filling {
-		if keep(SectionFilling, x.Course.ID) {
-			out.Filling = append(out.Filling, x)
-		}
-	}
-	for _, x := range a.Late {
-		if keep(SectionLate, x.Course.ID) {
-			out.Late = append(out.Late, x)
+}
+
+// kept is the lines of one section that may lets through, by their
+// course's ID.
+func kept[T any](list []T, s Section, may func(Section, int64) bool, course func(T) int64) []T {
+	var out []T
+	for _, x := range list {
+		if may(s, course(x)) {
+			out = append(out, x)
 		}
 	}
 	return out

@@ -182,6 +182,22 @@ func (s *Server) renderAction(w http.ResponseWriter, r *http.Request, p actionPa
 	s.web.Render(w, r, status, "admin_booking_action", p)
 }
 
+// posted reports whether r brings a form to act on. Otherwise it has
+// answered: the page itself for a GET or for an action the booking's state
+// no longer allows (p.Closed, 409 to a POST), the error page for a form
+// that cannot be read.
+func (s *Server) posted(w http.ResponseWriter, r *http.Request, p actionPage) bool {
+	if r.Method != http.MethodPost || p.Closed != "" {
+		s.renderAction(w, r, p)
+		return false
+	}
+	if err := web.ReadForm(r); err != nil {
+		s.web.Error(w, r, err)
+		return false
+	}
+	return true
+}
+
 // actionDone sends the browser to booking id's page, saying what was done.
 func actionDone(w http.ResponseWriter, r *http.Request, id int64, done string) {
 	http.Redirect(w, r, fmt.Sprintf("/admin/bookings/%d?done=%s", id, url.QueryEscape(done)), http.StatusSeeOther)
@@ -269,12 +285,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.reviewPage(m, &p)
-	if r.Method != http.MethodPost || p.Closed != "" {
-		s.renderAction(w, r, p)
-		return
-	}
-	if err := web.ReadForm(r); err != nil {
-		s.web.Error(w, r, err)
+	if !s.posted(w, r, p) {
 		return
 	}
 	decision, message := r.PostForm.Get("decision"), r.PostForm.Get("message")
@@ -315,12 +326,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Terms, p.Paid = strings.TrimSpace(m.Course.CancellationTerms), b.Payment == booking.Paid
 	p.Form["terms"] = "apply"
-	if r.Method != http.MethodPost || p.Closed != "" {
-		s.renderAction(w, r, p)
-		return
-	}
-	if err := web.ReadForm(r); err != nil {
-		s.web.Error(w, r, err)
+	if !s.posted(w, r, p) {
 		return
 	}
 	terms, reason := r.PostForm.Get("terms"), r.PostForm.Get("reason")
@@ -404,12 +410,7 @@ func (s *Server) move(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
-	if r.Method != http.MethodPost || p.Closed != "" {
-		s.renderAction(w, r, p)
-		return
-	}
-	if err := web.ReadForm(r); err != nil {
-		s.web.Error(w, r, err)
+	if !s.posted(w, r, p) {
 		return
 	}
 	event, reason := r.PostForm.Get("event"), r.PostForm.Get("reason")
@@ -486,12 +487,7 @@ func (s *Server) offer(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if r.Method != http.MethodPost || p.Closed != "" {
-		s.renderAction(w, r, p)
-		return
-	}
-	if err := web.ReadForm(r); err != nil {
-		s.web.Error(w, r, err)
+	if !s.posted(w, r, p) {
 		return
 	}
 	p.Form["reason"] = r.PostForm.Get("reason")
@@ -564,12 +560,7 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 	b := m.Booking
 	p.Form = map[string]string{"name": b.Name, "email": b.Email, "organisation": b.Organisation, "role": b.Role,
 		"registration_number": b.RegistrationNumber, "po_number": b.PONumber}
-	if r.Method != http.MethodPost {
-		s.renderAction(w, r, p)
-		return
-	}
-	if err := web.ReadForm(r); err != nil {
-		s.web.Error(w, r, err)
+	if !s.posted(w, r, p) {
 		return
 	}
 	for _, f := range detailFields {
@@ -612,12 +603,7 @@ func (s *Server) payment(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Today = catalog.DateOf(s.web.Now().In(m.Event.Location())).String()
 	p.Form["paid_on"] = p.Today
-	if r.Method != http.MethodPost || p.Closed != "" {
-		s.renderAction(w, r, p)
-		return
-	}
-	if err := web.ReadForm(r); err != nil {
-		s.web.Error(w, r, err)
+	if !s.posted(w, r, p) {
 		return
 	}
 	for _, f := range []string{"amount", "paid_on", "reference"} {

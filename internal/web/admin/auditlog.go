@@ -107,25 +107,7 @@ func readAuditFilter(q url.Values, p *auditPage) (audit.Filter, bool) {
 		}
 		f.ObjectID = id
 	}
-	day := func(field, v string) time.Time {
-		if v == "" {
-			return time.Time{}
-		}
-		t, err := time.ParseInLocation("2006-01-02", v, ukTime)
-		if err != nil {
-			bad(field, "Enter a date as YYYY-MM-DD, for example 2026-03-27.")
-			return time.Time{}
-		}
-		return t
-	}
-	from, to := day("from", p.From), day("to", p.To)
-	if !from.IsZero() && !to.IsZero() && to.Before(from) {
-		bad("to", "The end date must be on or after the start date.")
-	}
-	f.Since = from
-	if !to.IsZero() {
-		f.Until = to.AddDate(0, 0, 1)
-	}
+	f.Since, f.Until = dayRange(p.From, p.To, bad)
 	if b := q.Get("before"); b != "" {
 		id, ok := web.IDParam(b)
 		if !ok {

@@ -169,25 +169,7 @@ func readLogFilter(q url.Values, p *messagesPage) (messaging.ListFilter, bool) {
 		f.Kind = p.Kind
 	}
 	f.Recipient = p.Recipient
-	day := func(field, v string) time.Time {
-		if v == "" {
-			return time.Time{}
-		}
-		t, err := time.ParseInLocation("2006-01-02", v, ukTime)
-		if err != nil {
-			bad(field, "Enter a date as YYYY-MM-DD, for example 2026-03-27.")
-			return time.Time{}
-		}
-		return t
-	}
-	from, to := day("from", p.From), day("to", p.To)
-	if !from.IsZero() && !to.IsZero() && to.Before(from) {
-		bad("to", "The end date must be on or after the start date.")
-	}
-	f.Since = from
-	if !to.IsZero() {
-		f.Until = to.AddDate(0, 0, 1) // to the end of that day, in the site's zone
-	}
+	f.Since, f.Until = dayRange(p.From, p.To, bad)
 	if b := q.Get("before"); b != "" {
 		id, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || id <= 0 {
@@ -481,4 +463,30 @@ func (s *Server) oldMailLink(w http.ResponseWriter, r *http.Request) {
 		target = fmt.Sprintf("/admin/messages/%d", id)
 	}
 	http.Redirect(w, r, target, http.StatusMovedPermanently)
+}
+
+// dayRange reads a From and To day (YYYY-MM-DD, in the site's zone) of a
+// filter form: since is the start of from, until the start of the day
+// after to (zero when not given). A bad value is reported through bad
+// beside its field ("from", "to").
+func dayRange(from, to string, bad func(field, msg string)) (since, until time.Time) {
+	day := func(field, v string) time.Time {
+		if v == "" {
+			return time.Time{}
+		}
+		t, err := time.ParseInLocation("2006-01-02", v, ukTime)
+		if err != nil {
+			bad(field, "Enter a date as YYYY-MM-DD, for example 2026-03-27.")
+			return time.Time{}
+		}
+		return t
+	}
+	since, last := day("from", from), day("to", to)
+	if !since.IsZero() && !last.IsZero() && last.Before(since) {
+		bad("to", "The end date must be on or after the start date.")
+	}
+	if !last.IsZero() {
+		until = last.AddDate(0, 0, 1) // to the end of that day
+	}
+	return since, until
 }
