@@ -151,6 +151,17 @@ type UnpaidInvoice struct {
 	WorkingDays int
 }
 
+// DaysLeft writes the working days left before the date in words.
+func (i UnpaidInvoice) DaysLeft() string {
+	switch i.WorkingDays {
+	case 0:
+		return "starts on the next working day or sooner"
+	case 1:
+		return "1 working day to go"
+	}
+	return fmt.Sprintf("%d working days to go", i.WorkingDays)
+}
+
 // FillingDate is an upcoming date nearly full (see NearlyFullPlaces) or
 // with people on its waiting list.
 type FillingDate struct {

@@ -238,7 +238,7 @@ func (s *Service) digestFor(a Attention, day string, mailLog bool) digestMail {
 	l = nil
 	for _, i := range a.Invoices {
 		l = append(l, digestLine{URL: bookingURL(i.Booking.ID), Text: fmt.Sprintf("%s, %s, %s, %s: %s",
-			i.Booking.InvoiceLabel(), i.Booking.Name, i.Course.Title, i.Event.DateLabel(), workingDaysLeft(i.WorkingDays))})
+			i.Booking.InvoiceLabel(), i.Booking.Name, i.Course.Title, i.Event.DateLabel(), i.DaysLeft())})
 	}
 	section(SectionInvoices, "Invoices unpaid near the course", l)
 	l = nil
@@ -253,17 +253,6 @@ func (s *Service) digestFor(a Attention, day string, mailLog bool) digestMail {
 	}
 	section(SectionLate, "Late changes in the last 14 days", l)
 	return d
-}
-
-// workingDaysLeft writes the working days left before a date in words.
-func workingDaysLeft(n int) string {
-	switch n {
-	case 0:
-		return "starts on the next working day or sooner"
-	case 1:
-		return "1 working day to go"
-	}
-	return fmt.Sprintf("%d working days to go", n)
 }
 
 // Summary says how full the date is, in words: "full, 3 waiting", "2 of

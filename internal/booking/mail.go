@@ -60,6 +60,21 @@ var mailKinds = []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mai
 	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting, mailDigest,
 	mailStaffMessage, mailOfferWithdrawn}
 
+// mailAbout is what every e-mail about booking b says of the person,
+// the course and the date: name, status, course title and page, the
+// date, its format and length, and each day's times in the date's zone.
+func (s *Service) mailAbout(c catalog.Course, e catalog.Event, b Booking) mailData {
+	loc := e.Location()
+	d := mailData{Name: b.Name, Status: b.Status.Label(), CourseTitle: c.Title,
+		CourseURL: s.baseURL + "/courses/" + url.PathEscape(c.Slug), Dates: e.DateLabel(), Format: e.Format.Label(),
+		Duration: e.DurationLabel()}
+	for _, day := range e.Days {
+		start, _ := day.Span(loc)
+		d.Times = append(d.Times, start.Format("Mon 2 Jan")+": "+day.TimeRange(loc))
+	}
+	return d
+}
+
 // MailKinds lists the kinds of every booking e-mail, as messages carry
 // them (messaging.Message.Kind): for the mail log's labels.
 func MailKinds() []string {
@@ -354,21 +369,12 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 		// A repeat attempt may come more than once; each mails its own link.
 		spec.dedupe += "/" + hashToken(token)[:16]
 	}
-	loc := e.Location()
-	d := mailData{
-		Name: b.Name, Status: b.Status.Label(), CourseTitle: c.Title,
-		CourseURL:      s.baseURL + "/courses/" + url.PathEscape(c.Slug),
-		ManageURL:      s.ManageURL(token),
-		SystemCheckURL: fmt.Sprintf("%s/system-check?event=%d", s.baseURL, e.ID),
-		Dates:          e.DateLabel(), Format: e.Format.Label(), Duration: e.DurationLabel(),
-		WaitPosition: b.WaitPosition, Notes: b.Notes, FeeTier: b.FeeTier, InvoiceNumber: b.InvoiceLabel(),
-		PONumber: b.PONumber, JoiningLead: c.JoiningLeadDays, Online: e.Format != catalog.InPerson,
-		InPerson: e.Format != catalog.Online,
-	}
-	for _, day := range e.Days {
-		start, _ := day.Span(loc)
-		d.Times = append(d.Times, start.Format("Mon 2 Jan")+": "+day.TimeRange(loc))
-	}
+	d := s.mailAbout(c, e, b)
+	d.ManageURL = s.ManageURL(token)
+	d.SystemCheckURL = fmt.Sprintf("%s/system-check?event=%d", s.baseURL, e.ID)
+	d.WaitPosition, d.Notes, d.FeeTier, d.InvoiceNumber = b.WaitPosition, b.Notes, b.FeeTier, b.InvoiceLabel()
+	d.PONumber, d.JoiningLead = b.PONumber, c.JoiningLeadDays
+	d.Online, d.InPerson = e.Format != catalog.InPerson, e.Format != catalog.Online
 	if e.Venue.Name != "" {
 		d.Venue = e.Venue.Name
 		if addr := lines(e.Venue.Address); len(addr) > 0 {
@@ -379,7 +385,7 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 		d.Fee = catalog.FormatMoney(b.Amount, b.Currency)
 	}
 	if !b.OfferExpiresAt.IsZero() {
-		t := b.OfferExpiresAt.In(loc)
+		t := b.OfferExpiresAt.In(e.Location())
 		d.OfferExpires = t.Format("15:04 on Monday 2 January 2006") + " " + catalog.ZoneLabel(t)
 	}
 	if spec.fill != nil {

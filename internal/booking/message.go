@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"plenary/internal/audit"
@@ -78,14 +77,8 @@ func (s *Service) SendMessage(ctx context.Context, bookingID int64, actor audit.
 	err = database.InTx(ctx, s.db, func(tx *sql.Tx) error {
 		now := s.now().UTC()
 		c, e, b := m.Course, m.Event, m.Booking
-		loc := e.Location()
-		d := mailData{Name: b.Name, Status: b.Status.Label(), CourseTitle: c.Title,
-			CourseURL: s.baseURL + "/courses/" + url.PathEscape(c.Slug), Dates: e.DateLabel(), Format: e.Format.Label(),
-			Duration: e.DurationLabel(), Staff: staffMessage{Subject: subject, Paragraphs: paragraphs(body)}}
-		for _, day := range e.Days {
-			start, _ := day.Span(loc)
-			d.Times = append(d.Times, start.Format("Mon 2 Jan")+": "+day.TimeRange(loc))
-		}
+		d := s.mailAbout(c, e, b)
+		d.Staff = staffMessage{Subject: subject, Paragraphs: paragraphs(body)}
 		data, err := mailMessageData(d, nil)
 		if err != nil {
 			return err

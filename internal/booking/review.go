@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
@@ -102,14 +101,8 @@ func (s *Service) tellStaffReview(ctx context.Context, tx *sql.Tx, c catalog.Cou
 		}
 		r.Answers = append(r.Answers, mailAnswer{Label: q.Label, Answer: a})
 	}
-	d := mailData{
-		Name: b.Name, Status: b.Status.Label(), CourseTitle: c.Title, CourseURL: s.baseURL + "/courses/" + url.PathEscape(c.Slug),
-		Dates: e.DateLabel(), Format: e.Format.Label(), FeeTier: b.FeeTier, PONumber: b.PONumber, Review: r,
-	}
-	for _, day := range e.Days {
-		start, _ := day.Span(loc)
-		d.Times = append(d.Times, start.Format("Mon 2 Jan")+": "+day.TimeRange(loc))
-	}
+	d := s.mailAbout(c, e, b)
+	d.FeeTier, d.PONumber, d.Review = b.FeeTier, b.PONumber, r
 	data, err := mailMessageData(d, nil)
 	if err != nil {
 		return err

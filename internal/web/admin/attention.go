@@ -228,7 +228,7 @@ func (s *Server) attention(w http.ResponseWriter, r *http.Request) {
 	for _, i := range a.Invoices {
 		p.Invoices = append(p.Invoices, invoiceLine{BookingID: i.Booking.ID, BookingURL: bookingURL(i.Booking.ID),
 			Name: i.Booking.Name, Email: i.Booking.Email, Org: i.Booking.Organisation, Invoice: i.Booking.InvoiceLabel(),
-			PO: i.Booking.PONumber, Course: i.Course.Title, Date: i.Event.DateLabel(), DaysLeft: daysLeft(i.WorkingDays)})
+			PO: i.Booking.PONumber, Course: i.Course.Title, Date: i.Event.DateLabel(), DaysLeft: i.DaysLeft()})
 	}
 	for _, f := range a.Filling {
 		p.Filling = append(p.Filling, fillingLine{EventURL: eventURL(f.Event.ID), Course: f.Course.Title, Date: f.Event.DateLabel(),
@@ -239,17 +239,6 @@ func (s *Server) attention(w http.ResponseWriter, r *http.Request) {
 			At: attentionTime(l.At), By: l.By, Told: l.Told, Cancelled: l.Cancelled})
 	}
 	s.web.Render(w, r, http.StatusOK, "admin_attention", p)
-}
-
-// daysLeft writes the working days left before a date.
-func daysLeft(n int) string {
-	switch n {
-	case 0:
-		return "starts on the next working day or sooner"
-	case 1:
-		return "1 working day to go"
-	}
-	return fmt.Sprintf("%d working days to go", n)
 }
 
 // workingDays writes n working days in words.
