@@ -114,9 +114,6 @@ func (s *Service) AddByHand(ctx context.Context, req Request, actor audit.Actor,
 		}
 		lines = append(lines, name+": "+reason)
 	}
-	if len(ferr) > 0 {
-		return Result{}, ferr
-	}
 	o.byHand = true
 	course, event, err := s.catalog.Event(ctx, req.EventID)
 	if errors.Is(err, catalog.ErrNotFound) {
@@ -124,6 +121,13 @@ func (s *Service) AddByHand(ctx context.Context, req Request, actor audit.Actor,
 	}
 	if err != nil {
 		return Result{}, fmt.Errorf("booking: %w", err)
+	}
+	if len(ferr) > 0 { // with the form's own errors, so the page shows all at once
+		checked := req
+		for k, v := range o.checkRequest(&checked, course, event) {
+			ferr[k] = v
+		}
+		return Result{}, ferr
 	}
 	reason := "added by hand"
 	if len(lines) > 0 {

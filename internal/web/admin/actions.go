@@ -3,8 +3,10 @@ package admin
 import (
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,9 +53,14 @@ type actionPage struct {
 
 	Answers []booking.Answer // review: the person's answers
 	Review  []string         // review: why it waits
-	Terms   string           // cancel: the course's cancellation terms
+	Terms   string           // offer: what offering does on this course
+	// cancel: the course's cancellation terms, Markdown rendered as the
+	// public course page renders them.
+	TermsHTML template.HTML
 	Paid    bool             // cancel: the fee is paid (refund due either way)
 	Dates   []dateOption     // move: where the booking may go
+	// move: whether Dates has the course's own dates, and other courses'.
+	SameCourse, OtherCourses bool
 	Due     string           // payment: the amount invoiced
 	Today   string           // payment: today, in the date's zone, YYYY-MM-DD
 	// offer, on a full date: what passing the open offer does, and the
@@ -61,6 +68,10 @@ type actionPage struct {
 	// a change is shown the new state before anything happens).
 	Withdraw   string
 	WithdrawID int64
+	// offer: the reason's label and hint, by the person's place in the
+	// queue; review: what declining does, by whether anyone waits.
+	ReasonLabel, ReasonHint string
+	Decline                 string
 
 	// new: the public form's fields and the overrides.
 	Questions []questionField
@@ -87,6 +98,7 @@ type dateOption struct {
 	Places   string // "3 places left", "No limit", "Full (2 waiting)"
 	Closed   string // why it cannot be chosen; "" when it can
 	Same     bool   // the booking's own course
+	Fee      string // another course's fee(s): "Fee £950.00", "Free"
 	Selected bool
 }
 
@@ -270,12 +282,19 @@ func actorOf(r *http.Request) (sess account.Session) {
 
 // --- review ---
 
-func (s *Server) reviewPage(m booking.Manage, p *actionPage) {
+func (s *Server) reviewPage(r *http.Request, m booking.Manage, p *actionPage) error {
 	if m.Booking.Status != booking.PendingReview {
 		p.Closed = "This booking is not waiting for review: it is " + strings.ToLower(m.Booking.Status.Label()) + "."
 	}
 	p.Review = m.Booking.ReviewReasons()
 	p.Answers = booking.ListingRows(m.Course, m.Event, []booking.Booking{m.Booking}, false)[0].Answers
+	p.Decline = "Decline: the place is freed"
+	if places, err := s.bookings.PlacesFor(r.Context(), []catalog.Event{m.Event}); err != nil {
+		return err
+	} else if places[m.Event.ID].Waiting > 0 {
+		p.Decline = "Decline: the place goes to the first person waiting"
+	}
+	return nil
 }
 
 // review serves GET and POST /admin/bookings/{id}/review.
@@ -284,7 +303,10 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.reviewPage(m, &p)
+	if err := s.reviewPage(r, m, &p); err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
 	if !s.posted(w, r, p) {
 		return
 	}
@@ -324,7 +346,7 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	if !b.Status.Active() || b.Status == booking.Attended || b.Status == booking.NoShow {
 		p.Closed = "This booking cannot be cancelled: it is " + strings.ToLower(b.Status.Label()) + "."
 	}
-	p.Terms, p.Paid = strings.TrimSpace(m.Course.CancellationTerms), b.Payment == booking.Paid
+	p.TermsHTML, p.Paid = web.Markdown(strings.TrimSpace(m.Course.CancellationTerms)), b.Payment == booking.Paid
 	p.Form["terms"] = "apply"
 	if !s.posted(w, r, p) {
 		return
@@ -395,9 +417,46 @@ func (s *Server) movePage(r *http.Request, m booking.Manage, p *actionPage) erro
 		default:
 			o.Closed = "not open for booking"
 		}
+		if !o.Same {
+			o.Fee = courseFees(t.Course)
+		}
 		p.Dates = append(p.Dates, o)
 	}
+	// The course's own dates first; the page heads the others with a
+	// warning that the course and its fee change.
+	slices.SortStableFunc(p.Dates, func(a, b dateOption) int {
+		switch {
+		case a.Same == b.Same:
+			return 0
+		case a.Same:
+			return -1
+		}
+		return 1
+	})
+	for _, d := range p.Dates {
+		p.OtherCourses = p.OtherCourses || !d.Same
+		p.SameCourse = p.SameCourse || d.Same
+	}
 	return nil
+}
+
+// courseFees says what course c costs, for the move page's other courses.
+func courseFees(c catalog.Course) string {
+	if len(c.Fees) == 0 {
+		return "Free"
+	}
+	var fees []string
+	for _, f := range c.Fees {
+		money := catalog.FormatMoney(f.Amount, f.Currency)
+		if len(c.Fees) > 1 {
+			money = f.Name + " " + money
+		}
+		fees = append(fees, money)
+	}
+	if len(fees) == 1 {
+		return "Fee " + fees[0]
+	}
+	return "Fees: " + strings.Join(fees, ", ")
 }
 
 // move serves GET and POST /admin/bookings/{id}/move.
@@ -473,6 +532,11 @@ func (s *Server) offer(w http.ResponseWriter, r *http.Request) {
 			strings.ToLower(m.Booking.Status.Label()) + "."
 	}
 	p.Terms = offerHold(m.Course)
+	p.ReasonLabel, p.ReasonHint = "Reason for offering the place", "Kept in the audit log. They are first on the waiting list. The person is e-mailed as anyone moved up from the waiting list is."
+	if m.Booking.WaitPosition > 1 {
+		p.ReasonLabel = "Reason for offering out of turn"
+		p.ReasonHint = fmt.Sprintf("Kept in the audit log. They are number %d on the waiting list: those before them keep their places in the queue. The person is e-mailed as anyone moved up from the waiting list is.", m.Booking.WaitPosition)
+	}
 	withdraw := int64(0) // the booking whose offer the action passes on
 	if p.Closed == "" {
 		places, err := s.bookings.PlacesFor(r.Context(), []catalog.Event{m.Event})
@@ -491,9 +555,10 @@ func (s *Server) offer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Form["reason"] = r.PostForm.Get("reason")
-	if shown := r.PostForm.Get("withdraw"); shown != "" && shown != strconv.FormatInt(withdraw, 10) {
+	if shown := r.PostForm.Get("withdraw"); (withdraw != 0 || shown != "") && shown != strconv.FormatInt(withdraw, 10) {
 		// The page the coordinator confirmed named another offer (or a
-		// free place): let them read what would happen now.
+		// free place), or none while one would be withdrawn: let them
+		// read what would happen now.
 		p.Problem = "Things have changed since you opened this page: read what offering the place does now, then confirm again."
 		s.renderAction(w, r, p)
 		return
@@ -558,6 +623,9 @@ func (s *Server) details(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b := m.Booking
+	if !b.Status.Active() {
+		p.Closed = "Details can be corrected only on an active booking: this one is " + strings.ToLower(b.Status.Label()) + "."
+	}
 	p.Form = map[string]string{"name": b.Name, "email": b.Email, "organisation": b.Organisation, "role": b.Role,
 		"registration_number": b.RegistrationNumber, "po_number": b.PONumber}
 	if !s.posted(w, r, p) {
@@ -673,6 +741,18 @@ func (s *Server) bookingNew(w http.ResponseWriter, r *http.Request) {
 		ShowMoney: actorOf(r).Can(account.InvoicesRead, c.ID), Form: map[string]string{}, Checked: map[string]bool{},
 		Online: e.Format == catalog.Online}
 	p.Booking = bookingFacts{Course: c.Title, Date: e.DateLabel(), Times: booking.EventTimes(e)}
+	// Said at once, before anyone fills the form (AddByHand refuses the
+	// same dates on POST).
+	switch {
+	case e.Status == catalog.Cancelled:
+		p.Closed = "This date has been cancelled: no booking can be added to it."
+	case e.Status == catalog.Completed || !s.web.Now().Before(e.StartsAt):
+		p.Closed = "This date has started or is over: no booking can be added to it, not even by hand."
+	}
+	if p.Closed != "" {
+		s.renderAction(w, r, p)
+		return
+	}
 	if places, err := s.bookings.PlacesFor(r.Context(), []catalog.Event{e}); err == nil {
 		pl := places[e.ID]
 		switch left := pl.Left(); {
