@@ -31,7 +31,7 @@ func newActionsArea(t *testing.T) *actionsArea {
 	c := catalogtest.NewCourse(t0)
 	c.Events[0].Capacity = 2
 	c.Waitlist = true
-	c.CancellationTerms = "Free until 14 days before."
+	c.CancellationTerms = "Free until 14 days before.\n\n- **Half** the fee after that."
 	c.Questions = []catalog.Question{{Key: "nhs", Label: "Do you work in the NHS?", Kind: catalog.YesNo}}
 	c.Rules = []catalog.Rule{{Outcome: catalog.Review, Message: "We check eligibility outside the NHS by hand.",
 		Conditions: []catalog.Condition{{Question: "nhs", Op: catalog.OpNo}}}}

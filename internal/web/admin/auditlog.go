@@ -41,7 +41,7 @@ var actorKinds = []option{
 type auditPage struct {
 	web.Base
 	Actor, User, Action, Object, ObjectID, From, To string
-	ActorKinds, Users                               []option
+	ActorKinds, Users, Actions                      []option
 	Zone                                            string
 	Errors                                          map[string]string
 	Summary                                         []fieldError
@@ -94,10 +94,11 @@ func readAuditFilter(q url.Values, p *auditPage) (audit.Filter, bool) {
 		}
 	}
 	if p.Action != "" {
-		f.Action = strings.ToLower(p.Action)
-		if !strings.Contains(f.Action, ".") {
-			f.Action += "." // "booking" means every booking action
+		code, msg := actionCode(p.Action)
+		if msg != "" {
+			bad("action", msg)
 		}
+		f.Action = code
 	}
 	f.Object = strings.ToLower(p.Object)
 	if p.ObjectID != "" {
@@ -119,9 +120,67 @@ func readAuditFilter(q url.Values, p *auditPage) (audit.Filter, bool) {
 	return f, len(p.Summary) == 0
 }
 
+// auditObjects are the kinds of object the log's actions are about, for
+// the "What" list's "every … action" choices.
+var auditObjects = []option{
+	{Value: "booking", Label: "Every booking action"}, {Value: "course", Label: "Every course action"},
+	{Value: "event", Label: "Every date action"}, {Value: "message", Label: "Every e-mail action"},
+	{Value: "user", Label: "Every staff user action"},
+}
+
+// actionOptions is the "What" list: every object, then every known
+// action in words, by its words.
+func actionOptions() []option {
+	out := slices.Clone(auditObjects)
+	var known []option
+	for code, w := range actionWords {
+		known = append(known, option{Value: code, Label: w})
+	}
+	slices.SortFunc(known, func(a, b option) int { return strings.Compare(a.Label, b.Label) })
+	return append(out, known...)
+}
+
+// actionCode reads the "What" filter: an action's code ("booking.move"),
+// an object for all its actions ("booking"), or words people type
+// ("moved", "cancel") matched against the actions' words — one action,
+// or all of one object's when every match is that object's. msg says why
+// the words cannot be used.
+func actionCode(v string) (code, msg string) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if _, ok := actionWords[v]; ok {
+		return v, ""
+	}
+	if strings.Contains(v, ".") && !strings.Contains(v, " ") {
+		return v, "" // a code the list does not name (yet): searched as typed
+	}
+	for _, o := range auditObjects {
+		if v == o.Value {
+			return v + ".", "" // "booking" means every booking action
+		}
+	}
+	var matches []string
+	for c, w := range actionWords {
+		if strings.Contains(strings.ToLower(w), v) || strings.Contains(c, strings.ReplaceAll(v, " ", "_")) {
+			matches = append(matches, c)
+		}
+	}
+	slices.Sort(matches)
+	switch len(matches) {
+	case 0:
+		return v, "No action is called “" + v + "”: choose one from the list."
+	case 1:
+		return matches[0], ""
+	}
+	var words []string
+	for _, c := range matches {
+		words = append(words, "“"+actionWords[c]+"”")
+	}
+	return v, "“" + v + "” fits several actions (" + strings.Join(words, ", ") + "): choose one from the list."
+}
+
 // auditList serves GET /admin/audit.
 func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
-	p := auditPage{Base: s.web.Base(r), ActorKinds: actorKinds, Zone: catalog.ZoneLabel(s.web.Now().In(ukTime))}
+	p := auditPage{Base: s.web.Base(r), ActorKinds: actorKinds, Actions: actionOptions(), Zone: catalog.ZoneLabel(s.web.Now().In(ukTime))}
 	users, err := s.accounts.Users(r.Context())
 	if err != nil {
 		s.web.Error(w, r, err)
@@ -230,14 +289,14 @@ func diffJSON(before, after json.RawMessage) (changes []fieldChange, ok bool) {
 		if hadOld && hasNew && jsonEqual(old, nw) {
 			continue
 		}
-		changes = append(changes, fieldChange{Field: strings.ReplaceAll(k, "_", " "), Old: jsonWords(old, hadOld), New: jsonWords(nw, hasNew)})
+		changes = append(changes, fieldChange{Field: strings.ReplaceAll(k, "_", " "), Old: fieldWords(k, old, hadOld), New: fieldWords(k, nw, hasNew)})
 	}
 	return changes, true
 }
 
 // moneyHidden stands in the audit log for a money field the viewer may
 // not see.
-const moneyHidden = "(hidden: needs invoices:read)"
+const moneyHidden = "(hidden: only finance and admins see payments)"
 
 // moneyField says whether an audit field (a JSON key) is about money:
 // a payment, an amount, a fee, an invoice, a refund.
@@ -317,6 +376,36 @@ func jsonEqual(a, b json.RawMessage) bool {
 	xa, _ := json.Marshal(x)
 	yb, _ := json.Marshal(y)
 	return bytes.Equal(xa, yb)
+}
+
+// paymentWords are the payment states in words.
+var paymentWords = map[booking.Payment]string{
+	booking.NoPayment: "nothing due", booking.Invoice: "invoiced, unpaid", booking.Paid: "paid",
+	booking.RefundDue: "refund due", booking.Refunded: "refunded", booking.Waived: "fee waived, invoice void",
+}
+
+// fieldWords writes the value of audit field k for people: a status by
+// its label, a payment state in words, a time in UK time with the zone
+// named; anything else as jsonWords does.
+func fieldWords(k string, v json.RawMessage, present bool) string {
+	w := jsonWords(v, present)
+	var s string
+	if !present || json.Unmarshal(v, &s) != nil || s == "" || s == moneyHidden {
+		return w
+	}
+	switch {
+	case k == "status" || strings.HasSuffix(k, "_status"):
+		return booking.Status(s).Label()
+	case k == "payment":
+		if pw, ok := paymentWords[booking.Payment(s)]; ok {
+			return pw
+		}
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		t = t.In(ukTime)
+		return t.Format("2 Jan 2006 15:04") + " " + catalog.ZoneLabel(t)
+	}
+	return w
 }
 
 // jsonWords writes a value for people: a string as itself, nothing as

@@ -38,7 +38,7 @@ func TestAuditPage(t *testing.T) {
 	tok := a.signIn(t, "coord@example.org", password, "")
 
 	body := mustGet(t, a, "/admin/audit", tok)
-	move := body[strings.Index(body, "Booking moved to another date"):]
+	move := body[strings.Index(body, "<strong>Booking moved to another date</strong>"):]
 	move = move[:strings.Index(move, "</li>")]
 	for _, w := range []string{`<a href="/admin/bookings/42">booking 42</a>`, "Cora Ordinator (staff, user", "Reason: asked by phone &lt;b&gt;",
 		"<th scope=\"row\">event id</th><td>7</td><td>9</td>"} {
@@ -54,7 +54,7 @@ func TestAuditPage(t *testing.T) {
 	if !strings.Contains(body, `<a href="/admin/messages/5">message 5</a>`) || !strings.Contains(body, "Background job expire-offers") {
 		t.Error("the message entry is not linked, or the job not named")
 	}
-	if !strings.Contains(body, `<th scope="row">status</th><td>—</td><td>cancelled</td>`) {
+	if !strings.Contains(body, `<th scope="row">status</th><td>—</td><td>Cancelled</td>`) {
 		t.Error("a creation (no before) does not show its fields as new")
 	}
 	if !strings.Contains(body, `Before: <code class="audit-raw">&#34;a string&#34;</code>`) {

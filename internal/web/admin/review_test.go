@@ -70,11 +70,11 @@ func TestDeskHidesMoneyFromCoordinator(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("coordinator %s: %d", path, res.StatusCode)
 		}
-		wantIn(t, "coordinator's "+path, body, "booking.mark_paid", "hidden: needs invoices:read")
+		wantIn(t, "coordinator's "+path, body, "booking.mark_paid", "hidden: only finance and admins see payments")
 		wantOut(t, "coordinator's "+path, body, "BANKREF-4242", "12345", `"paid"`, "2026-11-30")
 		_, body = d.get(t, path, adminTok)
 		wantIn(t, "admin's "+path, body, "BANKREF-4242", "12345")
-		wantOut(t, "admin's "+path, body, "hidden: needs invoices:read")
+		wantOut(t, "admin's "+path, body, "hidden: only finance and admins see payments")
 	}
 }
 
