@@ -47,4 +47,3 @@ func Markdown(src string) template.HTML {
 	}
 	return template.HTML(sanitizer.SanitizeBytes(buf.Bytes()))
 }
-

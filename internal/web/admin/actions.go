@@ -57,12 +57,12 @@ type actionPage struct {
 	// cancel: the course's cancellation terms, Markdown rendered as the
 	// public course page renders them.
 	TermsHTML template.HTML
-	Paid    bool             // cancel: the fee is paid (refund due either way)
-	Dates   []dateOption     // move: where the booking may go
+	Paid      bool         // cancel: the fee is paid (refund due either way)
+	Dates     []dateOption // move: where the booking may go
 	// move: whether Dates has the course's own dates, and other courses'.
 	SameCourse, OtherCourses bool
-	Due     string           // payment: the amount invoiced
-	Today   string           // payment: today, in the date's zone, YYYY-MM-DD
+	Due                      string // payment: the amount invoiced
+	Today                    string // payment: today, in the date's zone, YYYY-MM-DD
 	// offer, on a full date: what passing the open offer does, and the
 	// booking whose offer it is (the form sends it back, so a POST after
 	// a change is shown the new state before anything happens).
