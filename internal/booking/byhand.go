@@ -58,7 +58,11 @@ func (o Overrides) set() []string {
 // question is no error.
 func (o Overrides) checkRequest(r *Request, c catalog.Course, e catalog.Event) FormError {
 	asked := r.Answers
-	ferr := r.check(c, e)
+	v := participantVoice
+	if o.byHand {
+		v = staffVoice
+	}
+	ferr := r.checkAs(c, e, v)
 	if o.SkipEligibility {
 		for _, q := range c.Questions {
 			if strings.TrimSpace(asked[q.Key]) == "" {

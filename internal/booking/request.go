@@ -70,6 +70,21 @@ var earliestAnswerDate = catalog.Date{Year: 1900, Month: time.January, Day: 1}
 // that an address header cannot carry as they are (quotes, commas, angle
 // brackets) are fine: the mail code quotes them.
 func (r *Request) check(c catalog.Course, e catalog.Event) FormError {
+	return r.checkAs(c, e, participantVoice)
+}
+
+// voice is how the form's errors address the one filling it in: the
+// participant about themselves, or a staff member about the person.
+type voice struct{ your, Your, you, youHave string }
+
+var (
+	participantVoice = voice{your: "your", Your: "Your", you: "you", youHave: "you have"}
+	staffVoice       = voice{your: "their", Your: "Their", you: "them", youHave: "the person has"}
+)
+
+// checkAs is check with the errors worded in voice v: the same rules for
+// the public form and the staff area's forms.
+func (r *Request) checkAs(c catalog.Course, e catalog.Event, v voice) FormError {
 	errs := FormError{}
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
 	for _, p := range []*string{&r.Name, &r.Email, &r.Organisation, &r.Role, &r.RegistrationNumber, &r.FeeTier, &r.PONumber} {
@@ -84,7 +99,7 @@ func (r *Request) check(c catalog.Course, e catalog.Event) FormError {
 			return false
 		}
 		if e := textProblem(value, max, multiLine); e != "" {
-			errs[field] = "Your " + label + " " + e
+			errs[field] = v.Your + " " + label + " " + e
 			return false
 		}
 		return true
@@ -92,7 +107,7 @@ func (r *Request) check(c catalog.Course, e catalog.Event) FormError {
 	oneLine := func(field, value, label string, max int, required bool) {
 		if value == "" {
 			if required {
-				errs[field] = "Enter your " + label + "."
+				errs[field] = "Enter " + v.your + " " + label + "."
 			}
 			return
 		}
@@ -102,7 +117,7 @@ func (r *Request) check(c catalog.Course, e catalog.Event) FormError {
 	// a letter, not only blanks, fillers or punctuation.
 	named := func(field, value, label string) {
 		if _, bad := errs[field]; !bad && value != "" && !catalog.HasVisibleLetter(value) {
-			errs[field] = "Your " + label + " must contain at least one letter."
+			errs[field] = v.Your + " " + label + " must contain at least one letter."
 		}
 	}
 	oneLine("name", r.Name, "name", maxName, true)
@@ -117,11 +132,11 @@ func (r *Request) check(c catalog.Course, e catalog.Event) FormError {
 	named("role", r.Role, "role or profession")
 	oneLine("registration_number", r.RegistrationNumber, "registration number", maxRegNumber, false)
 	if _, bad := errs["registration_number"]; !bad && r.RegistrationNumber != "" && !catalog.HasVisible(r.RegistrationNumber) {
-		errs["registration_number"] = "Your registration number must contain letters or digits."
+		errs["registration_number"] = v.Your + " registration number must contain letters or digits."
 	}
 	oneLine("po_number", r.PONumber, "purchase order number", 60, false)
 	if r.AccessNeeds != "" {
-		text("access_needs", r.AccessNeeds, "description of your access needs", maxAccessNeeds, true)
+		text("access_needs", r.AccessNeeds, "description of "+v.your+" access needs", maxAccessNeeds, true)
 	}
 
 	required := c.MissingRefusals()
@@ -170,13 +185,13 @@ func (r *Request) check(c catalog.Course, e catalog.Event) FormError {
 		r.FeeTier = c.Fees[0].Name
 	case len(c.Fees) > 1:
 		if _, ok := feeTier(c, r.FeeTier); !ok {
-			errs["fee_tier"] = "Choose the fee that applies to you."
+			errs["fee_tier"] = "Choose the fee that applies to " + v.you + "."
 		}
 	default:
 		r.FeeTier = ""
 	}
 	if e.Format == catalog.Online && !r.SystemChecked {
-		errs["system_checked"] = "Confirm that you have checked your computer, camera and microphone."
+		errs["system_checked"] = "Confirm that " + v.youHave + " checked " + v.your + " computer, camera and microphone."
 	}
 	if len(errs) == 0 {
 		return nil

@@ -107,7 +107,8 @@ func TestActionWordsBySituation(t *testing.T) {
 // TestActionNewStartedAndFees: "add by hand" on a date that has started
 // says so at once with no form (and refuses a POST); on an open date the
 // fee choices show their amounts to a coordinator without invoices:read,
-// and a form with several problems shows them all at once.
+// and a form with several problems shows them all at once, worded for
+// staff ("Enter their name.").
 func TestActionNewStartedAndFees(t *testing.T) {
 	t.Parallel()
 	a := newActionsArea(t)
@@ -131,6 +132,9 @@ func TestActionNewStartedAndFees(t *testing.T) {
 		if !strings.Contains(body, anchor) {
 			t.Errorf("the summary lacks %s: errors came in waves\n%s", anchor, body)
 		}
+	}
+	if !strings.Contains(body, "Enter their name.") || !strings.Contains(body, "Choose the fee that applies to them.") || strings.Contains(body, "Enter your") {
+		t.Errorf("the staff form's errors speak to the participant:\n%s", body)
 	}
 	a.clock.add(e.StartsAt.Sub(a.clock.now()) + time.Minute)
 	a.coord = a.signIn(t, "coord@example.org", password, "") // the morning's session has lapsed
