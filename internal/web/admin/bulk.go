@@ -57,6 +57,9 @@ type bulkPage struct {
 	Names    []string
 	More     int // bookings not named
 	Refused  int // bookings the viewer may not do this to, left out
+	// NotWaiting counts the selected bookings left out of an approval or
+	// decline because they are not waiting for review.
+	NotWaiting int
 	IDs      []int64
 	Filter   []hiddenField
 	Back     string
@@ -135,12 +138,35 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			p.Refused++
 		}
 	}
-	p.IDs, p.Count = allowed, len(allowed)
 	if len(allowed) == 0 {
 		p.Problem = "No bookings are selected that you may do this to. Tick some bookings, or choose “everything matching the filter”."
 		s.web.Render(w, r, http.StatusUnprocessableEntity, "admin_bulk", p)
 		return
 	}
+	// Approve and decline count only the bookings waiting for review; the
+	// second step carries only those (one approved elsewhere meanwhile is
+	// skipped there).
+	if (act.name == "approve" || act.name == "decline") && !confirm {
+		rows, err := s.bookings.Rows(ctx, allowed)
+		if err != nil {
+			s.web.Error(w, r, err)
+			return
+		}
+		waiting := allowed[:0:0]
+		for _, row := range rows {
+			if row.Status == booking.PendingReview {
+				waiting = append(waiting, row.ID)
+			}
+		}
+		p.NotWaiting = len(allowed) - len(waiting)
+		allowed = waiting
+		if len(allowed) == 0 {
+			p.Problem = "None of the selected bookings is waiting for review, so there is nothing to " + act.name + "."
+			s.web.Render(w, r, http.StatusUnprocessableEntity, "admin_bulk", p)
+			return
+		}
+	}
+	p.IDs, p.Count = allowed, len(allowed)
 
 	if (act.name == "approve" || act.name == "decline") && confirm {
 		if _, err := booking.CheckStaffMessage(p.Body); err != nil {

@@ -481,3 +481,30 @@ func TestBulkExport(t *testing.T) {
 		t.Errorf("bulk export: %q", recs)
 	}
 }
+
+// TestBulkApproveOnlyWaiting: approving everything the filter finds
+// counts only the bookings waiting for review and says how many others
+// are left out; with none waiting it refuses in plain words.
+func TestBulkApproveOnlyWaiting(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ann := d.book(t, d.review, "Ann Archer", "no", "")
+	ben := d.book(t, d.review, "Ben Baker", "yes", "")
+	coord := d.tokens["coord"]
+	form := url.Values{"action": {"approve"}, "scope": {"all"}, "course": {fmt.Sprint(d.review.ID)}}
+	res, body := d.post(t, "/admin/bookings/bulk", coord, form)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("first step: %d", res.StatusCode)
+	}
+	wantIn(t, "confirmation", body, "<strong>1 booking</strong>", "1 more selected is left out: not waiting for review.", "Approve 1", "Ann Archer")
+	wantOut(t, "confirmation", body, "Ben Baker", "Approve 2")
+	if got := idsIn(body); !slices.Equal(got, []string{fmt.Sprint(ann.ID)}) {
+		t.Errorf("carried IDs %q, want only Ann's", got)
+	}
+	res, body = d.post(t, "/admin/bookings/bulk", coord, url.Values{"action": {"decline"}, "id": {fmt.Sprint(ben.ID)}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("none waiting: %d", res.StatusCode)
+	}
+	wantIn(t, "none waiting", body, "None of the selected bookings is waiting for review, so there is nothing to decline.")
+	wantOut(t, "none waiting", body, "Decline 1")
+}
