@@ -40,22 +40,28 @@ type bookingPage struct {
 	EventURL      string // the date's list on the desk
 	Booked        string
 	SystemChecked bool
-	Answers       []booking.Answer
-	NeedsReview   bool
-	Reasons       []string // why it waits (or waited) for review
-	RuleNotes     []string // the rules' notes on accepting it
-	MailFailing   bool
+	// Online says the date is online or hybrid: only then is the system
+	// check shown.
+	Online      bool
+	Answers     []booking.Answer
+	NeedsReview bool
+	Reasons     []string // why it waits (or waited) for review
+	RuleNotes   []string // the rules' notes on accepting it
+	MailFailing bool
 
 	ShowNeeds   bool
 	AccessNeeds string
 	NeedsErased bool
 
-	ShowMoney    bool
+	// The fee chosen, its amount (public on the course page) and the PO
+	// number are what the person gave: every reader sees them. The
+	// payment state only those who may read invoices (ShowMoney).
 	FeeTier      string
 	Fee          string
+	PONumber     string
+	ShowMoney    bool
 	InvoiceState string
 	Invoice      string
-	PONumber     string
 
 	Timeline []timelineLine
 	Messages []messageLine
@@ -202,11 +208,13 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 	if sess.Can(account.BookingsAccessNeed, c.ID) {
 		p.ShowNeeds, p.AccessNeeds, p.NeedsErased = true, b.AccessNeeds, b.AccessNeedsErased
 	}
+	p.FeeTier, p.PONumber = b.FeeTier, b.PONumber
+	if b.Amount > 0 {
+		p.Fee = catalog.FormatMoney(b.Amount, b.Currency)
+	}
+	p.Online = e.Offers(catalog.Online)
 	if sess.Can(account.InvoicesRead, c.ID) {
-		p.ShowMoney, p.FeeTier, p.InvoiceState, p.Invoice, p.PONumber = true, b.FeeTier, b.InvoiceState(), b.InvoiceLabel(), b.PONumber
-		if b.Amount > 0 {
-			p.Fee = catalog.FormatMoney(b.Amount, b.Currency)
-		}
+		p.ShowMoney, p.InvoiceState, p.Invoice = true, b.InvoiceState(), b.InvoiceLabel()
 	}
 	entries, err := audit.List(ctx, s.db, audit.Filter{Object: "booking", ObjectID: b.ID, Limit: 500})
 	if err != nil {
@@ -270,9 +278,9 @@ func bookingActions(sess account.Session, courseID int64, b booking.Booking) []w
 		}
 		if b.Status.Active() {
 			out = append(out, web.Link{URL: base + "move", Label: "Move to another date"},
-				web.Link{URL: base + "cancel", Label: "Cancel"})
+				web.Link{URL: base + "cancel", Label: "Cancel"},
+				web.Link{URL: base + "details", Label: "Correct details"})
 		}
-		out = append(out, web.Link{URL: base + "details", Label: "Correct details"})
 	}
 	if b.Payment == booking.Invoice && sess.Can(account.InvoicesMarkPaid, courseID) {
 		out = append(out, web.Link{URL: base + "payment", Label: "Mark the invoice paid"})

@@ -51,24 +51,24 @@ const bulkShown = 20
 // bulkPage confirms a bulk action.
 type bulkPage struct {
 	web.Base
-	Action   string
-	Label    string
-	Count    int
-	Names    []string
-	More     int // bookings not named
-	Refused  int // bookings the viewer may not do this to, left out
+	Action  string
+	Label   string
+	Count   int
+	Names   []string
+	More    int // bookings not named
+	Refused int // bookings the viewer may not do this to, left out
 	// NotWaiting counts the selected bookings left out of an approval or
 	// decline because they are not waiting for review.
 	NotWaiting int
-	IDs      []int64
-	Filter   []hiddenField
-	Back     string
-	Subject  string
-	Body     string
-	Errors   map[string]string
-	Summary  []fieldError
-	Problem  string
-	Finished bool
+	IDs        []int64
+	Filter     []hiddenField
+	Back       string
+	Subject    string
+	Body       string
+	Errors     map[string]string
+	Summary    []fieldError
+	Problem    string
+	Finished   bool
 }
 
 // bulk serves POST /admin/bookings/bulk.

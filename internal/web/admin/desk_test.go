@@ -187,11 +187,12 @@ func TestBookingPage(t *testing.T) {
 	}
 	wantIn(t, "coordinator's view", body, "Waiting for review", "We check eligibility outside the NHS by hand.",
 		"Do you work in the NHS?", "Step-free &lt;access&gt; please", "Booked", "The participant",
-		path+"/review", path+"/move", path+"/cancel", path+"/details", "E-mails to them (1)")
-	wantOut(t, "coordinator's view", body, "Fee and invoice", path+"/payment", "<access>")
+		path+"/review", path+"/move", path+"/cancel", path+"/details", "E-mails to them (1)",
+		"<dt>Fee</dt><dd>£120.00 (Standard)</dd>", "System check")
+	wantOut(t, "coordinator's view", body, "<h2>Payment</h2>", path+"/payment", "<access>")
 
 	_, body = d.get(t, path, d.tokens["finance"])
-	wantIn(t, "finance's view", body, "Fee and invoice", "£120.00")
+	wantIn(t, "finance's view", body, "<h2>Payment</h2>", "£120.00")
 	wantOut(t, "finance's view", body, "Step-free", "Access needs", path+"/review", path+"/cancel")
 
 	if _, err := d.bookings.Approve(ctx, ann.ID, audit.StaffMember(1, "Sam Staff"), ""); err != nil {
@@ -507,4 +508,40 @@ func TestBulkApproveOnlyWaiting(t *testing.T) {
 	}
 	wantIn(t, "none waiting", body, "None of the selected bookings is waiting for review, so there is nothing to decline.")
 	wantOut(t, "none waiting", body, "Decline 1")
+}
+
+// TestBookingPageWhatTheyGave: every reader of a booking sees the fee
+// chosen, its amount and the PO number, the payment only finance; the
+// system check only on online or hybrid dates; no "Correct details" on
+// a cancelled booking.
+func TestBookingPageWhatTheyGave(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	c := d.other
+	c.Events[0].Format, c.Events[0].Venue.Name = catalog.InPerson, "Hall"
+	if _, err := d.catalog.Save(ctx, []*catalog.Course{&d.review, &c}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	b := d.book(t, c, "Oth Person", "", "")
+	if _, err := d.db.ExecContext(ctx, `UPDATE bookings SET po_number = $1 WHERE id = $2`, "PO-7788", b.ID); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/admin/bookings/%d", b.ID)
+	_, body := d.get(t, path, d.tokens["coord"])
+	wantIn(t, "in-person booking", body, "<dt>Fee</dt><dd>£120.00 (Standard)</dd>", "<dt>PO number</dt><dd>PO-7788</dd>", path+"/details")
+	wantOut(t, "in-person booking", body, "System check", "<h2>Payment</h2>")
+	if _, err := d.bookings.CancelByID(ctx, b.ID, audit.CommandLine("ann"), booking.CancelOptions{Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = d.get(t, path, d.tokens["coord"])
+	wantOut(t, "cancelled booking", body, path+"/details", "Correct details")
+}
+
+// TestHomeSignedInAs names the address once when the user has no name.
+func TestHomeSignedInAs(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	_, body := d.get(t, "/admin", d.tokens["coord"])
+	wantIn(t, "home", body, "Signed in as coord@example.org, ")
+	wantOut(t, "home", body, "(coord@example.org)")
 }
