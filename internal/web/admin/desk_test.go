@@ -540,8 +540,14 @@ func TestBookingPageWhatTheyGave(t *testing.T) {
 // TestHomeSignedInAs names the address once when the user has no name.
 func TestHomeSignedInAs(t *testing.T) {
 	t.Parallel()
-	d := newDesk(t)
-	_, body := d.get(t, "/admin", d.tokens["coord"])
-	wantIn(t, "home", body, "Signed in as coord@example.org, ")
-	wantOut(t, "home", body, "(coord@example.org)")
+	a := newArea(t, nil)
+	u := a.addUser(t, "coord@example.org", account.Coordinator)
+	_, body := a.get(t, "/admin", a.signIn(t, "coord@example.org", password, ""))
+	wantIn(t, "named user's home", body, "Signed in as Ann Smith (coord@example.org), ")
+	if _, err := a.db.ExecContext(ctx, `UPDATE staff_users SET name = '' WHERE id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, body = a.get(t, "/admin", a.signIn(t, "coord@example.org", password, ""))
+	wantIn(t, "unnamed user's home", body, "Signed in as coord@example.org, ")
+	wantOut(t, "unnamed user's home", body, "(coord@example.org)")
 }
