@@ -21,9 +21,9 @@ import (
 // The desk's export, /admin/bookings/export.csv and .xlsx: what the list's
 // filter finds, as the CSV `plenary bookings -csv` writes (booking.
 // ListingRows → Table → WriteCSV) and the same header and cells in a
-// spreadsheet. Access needs only to those allowed to see them; the money
-// cells (fee, payment, invoice, invoice_state) are left empty for a viewer
-// without invoices:read, under the same header.
+// spreadsheet. Access needs only to those allowed to see them; the
+// payment columns (payment, invoice, invoice_state) are left out for a
+// viewer without invoices:read (fee_tier, fee and po_number stay).
 
 // exportLimit is the most bookings one export (or bulk action) takes.
 const exportLimit = 10000
@@ -89,16 +89,22 @@ func exportTable(sess account.Session, rows []booking.Row) (header []string, rec
 		}
 	}
 	header, records = booking.Table(head, listing, withNeeds)
-	money := map[string]bool{"fee": true, "payment": true, "invoice": true, "invoice_state": true}
-	for i, rec := range records {
-		if sess.Can(account.InvoicesRead, rows[i].CourseID) {
-			continue
+	// The payment columns only when the viewer may read the invoices of
+	// every row; otherwise they are left out (an empty cell would read
+	// as "no invoice"). The fee tier, fee and PO number are what the
+	// person gave and stay.
+	withPayment := true
+	for _, r := range rows {
+		withPayment = withPayment && sess.Can(account.InvoicesRead, r.CourseID)
+	}
+	if !withPayment {
+		payment := map[string]bool{"payment": true, "invoice": true, "invoice_state": true}
+		fixed := min(len(header), tableFixed)
+		keep := func(k int) bool { return k >= fixed || !payment[header[k]] }
+		for i, rec := range records {
+			records[i] = dropColumns(rec, keep)
 		}
-		for k, h := range header[:min(len(header), 22)] {
-			if money[h] {
-				rec[k] = ""
-			}
-		}
+		header = dropColumns(header, keep)
 	}
 	name = "bookings"
 	if len(rows) > 0 && len(courses) == 1 {
@@ -108,6 +114,21 @@ func exportTable(sess account.Session, rows []booking.Row) (header []string, rec
 		}
 	}
 	return header, records, name
+}
+
+// tableFixed is how many columns booking.Table writes before the
+// answers: the payment columns are looked for among these only.
+const tableFixed = 22
+
+// dropColumns returns the cells of row whose index keep accepts.
+func dropColumns(row []string, keep func(int) bool) []string {
+	out := make([]string, 0, len(row))
+	for k, v := range row {
+		if keep(k) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // fileWord makes a title fit for a file name: "DIT refresher" →
