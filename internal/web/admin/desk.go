@@ -163,8 +163,15 @@ type deskEvent struct {
 	Capacity   int
 	Taken      int
 	Left       int // -1 = no limit
+	// The places taken, by what holds them: Confirmed (attended and
+	// no-show too), Review (waiting for review) and Offered (from the
+	// waiting list, the first offer lapsing at OfferUntil).
+	Confirmed  int
+	Review     int
+	Offered    int
+	OfferUntil string
 	Waiting    []deskRow
-	NewBooking bool // the viewer may add a booking by hand
+	NewBooking bool // the viewer may add a booking by hand, and the date has not started
 }
 
 // deskRow is one booking in the list.
@@ -325,7 +332,29 @@ func (s *Server) deskEvent(r *http.Request, sess account.Session, id int64) (*de
 	}
 	pl := places[e.ID]
 	ev := &deskEvent{ID: e.ID, Course: c.Title, Date: e.DateLabel(), Times: booking.EventTimes(e), Capacity: pl.Capacity,
-		Taken: pl.Taken, Left: pl.Left(), NewBooking: sess.Can(account.BookingsEdit, c.ID)}
+		Taken: pl.Taken, Left: pl.Left(), NewBooking: sess.Can(account.BookingsEdit, c.ID) && e.StartsAt.After(s.web.Now())}
+	offered, err := s.bookings.Search(ctx, booking.Query{EventID: e.ID, Statuses: []booking.DeskStatus{booking.DeskOffered},
+		PerPage: 500})
+	if err != nil {
+		return nil, err
+	}
+	var first time.Time
+	for _, row := range offered.Rows {
+		if !row.OfferExpiresAt.IsZero() && (first.IsZero() || row.OfferExpiresAt.Before(first)) {
+			first = row.OfferExpiresAt
+		}
+	}
+	ev.Offered = offered.Total
+	if !first.IsZero() {
+		ev.OfferUntil = localTime(first, e.Location())
+	}
+	review, err := s.bookings.Search(ctx, booking.Query{EventID: e.ID, Statuses: []booking.DeskStatus{booking.DeskPendingReview},
+		PerPage: 1})
+	if err != nil {
+		return nil, err
+	}
+	ev.Review = review.Total
+	ev.Confirmed = max(ev.Taken-ev.Offered-ev.Review, 0)
 	waiting, err := s.bookings.Search(ctx, booking.Query{EventID: e.ID, Statuses: []booking.DeskStatus{booking.DeskWaiting},
 		PerPage: 500})
 	if err != nil {

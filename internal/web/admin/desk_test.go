@@ -135,7 +135,7 @@ func TestDeskList(t *testing.T) {
 	wantIn(t, "pending review", body, "1 booking found", "Ann Archer")
 
 	_, body = d.get(t, fmt.Sprintf("/admin/bookings?event=%d", d.review.Events[0].ID), coord)
-	wantIn(t, "a date", body, "4 bookings found", "2 of 2 places taken, 0 left", "2 on the waiting list",
+	wantIn(t, "a date", body, "4 bookings found", "1 confirmed, 1 waiting for review, 0 of 2 places left; 2 waiting.",
 		"Cal Cole</a> (North Clinic) — place 1", "Dee Dunn</a> (North Clinic) — place 2",
 		fmt.Sprintf(`href="/admin/bookings/new?event=%d"`, d.review.Events[0].ID))
 	if strings.Index(body, "Cal Cole</a> (North") > strings.Index(body, "Dee Dunn</a> (North") {
@@ -563,4 +563,41 @@ func TestHomeSignedInAs(t *testing.T) {
 	_, body = a.get(t, "/admin", a.signIn(t, "coord@example.org", password, ""))
 	wantIn(t, "unnamed user's home", body, "Signed in as coord@example.org, ")
 	wantOut(t, "unnamed user's home", body, "(coord@example.org)")
+}
+
+// TestDeskDatePlaces: a date's places say what holds them — confirmed,
+// on offer with when the offer lapses — and a date that has started
+// offers no booking by hand.
+func TestDeskDatePlaces(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	d.review.OfferHoldHours = 48
+	if _, err := d.catalog.Save(ctx, []*catalog.Course{&d.review, &d.other}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	ann := d.book(t, d.review, "Ann Archer", "yes", "")
+	d.book(t, d.review, "Ben Baker", "yes", "")
+	d.book(t, d.review, "Cal Cole", "yes", "")
+	path := fmt.Sprintf("/admin/bookings?event=%d", d.review.Events[0].ID)
+	_, body := d.get(t, path, d.tokens["coord"])
+	wantIn(t, "full date", body, "2 confirmed, 0 of 2 places left; 1 waiting.")
+	if _, err := d.bookings.CancelByID(ctx, ann.ID, audit.CommandLine("ann"), booking.CancelOptions{Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if d.status(t, ann.ID+2) != booking.Offered {
+		t.Fatalf("Cal is %s, want offered", d.status(t, ann.ID+2))
+	}
+	m, err := d.bookings.ForDesk(ctx, ann.ID+2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := localTime(m.Booking.OfferExpiresAt, d.review.Events[0].Location())
+	_, body = d.get(t, path, d.tokens["coord"])
+	wantIn(t, "an offer out", body, "1 confirmed, 1 on offer (until "+until+"), 0 of 2 places left; 0 waiting.",
+		`href="/admin/bookings/new?event=`)
+
+	d.clock.add(d.review.Events[0].StartsAt.Sub(d.clock.now()) + time.Minute)
+	_, body = d.get(t, path, d.signIn(t, "coord@example.org", password, ""))
+	wantIn(t, "started date", body, "1 confirmed")
+	wantOut(t, "started date", body, "/admin/bookings/new", "Add a booking by hand")
 }
