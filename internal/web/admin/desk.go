@@ -156,13 +156,13 @@ type hiddenField struct{ Name, Value string }
 
 // deskEvent is the date filtered by.
 type deskEvent struct {
-	ID         int64
-	Course     string
-	Date       string
-	Times      string
-	Capacity   int
-	Taken      int
-	Left       int // -1 = no limit
+	ID       int64
+	Course   string
+	Date     string
+	Times    string
+	Capacity int
+	Taken    int
+	Left     int // -1 = no limit
 	// The places taken, by what holds them: Confirmed (attended and
 	// no-show too), Review (waiting for review) and Offered (from the
 	// waiting list, the first offer lapsing at OfferUntil).
