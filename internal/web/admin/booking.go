@@ -24,21 +24,28 @@ import (
 // bookingPage is one booking on the desk.
 type bookingPage struct {
 	web.Base
-	ID            int64
-	Name          string
-	Email         string
-	Organisation  string
-	Role          string
-	Registration  string
-	Status        string
-	StatusKey     string
-	WaitPosition  int
-	OfferExpires  string
-	Course        string
-	Date          string
-	Times         string
-	EventURL      string // the date's list on the desk
-	Booked        string
+	ID           int64
+	Name         string
+	Email        string
+	Organisation string
+	Role         string
+	Registration string
+	Status       string
+	StatusKey    string
+	WaitPosition int
+	OfferExpires string
+	Course       string
+	Date         string
+	Times        string
+	EventURL     string // the date's list on the desk
+	Booked       string
+	// A move: the date moved to (this booking is the old one) or from
+	// (this is the new one), the other booking's page when the viewer
+	// may read it, and when the person first booked.
+	MovedTo       string
+	MovedFrom     string
+	MovedURL      string
+	FirstBooked   string
 	SystemChecked bool
 	// Online says the date is online or hybrid: only then is the system
 	// check shown.
@@ -198,6 +205,27 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 		CanNote: sess.Can(account.BookingsEdit, c.ID), CanMessage: sess.Can(account.MessagesSend, c.ID)}
 	if strings.TrimSpace(b.ReviewReason) == "" {
 		p.Reasons = nil
+	}
+	if b.MovedTo != 0 || b.MovedFrom != 0 {
+		moved, err := s.movedDates(ctx, []booking.Row{{Booking: b}})
+		if err != nil {
+			s.web.Error(w, r, err)
+			return
+		}
+		other := b.MovedTo
+		if other == 0 {
+			other = b.MovedFrom
+			p.MovedFrom = movedDate(sess, other, moved)
+		} else {
+			p.MovedTo = movedDate(sess, other, moved)
+		}
+		p.Status = movedStatus(sess, b, moved)
+		if o, ok := moved[other]; ok && sess.Can(account.BookingsRead, o.CourseID) {
+			p.MovedURL = fmt.Sprintf("/admin/bookings/%d", o.ID)
+			if b.MovedFrom != 0 {
+				p.FirstBooked = localTime(o.CreatedAt, loc)
+			}
+		}
 	}
 	if !b.OfferExpiresAt.IsZero() && b.Status == booking.Offered {
 		p.OfferExpires = localTime(b.OfferExpiresAt, loc)

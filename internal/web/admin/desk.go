@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -287,8 +288,15 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Invoices = append(p.Invoices, option{Value: string(inv), Label: inv.Label(), Selected: string(inv) == f.Invoice})
 	}
+	moved, err := s.movedDates(r.Context(), page.Rows)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
 	for _, row := range page.Rows {
-		p.Rows = append(p.Rows, rowOf(sess, row))
+		d := rowOf(sess, row)
+		d.Status = movedStatus(sess, row.Booking, moved)
+		p.Rows = append(p.Rows, d)
 	}
 	v := f.values()
 	link := func(page int) string {
@@ -473,3 +481,50 @@ func (s *Server) deskLinks(r *http.Request) []web.Link {
 // localTime writes t in loc with the zone named: "10:04 on Friday 27
 // March 2026 UK time (GMT)".
 func localTime(t time.Time, loc *time.Location) string { return attentionTime(t.In(loc)) }
+
+// movedDates returns the bookings that rows' bookings were moved to or
+// from, by ID, so that their status can name the other date.
+func (s *Server) movedDates(ctx context.Context, rows []booking.Row) (map[int64]booking.Row, error) {
+	var ids []int64
+	for _, r := range rows {
+		for _, id := range []int64{r.MovedTo, r.MovedFrom} {
+			if id != 0 && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := s.bookings.Rows(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]booking.Row, len(list))
+	for _, r := range list {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// movedStatus is b's status in words, naming the date it was moved to
+// ("Moved to Wednesday 10 February 2027") or from ("Confirmed, moved from
+// …") when the viewer may read that booking; a move is not a cancellation.
+func movedStatus(sess account.Session, b booking.Booking, moved map[int64]booking.Row) string {
+	switch {
+	case b.MovedTo != 0:
+		return "Moved to " + movedDate(sess, b.MovedTo, moved)
+	case b.MovedFrom != 0:
+		return b.Status.Label() + ", moved from " + movedDate(sess, b.MovedFrom, moved)
+	}
+	return b.Status.Label()
+}
+
+// movedDate is the date of booking id, or "another date" when the viewer
+// may not read it.
+func movedDate(sess account.Session, id int64, moved map[int64]booking.Row) string {
+	if r, ok := moved[id]; ok && sess.Can(account.BookingsRead, r.CourseID) {
+		return r.Date
+	}
+	return "another date"
+}

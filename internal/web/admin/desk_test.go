@@ -601,3 +601,47 @@ func TestDeskDatePlaces(t *testing.T) {
 	wantIn(t, "started date", body, "1 confirmed")
 	wantOut(t, "started date", body, "/admin/bookings/new", "Add a booking by hand")
 }
+
+// TestMovedBookings: a booking moved to another date reads "Moved to
+// <date>" in the list, on its page (with a link to the new booking) and
+// in the date's export, not "Cancelled"; the new booking reads "moved
+// from <date>", links back and says when the person first booked.
+func TestMovedBookings(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	old := d.book(t, d.review, "Ben Baker", "yes", "")
+	d.clock.add(time.Hour)
+	moved, err := d.bookings.Move(ctx, old.ID, d.other.Events[0].ID, audit.StaffMember(1, "Sam Staff"), booking.MoveOptions{Reason: "Asked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coord := d.signIn(t, "coord@example.org", password, "")
+	_, e, _ := d.bookings.EventOf(ctx, d.review.Events[0].ID)
+	_, ne, _ := d.bookings.EventOf(ctx, d.other.Events[0].ID)
+	oldDate, newDate := e.DateLabel(), ne.DateLabel()
+
+	_, body := d.get(t, fmt.Sprintf("/admin/bookings?event=%d", e.ID), coord)
+	wantIn(t, "old date's list", body, "Moved to "+newDate)
+	_, body = d.get(t, fmt.Sprintf("/admin/bookings?event=%d", ne.ID), coord)
+	wantIn(t, "new date's list", body, "Confirmed, moved from "+oldDate)
+
+	oldPath, newPath := fmt.Sprintf("/admin/bookings/%d", old.ID), fmt.Sprintf("/admin/bookings/%d", moved.ID)
+	_, body = d.get(t, oldPath, coord)
+	wantIn(t, "old booking", body, "Moved to "+newDate, `<a href="`+newPath+`">open the booking on the new date</a>`)
+	wantOut(t, "old booking", body, "<p class=\"lead\">Cancelled")
+	_, body = d.get(t, newPath, coord)
+	wantIn(t, "new booking", body, "Moved here from "+oldDate, `<a href="`+oldPath+`">the booking on the old date</a>`,
+		"<dt>First booked</dt><dd>"+localTime(old.CreatedAt, e.Location())+"</dd>",
+		"<dt>Moved here</dt><dd>"+localTime(moved.CreatedAt, ne.Location())+"</dd>")
+
+	_, body = d.get(t, fmt.Sprintf("/admin/bookings/export.csv?event=%d", e.ID), coord)
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil || len(recs) != 2 || recs[1][slices.Index(recs[0], "status")] != "moved to "+newDate {
+		t.Errorf("export: %q %v", recs, err)
+	}
+
+	// A coordinator limited to the old course learns no more of the new.
+	_, body = d.get(t, oldPath, d.signIn(t, "limited@example.org", password, ""))
+	wantIn(t, "limited coordinator", body, "Moved to another date")
+	wantOut(t, "limited coordinator", body, newPath, newDate)
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,7 +58,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, format string) {
 // exportTable lays rows out as the CLI's CSV does, for the viewer: the
 // access needs column only when they may see every row's, money cells
 // only for rows whose money they may see. It also names the file.
-func exportTable(sess account.Session, rows []booking.Row) (header []string, records [][]string, name string) {
+func exportTable(sess account.Session, rows []booking.Row, moved map[int64]booking.Row) (header []string, records [][]string, name string) {
 	slices.SortStableFunc(rows, func(a, b booking.Row) int {
 		return cmp.Or(a.Event.StartsAt.Compare(b.Event.StartsAt), cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.ID, b.ID))
 	})
@@ -89,6 +90,25 @@ func exportTable(sess account.Session, rows []booking.Row) (header []string, rec
 		}
 	}
 	header, records = booking.Table(head, listing, withNeeds)
+	// A moved booking's status names where it went (or came from): the
+	// old one is no cancellation.
+	byID := map[string]booking.Booking{}
+	for _, r := range rows {
+		if r.MovedTo != 0 || r.MovedFrom != 0 {
+			byID[strconv.FormatInt(r.ID, 10)] = r.Booking
+		}
+	}
+	if st := slices.Index(header, "status"); st >= 0 && len(byID) > 0 {
+		for _, rec := range records {
+			switch b, ok := byID[rec[0]]; {
+			case !ok:
+			case b.MovedTo != 0:
+				rec[st] = "moved to " + movedDate(sess, b.MovedTo, moved)
+			default:
+				rec[st] += ", moved from " + movedDate(sess, b.MovedFrom, moved)
+			}
+		}
+	}
 	// The payment columns only when the viewer may read the invoices of
 	// every row; otherwise they are left out (an empty cell would read
 	// as "no invoice"). The fee tier, fee and PO number are what the
@@ -153,7 +173,12 @@ func (s *Server) writeExport(w http.ResponseWriter, r *http.Request, rows []book
 	// The export needs each booking's answers; the list's search leaves
 	// them out.
 	sess, _ := sessionOf(r)
-	header, records, name := exportTable(sess, rows)
+	moved, err := s.movedDates(r.Context(), rows)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	header, records, name := exportTable(sess, rows, moved)
 	var buf bytes.Buffer
 	var ctype string
 	switch format {
