@@ -157,6 +157,7 @@ var bookingNotices = map[string]string{
 	"corrected": "The details are corrected.",
 	"paid":      "The invoice is marked paid.",
 	"added":     "The booking is added.",
+	"messaged":  "Your message is on its way to them: it is listed under E-mails to them.",
 }
 
 // bookingID reads the {id} of the path; 0 when it is no ID.

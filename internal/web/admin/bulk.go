@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -69,6 +70,9 @@ type bulkPage struct {
 	Summary    []fieldError
 	Problem    string
 	Finished   bool
+	// FromBooking is the booking whose page the action was started from
+	// (a message to one person): back and done go to that page.
+	FromBooking int64
 }
 
 // bulk serves POST /admin/bookings/bulk.
@@ -167,6 +171,10 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.IDs, p.Count = allowed, len(allowed)
+	if from, err := strconv.ParseInt(form.Get("booking"), 10, 64); err == nil && len(allowed) == 1 && allowed[0] == from {
+		p.FromBooking = from
+		p.Back = fmt.Sprintf("/admin/bookings/%d", from)
+	}
 
 	if (act.name == "approve" || act.name == "decline") && confirm {
 		if _, err := booking.CheckStaffMessage(p.Body); err != nil {
@@ -233,6 +241,10 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			s.web.Error(w, r, err)
 			return
 		}
+	}
+	if p.FromBooking != 0 && done == 1 && act.name == "message" {
+		http.Redirect(w, r, p.Back+"?done=messaged#messages", http.StatusSeeOther)
+		return
 	}
 	v := f.values()
 	v.Set("did", act.name)

@@ -645,3 +645,40 @@ func TestMovedBookings(t *testing.T) {
 	wantIn(t, "limited coordinator", body, "Moved to another date")
 	wantOut(t, "limited coordinator", body, newPath, newDate)
 }
+
+// TestMessageFromBooking: "Write a message" on a booking's page leads
+// back to that page — its back and cancel links, and after sending, with
+// a confirmation and the message listed.
+func TestMessageFromBooking(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ann := d.book(t, d.review, "Ann Archer", "yes", "")
+	coord := d.tokens["coord"]
+	path := fmt.Sprintf("/admin/bookings/%d", ann.ID)
+	_, body := d.get(t, path, coord)
+	wantIn(t, "booking page", body, `<input type="hidden" name="booking" value="`+fmt.Sprint(ann.ID)+`">`)
+	form := url.Values{"action": {"message"}, "id": {fmt.Sprint(ann.ID)}, "booking": {fmt.Sprint(ann.ID)}}
+	res, body := d.post(t, "/admin/bookings/bulk", coord, form)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("write: %d", res.StatusCode)
+	}
+	wantIn(t, "message form", body, `<a href="`+path+`">Back to the booking</a>`, `<a href="`+path+`">Cancel</a>`)
+	wantOut(t, "message form", body, `href="/admin/bookings?`)
+	form.Set("confirm", "1")
+	form.Set("subject", "Room change")
+	form.Set("body", "We meet in room 2.")
+	res, _ = d.post(t, "/admin/bookings/bulk", coord, form)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != path+"?done=messaged#messages" {
+		t.Fatalf("send: %d → %s", res.StatusCode, loc)
+	}
+	_, body = d.get(t, path+"?done=messaged", coord)
+	wantIn(t, "after sending", body, "Your message is on its way to them", "Room change")
+
+	// A booking field naming another booking than the one written to
+	// changes nothing: back to the list.
+	oth := d.book(t, d.review, "Ben Baker", "yes", "")
+	form = url.Values{"action": {"message"}, "id": {fmt.Sprint(ann.ID), fmt.Sprint(oth.ID)}, "booking": {fmt.Sprint(ann.ID)}}
+	_, body = d.post(t, "/admin/bookings/bulk", coord, form)
+	wantIn(t, "two bookings", body, "Back to the bookings")
+	wantOut(t, "two bookings", body, `name="booking"`)
+}
