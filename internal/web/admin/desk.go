@@ -187,7 +187,7 @@ type deskRow struct {
 	StatusKey    string
 	WaitPosition int
 	Booked       string
-	Money        bool // the viewer may see this booking's money
+	Money        bool // the viewer may see this booking's invoice
 	Fee          string
 	InvoiceState string
 	Invoice      string
@@ -201,11 +201,14 @@ func rowOf(sess account.Session, r booking.Row) deskRow {
 		Status: r.Status.Label(), StatusKey: string(r.Status), WaitPosition: r.WaitPosition,
 		Booked:      r.CreatedAt.In(loc).Format("2 Jan 2006 15:04") + " " + catalog.ZoneLabel(r.CreatedAt.In(loc)),
 		MailFailing: r.MailFailing}
+	// The fee is what the person chose (public on the course page): every
+	// reader sees it; the invoice only those who may read invoices.
+	d.Fee = "Free"
+	if r.Amount > 0 {
+		d.Fee = catalog.FormatMoney(r.Amount, r.Currency)
+	}
 	if sess.Can(account.InvoicesRead, r.CourseID) {
 		d.Money, d.InvoiceState, d.Invoice = true, r.InvoiceState(), r.InvoiceLabel()
-		if r.Amount > 0 {
-			d.Fee = catalog.FormatMoney(r.Amount, r.Currency)
-		}
 	}
 	return d
 }

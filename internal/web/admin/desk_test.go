@@ -162,11 +162,13 @@ func TestDeskList(t *testing.T) {
 	if res, _ := d.get(t, fmt.Sprintf("/admin/bookings/%d", ann.ID), lim); res.StatusCode != http.StatusOK {
 		t.Errorf("limited coordinator on their course's booking: %d", res.StatusCode)
 	}
-	// Money columns only for those who may read invoices.
+	// The fee for everyone; the invoice column only for those who may
+	// read invoices.
 	_, body = d.get(t, "/admin/bookings", coord)
-	wantOut(t, "coordinator's list", body, `<th scope="col">Fee</th>`)
+	wantIn(t, "coordinator's list", body, `<th scope="col">Fee</th>`)
+	wantOut(t, "coordinator's list", body, `<th scope="col">Invoice</th>`, "invoiced, unpaid")
 	_, body = d.get(t, "/admin/bookings", d.tokens["finance"])
-	wantIn(t, "finance's list", body, `<th scope="col">Fee</th>`, "invoiced, unpaid")
+	wantIn(t, "finance's list", body, `<th scope="col">Fee</th>`, `<th scope="col">Invoice</th>`, "invoiced, unpaid")
 	// The home page links the desk.
 	_, body = d.get(t, "/admin", coord)
 	wantIn(t, "home", body, `href="/admin/bookings"`)
@@ -542,6 +544,9 @@ func TestBookingPageWhatTheyGave(t *testing.T) {
 	path := fmt.Sprintf("/admin/bookings/%d", b.ID)
 	_, body := d.get(t, path, d.tokens["coord"])
 	wantIn(t, "in-person booking", body, "<dt>Fee</dt><dd>£120.00 (Standard)</dd>", "<dt>PO number</dt><dd>PO-7788</dd>", path+"/details")
+	_, body = d.get(t, fmt.Sprintf("/admin/bookings?event=%d", c.Events[0].ID), d.tokens["coord"])
+	wantIn(t, "coordinator's list", body, `<th scope="col">Fee</th>`, "<td>£120.00</td>")
+	wantOut(t, "coordinator's list", body, `<th scope="col">Invoice</th>`)
 	wantOut(t, "in-person booking", body, "System check", "<h2>Payment</h2>")
 	if _, err := d.bookings.CancelByID(ctx, b.ID, audit.CommandLine("ann"), booking.CancelOptions{Reason: "test"}); err != nil {
 		t.Fatal(err)
