@@ -231,8 +231,18 @@ func (s *Server) attention(w http.ResponseWriter, r *http.Request) {
 			PO: i.Booking.PONumber, Course: i.Course.Title, Date: i.Event.DateLabel(), DaysLeft: i.DaysLeft()})
 	}
 	for _, f := range a.Filling {
-		p.Filling = append(p.Filling, fillingLine{EventURL: eventURL(f.Event.ID), Course: f.Course.Title, Date: f.Event.DateLabel(),
-			Places: f.Summary(), Full: f.Capacity > 0 && f.Left() == 0})
+		l := fillingLine{EventURL: eventURL(f.Event.ID), Course: f.Course.Title, Date: f.Event.DateLabel(),
+			Places: f.Summary(), Full: f.Capacity > 0 && f.Left() == 0}
+		if l.Full { // the badge says "Full": the words do not say it again
+			l.Places = fmt.Sprintf("all %d places taken", f.Capacity)
+			if f.Capacity == 1 {
+				l.Places = "its one place taken"
+			}
+			if f.Waiting > 0 {
+				l.Places += fmt.Sprintf(", %d waiting", f.Waiting)
+			}
+		}
+		p.Filling = append(p.Filling, l)
 	}
 	for _, l := range a.Late {
 		p.Late = append(p.Late, lateLine{EventURL: eventURL(l.Event.ID), Course: l.Course.Title, Date: l.Event.DateLabel(),

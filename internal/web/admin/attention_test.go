@@ -217,6 +217,10 @@ func TestAttentionPageNarrowed(t *testing.T) {
 	if !strings.Contains(filling, alphaDate) || strings.Contains(body, "Beta course") || strings.Contains(body, betaDate) {
 		t.Errorf("limited coordinator: want Alpha only:\n%s", filling)
 	}
+	// A full date: a warning badge, and the words do not say "full" again.
+	if !strings.Contains(filling, `<span class="badge badge--full">Full</span> its one place taken.`) || strings.Contains(filling, "Full</span> full") {
+		t.Errorf("limited coordinator: the full date's line:\n%s", filling)
+	}
 	if strings.Contains(body, `id="invoices"`) || strings.Contains(body, "INV-") {
 		t.Error("limited coordinator: invoices shown without invoices:read")
 	}

@@ -24,38 +24,51 @@ import (
 // bookingPage is one booking on the desk.
 type bookingPage struct {
 	web.Base
-	ID            int64
-	Name          string
-	Email         string
-	Organisation  string
-	Role          string
-	Registration  string
-	Status        string
-	StatusKey     string
-	WaitPosition  int
-	OfferExpires  string
-	Course        string
-	Date          string
-	Times         string
-	EventURL      string // the date's list on the desk
-	Booked        string
+	ID           int64
+	Name         string
+	Email        string
+	Organisation string
+	Role         string
+	Registration string
+	Status       string
+	StatusKey    string
+	WaitPosition int
+	OfferExpires string
+	Course       string
+	Date         string
+	Times        string
+	EventURL     string // the date's list on the desk
+	Booked       string
+	// A move: the date moved to (this booking is the old one) or from
+	// (this is the new one), the other booking's page when the viewer
+	// may read it, and when the person first booked.
+	MovedTo       string
+	MovedFrom     string
+	MovedURL      string
+	FirstBooked   string
 	SystemChecked bool
-	Answers       []booking.Answer
-	NeedsReview   bool
-	Reasons       []string // why it waits (or waited) for review
-	RuleNotes     []string // the rules' notes on accepting it
-	MailFailing   bool
+	// Online says the date is online or hybrid: only then is the system
+	// check shown.
+	Online      bool
+	Answers     []booking.Answer
+	NeedsReview bool
+	Reasons     []string // why it waits (or waited) for review
+	RuleNotes   []string // the rules' notes on accepting it
+	MailFailing bool
 
 	ShowNeeds   bool
 	AccessNeeds string
 	NeedsErased bool
 
-	ShowMoney    bool
+	// The fee chosen, its amount (public on the course page) and the PO
+	// number are what the person gave: every reader sees them. The
+	// payment state only those who may read invoices (ShowMoney).
 	FeeTier      string
 	Fee          string
+	PONumber     string
+	ShowMoney    bool
 	InvoiceState string
 	Invoice      string
-	PONumber     string
 
 	Timeline []timelineLine
 	Messages []messageLine
@@ -144,6 +157,7 @@ var bookingNotices = map[string]string{
 	"corrected": "The details are corrected.",
 	"paid":      "The invoice is marked paid.",
 	"added":     "The booking is added.",
+	"messaged":  "Your message is on its way to them: it is listed under E-mails to them.",
 }
 
 // bookingID reads the {id} of the path; 0 when it is no ID.
@@ -193,6 +207,27 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 	if strings.TrimSpace(b.ReviewReason) == "" {
 		p.Reasons = nil
 	}
+	if b.MovedTo != 0 || b.MovedFrom != 0 {
+		moved, err := s.movedDates(ctx, []booking.Row{{Booking: b}})
+		if err != nil {
+			s.web.Error(w, r, err)
+			return
+		}
+		other := b.MovedTo
+		if other == 0 {
+			other = b.MovedFrom
+			p.MovedFrom = movedDate(sess, other, moved)
+		} else {
+			p.MovedTo = movedDate(sess, other, moved)
+		}
+		p.Status = movedStatus(sess, b, moved)
+		if o, ok := moved[other]; ok && sess.Can(account.BookingsRead, o.CourseID) {
+			p.MovedURL = fmt.Sprintf("/admin/bookings/%d", o.ID)
+			if b.MovedFrom != 0 {
+				p.FirstBooked = localTime(o.CreatedAt, loc)
+			}
+		}
+	}
 	if !b.OfferExpiresAt.IsZero() && b.Status == booking.Offered {
 		p.OfferExpires = localTime(b.OfferExpiresAt, loc)
 	}
@@ -202,11 +237,13 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 	if sess.Can(account.BookingsAccessNeed, c.ID) {
 		p.ShowNeeds, p.AccessNeeds, p.NeedsErased = true, b.AccessNeeds, b.AccessNeedsErased
 	}
+	p.FeeTier, p.PONumber = b.FeeTier, b.PONumber
+	if b.Amount > 0 {
+		p.Fee = catalog.FormatMoney(b.Amount, b.Currency)
+	}
+	p.Online = e.Offers(catalog.Online)
 	if sess.Can(account.InvoicesRead, c.ID) {
-		p.ShowMoney, p.FeeTier, p.InvoiceState, p.Invoice, p.PONumber = true, b.FeeTier, b.InvoiceState(), b.InvoiceLabel(), b.PONumber
-		if b.Amount > 0 {
-			p.Fee = catalog.FormatMoney(b.Amount, b.Currency)
-		}
+		p.ShowMoney, p.InvoiceState, p.Invoice = true, b.InvoiceState(), b.InvoiceLabel()
 	}
 	entries, err := audit.List(ctx, s.db, audit.Filter{Object: "booking", ObjectID: b.ID, Limit: 500})
 	if err != nil {
@@ -270,9 +307,9 @@ func bookingActions(sess account.Session, courseID int64, b booking.Booking) []w
 		}
 		if b.Status.Active() {
 			out = append(out, web.Link{URL: base + "move", Label: "Move to another date"},
-				web.Link{URL: base + "cancel", Label: "Cancel"})
+				web.Link{URL: base + "cancel", Label: "Cancel"},
+				web.Link{URL: base + "details", Label: "Correct details"})
 		}
-		out = append(out, web.Link{URL: base + "details", Label: "Correct details"})
 	}
 	if b.Payment == booking.Invoice && sess.Can(account.InvoicesMarkPaid, courseID) {
 		out = append(out, web.Link{URL: base + "payment", Label: "Mark the invoice paid"})

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -51,21 +52,27 @@ const bulkShown = 20
 // bulkPage confirms a bulk action.
 type bulkPage struct {
 	web.Base
-	Action   string
-	Label    string
-	Count    int
-	Names    []string
-	More     int // bookings not named
-	Refused  int // bookings the viewer may not do this to, left out
-	IDs      []int64
-	Filter   []hiddenField
-	Back     string
-	Subject  string
-	Body     string
-	Errors   map[string]string
-	Summary  []fieldError
-	Problem  string
-	Finished bool
+	Action  string
+	Label   string
+	Count   int
+	Names   []string
+	More    int // bookings not named
+	Refused int // bookings the viewer may not do this to, left out
+	// NotWaiting counts the selected bookings left out of an approval or
+	// decline because they are not waiting for review.
+	NotWaiting int
+	IDs        []int64
+	Filter     []hiddenField
+	Back       string
+	Subject    string
+	Body       string
+	Errors     map[string]string
+	Summary    []fieldError
+	Problem    string
+	Finished   bool
+	// FromBooking is the booking whose page the action was started from
+	// (a message to one person): back and done go to that page.
+	FromBooking int64
 }
 
 // bulk serves POST /admin/bookings/bulk.
@@ -135,11 +142,38 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			p.Refused++
 		}
 	}
-	p.IDs, p.Count = allowed, len(allowed)
 	if len(allowed) == 0 {
 		p.Problem = "No bookings are selected that you may do this to. Tick some bookings, or choose “everything matching the filter”."
 		s.web.Render(w, r, http.StatusUnprocessableEntity, "admin_bulk", p)
 		return
+	}
+	// Approve and decline count only the bookings waiting for review; the
+	// second step carries only those (one approved elsewhere meanwhile is
+	// skipped there).
+	if (act.name == "approve" || act.name == "decline") && !confirm {
+		rows, err := s.bookings.Rows(ctx, allowed)
+		if err != nil {
+			s.web.Error(w, r, err)
+			return
+		}
+		waiting := allowed[:0:0]
+		for _, row := range rows {
+			if row.Status == booking.PendingReview {
+				waiting = append(waiting, row.ID)
+			}
+		}
+		p.NotWaiting = len(allowed) - len(waiting)
+		allowed = waiting
+		if len(allowed) == 0 {
+			p.Problem = "None of the selected bookings is waiting for review, so there is nothing to " + act.name + "."
+			s.web.Render(w, r, http.StatusUnprocessableEntity, "admin_bulk", p)
+			return
+		}
+	}
+	p.IDs, p.Count = allowed, len(allowed)
+	if from, err := strconv.ParseInt(form.Get("booking"), 10, 64); err == nil && len(allowed) == 1 && allowed[0] == from {
+		p.FromBooking = from
+		p.Back = fmt.Sprintf("/admin/bookings/%d", from)
 	}
 
 	if (act.name == "approve" || act.name == "decline") && confirm {
@@ -207,6 +241,10 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request) {
 			s.web.Error(w, r, err)
 			return
 		}
+	}
+	if p.FromBooking != 0 && done == 1 && act.name == "message" {
+		http.Redirect(w, r, p.Back+"?done=messaged#messages", http.StatusSeeOther)
+		return
 	}
 	v := f.values()
 	v.Set("did", act.name)

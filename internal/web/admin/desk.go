@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -156,15 +157,22 @@ type hiddenField struct{ Name, Value string }
 
 // deskEvent is the date filtered by.
 type deskEvent struct {
-	ID         int64
-	Course     string
-	Date       string
-	Times      string
-	Capacity   int
-	Taken      int
-	Left       int // -1 = no limit
+	ID       int64
+	Course   string
+	Date     string
+	Times    string
+	Capacity int
+	Taken    int
+	Left     int // -1 = no limit
+	// The places taken, by what holds them: Confirmed (attended and
+	// no-show too), Review (waiting for review) and Offered (from the
+	// waiting list, the first offer lapsing at OfferUntil).
+	Confirmed  int
+	Review     int
+	Offered    int
+	OfferUntil string
 	Waiting    []deskRow
-	NewBooking bool // the viewer may add a booking by hand
+	NewBooking bool // the viewer may add a booking by hand, and the date has not started
 }
 
 // deskRow is one booking in the list.
@@ -179,7 +187,7 @@ type deskRow struct {
 	StatusKey    string
 	WaitPosition int
 	Booked       string
-	Money        bool // the viewer may see this booking's money
+	Money        bool // the viewer may see this booking's invoice
 	Fee          string
 	InvoiceState string
 	Invoice      string
@@ -193,11 +201,14 @@ func rowOf(sess account.Session, r booking.Row) deskRow {
 		Status: r.Status.Label(), StatusKey: string(r.Status), WaitPosition: r.WaitPosition,
 		Booked:      r.CreatedAt.In(loc).Format("2 Jan 2006 15:04") + " " + catalog.ZoneLabel(r.CreatedAt.In(loc)),
 		MailFailing: r.MailFailing}
+	// The fee is what the person chose (public on the course page): every
+	// reader sees it; the invoice only those who may read invoices.
+	d.Fee = "Free"
+	if r.Amount > 0 {
+		d.Fee = catalog.FormatMoney(r.Amount, r.Currency)
+	}
 	if sess.Can(account.InvoicesRead, r.CourseID) {
 		d.Money, d.InvoiceState, d.Invoice = true, r.InvoiceState(), r.InvoiceLabel()
-		if r.Amount > 0 {
-			d.Fee = catalog.FormatMoney(r.Amount, r.Currency)
-		}
 	}
 	return d
 }
@@ -280,8 +291,15 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Invoices = append(p.Invoices, option{Value: string(inv), Label: inv.Label(), Selected: string(inv) == f.Invoice})
 	}
+	moved, err := s.movedDates(r.Context(), page.Rows)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
 	for _, row := range page.Rows {
-		p.Rows = append(p.Rows, rowOf(sess, row))
+		d := rowOf(sess, row)
+		d.Status = movedStatus(sess, row.Booking, moved)
+		p.Rows = append(p.Rows, d)
 	}
 	v := f.values()
 	link := func(page int) string {
@@ -325,7 +343,29 @@ func (s *Server) deskEvent(r *http.Request, sess account.Session, id int64) (*de
 	}
 	pl := places[e.ID]
 	ev := &deskEvent{ID: e.ID, Course: c.Title, Date: e.DateLabel(), Times: booking.EventTimes(e), Capacity: pl.Capacity,
-		Taken: pl.Taken, Left: pl.Left(), NewBooking: sess.Can(account.BookingsEdit, c.ID)}
+		Taken: pl.Taken, Left: pl.Left(), NewBooking: sess.Can(account.BookingsEdit, c.ID) && e.StartsAt.After(s.web.Now())}
+	offered, err := s.bookings.Search(ctx, booking.Query{EventID: e.ID, Statuses: []booking.DeskStatus{booking.DeskOffered},
+		PerPage: 500})
+	if err != nil {
+		return nil, err
+	}
+	var first time.Time
+	for _, row := range offered.Rows {
+		if !row.OfferExpiresAt.IsZero() && (first.IsZero() || row.OfferExpiresAt.Before(first)) {
+			first = row.OfferExpiresAt
+		}
+	}
+	ev.Offered = offered.Total
+	if !first.IsZero() {
+		ev.OfferUntil = localTime(first, e.Location())
+	}
+	review, err := s.bookings.Search(ctx, booking.Query{EventID: e.ID, Statuses: []booking.DeskStatus{booking.DeskPendingReview},
+		PerPage: 1})
+	if err != nil {
+		return nil, err
+	}
+	ev.Review = review.Total
+	ev.Confirmed = max(ev.Taken-ev.Offered-ev.Review, 0)
 	waiting, err := s.bookings.Search(ctx, booking.Query{EventID: e.ID, Statuses: []booking.DeskStatus{booking.DeskWaiting},
 		PerPage: 500})
 	if err != nil {
@@ -444,3 +484,50 @@ func (s *Server) deskLinks(r *http.Request) []web.Link {
 // localTime writes t in loc with the zone named: "10:04 on Friday 27
 // March 2026 UK time (GMT)".
 func localTime(t time.Time, loc *time.Location) string { return attentionTime(t.In(loc)) }
+
+// movedDates returns the bookings that rows' bookings were moved to or
+// from, by ID, so that their status can name the other date.
+func (s *Server) movedDates(ctx context.Context, rows []booking.Row) (map[int64]booking.Row, error) {
+	var ids []int64
+	for _, r := range rows {
+		for _, id := range []int64{r.MovedTo, r.MovedFrom} {
+			if id != 0 && !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	list, err := s.bookings.Rows(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]booking.Row, len(list))
+	for _, r := range list {
+		out[r.ID] = r
+	}
+	return out, nil
+}
+
+// movedStatus is b's status in words, naming the date it was moved to
+// ("Moved to Wednesday 10 February 2027") or from ("Confirmed, moved from
+// …") when the viewer may read that booking; a move is not a cancellation.
+func movedStatus(sess account.Session, b booking.Booking, moved map[int64]booking.Row) string {
+	switch {
+	case b.MovedTo != 0:
+		return "Moved to " + movedDate(sess, b.MovedTo, moved)
+	case b.MovedFrom != 0:
+		return b.Status.Label() + ", moved from " + movedDate(sess, b.MovedFrom, moved)
+	}
+	return b.Status.Label()
+}
+
+// movedDate is the date of booking id, or "another date" when the viewer
+// may not read it.
+func movedDate(sess account.Session, id int64, moved map[int64]booking.Row) string {
+	if r, ok := moved[id]; ok && sess.Can(account.BookingsRead, r.CourseID) {
+		return r.Date
+	}
+	return "another date"
+}

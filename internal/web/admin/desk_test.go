@@ -135,7 +135,7 @@ func TestDeskList(t *testing.T) {
 	wantIn(t, "pending review", body, "1 booking found", "Ann Archer")
 
 	_, body = d.get(t, fmt.Sprintf("/admin/bookings?event=%d", d.review.Events[0].ID), coord)
-	wantIn(t, "a date", body, "4 bookings found", "2 of 2 places taken, 0 left", "2 on the waiting list",
+	wantIn(t, "a date", body, "4 bookings found", "1 confirmed, 1 waiting for review, 0 of 2 places left; 2 waiting.",
 		"Cal Cole</a> (North Clinic) — place 1", "Dee Dunn</a> (North Clinic) — place 2",
 		fmt.Sprintf(`href="/admin/bookings/new?event=%d"`, d.review.Events[0].ID))
 	if strings.Index(body, "Cal Cole</a> (North") > strings.Index(body, "Dee Dunn</a> (North") {
@@ -162,11 +162,13 @@ func TestDeskList(t *testing.T) {
 	if res, _ := d.get(t, fmt.Sprintf("/admin/bookings/%d", ann.ID), lim); res.StatusCode != http.StatusOK {
 		t.Errorf("limited coordinator on their course's booking: %d", res.StatusCode)
 	}
-	// Money columns only for those who may read invoices.
+	// The fee for everyone; the invoice column only for those who may
+	// read invoices.
 	_, body = d.get(t, "/admin/bookings", coord)
-	wantOut(t, "coordinator's list", body, `<th scope="col">Fee</th>`)
+	wantIn(t, "coordinator's list", body, `<th scope="col">Fee</th>`)
+	wantOut(t, "coordinator's list", body, `<th scope="col">Invoice</th>`, "invoiced, unpaid")
 	_, body = d.get(t, "/admin/bookings", d.tokens["finance"])
-	wantIn(t, "finance's list", body, `<th scope="col">Fee</th>`, "invoiced, unpaid")
+	wantIn(t, "finance's list", body, `<th scope="col">Fee</th>`, `<th scope="col">Invoice</th>`, "invoiced, unpaid")
 	// The home page links the desk.
 	_, body = d.get(t, "/admin", coord)
 	wantIn(t, "home", body, `href="/admin/bookings"`)
@@ -187,11 +189,12 @@ func TestBookingPage(t *testing.T) {
 	}
 	wantIn(t, "coordinator's view", body, "Waiting for review", "We check eligibility outside the NHS by hand.",
 		"Do you work in the NHS?", "Step-free &lt;access&gt; please", "Booked", "The participant",
-		path+"/review", path+"/move", path+"/cancel", path+"/details", "E-mails to them (1)")
-	wantOut(t, "coordinator's view", body, "Fee and invoice", path+"/payment", "<access>")
+		path+"/review", path+"/move", path+"/cancel", path+"/details", "E-mails to them (1)",
+		"<dt>Fee</dt><dd>£120.00 (Standard)</dd>", "System check")
+	wantOut(t, "coordinator's view", body, "<h2>Payment</h2>", path+"/payment", "<access>")
 
 	_, body = d.get(t, path, d.tokens["finance"])
-	wantIn(t, "finance's view", body, "Fee and invoice", "£120.00")
+	wantIn(t, "finance's view", body, "<h2>Payment</h2>", "£120.00")
 	wantOut(t, "finance's view", body, "Step-free", "Access needs", path+"/review", path+"/cancel")
 
 	if _, err := d.bookings.Approve(ctx, ann.ID, audit.StaffMember(1, "Sam Staff"), ""); err != nil {
@@ -366,30 +369,43 @@ func TestExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(recs[0], wantHeader) || len(recs) != 3 {
-		t.Fatalf("csv header %q, want %q", recs[0], wantHeader)
+	// The coordinator may not read invoices: the payment columns are
+	// left out; fee tier, fee and PO number stay.
+	payment := func(h string) bool { return h == "payment" || h == "invoice" || h == "invoice_state" }
+	var coordHeader []string
+	for _, h := range wantHeader {
+		if !payment(h) {
+			coordHeader = append(coordHeader, h)
+		}
 	}
-	col := slices.Index(wantHeader, "name")
+	if !slices.Equal(recs[0], coordHeader) || len(recs) != 3 {
+		t.Fatalf("csv header %q, want %q", recs[0], coordHeader)
+	}
+	col := slices.Index(coordHeader, "name")
 	if recs[1][col] != `'=HYPERLINK("x")` || recs[2][col] != "Ben Baker" || recs[1][len(recs[1])-1] != "Hearing loop" {
 		t.Errorf("csv rows: %q", recs[1:])
 	}
-	for i, rec := range wantRecords { // the coordinator may not read invoices: money is blank
-		for k, h := range wantHeader {
-			want := booking.SafeCell(rec[k])
-			if h == "fee" || h == "payment" || h == "invoice" || h == "invoice_state" {
-				want = ""
+	for i, rec := range wantRecords {
+		k := 0
+		for j, h := range wantHeader {
+			if payment(h) {
+				continue
 			}
-			if recs[i+1][k] != want {
+			if want := booking.SafeCell(rec[j]); recs[i+1][k] != want {
 				t.Errorf("csv row %d %s: %q, want %q", i+1, h, recs[i+1][k], want)
 			}
+			k++
 		}
+	}
+	if fee := recs[1][slices.Index(coordHeader, "fee")]; fee != "£120.00" {
+		t.Errorf("coordinator's csv fee: %q", fee)
 	}
 
 	// Finance: money, no access needs.
 	_, body = d.get(t, "/admin/bookings/export.csv"+q, d.tokens["finance"])
 	recs, _ = csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
 	if slices.Contains(recs[0], "access_needs") || strings.Contains(body, "Hearing loop") ||
-		recs[1][slices.Index(recs[0], "fee")] != "£120.00" {
+		recs[1][slices.Index(recs[0], "fee")] != "£120.00" || !slices.Contains(recs[0], "invoice_state") {
 		t.Errorf("finance's csv: %q", recs)
 	}
 
@@ -406,7 +422,7 @@ func TestExport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(rows[0], wantHeader) || len(rows) != 3 || rows[1][col] != `=HYPERLINK("x")` {
+	if !slices.Equal(rows[0], coordHeader) || len(rows) != 3 || rows[1][col] != `=HYPERLINK("x")` {
 		t.Errorf("xlsx rows: %q", rows)
 	}
 	cell, _ := excelize.CoordinatesToCellName(col+1, 2)
@@ -480,4 +496,194 @@ func TestBulkExport(t *testing.T) {
 	if len(recs) != 2 || recs[1][slices.Index(recs[0], "name")] != "Ann Archer" || slices.Index(recs[0], "Do you work in the NHS?") < 0 {
 		t.Errorf("bulk export: %q", recs)
 	}
+}
+
+// TestBulkApproveOnlyWaiting: approving everything the filter finds
+// counts only the bookings waiting for review and says how many others
+// are left out; with none waiting it refuses in plain words.
+func TestBulkApproveOnlyWaiting(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ann := d.book(t, d.review, "Ann Archer", "no", "")
+	ben := d.book(t, d.review, "Ben Baker", "yes", "")
+	coord := d.tokens["coord"]
+	form := url.Values{"action": {"approve"}, "scope": {"all"}, "course": {fmt.Sprint(d.review.ID)}}
+	res, body := d.post(t, "/admin/bookings/bulk", coord, form)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("first step: %d", res.StatusCode)
+	}
+	wantIn(t, "confirmation", body, "<strong>1 booking</strong>", "1 more selected is left out: not waiting for review.", "Approve 1", "Ann Archer")
+	wantOut(t, "confirmation", body, "Ben Baker", "Approve 2")
+	if got := idsIn(body); !slices.Equal(got, []string{fmt.Sprint(ann.ID)}) {
+		t.Errorf("carried IDs %q, want only Ann's", got)
+	}
+	res, body = d.post(t, "/admin/bookings/bulk", coord, url.Values{"action": {"decline"}, "id": {fmt.Sprint(ben.ID)}})
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("none waiting: %d", res.StatusCode)
+	}
+	wantIn(t, "none waiting", body, "None of the selected bookings is waiting for review, so there is nothing to decline.")
+	wantOut(t, "none waiting", body, "Decline 1")
+}
+
+// TestBookingPageWhatTheyGave: every reader of a booking sees the fee
+// chosen, its amount and the PO number, the payment only finance; the
+// system check only on online or hybrid dates; no "Correct details" on
+// a cancelled booking.
+func TestBookingPageWhatTheyGave(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	c := d.other
+	c.Events[0].Format, c.Events[0].Venue.Name = catalog.InPerson, "Hall"
+	if _, err := d.catalog.Save(ctx, []*catalog.Course{&d.review, &c}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	b := d.book(t, c, "Oth Person", "", "")
+	if _, err := d.db.ExecContext(ctx, `UPDATE bookings SET po_number = $1 WHERE id = $2`, "PO-7788", b.ID); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/admin/bookings/%d", b.ID)
+	_, body := d.get(t, path, d.tokens["coord"])
+	wantIn(t, "in-person booking", body, "<dt>Fee</dt><dd>£120.00 (Standard)</dd>", "<dt>PO number</dt><dd>PO-7788</dd>", path+"/details")
+	_, body = d.get(t, fmt.Sprintf("/admin/bookings?event=%d", c.Events[0].ID), d.tokens["coord"])
+	wantIn(t, "coordinator's list", body, `<th scope="col">Fee</th>`, "<td>£120.00</td>")
+	wantOut(t, "coordinator's list", body, `<th scope="col">Invoice</th>`)
+	wantOut(t, "in-person booking", body, "System check", "<h2>Payment</h2>")
+	if _, err := d.bookings.CancelByID(ctx, b.ID, audit.CommandLine("ann"), booking.CancelOptions{Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = d.get(t, path, d.tokens["coord"])
+	wantOut(t, "cancelled booking", body, path+"/details", "Correct details")
+}
+
+// TestHomeSignedInAs names the address once when the user has no name.
+func TestHomeSignedInAs(t *testing.T) {
+	t.Parallel()
+	a := newArea(t, nil)
+	u := a.addUser(t, "coord@example.org", account.Coordinator)
+	_, body := a.get(t, "/admin", a.signIn(t, "coord@example.org", password, ""))
+	wantIn(t, "named user's home", body, "Signed in as Ann Smith (coord@example.org), ")
+	if _, err := a.db.ExecContext(ctx, `UPDATE staff_users SET name = '' WHERE id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, body = a.get(t, "/admin", a.signIn(t, "coord@example.org", password, ""))
+	wantIn(t, "unnamed user's home", body, "Signed in as coord@example.org, ")
+	wantOut(t, "unnamed user's home", body, "(coord@example.org)")
+}
+
+// TestDeskDatePlaces: a date's places say what holds them — confirmed,
+// on offer with when the offer lapses — and a date that has started
+// offers no booking by hand.
+func TestDeskDatePlaces(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	d.review.OfferHoldHours = 48
+	if _, err := d.catalog.Save(ctx, []*catalog.Course{&d.review, &d.other}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	ann := d.book(t, d.review, "Ann Archer", "yes", "")
+	d.book(t, d.review, "Ben Baker", "yes", "")
+	d.book(t, d.review, "Cal Cole", "yes", "")
+	path := fmt.Sprintf("/admin/bookings?event=%d", d.review.Events[0].ID)
+	_, body := d.get(t, path, d.tokens["coord"])
+	wantIn(t, "full date", body, "2 confirmed, 0 of 2 places left; 1 waiting.")
+	if _, err := d.bookings.CancelByID(ctx, ann.ID, audit.CommandLine("ann"), booking.CancelOptions{Reason: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if d.status(t, ann.ID+2) != booking.Offered {
+		t.Fatalf("Cal is %s, want offered", d.status(t, ann.ID+2))
+	}
+	m, err := d.bookings.ForDesk(ctx, ann.ID+2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := localTime(m.Booking.OfferExpiresAt, d.review.Events[0].Location())
+	_, body = d.get(t, path, d.tokens["coord"])
+	wantIn(t, "an offer out", body, "1 confirmed, 1 on offer (until "+until+"), 0 of 2 places left; 0 waiting.",
+		`href="/admin/bookings/new?event=`)
+
+	d.clock.add(d.review.Events[0].StartsAt.Sub(d.clock.now()) + time.Minute)
+	_, body = d.get(t, path, d.signIn(t, "coord@example.org", password, ""))
+	wantIn(t, "started date", body, "1 confirmed")
+	wantOut(t, "started date", body, "/admin/bookings/new", "Add a booking by hand")
+}
+
+// TestMovedBookings: a booking moved to another date reads "Moved to
+// <date>" in the list, on its page (with a link to the new booking) and
+// in the date's export, not "Cancelled"; the new booking reads "moved
+// from <date>", links back and says when the person first booked.
+func TestMovedBookings(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	old := d.book(t, d.review, "Ben Baker", "yes", "")
+	d.clock.add(time.Hour)
+	moved, err := d.bookings.Move(ctx, old.ID, d.other.Events[0].ID, audit.StaffMember(1, "Sam Staff"), booking.MoveOptions{Reason: "Asked"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	coord := d.signIn(t, "coord@example.org", password, "")
+	_, e, _ := d.bookings.EventOf(ctx, d.review.Events[0].ID)
+	_, ne, _ := d.bookings.EventOf(ctx, d.other.Events[0].ID)
+	oldDate, newDate := e.DateLabel(), ne.DateLabel()
+
+	_, body := d.get(t, fmt.Sprintf("/admin/bookings?event=%d", e.ID), coord)
+	wantIn(t, "old date's list", body, "Moved to "+newDate)
+	_, body = d.get(t, fmt.Sprintf("/admin/bookings?event=%d", ne.ID), coord)
+	wantIn(t, "new date's list", body, "Confirmed, moved from "+oldDate)
+
+	oldPath, newPath := fmt.Sprintf("/admin/bookings/%d", old.ID), fmt.Sprintf("/admin/bookings/%d", moved.ID)
+	_, body = d.get(t, oldPath, coord)
+	wantIn(t, "old booking", body, "Moved to "+newDate, `<a href="`+newPath+`">open the booking on the new date</a>`)
+	wantOut(t, "old booking", body, "<p class=\"lead\">Cancelled")
+	_, body = d.get(t, newPath, coord)
+	wantIn(t, "new booking", body, "Moved here from "+oldDate, `<a href="`+oldPath+`">the booking on the old date</a>`,
+		"<dt>First booked</dt><dd>"+localTime(old.CreatedAt, e.Location())+"</dd>",
+		"<dt>Moved here</dt><dd>"+localTime(moved.CreatedAt, ne.Location())+"</dd>")
+
+	_, body = d.get(t, fmt.Sprintf("/admin/bookings/export.csv?event=%d", e.ID), coord)
+	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil || len(recs) != 2 || recs[1][slices.Index(recs[0], "status")] != "moved to "+newDate {
+		t.Errorf("export: %q %v", recs, err)
+	}
+
+	// A coordinator limited to the old course learns no more of the new.
+	_, body = d.get(t, oldPath, d.signIn(t, "limited@example.org", password, ""))
+	wantIn(t, "limited coordinator", body, "Moved to another date")
+	wantOut(t, "limited coordinator", body, newPath, newDate)
+}
+
+// TestMessageFromBooking: "Write a message" on a booking's page leads
+// back to that page — its back and cancel links, and after sending, with
+// a confirmation and the message listed.
+func TestMessageFromBooking(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	ann := d.book(t, d.review, "Ann Archer", "yes", "")
+	coord := d.tokens["coord"]
+	path := fmt.Sprintf("/admin/bookings/%d", ann.ID)
+	_, body := d.get(t, path, coord)
+	wantIn(t, "booking page", body, `<input type="hidden" name="booking" value="`+fmt.Sprint(ann.ID)+`">`)
+	form := url.Values{"action": {"message"}, "id": {fmt.Sprint(ann.ID)}, "booking": {fmt.Sprint(ann.ID)}}
+	res, body := d.post(t, "/admin/bookings/bulk", coord, form)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("write: %d", res.StatusCode)
+	}
+	wantIn(t, "message form", body, `<a href="`+path+`">Back to the booking</a>`, `<a href="`+path+`">Cancel</a>`)
+	wantOut(t, "message form", body, `href="/admin/bookings?`)
+	form.Set("confirm", "1")
+	form.Set("subject", "Room change")
+	form.Set("body", "We meet in room 2.")
+	res, _ = d.post(t, "/admin/bookings/bulk", coord, form)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || loc != path+"?done=messaged#messages" {
+		t.Fatalf("send: %d → %s", res.StatusCode, loc)
+	}
+	_, body = d.get(t, path+"?done=messaged", coord)
+	wantIn(t, "after sending", body, "Your message is on its way to them", "Room change")
+
+	// A booking field naming another booking than the one written to
+	// changes nothing: back to the list.
+	oth := d.book(t, d.review, "Ben Baker", "yes", "")
+	form = url.Values{"action": {"message"}, "id": {fmt.Sprint(ann.ID), fmt.Sprint(oth.ID)}, "booking": {fmt.Sprint(ann.ID)}}
+	_, body = d.post(t, "/admin/bookings/bulk", coord, form)
+	wantIn(t, "two bookings", body, "Back to the bookings")
+	wantOut(t, "two bookings", body, `name="booking"`)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,9 +22,9 @@ import (
 // The desk's export, /admin/bookings/export.csv and .xlsx: what the list's
 // filter finds, as the CSV `plenary bookings -csv` writes (booking.
 // ListingRows → Table → WriteCSV) and the same header and cells in a
-// spreadsheet. Access needs only to those allowed to see them; the money
-// cells (fee, payment, invoice, invoice_state) are left empty for a viewer
-// without invoices:read, under the same header.
+// spreadsheet. Access needs only to those allowed to see them; the
+// payment columns (payment, invoice, invoice_state) are left out for a
+// viewer without invoices:read (fee_tier, fee and po_number stay).
 
 // exportLimit is the most bookings one export (or bulk action) takes.
 const exportLimit = 10000
@@ -57,7 +58,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, format string) {
 // exportTable lays rows out as the CLI's CSV does, for the viewer: the
 // access needs column only when they may see every row's, money cells
 // only for rows whose money they may see. It also names the file.
-func exportTable(sess account.Session, rows []booking.Row) (header []string, records [][]string, name string) {
+func exportTable(sess account.Session, rows []booking.Row, moved map[int64]booking.Row) (header []string, records [][]string, name string) {
 	slices.SortStableFunc(rows, func(a, b booking.Row) int {
 		return cmp.Or(a.Event.StartsAt.Compare(b.Event.StartsAt), cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.ID, b.ID))
 	})
@@ -89,16 +90,41 @@ func exportTable(sess account.Session, rows []booking.Row) (header []string, rec
 		}
 	}
 	header, records = booking.Table(head, listing, withNeeds)
-	money := map[string]bool{"fee": true, "payment": true, "invoice": true, "invoice_state": true}
-	for i, rec := range records {
-		if sess.Can(account.InvoicesRead, rows[i].CourseID) {
-			continue
+	// A moved booking's status names where it went (or came from): the
+	// old one is no cancellation.
+	byID := map[string]booking.Booking{}
+	for _, r := range rows {
+		if r.MovedTo != 0 || r.MovedFrom != 0 {
+			byID[strconv.FormatInt(r.ID, 10)] = r.Booking
 		}
-		for k, h := range header[:min(len(header), 22)] {
-			if money[h] {
-				rec[k] = ""
+	}
+	if st := slices.Index(header, "status"); st >= 0 && len(byID) > 0 {
+		for _, rec := range records {
+			switch b, ok := byID[rec[0]]; {
+			case !ok:
+			case b.MovedTo != 0:
+				rec[st] = "moved to " + movedDate(sess, b.MovedTo, moved)
+			default:
+				rec[st] += ", moved from " + movedDate(sess, b.MovedFrom, moved)
 			}
 		}
+	}
+	// The payment columns only when the viewer may read the invoices of
+	// every row; otherwise they are left out (an empty cell would read
+	// as "no invoice"). The fee tier, fee and PO number are what the
+	// person gave and stay.
+	withPayment := true
+	for _, r := range rows {
+		withPayment = withPayment && sess.Can(account.InvoicesRead, r.CourseID)
+	}
+	if !withPayment {
+		payment := map[string]bool{"payment": true, "invoice": true, "invoice_state": true}
+		fixed := min(len(header), tableFixed)
+		keep := func(k int) bool { return k >= fixed || !payment[header[k]] }
+		for i, rec := range records {
+			records[i] = dropColumns(rec, keep)
+		}
+		header = dropColumns(header, keep)
 	}
 	name = "bookings"
 	if len(rows) > 0 && len(courses) == 1 {
@@ -108,6 +134,21 @@ func exportTable(sess account.Session, rows []booking.Row) (header []string, rec
 		}
 	}
 	return header, records, name
+}
+
+// tableFixed is how many columns booking.Table writes before the
+// answers: the payment columns are looked for among these only.
+const tableFixed = 22
+
+// dropColumns returns the cells of row whose index keep accepts.
+func dropColumns(row []string, keep func(int) bool) []string {
+	out := make([]string, 0, len(row))
+	for k, v := range row {
+		if keep(k) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // fileWord makes a title fit for a file name: "DIT refresher" →
@@ -132,7 +173,12 @@ func (s *Server) writeExport(w http.ResponseWriter, r *http.Request, rows []book
 	// The export needs each booking's answers; the list's search leaves
 	// them out.
 	sess, _ := sessionOf(r)
-	header, records, name := exportTable(sess, rows)
+	moved, err := s.movedDates(r.Context(), rows)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	header, records, name := exportTable(sess, rows, moved)
 	var buf bytes.Buffer
 	var ctype string
 	switch format {

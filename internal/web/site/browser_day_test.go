@@ -264,8 +264,9 @@ func TestBrowserCoordinatorDay(t *testing.T) {
 		got[r[email]] = r[status]
 	}
 	for who, want := range map[string]string{"kit.moran@example.org": "confirmed", "dee.quinn@example.org": "offered",
-		"ola.reyes@example.org": "waitlisted", "sam.hale@example.org": "cancelled"} {
-		if got[who] != want {
+		"ola.reyes@example.org": "waitlisted", "sam.hale@example.org": "moved to "} {
+		// The booking moved away names its new date, not "cancelled".
+		if got[who] != want && !(strings.HasSuffix(want, " ") && strings.HasPrefix(got[who], want) && len(got[who]) > len(want)) {
 			t.Errorf("the CSV says %s is %q, want %q (all: %v)", who, got[who], want, got)
 		}
 	}

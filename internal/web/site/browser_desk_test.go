@@ -43,7 +43,7 @@ func testStaffDesk(t *testing.T, ctx context.Context, base, axeJS string, eventI
 	if _, serr := fmt.Sscanf(h, "%d bookings found", &found); err != nil || serr != nil || found < 3 {
 		t.Fatalf("the date's list says %q (%v), want at least 3 bookings", h, err)
 	}
-	if got, _ := chromedp.Run(ctx, chromedp.Text(`#date-title + p + p`, chromedp.NodeVisible)); !strings.Contains(got, "places taken") {
+	if got, _ := chromedp.Run(ctx, chromedp.Text(`#date-title + p + p`, chromedp.NodeVisible)); !strings.Contains(got, " confirmed, ") || !strings.Contains(got, "places left") {
 		t.Errorf("the date's places: %q", got)
 	}
 
