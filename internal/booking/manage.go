@@ -33,16 +33,7 @@ func (s *Service) ByToken(ctx context.Context, token string) (Manage, error) {
 	if err != nil {
 		return Manage{}, err
 	}
-	m, err := s.manage(ctx, id)
-	if err != nil {
-		return Manage{}, err
-	}
-	list := []Booking{m.Booking}
-	if err := withMailFailing(ctx, s.db, list); err != nil {
-		return Manage{}, fmt.Errorf("booking %d: %w", id, err)
-	}
-	m.Booking = list[0]
-	return m, nil
+	return s.ForDesk(ctx, id)
 }
 
 func (s *Service) manage(ctx context.Context, id int64) (Manage, error) {

@@ -375,7 +375,7 @@ var ErrTooMany = errors.New("booking: too many bookings")
 
 // ForDesk returns one booking with its answers, queue position and
 // whether its mail is failing, with its course and date: the booking's
-// page on the desk.
+// page on the desk, and the manage page (ByToken).
 func (s *Service) ForDesk(ctx context.Context, id int64) (Manage, error) {
 	m, err := s.manage(ctx, id)
 	if err != nil {
