@@ -43,6 +43,9 @@ type argonParams struct {
 
 var defaultArgon = argonParams{Memory: 19 * 1024, Time: 2, Threads: 1}
 
+// fastArgon is Options.FastHashes' cost, for tests only.
+var fastArgon = argonParams{Memory: 64, Time: 1, Threads: 1}
+
 const (
 	saltLen = 16
 	keyLen  = 32

@@ -86,6 +86,13 @@ type Options struct {
 	// Throttle sets how failed sign-ins slow further attempts; zero
 	// fields take the defaults.
 	Throttle Throttle
+	// FastHashes hashes passwords with argon2id at its least memory and
+	// time. It is for other packages' tests, which sign staff in hundreds
+	// of times (minutes under the race detector at the real cost); never
+	// set it in production — nothing in cmd/plenary does. A hash made
+	// either way is checked either way, and rehashed at sign-in to the
+	// service's own cost.
+	FastHashes bool
 }
 
 // Service is the only door to staff accounts.
@@ -108,6 +115,9 @@ type Service struct {
 func New(opts Options) *Service {
 	s := &Service{db: opts.DB, idle: opts.IdleTimeout, maxAge: opts.MaxAge, totpReq: slices.Clone(opts.RequireTOTP),
 		issuer: opts.Issuer, throttle: opts.Throttle.withDefaults(), argon: defaultArgon}
+	if opts.FastHashes {
+		s.argon = fastArgon
+	}
 	if s.idle <= 0 {
 		s.idle = DefaultIdleTimeout
 	}

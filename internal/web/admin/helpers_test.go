@@ -70,6 +70,7 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	clk := &testClock{t: t0}
 	var o areaOptions
 	o.accounts.DB = db
+	o.accounts.FastHashes = true // the tests sign in hundreds of times
 	if set != nil {
 		set(&o)
 	}

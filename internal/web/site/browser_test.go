@@ -385,7 +385,7 @@ func startDemoSite(t *testing.T) demoSite {
 	if err != nil {
 		t.Fatalf("site.New: %v", err)
 	}
-	accounts := account.New(account.Options{DB: db})
+	accounts := account.New(account.Options{DB: db, FastHashes: true})
 	if _, err := accounts.AddUser(ctx, audit.CommandLine("test"), account.Profile{Email: staffEmail, Name: "Casey Coordinator",
 		Role: account.Coordinator}, staffPassword, now); err != nil {
 		t.Fatal(err)
