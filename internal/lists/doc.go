@@ -16,6 +16,6 @@
 // (or, in the demo, a key kept in list_keys) and never expire.
 //
 // lists owns list_subscriptions, list_consent_evidence and list_keys. It
-// imports catalog (what a subscription is to), messaging (the outbox) and
-// database; booking never needs it.
+// imports messaging (the outbox) and database, and knows courses by ID
+// (the caller gives a course's ID and title); booking never needs it.
 package lists

@@ -55,6 +55,10 @@ func NewService(opts Options) *Service {
 	return &Service{opts: opts}
 }
 
+// UseStoredKey makes a Service without a Secret keep a random key in the
+// database (serve -demo). Call it before the Service is used.
+func (s *Service) UseStoredKey() { s.opts.GenerateSecret = true }
+
 // Enabled says whether lists can be used: a secret is set, or the demo
 // keeps one.
 func (s *Service) Enabled() bool { return len(s.opts.Secret) > 0 || s.opts.GenerateSecret }
