@@ -49,6 +49,9 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 		if err := firstAdmin(ctx, e, a); err != nil {
 			return err
 		}
+		if cfg.ListSecret == "" {
+			a.lists.UseStoredKey()
+		}
 	}
 
 	devMailbox, why := devMailboxOn(cfg, *withDemo)
@@ -120,6 +123,7 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 	pub, err := site.New(kit, site.Options{
 		Catalog:   a.catalog,
 		Bookings:  a.bookings,
+		Lists:     a.lists,
 		UIDDomain: a.uidDomain,
 
 		AccessNeedsRetentionDays: cfg.AccessNeedsRetentionDays,

@@ -15,6 +15,7 @@ import (
 	"plenary/internal/catalog"
 	"plenary/internal/config"
 	"plenary/internal/database"
+	"plenary/internal/lists"
 	"plenary/internal/messaging"
 	"plenary/internal/workdays"
 )
@@ -29,6 +30,7 @@ type app struct {
 	outbox   *messaging.Outbox
 	bookings *booking.Service
 	accounts *account.Service
+	lists    *lists.Service
 	// runner works the job queue (sending mail, offer expiry); nil unless
 	// asked for. Start it with startJobs.
 	runner *river.Client[*sql.Tx]
@@ -85,8 +87,21 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 			return a.bookings.EventSaved(ctx, tx, ev)
 		},
 	})
+	listMail, err := lists.NewMail()
+	if err != nil {
+		return nil, err
+	}
+	renderers := messaging.Renderers{Default: mail, ByKind: map[string]messaging.Renderer{}}
+	for _, k := range lists.MailKinds {
+		renderers.ByKind[k] = listMail
+	}
 	from, replyTo := cfg.MailFrom.String(), cfg.ReplyTo().String()
-	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, ReplyTo: replyTo, Renderer: mail})
+	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, ReplyTo: replyTo, Renderer: renderers})
+	// Lists: PLENARY_LIST_SECRET signs unsubscribe links (serve -demo
+	// keeps a key in the database instead); a List-Unsubscribe mailto:
+	// goes to the course team's Reply-To address.
+	a.lists = lists.NewService(lists.Options{DB: db, Outbox: a.outbox, BaseURL: cfg.BaseURL,
+		Secret: []byte(cfg.ListSecret), UnsubscribeMailbox: cfg.ReplyTo().Addr})
 	// Staff accounts: sessions last PLENARY_SESSION_IDLE_TIMEOUT unused and
 	// PLENARY_SESSION_MAX_AGE at most; PLENARY_TOTP_REQUIRED_ROLES must use
 	// one-time codes, which authenticator apps list under the site's name.
@@ -129,6 +144,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	messaging.AddWorkers(workers, a.outbox, mailer, messaging.SendOptions{RescueAfter: cfg.MailRescueAfter})
 	retention := time.Duration(cfg.AccessNeedsRetentionDays) * 24 * time.Hour
 	periodic := booking.AddWorkers(workers, a.bookings, retention)
+	periodic = append(periodic, lists.AddWorkers(workers, a.lists)...)
 	a.runner, err = messaging.NewJobs(db, workers, periodic, messaging.JobsOptions{
 		Logger: logger, Run: true, RescueAfter: cfg.MailRescueAfter,
 	})

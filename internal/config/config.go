@@ -64,6 +64,9 @@ type Config struct {
 	// MetricsToken is PLENARY_METRICS_TOKEN; empty: /metrics answers
 	// only the machine itself.
 	MetricsToken string
+	// ListSecret is PLENARY_LIST_SECRET, which signs unsubscribe links;
+	// empty: lists are off (serve -demo keeps a key in the database).
+	ListSecret string
 	// SessionIdleTimeout is PLENARY_SESSION_IDLE_TIMEOUT and
 	// SessionMaxAge PLENARY_SESSION_MAX_AGE: how long a staff session
 	// lives unused, and at most.

@@ -188,6 +188,7 @@ func TestEverySecretIsMasked(t *testing.T) {
 		"PLENARY_DATABASE_URL":  "postgres://plenary:hunter2hunter2@db.internal/plenary",
 		"PLENARY_SMTP_URL":      "smtps://mailer:hunter2hunter2@smtp.example",
 		"PLENARY_METRICS_TOKEN": "hunter2hunter2hunter2",
+		"PLENARY_LIST_SECRET":   "hunter2hunter2hunter2hunter2hunter2",
 	}
 	for _, s := range settings {
 		if !s.Secret {

@@ -227,6 +227,13 @@ var settings = []Setting{
 		field: bind(func(c *Config) *string { return &c.MetricsToken }, token(16), mask),
 	},
 	{
+		Name: "PLENARY_LIST_SECRET", Secret: true,
+		DefaultDoc: "none: lists are off (`serve -demo` keeps a random key in the database)",
+		Help: "a secret (32 characters or more) that signs the unsubscribe links of list e-mails (HMAC-SHA256). " +
+			"Required for the “hear about new dates” form; the links never expire, so changing it breaks every link already sent.",
+		field: bind(func(c *Config) *string { return &c.ListSecret }, token(32), mask),
+	},
+	{
 		Name: "PLENARY_SESSION_IDLE_TIMEOUT", Default: "30m",
 		Help:  "a staff member's session ends after this long without a request (1m–24h); they sign in again.",
 		field: bind(func(c *Config) *time.Duration { return &c.SessionIdleTimeout }, duration(time.Minute, 24*time.Hour, "30m"), time.Duration.String),

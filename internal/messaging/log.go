@@ -122,7 +122,8 @@ func (o *Outbox) Resend(ctx context.Context, id int64, actor audit.Actor) (int64
 	}
 	cp := Message{Kind: orig.Kind, DedupeKey: orig.DedupeKey + "/resend/" + hex.EncodeToString(b), SubjectRef: orig.SubjectRef,
 		From: orig.From, ReplyTo: orig.ReplyTo, ToName: orig.ToName, ToEmail: orig.ToEmail,
-		Marketing: orig.Marketing, ListUnsubscribe: orig.ListUnsubscribe}
+		Marketing: orig.Marketing, ListUnsubscribe: orig.ListUnsubscribe,
+		ListUnsubscribeMailto: orig.ListUnsubscribeMailto}
 	if len(orig.Data) > 0 {
 		cp.Data = orig.Data
 	} else {

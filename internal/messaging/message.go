@@ -62,11 +62,20 @@ type Message struct {
 	// ServerReply is what the SMTP server answered when it accepted the
 	// message (the text of its 250 reply, often with the server's queue
 	// ID); empty until sent, and for kept messages.
-	ServerReply     string
-	MessageID       string // the Message-ID header, with its angle brackets
-	CreatedAt       time.Time
-	Marketing       bool   // only marketing mail gets List-Unsubscribe
-	ListUnsubscribe string // the https:// one-click unsubscribe address, for marketing mail
+	ServerReply string
+	MessageID   string // the Message-ID header, with its angle brackets
+	CreatedAt   time.Time
+	// Marketing marks list mail (announcements to subscribers): only it
+	// carries List-Unsubscribe and, with an https:// address,
+	// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058).
+	// Transactional mail (bookings, joining instructions) never does, and
+	// asks auto-responders to stay quiet instead.
+	Marketing bool
+	// ListUnsubscribe is the https:// address a mail client POSTs to for a
+	// one-click unsubscribe; ListUnsubscribeMailto the mailto: address
+	// offered beside it. Both only on marketing mail.
+	ListUnsubscribe       string
+	ListUnsubscribeMailto string
 }
 
 // Attachment is a file sent with a message. ContentType carries any
@@ -112,6 +121,12 @@ func (m Message) validate() error {
 	}
 	if m.Marketing && m.ListUnsubscribe != "" && !strings.HasPrefix(m.ListUnsubscribe, "https://") {
 		errs = append(errs, errors.New("list-unsubscribe address must be https://"))
+	}
+	if m.ListUnsubscribeMailto != "" && (!strings.HasPrefix(m.ListUnsubscribeMailto, "mailto:") || strings.ContainsAny(m.ListUnsubscribeMailto, "<>, \r\n")) {
+		errs = append(errs, errors.New("list-unsubscribe mail address must be a plain mailto:"))
+	}
+	if !m.Marketing && m.ListUnsubscribe+m.ListUnsubscribeMailto != "" {
+		errs = append(errs, errors.New("only marketing mail carries List-Unsubscribe"))
 	}
 	return errors.Join(errs...)
 }

@@ -91,13 +91,13 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, 
 	err = tx.QueryRowContext(ctx, `
 		INSERT INTO messages (kind, dedupe_key, subject_ref, from_header, reply_to, to_name, to_email,
 			subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
-			status, scheduled_at, created_at, render_data, to_search)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+			status, scheduled_at, created_at, render_data, to_search, list_unsubscribe_mailto)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`,
 		m.Kind, m.DedupeKey, m.SubjectRef, m.From, m.ReplyTo, m.ToName, m.ToEmail,
 		m.Subject, m.Text, m.HTML, msgID, m.Marketing, m.ListUnsubscribe,
-		string(Queued), scheduled, now, string(m.Data), searchText(m.ToName, m.ToEmail)).Scan(&id)
+		string(Queued), scheduled, now, string(m.Data), searchText(m.ToName, m.ToEmail), m.ListUnsubscribeMailto).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE dedupe_key = $1`, m.DedupeKey).Scan(&id); err != nil {
 			return 0, false, fmt.Errorf("messaging: enqueue %s: existing message: %w", m.DedupeKey, err)
@@ -166,7 +166,7 @@ type ListFilter struct {
 
 const messageColumns = `id, kind, dedupe_key, subject_ref, from_header, reply_to, to_name, to_email,
 	subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
-	status, attempts, last_error, scheduled_at, sent_at, created_at, render_data, server_reply`
+	status, attempts, last_error, scheduled_at, sent_at, created_at, render_data, server_reply, list_unsubscribe_mailto`
 
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	var (
@@ -177,7 +177,7 @@ func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 	)
 	err := row.Scan(&m.ID, &m.Kind, &m.DedupeKey, &m.SubjectRef, &m.From, &m.ReplyTo, &m.ToName, &m.ToEmail,
 		&m.Subject, &m.Text, &m.HTML, &m.MessageID, &m.Marketing, &m.ListUnsubscribe,
-		&status, &m.Attempts, &m.LastError, &m.ScheduledAt, &sent, &m.CreatedAt, &data, &m.ServerReply)
+		&status, &m.Attempts, &m.LastError, &m.ScheduledAt, &sent, &m.CreatedAt, &data, &m.ServerReply, &m.ListUnsubscribeMailto)
 	if data != "" {
 		m.Data = []byte(data)
 	}

@@ -111,3 +111,22 @@ func insertAttachments(ctx context.Context, tx *sql.Tx, id int64, list []Attachm
 	}
 	return nil
 }
+
+// Renderers gives each kind of message to the renderer of the package that
+// queues it (lists' e-mails beside booking's): ByKind first, Default for
+// every other kind.
+type Renderers struct {
+	ByKind  map[string]Renderer
+	Default Renderer
+}
+
+// RenderMessage renders with the kind's renderer.
+func (r Renderers) RenderMessage(kind string, data []byte) (Content, error) {
+	if k, ok := r.ByKind[kind]; ok {
+		return k.RenderMessage(kind, data)
+	}
+	if r.Default == nil {
+		return Content{}, fmt.Errorf("no renderer for messages of kind %q", kind)
+	}
+	return r.Default.RenderMessage(kind, data)
+}

@@ -277,10 +277,21 @@ func compose(m Message, from, replyTo string, date time.Time) (*gomail.Msg, erro
 		msg.SetMessageIDWithValue(id)
 	}
 	if m.Marketing {
-		if m.ListUnsubscribe != "" {
-			if err := msg.SetListUnsubscribeOneClick(m.ListUnsubscribe); err != nil {
+		// List mail: the https:// address takes the one-click POST (RFC
+		// 8058, which go-mail's SetListUnsubscribeOneClick writes with
+		// List-Unsubscribe-Post); the mailto: one is for clients that
+		// only write mail (RFC 2369).
+		var extra []string
+		if m.ListUnsubscribeMailto != "" {
+			extra = append(extra, m.ListUnsubscribeMailto)
+		}
+		switch {
+		case m.ListUnsubscribe != "":
+			if err := msg.SetListUnsubscribeOneClick(m.ListUnsubscribe, extra...); err != nil {
 				return nil, fmt.Errorf("messaging: message %d: %w", m.ID, err)
 			}
+		case len(extra) > 0:
+			msg.SetListUnsubscribe(extra...)
 		}
 	} else {
 		// Transactional mail: ask auto-responders (out of office) to stay

@@ -174,3 +174,54 @@ func TestNewSMTPMailerChecksURL(t *testing.T) {
 		t.Errorf("smtps default port: %v, %v", m, err)
 	}
 }
+
+// TestSMTPListUnsubscribeHeaders sends a list e-mail through a real SMTP
+// conversation: it carries List-Unsubscribe with the https and mailto
+// addresses and List-Unsubscribe-Post (RFC 8058), and no Auto-Submitted;
+// a transactional message beside it carries neither.
+func TestSMTPListUnsubscribeHeaders(t *testing.T) {
+	t.Parallel()
+	srv := mailtest.Start(t)
+	mailer, err := messaging.NewSMTPMailer(srv.URL(), "Plenary <noreply@training.example>", "",
+		messaging.WithTLSConfig(srv.TLSConfig()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := dbtest.New(t)
+	env := newJobsEnv(t, db, mailer)
+	list := confirmation(1)
+	list.Kind, list.DedupeKey, list.Subject = "list_news", "list_news/1", "New dates"
+	list.Marketing = true
+	list.ListUnsubscribe = "https://training.example/lists/unsubscribe/1.abc"
+	list.ListUnsubscribeMailto = "mailto:courses@training.example?subject=unsubscribe%201.abc"
+	plain := confirmation(2)
+	idList, _ := enqueue(t, db, env.outbox, list)
+	idPlain, _ := enqueue(t, db, env.outbox, plain)
+	waitFor(t, "both messages to be sent", func() bool {
+		return message(t, env.outbox, idList).Status == messaging.Sent && message(t, env.outbox, idPlain).Status == messaging.Sent
+	})
+	if got := message(t, env.outbox, idList).ListUnsubscribeMailto; got != list.ListUnsubscribeMailto {
+		t.Errorf("stored mailto: %q", got)
+	}
+	byTo := map[string]mailtest.Mail{}
+	for _, r := range srv.Messages() {
+		msg, err := mailtest.Parse(r.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byTo[r.To[0]] = msg
+	}
+	l, p := byTo[list.ToEmail], byTo[plain.ToEmail]
+	if got, want := l.Header.Get("List-Unsubscribe"), "<"+list.ListUnsubscribe+">, <"+list.ListUnsubscribeMailto+">"; got != want {
+		t.Errorf("List-Unsubscribe: got %q, want %q", got, want)
+	}
+	if got := l.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post: %q", got)
+	}
+	if l.Header.Get("Auto-Submitted") != "" {
+		t.Error("a list e-mail says Auto-Submitted")
+	}
+	if p.Header.Get("List-Unsubscribe")+p.Header.Get("List-Unsubscribe-Post") != "" {
+		t.Error("a transactional e-mail carries List-Unsubscribe")
+	}
+}

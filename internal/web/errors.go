@@ -10,6 +10,7 @@ import (
 	"plenary/internal/account"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/lists"
 	"plenary/internal/messaging"
 )
 
@@ -54,6 +55,7 @@ var problems = []struct {
 	{is(catalog.ErrNotFound), notFound},
 	{is(booking.ErrNotFound), notFound},
 	{is(messaging.ErrNotFound), notFound},
+	{is(lists.ErrNotConfigured), notFound},
 
 	{is(booking.ErrEventUnavailable), Problem{http.StatusNotFound, "event_unavailable", "This date is not open for booking",
 		"We could not find this date, or it is not open for booking. It may have been removed or not published yet."}},
@@ -99,6 +101,12 @@ var problems = []struct {
 
 	{as[booking.FormError], Problem{http.StatusUnprocessableEntity, "invalid", "Please check what you typed",
 		"Some of what was sent is missing or not valid."}},
+	{as[lists.FormError], Problem{http.StatusUnprocessableEntity, "invalid", "Please check what you typed",
+		"Some of what was sent is missing or not valid."}},
+	{is(lists.ErrLinkExpired), Problem{http.StatusGone, "link_expired", "This link has expired",
+		"Links to confirm a subscription work for 7 days. Nothing was subscribed: to hear about new dates, ask again from the course page and use the link in the new e-mail."}},
+	{is(lists.ErrLinkInvalid), Problem{http.StatusNotFound, "link_invalid", "This link does not work",
+		"It has already been used, or it was not copied whole. If you already confirmed, you are subscribed and there is nothing more to do. Otherwise, ask again from the course page and use the link in the new e-mail."}},
 	{as[*booking.RefusedError], Problem{http.StatusUnprocessableEntity, "refused", "We cannot take this booking",
 		"The course's rules do not allow this booking."}},
 

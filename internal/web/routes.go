@@ -18,6 +18,12 @@ type Route struct {
 	// link's token): Private, and the log shows the route pattern
 	// instead of the path.
 	SecretPath bool
+	// MailClientPost exempts this one POST from the cross-origin check:
+	// the RFC 8058 one-click unsubscribe, which a mail provider's server
+	// (no Origin header: allowed anyway) or a webmail page in a browser
+	// (Sec-Fetch-Site: cross-site: refused without this) makes. Only for
+	// a route whose path carries its own secret and that needs no cookie.
+	MailClientPost bool
 }
 
 // A Section is one audience's part of Plenary (the public site, the staff
@@ -42,7 +48,11 @@ func (s *Server) Handler(sections ...Section) http.Handler {
 	for _, sec := range sections {
 		routes = append(routes, sec.Routes()...)
 	}
+	cop := http.NewCrossOriginProtection()
 	for _, rt := range routes {
+		if rt.MailClientPost {
+			cop.AddInsecureBypassPattern(rt.Pattern)
+		}
 		if rt.Private || rt.SecretPath {
 			s.paths.private.add(rt.Pattern)
 		}
@@ -52,7 +62,6 @@ func (s *Server) Handler(sections ...Section) http.Handler {
 		mux.Handle(rt.Pattern, rt.Handler)
 	}
 
-	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(s.forbidden))
 	if origin := s.origin(); origin != "" {
 		// Behind a proxy that rewrites Host, a browser without

@@ -28,6 +28,7 @@ import (
 	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
+	"plenary/internal/lists"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
 	"plenary/internal/web/admin"
@@ -74,6 +75,7 @@ func TestBrowser(t *testing.T) {
 	}
 	longManagePath := site.book(t, longEmail)
 	correctPath := site.book(t, "kim.lowe@example.org")
+	confirmPath, unsubscribePath := site.subscribe(t, "sam.reed@example.org")
 
 	t.Run("ConsentReject", func(t *testing.T) {
 		t.Parallel()
@@ -89,6 +91,8 @@ func TestBrowser(t *testing.T) {
 		{"CancelPage", managePath + "/cancel"},
 		{"Privacy", "/privacy"},
 		{"SystemCheckForDate", fmt.Sprintf("/system-check?event=%d", site.nextEvent)},
+		{"ListConfirm", confirmPath},
+		{"ListUnsubscribe", unsubscribePath},
 		{"StaffPasswordReset", "/admin/reset"},
 		{"StaffNewPassword", "/admin/reset/" + strings.Repeat("x", 43)},
 	} {
@@ -336,6 +340,7 @@ type demoSite struct {
 	outbox   *messaging.Outbox // for journeys that plant a message (browser_log_test.go)
 	store    *catalog.Store
 	bookings *booking.Service
+	lists    *lists.Service // on, with the demo's stored key
 }
 
 // The staff member of the demo site, for the sign-in journey.
@@ -372,16 +377,22 @@ func startDemoSite(t *testing.T) demoSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outbox := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Renderer: mail})
+	listMail, err := lists.NewMail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>",
+		Renderer: messaging.Renderers{Default: mail, ByKind: map[string]messaging.Renderer{lists.MailKinds[0]: listMail}}})
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Start()
 	t.Cleanup(ts.Close)
+	subs := lists.NewService(lists.Options{DB: db, Outbox: outbox, BaseURL: ts.URL, GenerateSecret: true})
 	bookings := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: ts.URL})
 	kit, err := web.New(web.Options{DB: db})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	pub, err := site.New(kit, site.Options{Catalog: store, Bookings: bookings})
+	pub, err := site.New(kit, site.Options{Catalog: store, Bookings: bookings, Lists: subs})
 	if err != nil {
 		t.Fatalf("site.New: %v", err)
 	}
@@ -396,7 +407,7 @@ func startDemoSite(t *testing.T) demoSite {
 	}
 	ts.Config.Handler = kit.Handler(pub, staff, api.New(kit))
 
-	site := demoSite{url: ts.URL, db: db, outbox: outbox, store: store, bookings: bookings}
+	site := demoSite{url: ts.URL, db: db, outbox: outbox, store: store, bookings: bookings, lists: subs}
 	c, err := store.CourseBySlug(ctx, courseSlug)
 	if err != nil {
 		t.Fatal(err)
@@ -411,6 +422,39 @@ func startDemoSite(t *testing.T) demoSite {
 		t.Fatalf("the demo %s has no upcoming date", courseSlug)
 	}
 	return site
+}
+
+// subscribe asks for all new courses for email and returns the path of
+// the confirmation link e-mailed and of the subscription's unsubscribe
+// page.
+func (s demoSite) subscribe(t *testing.T, email string) (confirm, unsubscribe string) {
+	t.Helper()
+	ctx := t.Context()
+	if err := s.lists.Subscribe(ctx, lists.Request{Email: email, Scope: lists.ScopeAll, Source: lists.FromCoursePage,
+		Wording: lists.CourseWording.Version}); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := s.outbox.List(ctx, messaging.ListFilter{Kind: lists.MailKinds[0], Recipient: email})
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("confirmation e-mails: %d (%v)", len(msgs), err)
+	}
+	m, err := s.outbox.Message(ctx, msgs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(m.Text, s.url+"/lists/confirm/")
+	if !ok || len(after) < 43 {
+		t.Fatalf("no confirmation link in:\n%s", m.Text)
+	}
+	subs, err := s.lists.Subscriptions(ctx, email)
+	if err != nil || len(subs) != 1 {
+		t.Fatalf("subscriptions: %v (%v)", subs, err)
+	}
+	page, _, err := s.lists.UnsubscribeLinks(ctx, subs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "/lists/confirm/" + after[:43], strings.TrimPrefix(page, s.url)
 }
 
 // book books a place for email on the next date over HTTP, as a browser

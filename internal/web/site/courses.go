@@ -107,6 +107,8 @@ type coursePage struct {
 	Joining  string     // when joining instructions are sent
 	// Agenda is shown once when every upcoming date has the same one.
 	Agenda []dayView
+	// Subscribe is the "hear about new dates" form; nil when lists are off.
+	Subscribe *subscribeForm
 }
 
 // AgendaMultiDay reports whether the shared agenda has several days.
@@ -198,6 +200,9 @@ func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.Agenda = shareAgendas(p.Upcoming)
+	if s.listsOn() {
+		p.Subscribe = newSubscribeForm(c)
+	}
 	s.web.Render(w, r, http.StatusOK, "course", p)
 }
 

@@ -2,8 +2,8 @@ package site
 
 import "plenary/internal/web"
 
-// Routes lists every page of the public site. Booking and manage-page
-// POSTs share the kit's per-client rate limit; the catalogue and course
+// Routes lists every page of the public site. Booking, manage-page,
+// subscribe and confirm POSTs share the kit's per-client rate limit; the catalogue and course
 // pages go through the page cache; a manage link's paths are secret.
 func (s *Server) Routes() []web.Route {
 	return []web.Route{
@@ -18,6 +18,14 @@ func (s *Server) Routes() []web.Route {
 		{Pattern: "POST /bookings/{token}/accept", Handler: s.web.Limit(s.bookingAccept), SecretPath: true},
 		{Pattern: "POST /bookings/{token}/decline", Handler: s.web.Limit(s.bookingDecline), SecretPath: true},
 		{Pattern: "POST /bookings/{token}/details", Handler: s.web.Limit(s.bookingDetailsUpdate), SecretPath: true},
+		{Pattern: "POST /courses/{slug}/subscribe", Handler: s.web.Limit(s.subscribe)},
+		{Pattern: "GET /lists/confirm/{token}", Handler: s.confirmShow, SecretPath: true},
+		{Pattern: "POST /lists/confirm/{token}", Handler: s.web.Limit(s.confirm), SecretPath: true},
+		{Pattern: "GET /lists/unsubscribe/{token}", Handler: s.unsubscribeShow, SecretPath: true},
+		// The one-click unsubscribe (RFC 8058): no cookie, no rate limit
+		// (a mail provider posts for many people from one address), and
+		// exempt from the cross-origin check (see web.Route.MailClientPost).
+		{Pattern: "POST /lists/unsubscribe/{token}", Handler: s.unsubscribe, SecretPath: true, MailClientPost: true},
 		{Pattern: "GET /system-check", Handler: s.systemCheck},
 		{Pattern: "GET /privacy", Handler: s.privacyShow},
 		{Pattern: "GET /robots.txt", Handler: s.robotsTxt},

@@ -6,6 +6,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/lists"
 	"plenary/internal/web"
 )
 
@@ -15,6 +16,9 @@ type Options struct {
 	// Bookings takes and changes bookings; nil hides the booking links
 	// and pages (they answer 404).
 	Bookings *booking.Service
+	// Lists takes subscriptions to new dates; nil, or a service without
+	// PLENARY_LIST_SECRET, hides the form (the lists' pages answer 404).
+	Lists *lists.Service
 	// UIDDomain names calendar UIDs; it must never change for an install
 	// (empty = the base URL's host). See catalog.CalendarOptions.
 	UIDDomain string
@@ -29,6 +33,7 @@ type Server struct {
 	web           *web.Server
 	catalog       *catalog.Store
 	bookings      *booking.Service
+	lists         *lists.Service
 	uidDomain     string
 	retentionDays int
 	markdown      *markdownCache
@@ -50,6 +55,7 @@ var pages = map[string]func() any{
 	"system_check": func() any { return systemCheckPage{} },
 	"cookies":      func() any { return cookiesPage{} },
 	"privacy":      func() any { return privacyPage{} },
+	"list":         func() any { return listPage{} },
 
 	"booking_form":   func() any { return bookingFormPage{} },
 	"booking_manage": func() any { return managePage{} },
@@ -65,6 +71,7 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		web:           kit,
 		catalog:       opts.Catalog,
 		bookings:      opts.Bookings,
+		lists:         opts.Lists,
 		uidDomain:     opts.UIDDomain,
 		retentionDays: opts.AccessNeedsRetentionDays,
 		markdown:      newMarkdownCache(256),

@@ -20,6 +20,7 @@ import (
 	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
+	"plenary/internal/lists"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
 	"plenary/internal/web/admin"
@@ -46,6 +47,10 @@ type testSite struct {
 	outbox   *messaging.Outbox
 	accounts *account.Service
 	courses  map[string]catalog.Course // by slug, as read back (with IDs)
+	// lists is on the site only with testOptions.Lists; listsNow is its
+	// clock (testNow unless a test moves it).
+	lists    *lists.Service
+	listsNow time.Time
 }
 
 func clock(t testing.TB, s string) catalog.Clock {
@@ -166,6 +171,8 @@ type testOptions struct {
 	web.Options
 	Site  Options
 	Admin admin.Options
+	// Lists puts the test site's lists service on the site.
+	Lists bool
 }
 
 // newHandler builds the kit with the site, the staff area and the API
@@ -217,7 +224,11 @@ func newTestSiteWith(t testing.TB, now time.Time, set func(*testOptions), course
 		t.Fatal(err)
 	}
 	clock := func() time.Time { return now }
-	ts.outbox = messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example.org>", Now: clock, Renderer: mailRenderer(t)})
+	ts.outbox = messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example.org>", Now: clock, Renderer: messaging.Renderers{Default: mailRenderer(t), ByKind: listRenderers(t)}})
+	ts.listsNow = now
+	ts.lists = lists.NewService(lists.Options{DB: db, Outbox: ts.outbox, BaseURL: "https://training.example.org",
+		Secret: []byte("the test site's list secret, long"), UnsubscribeMailbox: "courses@training.example.org",
+		Now: func() time.Time { return ts.listsNow }})
 	ts.bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: ts.outbox,
 		BaseURL: "https://training.example.org", Organizer: "noreply@training.example.org", Now: clock})
 	opts := testOptions{
@@ -243,6 +254,9 @@ func newTestSiteWith(t testing.TB, now time.Time, set func(*testOptions), course
 	opts.Admin.Accounts = ts.accounts
 	if set != nil {
 		set(&opts)
+	}
+	if opts.Lists {
+		opts.Site.Lists = ts.lists
 	}
 	kit, srv, h, err := newHandler(opts)
 	if err != nil {
