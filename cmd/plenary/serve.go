@@ -138,7 +138,7 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 		return nil, err
 	}
 	staff, err := admin.New(kit, admin.Options{Accounts: a.accounts, DB: a.db, Outbox: a.outbox, DevMailbox: devMailbox,
-		Bookings: a.bookings})
+		Bookings: a.bookings, PageViews: a.pageViews})
 	if err != nil {
 		return nil, err
 	}

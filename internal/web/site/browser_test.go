@@ -22,6 +22,7 @@ import (
 
 	"plenary/demo"
 	"plenary/internal/account"
+	"plenary/internal/analytics"
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
@@ -75,6 +76,10 @@ func TestBrowser(t *testing.T) {
 	longManagePath := site.book(t, longEmail)
 	correctPath := site.book(t, "kim.lowe@example.org")
 
+	t.Run("AnalyticsConsent", func(t *testing.T) {
+		t.Parallel()
+		testAnalyticsConsent(t, journeyTab(t, browser), startAnalyticsSite(t))
+	})
 	t.Run("ConsentReject", func(t *testing.T) {
 		t.Parallel()
 		testConsentReject(t, newTab(t, browser), base)
@@ -377,7 +382,13 @@ func startDemoSite(t *testing.T) demoSite {
 	ts.Start()
 	t.Cleanup(ts.Close)
 	bookings := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: ts.URL})
-	kit, err := web.New(web.Options{DB: db})
+	// Page views are counted as serve counts them, so the banner and
+	// /cookies say what serve's do.
+	views, err := analytics.New(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kit, err := web.New(web.Options{DB: db, CountView: views.Add})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
