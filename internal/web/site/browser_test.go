@@ -401,7 +401,8 @@ func startDemoSite(t *testing.T) demoSite {
 		Role: account.Coordinator}, staffPassword, now); err != nil {
 		t.Fatal(err)
 	}
-	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings})
+	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings,
+		PageViews: analytics.NewReport(db)})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}
@@ -420,6 +421,18 @@ func startDemoSite(t *testing.T) demoSite {
 	}
 	if site.nextEvent == 0 {
 		t.Fatalf("the demo %s has no upcoming date", courseSlug)
+	}
+	// Some views for the staff area's page-view page.
+	for range 12 {
+		views.Add("/courses/"+courseSlug, "https://www.example.com/")
+	}
+	for range 3 {
+		views.Add(fmt.Sprintf("/events/%d/book", site.nextEvent), ts.URL+"/courses/"+courseSlug)
+	}
+	views.Add(fmt.Sprintf("/events/%d/booked", site.nextEvent), ts.URL+"/events/1/book")
+	views.Add("/privacy", "")
+	if err := views.Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 	return site
 }
