@@ -125,3 +125,33 @@ func TestPendingIsBounded(t *testing.T) {
 		t.Errorf("got %v, want %v", got, want)
 	}
 }
+
+// TestEraseBefore deletes the days before the one given, and only them.
+func TestEraseBefore(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	clk := &clock{time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	c, err := analytics.New(db, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		c.Add("/", "")
+		clk.t = clk.t.AddDate(0, 0, 1)
+	}
+	if err := c.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := analytics.NewReport(db)
+	n, err := r.EraseBefore(ctx, day("2026-03-02"))
+	if err != nil || n != 1 {
+		t.Fatalf("erased %d (%v), want 1", n, err)
+	}
+	got, err := r.ByPath(ctx, analytics.Period{From: day("2026-01-01"), To: day("2026-12-31")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []analytics.PathViews{{"/", 2}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("left %v, want %v", got, want)
+	}
+}

@@ -70,3 +70,14 @@ func (r *Report) Referrers(ctx context.Context, p Period, limit int) ([]HostView
 	}
 	return out, rows.Err()
 }
+
+// EraseBefore deletes the counts of every UK day before day and returns
+// how many rows went: for a retention job (none runs yet; see
+// docs/privacy.md).
+func (r *Report) EraseBefore(ctx context.Context, day workdays.Date) (int64, error) {
+	res, err := r.db.ExecContext(ctx, `DELETE FROM page_views WHERE day < $1`, day.String())
+	if err != nil {
+		return 0, fmt.Errorf("analytics: erase before %s: %w", day, err)
+	}
+	return res.RowsAffected()
+}
