@@ -64,6 +64,10 @@ func serveCmd(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Page views are counted in memory and written once a minute; the
+	// last ones when the server has stopped (deferred after the HTTP
+	// shutdown, before the database closes).
+	defer a.startViews(logger)()
 	stopJobs, err := a.startJobs(ctx, logger)
 	if err != nil {
 		return err
@@ -116,6 +120,12 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 		TrustedProxies: cfg.TrustedProxies,
 		MetricsToken:   cfg.MetricsToken,
 		ContactEmail:   cfg.ContactEmail.String(),
+
+		AnalyticsProvider: cfg.AnalyticsProvider,
+		AnalyticsID:       cfg.AnalyticsID,
+		AnalyticsScript:   cfg.AnalyticsScript,
+		AnalyticsCookies:  cfg.AnalyticsCookies,
+		CountView:         a.views.Add,
 	})
 	if err != nil {
 		return nil, err
@@ -132,11 +142,26 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 		return nil, err
 	}
 	staff, err := admin.New(kit, admin.Options{Accounts: a.accounts, DB: a.db, Outbox: a.outbox, DevMailbox: devMailbox,
-		Bookings: a.bookings})
+		Bookings: a.bookings, PageViews: a.pageViews})
 	if err != nil {
 		return nil, err
 	}
 	return kit.Handler(pub, staff, api.New(kit)), nil
+}
+
+// startViews writes the page-view counts every minute until the returned
+// function is called, which writes the last ones and waits for it.
+func (a *app) startViews(logger *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		a.views.Run(ctx, time.Minute, func(err error) { logger.Error("page views", "error", err) })
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // devMailboxOn decides whether serve shows the dev mailbox, and why: only

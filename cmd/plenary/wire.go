@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"plenary/internal/analytics"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -31,6 +32,10 @@ type app struct {
 	bookings *booking.Service
 	accounts *account.Service
 	lists    *lists.Service
+	// views counts page views of visitors who accepted analytics cookies
+	// (flushed by serve's loop, startViews); pageViews reads them.
+	views     *analytics.Counter
+	pageViews *analytics.Report
 	// runner works the job queue (sending mail, offer expiry); nil unless
 	// asked for. Start it with startJobs.
 	runner *river.Client[*sql.Tx]
@@ -69,7 +74,10 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: logger, db: db, uidDomain: site.UIDDomain}
+	a := &app{cfg: cfg, log: logger, db: db, uidDomain: site.UIDDomain, pageViews: analytics.NewReport(db)}
+	if a.views, err = analytics.New(db, nil); err != nil {
+		return nil, err
+	}
 	// The booking e-mails are parsed once, here; a broken one stops the
 	// start. The outbox renders them when they are sent or read, never
 	// under a date's booking lock.

@@ -60,7 +60,15 @@ type Config struct {
 	// PageCacheTTL is PLENARY_PAGE_CACHE_TTL; 0: no page cache.
 	PageCacheTTL time.Duration
 	ContactEmail Address // PLENARY_CONTACT_EMAIL; zero: none
-	DevMailbox   bool    // PLENARY_DEV_MAILBOX
+	// AnalyticsProvider ("" for none, "plausible", "umami", "fathom"),
+	// AnalyticsID, AnalyticsScript ("" for none: the provider's script
+	// by default) and AnalyticsCookies are PLENARY_ANALYTICS_*: the
+	// third-party analytics loaded after consent.
+	AnalyticsProvider string
+	AnalyticsID       string
+	AnalyticsScript   string
+	AnalyticsCookies  []string
+	DevMailbox        bool // PLENARY_DEV_MAILBOX
 	// MetricsToken is PLENARY_METRICS_TOKEN; empty: /metrics answers
 	// only the machine itself.
 	MetricsToken string
@@ -115,6 +123,15 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.SessionIdleTimeout > c.SessionMaxAge && c.SessionMaxAge > 0 {
 		errs = append(errs, fmt.Errorf("PLENARY_SESSION_IDLE_TIMEOUT (%v) is longer than PLENARY_SESSION_MAX_AGE (%v)",
 			c.SessionIdleTimeout, c.SessionMaxAge))
+	}
+	if c.AnalyticsProvider != "" && c.AnalyticsID == "" {
+		errs = append(errs, fmt.Errorf("PLENARY_ANALYTICS_ID: needed with PLENARY_ANALYTICS_PROVIDER=%s", c.AnalyticsProvider))
+	}
+	if c.AnalyticsProvider == "" && c.AnalyticsID != "" {
+		errs = append(errs, errors.New("PLENARY_ANALYTICS_ID: set, but PLENARY_ANALYTICS_PROVIDER is none"))
+	}
+	if c.AnalyticsScript == "" && len(c.AnalyticsCookies) > 0 {
+		errs = append(errs, errors.New("PLENARY_ANALYTICS_COOKIES: set, but there is no analytics script"))
 	}
 	return c, errors.Join(errs...)
 }

@@ -389,3 +389,47 @@ func TestWithBaseURL(t *testing.T) {
 		t.Errorf("a From that was set changed to %q", got.MailFrom.Text)
 	}
 }
+
+// TestAnalyticsSettings: no third-party analytics by default; a provider
+// brings its script and needs an ID; a self-hosted script replaces it;
+// cookie names are checked; the cross-checks are reported.
+func TestAnalyticsSettings(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	c, err := Load(env())
+	if err != nil || c.AnalyticsProvider != "" || c.AnalyticsScript != "" || c.AnalyticsCookies != nil {
+		t.Fatalf("default: %q %q %q, %v", c.AnalyticsProvider, c.AnalyticsScript, c.AnalyticsCookies, err)
+	}
+	c, err = Load(env("PLENARY_ANALYTICS_PROVIDER", "Plausible", "PLENARY_ANALYTICS_ID", "training.example.org",
+		"PLENARY_ANALYTICS_COOKIES", " _a , _b"))
+	if err != nil || c.AnalyticsProvider != "plausible" || c.AnalyticsScript != "https://plausible.io/js/script.js" ||
+		c.AnalyticsID != "training.example.org" || strings.Join(c.AnalyticsCookies, "|") != "_a|_b" {
+		t.Fatalf("plausible: %q %q %q %q, %v", c.AnalyticsProvider, c.AnalyticsScript, c.AnalyticsID, c.AnalyticsCookies, err)
+	}
+	c, err = Load(env("PLENARY_ANALYTICS_PROVIDER", "umami", "PLENARY_ANALYTICS_ID", "94db1cb1",
+		"PLENARY_ANALYTICS_SCRIPT", "https://stats.example.org/script.js"))
+	if err != nil || c.AnalyticsScript != "https://stats.example.org/script.js" {
+		t.Fatalf("self-hosted: %q, %v", c.AnalyticsScript, err)
+	}
+	for _, tt := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"PLENARY_ANALYTICS_PROVIDER", "google"}, "PLENARY_ANALYTICS_PROVIDER"},
+		{[]string{"PLENARY_ANALYTICS_PROVIDER", "fathom"}, "PLENARY_ANALYTICS_ID: needed"},
+		{[]string{"PLENARY_ANALYTICS_ID", "x"}, "PLENARY_ANALYTICS_PROVIDER is none"},
+		{[]string{"PLENARY_ANALYTICS_SCRIPT", "http://stats.example.org/a.js"}, "PLENARY_ANALYTICS_SCRIPT"},
+		{[]string{"PLENARY_ANALYTICS_PROVIDER", "fathom", "PLENARY_ANALYTICS_ID", `"><script>`}, "PLENARY_ANALYTICS_ID"},
+		{[]string{"PLENARY_ANALYTICS_SCRIPT", "https://s.example.org/a.js", "PLENARY_ANALYTICS_COOKIES", "a b"}, "PLENARY_ANALYTICS_COOKIES"},
+		{[]string{"PLENARY_ANALYTICS_COOKIES", "_a"}, "no analytics script"},
+	} {
+		if _, err := Load(env(tt.env...)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%q: got %v, want an error with %q", tt.env, err, tt.want)
+		}
+	}
+}

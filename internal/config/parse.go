@@ -281,3 +281,69 @@ func joinRoles(rs []account.Role) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// providerScripts are the analytics providers Plenary knows, with their
+// script's address (web.Options.AnalyticsProvider says how each takes its
+// site ID).
+var providerScripts = map[string]string{
+	"":          "",
+	"plausible": "https://plausible.io/js/script.js",
+	"umami":     "https://cloud.umami.is/script.js",
+	"fathom":    "https://cdn.usefathom.com/script.js",
+}
+
+func analyticsProvider(s string) (string, error) {
+	w, err := oneOf("none", "plausible", "umami", "fathom")(s)
+	if err != nil {
+		return "", err
+	}
+	if w == "none" {
+		return "", nil
+	}
+	return w, nil
+}
+
+func providerWord(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func analyticsID(s string) (string, error) {
+	if len(s) > 200 || strings.ContainsAny(s, "\"<>'` \t\r\n") {
+		return "", fmt.Errorf("%q is not a site ID (letters, digits, dots and dashes)", s)
+	}
+	return s, nil
+}
+
+func httpsURL(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
+		return "", fmt.Errorf("%q is not an https:// address", s)
+	}
+	return s, nil
+}
+
+// cookieNames reads comma-separated cookie names (RFC 6265 tokens).
+func cookieNames(s string) ([]string, error) {
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if strings.ContainsFunc(n, func(r rune) bool {
+			return r <= ' ' || r >= 0x7f || strings.ContainsRune("()<>@,;:\\\"/[]?={}", r)
+		}) {
+			return nil, fmt.Errorf("%q is not a cookie name", n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+func joinNames(ns []string) string { return strings.Join(ns, ",") }

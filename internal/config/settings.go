@@ -212,6 +212,31 @@ var settings = []Setting{
 		field: bind(func(c *Config) *Address { return &c.ContactEmail }, address(false), Address.String),
 	},
 	{
+		Name: "PLENARY_ANALYTICS_PROVIDER", Default: "none",
+		Help: "a third-party analytics service to use as well as Plenary's own page-view count, for visitors who accept analytics " +
+			"cookies only: `plausible`, `umami` or `fathom` (each told the site's ID in the way it documents), or `none`. " +
+			"Its script is put on public pages, and its origin allowed in their Content-Security-Policy, only after consent.",
+		field: bind(func(c *Config) *string { return &c.AnalyticsProvider }, analyticsProvider, providerWord),
+	},
+	{
+		Name: "PLENARY_ANALYTICS_ID", DefaultDoc: "none (needed with a provider)",
+		Help:  "the site's ID at the analytics provider: Plausible's domain, Umami's website ID, Fathom's site ID.",
+		field: bind(func(c *Config) *string { return &c.AnalyticsID }, analyticsID, same),
+	},
+	{
+		Name: "PLENARY_ANALYTICS_SCRIPT", DefaultDoc: "the provider's own script, e.g. `https://plausible.io/js/script.js`; none without a provider",
+		Help: "the `https://` address of the analytics script, for a self-hosted provider (its origin is the one the CSP allows " +
+			"after consent); with provider `none`, a script loaded with no site ID.",
+		field: bind(func(c *Config) *string { return &c.AnalyticsScript }, httpsURL, same),
+		dflt:  func(c *Config) string { return providerScripts[c.AnalyticsProvider] },
+	},
+	{
+		Name: "PLENARY_ANALYTICS_COOKIES", DefaultDoc: "none",
+		Help: "comma-separated names of the cookies the analytics script sets on this site (see its documentation): " +
+			"listed on `/cookies`, and deleted when a visitor rejects analytics there or in the banner.",
+		field: bind(func(c *Config) *[]string { return &c.AnalyticsCookies }, cookieNames, joinNames),
+	},
+	{
 		Name: "PLENARY_DEV_MAILBOX", Default: "false",
 		Help: "`true` keeps every e-mail in the database instead of sending it (status “kept”), for development and demos; " +
 			"staff read kept and sent mail alike in the mail log (`/admin/messages`). `serve -demo` turns it on (and logs a warning) " +

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,7 +11,9 @@ import (
 // The consent cookie remembers whether someone accepted optional
 // (analytics) cookies. It is strictly necessary: without it the banner
 // would come back on every page. Nothing else is set until someone
-// accepts, and today nothing else is set even then.
+// accepts: the first-party page-view count (pageviews.go) sets none at
+// all, and only a configured third-party analytics script may set its own
+// (Options.AnalyticsCookies), which a rejection deletes.
 const (
 	ConsentCookie   = "plenary_consent"
 	ConsentAccept   = "accept"
@@ -38,7 +41,9 @@ func ConsentOf(r *http.Request) string {
 }
 
 // SetConsent stores choice (ConsentAccept or ConsentReject) in the consent
-// cookie for six months, and returns where to send the person back to:
+// cookie for six months — a rejection also deletes the analytics
+// script's cookies (Options.AnalyticsCookies), both as set for this host
+// and for its domain — and returns where to send the person back to:
 // the local page back (anything else means the home page), with
 // ?consent=saved added so that page confirms the choice.
 func (s *Server) SetConsent(w http.ResponseWriter, choice, back string) string {
@@ -52,6 +57,14 @@ func (s *Server) SetConsent(w http.ResponseWriter, choice, back string) string {
 		Secure:   s.secure,
 		SameSite: http.SameSiteLaxMode,
 	})
+	if choice == ConsentReject {
+		for _, name := range s.cookies {
+			http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1})
+			if host := s.cookieDomain(); host != "" {
+				http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", Domain: host, MaxAge: -1})
+			}
+		}
+	}
 	return withConsentSaved(LocalPath(back))
 }
 
@@ -89,4 +102,16 @@ func LocalPath(target string) string {
 		return "/"
 	}
 	return u.RequestURI()
+}
+
+// cookieDomain is the host name of the base URL, for deleting cookies a
+// script set for the whole domain; "" when there is none or it is an
+// address (a cookie's Domain cannot be one).
+func (s *Server) cookieDomain() string {
+	u, err := url.Parse(s.baseURL)
+	if err != nil || u.Hostname() == "" || strings.Contains(u.Hostname(), ":") || net.ParseIP(u.Hostname()) != nil ||
+		!strings.Contains(u.Hostname(), ".") {
+		return ""
+	}
+	return u.Hostname()
 }

@@ -132,10 +132,14 @@ func (ps pathSet) match(path string) bool { return ps.prefixOf(path) != "" }
 
 // securityHeaders sets the headers every response carries.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
-	csp := s.contentSecurityPolicy()
+	csp, cspAnalytics := s.contentSecurityPolicy(false), s.contentSecurityPolicy(true)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", csp)
+		if s.analytics != "" && ConsentOf(r) == ConsentAccept && !s.paths.private.match(r.URL.Path) {
+			h.Set("Content-Security-Policy", cspAnalytics)
+		} else {
+			h.Set("Content-Security-Policy", csp)
+		}
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
 		// The system check page needs the camera and microphone; nothing
@@ -161,12 +165,14 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 }
 
 // contentSecurityPolicy allows only this site's own scripts and styles,
-// never inline ones. A configured analytics script's origin is allowed to
-// load and report; the script itself is only put on pages for people who
-// accepted analytics cookies.
-func (s *Server) contentSecurityPolicy() string {
+// never inline ones. With analytics set (for people who accepted
+// analytics cookies, on pages that are neither the staff area's nor a
+// manage link's) a configured analytics script's origin is allowed to
+// load and report; for everyone else it is not, so the script could not
+// load even if it were put on the page.
+func (s *Server) contentSecurityPolicy(analytics bool) string {
 	script, connect := "", ""
-	if s.analytics != "" {
+	if analytics && s.analytics != "" {
 		if u, err := url.Parse(s.analytics); err == nil {
 			origin := u.Scheme + "://" + u.Host
 			script = "; script-src 'self' " + origin

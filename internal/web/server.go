@@ -38,10 +38,23 @@ type Options struct {
 	Registry *prometheus.Registry
 	// SiteName is shown in the header and titles; default "Plenary".
 	SiteName string
-	// AnalyticsScript is the https URL of an analytics script, loaded only
-	// for people who accepted optional cookies. Empty (the default) means
-	// there is no analytics at all.
+	// AnalyticsScript is the https URL of a third-party analytics script,
+	// loaded only for people who accepted analytics cookies; its origin is
+	// allowed in their pages' CSP only then. Empty (the default) means no
+	// third-party analytics.
 	AnalyticsScript string
+	// AnalyticsProvider says how the script is told the site's ID
+	// (AnalyticsID): "plausible" (data-domain), "umami"
+	// (data-website-id), "fathom" (data-site), or "" for none.
+	AnalyticsProvider string
+	AnalyticsID       string
+	// AnalyticsCookies are the cookies the analytics script sets on this
+	// site: listed on /cookies, and deleted when someone rejects analytics.
+	AnalyticsCookies []string
+	// CountView, when set, counts a page view (path without its query,
+	// the Referer header) of a visitor who accepted analytics cookies;
+	// see Counted. It must not block: analytics.Counter.Add.
+	CountView func(path, referrer string)
 	// BookingLimit is how many booking and manage-page form posts one
 	// client may make a minute (and at once); 0 turns the limit off, as
 	// PLENARY_BOOKING_LIMIT=0 does (the setting's default, 10, is the
@@ -77,6 +90,10 @@ type Server struct {
 	now       func() time.Time
 	siteName  string
 	analytics string // script URL, or ""
+	provider  string // how the script takes its ID: see Options.AnalyticsProvider
+	siteID    string
+	cookies   []string // the analytics script's cookies
+	countView func(path, referrer string)
 
 	files     fs.FS     // holds templates/ and static/
 	pageSets  []pageSet // the kit's own pages first, then each audience's
@@ -113,6 +130,10 @@ func New(opts Options) (*Server, error) {
 		now:       opts.Now,
 		siteName:  opts.SiteName,
 		analytics: opts.AnalyticsScript,
+		provider:  opts.AnalyticsProvider,
+		siteID:    opts.AnalyticsID,
+		cookies:   opts.AnalyticsCookies,
+		countView: opts.CountView,
 		registry:  opts.Registry,
 
 		metricsToken: opts.MetricsToken,
@@ -139,6 +160,9 @@ func New(opts Options) (*Server, error) {
 		if err != nil || u.Scheme != "https" || u.Host == "" {
 			return nil, fmt.Errorf("web: analytics script %q must be an https URL", opts.AnalyticsScript)
 		}
+	}
+	if _, ok := providerNames[s.provider]; !ok {
+		return nil, fmt.Errorf("web: unknown analytics provider %q", s.provider)
 	}
 	if s.contactEmail != "" {
 		a, err := mail.ParseAddress(s.contactEmail)
@@ -187,8 +211,17 @@ type Base struct {
 	// "reject".
 	Consent string
 	// Analytics is the analytics script to load, set only when someone
-	// accepted and a provider is configured.
-	Analytics string
+	// accepted and a provider is configured; AnalyticsProvider and
+	// AnalyticsID (set with it) say how the script learns the site's ID.
+	Analytics         string
+	AnalyticsProvider string
+	AnalyticsID       string
+	// ThirdParty names the third-party analytics service in words ("" for
+	// none), whatever the choice: the banner says what accepting means.
+	ThirdParty string
+	// Counting says that page views are counted for people who accept
+	// (a counter is configured).
+	Counting bool
 	// ConsentSaved is set on the page a cookie choice returns to, so the
 	// page can confirm it (the redirect adds ?consent=saved).
 	ConsentSaved bool
@@ -243,11 +276,36 @@ func (s *Server) Base(r *http.Request) Base {
 	}
 	b.Staff = r.URL.Path == "/admin" || strings.HasPrefix(r.URL.Path, "/admin/")
 	b.ConsentSaved = b.ConsentGiven() && r.URL.Query().Get(consentSavedParam) == consentSavedValue
+	if s.analytics != "" {
+		b.ThirdParty = s.ThirdParty()
+	}
+	b.Counting = s.countView != nil
 	if b.Consent == ConsentAccept && s.analytics != "" && !b.Staff {
-		b.Analytics = s.analytics
+		b.Analytics, b.AnalyticsProvider, b.AnalyticsID = s.analytics, s.provider, s.siteID
 	}
 	return b
 }
+
+// providerNames are the analytics providers Plenary knows how to give a
+// site ID, in words.
+var providerNames = map[string]string{"": "", "plausible": "Plausible", "umami": "Umami", "fathom": "Fathom"}
+
+// ThirdParty names the third-party analytics service in words: the
+// provider's name, or the script's host; "" when there is none.
+func (s *Server) ThirdParty() string {
+	if s.analytics == "" {
+		return ""
+	}
+	if n := providerNames[s.provider]; n != "" {
+		return n
+	}
+	u, _ := url.Parse(s.analytics)
+	return u.Host
+}
+
+// AnalyticsCookies are the cookies the analytics script sets on this
+// site, as configured.
+func (s *Server) AnalyticsCookies() []string { return s.cookies }
 
 // Now is the server's clock.
 func (s *Server) Now() time.Time { return s.now() }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"plenary/internal/analytics"
 	"strings"
 	"sync"
 	"testing"
@@ -97,6 +98,7 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 		t.Fatal(err)
 	}
 	o.admin.Accounts, o.admin.DB, o.admin.Bookings = accounts, db, bookings
+	o.admin.PageViews = analytics.NewReport(db)
 	if o.admin.Outbox == nil {
 		o.admin.Outbox = outbox
 	}

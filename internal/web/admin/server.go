@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"io/fs"
+	"plenary/internal/analytics"
 	"sync"
 
 	"plenary/internal/account"
@@ -32,6 +33,10 @@ type Options struct {
 	// Bookings answers what needs attention (/admin/attention); without
 	// it that page answers 404 and the first page does not link it.
 	Bookings *booking.Service
+	// PageViews reads the page views counted with consent
+	// (/admin/analytics, with Bookings for the courses); without it that
+	// page answers 404.
+	PageViews *analytics.Report
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
@@ -44,6 +49,7 @@ type Server struct {
 	devMailbox bool
 	mail       *messaging.Templates
 	bookings   *booking.Service
+	pageViews  *analytics.Report
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.
@@ -69,6 +75,7 @@ const devDir = "internal/web/admin"
 // start.
 var pages = map[string]func() any{
 	"admin_messages":       func() any { return messagesPage{} },
+	"admin_analytics":      func() any { return analyticsPage{} },
 	"admin_message":        func() any { return messagePage{} },
 	"admin_audit":          func() any { return auditPage{} },
 	"admin_login":          func() any { return loginPage{} },
@@ -106,5 +113,5 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
-		mail: mail, bookings: opts.Bookings, resets: map[string]resetSent{}}, nil
+		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, resets: map[string]resetSent{}}, nil
 }

@@ -191,6 +191,9 @@ func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, fmt.Sprintf("/events/%d/book?sent=1", e.ID), http.StatusSeeOther)
 			return
 		}
+		// The funnel's last step: a booking made, counted (with consent)
+		// under a path of its own, as the manage page's path is secret.
+		s.web.CountView(r, fmt.Sprintf("/events/%d/booked", e.ID))
 		http.Redirect(w, r, "/bookings/"+res.Token+"?booked=1", http.StatusSeeOther)
 	case errors.As(err, &ferr), errors.As(err, &refused):
 		p, perr := s.bookingForm(r, c, e)

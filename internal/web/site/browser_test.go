@@ -22,6 +22,7 @@ import (
 
 	"plenary/demo"
 	"plenary/internal/account"
+	"plenary/internal/analytics"
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
@@ -77,6 +78,10 @@ func TestBrowser(t *testing.T) {
 	correctPath := site.book(t, "kim.lowe@example.org")
 	confirmPath, unsubscribePath := site.subscribe(t, "sam.reed@example.org")
 
+	t.Run("AnalyticsConsent", func(t *testing.T) {
+		t.Parallel()
+		testAnalyticsConsent(t, journeyTab(t, browser), startAnalyticsSite(t))
+	})
 	t.Run("ConsentReject", func(t *testing.T) {
 		t.Parallel()
 		testConsentReject(t, newTab(t, browser), base)
@@ -388,7 +393,13 @@ func startDemoSite(t *testing.T) demoSite {
 	t.Cleanup(ts.Close)
 	subs := lists.NewService(lists.Options{DB: db, Outbox: outbox, BaseURL: ts.URL, GenerateSecret: true})
 	bookings := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: ts.URL})
-	kit, err := web.New(web.Options{DB: db})
+	// Page views are counted as serve counts them, so the banner and
+	// /cookies say what serve's do.
+	views, err := analytics.New(db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kit, err := web.New(web.Options{DB: db, CountView: views.Add})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
@@ -401,7 +412,8 @@ func startDemoSite(t *testing.T) demoSite {
 		Role: account.Coordinator}, staffPassword, now); err != nil {
 		t.Fatal(err)
 	}
-	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings})
+	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings,
+		PageViews: analytics.NewReport(db)})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}
@@ -420,6 +432,18 @@ func startDemoSite(t *testing.T) demoSite {
 	}
 	if site.nextEvent == 0 {
 		t.Fatalf("the demo %s has no upcoming date", courseSlug)
+	}
+	// Some views for the staff area's page-view page.
+	for range 12 {
+		views.Add("/courses/"+courseSlug, "https://www.example.com/")
+	}
+	for range 3 {
+		views.Add(fmt.Sprintf("/events/%d/book", site.nextEvent), ts.URL+"/courses/"+courseSlug)
+	}
+	views.Add(fmt.Sprintf("/events/%d/booked", site.nextEvent), ts.URL+"/events/1/book")
+	views.Add("/privacy", "")
+	if err := views.Flush(ctx); err != nil {
+		t.Fatal(err)
 	}
 	return site
 }

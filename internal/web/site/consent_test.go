@@ -145,8 +145,9 @@ func TestAnalyticsHook(t *testing.T) {
 		if got != tt.wantScript {
 			t.Errorf("consent %q: got analytics script %v, want %v", tt.consent, got, tt.wantScript)
 		}
-		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self' https://stats.example.org") {
-			t.Errorf("got CSP %q, want the analytics origin allowed", csp)
+		// The analytics origin is allowed only for those who accepted.
+		if csp := res.Header.Get("Content-Security-Policy"); strings.Contains(csp, "script-src 'self' https://stats.example.org") != tt.wantScript {
+			t.Errorf("consent %q: got CSP %q, want the analytics origin allowed: %v", tt.consent, csp, tt.wantScript)
 		}
 	}
 }

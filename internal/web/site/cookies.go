@@ -33,6 +33,14 @@ func (s *Server) cookiesShow(w http.ResponseWriter, r *http.Request) {
 			Kind:     "Strictly necessary",
 		}},
 	}
+	for _, name := range s.web.AnalyticsCookies() {
+		p.Cookies = append(p.Cookies, cookieInfo{
+			Name:     name,
+			Purpose:  "Set by " + s.web.ThirdParty() + "'s analytics script, only if you accept analytics cookies, to count visits. Deleted when you reject them.",
+			Lifetime: "As " + s.web.ThirdParty() + " sets it",
+			Kind:     "Analytics",
+		})
+	}
 	s.web.Render(w, r, http.StatusOK, "cookies", p)
 }
 

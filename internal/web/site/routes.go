@@ -5,12 +5,15 @@ import "plenary/internal/web"
 // Routes lists every page of the public site. Booking, manage-page,
 // subscribe and confirm POSTs share the kit's per-client rate limit; the catalogue and course
 // pages go through the page cache; a manage link's paths are secret.
+// The public pages are Counted (outside the cache, so a cached page
+// counts too): a view is recorded only for visitors who accepted
+// analytics cookies. A manage link's pages are never counted.
 func (s *Server) Routes() []web.Route {
 	return []web.Route{
-		{Pattern: "GET /{$}", Handler: s.web.Cached(s.courseList)},
-		{Pattern: "GET /courses/{slug}", Handler: s.web.Cached(s.courseShow)},
+		{Pattern: "GET /{$}", Handler: s.web.Counted(s.web.Cached(s.courseList))},
+		{Pattern: "GET /courses/{slug}", Handler: s.web.Counted(s.web.Cached(s.courseShow))},
 		{Pattern: "GET /events/{file}", Handler: s.eventCalendar}, // {id}.ics
-		{Pattern: "GET /events/{id}/book", Handler: s.bookingNew},
+		{Pattern: "GET /events/{id}/book", Handler: s.web.Counted(s.bookingNew)},
 		{Pattern: "POST /events/{id}/book", Handler: s.web.Limit(s.bookingCreate)},
 		{Pattern: "GET /bookings/{token}", Handler: s.bookingShow, SecretPath: true},
 		{Pattern: "GET /bookings/{token}/cancel", Handler: s.bookingCancelConfirm, SecretPath: true},
@@ -26,11 +29,11 @@ func (s *Server) Routes() []web.Route {
 		// (a mail provider posts for many people from one address), and
 		// exempt from the cross-origin check (see web.Route.MailClientPost).
 		{Pattern: "POST /lists/unsubscribe/{token}", Handler: s.unsubscribe, SecretPath: true, MailClientPost: true},
-		{Pattern: "GET /system-check", Handler: s.systemCheck},
-		{Pattern: "GET /privacy", Handler: s.privacyShow},
+		{Pattern: "GET /system-check", Handler: s.web.Counted(s.systemCheck)},
+		{Pattern: "GET /privacy", Handler: s.web.Counted(s.privacyShow)},
 		{Pattern: "GET /robots.txt", Handler: s.robotsTxt},
 		{Pattern: "GET /favicon.ico", Handler: s.faviconShow},
-		{Pattern: "GET /cookies", Handler: s.cookiesShow},
+		{Pattern: "GET /cookies", Handler: s.web.Counted(s.cookiesShow)},
 		{Pattern: "POST /cookies/consent", Handler: s.consentUpdate},
 	}
 }
