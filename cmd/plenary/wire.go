@@ -11,11 +11,13 @@ import (
 	"github.com/riverqueue/river"
 
 	"plenary/internal/account"
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/config"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
+	"plenary/internal/person"
 	"plenary/internal/workdays"
 )
 
@@ -29,6 +31,9 @@ type app struct {
 	outbox   *messaging.Outbox
 	bookings *booking.Service
 	accounts *account.Service
+	// people answers a person's request for their data: every package
+	// that holds something about people registers its part here.
+	people *person.Registry
 	// runner works the job queue (sending mail, offer expiry); nil unless
 	// asked for. Start it with startJobs.
 	runner *river.Client[*sql.Tx]
@@ -109,6 +114,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		Staff:                a.accounts,
 		DigestAt:             digestAt,
 	})
+	// A person's data, export and erasure: each holder in turn, the audit
+	// log last (it redacts what the others recorded). Another package
+	// that holds people's data registers here, before "audit".
+	a.people = person.New(db, nil)
+	a.people.Register("bookings", booking.People{})
+	a.people.Register("messages", messaging.People{})
+	a.people.Register("audit", audit.People{})
 	if !withRunner {
 		return a, nil
 	}
