@@ -127,7 +127,7 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	staff, err := admin.New(kit, admin.Options{Accounts: a.accounts, DB: a.db, Outbox: a.outbox, DevMailbox: devMailbox,
+	staff, err := admin.New(kit, admin.Options{Accounts: a.accounts, DB: a.db, Outbox: a.outbox, DevMailbox: devMailbox, People: a.people,
 		Bookings: a.bookings})
 	if err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
+	"plenary/internal/person"
 	"plenary/internal/web"
 )
 
@@ -96,6 +97,12 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 		t.Fatal(err)
 	}
 	o.admin.Accounts, o.admin.DB, o.admin.Bookings = accounts, db, bookings
+	if o.admin.People == nil {
+		o.admin.People = person.New(db, clk.now)
+		o.admin.People.Register("bookings", booking.People{})
+		o.admin.People.Register("messages", messaging.People{})
+		o.admin.People.Register("audit", audit.People{})
+	}
 	if o.admin.Outbox == nil {
 		o.admin.Outbox = outbox
 	}

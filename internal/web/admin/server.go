@@ -10,6 +10,7 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
+	"plenary/internal/person"
 	"plenary/internal/web"
 )
 
@@ -32,6 +33,9 @@ type Options struct {
 	// Bookings answers what needs attention (/admin/attention); without
 	// it that page answers 404 and the first page does not link it.
 	Bookings *booking.Service
+	// People exports and erases a person's data (/admin/people); without
+	// it those pages answer 404.
+	People *person.Registry
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
@@ -44,6 +48,7 @@ type Server struct {
 	devMailbox bool
 	mail       *messaging.Templates
 	bookings   *booking.Service
+	people     *person.Registry
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.
@@ -81,6 +86,7 @@ var pages = map[string]func() any{
 	"admin_booking":        func() any { return bookingPage{} },
 	"admin_bulk":           func() any { return bulkPage{} },
 	"admin_people":         func() any { return peoplePage{} },
+	"admin_person":         func() any { return personPage{} },
 	"admin_booking_action": func() any { return actionPage{} },
 }
 
@@ -106,5 +112,5 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
-		mail: mail, bookings: opts.Bookings, resets: map[string]resetSent{}}, nil
+		mail: mail, bookings: opts.Bookings, people: opts.People, resets: map[string]resetSent{}}, nil
 }
