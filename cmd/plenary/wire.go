@@ -141,6 +141,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	messaging.AddWorkers(workers, a.outbox, mailer, messaging.SendOptions{RescueAfter: cfg.MailRescueAfter})
 	retention := time.Duration(cfg.AccessNeedsRetentionDays) * 24 * time.Hour
 	periodic := booking.AddWorkers(workers, a.bookings, retention)
+	// Retention of the other kinds of data (docs/privacy.md): e-mail
+	// bodies after PLENARY_MESSAGE_BODY_RETENTION_DAYS (0 keeps them).
+	// Page views, when they arrive, register their erasure here with
+	// cfg.PageViewRetentionDays in the same way (a periodic job of their
+	// package, nothing when 0); the privacy page already states it.
+	days := func(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
+	periodic = append(periodic, messaging.AddRetention(workers, a.outbox, days(cfg.MessageBodyRetentionDays))...)
 	a.runner, err = messaging.NewJobs(db, workers, periodic, messaging.JobsOptions{
 		Logger: logger, Run: true, RescueAfter: cfg.MailRescueAfter,
 	})
