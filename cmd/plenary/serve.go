@@ -123,6 +123,8 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 		UIDDomain: a.uidDomain,
 
 		AccessNeedsRetentionDays: cfg.AccessNeedsRetentionDays,
+		MessageBodyRetentionDays: cfg.MessageBodyRetentionDays,
+		PageViewRetentionDays:    cfg.PageViewRetentionDays,
 	})
 	if err != nil {
 		return nil, err
