@@ -33,8 +33,9 @@ const ErasedName = "Erased"
 // purchase order, the payment recorded); the person's name, address,
 // role, registration number, access needs, review reason, eligibility
 // notes and answers go, with their manage links and staff notes. The
-// booking's messages lose their content (messaging.RedactSubjects) and
-// its audit entries the person's details (audit.Redact); the rows stay.
+// booking's messages, and messages to others that name the person, lose
+// their content (messaging.RedactSubjects, RedactMentions) and its audit
+// entries the person's details (audit.Redact); the rows stay.
 type People struct{}
 
 // PersonBooking is one booking as an export shows it.
@@ -179,6 +180,11 @@ func (People) Erase(ctx context.Context, tx *sql.Tx, email string, now time.Time
 		}
 	}
 	if _, err := messaging.RedactSubjects(ctx, tx, refs); err != nil {
+		return 0, fmt.Errorf("booking: erase: %w", err)
+	}
+	// Messages to others that name them: a staff notice about another
+	// booking, the daily digest.
+	if _, err := messaging.RedactMentions(ctx, tx, uniqueTerms(terms)); err != nil {
 		return 0, fmt.Errorf("booking: erase: %w", err)
 	}
 	if _, err := audit.Redact(ctx, tx, "booking", ids, uniqueTerms(terms)); err != nil {

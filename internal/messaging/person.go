@@ -133,6 +133,47 @@ func RedactSubjects(ctx context.Context, tx *sql.Tx, subjects []string) (int, er
 	return len(ids), nil
 }
 
+// RedactMentions blanks the content of the messages whose subject, text,
+// HTML or data mention one of terms (a person's name or address, as they
+// typed it): a daily digest or a staff notice that named them. The
+// recipients stay. It returns how many messages changed. The match is
+// LIKE's (on PostgreSQL it minds case; names are written into messages as
+// they were typed).
+func RedactMentions(ctx context.Context, tx *sql.Tx, terms []string) (int, error) {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, term := range terms {
+		if strings.TrimSpace(term) == "" {
+			continue
+		}
+		like := "%" + likeEscape(term) + "%"
+		rows, err := tx.QueryContext(ctx, `SELECT id FROM messages WHERE subject <> $2 AND (subject LIKE $1 ESCAPE '\'
+			OR text_body LIKE $1 ESCAPE '\' OR html_body LIKE $1 ESCAPE '\' OR render_data LIKE $1 ESCAPE '\')`, like, ErasedSubject)
+		if err != nil {
+			return 0, fmt.Errorf("messaging: redact mentions: %w", err)
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+	}
+	if err := blank(ctx, tx, ids, false); err != nil {
+		return 0, fmt.Errorf("messaging: redact mentions: %w", err)
+	}
+	return len(ids), nil
+}
+
 // blank empties the content of the messages with ids (and, with
 // recipient, who they were to); a queued one fails, so it is never sent.
 func blank(ctx context.Context, tx *sql.Tx, ids []int64, recipient bool) error {

@@ -34,11 +34,12 @@ func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 // world is a course with one date, the real outbox and booking service,
 // and the registry as cmd/plenary wires it.
 type world struct {
-	db    *database.DB
-	clock *clock
-	svc   *booking.Service
-	event catalog.Event
-	reg   *person.Registry
+	db     *database.DB
+	clock  *clock
+	svc    *booking.Service
+	event  catalog.Event
+	reg    *person.Registry
+	outbox *messaging.Outbox
 }
 
 func newWorld(t *testing.T) *world {
@@ -66,7 +67,7 @@ func newWorld(t *testing.T) *world {
 	reg.Register("bookings", booking.People{})
 	reg.Register("messages", messaging.People{})
 	reg.Register("audit", audit.People{})
-	return &world{db: db, clock: clk, svc: svc, event: c.Events[0], reg: reg}
+	return &world{db: db, clock: clk, svc: svc, event: c.Events[0], reg: reg, outbox: outbox}
 }
 
 var staff = audit.StaffMember(7, "Sam Staff")
@@ -112,6 +113,18 @@ func TestExportThenEraseLeavesNoTrace(t *testing.T) {
 	}
 	if paid.InvoiceNumber == 0 {
 		t.Fatal("the booking has no invoice to keep")
+	}
+	// A staff e-mail about something else that names her, as the daily
+	// digest does, and one that names someone else.
+	for i, who := range []string{"Zoë Quillfeather", "Alan Otherbury"} {
+		err := database.InTx(ctx, w.db, func(tx *sql.Tx) error {
+			_, _, err := w.outbox.Enqueue(ctx, tx, messaging.Message{Kind: "digest", DedupeKey: fmt.Sprintf("digest/%d", i),
+				ToEmail: "office@training.example", Subject: "Waiting for review", Text: "Waiting: " + who + "\n"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	before := totals(t, w)
 
