@@ -88,4 +88,8 @@ func TestPersonPages(t *testing.T) {
 	if len(entries) != 2 || entries[0].Actor.Kind != audit.Staff {
 		t.Errorf("audit: %+v", entries)
 	}
+	if _, body := a.get(t, "/admin/audit?action=person", tok); !strings.Contains(body, "A person&#39;s data erased") ||
+		!strings.Contains(body, "A person&#39;s data exported") {
+		t.Errorf("the audit log does not show the requests in words:\n%s", body)
+	}
 }
