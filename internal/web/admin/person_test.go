@@ -2,6 +2,7 @@ package admin
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -76,6 +77,18 @@ func TestPersonPages(t *testing.T) {
 	res, body = a.post(t, "/admin/people/erase", tok, url.Values{"email": {"ines@example.org"}, "confirm": {"yes"}})
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Erased") || !strings.Contains(body, "bookings: 1") {
 		t.Fatalf("erase: %d\n%s", res.StatusCode, body)
+	}
+	// The mail log still lists the erased e-mail, and opens it.
+	var erased int64
+	if err := a.db.QueryRowContext(ctx, `SELECT id FROM messages WHERE subject = '[erased]' ORDER BY id LIMIT 1`).Scan(&erased); err != nil {
+		t.Fatalf("no erased message: %v", err)
+	}
+	if res, body := a.get(t, fmt.Sprintf("/admin/messages/%d", erased), tok); res.StatusCode != http.StatusOK ||
+		strings.Contains(body, "ines@example.org") {
+		t.Errorf("mail log of an erased message: %d\n%s", res.StatusCode, body)
+	}
+	if res, body := a.get(t, "/admin/messages", tok); res.StatusCode != http.StatusOK || strings.Contains(body, "ines@example.org") {
+		t.Errorf("mail log after the erasure: %d\n%s", res.StatusCode, body)
 	}
 	_, body = a.get(t, "/admin/people?email=ines@example.org", tok)
 	if !strings.Contains(body, "Nothing: no booking") {
