@@ -78,6 +78,12 @@ func TestPersonPages(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Erased") || !strings.Contains(body, "bookings: 1") {
 		t.Fatalf("erase: %d\n%s", res.StatusCode, body)
 	}
+	// The erased booking still opens, on its own and in the desk list.
+	for _, path := range []string{fmt.Sprintf("/admin/bookings/%d", gone.Booking.ID), "/admin/bookings?status=all"} {
+		if res, body := a.get(t, path, tok); res.StatusCode != http.StatusOK || strings.Contains(body, "Vasquez") {
+			t.Errorf("%s after the erasure: %d", path, res.StatusCode)
+		}
+	}
 	// The mail log still lists the erased e-mail, and opens it.
 	var erased int64
 	if err := a.db.QueryRowContext(ctx, `SELECT id FROM messages WHERE subject = '[erased]' ORDER BY id LIMIT 1`).Scan(&erased); err != nil {
