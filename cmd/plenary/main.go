@@ -13,6 +13,7 @@
 //	plenary messages [-due|-all] [-booking ID] [-format text|json]
 //	plenary schedule -event ID
 //	plenary audit [-object KIND[:ID]] [-actor KIND[:WHO]] [-action ACTION] [-since DATE] [-format text|json]
+//	plenary person export EMAIL | erase [-yes] EMAIL
 //	plenary user add -email E -role R [-name N] [-courses SLUG,…] [-generate] | list | passwd [-generate] E | disable E | enable E
 //	plenary config
 //	plenary version
@@ -90,6 +91,7 @@ func commands() []command {
 		{"messages", "list e-mails: queued, due, failed or all", messagesCmd},
 		{"schedule", "when a date's joining instructions go, and whether they went", scheduleCmd},
 		{"audit", "who changed what: courses, dates, bookings", auditCmd},
+		{"person", "a person's data on request: export it as JSON, or erase it", personCmd},
 		{"user", "staff accounts: add, list, set a password, disable", userCmd},
 		{"config", "print the effective configuration, secrets masked", configCmd},
 		{"version", "print the version", versionCmd},

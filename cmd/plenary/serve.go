@@ -137,11 +137,13 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 		UIDDomain: a.uidDomain,
 
 		AccessNeedsRetentionDays: cfg.AccessNeedsRetentionDays,
+		MessageBodyRetentionDays: cfg.MessageBodyRetentionDays,
+		PageViewRetentionDays:    cfg.PageViewRetentionDays,
 	})
 	if err != nil {
 		return nil, err
 	}
-	staff, err := admin.New(kit, admin.Options{Accounts: a.accounts, DB: a.db, Outbox: a.outbox, DevMailbox: devMailbox,
+	staff, err := admin.New(kit, admin.Options{Accounts: a.accounts, DB: a.db, Outbox: a.outbox, DevMailbox: devMailbox, People: a.people,
 		Bookings: a.bookings, PageViews: a.pageViews})
 	if err != nil {
 		return nil, err

@@ -12,12 +12,14 @@ import (
 	"github.com/riverqueue/river"
 
 	"plenary/internal/account"
+	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/config"
 	"plenary/internal/database"
 	"plenary/internal/lists"
 	"plenary/internal/messaging"
+	"plenary/internal/person"
 	"plenary/internal/workdays"
 )
 
@@ -36,6 +38,9 @@ type app struct {
 	// (flushed by serve's loop, startViews); pageViews reads them.
 	views     *analytics.Counter
 	pageViews *analytics.Report
+	// people answers a person's request for their data: every package
+	// that holds something about people registers its part here.
+	people *person.Registry
 	// runner works the job queue (sending mail, offer expiry); nil unless
 	// asked for. Start it with startJobs.
 	runner *river.Client[*sql.Tx]
@@ -132,6 +137,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		Staff:                a.accounts,
 		DigestAt:             digestAt,
 	})
+	// A person's data, export and erasure: each holder in turn, the audit
+	// log last (it redacts what the others recorded). Another package
+	// that holds people's data registers here, before "audit".
+	a.people = person.New(db, nil)
+	a.people.Register("bookings", booking.People{})
+	a.people.Register("messages", messaging.People{})
+	a.people.Register("audit", audit.People{})
 	if !withRunner {
 		return a, nil
 	}
@@ -153,6 +165,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	retention := time.Duration(cfg.AccessNeedsRetentionDays) * 24 * time.Hour
 	periodic := booking.AddWorkers(workers, a.bookings, retention)
 	periodic = append(periodic, lists.AddWorkers(workers, a.lists)...)
+	// Retention of the other kinds of data (docs/privacy.md): e-mail
+	// bodies after PLENARY_MESSAGE_BODY_RETENTION_DAYS (0 keeps them).
+	// Page views, when they arrive, register their erasure here with
+	// cfg.PageViewRetentionDays in the same way (a periodic job of their
+	// package, nothing when 0); the privacy page already states it.
+	days := func(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
+	periodic = append(periodic, messaging.AddRetention(workers, a.outbox, days(cfg.MessageBodyRetentionDays))...)
 	a.runner, err = messaging.NewJobs(db, workers, periodic, messaging.JobsOptions{
 		Logger: logger, Run: true, RescueAfter: cfg.MailRescueAfter,
 	})

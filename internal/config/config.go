@@ -41,7 +41,13 @@ type Config struct {
 	// AccessNeedsRetentionDays is PLENARY_ACCESS_NEEDS_RETENTION_DAYS: 0
 	// erases access needs as soon as the event is over.
 	AccessNeedsRetentionDays int
-	Region                   workdays.Region // PLENARY_REGION
+	// MessageBodyRetentionDays is PLENARY_MESSAGE_BODY_RETENTION_DAYS: 0
+	// keeps e-mail bodies.
+	MessageBodyRetentionDays int
+	// PageViewRetentionDays is PLENARY_PAGE_VIEW_RETENTION_DAYS: 0 keeps
+	// page views.
+	PageViewRetentionDays int
+	Region                workdays.Region // PLENARY_REGION
 	// HolidaysFile is PLENARY_HOLIDAYS_FILE, and Holidays what it says,
 	// read and checked by Load.
 	HolidaysFile string

@@ -155,6 +155,18 @@ var settings = []Setting{
 		field: bind(func(c *Config) *int { return &c.AccessNeedsRetentionDays }, wholeNumber(0, 3650, "days"), strconv.Itoa),
 	},
 	{
+		Name: "PLENARY_MESSAGE_BODY_RETENTION_DAYS", Default: "365",
+		Help: "days after an e-mail is sent that its text, HTML and attachments are kept before a background job erases them " +
+			"(the mail log keeps who it went to, its subject and when); `0` keeps them. See [docs/privacy.md](docs/privacy.md).",
+		field: bind(func(c *Config) *int { return &c.MessageBodyRetentionDays }, wholeNumber(0, 3650, "days"), strconv.Itoa),
+	},
+	{
+		Name: "PLENARY_PAGE_VIEW_RETENTION_DAYS", Default: "395",
+		Help: "days that consented page-view counts (path, referring host, day) are kept before a background job erases them; " +
+			"`0` keeps them. See [docs/privacy.md](docs/privacy.md).",
+		field: bind(func(c *Config) *int { return &c.PageViewRetentionDays }, wholeNumber(0, 3650, "days"), strconv.Itoa),
+	},
+	{
 		Name: "PLENARY_REGION", Default: "england-and-wales",
 		Help: "whose bank holidays count when working days are counted (`england-and-wales`, `scotland`, `northern-ireland`); " +
 			"an event may name its own `region`. See [docs/working-days.md](docs/working-days.md).",

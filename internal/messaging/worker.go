@@ -74,6 +74,10 @@ func (w *SendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	if m.Status == Sent || m.Status == Kept {
 		return nil
 	}
+	if m.ToEmail == "" {
+		// Erased at the person's request (People.Erase): to no one.
+		return river.JobCancel(errors.New("messaging: the message was erased"))
+	}
 	status := Sent
 	if k, ok := w.mailer.(keeper); ok && k.keeps() {
 		status = Kept

@@ -73,6 +73,8 @@ var problems = []struct {
 		"Sorry, the offer of a place has lapsed, so it has gone to the next person waiting."}},
 	{is(booking.ErrNotPendingReview), Problem{http.StatusConflict, "not_pending_review", "This booking is not waiting for review",
 		"Someone may have reviewed it already. Please reload the booking to see where it stands."}},
+	{is(booking.ErrUpcomingBooking), Problem{http.StatusConflict, "upcoming_booking", "This person has a booking still to come",
+		"Their data cannot be erased while they hold a place, an offer, a review or a spot on a waiting list for a date that has not ended. Cancel that booking first, then erase."}},
 	{is(booking.ErrLateChange), Problem{http.StatusConflict, "late_change", "This change is close to the date",
 		"The date is inside the minimum notice for changes. Please confirm the change to send it to the people booked."}},
 

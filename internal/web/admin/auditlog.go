@@ -125,7 +125,7 @@ func readAuditFilter(q url.Values, p *auditPage) (audit.Filter, bool) {
 var auditObjects = []option{
 	{Value: "booking", Label: "Every booking action"}, {Value: "course", Label: "Every course action"},
 	{Value: "event", Label: "Every date action"}, {Value: "message", Label: "Every e-mail action"},
-	{Value: "user", Label: "Every staff user action"},
+	{Value: "user", Label: "Every staff user action"}, {Value: "person", Label: "Every request about a person's data"},
 }
 
 // actionOptions is the "What" list: every object, then every known

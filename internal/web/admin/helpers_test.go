@@ -22,6 +22,7 @@ import (
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
+	"plenary/internal/person"
 	"plenary/internal/web"
 )
 
@@ -99,6 +100,12 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	}
 	o.admin.Accounts, o.admin.DB, o.admin.Bookings = accounts, db, bookings
 	o.admin.PageViews = analytics.NewReport(db)
+	if o.admin.People == nil {
+		o.admin.People = person.New(db, clk.now)
+		o.admin.People.Register("bookings", booking.People{})
+		o.admin.People.Register("messages", messaging.People{})
+		o.admin.People.Register("audit", audit.People{})
+	}
 	if o.admin.Outbox == nil {
 		o.admin.Outbox = outbox
 	}

@@ -130,6 +130,11 @@ func (s *Server) routes() []route {
 
 		{pattern: "GET /admin/audit", access: pm(account.AuditRead), handler: s.auditList},
 		{pattern: "GET /admin/audit.csv", access: pm(account.AuditRead), handler: s.auditCSV},
+
+		// A person's data on request (person.go): admins only.
+		{pattern: "GET /admin/people", access: pm(account.UsersManage), handler: s.personShow},
+		{pattern: "GET /admin/people/export", access: pm(account.UsersManage), handler: s.personExport},
+		{pattern: "POST /admin/people/erase", access: pm(account.UsersManage), handler: s.personErase},
 	}
 }
 

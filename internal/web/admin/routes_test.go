@@ -91,6 +91,10 @@ var routeAccess = map[string][]string{
 
 	"GET /admin/audit":     {"admin", "coordinator"},
 	"GET /admin/audit.csv": {"admin", "coordinator"},
+
+	"GET /admin/people":        {"admin"},
+	"GET /admin/people/export": {"admin"},
+	"POST /admin/people/erase": {"admin"},
 }
 
 // TestRouteAccess requests every route of the staff area as every role,

@@ -11,6 +11,7 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
+	"plenary/internal/person"
 	"plenary/internal/web"
 )
 
@@ -37,6 +38,9 @@ type Options struct {
 	// (/admin/analytics, with Bookings for the courses); without it that
 	// page answers 404.
 	PageViews *analytics.Report
+	// People exports and erases a person's data (/admin/people); without
+	// it those pages answer 404.
+	People *person.Registry
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
@@ -50,6 +54,7 @@ type Server struct {
 	mail       *messaging.Templates
 	bookings   *booking.Service
 	pageViews  *analytics.Report
+	people     *person.Registry
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.
@@ -88,6 +93,7 @@ var pages = map[string]func() any{
 	"admin_booking":        func() any { return bookingPage{} },
 	"admin_bulk":           func() any { return bulkPage{} },
 	"admin_people":         func() any { return peoplePage{} },
+	"admin_person":         func() any { return personPage{} },
 	"admin_booking_action": func() any { return actionPage{} },
 }
 
@@ -113,5 +119,5 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
-		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, resets: map[string]resetSent{}}, nil
+		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, resets: map[string]resetSent{}}, nil
 }

@@ -31,6 +31,7 @@ import (
 	"plenary/internal/database/dbtest"
 	"plenary/internal/lists"
 	"plenary/internal/messaging"
+	"plenary/internal/person"
 	"plenary/internal/web"
 	"plenary/internal/web/admin"
 	"plenary/internal/web/api"
@@ -193,6 +194,7 @@ func TestBrowser(t *testing.T) {
 		testStaffSignIn(t, newTab(t, browser), base, axeJS)
 	})
 	t.Run("MailAndAuditLog", func(t *testing.T) { testMailLog(t, journeyTab(t, browser), site, axeMissing, axeJS) })
+	t.Run("PersonData", func(t *testing.T) { testPersonData(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 }
 
 // testStaffSignIn signs a coordinator in on a phone, without scripts of
@@ -352,6 +354,7 @@ type demoSite struct {
 const (
 	staffEmail    = "casey@example.org"
 	staffPassword = "correct horse battery"
+	adminEmail    = "ada@example.org" // an admin, for a person's data
 )
 
 // startDemoSite serves the demo site until the test ends.
@@ -412,7 +415,15 @@ func startDemoSite(t *testing.T) demoSite {
 		Role: account.Coordinator}, staffPassword, now); err != nil {
 		t.Fatal(err)
 	}
-	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings,
+	if _, err := accounts.AddUser(ctx, audit.CommandLine("test"), account.Profile{Email: adminEmail, Name: "Ada Admin",
+		Role: account.Admin}, staffPassword, now); err != nil {
+		t.Fatal(err)
+	}
+	people := person.New(db, nil)
+	people.Register("bookings", booking.People{})
+	people.Register("messages", messaging.People{})
+	people.Register("audit", audit.People{})
+	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings, People: people,
 		PageViews: analytics.NewReport(db)})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)

@@ -17,11 +17,20 @@ type privacyPage struct {
 	// RetentionDays is how long after an event access needs are kept
 	// (PLENARY_ACCESS_NEEDS_RETENTION_DAYS).
 	RetentionDays int
+	privacyRetention
+}
+
+// privacyRetention is how long the other kinds of data are kept, from
+// the settings (docs/privacy.md).
+type privacyRetention struct {
+	MessageBodyDays int  // PLENARY_MESSAGE_BODY_RETENTION_DAYS; 0 keeps them
+	PageViews       bool // consented page views are counted
+	PageViewDays    int  // PLENARY_PAGE_VIEW_RETENTION_DAYS; 0 keeps them
 }
 
 // privacyShow serves GET /privacy.
 func (s *Server) privacyShow(w http.ResponseWriter, r *http.Request) {
-	p := privacyPage{Base: s.web.Base(r), RetentionDays: s.retentionDays}
+	p := privacyPage{Base: s.web.Base(r), RetentionDays: s.retentionDays, privacyRetention: s.retention}
 	p.Description = "What " + s.web.SiteName() + " keeps about you when you book a course, why, who sees it and how to ask for a copy or to have it erased."
 	s.web.Render(w, r, http.StatusOK, "privacy", p)
 }

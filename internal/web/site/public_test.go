@@ -143,3 +143,19 @@ func TestManageDetailsErrorSummary(t *testing.T) {
 		t.Errorf("the error summary shows without an error")
 	}
 }
+
+// TestPrivacyRetention: the privacy page states each retention setting,
+// and "0" as keeping, and page views only once they are counted.
+func TestPrivacyRetention(t *testing.T) {
+	t.Parallel()
+	ts := newTestSiteWith(t, testNow, func(o *testOptions) {
+		o.Site.MessageBodyRetentionDays = 0
+		o.Site.PageViews, o.Site.PageViewRetentionDays = true, 1
+	})
+	_, body := ts.get(t, "/privacy")
+	for _, w := range []string{"kept until you ask us to erase it", "Page-view counts", "erased after 1 day."} {
+		if !strings.Contains(body, w) {
+			t.Errorf("privacy page: no %q", w)
+		}
+	}
+}

@@ -25,6 +25,14 @@ type Options struct {
 	// AccessNeedsRetentionDays is how many days after an event its
 	// bookings' access needs are kept, as the privacy page says.
 	AccessNeedsRetentionDays int
+	// MessageBodyRetentionDays is how many days after sending an e-mail's
+	// text is kept (0: until the person asks), as the privacy page says.
+	MessageBodyRetentionDays int
+	// PageViews says that consented page views are counted; the privacy
+	// page then says for how long they are kept (PageViewRetentionDays,
+	// 0: until erased by hand). The analytics work sets it when it counts.
+	PageViews             bool
+	PageViewRetentionDays int
 }
 
 // Server is the public site. Its handlers are its methods; routes.go
@@ -36,6 +44,7 @@ type Server struct {
 	lists         *lists.Service
 	uidDomain     string
 	retentionDays int
+	retention     privacyRetention
 	markdown      *markdownCache
 }
 
@@ -74,6 +83,8 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		lists:         opts.Lists,
 		uidDomain:     opts.UIDDomain,
 		retentionDays: opts.AccessNeedsRetentionDays,
-		markdown:      newMarkdownCache(256),
+		retention: privacyRetention{MessageBodyDays: opts.MessageBodyRetentionDays,
+			PageViews: opts.PageViews, PageViewDays: opts.PageViewRetentionDays},
+		markdown: newMarkdownCache(256),
 	}, nil
 }

@@ -247,6 +247,7 @@ func newTestSiteWith(t testing.TB, now time.Time, set func(*testOptions), course
 			Bookings: ts.bookings,
 
 			AccessNeedsRetentionDays: 30,
+			MessageBodyRetentionDays: 365,
 		},
 		Admin: admin.Options{Outbox: ts.outbox, DB: db},
 	}
