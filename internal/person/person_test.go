@@ -17,6 +17,7 @@ import (
 	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
+	"plenary/internal/lists"
 	"plenary/internal/messaging"
 	"plenary/internal/person"
 )
@@ -66,6 +67,7 @@ func newWorld(t *testing.T) *world {
 	reg := person.New(db, clk.Now)
 	reg.Register("bookings", booking.People{})
 	reg.Register("messages", messaging.People{})
+	reg.Register("lists", lists.People{})
 	reg.Register("audit", audit.People{})
 	return &world{db: db, clock: clk, svc: svc, event: c.Events[0], reg: reg, outbox: outbox}
 }
@@ -126,6 +128,20 @@ func TestExportThenEraseLeavesNoTrace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Both subscribed to hear of new dates, with consent evidence.
+	for _, sub := range []struct{ email, name string }{{"Zoe.Quillfeather@example.org", "Zoë Quillfeather"},
+		{"alan.otherbury@example.org", "Alan Otherbury"}} {
+		var id int64
+		err := w.db.QueryRowContext(ctx, `INSERT INTO list_subscriptions (email, email_key, name, scope, target_key, status, requested_at, confirmed_at)
+			VALUES ($1, $2, $3, 'all', 'all', 'confirmed', $4, $4) RETURNING id`, sub.email, strings.ToLower(sub.email), sub.name, w.clock.Now()).Scan(&id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.db.ExecContext(ctx, `INSERT INTO list_consent_evidence (subscription_id, email, what, wording_version, wording_sha256, source, step, at)
+			VALUES ($1, $2, 'all new courses', 'v1', 'sha-of-wording', 'course_page', 'confirmed', $3)`, id, sub.email, w.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	before := totals(t, w)
 
 	// Export: every booking, in any case of the address, with what they gave.
@@ -136,6 +152,9 @@ func TestExportThenEraseLeavesNoTrace(t *testing.T) {
 	raw, err := json.Marshal(exp)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(string(raw), "sha-of-wording") {
+		t.Errorf("the export lacks the subscription's consent evidence: %.300s", raw)
 	}
 	var got struct {
 		Data struct {
@@ -186,6 +205,11 @@ func TestExportThenEraseLeavesNoTrace(t *testing.T) {
 	}
 	if hits := scan(t, w.db, "quillfeather"); len(hits) > 0 {
 		t.Errorf("traces left after the erasure:\n%s", strings.Join(hits, "\n"))
+	}
+	var others int
+	if err := w.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM list_subscriptions s JOIN list_consent_evidence e ON e.subscription_id = s.id
+		WHERE s.email_key = 'alan.otherbury@example.org'`).Scan(&others); err != nil || others != 1 {
+		t.Errorf("the other person's subscription and evidence: %d rows (%v), want 1", others, err)
 	}
 	if hits := scan(t, w.db, "otherbury"); len(hits) == 0 {
 		t.Error("the other person's booking was erased too")
