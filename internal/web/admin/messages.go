@@ -54,6 +54,7 @@ var kindLabels = []struct{ Kind, Label string }{
 	{"thanks", "Thank you"},
 	{"review_waiting", "Staff: a review is waiting"},
 	{"attention_digest", "Staff: daily digest"},
+	{"list_confirm", "Lists: confirm a subscription"},
 	{resetMailKind, "Staff: password reset"},
 }
 
@@ -101,12 +102,14 @@ func mailTime(t time.Time) string {
 	return t.Format("2 Jan 2006 15:04") + " " + catalog.ZoneLabel(t)
 }
 
-// manageLink matches a participant's manage link (a path under
-// /bookings/ ending in a 256-bit URL-safe token), with its origin and
-// any sub-path.
-var manageLink = regexp.MustCompile(`(?:https?://[^\s"'<>/]+)?/bookings/[A-Za-z0-9_-]{20,}(?:/[A-Za-z0-9_-]*)?`)
+// manageLink matches a participant's secret link, with its origin and any
+// sub-path: a manage link (a path under /bookings/ ending in a 256-bit
+// URL-safe token), and a list confirmation or unsubscribe link (under
+// /lists/confirm/ or /lists/unsubscribe/), with which staff could confirm
+// or withdraw someone's subscription for them.
+var manageLink = regexp.MustCompile(`(?:https?://[^\s"'<>/]+)?/(?:bookings|lists/confirm|lists/unsubscribe)/[A-Za-z0-9_.-]{20,}(?:/[A-Za-z0-9_-]*)?`)
 
-// manageLinkHidden replaces a manage link in what staff see.
+// manageLinkHidden replaces such a link in what staff see.
 const manageLinkHidden = "[manage link hidden]"
 
 func redactLinks(s string) string { return manageLink.ReplaceAllString(s, manageLinkHidden) }

@@ -13,6 +13,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/database"
+	"plenary/internal/lists"
 	"plenary/internal/messaging"
 )
 
@@ -181,6 +182,13 @@ func TestMessagePage(t *testing.T) {
 		HTML:        `<p>Manage: <a href="` + link + `/cancel">cancel</a></p><script>parent.document.title="pwned"</script>`,
 		Attachments: []messaging.Attachment{{Filename: "course.ics", ContentType: "text/calendar; charset=utf-8", Data: []byte("BEGIN:VCALENDAR\r\nURL:" + link + "\r\nEND:VCALENDAR\r\n")}}})
 	setStatus(t, a, sent, messaging.Sent, "")
+	confirm := addMessage(t, a, messaging.Message{Kind: lists.MailKinds[0], DedupeKey: "c", ToEmail: "cy@example.org", Subject: "Confirm",
+		Text: "Confirm: https://training.example.org/lists/confirm/" + strings.Repeat("Cf9_-", 8) + "xyz\n" +
+			"Stop: https://training.example.org/lists/unsubscribe/12." + strings.Repeat("Un5_-", 8) + "\n"})
+	if body := mustGet(t, a, "/admin/messages/"+itoa(confirm), tok); strings.Contains(body, strings.Repeat("Cf9_-", 8)) ||
+		strings.Contains(body, strings.Repeat("Un5_-", 8)) || strings.Count(body, "[manage link hidden]") < 2 {
+		t.Error("a list e-mail's confirmation or unsubscribe link is shown to staff")
+	}
 	failed := addMessage(t, a, messaging.Message{DedupeKey: "f", ToEmail: "bob@example.org", Subject: "Bob"})
 	setStatus(t, a, failed, messaging.Failed, `550 5.1.1 <bob@example.org>: no such user <script>alert(1)</script>`)
 
@@ -242,6 +250,13 @@ func TestRetryAndResendPages(t *testing.T) {
 	a := newArea(t, nil)
 	u := a.addUser(t, "coord@example.org", account.Coordinator)
 	tok := a.signIn(t, "coord@example.org", password, "")
+	confirm := addMessage(t, a, messaging.Message{Kind: lists.MailKinds[0], DedupeKey: "c", ToEmail: "cy@example.org", Subject: "Confirm",
+		Text: "Confirm: https://training.example.org/lists/confirm/" + strings.Repeat("Cf9_-", 8) + "xyz\n" +
+			"Stop: https://training.example.org/lists/unsubscribe/12." + strings.Repeat("Un5_-", 8) + "\n"})
+	if body := mustGet(t, a, "/admin/messages/"+itoa(confirm), tok); strings.Contains(body, strings.Repeat("Cf9_-", 8)) ||
+		strings.Contains(body, strings.Repeat("Un5_-", 8)) || strings.Count(body, "[manage link hidden]") < 2 {
+		t.Error("a list e-mail's confirmation or unsubscribe link is shown to staff")
+	}
 	failed := addMessage(t, a, messaging.Message{DedupeKey: "f", ToEmail: "bob@example.org", Subject: "Bob"})
 	setStatus(t, a, failed, messaging.Failed, "421 try later")
 	jobs := func() int {
@@ -332,7 +347,7 @@ func mustList(t *testing.T, a *staffArea, kind string) []messaging.Message {
 // TestEveryMailKindHasALabel: the mail log names every kind of e-mail
 // Plenary sends in words, the staff area's own and the booking e-mails.
 func TestEveryMailKindHasALabel(t *testing.T) {
-	kinds := append(booking.MailKinds(), resetMailKind)
+	kinds := append(append(booking.MailKinds(), lists.MailKinds...), resetMailKind)
 	for _, k := range kinds {
 		if kindLabel(k) == k {
 			t.Errorf("the mail log has no label for e-mails of kind %q: add one to kindLabels", k)
