@@ -1,10 +1,6 @@
 package account
 
 import (
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +8,7 @@ import (
 	"time"
 
 	"plenary/internal/database"
+	"plenary/internal/secret"
 )
 
 // The errors of the package, for the web kit's error table.
@@ -136,19 +133,12 @@ func (s *Service) RequiresTOTP(r Role) bool { return slices.Contains(s.totpReq, 
 // newToken returns a random 256-bit token, as people carry it (URL-safe
 // base64), and its SHA-256 hash, as it is stored.
 func newToken() (token, hash string, err error) {
-	b := make([]byte, 32)
-	if _, err := rand.Read(b); err != nil {
-		return "", "", fmt.Errorf("account: token: %w", err)
-	}
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token), nil
+	token, hash = secret.New()
+	return token, hash, nil
 }
 
 // hashToken is how a token is stored and looked up.
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
+func hashToken(token string) string { return secret.Hash(token) }
 
 // dummyHash returns a hash no password matches, made once.
 func (s *Service) dummyHash() string {

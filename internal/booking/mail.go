@@ -15,6 +15,7 @@ import (
 
 	"plenary/internal/catalog"
 	"plenary/internal/messaging"
+	"plenary/internal/secret"
 )
 
 // mailFiles are the booking e-mails: mail/layout.{txt,html} is the shell
@@ -360,14 +361,14 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	now := s.now().UTC()
 	if token == "" {
 		var hash string
-		token, hash = newToken()
+		token, hash = secret.New()
 		if err := s.store.withTx(tx).insertToken(ctx, b.ID, hash, now); err != nil {
 			return err
 		}
 	}
 	if spec.kind == mailAlreadyBooked {
 		// A repeat attempt may come more than once; each mails its own link.
-		spec.dedupe += "/" + hashToken(token)[:16]
+		spec.dedupe += "/" + secret.Hash(token)[:16]
 	}
 	d := s.mailAbout(c, e, b)
 	d.ManageURL = s.ManageURL(token)

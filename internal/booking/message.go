@@ -9,6 +9,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
+	"plenary/internal/secret"
 )
 
 // A message the course team writes to the person on a booking, from the
@@ -83,7 +84,7 @@ func (s *Service) SendMessage(ctx context.Context, bookingID int64, actor audit.
 		if err != nil {
 			return err
 		}
-		_, hash := newToken() // only for a key no other send shares
+		_, hash := secret.New() // only for a key no other send shares
 		msg := messaging.Message{Kind: string(mailStaffMessage), DedupeKey: mailKey("staff-message", b.ID, hash[:16]),
 			SubjectRef: SubjectRef(b.ID), ToName: b.Name, ToEmail: b.Email, Data: data}
 		if id, _, err = s.outbox.Enqueue(ctx, tx, msg); err != nil {

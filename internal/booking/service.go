@@ -13,6 +13,7 @@ import (
 	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
+	"plenary/internal/secret"
 	"plenary/internal/workdays"
 )
 
@@ -232,7 +233,7 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		}
 		if err == nil {
 			res.Existing, res.Booking = true, existing
-			token, hash := newToken()
+			token, hash := secret.New()
 			if err := st.insertToken(ctx, existing.ID, hash, now); err != nil {
 				return err
 			}
@@ -285,7 +286,7 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		if err := audit.Record(ctx, tx, now, who, actionCreate, "booking", b.ID, nil, stateOf(b), reason); err != nil {
 			return err
 		}
-		token, hash := newToken()
+		token, hash := secret.New()
 		if err := st.insertToken(ctx, b.ID, hash, now); err != nil {
 			return err
 		}

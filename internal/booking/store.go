@@ -11,6 +11,7 @@ import (
 
 	"plenary/internal/catalog"
 	"plenary/internal/database"
+	"plenary/internal/secret"
 )
 
 // store holds all of booking's SQL: the bookings, booking_answers,
@@ -167,11 +168,11 @@ func (s store) insertToken(ctx context.Context, bookingID int64, hash string, no
 
 // bookingIDByToken resolves a manage-link secret.
 func (s store) bookingIDByToken(ctx context.Context, token string) (int64, error) {
-	if !plausibleToken(token) {
+	if !secret.Plausible(token) {
 		return 0, ErrNotFound
 	}
 	var id int64
-	err := s.q.QueryRowContext(ctx, `SELECT booking_id FROM booking_tokens WHERE token_hash = $1`, hashToken(token)).Scan(&id)
+	err := s.q.QueryRowContext(ctx, `SELECT booking_id FROM booking_tokens WHERE token_hash = $1`, secret.Hash(token)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
 	}

@@ -13,6 +13,7 @@ import (
 
 	"plenary/internal/database"
 	"plenary/internal/messaging"
+	"plenary/internal/secret"
 )
 
 // Options are what the Service needs.
@@ -96,7 +97,7 @@ func (s *Service) Subscribe(ctx context.Context, r Request) error {
 		if recent >= s.opts.PerAddressPerDay {
 			return nil
 		}
-		token, hash := newToken()
+		token, hash := secret.New()
 		expires := now.Add(TokenLifetime)
 		var (
 			id     int64
@@ -198,7 +199,7 @@ type querier interface {
 // byToken finds a waiting subscription by its confirmation token and
 // calls found with it and what its latest request was for.
 func (s *Service) byToken(ctx context.Context, q querier, token string, found func(id int64, email, what string)) error {
-	if !plausibleToken(token) {
+	if !secret.Plausible(token) {
 		return ErrLinkInvalid
 	}
 	var (
@@ -209,7 +210,7 @@ func (s *Service) byToken(ctx context.Context, q querier, token string, found fu
 	err := q.QueryRowContext(ctx, `SELECT s.id, s.email, s.token_expires_at,
 			(SELECT e.what FROM list_consent_evidence e WHERE e.subscription_id = s.id AND e.step = $2 ORDER BY e.id DESC LIMIT 1)
 		FROM list_subscriptions s WHERE s.token_hash = $1 AND s.status = $3`,
-		hashToken(token), stepRequested, string(Requested)).Scan(&id, &email, &expires, &what)
+		secret.Hash(token), stepRequested, string(Requested)).Scan(&id, &email, &expires, &what)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ErrLinkInvalid
 	}

@@ -13,29 +13,6 @@ import (
 	"strings"
 )
 
-// newToken returns a confirmation secret (256 random bits, URL-safe) and
-// the hash stored in its place.
-func newToken() (token, hash string) {
-	b := make([]byte, 32)
-	rand.Read(b) // never fails (crypto/rand documents it)
-	token = base64.RawURLEncoding.EncodeToString(b)
-	return token, hashToken(token)
-}
-
-func hashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
-}
-
-// plausibleToken rejects, before any query, what cannot be a token.
-func plausibleToken(token string) bool {
-	if len(token) != 43 {
-		return false
-	}
-	_, err := base64.RawURLEncoding.DecodeString(token)
-	return err == nil
-}
-
 // key is the secret that signs unsubscribe links: PLENARY_LIST_SECRET, or
 // in the demo the key kept in list_keys (made on first use).
 func (s *Service) key(ctx context.Context) ([]byte, error) {
