@@ -304,3 +304,41 @@ func (ts *testSite) eventOf(t *testing.T, slug, ref string) catalog.Event {
 	t.Fatalf("no event %s in %s", ref, slug)
 	return catalog.Event{}
 }
+
+// TestFeedsCached: with the page cache on, the calendar and the feeds are
+// served from it (a date added since is not in the cached copy) and the
+// cached copy still sets no cookie; PurgePages makes the new date appear.
+func TestFeedsCached(t *testing.T) {
+	t.Parallel()
+	ts := newTestSiteWith(t, testNow, func(o *testOptions) { o.PageCacheTTL = time.Hour })
+	paths := []string{"/courses/dit-refresher/dates.ics", "/courses/dit-refresher/dates.atom", "/dates.atom"}
+	first := map[string]string{}
+	for _, p := range paths {
+		_, first[p] = ts.get(t, p)
+	}
+	ctx := context.Background()
+	c, err := ts.store.CourseBySlug(ctx, "dit-refresher")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.Events[1]
+	d.ID, d.Ref, d.Version = 0, "2023-03", 0
+	d.Days = []catalog.Day{day(t, catalog.Date{Year: 2023, Month: 3, Day: 3}, "10:00", "17:00")}
+	c.Events = append(c.Events, d)
+	if _, err := ts.store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(testNow)); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		res, body := ts.get(t, p)
+		feedHeaders(t, res, map[bool]string{true: "text/calendar", false: "application/atom+xml"}[strings.HasSuffix(p, ".ics")])
+		if body != first[p] {
+			t.Errorf("%s: not served from the page cache", p)
+		}
+	}
+	ts.kit.PurgePages()
+	for _, p := range paths {
+		if _, body := ts.get(t, p); !strings.Contains(body, "3 March 2023") && !strings.Contains(body, "20230303T100000") {
+			t.Errorf("%s: the new date is missing after a purge", p)
+		}
+	}
+}
