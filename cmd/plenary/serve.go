@@ -139,6 +139,8 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 		AccessNeedsRetentionDays: cfg.AccessNeedsRetentionDays,
 		MessageBodyRetentionDays: cfg.MessageBodyRetentionDays,
 		PageViewRetentionDays:    cfg.PageViewRetentionDays,
+		ListUnconfirmedDays:      cfg.ListUnconfirmedDays,
+		PageViews:                true, // counted with consent (CountView above), erased by analytics.AddRetention
 	})
 	if err != nil {
 		return nil, err

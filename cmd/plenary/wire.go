@@ -113,8 +113,11 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	// Lists: PLENARY_LIST_SECRET signs unsubscribe links (serve -demo
 	// keeps a key in the database instead); a List-Unsubscribe mailto:
 	// goes to the course team's Reply-To address.
+	// PLENARY_LIST_UNCONFIRMED_DAYS: how long a request never confirmed is kept.
+	days := func(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 	a.lists = lists.NewService(lists.Options{DB: db, Outbox: a.outbox, BaseURL: cfg.BaseURL,
-		Secret: []byte(cfg.ListSecret), UnsubscribeMailbox: cfg.ReplyTo().Addr})
+		Secret: []byte(cfg.ListSecret), UnsubscribeMailbox: cfg.ReplyTo().Addr,
+		ForgetAfter: days(cfg.ListUnconfirmedDays)})
 	// Staff accounts: sessions last PLENARY_SESSION_IDLE_TIMEOUT unused and
 	// PLENARY_SESSION_MAX_AGE at most; PLENARY_TOTP_REQUIRED_ROLES must use
 	// one-time codes, which authenticator apps list under the site's name.
@@ -163,16 +166,16 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	// PLENARY_MAIL_RESCUE_AFTER: how soon a send left running by a dead
 	// process goes again; the send worker's timeouts are cut from it.
 	messaging.AddWorkers(workers, a.outbox, mailer, messaging.SendOptions{RescueAfter: cfg.MailRescueAfter})
-	// Retention of each kind of data (docs/privacy.md): access needs after
-	// PLENARY_ACCESS_NEEDS_RETENTION_DAYS, e-mail bodies after
-	// PLENARY_MESSAGE_BODY_RETENTION_DAYS (0 keeps them). Page views'
-	// erasure (cfg.PageViewRetentionDays, with analytics.Report.EraseBefore)
-	// is still to be registered here; until it is, the privacy page states
-	// no period for them (site.Options.PageViews stays false).
-	days := func(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
+	// Retention of each kind of data (docs/privacy.md, and the privacy
+	// page from the same settings): access needs after
+	// PLENARY_ACCESS_NEEDS_RETENTION_DAYS, unconfirmed subscriptions after
+	// PLENARY_LIST_UNCONFIRMED_DAYS, e-mail bodies after
+	// PLENARY_MESSAGE_BODY_RETENTION_DAYS and page-view counts after
+	// PLENARY_PAGE_VIEW_RETENTION_DAYS (0 keeps those two).
 	periodic := booking.AddWorkers(workers, a.bookings, days(cfg.AccessNeedsRetentionDays))
 	periodic = append(periodic, lists.AddWorkers(workers, a.lists)...)
 	periodic = append(periodic, messaging.AddRetention(workers, a.outbox, days(cfg.MessageBodyRetentionDays))...)
+	periodic = append(periodic, analytics.AddRetention(workers, a.pageViews, cfg.PageViewRetentionDays, nil)...)
 	a.runner, err = messaging.NewJobs(db, workers, periodic, messaging.JobsOptions{
 		Logger: logger, Run: true, RescueAfter: cfg.MailRescueAfter,
 	})

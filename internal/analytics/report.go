@@ -72,8 +72,7 @@ func (r *Report) Referrers(ctx context.Context, p Period, limit int) ([]HostView
 }
 
 // EraseBefore deletes the counts of every UK day before day and returns
-// how many rows went: for a retention job (none runs yet; see
-// docs/privacy.md).
+// how many rows went (the retention job, EraseOlderThan).
 func (r *Report) EraseBefore(ctx context.Context, day workdays.Date) (int64, error) {
 	res, err := r.db.ExecContext(ctx, `DELETE FROM page_views WHERE day < $1`, day.String())
 	if err != nil {

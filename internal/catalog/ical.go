@@ -82,6 +82,79 @@ func Sequence(version int, method string, joining bool) int {
 // included (a venue's address has several lines). Lines end in CRLF and
 // are folded at 75 octets.
 func Calendar(c Course, e Event, opts CalendarOptions) []byte {
+	cal, w := newCalendar(c, opts)
+	if len(e.Days) > 0 {
+		cal.AddVTimezone(timezone(e.Location(), e.Days[0].Date.Year, e.Days[len(e.Days)-1].Date.Year))
+	}
+	w.addEvent(cal, c, e)
+	return []byte(cal.Serialize(ics.WithNewLineWindows))
+}
+
+// FeedRefresh is how often a subscribed course calendar (CourseCalendar)
+// asks to be fetched again, as REFRESH-INTERVAL (RFC 7986) and
+// X-PUBLISHED-TTL.
+const FeedRefresh = "PT6H"
+
+// CourseCalendar writes one iCalendar file of several dates of a course,
+// for a calendar program to subscribe to (METHOD:PUBLISH, whatever
+// opts.Method says, and never the joining details): each day of each
+// date is a VEVENT exactly as Calendar writes it, with the same UIDs, so
+// a date already added from its own file is updated rather than
+// duplicated, and a refresh of the subscription updates each entry in
+// place. It names the calendar after the course and asks to be fetched
+// again every FeedRefresh. Each zone the dates use gets one VTIMEZONE
+// covering their years.
+func CourseCalendar(c Course, events []Event, opts CalendarOptions) []byte {
+	opts.Method, opts.Joining, opts.Attendee = string(ics.MethodPublish), false, mail.Address{}
+	cal, w := newCalendar(c, opts)
+	cal.SetName(icalText(c.Title))
+	cal.SetXWRCalDesc(icalText("Dates of " + c.Title + ": " + w.courseURL(c)))
+	cal.SetRefreshInterval(FeedRefresh) // written with VALUE=DURATION
+	cal.SetXPublishedTTL(FeedRefresh)
+	type span struct {
+		loc         *time.Location
+		first, last int
+	}
+	zones := map[string]span{}
+	var order []string
+	for _, e := range events {
+		if len(e.Days) == 0 {
+			continue
+		}
+		loc := e.Location()
+		first, last := e.Days[0].Date.Year, e.Days[len(e.Days)-1].Date.Year
+		sp, ok := zones[loc.String()]
+		if !ok {
+			order = append(order, loc.String())
+			sp = span{loc, first, last}
+		}
+		zones[loc.String()] = span{loc, min(sp.first, first), max(sp.last, last)}
+	}
+	for _, name := range order {
+		z := zones[name]
+		cal.AddVTimezone(timezone(z.loc, z.first, z.last))
+	}
+	for _, e := range events {
+		w.addEvent(cal, c, e)
+	}
+	return []byte(cal.Serialize(ics.WithNewLineWindows))
+}
+
+// calendarWriter holds what every VEVENT of one file shares.
+type calendarWriter struct {
+	method                 string
+	base, host             string
+	now                    time.Time
+	joining                bool
+	organizer, attendee    mail.Address
+	hasOrganizer, invitees bool
+}
+
+func (w calendarWriter) courseURL(c Course) string { return w.base + "/courses/" + c.Slug }
+
+// newCalendar starts a calendar file with the options' method and the
+// course's name.
+func newCalendar(c Course, opts CalendarOptions) (*ics.Calendar, calendarWriter) {
 	method := strings.ToUpper(opts.Method)
 	if method == "" {
 		method = string(ics.MethodPublish)
@@ -94,38 +167,39 @@ func Calendar(c Course, e Event, opts CalendarOptions) []byte {
 			host = u.Hostname()
 		}
 	}
-	courseURL := base + "/courses/" + c.Slug
-	loc := e.Location()
-	tzid := loc.String()
 	now := opts.Now.UTC()
 	if opts.Now.IsZero() {
 		now = time.Now().UTC()
 	}
-
 	cal := ics.NewCalendar()
 	cal.SetProductId("-//Plenary//Course calendar//EN")
 	cal.SetCalscale("GREGORIAN")
 	cal.SetMethod(ics.Method(method))
 	cal.SetXWRCalName(icalText(c.Title))
-
-	if len(e.Days) > 0 {
-		cal.AddVTimezone(timezone(loc, e.Days[0].Date.Year, e.Days[len(e.Days)-1].Date.Year))
+	organizer, hasOrganizer := calAddress(opts.Organizer)
+	invitation := method == string(ics.MethodRequest) || method == string(ics.MethodCancel)
+	return cal, calendarWriter{
+		method: method, base: base, host: host, now: now, joining: opts.Joining,
+		organizer: organizer, hasOrganizer: hasOrganizer,
+		attendee: opts.Attendee, invitees: invitation && safeAddress(opts.Attendee.Address),
 	}
+}
 
-	cancelled := e.Status == Cancelled || method == string(ics.MethodCancel)
-	seqMethod := method
+// addEvent adds one VEVENT per day of e.
+func (w calendarWriter) addEvent(cal *ics.Calendar, c Course, e Event) {
+	courseURL := w.courseURL(c)
+	loc := e.Location()
+	tzid := loc.String()
+	cancelled := e.Status == Cancelled || w.method == string(ics.MethodCancel)
+	seqMethod := w.method
 	if cancelled {
 		seqMethod = string(ics.MethodCancel)
 	}
-	sequence := Sequence(e.Version, seqMethod, opts.Joining)
-	location := icalText(eventLocation(e, opts.Joining))
-	organizer, hasOrganizer := calAddress(opts.Organizer)
-	invitation := method == string(ics.MethodRequest) || method == string(ics.MethodCancel)
-	attendee := opts.Attendee
-	hasAttendee := invitation && safeAddress(attendee.Address)
+	sequence := Sequence(e.Version, seqMethod, w.joining)
+	location := icalText(eventLocation(e, w.joining))
 	for i, d := range e.Days {
-		ev := cal.AddEvent(fmt.Sprintf("event-%d-day-%d@%s", e.ID, i+1, host))
-		ev.SetDtStampTime(now)
+		ev := cal.AddEvent(fmt.Sprintf("event-%d-day-%d@%s", e.ID, i+1, w.host))
+		ev.SetDtStampTime(w.now)
 		if !e.UpdatedAt.IsZero() {
 			ev.SetLastModifiedAt(e.UpdatedAt)
 		}
@@ -144,13 +218,13 @@ func Calendar(c Course, e Event, opts CalendarOptions) []byte {
 		if location != "" {
 			ev.SetLocation(location)
 		}
-		ev.SetDescription(icalText(description(c, e, d, loc, courseURL, opts.Joining, cancelled)))
+		ev.SetDescription(icalText(description(c, e, d, loc, courseURL, w.joining, cancelled)))
 		ev.SetURL(courseURL)
-		if hasOrganizer {
-			addCalAddress(&ev.ComponentBase, ics.ComponentPropertyOrganizer, organizer)
+		if w.hasOrganizer {
+			addCalAddress(&ev.ComponentBase, ics.ComponentPropertyOrganizer, w.organizer)
 		}
-		if hasAttendee {
-			addCalAddress(&ev.ComponentBase, ics.ComponentPropertyAttendee, attendee,
+		if w.invitees {
+			addCalAddress(&ev.ComponentBase, ics.ComponentPropertyAttendee, w.attendee,
 				"CUTYPE=INDIVIDUAL", "ROLE=REQ-PARTICIPANT", "PARTSTAT=ACCEPTED", "RSVP=FALSE")
 		}
 		if cancelled {
@@ -160,7 +234,6 @@ func Calendar(c Course, e Event, opts CalendarOptions) []byte {
 		}
 		ev.SetTimeTransparency(ics.TransparencyOpaque)
 	}
-	return []byte(cal.Serialize(ics.WithNewLineWindows))
 }
 
 // icalLocal is the form of a local DATE-TIME (no Z): the zone is in TZID.

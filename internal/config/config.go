@@ -47,7 +47,10 @@ type Config struct {
 	// PageViewRetentionDays is PLENARY_PAGE_VIEW_RETENTION_DAYS: 0 keeps
 	// page views.
 	PageViewRetentionDays int
-	Region                workdays.Region // PLENARY_REGION
+	// ListUnconfirmedDays is PLENARY_LIST_UNCONFIRMED_DAYS (1 or more):
+	// how long a subscription never confirmed is kept.
+	ListUnconfirmedDays int
+	Region              workdays.Region // PLENARY_REGION
 	// HolidaysFile is PLENARY_HOLIDAYS_FILE, and Holidays what it says,
 	// read and checked by Load.
 	HolidaysFile string

@@ -433,3 +433,18 @@ func TestAnalyticsSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestListUnconfirmedDays: 30 by default, a number of days from 1, and a
+// clear refusal of 0 (a request must live long enough to be confirmed).
+func TestListUnconfirmedDays(t *testing.T) {
+	c, err := Load(env(map[string]string{}))
+	if err != nil || c.ListUnconfirmedDays != 30 {
+		t.Fatalf("default: %d, %v", c.ListUnconfirmedDays, err)
+	}
+	if c, err = Load(env(map[string]string{"PLENARY_LIST_UNCONFIRMED_DAYS": "7"})); err != nil || c.ListUnconfirmedDays != 7 {
+		t.Fatalf("7: %d, %v", c.ListUnconfirmedDays, err)
+	}
+	if _, err = Load(env(map[string]string{"PLENARY_LIST_UNCONFIRMED_DAYS": "0"})); err == nil || !strings.Contains(err.Error(), "PLENARY_LIST_UNCONFIRMED_DAYS") {
+		t.Fatalf("0 accepted: %v", err)
+	}
+}

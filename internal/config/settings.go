@@ -167,6 +167,12 @@ var settings = []Setting{
 		field: bind(func(c *Config) *int { return &c.PageViewRetentionDays }, wholeNumber(0, 3650, "days"), strconv.Itoa),
 	},
 	{
+		Name: "PLENARY_LIST_UNCONFIRMED_DAYS", Default: "30",
+		Help: "days a request to hear about new dates is kept if its confirmation link is never used (1–3650); " +
+			"a background job then forgets it with its evidence. See [docs/privacy.md](docs/privacy.md).",
+		field: bind(func(c *Config) *int { return &c.ListUnconfirmedDays }, wholeNumber(1, 3650, "days"), strconv.Itoa),
+	},
+	{
 		Name: "PLENARY_REGION", Default: "england-and-wales",
 		Help: "whose bank holidays count when working days are counted (`england-and-wales`, `scotland`, `northern-ireland`); " +
 			"an event may name its own `region`. See [docs/working-days.md](docs/working-days.md).",

@@ -64,7 +64,8 @@ const (
 const (
 	// TokenLifetime is how long a confirmation link works.
 	TokenLifetime = 7 * 24 * time.Hour
-	// ForgetAfter is how long an unconfirmed request is kept.
+	// ForgetAfter is how long an unconfirmed request is kept by default
+	// (Options.ForgetAfter).
 	ForgetAfter = 30 * 24 * time.Hour
 )
 

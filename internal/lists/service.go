@@ -34,7 +34,10 @@ type Options struct {
 	// in a day, whoever asks (default 3); requests beyond it answer the
 	// same and send nothing.
 	PerAddressPerDay int
-	Now              func() time.Time
+	// ForgetAfter is how long a request never confirmed is kept
+	// (PLENARY_LIST_UNCONFIRMED_DAYS; 0: the default, ForgetAfter).
+	ForgetAfter time.Duration
+	Now         func() time.Time
 }
 
 // Service is the only door to the lists.
@@ -51,6 +54,9 @@ func NewService(opts Options) *Service {
 	}
 	if opts.PerAddressPerDay <= 0 {
 		opts.PerAddressPerDay = 3
+	}
+	if opts.ForgetAfter <= 0 {
+		opts.ForgetAfter = ForgetAfter
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	return &Service{opts: opts}
@@ -309,11 +315,11 @@ func (s *Service) ListMessage(ctx context.Context, id int64, m messaging.Message
 }
 
 // ForgetUnconfirmed deletes requests never confirmed whose last request
-// is older than ForgetAfter, with their evidence; a subscription withdrawn
+// is older than Options.ForgetAfter, with their evidence; a subscription withdrawn
 // and asked for again but not confirmed goes back to withdrawn, keeping
 // the evidence of its earlier consent. It returns how many it forgot.
 func (s *Service) ForgetUnconfirmed(ctx context.Context) (int64, error) {
-	cutoff := s.now().Add(-ForgetAfter)
+	cutoff := s.now().Add(-s.opts.ForgetAfter)
 	var n int64
 	err := database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM list_consent_evidence WHERE subscription_id IN

@@ -3,6 +3,7 @@ package admin
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,10 +13,12 @@ import (
 	"plenary/internal/workdays"
 )
 
-// The analytics page (/admin/analytics), for staff allowed courses:edit
-// site-wide: it is about how the courses are presented and found, which
-// is the course editors' business, and it shows no person, so it needs
-// none of the bookings permissions. It reads the page views counted for
+// The analytics page (/admin/analytics), for staff allowed courses:edit:
+// it is about how the courses are presented and found, which is the
+// course editors' business, and it shows no person, so it needs none of
+// the bookings permissions. A user limited to some courses sees those
+// courses' funnels only, and their total; the other pages and the
+// referring sites, which are site-wide, are left out for them. It reads the page views counted for
 // visitors who accepted analytics cookies (internal/analytics): views
 // per course, and the funnel course page → booking form → booking, per
 // course and per date, for a period of UK days chosen in a GET form.
@@ -38,6 +41,8 @@ type analyticsPage struct {
 	Other     []analytics.PathViews // pages that are no course's
 	Referrers []analytics.HostViews
 	Total     int64
+	// Limited: the viewer sees only the courses they are limited to.
+	Limited bool
 }
 
 // courseViews is one course's funnel in the period.
@@ -85,12 +90,23 @@ func (s *Server) analyticsShow(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
-	if p.Referrers, err = s.pageViews.Referrers(ctx, period, 10); err != nil {
+	courses, err := s.bookings.Courses(ctx)
+	if err != nil {
 		s.web.Error(w, r, err)
 		return
 	}
-	courses, err := s.bookings.Courses(ctx)
-	if err != nil {
+	if limit := courseLimit(r); limit != nil {
+		// Only the courses the viewer may edit; nothing site-wide.
+		p.Limited = true
+		courses = slices.DeleteFunc(courses, func(c catalog.Course) bool { return !slices.Contains(limit, c.ID) })
+		p.Courses, _, _ = funnel(courses, views)
+		for _, c := range p.Courses {
+			p.Total += c.Page + c.Form + c.Booked
+		}
+		s.web.Render(w, r, http.StatusOK, "admin_analytics", p)
+		return
+	}
+	if p.Referrers, err = s.pageViews.Referrers(ctx, period, 10); err != nil {
 		s.web.Error(w, r, err)
 		return
 	}

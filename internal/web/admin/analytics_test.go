@@ -81,3 +81,60 @@ func TestAnalyticsPage(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyticsLimited: a coordinator limited to one course sees that
+// course's funnel and numbers only — not another course's, not the other
+// pages, not the referring sites — and a total of their course's views.
+func TestAnalyticsLimited(t *testing.T) {
+	t.Parallel()
+	a := newArea(t, nil)
+	mine := catalogtest.Course(t, a.db, nil)
+	other := catalogtest.Course(t, a.db, func(c *catalog.Course) { c.Slug, c.Title = "other-course", "Another course" })
+	views, err := analytics.New(a.db, a.clock.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(n int, path, referrer string) {
+		for range n {
+			views.Add(path, referrer)
+		}
+	}
+	add(6, "/courses/test-course", "https://www.google.com/")
+	add(3, fmt.Sprintf("/events/%d/book", mine.Events[0].ID), "")
+	add(11, "/courses/other-course", "https://secret-partner.example/")
+	add(7, fmt.Sprintf("/events/%d/book", other.Events[0].ID), "")
+	add(4, "/", "")
+	if err := views.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.addUser(t, "limited@example.org", account.Coordinator, mine.ID)
+	tok := a.signIn(t, "limited@example.org", password, "")
+	body := mustGet(t, a, "/admin/analytics", tok)
+	for _, w := range []string{
+		"9 page views counted of your courses' pages and booking forms.",
+		`<th scope="row"><a href="/courses/test-course">Test course</a></th><td>6</td><td>3 `,
+		"You see the courses you work on only",
+	} {
+		if !strings.Contains(body, w) {
+			t.Errorf("limited view lacks %q", w)
+		}
+	}
+	for _, nw := range []string{"Another course", "other-course", "secret-partner.example", "www.google.com", "Other pages", "<code>/</code>", ">11<", ">7<"} {
+		if strings.Contains(body, nw) {
+			t.Errorf("limited view shows %q", nw)
+		}
+	}
+	home := mustGet(t, a, "/admin", tok)
+	if !strings.Contains(home, `href="/admin/analytics"`) {
+		t.Error("the limited coordinator's home has no link to the page views")
+	}
+
+	// A coordinator of every course still sees everything.
+	a.addUser(t, "all@example.org", account.Coordinator)
+	body = mustGet(t, a, "/admin/analytics", a.signIn(t, "all@example.org", password, ""))
+	for _, w := range []string{"31 page views counted.", "Another course", "secret-partner.example", "<code>/</code>"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("unlimited view lacks %q", w)
+		}
+	}
+}

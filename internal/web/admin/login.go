@@ -162,7 +162,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if s.outbox != nil && sess.Can(account.MessagesRead, 0) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/messages", Label: "Mail log: every e-mail queued, sent, failed or kept"})
 	}
-	if s.pageViews != nil && s.bookings != nil && sess.Can(account.CoursesEdit, 0) {
+	if s.pageViews != nil && s.bookings != nil && sess.CanSome(account.CoursesEdit) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/analytics", Label: "Page views: course page → booking form → booking, for visitors who accepted analytics"})
 	}
 	if sess.Can(account.AuditRead, 0) {

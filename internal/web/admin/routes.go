@@ -125,8 +125,9 @@ func (s *Server) routes() []route {
 		{pattern: "GET /admin/mail/{id}", access: pm(account.MessagesRead), handler: s.oldMailLink},
 
 		// Page views counted with consent (analytics.go): how courses are
-		// found, the course editors' business; it shows no person.
-		{pattern: "GET /admin/analytics", access: pm(account.CoursesEdit), handler: s.analyticsShow},
+		// found, the course editors' business; it shows no person. A user
+		// limited to some courses sees theirs only (courseLimit).
+		{pattern: "GET /admin/analytics", access: pmSome(account.CoursesEdit), handler: s.analyticsShow},
 
 		{pattern: "GET /admin/audit", access: pm(account.AuditRead), handler: s.auditList},
 		{pattern: "GET /admin/audit.csv", access: pm(account.AuditRead), handler: s.auditCSV},

@@ -87,7 +87,7 @@ var routeAccess = map[string][]string{
 	"GET /admin/mail":                          {"admin", "coordinator"},
 	"GET /admin/mail/{id}":                     {"admin", "coordinator"},
 
-	"GET /admin/analytics": {"admin", "coordinator"},
+	"GET /admin/analytics": {"admin", "coordinator", limitedCoord},
 
 	"GET /admin/audit":     {"admin", "coordinator"},
 	"GET /admin/audit.csv": {"admin", "coordinator"},

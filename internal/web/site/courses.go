@@ -109,6 +109,13 @@ type coursePage struct {
 	Agenda []dayView
 	// Subscribe is the "hear about new dates" form; nil when lists are off.
 	Subscribe *subscribeForm
+	// CalendarFeed is the address of the course's calendar of dates
+	// (/courses/{slug}/dates.ics) and WebcalURL the same for calendar
+	// programs to subscribe to (webcal://); AtomFeed is its feed of new
+	// dates. WebcalURL is a template.URL: html/template would otherwise
+	// refuse the scheme; it is made from the configured base URL only.
+	CalendarFeed, AtomFeed string
+	WebcalURL              template.URL
 }
 
 // AgendaMultiDay reports whether the shared agenda has several days.
@@ -200,6 +207,9 @@ func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.Agenda = shareAgendas(p.Upcoming)
+	p.CalendarFeed = "/courses/" + c.Slug + "/dates.ics"
+	p.AtomFeed = "/courses/" + c.Slug + "/dates.atom"
+	p.WebcalURL = template.URL(webcal(s.web.AbsoluteBase(r)) + p.CalendarFeed)
 	if s.listsOn() {
 		p.Subscribe = newSubscribeForm(c)
 	}
@@ -219,4 +229,16 @@ func metaDescription(summary string) string {
 		cut = cut[:i]
 	}
 	return strings.TrimRight(cut, ",;:.– ") + "…"
+}
+
+// webcal turns the site's base URL into the webcal:// address calendar
+// programs open as a subscription (the scheme stands for https or http).
+func webcal(base string) string {
+	base = strings.TrimRight(base, "/")
+	for _, scheme := range []string{"https://", "http://"} {
+		if rest, ok := strings.CutPrefix(base, scheme); ok {
+			return "webcal://" + rest
+		}
+	}
+	return base
 }

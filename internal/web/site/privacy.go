@@ -26,11 +26,14 @@ type privacyRetention struct {
 	MessageBodyDays int  // PLENARY_MESSAGE_BODY_RETENTION_DAYS; 0 keeps them
 	PageViews       bool // consented page views are counted
 	PageViewDays    int  // PLENARY_PAGE_VIEW_RETENTION_DAYS; 0 keeps them
+	Lists           bool // the "hear about new dates" form is on
+	UnconfirmedDays int  // PLENARY_LIST_UNCONFIRMED_DAYS
 }
 
 // privacyShow serves GET /privacy.
 func (s *Server) privacyShow(w http.ResponseWriter, r *http.Request) {
 	p := privacyPage{Base: s.web.Base(r), RetentionDays: s.retentionDays, privacyRetention: s.retention}
+	p.Lists = s.listsOn()
 	p.Description = "What " + s.web.SiteName() + " keeps about you when you book a course, why, who sees it and how to ask for a copy or to have it erased."
 	s.web.Render(w, r, http.StatusOK, "privacy", p)
 }

@@ -12,6 +12,10 @@ func (s *Server) Routes() []web.Route {
 	return []web.Route{
 		{Pattern: "GET /{$}", Handler: s.web.Counted(s.web.Cached(s.courseList))},
 		{Pattern: "GET /courses/{slug}", Handler: s.web.Counted(s.web.Cached(s.courseShow))},
+		// The dates to subscribe to, without e-mail: no cookie, cached.
+		{Pattern: "GET /courses/{slug}/dates.ics", Handler: s.web.Cached(s.courseCalendar)},
+		{Pattern: "GET /courses/{slug}/dates.atom", Handler: s.web.Cached(s.courseFeed)},
+		{Pattern: "GET /dates.atom", Handler: s.web.Cached(s.allFeed)},
 		{Pattern: "GET /events/{file}", Handler: s.eventCalendar}, // {id}.ics
 		{Pattern: "GET /events/{id}/book", Handler: s.web.Counted(s.bookingNew)},
 		{Pattern: "POST /events/{id}/book", Handler: s.web.Limit(s.bookingCreate)},

@@ -33,6 +33,10 @@ type Options struct {
 	// 0: until erased by hand). The analytics work sets it when it counts.
 	PageViews             bool
 	PageViewRetentionDays int
+	// ListUnconfirmedDays is how long a request to hear about new dates is
+	// kept if it is never confirmed (PLENARY_LIST_UNCONFIRMED_DAYS), as the
+	// privacy page says when lists are on.
+	ListUnconfirmedDays int
 }
 
 // Server is the public site. Its handlers are its methods; routes.go
@@ -84,7 +88,8 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		uidDomain:     opts.UIDDomain,
 		retentionDays: opts.AccessNeedsRetentionDays,
 		retention: privacyRetention{MessageBodyDays: opts.MessageBodyRetentionDays,
-			PageViews: opts.PageViews, PageViewDays: opts.PageViewRetentionDays},
+			PageViews: opts.PageViews, PageViewDays: opts.PageViewRetentionDays,
+			UnconfirmedDays: opts.ListUnconfirmedDays},
 		markdown: newMarkdownCache(256),
 	}, nil
 }

@@ -1,0 +1,247 @@
+package site
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"plenary/internal/catalog"
+)
+
+// The calendar and the feeds of a course's dates are for people who would
+// rather not give an e-mail address: a calendar program subscribes to
+// /courses/{slug}/dates.ics, a feed reader to /courses/{slug}/dates.atom
+// or /dates.atom (every course). None of them sets a cookie, and they go
+// through the page cache like the course page.
+
+// feedMaxAge is how long a browser, a proxy or a calendar program may
+// keep a calendar or a feed before asking again.
+const feedMaxAge = "public, max-age=3600"
+
+// feedMaxEntries bounds the site-wide feed.
+const feedMaxEntries = 100
+
+// upcomingDates are the course's dates still to come and not cancelled,
+// in start order (as the course page lists them).
+func upcomingDates(c catalog.Course, now time.Time) []catalog.Event {
+	var out []catalog.Event
+	for _, e := range c.Events {
+		if !e.Past(now) && e.Status != catalog.Cancelled && len(e.Days) > 0 {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// publishedCourse returns the published course of the request's slug, or
+// answers 404 and returns false.
+func (s *Server) publishedCourse(w http.ResponseWriter, r *http.Request) (catalog.Course, bool) {
+	c, err := s.catalog.CourseBySlug(r.Context(), r.PathValue("slug"))
+	if err == nil && c.Status != catalog.Published {
+		err = catalog.ErrNotFound
+	}
+	if err != nil {
+		s.web.Error(w, r, err)
+		return catalog.Course{}, false
+	}
+	return c, true
+}
+
+// courseCalendar serves GET /courses/{slug}/dates.ics: every upcoming date
+// of a published course in one calendar to subscribe to (see
+// catalog.CourseCalendar). A date cancelled or over leaves the file, and
+// the calendar program removes it on its next refresh.
+func (s *Server) courseCalendar(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.publishedCourse(w, r)
+	if !ok {
+		return
+	}
+	now := s.web.Now()
+	body := catalog.CourseCalendar(c, upcomingDates(c, now), catalog.CalendarOptions{
+		BaseURL:   s.web.AbsoluteBase(r),
+		UIDDomain: s.uidDomain,
+		Now:       now,
+	})
+	h := w.Header()
+	h.Set("Content-Type", "text/calendar; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-dates.ics"`, c.Slug))
+	h.Set("Cache-Control", feedMaxAge)
+	w.Write(body)
+}
+
+// The Atom format (RFC 4287), as much of it as the feeds use.
+type atomFeed struct {
+	XMLName xml.Name    `xml:"http://www.w3.org/2005/Atom feed"`
+	ID      string      `xml:"id"`
+	Title   string      `xml:"title"`
+	Updated string      `xml:"updated"`
+	Author  atomPerson  `xml:"author"`
+	Links   []atomLink  `xml:"link"`
+	Entries []atomEntry `xml:"entry"`
+}
+
+type atomPerson struct {
+	Name string `xml:"name"`
+}
+
+type atomLink struct {
+	Rel   string `xml:"rel,attr,omitempty"`
+	Type  string `xml:"type,attr,omitempty"`
+	Href  string `xml:"href,attr"`
+	Title string `xml:"title,attr,omitempty"`
+}
+
+type atomText struct {
+	Type string `xml:"type,attr"`
+	Text string `xml:",chardata"`
+}
+
+type atomEntry struct {
+	ID        string     `xml:"id"`
+	Title     string     `xml:"title"`
+	Updated   string     `xml:"updated"`
+	Published string     `xml:"published"`
+	Links     []atomLink `xml:"link"`
+	Summary   atomText   `xml:"summary"`
+}
+
+// atomTime writes an Atom date (RFC 3339, UTC).
+func atomTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// tagAuthority is the authority of the feeds' tag URIs (RFC 4151): the
+// install's calendar UID domain, which never changes, or the base URL's
+// host.
+func (s *Server) tagAuthority(base string) string {
+	if s.uidDomain != "" {
+		return s.uidDomain
+	}
+	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "plenary.invalid"
+}
+
+// dateEntry is the feed entry of one date: its id never changes (a tag
+// URI of the install's domain, the day the date was added and its ID);
+// updated and published are when it was added; the title has the date and
+// hours in its zone; it links to the course page and, when booking is on,
+// to its booking form.
+func (s *Server) dateEntry(c catalog.Course, e catalog.Event, base, authority string) atomEntry {
+	added := e.CreatedAt
+	if added.IsZero() {
+		added = c.CreatedAt
+	}
+	loc := e.Location()
+	v := newDateView(e, time.Time{})
+	title := c.Title + ": " + v.DateLabel
+	if len(e.Days) > 0 {
+		title += ", " + e.Days[0].TimeRange(loc)
+	}
+	var sum strings.Builder
+	fmt.Fprintf(&sum, "%s (%s). %s", v.DateLabel, v.Duration, v.Format)
+	if v.Provider != "" {
+		sum.WriteString(" (" + v.Provider + ")")
+	}
+	if v.Venue.Name != "" {
+		sum.WriteString(", " + v.Venue.Name)
+		if len(v.Venue.Address) > 0 {
+			sum.WriteString(", " + strings.Join(v.Venue.Address, ", "))
+		}
+	}
+	sum.WriteString(". Fee: " + feeSummary(c) + ".")
+	courseURL := base + "/courses/" + c.Slug
+	entry := atomEntry{
+		ID:        fmt.Sprintf("tag:%s,%s:event-%d", authority, added.UTC().Format("2006-01-02"), e.ID),
+		Title:     title,
+		Updated:   atomTime(added),
+		Published: atomTime(added),
+		Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: courseURL + "#dates"}},
+		Summary:   atomText{Type: "text", Text: sum.String()},
+	}
+	if s.bookings != nil {
+		entry.Links = append(entry.Links, atomLink{Rel: "related", Type: "text/html", Href: fmt.Sprintf("%s/events/%d/book", base, e.ID), Title: "Book a place"})
+	}
+	return entry
+}
+
+// writeFeed sorts the entries newest first, keeps at most max, sets the
+// feed's updated time to the newest entry's (or since when there is none)
+// and writes it.
+func (s *Server) writeFeed(w http.ResponseWriter, feed atomFeed, since time.Time, limit int) {
+	slices.SortStableFunc(feed.Entries, func(a, b atomEntry) int { return strings.Compare(b.Updated, a.Updated) })
+	if len(feed.Entries) > limit {
+		feed.Entries = feed.Entries[:limit]
+	}
+	feed.Updated = atomTime(since)
+	if len(feed.Entries) > 0 {
+		feed.Updated = feed.Entries[0].Updated
+	}
+	feed.Author = atomPerson{Name: s.web.SiteName()}
+	out, err := xml.MarshalIndent(feed, "", "  ")
+	if err != nil {
+		http.Error(w, "feed", http.StatusInternalServerError) // only a type error could cause it
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/atom+xml; charset=utf-8")
+	h.Set("Cache-Control", feedMaxAge)
+	w.Write([]byte(xml.Header))
+	w.Write(out)
+	w.Write([]byte("\n"))
+}
+
+// courseFeed serves GET /courses/{slug}/dates.atom: an entry for each
+// upcoming date of a published course.
+func (s *Server) courseFeed(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.publishedCourse(w, r)
+	if !ok {
+		return
+	}
+	base := strings.TrimRight(s.web.AbsoluteBase(r), "/")
+	authority := s.tagAuthority(base)
+	courseURL := base + "/courses/" + c.Slug
+	feed := atomFeed{
+		ID:    fmt.Sprintf("tag:%s,%s:course-%d-dates", authority, c.CreatedAt.UTC().Format("2006-01-02"), c.ID),
+		Title: "New dates: " + c.Title,
+		Links: []atomLink{
+			{Rel: "self", Type: "application/atom+xml", Href: courseURL + "/dates.atom"},
+			{Rel: "alternate", Type: "text/html", Href: courseURL},
+		},
+	}
+	for _, e := range upcomingDates(c, s.web.Now()) {
+		feed.Entries = append(feed.Entries, s.dateEntry(c, e, base, authority))
+	}
+	s.writeFeed(w, feed, c.CreatedAt, len(feed.Entries))
+}
+
+// allFeed serves GET /dates.atom: the upcoming dates of every published
+// course, the most recently added first (at most feedMaxEntries).
+func (s *Server) allFeed(w http.ResponseWriter, r *http.Request) {
+	now := s.web.Now()
+	listings, err := s.catalog.Listings(r.Context(), catalog.Filter{}, now)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	base := strings.TrimRight(s.web.AbsoluteBase(r), "/")
+	authority := s.tagAuthority(base)
+	feed := atomFeed{
+		ID:    base + "/dates.atom",
+		Title: "New dates: " + s.web.SiteName(),
+		Links: []atomLink{
+			{Rel: "self", Type: "application/atom+xml", Href: base + "/dates.atom"},
+			{Rel: "alternate", Type: "text/html", Href: base + "/"},
+		},
+	}
+	since := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, l := range listings {
+		for _, e := range upcomingDates(l.Course, now) {
+			feed.Entries = append(feed.Entries, s.dateEntry(l.Course, e, base, authority))
+		}
+	}
+	s.writeFeed(w, feed, since, feedMaxEntries)
+}
