@@ -92,6 +92,7 @@ func commands() []command {
 		{"schedule", "when a date's joining instructions go, and whether they went", scheduleCmd},
 		{"audit", "who changed what: courses, dates, bookings", auditCmd},
 		{"person", "a person's data on request: export it as JSON, or erase it", personCmd},
+		{"lists", "import subscribers to new dates from a CSV file", listsCmd},
 		{"user", "staff accounts: add, list, set a password, disable", userCmd},
 		{"config", "print the effective configuration, secrets masked", configCmd},
 		{"version", "print the version", versionCmd},

@@ -55,9 +55,10 @@ const (
 
 // Evidence steps.
 const (
-	stepRequested = "requested"
-	stepConfirmed = "confirmed"
-	stepWithdrawn = "withdrawn"
+	stepRequested  = "requested"
+	stepConfirmed  = "confirmed"
+	stepWithdrawn  = "withdrawn"
+	stepSuppressed = "suppressed"
 )
 
 // Times of the double opt-in.
@@ -89,7 +90,11 @@ var Wordings = map[string]Wording{
 	"course-1": {Version: "course-1", Text: "E-mail me when this course has new dates (or, if I choose, new courses on a topic or any new course). " +
 		"I will get one e-mail first to confirm; nothing else is sent until I do. " +
 		"Every e-mail has a link to stop them in one click."},
+	"booking-1": {Version: "booking-1", Text: "E-mail me about new dates of this course"},
 }
+
+// BookingWording is the box at the end of the booking form.
+var BookingWording = Wordings["booking-1"]
 
 // CourseWording is the wording the course page shows now.
 var CourseWording = Wordings["course-1"]
@@ -119,6 +124,11 @@ type Evidence struct {
 	Step           string // requested, confirmed, withdrawn
 	How            string // for a withdrawal
 	At             time.Time
+	// SourceNote and ConsentedOn are an import's, with consent already
+	// held: where it came from in the importer's words, and its day
+	// (YYYY-MM-DD).
+	SourceNote  string
+	ConsentedOn string
 }
 
 // Request is a person asking to subscribe.

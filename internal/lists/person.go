@@ -38,6 +38,8 @@ type PersonEvidence struct {
 	Source         string    `json:"source"`
 	How            string    `json:"how,omitempty"`
 	At             time.Time `json:"at"`
+	SourceNote     string    `json:"source_note,omitempty"`
+	ConsentedOn    string    `json:"consented_on,omitempty"`
 }
 
 // Export returns the subscriptions of email, whatever its case, with
@@ -66,14 +68,14 @@ func (People) Export(ctx context.Context, q database.Querier, email string) (any
 		return nil, fmt.Errorf("lists: export: %w", err)
 	}
 	for i := range out {
-		ev, err := q.QueryContext(ctx, `SELECT step, what, wording_version, wording_sha256, source, how, at
+		ev, err := q.QueryContext(ctx, `SELECT step, what, wording_version, wording_sha256, source, how, at, source_note, consented_on
 			FROM list_consent_evidence WHERE subscription_id = $1 ORDER BY id`, out[i].ID)
 		if err != nil {
 			return nil, fmt.Errorf("lists: export: %w", err)
 		}
 		for ev.Next() {
 			var e PersonEvidence
-			if err := ev.Scan(&e.Step, &e.What, &e.WordingVersion, &e.WordingSHA256, &e.Source, &e.How, &e.At); err != nil {
+			if err := ev.Scan(&e.Step, &e.What, &e.WordingVersion, &e.WordingSHA256, &e.Source, &e.How, &e.At, &e.SourceNote, &e.ConsentedOn); err != nil {
 				ev.Close()
 				return nil, fmt.Errorf("lists: export: %w", err)
 			}

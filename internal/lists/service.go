@@ -158,9 +158,10 @@ func subjectRef(id int64) string { return fmt.Sprintf("subscription/%d", id) }
 
 func addEvidence(ctx context.Context, tx *sql.Tx, e Evidence) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO list_consent_evidence (subscription_id, email, what, wording_version,
-			wording_sha256, source, step, how, at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		e.SubscriptionID, e.Email, e.What, e.WordingVersion, e.WordingSHA256, string(e.Source), e.Step, e.How, e.At)
+			wording_sha256, source, step, how, at, source_note, consented_on)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		e.SubscriptionID, e.Email, e.What, e.WordingVersion, e.WordingSHA256, string(e.Source), e.Step, e.How, e.At,
+		e.SourceNote, e.ConsentedOn)
 	if err != nil {
 		return fmt.Errorf("lists: evidence: %w", err)
 	}
@@ -172,9 +173,9 @@ func addEvidence(ctx context.Context, tx *sql.Tx, e Evidence) error {
 func repeatRequest(ctx context.Context, tx *sql.Tx, id int64, step, how string, at time.Time) error {
 	e := Evidence{SubscriptionID: id, Step: step, How: how, At: at}
 	var source string
-	err := tx.QueryRowContext(ctx, `SELECT email, what, wording_version, wording_sha256, source
+	err := tx.QueryRowContext(ctx, `SELECT email, what, wording_version, wording_sha256, source, source_note, consented_on
 		FROM list_consent_evidence WHERE subscription_id = $1 AND step = $2 ORDER BY id DESC LIMIT 1`,
-		id, stepRequested).Scan(&e.Email, &e.What, &e.WordingVersion, &e.WordingSHA256, &source)
+		id, stepRequested).Scan(&e.Email, &e.What, &e.WordingVersion, &e.WordingSHA256, &source, &e.SourceNote, &e.ConsentedOn)
 	if err != nil {
 		return fmt.Errorf("lists: %s: evidence: %w", step, err)
 	}
@@ -384,7 +385,7 @@ func (s *Service) Subscriptions(ctx context.Context, email string) ([]Subscripti
 // Evidence returns a subscription's consent evidence, oldest first.
 func (s *Service) Evidence(ctx context.Context, subscriptionID int64) ([]Evidence, error) {
 	rows, err := s.opts.DB.QueryContext(ctx, `SELECT id, subscription_id, email, what, wording_version, wording_sha256,
-			source, step, how, at
+			source, step, how, at, source_note, consented_on
 		FROM list_consent_evidence WHERE subscription_id = $1 ORDER BY id`, subscriptionID)
 	if err != nil {
 		return nil, fmt.Errorf("lists: evidence: %w", err)
@@ -397,7 +398,7 @@ func (s *Service) Evidence(ctx context.Context, subscriptionID int64) ([]Evidenc
 			source string
 		)
 		if err := rows.Scan(&e.ID, &e.SubscriptionID, &e.Email, &e.What, &e.WordingVersion, &e.WordingSHA256,
-			&source, &e.Step, &e.How, &e.At); err != nil {
+			&source, &e.Step, &e.How, &e.At, &e.SourceNote, &e.ConsentedOn); err != nil {
 			return nil, fmt.Errorf("lists: evidence: %w", err)
 		}
 		e.Source, e.At = Source(source), e.At.UTC()

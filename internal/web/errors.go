@@ -56,6 +56,7 @@ var problems = []struct {
 	{is(booking.ErrNotFound), notFound},
 	{is(messaging.ErrNotFound), notFound},
 	{is(lists.ErrNotConfigured), notFound},
+	{is(lists.ErrNotFound), notFound},
 
 	{is(booking.ErrEventUnavailable), Problem{http.StatusNotFound, "event_unavailable", "This date is not open for booking",
 		"We could not find this date, or it is not open for booking. It may have been removed or not published yet."}},

@@ -189,11 +189,19 @@ func (s *Server) contentSecurityPolicy(analytics bool) string {
 	}, "; ") + script + connect
 }
 
-// limitBody caps the size of request bodies.
-func limitBody(next http.Handler) http.Handler {
+// limitBody caps the size of request bodies: MaxBodyBytes, or more for
+// the patterns large names (uploads).
+func limitBody(mux *http.ServeMux, large map[string]int64) http.Handler {
+	next := mux
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+			limit := int64(MaxBodyBytes)
+			if len(large) > 0 {
+				if _, pattern := mux.Handler(r); large[pattern] > 0 {
+					limit = large[pattern]
+				}
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -24,6 +24,9 @@ type Route struct {
 	// (Sec-Fetch-Site: cross-site: refused without this) makes. Only for
 	// a route whose path carries its own secret and that needs no cookie.
 	MailClientPost bool
+	// MaxBody raises the request size limit (MaxBodyBytes) for this
+	// route: a file upload. 0 keeps the limit.
+	MaxBody int64
 }
 
 // A Section is one audience's part of Plenary (the public site, the staff
@@ -49,7 +52,11 @@ func (s *Server) Handler(sections ...Section) http.Handler {
 		routes = append(routes, sec.Routes()...)
 	}
 	cop := http.NewCrossOriginProtection()
+	large := map[string]int64{}
 	for _, rt := range routes {
+		if rt.MaxBody > MaxBodyBytes {
+			large[rt.Pattern] = rt.MaxBody
+		}
 		if rt.MailClientPost {
 			cop.AddInsecureBypassPattern(rt.Pattern)
 		}
@@ -70,7 +77,7 @@ func (s *Server) Handler(sections ...Section) http.Handler {
 			s.log.Warn("cross-origin protection: base URL not trusted", "origin", origin, "error", err)
 		}
 	}
-	return s.observe(s.securityHeaders(cop.Handler(limitBody(mux))))
+	return s.observe(s.securityHeaders(cop.Handler(limitBody(mux, large))))
 }
 
 // origin is the scheme and host of the base URL, or "".

@@ -385,6 +385,12 @@ type ErrorPage struct {
 	BackLabel string
 }
 
+// LogFailure logs err as a failure that the request survives (a step
+// after the main one, such as a list subscription after a booking).
+func (s *Server) LogFailure(r *http.Request, what string, err error) {
+	s.log.Warn(what, "method", r.Method, "path", s.logPath(r), "error", err)
+}
+
 // serverError logs err and shows the generic error page. The browser
 // never sees err itself.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, err error) {

@@ -21,6 +21,7 @@ import (
 	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
+	"plenary/internal/lists"
 	"plenary/internal/messaging"
 	"plenary/internal/person"
 	"plenary/internal/web"
@@ -57,6 +58,7 @@ type staffArea struct {
 	outbox   *messaging.Outbox
 	catalog  *catalog.Store
 	bookings *booking.Service
+	lists    *lists.Service
 	clock    *testClock
 }
 
@@ -109,12 +111,16 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	if o.admin.Outbox == nil {
 		o.admin.Outbox = outbox
 	}
+	if o.admin.Lists == nil {
+		o.admin.Lists = lists.NewService(lists.Options{DB: db, Outbox: o.admin.Outbox, BaseURL: "https://training.example.org",
+			Secret: []byte("a test secret of enough length!!"), UnsubscribeMailbox: "courses@training.example.org", Now: clk.now})
+	}
 	srv, err := New(kit, o.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &staffArea{srv: srv, handler: kit.Handler(srv), db: db, accounts: accounts, outbox: o.admin.Outbox,
-		catalog: courses, bookings: bookings, clock: clk}
+		catalog: courses, bookings: bookings, lists: o.admin.Lists, clock: clk}
 }
 
 // addUser adds a staff member; limited to courses when any are given.

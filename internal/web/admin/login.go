@@ -165,6 +165,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if s.pageViews != nil && s.bookings != nil && sess.CanSome(account.CoursesEdit) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/analytics", Label: "Page views: course page → booking form → booking, for visitors who accepted analytics"})
 	}
+	if s.lists != nil && sess.CanSome(account.ListsManage) {
+		p.Links = append(p.Links, web.Link{URL: "/admin/lists", Label: "Subscribers: who asked to hear about new dates, with their evidence; import and export"})
+	}
 	if sess.Can(account.AuditRead, 0) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/audit", Label: "Audit log: who changed what, and when"})
 	}

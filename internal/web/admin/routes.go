@@ -63,6 +63,7 @@ type route struct {
 	access     access
 	handler    http.HandlerFunc
 	secretPath bool
+	maxBody    int64 // a larger request limit (an upload)
 }
 
 // routes lists every route of the staff area with the permission it
@@ -132,6 +133,17 @@ func (s *Server) routes() []route {
 		{pattern: "GET /admin/audit", access: pm(account.AuditRead), handler: s.auditList},
 		{pattern: "GET /admin/audit.csv", access: pm(account.AuditRead), handler: s.auditCSV},
 
+		// Subscribers to new dates (lists.go): a course-limited user sees
+		// and changes only their courses' subscribers (allowedOn, the
+		// list narrowed to courseLimit).
+		{pattern: "GET /admin/lists", access: pmSome(account.ListsManage), handler: s.listsShow},
+		{pattern: "GET /admin/lists/export.csv", access: pmSome(account.ListsManage), handler: s.listsExport},
+		{pattern: "GET /admin/lists/import", access: pmSome(account.ListsManage), handler: s.importForm},
+		{pattern: "POST /admin/lists/import", access: pmSome(account.ListsManage), handler: s.importPost, maxBody: importMaxBody},
+		{pattern: "GET /admin/lists/{id}", access: pmSome(account.ListsManage), handler: s.subscriberShow},
+		{pattern: "POST /admin/lists/{id}/withdraw", access: pmSome(account.ListsManage), handler: s.subscriberWithdraw},
+		{pattern: "POST /admin/lists/{id}/suppress", access: pmSome(account.ListsManage), handler: s.subscriberSuppress},
+
 		// A person's data on request (person.go): admins only.
 		{pattern: "GET /admin/people", access: pm(account.UsersManage), handler: s.personShow},
 		{pattern: "GET /admin/people/export", access: pm(account.UsersManage), handler: s.personExport},
@@ -146,7 +158,7 @@ func (s *Server) Routes() []web.Route {
 	var out []web.Route
 	for _, rt := range s.routes() {
 		out = append(out, web.Route{Pattern: rt.pattern, Handler: s.withSession(s.guard(rt.access, rt.handler)),
-			Private: true, SecretPath: rt.secretPath})
+			Private: true, SecretPath: rt.secretPath, MaxBody: rt.maxBody})
 	}
 	return out
 }

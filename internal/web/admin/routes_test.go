@@ -17,6 +17,7 @@ import (
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
+	"plenary/internal/lists"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
 )
@@ -92,6 +93,14 @@ var routeAccess = map[string][]string{
 	"GET /admin/audit":     {"admin", "coordinator"},
 	"GET /admin/audit.csv": {"admin", "coordinator"},
 
+	"GET /admin/lists":                {"admin", "coordinator", limitedCoord},
+	"GET /admin/lists/export.csv":     {"admin", "coordinator", limitedCoord},
+	"GET /admin/lists/import":         {"admin", "coordinator", limitedCoord},
+	"POST /admin/lists/import":        {"admin", "coordinator", limitedCoord},
+	"GET /admin/lists/{id}":           {"admin", "coordinator", limitedCoord},
+	"POST /admin/lists/{id}/withdraw": {"admin", "coordinator", limitedCoord},
+	"POST /admin/lists/{id}/suppress": {"admin", "coordinator", limitedCoord},
+
 	"GET /admin/people":        {"admin"},
 	"GET /admin/people/export": {"admin"},
 	"POST /admin/people/erase": {"admin"},
@@ -116,9 +125,21 @@ func TestRouteAccess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A subscription to the course's new dates, for /admin/lists/{id}.
+	if err := a.lists.Subscribe(ctx, lists.Request{Email: "sub@example.org", Scope: lists.ScopeCourse, CourseID: course.ID,
+		CourseTitle: course.Title, Source: lists.FromCoursePage, Wording: lists.CourseWording.Version}); err != nil {
+		t.Fatal(err)
+	}
+	subs, err := a.lists.Subscriptions(ctx, "sub@example.org")
+	if err != nil || len(subs) != 1 {
+		t.Fatal(subs, err)
+	}
 	// ids says what each route's {id} is: a booking under /admin/bookings/,
-	// a message elsewhere.
+	// a subscription under /admin/lists/, a message elsewhere.
 	ids := func(path string) int64 {
+		if strings.HasPrefix(path, "/admin/lists/") {
+			return subs[0].ID
+		}
 		if strings.HasPrefix(path, "/admin/bookings/") {
 			return booked.Booking.ID
 		}

@@ -10,6 +10,7 @@ import (
 	"plenary/internal/account"
 	"plenary/internal/booking"
 	"plenary/internal/database"
+	"plenary/internal/lists"
 	"plenary/internal/messaging"
 	"plenary/internal/person"
 	"plenary/internal/web"
@@ -41,6 +42,9 @@ type Options struct {
 	// People exports and erases a person's data (/admin/people); without
 	// it those pages answer 404.
 	People *person.Registry
+	// Lists are the subscribers to new dates (/admin/lists); without it
+	// those pages answer 404.
+	Lists *lists.Service
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
@@ -55,6 +59,7 @@ type Server struct {
 	bookings   *booking.Service
 	pageViews  *analytics.Report
 	people     *person.Registry
+	lists      *lists.Service
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.
@@ -95,6 +100,9 @@ var pages = map[string]func() any{
 	"admin_people":         func() any { return peoplePage{} },
 	"admin_person":         func() any { return personPage{} },
 	"admin_booking_action": func() any { return actionPage{} },
+	"admin_lists":          func() any { return listsPage{} },
+	"admin_subscriber":     func() any { return subscriberPage{} },
+	"admin_lists_import":   func() any { return importPage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.
@@ -119,5 +127,5 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
-		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, resets: map[string]resetSent{}}, nil
+		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, lists: opts.Lists, resets: map[string]resetSent{}}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/lists"
 	"plenary/internal/web"
 )
 
@@ -42,6 +43,9 @@ type bookingFormPage struct {
 	Terms template.HTML
 	// RetentionDays is how long after the course access needs are kept.
 	RetentionDays int
+	// SubscribeWording is the never pre-ticked box "E-mail me about new
+	// dates of this course" (nil when lists are off).
+	SubscribeWording *lists.Wording
 }
 
 // bookingForm is what was typed, kept as typed so the form shows it again.
@@ -50,6 +54,10 @@ type bookingForm struct {
 	FeeTier, AccessNeeds, PONumber                      string
 	SystemChecked                                       bool
 	Answers                                             map[string]string // by question key
+	// Subscribe is the box asking to hear about new dates, ticked by the
+	// person (never by default); SubscribeWording the version they saw.
+	Subscribe        bool
+	SubscribeWording string
 }
 
 // fieldError is one line of the error summary: the message and the
@@ -88,6 +96,7 @@ func readBookingForm(r *http.Request, c catalog.Course) bookingForm {
 		Name: q.Name, Email: q.Email, Organisation: q.Organisation, Role: q.Role,
 		RegistrationNumber: q.RegistrationNumber, FeeTier: q.FeeTier, AccessNeeds: q.AccessNeeds,
 		PONumber: q.PONumber, SystemChecked: q.SystemChecked, Answers: q.Answers,
+		Subscribe: r.PostFormValue("subscribe") == "yes", SubscribeWording: r.PostFormValue("subscribe_wording"),
 	}
 }
 
@@ -187,6 +196,7 @@ func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case err == nil:
 		s.web.PurgeCourse(c.Slug)
+		s.subscribeAfterBooking(r, c, form)
 		if res.Existing {
 			http.Redirect(w, r, fmt.Sprintf("/events/%d/book?sent=1", e.ID), http.StatusSeeOther)
 			return
@@ -212,6 +222,26 @@ func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// subscribeAfterBooking subscribes the person who just booked to the
+// course's new dates when they ticked the box: lists.Subscribe sends the
+// confirmation e-mail (double opt-in), and the evidence records the
+// source booking and the wording they saw. The booking has succeeded
+// already: a failure here is logged, never shown as the booking's.
+func (s *Server) subscribeAfterBooking(r *http.Request, c catalog.Course, f bookingForm) {
+	if !f.Subscribe || !s.listsOn() {
+		return
+	}
+	wording := f.SubscribeWording
+	if _, ok := lists.Wordings[wording]; !ok {
+		wording = lists.BookingWording.Version
+	}
+	err := s.lists.Subscribe(r.Context(), lists.Request{Email: f.Email, Name: f.Name, Scope: lists.ScopeCourse,
+		CourseID: c.ID, CourseTitle: c.Title, Source: lists.FromBooking, Wording: wording})
+	if err != nil {
+		s.web.LogFailure(r, "subscribe after booking", err)
+	}
+}
+
 // bookingForm builds the empty form page of event e.
 func (s *Server) bookingForm(r *http.Request, c catalog.Course, e catalog.Event) (bookingFormPage, error) {
 	now := s.web.Now()
@@ -233,6 +263,10 @@ func (s *Server) bookingForm(r *http.Request, c catalog.Course, e catalog.Event)
 
 		Closes:        closesLabel(booking.ClosesAt(c, e), e.Location()),
 		RetentionDays: s.retentionDays,
+	}
+	if s.listsOn() {
+		w := lists.BookingWording
+		p.SubscribeWording = &w
 	}
 	if strings.TrimSpace(c.CancellationTerms) != "" {
 		p.Terms = s.markdown.render(c.Slug, "cancellation", c.UpdatedAt, c.CancellationTerms)
