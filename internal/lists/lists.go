@@ -21,6 +21,9 @@ const (
 	ScopeCourse Scope = "course" // new dates of one course
 	ScopeTopic  Scope = "topic"  // new courses and dates on a topic
 	ScopeAll    Scope = "all"    // every new course
+	// ScopePlaces is an e-mail when a place frees up on any upcoming
+	// date of one course (see Service.Announce): not a waiting list.
+	ScopePlaces Scope = "places"
 )
 
 // Status is where a subscription stands.
@@ -183,7 +186,7 @@ func (r Request) clean() (Request, error) {
 		ferr["name"] = fmt.Sprintf("Enter a name of at most %d characters.", maxName)
 	}
 	switch r.Scope {
-	case ScopeCourse:
+	case ScopeCourse, ScopePlaces:
 		if r.CourseID <= 0 {
 			ferr["scope"] = "Choose what to hear about."
 		}
@@ -215,6 +218,8 @@ func (r Request) targetKey() string {
 	switch r.Scope {
 	case ScopeCourse:
 		return fmt.Sprintf("course/%d", r.CourseID)
+	case ScopePlaces:
+		return fmt.Sprintf("places/%d", r.CourseID)
 	case ScopeTopic:
 		return "topic/" + strings.ToLower(r.Topic)
 	}
@@ -226,6 +231,8 @@ func (r Request) what() string {
 	switch r.Scope {
 	case ScopeCourse:
 		return fmt.Sprintf("new dates of %s (course %d)", r.CourseTitle, r.CourseID)
+	case ScopePlaces:
+		return fmt.Sprintf("places freeing up on dates of %s (course %d)", r.CourseTitle, r.CourseID)
 	case ScopeTopic:
 		return "new courses on " + r.Topic
 	}

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
 	"plenary/internal/secret"
@@ -34,7 +35,16 @@ type Options struct {
 	// in a day, whoever asks (default 3); requests beyond it answer the
 	// same and send nothing.
 	PerAddressPerDay int
-	Now              func() time.Time
+	// Catalog is where Announce finds the dates on the public site, and
+	// Places how many places each has left (booking's, through an
+	// adapter in wire.go). Without Catalog, Announce does nothing;
+	// without Places, no place-frees notice is sent.
+	Catalog *catalog.Store
+	Places  Places
+	// Grace is how long a date must stay on the site before it is
+	// announced (PLENARY_LIST_ANNOUNCE_GRACE; default 15 minutes).
+	Grace time.Duration
+	Now   func() time.Time
 }
 
 // Service is the only door to the lists.
@@ -51,6 +61,9 @@ func NewService(opts Options) *Service {
 	}
 	if opts.PerAddressPerDay <= 0 {
 		opts.PerAddressPerDay = 3
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	return &Service{opts: opts}
@@ -108,7 +121,7 @@ func (s *Service) Subscribe(ctx context.Context, r Request) error {
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			var course any
-			if r.Scope == ScopeCourse {
+			if r.Scope == ScopeCourse || r.Scope == ScopePlaces {
 				course = r.CourseID
 			}
 			err = tx.QueryRowContext(ctx, `INSERT INTO list_subscriptions (email, email_key, name, scope, course_id, topic,
