@@ -91,10 +91,13 @@ var Wordings = map[string]Wording{
 	"course-1": {Version: "course-1", Text: "E-mail me when this course has new dates (or, if I choose, new courses on a topic or any new course). " +
 		"I will get one e-mail first to confirm; nothing else is sent until I do. " +
 		"Every e-mail has a link to stop them in one click."},
+	"course-2": {Version: "course-2", Text: "E-mail me when this course has new dates (or, if I choose, when a place frees up on one of its dates, " +
+		"new courses on a topic or any new course). I will get one e-mail first to confirm; nothing else is sent until I do. " +
+		"At most one such e-mail a day, and every one has a link to stop them in one click."},
 }
 
 // CourseWording is the wording the course page shows now.
-var CourseWording = Wordings["course-1"]
+var CourseWording = Wordings["course-2"]
 
 // Subscription is one address's subscription to one thing.
 type Subscription struct {
