@@ -37,7 +37,7 @@ func newSubscribeForm(c catalog.Course) *subscribeForm {
 		Wording: lists.CourseWording,
 		Email: textField{Name: "email", Label: "E-mail address", Type: "email", Autocomplete: "email",
 			Hint: "We send one e-mail first, to check that the address is yours."},
-		Name:    textField{Name: "name", Label: "Name", Type: "text", Autocomplete: "name", Optional: true},
+		Name: textField{Name: "name", Label: "Name", Type: "text", Autocomplete: "name", Optional: true},
 		Choices: []subscribeChoice{{Value: "course", Label: "New dates of this course", Checked: true},
 			{Value: "places", Label: "A place freeing up on any upcoming date of this course",
 				Hint: "Not the waiting list: a date's waiting list keeps your turn and may give you a place. " +
