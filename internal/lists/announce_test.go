@@ -10,6 +10,7 @@ import (
 
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/database/dbtest"
 	"plenary/internal/lists"
 	"plenary/internal/messaging"
 	"plenary/internal/messaging/mailtest"
@@ -298,11 +299,16 @@ func TestAnnounceDailyCap(t *testing.T) {
 	_ = first
 }
 
-// TestAnnounceConcurrent: two runs at once (two instances) send each
-// subscriber one e-mail.
+// TestAnnounceConcurrent: two runs at once, as two instances with their
+// own connection pools, send each subscriber one e-mail.
 func TestAnnounceConcurrent(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, false)
+	url := dbtest.URL(t)
+	db := dbtest.OpenURL(t, url)
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvOn(t, db, false)
 	draft := e.save(t, e.course("busy", catalog.Draft))
 	const n = 12
 	for i := range n {
@@ -311,9 +317,17 @@ func TestAnnounceConcurrent(t *testing.T) {
 	e.save(t, e.course("busy", catalog.Published))
 	e.announce(t)
 	e.clock.Add(20 * time.Minute)
-	other := lists.NewService(lists.Options{DB: e.db, Outbox: e.outbox, BaseURL: "https://training.example/",
+	db2 := dbtest.OpenURL(t, url)
+	inserter, err := messaging.NewJobs(db2, nil, nil, messaging.JobsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail, _ := lists.NewMail()
+	outbox2 := messaging.NewOutbox(db2, inserter, messaging.OutboxOptions{From: "Plenary <noreply@training.example>",
+		Renderer: messaging.Renderers{ByKind: map[string]messaging.Renderer{"list_news": mail}}})
+	other := lists.NewService(lists.Options{DB: db2, Outbox: outbox2, BaseURL: "https://training.example/",
 		Secret: []byte("a test secret of enough length!!"), Now: e.clock.Now,
-		Catalog: catalog.NewStore(e.db, catalog.Hooks{}), Places: e.places})
+		Catalog: catalog.NewStore(db2, catalog.Hooks{}), Places: e.places})
 	var wg sync.WaitGroup
 	reps := make([]lists.AnnounceReport, 2)
 	errs := make([]error, 2)

@@ -46,7 +46,12 @@ type env struct {
 // the send job against a real SMTP server.
 func newEnv(t *testing.T, withSMTP bool) *env {
 	t.Helper()
-	db := dbtest.New(t)
+	return newEnvOn(t, dbtest.New(t), withSMTP)
+}
+
+// newEnvOn is newEnv on a database the test made.
+func newEnvOn(t *testing.T, db *database.DB, withSMTP bool) *env {
+	t.Helper()
 	mail, err := lists.NewMail()
 	if err != nil {
 		t.Fatal(err)
