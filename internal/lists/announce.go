@@ -152,7 +152,7 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 	if counts, err = s.countPlaces(ctx, items, counts); err != nil {
 		return rep, err
 	}
-	people, err := s.addressees(ctx, items, now, &rep)
+	people, held, err := s.addressees(ctx, items, now, &rep)
 	if err != nil {
 		return rep, err
 	}
@@ -166,8 +166,11 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 				}
 				if sent {
 					rep.Emails++
-				} else {
-					rep.Waiting++
+					continue
+				}
+				rep.Waiting++
+				for _, it := range a.items {
+					held[it.shown.event.ID] = true
 				}
 			}
 			return nil
@@ -176,19 +179,34 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 			return rep, fmt.Errorf("lists: announce: %w", err)
 		}
 	}
+	// A new date nobody is still waiting for is settled: everyone who
+	// counts has it (later subscribers never count), so later runs skip it.
+	var settle []int64
+	for _, it := range items {
+		if it.kind == sentDate && !held[it.shown.event.ID] {
+			settle = append(settle, it.shown.event.ID)
+		}
+	}
+	err = database.InBatches(settle, func(marks string, args []any) error {
+		_, err := s.opts.DB.ExecContext(ctx, `UPDATE list_date_sightings SET settled = TRUE WHERE event_id IN (`+marks+`)`, args...)
+		return err
+	})
+	if err != nil {
+		return rep, fmt.Errorf("lists: announce: settle: %w", err)
+	}
 	return rep, nil
 }
 
 // syncSightings records the dates newly on the site and forgets those no
-// longer there; it returns when each date not in the baseline was first
+// longer there; it returns when each date not yet settled was first
 // seen.
 func (s *Service) syncSightings(ctx context.Context, visible map[int64]shown, now time.Time, rep *AnnounceReport) (map[int64]time.Time, error) {
 	type sighting struct {
 		at       time.Time
-		baseline bool
+		settled bool
 	}
 	known := map[int64]sighting{}
-	rows, err := s.opts.DB.QueryContext(ctx, `SELECT event_id, visible_since, baseline FROM list_date_sightings`)
+	rows, err := s.opts.DB.QueryContext(ctx, `SELECT event_id, visible_since, settled FROM list_date_sightings`)
 	if err != nil {
 		return nil, fmt.Errorf("lists: sightings: %w", err)
 	}
@@ -197,7 +215,7 @@ func (s *Service) syncSightings(ctx context.Context, visible map[int64]shown, no
 			id int64
 			sg sighting
 		)
-		if err := rows.Scan(&id, &sg.at, &sg.baseline); err != nil {
+		if err := rows.Scan(&id, &sg.at, &sg.settled); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("lists: sightings: %w", err)
 		}
@@ -221,7 +239,7 @@ func (s *Service) syncSightings(ctx context.Context, visible map[int64]shown, no
 	if len(add)+len(gone) > 0 {
 		err := database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
 			for _, id := range add {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO list_date_sightings (event_id, visible_since, baseline)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO list_date_sightings (event_id, visible_since, settled)
 					VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING`, id, now, false); err != nil {
 					return err
 				}
@@ -243,7 +261,7 @@ func (s *Service) syncSightings(ctx context.Context, visible map[int64]shown, no
 	}
 	out := map[int64]time.Time{}
 	for id, sg := range known {
-		if _, ok := visible[id]; ok && !sg.baseline {
+		if _, ok := visible[id]; ok && !sg.settled {
 			out[id] = sg.at.UTC()
 		}
 	}
@@ -360,8 +378,9 @@ func (s *Service) watchPlaces(ctx context.Context, visible map[int64]shown, now 
 }
 
 // addressees gathers, per address, what is due to it and not yet sent,
-// leaving out addresses mailed within MailGap (counted as waiting).
-func (s *Service) addressees(ctx context.Context, items []due, now time.Time, rep *AnnounceReport) ([]*addressee, error) {
+// leaving out addresses mailed within MailGap (counted as waiting; the
+// dates they wait for are returned as held).
+func (s *Service) addressees(ctx context.Context, items []due, now time.Time, rep *AnnounceReport) ([]*addressee, map[int64]bool, error) {
 	var ids []int64
 	seenID := map[int64]bool{}
 	for _, it := range items {
@@ -392,18 +411,18 @@ func (s *Service) addressees(ctx context.Context, items []due, now time.Time, re
 		return rows.Err()
 	})
 	if err != nil {
-		return nil, fmt.Errorf("lists: announce: %w", err)
+		return nil, nil, fmt.Errorf("lists: announce: %w", err)
 	}
 	capped := map[string]bool{}
 	rows, err := s.opts.DB.QueryContext(ctx, `SELECT email_key FROM list_mail_last WHERE last_at > $1`, now.Add(-MailGap))
 	if err != nil {
-		return nil, fmt.Errorf("lists: announce: %w", err)
+		return nil, nil, fmt.Errorf("lists: announce: %w", err)
 	}
 	for rows.Next() {
 		var key string
 		if err := rows.Scan(&key); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("lists: announce: %w", err)
+			return nil, nil, fmt.Errorf("lists: announce: %w", err)
 		}
 		capped[key] = true
 	}
@@ -412,12 +431,12 @@ func (s *Service) addressees(ctx context.Context, items []due, now time.Time, re
 	rows, err = s.opts.DB.QueryContext(ctx, `SELECT id, email, email_key, name, scope, course_id, topic, confirmed_at
 		FROM list_subscriptions WHERE status = $1 AND confirmed_at IS NOT NULL ORDER BY id`, string(Confirmed))
 	if err != nil {
-		return nil, fmt.Errorf("lists: announce: %w", err)
+		return nil, nil, fmt.Errorf("lists: announce: %w", err)
 	}
 	defer rows.Close()
 	byKey := map[string]*addressee{}
 	var out []*addressee
-	waiting := map[string]bool{}
+	waiting, held := map[string]bool{}, map[int64]bool{}
 	for rows.Next() {
 		var (
 			sub    Subscription
@@ -426,7 +445,7 @@ func (s *Service) addressees(ctx context.Context, items []due, now time.Time, re
 			course sql.NullInt64
 		)
 		if err := rows.Scan(&sub.ID, &sub.Email, &key, &sub.Name, &scope, &course, &sub.Topic, &sub.ConfirmedAt); err != nil {
-			return nil, fmt.Errorf("lists: announce: %w", err)
+			return nil, nil, fmt.Errorf("lists: announce: %w", err)
 		}
 		sub.Scope, sub.CourseID, sub.Status = Scope(scope), course.Int64, Confirmed
 		brought := false
@@ -436,7 +455,8 @@ func (s *Service) addressees(ctx context.Context, items []due, now time.Time, re
 			}
 			if capped[key] {
 				waiting[key] = true
-				break
+				held[it.shown.event.ID] = true
+				continue
 			}
 			a := byKey[key]
 			if a == nil {
@@ -459,11 +479,11 @@ func (s *Service) addressees(ctx context.Context, items []due, now time.Time, re
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("lists: announce: %w", err)
+		return nil, nil, fmt.Errorf("lists: announce: %w", err)
 	}
 	rep.Waiting += len(waiting)
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
-	return out, nil
+	return out, held, nil
 }
 
 // countPlaces adds the places of the items' dates that counts lacks.

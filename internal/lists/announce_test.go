@@ -281,6 +281,9 @@ func TestAnnounceDailyCap(t *testing.T) {
 	if rep := e.announce(t); rep.Emails != 0 || rep.Waiting != 1 {
 		t.Fatalf("second batch the same day: %+v", rep)
 	}
+	if n := e.settled(t); n != 2 {
+		t.Errorf("%d dates settled, want the first course's 2 (the second's wait)", n)
+	}
 	e.clock.Add(sentAt.Add(lists.MailGap).Sub(e.clock.Now()) - time.Minute)
 	if rep := e.announce(t); rep.Emails != 0 {
 		t.Fatalf("a minute early: %+v", rep)
@@ -288,6 +291,9 @@ func TestAnnounceDailyCap(t *testing.T) {
 	e.clock.Add(time.Minute)
 	if rep := e.announce(t); rep.Emails != 1 {
 		t.Fatalf("next day: %+v", rep)
+	}
+	if n := e.settled(t); n != 4 {
+		t.Errorf("%d dates settled, want 4", n)
 	}
 	msgs := e.news(t, "all@example.org")
 	if len(msgs) != 2 {
@@ -297,6 +303,16 @@ func TestAnnounceDailyCap(t *testing.T) {
 		t.Errorf("batches:\n%s\n---\n%s", msgs[0].Text, msgs[1].Text)
 	}
 	_ = first
+}
+
+// settled counts the dates the scan no longer needs to look at.
+func (e *env) settled(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := e.db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM list_date_sightings WHERE settled = $1`, true).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // TestAnnounceConcurrent: two runs at once, as two instances with their

@@ -6,15 +6,16 @@
 -- When each date was first seen on the public site (its course published,
 -- the date neither cancelled nor begun). A date that stops being visible
 -- loses its row, so its grace period starts again if it comes back.
--- Baseline rows are the dates already on the site when this table was
--- made: they are never announced as new.
+-- A settled date needs no more looking at: everyone who counts has been
+-- told (nobody who subscribes later counts), or it was already on the
+-- site when this table was made and is never announced as new.
 CREATE TABLE list_date_sightings (
     event_id      BIGINT PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
     visible_since TIMESTAMPTZ NOT NULL,
-    baseline      BOOLEAN NOT NULL DEFAULT FALSE
+    settled       BOOLEAN NOT NULL DEFAULT FALSE
 );
 
-INSERT INTO list_date_sightings (event_id, visible_since, baseline)
+INSERT INTO list_date_sightings (event_id, visible_since, settled)
 SELECT e.id, e.created_at, TRUE FROM events e JOIN courses c ON c.id = e.course_id
 WHERE c.status = 'published' AND e.status <> 'cancelled';
 
