@@ -202,7 +202,7 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 // seen.
 func (s *Service) syncSightings(ctx context.Context, visible map[int64]shown, now time.Time, rep *AnnounceReport) (map[int64]time.Time, error) {
 	type sighting struct {
-		at       time.Time
+		at      time.Time
 		settled bool
 	}
 	known := map[int64]sighting{}
