@@ -194,6 +194,15 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 	if err != nil {
 		return rep, fmt.Errorf("lists: announce: settle: %w", err)
 	}
+	// So is a freeing: those who asked later do not count.
+	for _, it := range items {
+		if it.kind == sentFreed && !held[it.shown.event.ID] {
+			if _, err := s.opts.DB.ExecContext(ctx, `UPDATE list_place_watch SET settled_round = $2
+				WHERE event_id = $1 AND round = $2`, it.shown.event.ID, it.round); err != nil {
+				return rep, fmt.Errorf("lists: announce: settle: %w", err)
+			}
+		}
+	}
 	return rep, nil
 }
 
@@ -309,13 +318,13 @@ func (s *Service) watchPlaces(ctx context.Context, visible map[int64]shown, now 
 		return nil, nil, fmt.Errorf("lists: places: %w", err)
 	}
 	type watch struct {
-		closed bool
-		round  int
-		freed  sql.NullTime
+		closed         bool
+		round, settled int
+		freed          sql.NullTime
 	}
 	watched := map[int64]watch{}
 	err = database.InBatches(ids, func(marks string, args []any) error {
-		rows, err := s.opts.DB.QueryContext(ctx, `SELECT event_id, closed, round, freed_at FROM list_place_watch
+		rows, err := s.opts.DB.QueryContext(ctx, `SELECT event_id, closed, round, settled_round, freed_at FROM list_place_watch
 			WHERE event_id IN (`+marks+`)`, args...)
 		if err != nil {
 			return err
@@ -326,7 +335,7 @@ func (s *Service) watchPlaces(ctx context.Context, visible map[int64]shown, now 
 				id int64
 				w  watch
 			)
-			if err := rows.Scan(&id, &w.closed, &w.round, &w.freed); err != nil {
+			if err := rows.Scan(&id, &w.closed, &w.round, &w.settled, &w.freed); err != nil {
 				return err
 			}
 			watched[id] = w
@@ -363,7 +372,7 @@ func (s *Service) watchPlaces(ctx context.Context, visible map[int64]shown, now 
 				if _, err := tx.ExecContext(ctx, `UPDATE list_place_watch SET closed = $2 WHERE event_id = $1`, id, true); err != nil {
 					return err
 				}
-			case !w.closed && !closed && w.round > 0 && w.freed.Valid:
+			case !w.closed && !closed && w.round > w.settled && w.freed.Valid:
 				// An earlier freeing, still open: those it has not yet
 				// reached (the daily cap) may still be told.
 				freed = append(freed, due{kind: sentFreed, at: w.freed.Time.UTC(), round: w.round, shown: visible[id]})

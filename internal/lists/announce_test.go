@@ -394,6 +394,10 @@ func TestPlaceFrees(t *testing.T) {
 		!strings.Contains(msgs[0].Text, "not a waiting list") || strings.Contains(msgs[0].Text, c.Events[1].DateLabel()) || !msgs[0].Marketing {
 		t.Fatalf("notice: %+v", msgs)
 	}
+	var settled int
+	if err := e.db.QueryRowContext(context.Background(), `SELECT settled_round FROM list_place_watch WHERE event_id = $1`, ev).Scan(&settled); err != nil || settled != 1 {
+		t.Errorf("the freeing told to all is not settled: %d (%v)", settled, err)
+	}
 	// Full again and freed again within the day: no second notice.
 	e.clock.Add(time.Hour)
 	e.places.set(ev, lists.PlaceCount{Left: 0})
@@ -410,5 +414,48 @@ func TestPlaceFrees(t *testing.T) {
 	}
 	if rep := e.announce(t); rep.Emails != 0 {
 		t.Fatalf("again: %+v", rep)
+	}
+}
+
+// TestPlaceFreesWaitsForTheDailyCap: a freeing due within a day of the
+// address's last list e-mail waits, and goes the next day only if the
+// date is still open.
+func TestPlaceFreesWaitsForTheDailyCap(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	draft := e.save(t, e.course("capped", catalog.Draft))
+	e.subscribed(t, courseRequest("both@example.org", draft, lists.ScopeCourse))
+	e.subscribed(t, courseRequest("both@example.org", draft, lists.ScopePlaces))
+	e.clock.Add(time.Minute)
+	c := e.save(t, e.course("capped", catalog.Published))
+	first, second := c.Events[0].ID, c.Events[1].ID
+	e.places.set(first, lists.PlaceCount{Left: 0})
+	e.places.set(second, lists.PlaceCount{Left: 0})
+	e.announce(t)
+	e.clock.Add(20 * time.Minute)
+	if rep := e.announce(t); rep.Emails != 1 {
+		t.Fatalf("new dates: %+v", rep)
+	}
+	sentAt := e.clock.Now()
+	e.clock.Add(time.Hour)
+	e.places.set(first, lists.PlaceCount{Left: 1})
+	e.places.set(second, lists.PlaceCount{Left: 1})
+	if rep := e.announce(t); rep.Emails != 0 || rep.Freed != 2 || rep.Waiting != 1 {
+		t.Fatalf("freed the same day: %+v", rep)
+	}
+	e.clock.Add(time.Hour)
+	e.places.set(second, lists.PlaceCount{Left: 0}) // taken again before the next e-mail
+	e.announce(t)
+	e.clock.Add(sentAt.Add(lists.MailGap).Sub(e.clock.Now()))
+	if rep := e.announce(t); rep.Emails != 1 {
+		t.Fatalf("next day: %+v", rep)
+	}
+	msgs := e.news(t, "both@example.org")
+	if len(msgs) != 2 || !strings.Contains(msgs[1].Subject, "A place is free again") ||
+		!strings.Contains(msgs[1].Text, c.Events[0].DateLabel()) || strings.Contains(msgs[1].Text, c.Events[1].DateLabel()) {
+		t.Fatalf("the freed e-mail: %+v", msgs)
+	}
+	if !strings.Contains(msgs[0].Text, "new dates of this course") || !strings.Contains(msgs[1].Text, "places freeing up on this course") {
+		t.Errorf("unsubscribe links name the wrong subscriptions:\n%s\n---\n%s", msgs[0].Text, msgs[1].Text)
 	}
 }

@@ -26,6 +26,7 @@ CREATE TABLE list_place_watch (
     event_id  BIGINT PRIMARY KEY REFERENCES events (id) ON DELETE CASCADE,
     closed    BOOLEAN NOT NULL,
     round     INTEGER NOT NULL DEFAULT 0,  -- how many freeings so far
+    settled_round INTEGER NOT NULL DEFAULT 0, -- the latest freeing told to everyone who counts
     freed_at  TIMESTAMPTZ                    -- the latest freeing
 );
 
