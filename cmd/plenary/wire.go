@@ -115,8 +115,11 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	// goes to the course team's Reply-To address.
 	// PLENARY_LIST_UNCONFIRMED_DAYS: how long a request never confirmed is kept.
 	days := func(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
+	// New dates are announced after PLENARY_LIST_ANNOUNCE_GRACE; places
+	// left come from booking through listPlaces (lists never imports it).
 	a.lists = lists.NewService(lists.Options{DB: db, Outbox: a.outbox, BaseURL: cfg.BaseURL,
 		Secret: []byte(cfg.ListSecret), UnsubscribeMailbox: cfg.ReplyTo().Addr,
+		Catalog: a.catalog, Places: listPlaces(a), Grace: cfg.ListAnnounceGrace,
 		ForgetAfter: days(cfg.ListUnconfirmedDays)})
 	// Staff accounts: sessions last PLENARY_SESSION_IDLE_TIMEOUT unused and
 	// PLENARY_SESSION_MAX_AGE at most; PLENARY_TOTP_REQUIRED_ROLES must use
@@ -297,4 +300,20 @@ func siteIdentity(ctx context.Context, e env, cfg config.Config, db *database.DB
 			printable(own), printable(site.BaseURL), printable(site.BaseURL))
 	}
 	return nil
+}
+
+// listPlaces tells the lists the places left on dates and who waits for
+// them, from booking (made after the lists' Service, so read at call time).
+func listPlaces(a *app) lists.Places {
+	return lists.PlacesFunc(func(ctx context.Context, events []catalog.Event) (map[int64]lists.PlaceCount, error) {
+		got, err := a.bookings.PlacesFor(ctx, events)
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[int64]lists.PlaceCount, len(got))
+		for id, p := range got {
+			out[id] = lists.PlaceCount{Left: p.Left(), Waiting: p.Waiting}
+		}
+		return out, nil
+	})
 }

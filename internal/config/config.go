@@ -84,6 +84,9 @@ type Config struct {
 	// ListSecret is PLENARY_LIST_SECRET, which signs unsubscribe links;
 	// empty: lists are off (serve -demo keeps a key in the database).
 	ListSecret string
+	// ListAnnounceGrace is PLENARY_LIST_ANNOUNCE_GRACE, 1m to 24h: how
+	// long a new date stays on the site before subscribers are told.
+	ListAnnounceGrace time.Duration
 	// SessionIdleTimeout is PLENARY_SESSION_IDLE_TIMEOUT and
 	// SessionMaxAge PLENARY_SESSION_MAX_AGE: how long a staff session
 	// lives unused, and at most.

@@ -277,6 +277,12 @@ var settings = []Setting{
 		field: bind(func(c *Config) *string { return &c.ListSecret }, token(32), mask),
 	},
 	{
+		Name: "PLENARY_LIST_ANNOUNCE_GRACE", Default: "15m",
+		Help: "how long a new date must stay on the site before subscribers are e-mailed about it (1m–24h): a date " +
+			"unpublished, cancelled or removed within it is never announced. See [docs/lists.md](docs/lists.md).",
+		field: bind(func(c *Config) *time.Duration { return &c.ListAnnounceGrace }, duration(time.Minute, 24*time.Hour, "15m"), time.Duration.String),
+	},
+	{
 		Name: "PLENARY_SESSION_IDLE_TIMEOUT", Default: "30m",
 		Help:  "a staff member's session ends after this long without a request (1m–24h); they sign in again.",
 		field: bind(func(c *Config) *time.Duration { return &c.SessionIdleTimeout }, duration(time.Minute, 24*time.Hour, "30m"), time.Duration.String),

@@ -21,6 +21,9 @@ const (
 	ScopeCourse Scope = "course" // new dates of one course
 	ScopeTopic  Scope = "topic"  // new courses and dates on a topic
 	ScopeAll    Scope = "all"    // every new course
+	// ScopePlaces is an e-mail when a place frees up on any upcoming
+	// date of one course (see Service.Announce): not a waiting list.
+	ScopePlaces Scope = "places"
 )
 
 // Status is where a subscription stands.
@@ -91,13 +94,16 @@ var Wordings = map[string]Wording{
 		"I will get one e-mail first to confirm; nothing else is sent until I do. " +
 		"Every e-mail has a link to stop them in one click."},
 	"booking-1": {Version: "booking-1", Text: "E-mail me about new dates of this course"},
+	"course-2": {Version: "course-2", Text: "E-mail me when this course has new dates (or, if I choose, when a place frees up on one of its dates, " +
+		"new courses on a topic or any new course). I will get one e-mail first to confirm; nothing else is sent until I do. " +
+		"At most one such e-mail a day, and every one has a link to stop them in one click."},
 }
 
 // BookingWording is the box at the end of the booking form.
 var BookingWording = Wordings["booking-1"]
 
 // CourseWording is the wording the course page shows now.
-var CourseWording = Wordings["course-1"]
+var CourseWording = Wordings["course-2"]
 
 // Subscription is one address's subscription to one thing.
 type Subscription struct {
@@ -194,7 +200,7 @@ func (r Request) clean() (Request, error) {
 		ferr["name"] = fmt.Sprintf("Enter a name of at most %d characters.", maxName)
 	}
 	switch r.Scope {
-	case ScopeCourse:
+	case ScopeCourse, ScopePlaces:
 		if r.CourseID <= 0 {
 			ferr["scope"] = "Choose what to hear about."
 		}
@@ -226,6 +232,8 @@ func (r Request) targetKey() string {
 	switch r.Scope {
 	case ScopeCourse:
 		return fmt.Sprintf("course/%d", r.CourseID)
+	case ScopePlaces:
+		return fmt.Sprintf("places/%d", r.CourseID)
 	case ScopeTopic:
 		return "topic/" + strings.ToLower(r.Topic)
 	}
@@ -237,6 +245,8 @@ func (r Request) what() string {
 	switch r.Scope {
 	case ScopeCourse:
 		return fmt.Sprintf("new dates of %s (course %d)", r.CourseTitle, r.CourseID)
+	case ScopePlaces:
+		return fmt.Sprintf("places freeing up on dates of %s (course %d)", r.CourseTitle, r.CourseID)
 	case ScopeTopic:
 		return "new courses on " + r.Topic
 	}

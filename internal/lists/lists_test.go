@@ -36,6 +36,7 @@ func (c *clock) Add(d time.Duration) {
 type env struct {
 	db     *database.DB
 	svc    *lists.Service
+	places *fakePlaces
 	outbox *messaging.Outbox
 	clock  *clock
 	smtp   *mailtest.Server
@@ -45,7 +46,12 @@ type env struct {
 // the send job against a real SMTP server.
 func newEnv(t *testing.T, withSMTP bool) *env {
 	t.Helper()
-	db := dbtest.New(t)
+	return newEnvOn(t, dbtest.New(t), withSMTP)
+}
+
+// newEnvOn is newEnv on a database the test made.
+func newEnvOn(t *testing.T, db *database.DB, withSMTP bool) *env {
+	t.Helper()
 	mail, err := lists.NewMail()
 	if err != nil {
 		t.Fatal(err)
@@ -56,11 +62,13 @@ func newEnv(t *testing.T, withSMTP bool) *env {
 	}
 	c := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{
-		From: "Plenary <noreply@training.example>", Renderer: messaging.Renderers{ByKind: map[string]messaging.Renderer{"list_confirm": mail}},
+		From: "Plenary <noreply@training.example>", Renderer: messaging.Renderers{ByKind: map[string]messaging.Renderer{"list_confirm": mail, "list_news": mail}},
 	})
-	e := &env{db: db, outbox: outbox, clock: c, svc: lists.NewService(lists.Options{
+	places := &fakePlaces{counts: map[int64]lists.PlaceCount{}}
+	e := &env{db: db, outbox: outbox, clock: c, places: places, svc: lists.NewService(lists.Options{
 		DB: db, Outbox: outbox, BaseURL: "https://training.example/", Secret: []byte("a test secret of enough length!!"),
 		UnsubscribeMailbox: "courses@training.example", Now: c.Now,
+		Catalog: catalog.NewStore(db, catalog.Hooks{}), Places: places, Grace: 15 * time.Minute,
 	})}
 	if withSMTP {
 		e.smtp = mailtest.Start(t)

@@ -19,8 +19,33 @@ var mailFiles embed.FS
 // is enough.
 const kindConfirm = "list_confirm"
 
+// kindNews is list mail (see Service.Announce): new dates and places
+// free again, at most one a day per address, with List-Unsubscribe and a
+// visible link per subscription that brought something.
+const kindNews = "list_news"
+
 // MailKinds are the kinds Mail renders, for messaging.Renderers.
-var MailKinds = []string{kindConfirm}
+var MailKinds = []string{kindConfirm, kindNews}
+
+// newsData is what a list e-mail is queued with: everything as it stood
+// when it was queued.
+type newsData struct {
+	Subject, Name, SiteURL string
+	Dates                  []dateLine // new dates
+	Freed                  []dateLine // dates with places again
+	Stops                  []stopLine
+}
+
+// dateLine is one date in a list e-mail, its times in its own zone.
+type dateLine struct {
+	Course, CourseURL string
+	When, Times, Zone string
+	Format, Fee       string
+	Places, BookURL   string
+}
+
+// stopLine is the visible unsubscribe link of one subscription.
+type stopLine struct{ What, URL string }
 
 // confirmData is what a confirmation e-mail is queued with.
 type confirmData struct {
@@ -44,7 +69,12 @@ func NewMail() (*Mail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lists: mail: %w", err)
 	}
-	t, err := messaging.ParseTemplates(dir, map[string]func() any{kindConfirm: func() any { return confirmData{} }})
+	t, err := messaging.ParseTemplates(dir, map[string]func() any{
+		kindConfirm: func() any { return confirmData{} },
+		kindNews: func() any {
+			return newsData{Subject: "New dates", Dates: []dateLine{{}}, Freed: []dateLine{{}}, Stops: []stopLine{{}}}
+		},
+	})
 	if err != nil {
 		return nil, fmt.Errorf("lists: %w", err)
 	}
@@ -53,11 +83,16 @@ func NewMail() (*Mail, error) {
 
 // RenderMessage implements messaging.Renderer.
 func (m *Mail) RenderMessage(kind string, data []byte) (messaging.Content, error) {
-	if kind != kindConfirm {
+	var d any
+	switch kind {
+	case kindConfirm:
+		d = &confirmData{}
+	case kindNews:
+		d = &newsData{}
+	default:
 		return messaging.Content{}, fmt.Errorf("lists: no e-mail of kind %q", kind)
 	}
-	var d confirmData
-	if err := json.Unmarshal(data, &d); err != nil {
+	if err := json.Unmarshal(data, d); err != nil {
 		return messaging.Content{}, fmt.Errorf("lists: mail %s: %w", kind, err)
 	}
 	c, err := m.templates.Render(kind, d)

@@ -91,8 +91,10 @@ func (People) Export(ctx context.Context, q database.Querier, email string) (any
 }
 
 // Erase deletes the subscriptions of email, whatever its case, and their
-// consent evidence: once the person asks to be forgotten there is nobody
-// to send to, and the evidence names them. It returns how many rows went.
+// consent evidence, and the record of what list mail the address was
+// sent (list_sent, list_mail_last): once the person asks to be forgotten
+// there is nobody to send to, and the evidence names them. It returns how
+// many rows went.
 func (People) Erase(ctx context.Context, tx *sql.Tx, email string, _ time.Time) (int, error) {
 	key := strings.ToLower(strings.TrimSpace(email))
 	ev, err := tx.ExecContext(ctx, `DELETE FROM list_consent_evidence WHERE subscription_id IN
@@ -106,6 +108,14 @@ func (People) Erase(ctx context.Context, tx *sql.Tx, email string, _ time.Time) 
 	}
 	n1, _ := ev.RowsAffected()
 	n2, _ := subs.RowsAffected()
+	for _, table := range []string{"list_sent", "list_mail_last"} {
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE email_key = $1`, key)
+		if err != nil {
+			return 0, fmt.Errorf("lists: erase: %w", err)
+		}
+		n, _ := res.RowsAffected()
+		n2 += n
+	}
 	return int(n1 + n2), nil
 }
 

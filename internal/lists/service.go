@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
 	"plenary/internal/secret"
@@ -37,7 +38,16 @@ type Options struct {
 	// ForgetAfter is how long a request never confirmed is kept
 	// (PLENARY_LIST_UNCONFIRMED_DAYS; 0: the default, ForgetAfter).
 	ForgetAfter time.Duration
-	Now         func() time.Time
+	// Catalog is where Announce finds the dates on the public site, and
+	// Places how many places each has left (booking's, through an
+	// adapter in wire.go). Without Catalog, Announce does nothing;
+	// without Places, no place-frees notice is sent.
+	Catalog *catalog.Store
+	Places  Places
+	// Grace is how long a date must stay on the site before it is
+	// announced (PLENARY_LIST_ANNOUNCE_GRACE; default 15 minutes).
+	Grace time.Duration
+	Now   func() time.Time
 }
 
 // Service is the only door to the lists.
@@ -57,6 +67,9 @@ func NewService(opts Options) *Service {
 	}
 	if opts.ForgetAfter <= 0 {
 		opts.ForgetAfter = ForgetAfter
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	return &Service{opts: opts}
@@ -114,7 +127,7 @@ func (s *Service) Subscribe(ctx context.Context, r Request) error {
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			var course any
-			if r.Scope == ScopeCourse {
+			if r.Scope == ScopeCourse || r.Scope == ScopePlaces {
 				course = r.CourseID
 			}
 			err = tx.QueryRowContext(ctx, `INSERT INTO list_subscriptions (email, email_key, name, scope, course_id, topic,

@@ -34,7 +34,7 @@ func twoCourses(t *testing.T, e *env) (a, b catalog.Course) {
 	return a, b
 }
 
-func courseRequest(email string, c catalog.Course) lists.Request {
+func staffCourseRequest(email string, c catalog.Course) lists.Request {
 	r := request(email)
 	r.Scope, r.CourseID, r.CourseTitle = lists.ScopeCourse, c.ID, c.Title
 	return r
@@ -48,8 +48,8 @@ func TestStaffFind(t *testing.T) {
 	e := newEnv(t, false)
 	ctx := context.Background()
 	a, b := twoCourses(t, e)
-	for _, r := range []lists.Request{courseRequest("ann@example.org", a), courseRequest("bob@example.org", a),
-		courseRequest("cat@example.org", b), request("dan@example.org")} {
+	for _, r := range []lists.Request{staffCourseRequest("ann@example.org", a), staffCourseRequest("bob@example.org", a),
+		staffCourseRequest("cat@example.org", b), request("dan@example.org")} {
 		if err := e.svc.Subscribe(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -119,7 +119,7 @@ func TestStaffWithdrawSuppress(t *testing.T) {
 	ctx := context.Background()
 	a, _ := twoCourses(t, e)
 	for _, addr := range []string{"ann@example.org", "bob@example.org"} {
-		if err := e.svc.Subscribe(ctx, courseRequest(addr, a)); err != nil {
+		if err := e.svc.Subscribe(ctx, staffCourseRequest(addr, a)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -177,7 +177,7 @@ func TestStaffWithdrawSuppress(t *testing.T) {
 	}
 	// A suppressed address asking again changes nothing and gets nothing.
 	before := len(e.confirmations(t, "bob@example.org"))
-	if err := e.svc.Subscribe(ctx, courseRequest("bob@example.org", a)); err != nil {
+	if err := e.svc.Subscribe(ctx, staffCourseRequest("bob@example.org", a)); err != nil {
 		t.Fatal(err)
 	}
 	if after := len(e.confirmations(t, "bob@example.org")); after != before || e.only(t, "bob@example.org").Status != lists.Suppressed {
@@ -205,7 +205,7 @@ func TestImport(t *testing.T) {
 	a, _ := twoCourses(t, e)
 	// Already there: one confirmed, one withdrawn, one suppressed, one waiting.
 	for _, addr := range []string{"kept@example.org", "left@example.org", "blocked@example.org", "waits@example.org"} {
-		if err := e.svc.Subscribe(ctx, courseRequest(addr, a)); err != nil {
+		if err := e.svc.Subscribe(ctx, staffCourseRequest(addr, a)); err != nil {
 			t.Fatal(err)
 		}
 	}

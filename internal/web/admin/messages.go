@@ -55,6 +55,7 @@ var kindLabels = []struct{ Kind, Label string }{
 	{"review_waiting", "Staff: a review is waiting"},
 	{"attention_digest", "Staff: daily digest"},
 	{"list_confirm", "Lists: confirm a subscription"},
+	{"list_news", "Lists: new dates and free places"},
 	{resetMailKind, "Staff: password reset"},
 }
 

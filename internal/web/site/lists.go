@@ -26,7 +26,9 @@ type subscribeForm struct {
 
 type subscribeChoice struct {
 	Value, Label string
-	Checked      bool
+	// Hint says in plain words what the choice is, beside it.
+	Hint    string
+	Checked bool
 }
 
 func newSubscribeForm(c catalog.Course) *subscribeForm {
@@ -35,8 +37,11 @@ func newSubscribeForm(c catalog.Course) *subscribeForm {
 		Wording: lists.CourseWording,
 		Email: textField{Name: "email", Label: "E-mail address", Type: "email", Autocomplete: "email",
 			Hint: "We send one e-mail first, to check that the address is yours."},
-		Name:    textField{Name: "name", Label: "Name", Type: "text", Autocomplete: "name", Optional: true},
-		Choices: []subscribeChoice{{Value: "course", Label: "New dates of this course", Checked: true}},
+		Name: textField{Name: "name", Label: "Name", Type: "text", Autocomplete: "name", Optional: true},
+		Choices: []subscribeChoice{{Value: "course", Label: "New dates of this course", Checked: true},
+			{Value: "places", Label: "A place freeing up on any upcoming date of this course",
+				Hint: "Not the waiting list: a date's waiting list keeps your turn and may give you a place. " +
+					"This is only an e-mail, sent at the same moment to everyone who asked; whoever books first gets the place."}},
 	}
 	for _, t := range c.Topics {
 		f.Choices = append(f.Choices, subscribeChoice{Value: "topic:" + t, Label: "New courses on " + t})
@@ -94,6 +99,8 @@ func (s *Server) subscribe(w http.ResponseWriter, r *http.Request) {
 	case !known:
 	case choice == "course":
 		req.Scope, req.CourseID, req.CourseTitle = lists.ScopeCourse, c.ID, c.Title
+	case choice == "places":
+		req.Scope, req.CourseID, req.CourseTitle = lists.ScopePlaces, c.ID, c.Title
 	case choice == "all":
 		req.Scope = lists.ScopeAll
 	default:

@@ -128,6 +128,37 @@ func TestSubscribeFromCoursePage(t *testing.T) {
 	}
 }
 
+// TestSubscribeToFreedPlaces: the course page offers "a place freeing up"
+// beside the other choices, saying in plain words how it differs from a
+// date's waiting list; choosing it asks for a "places" subscription to
+// the course, with the same double opt-in.
+func TestSubscribeToFreedPlaces(t *testing.T) {
+	ts := newTestSiteWith(t, testNow, func(o *testOptions) { o.Lists = true })
+	c := ts.courses["dit-refresher"]
+	_, body := ts.get(t, "/courses/dit-refresher")
+	for _, want := range []string{`value="places" aria-describedby="what-1-hint"`, "A place freeing up on any upcoming date of this course",
+		`id="what-1-hint">Not the waiting list: a date&#39;s waiting list keeps your turn and may give you a place.`,
+		"whoever books first gets the place"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("course page lacks %q", want)
+		}
+	}
+	form := url.Values{"email": {"pat@example.org"}, "what": {"places"}, "wording": {lists.CourseWording.Version}}
+	if res, body := ts.post(t, "/courses/dit-refresher/subscribe", form, nil); res.StatusCode != http.StatusOK || !strings.Contains(body, "Check your inbox") {
+		t.Fatalf("subscribe: %d\n%s", res.StatusCode, body)
+	}
+	links := ts.confirmLinks(t, "pat@example.org")
+	if len(links) != 1 {
+		t.Fatalf("%d confirmation e-mails", len(links))
+	}
+	if res, body := ts.post(t, links[0], nil, nil); res.StatusCode != http.StatusOK || !strings.Contains(body, "You are subscribed") {
+		t.Fatalf("confirm: %d\n%s", res.StatusCode, body)
+	}
+	if s := ts.subscription(t, "pat@example.org"); s.Status != lists.Confirmed || s.Scope != lists.ScopePlaces || s.CourseID != c.ID {
+		t.Fatalf("subscription: %+v", s)
+	}
+}
+
 func newRequest(method, path string) *http.Request {
 	r, _ := http.NewRequest(method, path, nil)
 	r.RemoteAddr = "192.0.2.1:1234"
