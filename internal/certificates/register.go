@@ -78,7 +78,7 @@ func (e InputError) Error() string {
 // Options configure the Register.
 type Options struct {
 	DB       *database.DB
-	Bookings *booking.Service  // reads dates, their courses and bookings
+	Bookings *booking.Service // reads dates, their courses and bookings
 	Accounts *account.Service // who may be assigned to teach a date
 	Now      func() time.Time // nil = time.Now
 }
