@@ -348,8 +348,8 @@ func TestRegisterFromProviderReport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(p.Unmatched) != 0 {
-				t.Errorf("after assigning: still unmatched %+v", p.Unmatched)
+			if len(p.Unmatched) != 1 || !p.Unmatched[0].Ignored {
+				t.Errorf("after assigning: got unmatched %+v, want only the host, ignored", p.Unmatched)
 			}
 			var entries []certificates.Entry
 			for _, r := range p.Rows {

@@ -55,13 +55,16 @@ type Unmatched struct {
 	Name, Email string
 	Lines       []int
 	Minutes     int
+	// Ignored: the assign map said to ignore the participant (-1).
+	Ignored bool
 
 	spans []span
 }
 
 // Propose reads rep against the register of day (the whole day). assign
 // gives unmatched participants (by Unmatched.Key) a booking ID; those it
-// names are no longer unmatched and their joins count for that booking.
+// names are no longer unmatched and their joins count for that booking;
+// those it gives -1 stay listed, Ignored.
 func (r *Register) Propose(ctx context.Context, eventID int64, day catalog.Date, rep Report, assign map[string]int64) (Proposal, error) {
 	sh, err := r.Sheet(ctx, eventID, day, "")
 	if err != nil {
@@ -101,12 +104,9 @@ func propose(sh Sheet, rep Report, assign map[string]int64) Proposal {
 			count[id]++
 			continue
 		}
-		if assign[key] < 0 { // ignored
-			continue
-		}
 		u := unmatched[key]
 		if u == nil {
-			u = &Unmatched{Key: key, Name: rr.Name, Email: rr.Email}
+			u = &Unmatched{Key: key, Name: rr.Name, Email: rr.Email, Ignored: assign[key] < 0}
 			unmatched[key] = u
 			order = append(order, key)
 		}

@@ -19,6 +19,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
@@ -108,6 +109,9 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	}
 	if o.admin.Outbox == nil {
 		o.admin.Outbox = outbox
+	}
+	if o.admin.Register == nil {
+		o.admin.Register = certificates.New(certificates.Options{DB: db, Bookings: bookings, Accounts: accounts, Now: clk.now})
 	}
 	srv, err := New(kit, o.admin)
 	if err != nil {
