@@ -112,7 +112,8 @@ type Sheet struct {
 	Rows       []Row
 }
 
-// Row is one person on a register: a confirmed or attended booking and
+// Row is one person on a register: a booking that holds a place
+// (confirmed, or attended or no-show once the register was closed) and
 // its mark, if it has one.
 type Row struct {
 	Booking    booking.Booking
@@ -123,8 +124,12 @@ type Row struct {
 	MarkedAt   time.Time
 }
 
-// onRegister reports whether a booking belongs on the register.
-func onRegister(s booking.Status) bool { return s == booking.Confirmed || s == booking.Attended }
+// onRegister reports whether a booking belongs on the register: it
+// holds a place, and closing the register (Close) moves it only between
+// these.
+func onRegister(s booking.Status) bool {
+	return s == booking.Confirmed || s == booking.Attended || s == booking.NoShow
+}
 
 // Sheet returns the register of one day of the date (session "" for
 // the whole day, or a session's key, HH:MM). An unknown date is
@@ -230,7 +235,7 @@ func (r *Register) Save(ctx context.Context, eventID int64, day catalog.Date, se
 		id := fmt.Sprint(en.BookingID)
 		switch _, ok := rows[en.BookingID]; {
 		case !ok:
-			bad[id] = "is not on this register (only confirmed and attended bookings are)"
+			bad[id] = "is not on this register (only bookings with a place are)"
 		case seen[en.BookingID]:
 			bad[id] = "is marked twice"
 		case !en.Mark.Valid():

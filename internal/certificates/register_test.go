@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"maps"
 	"os"
 	"strconv"
 	"strings"
@@ -400,3 +401,63 @@ func TestProviderReportErrors(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestCloseRegister moves each booking to attended or no-show through
+// the booking service, once everyone is marked; a correction and a
+// second close change only what differs.
+func TestCloseRegister(t *testing.T) {
+	f := newFixture(t, nil)
+	save := func(first string, m certificates.Mark) {
+		t.Helper()
+		if _, err := f.reg.Save(ctx, f.event.ID, testDate, "", []certificates.Entry{{BookingID: f.ids[first], Mark: m}}, coordinator); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save("Ada", certificates.Present)
+	save("Grace", certificates.Late)
+	save("Alan", certificates.Excused)
+	save("Barbara", certificates.Absent)
+	var ie certificates.InputError
+	if _, err := f.reg.Close(ctx, f.event.ID, coordinator); !errors.As(err, &ie) || !strings.Contains(ie["register"], "1 on 2026-03-30") {
+		t.Fatalf("close with Edsger unmarked: got %v", err)
+	}
+	statuses := func() map[string]booking.Status {
+		list, err := f.bookings.List(ctx, f.event.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]booking.Status{}
+		for _, b := range list {
+			out[strings.Fields(b.Name)[0]] = b.Status
+		}
+		return out
+	}
+	if st := statuses(); st["Ada"] != booking.Confirmed {
+		t.Fatalf("a refused close changed bookings: %v", st)
+	}
+	// Edsger's day taken per session: present in every one.
+	for _, s := range []string{"09:45", "11:15", "13:15", "15:00"} {
+		if _, err := f.reg.Save(ctx, f.event.ID, testDate, s, []certificates.Entry{{BookingID: f.ids["Edsger"], Mark: certificates.Present}}, coordinator); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := f.reg.Close(ctx, f.event.ID, coordinator); err != nil || n != 5 {
+		t.Fatalf("close: %d changed, %v; want 5", n, err)
+	}
+	want := map[string]booking.Status{"Ada": booking.Attended, "Grace": booking.Attended, "Alan": booking.NoShow,
+		"Barbara": booking.NoShow, "Edsger": booking.Attended}
+	if st := statuses(); !maps.Equal(st, want) {
+		t.Errorf("after closing: got %v, want %v", st, want)
+	}
+	if n, err := f.reg.Close(ctx, f.event.ID, coordinator); err != nil || n != 0 {
+		t.Errorf("close again: %d changed, %v; want 0", n, err)
+	}
+	// A no-show stays on the register, so a mark can be corrected.
+	save("Barbara", certificates.Present)
+	if n, err := f.reg.Close(ctx, f.event.ID, coordinator); err != nil || n != 1 || statuses()["Barbara"] != booking.Attended {
+		t.Errorf("close after a correction: %d changed, %v, Barbara %s", n, err, statuses()["Barbara"])
+	}
+	if got := f.auditCount(t, "booking.attendance"); got != 6 {
+		t.Errorf("got %d booking.attendance entries, want 6", got)
+	}
+}

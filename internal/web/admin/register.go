@@ -84,6 +84,7 @@ type registerPage struct {
 	CanAssign  bool
 	Candidates []trainerChoice
 	TrainerErr string
+	CloseErr   string
 	Saved      string
 }
 
@@ -116,11 +117,18 @@ func (s *Server) registerShow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, c catalog.Course, e catalog.Event, status int, trainerErr string) {
+	s.renderRegisterPage(w, r, c, e, status, registerPage{TrainerErr: trainerErr})
+}
+
+func (s *Server) renderRegisterPage(w http.ResponseWriter, r *http.Request, c catalog.Course, e catalog.Event, status int, errs registerPage) {
 	ctx := r.Context()
 	p := registerPage{Base: s.web.Base(r), Course: c.Title, Date: e.DateLabel(), Times: booking.EventTimes(e), EventID: e.ID,
-		CPD: certificates.HoursLabel(certificates.EventMinutes(e)), Rule: ruleText(c), TrainerErr: trainerErr}
-	if r.URL.Query().Get("saved") == "trainers" {
+		CPD: certificates.HoursLabel(certificates.EventMinutes(e)), Rule: ruleText(c), TrainerErr: errs.TrainerErr, CloseErr: errs.CloseErr}
+	switch r.URL.Query().Get("saved") {
+	case "trainers":
 		p.Saved = "The trainers of this date are saved."
+	case "closed":
+		p.Saved = "The register is closed: each booking is marked attended or no-show (" + r.URL.Query().Get("changed") + " changed)."
 	}
 	for _, d := range e.Days {
 		link := registerDayLink{Label: d.Date.In(time.UTC).Format("Monday 2 January 2006"),
@@ -389,4 +397,26 @@ func (s *Server) registerDaySave(w http.ResponseWriter, r *http.Request) {
 		q.Set("session", session)
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/register/%s?%s", e.ID, d.Date, q.Encode()), http.StatusSeeOther)
+}
+
+// registerClose serves POST /admin/dates/{id}/register/close: each
+// booking becomes attended or no-show by the register, once everyone is
+// marked (certificates.Register.Close).
+func (s *Server) registerClose(w http.ResponseWriter, r *http.Request) {
+	c, e, ok := s.registerDate(w, r)
+	if !ok {
+		return
+	}
+	n, err := s.register.Close(r.Context(), e.ID, actorOf(r).User.Actor())
+	var ie certificates.InputError
+	if errors.As(err, &ie) {
+		s.renderRegisterPage(w, r, c, e, http.StatusUnprocessableEntity,
+			registerPage{CloseErr: "The register cannot be closed yet: " + ie["register"] + "."})
+		return
+	}
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/register?saved=closed&changed=%d", e.ID, n), http.StatusSeeOther)
 }

@@ -123,6 +123,10 @@ func TestRegisterDayPage(t *testing.T) {
 		!strings.Contains(body, "Mark everyone not yet marked present") || !strings.Contains(body, "/report") {
 		t.Fatalf("day page: %d\n%s", res.StatusCode, body)
 	}
+	if res, body := ra.post(t, ra.path("/close"), tok, nil); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(body, "The register cannot be closed yet: not everyone is marked yet (2 on "+ra.day+")") {
+		t.Errorf("closing an empty register: got %d\n%s", res.StatusCode, body)
+	}
 	if res, _ := ra.post(t, day, tok, url.Values{"action": {"present"}}); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("mark all present: got %d", res.StatusCode)
 	}
@@ -146,6 +150,19 @@ func TestRegisterDayPage(t *testing.T) {
 	for _, r := range sh.Rows {
 		if r.Booking.ID == ra.ids["Ann"] && r.Mark != certificates.Present {
 			t.Errorf("a refused save changed Ann's mark to %s", r.Mark)
+		}
+	}
+	res, _ = ra.post(t, ra.path("/close"), tok, nil)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("close: got %d", res.StatusCode)
+	}
+	if _, body := ra.get(t, res.Header.Get("Location"), tok); !strings.Contains(body, "The register is closed") {
+		t.Errorf("no confirmation after closing:\n%s", body)
+	}
+	list, _ := ra.bookings.List(ctx, ra.event.ID)
+	for _, b := range list {
+		if b.Status != booking.Attended {
+			t.Errorf("%s after closing: %s, want attended", b.Name, b.Status)
 		}
 	}
 }

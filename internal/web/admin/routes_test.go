@@ -84,6 +84,7 @@ var routeAccess = map[string][]string{
 	"POST /admin/dates/{id}/register/{day}":        {"admin", "coordinator", limitedCoord},
 	"GET /admin/dates/{id}/register/{day}/report":  {"admin", "coordinator", limitedCoord},
 	"POST /admin/dates/{id}/register/{day}/report": {"admin", "coordinator", limitedCoord},
+	"POST /admin/dates/{id}/register/close":        {"admin", "coordinator", limitedCoord},
 	"POST /admin/dates/{id}/trainers":              {"admin", "coordinator", limitedCoord},
 
 	"GET /admin/messages":                      {"admin", "coordinator"},
