@@ -420,3 +420,31 @@ func (s *Server) registerClose(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/register?saved=closed&changed=%d", e.ID, n), http.StatusSeeOther)
 }
+
+// trainerRegisterLinks are a trainer's home page links to the registers
+// of the dates they teach, from a week ago on: course editors reach a
+// register from the date on the bookings desk.
+func (s *Server) trainerRegisterLinks(r *http.Request, courses []catalog.Course) []web.Link {
+	sess, _ := sessionOf(r)
+	if s.register == nil || !sess.CanSome(account.RegisterTake) {
+		return nil
+	}
+	ids, err := s.register.DatesOf(r.Context(), sess.User.ID)
+	if err != nil || len(ids) == 0 {
+		return nil
+	}
+	since := s.web.Now().AddDate(0, 0, -7)
+	var out []web.Link
+	for _, c := range courses {
+		if !sess.Can(account.RegisterTake, c.ID) {
+			continue
+		}
+		for _, e := range c.Events {
+			if slices.Contains(ids, e.ID) && e.EndsAt.After(since) && e.Status != catalog.Cancelled {
+				out = append(out, web.Link{URL: fmt.Sprintf("/admin/dates/%d/register", e.ID),
+					Label: "Register: " + c.Title + ", " + e.DateLabel()})
+			}
+		}
+	}
+	return out
+}

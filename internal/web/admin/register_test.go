@@ -97,6 +97,15 @@ func TestTrainerRegister(t *testing.T) {
 	if res, body := ra.get(t, ra.path("/"+ra.day), trainer); res.StatusCode != http.StatusOK || !strings.Contains(body, "Ann Archer") {
 		t.Errorf("the trainer of the date: got %d", res.StatusCode)
 	}
+	if _, body := ra.get(t, "/admin", trainer); !strings.Contains(body, `href="`+ra.path("")+`"`) {
+		t.Errorf("the trainer's home page does not link the register of their date:\n%s", body)
+	}
+	if _, body := ra.get(t, "/admin", other); strings.Contains(body, ra.path("")) {
+		t.Errorf("another trainer's home page links a register they may not take")
+	}
+	if _, body := ra.get(t, fmt.Sprintf("/admin/bookings?event=%d", ra.event.ID), coord); !strings.Contains(body, `href="`+ra.path("")+`"`) {
+		t.Errorf("the desk's date does not link its register for a coordinator")
+	}
 	if res, _ := ra.get(t, ra.path("/"+ra.day), other); res.StatusCode != http.StatusForbidden {
 		t.Errorf("another trainer: got %d, want 403", res.StatusCode)
 	}
