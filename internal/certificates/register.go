@@ -206,18 +206,20 @@ type markKey struct {
 	session string
 }
 
-// markChange is one changed mark, as the audit log records it.
+// markChange is a mark as the audit log records it: no name, so that
+// erasing the person leaves nothing of them in it.
 type markChange struct {
-	Booking int64  `json:"booking"`
-	Name    string `json:"name"`
+	Day     string `json:"day"`
+	Session string `json:"session,omitempty"`
 	Mark    Mark   `json:"mark"`
 	Minutes *int   `json:"minutes,omitempty"`
 }
 
 // Save records the marks of one day (or session) of a date, in one
-// transaction with one audit entry (register.mark) naming who marked and
-// each change. Saving the same marks again changes nothing and records
-// nothing: it returns 0. Every entry must name a booking on the register
+// transaction, with an audit entry (register.mark, about the booking)
+// for each changed mark: who marked, when, the mark before and after.
+// Saving the same marks again changes nothing and records nothing: it
+// returns how many marks changed. Every entry must name a booking on the register
 // and a valid mark, or nothing is saved (an InputError keyed by the
 // booking's ID).
 func (r *Register) Save(ctx context.Context, eventID int64, day catalog.Date, session string, entries []Entry, actor audit.Actor) (int, error) {
@@ -249,7 +251,7 @@ func (r *Register) Save(ctx context.Context, eventID int64, day catalog.Date, se
 		return 0, bad
 	}
 	now := r.now().UTC()
-	var before, after []markChange
+	changed := 0
 	err = database.InTx(ctx, r.db, func(tx *sql.Tx) error {
 		current, err := r.marks(ctx, tx, eventID)
 		if err != nil {
@@ -261,11 +263,6 @@ func (r *Register) Save(ctx context.Context, eventID int64, day catalog.Date, se
 			if had && old.Mark == en.Mark && old.HasMinutes == en.HasMinutes && old.Minutes == en.Minutes {
 				continue
 			}
-			name := rows[en.BookingID].Booking.Name
-			if had {
-				before = append(before, change(en.BookingID, name, old.Mark, old.Minutes, old.HasMinutes))
-			}
-			after = append(after, change(en.BookingID, name, en.Mark, en.Minutes, en.HasMinutes))
 			var minutes any
 			if en.HasMinutes {
 				minutes = en.Minutes
@@ -279,25 +276,28 @@ func (r *Register) Save(ctx context.Context, eventID int64, day catalog.Date, se
 				en.BookingID, eventID, day.String(), session, string(en.Mark), minutes, actor.ID, now); err != nil {
 				return fmt.Errorf("register: save mark: %w", err)
 			}
+			// One entry per booking, about the booking: it shows in the
+			// booking's history, and erasing the person redacts it.
+			var before any
+			if had {
+				before = change(day, session, old.Mark, old.Minutes, old.HasMinutes)
+			}
+			if err := audit.Record(ctx, tx, now, actor, "register.mark", "booking", en.BookingID,
+				before, change(day, session, en.Mark, en.Minutes, en.HasMinutes), ""); err != nil {
+				return err
+			}
+			changed++
 		}
-		if len(after) == 0 {
-			return nil
-		}
-		what := map[string]any{"day": day.String(), "marks": after}
-		if session != "" {
-			what["session"] = session
-		}
-		return audit.Record(ctx, tx, now, actor, "register.mark", "event", eventID,
-			map[string]any{"marks": before}, what, "")
+		return nil
 	})
 	if err != nil {
 		return 0, err
 	}
-	return len(after), nil
+	return changed, nil
 }
 
-func change(id int64, name string, m Mark, minutes int, has bool) markChange {
-	c := markChange{Booking: id, Name: name, Mark: m}
+func change(day catalog.Date, session string, m Mark, minutes int, has bool) markChange {
+	c := markChange{Day: day.String(), Session: session, Mark: m}
 	if has {
 		c.Minutes = &minutes
 	}
