@@ -312,6 +312,14 @@ func TestRegisterFromProviderReport(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The text a page carries between steps reads the same.
+			text, err := certificates.ReportText(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again, err := certificates.ParseReport([]byte(text), f.event.Location(), testDate); err != nil || len(again.Rows) != len(rep.Rows) {
+				t.Fatalf("the report as text: %d rows, %v; want %d", len(again.Rows), err, len(rep.Rows))
+			}
 			p, err := f.reg.Propose(ctx, f.event.ID, testDate, rep, nil)
 			if err != nil {
 				t.Fatal(err)

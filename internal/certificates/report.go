@@ -129,6 +129,17 @@ func ParseReport(data []byte, loc *time.Location, day catalog.Date) (Report, err
 	return rep, nil
 }
 
+// ReportText is the report as UTF-8 text (a UTF-16 Teams file decoded),
+// for a page to carry between its steps; ParseReport reads it as it
+// reads the file.
+func ReportText(data []byte) (string, error) {
+	s, err := decodeText(data)
+	if err != nil {
+		return "", &ReportError{Problems: []string{err.Error()}}
+	}
+	return s, nil
+}
+
 // decodeText turns the file into UTF-8 text: UTF-16 with a byte-order
 // mark (as Teams writes it) is decoded, a UTF-8 mark dropped.
 func decodeText(b []byte) (string, error) {

@@ -152,7 +152,10 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	save := r.PostFormValue("action") == "save"
-	p.Data = string(data)
+	if p.Data, err = certificates.ReportText(data); err != nil {
+		s.web.Error(w, r, err) // ParseReport read it: never
+		return
+	}
 	p.Teaching = fmt.Sprintf("%d minutes of teaching", prop.TeachingMinutes)
 	errs := certificates.InputError{}
 	var entries []certificates.Entry
