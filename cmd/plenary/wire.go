@@ -15,6 +15,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/certificates"
 	"plenary/internal/config"
 	"plenary/internal/database"
 	"plenary/internal/lists"
@@ -34,6 +35,8 @@ type app struct {
 	bookings *booking.Service
 	accounts *account.Service
 	lists    *lists.Service
+	// register takes registers, knows trainers' dates and who completed.
+	register *certificates.Register
 	// views counts page views of visitors who accepted analytics cookies
 	// (flushed by serve's loop, startViews); pageViews reads them.
 	views     *analytics.Counter
@@ -143,6 +146,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		Staff:                a.accounts,
 		DigestAt:             digestAt,
 	})
+	a.register = certificates.New(certificates.Options{DB: db, Bookings: a.bookings, Accounts: a.accounts})
 	// A person's data, export and erasure: each holder in turn, the audit
 	// log last (it redacts what the others recorded). Another package
 	// that holds people's data registers here, before "audit".

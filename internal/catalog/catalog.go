@@ -107,6 +107,12 @@ type Course struct {
 	// (0–60).
 	ReminderDaysBefore int
 
+	// CompletionPercent is what counts as completing a date (the course
+	// file's completion:): 0 means every day present ("all-days"; late
+	// and left early count as present, excused does not); 1–100 means
+	// at least that per cent of the date's teaching minutes attended.
+	CompletionPercent int
+
 	// Booking settings. A course file that leaves them out gets a waiting
 	// list, confirm-at-once offers and bookings open until the start; a
 	// Course built in Go starts with Waitlist false.

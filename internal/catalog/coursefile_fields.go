@@ -19,21 +19,24 @@ var (
 // Keys accepted at each level of the front matter, in the order
 // FormatCourseFile writes them.
 var (
-	fileCourseKeys   = []string{"slug", "title", "summary", "status", "topics", "joining_lead_days", "reminder_days_before", "booking", "fees", "questions", "rules", "events"}
-	fileBookingKeys  = []string{"waitlist", "offer_hold_hours", "closes_hours_before"}
-	fileRuleKeys     = []string{"if", "then", "message", "note"}
-	fileFeeKeys      = []string{"name", "amount", "currency"}
-	fileQuestionKeys = []string{"key", "label", "kind", "required", "help"}
-	fileEventKeys    = []string{"ref", "time_zone", "region", "format", "status", "capacity", "venue", "meeting", "days"}
-	fileVenueKeys    = []string{"name", "address", "directions"}
-	fileMeetingKeys  = []string{"provider", "join_url", "id", "passcode"}
-	fileDayKeys      = []string{"date", "time", "agenda"}
+	fileCourseKeys     = []string{"slug", "title", "summary", "status", "topics", "joining_lead_days", "reminder_days_before", "completion", "booking", "fees", "questions", "rules", "events"}
+	fileCompletionKeys = []string{"minimum_percent"}
+	fileBookingKeys    = []string{"waitlist", "offer_hold_hours", "closes_hours_before"}
+	fileRuleKeys       = []string{"if", "then", "message", "note"}
+	fileFeeKeys        = []string{"name", "amount", "currency"}
+	fileQuestionKeys   = []string{"key", "label", "kind", "required", "help"}
+	fileEventKeys      = []string{"ref", "time_zone", "region", "format", "status", "capacity", "venue", "meeting", "days"}
+	fileVenueKeys      = []string{"name", "address", "directions"}
+	fileMeetingKeys    = []string{"provider", "join_url", "id", "passcode"}
+	fileDayKeys        = []string{"date", "time", "agenda"}
 )
 
 // Defaults for keys a file leaves out.
 const (
 	defaultJoiningLeadDays = 1
 	defaultCurrency        = "GBP"
+	// completionAllDays is the completion: value for every day present.
+	completionAllDays = "all-days"
 )
 
 // course reads the top-level mapping.
@@ -56,6 +59,8 @@ func (p *fileParser) course(n *yaml.Node, c *Course) {
 			if !yamlNull(v) {
 				c.ReminderDaysBefore = p.integer(v, path)
 			}
+		case "completion":
+			p.completion(v, path, c)
 		case "booking":
 			p.booking(v, path, c)
 		case "topics":
@@ -80,6 +85,27 @@ func (p *fileParser) course(n *yaml.Node, c *Course) {
 			})
 		}
 	})
+}
+
+// completion reads what counts as completing a date: all-days, or a
+// mapping {minimum_percent: N}. Left out or empty, it is all-days.
+func (p *fileParser) completion(n *yaml.Node, path string, c *Course) {
+	switch {
+	case yamlNull(n):
+	case n.Kind == yaml.ScalarNode:
+		if v := p.text(n, path); v != completionAllDays {
+			p.fail(n, path, "must be %s or a mapping with minimum_percent (e.g. {minimum_percent: 80})", completionAllDays)
+		}
+	default:
+		p.mapping(n, path, fileCompletionKeys, func(key string, v *yaml.Node, kp string) {
+			if key == "minimum_percent" {
+				c.CompletionPercent = p.integer(v, kp)
+				if c.CompletionPercent == 0 {
+					p.fail(v, kp, "must be between 1 and 100 (for every day present, write completion: %s)", completionAllDays)
+				}
+			}
+		})
+	}
 }
 
 // booking reads the booking settings. A key left out or left empty keeps

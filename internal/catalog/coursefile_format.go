@@ -13,7 +13,7 @@ import (
 // keys in a fixed order, agenda items as quoted one-line strings, amounts
 // in their currency's own decimals ("120.00" GBP, "1200" JPY), rules' conditions as one-line lists, and the long texts as
 // "## " sections in a fixed order. Keys left at their meaning-free zero (an
-// empty summary, no fees, no venue, no reminder, the default region) are
+// empty summary, no fees, no venue, no reminder, completion on all days, the default region) are
 // left out; joining_lead_days, the booking settings, an event's time_zone,
 // status and capacity are always written. IDs, versions and timestamps are
 // not written.
@@ -34,6 +34,11 @@ func FormatCourseFile(c Course) []byte {
 	yamlPut(root, "joining_lead_days", yamlPlain(strconv.Itoa(c.JoiningLeadDays)))
 	if c.ReminderDaysBefore != 0 {
 		yamlPut(root, "reminder_days_before", yamlPlain(strconv.Itoa(c.ReminderDaysBefore)))
+	}
+	if c.CompletionPercent != 0 {
+		m := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+		yamlPut(m, "minimum_percent", yamlPlain(strconv.Itoa(c.CompletionPercent)))
+		yamlPut(root, "completion", m)
 	}
 	booking := &yaml.Node{Kind: yaml.MappingNode}
 	yamlPut(booking, "waitlist", yamlPlain(strconv.FormatBool(c.Waitlist)))

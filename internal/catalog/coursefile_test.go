@@ -297,6 +297,10 @@ func badFiles(t testing.TB) []badFile {
 		{"YAML syntax", editMinimal(t, "title: A course", "title: [A course"), 3, "", "not valid YAML"},
 		{"tab indent", editMinimal(t, "    format: online", "\tformat: online"), 6, "", "not valid YAML"},
 		{"alias", editMinimal(t, "title: A course", "title: &t A course\nsummary: *t"), 3, "", "anchors and aliases"},
+		{"completion word", editMinimal(t, "status: published", "status: published\ncompletion: most-days"), 5, "completion", "must be all-days or a mapping"},
+		{"completion percent zero", editMinimal(t, "status: published", "status: published\ncompletion: {minimum_percent: 0}"), 5, "completion.minimum_percent", "between 1 and 100"},
+		{"completion percent too high", editMinimal(t, "status: published", "status: published\ncompletion: {minimum_percent: 120}"), 5, "completion.minimum_percent", "between 1 and 100"},
+		{"completion unknown key", editMinimal(t, "status: published", "status: published\ncompletion: {percent: 80}"), 5, "completion.percent", "is not a known key"},
 		{"bad status", editMinimal(t, "status: published", "status: live"), 4, "status", "must be draft or published"},
 		{"missing title", editMinimal(t, "title: A course\n", ""), 0, "title", "is required"},
 		{"title is a list", editMinimal(t, "title: A course", "title: [a, b]"), 3, "title", "must be text"},
@@ -573,6 +577,8 @@ func TestFormatCourseFileRoundTrip(t *testing.T) {
 				}, Outcome: catalog.Refuse, Message: "#1 - [no]"},
 			},
 		}},
+		{"completion by minutes", catalog.Course{Slug: "cpd", Title: "CPD", Status: catalog.Draft, CompletionPercent: 80}},
+		{"completion on every day", catalog.Course{Slug: "cpd", Title: "CPD", Status: catalog.Draft, CompletionPercent: 0}},
 		{"markdown texts", catalog.Course{
 			Slug: "md", Title: "Markdown", Status: catalog.Draft,
 			About:    "Para.\n\n### Sub\n\n~~~\n## code\n~~~\n\n    ## indented code",
@@ -652,5 +658,28 @@ func TestDocsExample(t *testing.T) {
 	}
 	if got := catalog.FormatCourseFile(c); string(got) != example {
 		t.Errorf("the example is not in canonical form: export gives\n%s", got)
+	}
+}
+
+// TestParseCourseFileCompletion reads both forms of completion: and
+// writes the percent form back as the docs show it.
+func TestParseCourseFileCompletion(t *testing.T) {
+	for _, tt := range []struct {
+		line string
+		want int
+	}{{"", 0}, {"completion: all-days\n", 0}, {"completion:\n", 0}, {"completion: {minimum_percent: 80}\n", 80},
+		{"completion:\n  minimum_percent: 75\n", 75}} {
+		c, err := catalog.ParseCourseFile("c.md", []byte(editMinimal(t, "status: published\n", "status: published\n"+tt.line)))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.line, err)
+		}
+		if c.CompletionPercent != tt.want {
+			t.Errorf("%q: got %d per cent, want %d", tt.line, c.CompletionPercent, tt.want)
+		}
+	}
+	c := catalog.Course{Slug: "cpd", Title: "CPD", Status: catalog.Draft, CompletionPercent: 80}
+	c.Normalize()
+	if out := string(catalog.FormatCourseFile(c)); !strings.Contains(out, "\ncompletion: {minimum_percent: 80}\n") {
+		t.Errorf("got\n%s\nwant a line completion: {minimum_percent: 80}", out)
 	}
 }

@@ -398,3 +398,29 @@ func TestLoadMarksQuestionsARefuseRuleNeeds(t *testing.T) {
 			got.Questions[0].Required, got.Questions[1].Required)
 	}
 }
+
+// TestSaveCompletionRule stores the course's completion rule, and a
+// change to it alone is a change of the course.
+func TestSaveCompletionRule(t *testing.T) {
+	db := dbtest.New(t)
+	c := catalogtest.Course(t, db, func(c *catalog.Course) { c.CompletionPercent = 80 })
+	store := catalog.NewStore(db, catalog.Hooks{})
+	got, err := store.CourseBySlug(ctx, c.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CompletionPercent != 80 {
+		t.Fatalf("got %d per cent, want 80", got.CompletionPercent)
+	}
+	got.CompletionPercent = 0
+	res, err := store.Save(ctx, []*catalog.Course{&got}, catalogtest.Options(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Changed {
+		t.Error("changing only the completion rule was not a change")
+	}
+	if again, _ := store.CourseBySlug(ctx, c.Slug); again.CompletionPercent != 0 {
+		t.Errorf("got %d per cent after the change, want 0 (every day)", again.CompletionPercent)
+	}
+}

@@ -148,6 +148,9 @@ func (c Course) Validate() error {
 	if c.JoiningLeadDays < 0 || c.JoiningLeadDays > 30 {
 		add("joining_lead_days", "must be between 0 and 30 working days")
 	}
+	if c.CompletionPercent < 0 || c.CompletionPercent > 100 {
+		add("completion.minimum_percent", "must be between 1 and 100 per cent of the teaching minutes")
+	}
 	if c.ReminderDaysBefore < 0 || c.ReminderDaysBefore > 60 {
 		add("reminder_days_before", "must be between 0 (no reminder) and 60 days")
 	}

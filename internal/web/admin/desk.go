@@ -173,6 +173,7 @@ type deskEvent struct {
 	OfferUntil string
 	Waiting    []deskRow
 	NewBooking bool // the viewer may add a booking by hand, and the date has not started
+	Register   bool // the viewer may take the date's register (certificates.Register.MayTake)
 }
 
 // deskRow is one booking in the list.
@@ -343,7 +344,8 @@ func (s *Server) deskEvent(r *http.Request, sess account.Session, id int64) (*de
 	}
 	pl := places[e.ID]
 	ev := &deskEvent{ID: e.ID, Course: c.Title, Date: e.DateLabel(), Times: booking.EventTimes(e), Capacity: pl.Capacity,
-		Taken: pl.Taken, Left: pl.Left(), NewBooking: sess.Can(account.BookingsEdit, c.ID) && e.StartsAt.After(s.web.Now())}
+		Taken: pl.Taken, Left: pl.Left(), NewBooking: sess.Can(account.BookingsEdit, c.ID) && e.StartsAt.After(s.web.Now()),
+		Register: s.register != nil && sess.Can(account.CoursesEdit, c.ID)}
 	offered, err := s.bookings.Search(ctx, booking.Query{EventID: e.ID, Statuses: []booking.DeskStatus{booking.DeskOffered},
 		PerPage: 500})
 	if err != nil {
@@ -466,7 +468,7 @@ func (s *Server) deskLinks(r *http.Request) []web.Link {
 		return nil
 	}
 	now := s.web.Now()
-	var out []web.Link
+	out := s.trainerRegisterLinks(r, all)
 	for _, c := range all {
 		if !sess.Can(account.AttendeesRead, c.ID) {
 			continue

@@ -19,6 +19,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/lists"
@@ -114,6 +115,9 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	if o.admin.Lists == nil {
 		o.admin.Lists = lists.NewService(lists.Options{DB: db, Outbox: o.admin.Outbox, BaseURL: "https://training.example.org",
 			Secret: []byte("a test secret of enough length!!"), UnsubscribeMailbox: "courses@training.example.org", Now: clk.now})
+	}
+	if o.admin.Register == nil {
+		o.admin.Register = certificates.New(certificates.Options{DB: db, Bookings: bookings, Accounts: accounts, Now: clk.now})
 	}
 	srv, err := New(kit, o.admin)
 	if err != nil {

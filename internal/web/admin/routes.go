@@ -115,6 +115,17 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/bookings/new", access: pmSome(account.BookingsEdit), handler: s.bookingNew},
 		{pattern: "GET /admin/dates/{id}/people", access: pmSome(account.AttendeesRead), handler: s.datePeople},
 
+		// The register (register.go, register_report.go): each handler
+		// checks the date with registerDate — the course's editors, or a
+		// trainer who teaches the date.
+		{pattern: "GET /admin/dates/{id}/register", access: pmSome(account.RegisterTake), handler: s.registerShow},
+		{pattern: "GET /admin/dates/{id}/register/{day}", access: pmSome(account.RegisterTake), handler: s.registerDayShow},
+		{pattern: "POST /admin/dates/{id}/register/{day}", access: pmSome(account.RegisterTake), handler: s.registerDaySave},
+		{pattern: "GET /admin/dates/{id}/register/{day}/report", access: pmSome(account.RegisterTake), handler: s.reportShow},
+		{pattern: "POST /admin/dates/{id}/register/{day}/report", access: pmSome(account.RegisterTake), handler: s.reportPost},
+		{pattern: "POST /admin/dates/{id}/register/close", access: pmSome(account.RegisterTake), handler: s.registerClose},
+		{pattern: "POST /admin/dates/{id}/trainers", access: pmSome(account.CoursesEdit), handler: s.registerTrainers},
+
 		{pattern: "GET /admin/messages", access: pm(account.MessagesRead), handler: s.messagesList},
 		{pattern: "GET /admin/messages/{id}", access: pm(account.MessagesRead), handler: s.messageShow},
 		{pattern: "GET /admin/messages/{id}/html", access: pm(account.MessagesRead), handler: s.messageHTML},

@@ -9,6 +9,7 @@ import (
 
 	"plenary/internal/account"
 	"plenary/internal/booking"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/lists"
 	"plenary/internal/messaging"
@@ -45,6 +46,10 @@ type Options struct {
 	// Lists are the subscribers to new dates (/admin/lists); without it
 	// those pages answer 404.
 	Lists *lists.Service
+	// Register takes the register, assigns trainers to dates and says
+	// who completed (/admin/dates/{id}/register…); without it those
+	// pages answer 404.
+	Register *certificates.Register
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
@@ -60,6 +65,7 @@ type Server struct {
 	pageViews  *analytics.Report
 	people     *person.Registry
 	lists      *lists.Service
+	register   *certificates.Register
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.
@@ -84,25 +90,28 @@ const devDir = "internal/web/admin"
 // returning its page data's zero value; the kit renders each once at
 // start.
 var pages = map[string]func() any{
-	"admin_messages":       func() any { return messagesPage{} },
-	"admin_analytics":      func() any { return analyticsPage{} },
-	"admin_message":        func() any { return messagePage{} },
-	"admin_audit":          func() any { return auditPage{} },
-	"admin_login":          func() any { return loginPage{} },
-	"admin_home":           func() any { return homePage{} },
-	"admin_reset":          func() any { return resetPage{} },
-	"admin_reset_set":      func() any { return resetSetPage{} },
-	"admin_codes":          func() any { return codesPage{} },
-	"admin_attention":      func() any { return attentionPage{} },
-	"admin_bookings":       func() any { return deskPage{} },
-	"admin_booking":        func() any { return bookingPage{} },
-	"admin_bulk":           func() any { return bulkPage{} },
-	"admin_people":         func() any { return peoplePage{} },
-	"admin_person":         func() any { return personPage{} },
-	"admin_booking_action": func() any { return actionPage{} },
-	"admin_lists":          func() any { return listsPage{} },
-	"admin_subscriber":     func() any { return subscriberPage{} },
-	"admin_lists_import":   func() any { return importPage{} },
+	"admin_messages":        func() any { return messagesPage{} },
+	"admin_analytics":       func() any { return analyticsPage{} },
+	"admin_message":         func() any { return messagePage{} },
+	"admin_audit":           func() any { return auditPage{} },
+	"admin_login":           func() any { return loginPage{} },
+	"admin_home":            func() any { return homePage{} },
+	"admin_reset":           func() any { return resetPage{} },
+	"admin_reset_set":       func() any { return resetSetPage{} },
+	"admin_codes":           func() any { return codesPage{} },
+	"admin_attention":       func() any { return attentionPage{} },
+	"admin_bookings":        func() any { return deskPage{} },
+	"admin_booking":         func() any { return bookingPage{} },
+	"admin_bulk":            func() any { return bulkPage{} },
+	"admin_people":          func() any { return peoplePage{} },
+	"admin_person":          func() any { return personPage{} },
+	"admin_booking_action":  func() any { return actionPage{} },
+	"admin_lists":           func() any { return listsPage{} },
+	"admin_subscriber":      func() any { return subscriberPage{} },
+	"admin_lists_import":    func() any { return importPage{} },
+	"admin_register":        func() any { return registerPage{} },
+	"admin_register_day":    func() any { return registerDayPage{} },
+	"admin_register_report": func() any { return reportPage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.
@@ -127,5 +136,6 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
-		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, lists: opts.Lists, resets: map[string]resetSent{}}, nil
+		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, lists: opts.Lists, register: opts.Register,
+		resets: map[string]resetSent{}}, nil
 }

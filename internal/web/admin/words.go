@@ -48,6 +48,9 @@ var actionWords = map[string]string{
 	"user.totp_on":               "One-time codes turned on",
 	"user.totp_off":              "One-time codes turned off",
 	"attention.digest":           "Daily digest sent",
+	"register.mark":              "Marked on the register",
+	"booking.attendance":         "Attendance recorded (register closed)",
+	"event.trainers":             "Trainers of a date changed",
 }
 
 // actionLabel writes an audit action for people.

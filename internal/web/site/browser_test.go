@@ -27,6 +27,7 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/lists"
@@ -195,6 +196,7 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("MailAndAuditLog", func(t *testing.T) { testMailLog(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 	t.Run("PersonData", func(t *testing.T) { testPersonData(t, journeyTab(t, browser), site, axeMissing, axeJS) })
+	t.Run("RegisterOnPhone", func(t *testing.T) { testRegisterOnPhone(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 }
 
 // testStaffSignIn signs a coordinator in on a phone, without scripts of
@@ -424,7 +426,8 @@ func startDemoSite(t *testing.T) demoSite {
 	people.Register("messages", messaging.People{})
 	people.Register("audit", audit.People{})
 	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings, People: people,
-		PageViews: analytics.NewReport(db)})
+		PageViews: analytics.NewReport(db),
+		Register:  certificates.New(certificates.Options{DB: db, Bookings: bookings, Accounts: accounts})})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"plenary/internal/catalog"
+	"plenary/internal/certificates"
 	"plenary/internal/web"
 )
 
@@ -105,6 +106,9 @@ type coursePage struct {
 	Upcoming []dateView // in start order
 	Past     []dateView // most recent first
 	Joining  string     // when joining instructions are sent
+	// CPD is the CPD hours of the upcoming dates, from their agendas'
+	// teaching ("CPD: 5.5 hours"; a range when dates differ); "" for none.
+	CPD string
 	// Agenda is shown once when every upcoming date has the same one.
 	Agenda []dayView
 	// Subscribe is the "hear about new dates" form; nil when lists are off.
@@ -196,6 +200,7 @@ func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.Reverse(p.Past)
+	p.CPD = cpdLabel(upcoming)
 	if s.bookings != nil && len(upcoming) > 0 {
 		places, err := s.bookings.PlacesFor(r.Context(), upcoming)
 		if err != nil {
@@ -241,4 +246,28 @@ func webcal(base string) string {
 		}
 	}
 	return base
+}
+
+// cpdLabel is the CPD hours of the dates (certificates.EventMinutes):
+// "CPD: 5.5 hours", "CPD: 5.5–6 hours" when they differ, "" when none
+// has teaching time on its agenda. Cancelled dates do not count.
+func cpdLabel(events []catalog.Event) string {
+	lo, hi := 0, 0
+	for _, e := range events {
+		if e.Status == catalog.Cancelled {
+			continue
+		}
+		m := certificates.EventMinutes(e)
+		if m == 0 {
+			continue
+		}
+		if lo == 0 || m < lo {
+			lo = m
+		}
+		hi = max(hi, m)
+	}
+	if lo == hi {
+		return certificates.HoursLabel(lo)
+	}
+	return "CPD: " + certificates.FormatHours(lo) + "–" + certificates.FormatHours(hi) + " hours"
 }

@@ -1,0 +1,83 @@
+package certificates
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"plenary/internal/audit"
+	"plenary/internal/catalog"
+)
+
+// Close closes a date's register: once every person is marked on every
+// day (by the day, or in every teaching session of it), each booking
+// becomes attended (attended on at least one day) or no-show (on none),
+// through booking.Service.RecordAttendance, which audits each change.
+// A register with people not yet marked is an InputError on "register"
+// naming the days, and changes nothing. It may be run again after a
+// correction: only bookings whose answer changes are written. It
+// returns how many bookings changed.
+func (r *Register) Close(ctx context.Context, eventID int64, actor audit.Actor) (int, error) {
+	_, e, err := r.bookings.EventOf(ctx, eventID)
+	if err != nil {
+		return 0, err
+	}
+	marks, err := r.marks(ctx, r.db, eventID)
+	if err != nil {
+		return 0, err
+	}
+	list, err := r.bookings.List(ctx, eventID)
+	if err != nil {
+		return 0, err
+	}
+	var missing []string
+	for _, d := range e.Days {
+		n := 0
+		for _, b := range list {
+			if onRegister(b.Status) && !dayMarked(d, b.ID, marks) {
+				n++
+			}
+		}
+		if n > 0 {
+			missing = append(missing, fmt.Sprintf("%d on %s", n, d.Date))
+		}
+	}
+	if len(missing) > 0 {
+		return 0, InputError{"register": "not everyone is marked yet (" + strings.Join(missing, ", ") + ")"}
+	}
+	changed := 0
+	for _, b := range list {
+		if !onRegister(b.Status) {
+			continue
+		}
+		came := false
+		for _, d := range e.Days {
+			if ok, minutes := dayAttendance(d, b.ID, marks); ok || minutes > 0 {
+				came = true
+			}
+		}
+		after, err := r.bookings.RecordAttendance(ctx, b.ID, came, actor)
+		if err != nil {
+			return changed, err
+		}
+		if after.Status != b.Status {
+			changed++
+		}
+	}
+	return changed, nil
+}
+
+// dayMarked reports whether the booking has a mark for day d: the
+// day's own, or one in every teaching session.
+func dayMarked(d catalog.Day, bookingID int64, marks map[markKey]stored) bool {
+	if _, ok := marks[markKey{bookingID, d.Date, ""}]; ok {
+		return true
+	}
+	ss := Sessions(d)
+	for _, s := range ss {
+		if _, ok := marks[markKey{bookingID, d.Date, s.Key()}]; !ok {
+			return false
+		}
+	}
+	return len(ss) > 0
+}
