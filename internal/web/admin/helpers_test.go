@@ -100,6 +100,7 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	}
 	o.admin.Accounts, o.admin.DB, o.admin.Bookings = accounts, db, bookings
 	o.admin.PageViews = analytics.NewReport(db)
+	o.admin.Catalog = courses
 	if o.admin.People == nil {
 		o.admin.People = person.New(db, clk.now)
 		o.admin.People.Register("bookings", booking.People{})

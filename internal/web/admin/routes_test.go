@@ -78,6 +78,13 @@ var routeAccess = map[string][]string{
 	"POST /admin/bookings/new":          {"admin", "coordinator", limitedCoord},
 	"GET /admin/dates/{id}/people":      {"admin", "coordinator", "trainer", limitedCoord},
 
+	"GET /admin/courses":           {"admin", "coordinator", limitedCoord},
+	"GET /admin/courses/new":       {"admin", "coordinator"},
+	"POST /admin/courses/new":      {"admin", "coordinator"},
+	"GET /admin/courses/{id}":      {"admin", "coordinator", limitedCoord},
+	"POST /admin/courses/{id}":     {"admin", "coordinator", limitedCoord},
+	"GET /admin/courses/{id}/file": {"admin", "coordinator", limitedCoord},
+
 	"GET /admin/messages":                      {"admin", "coordinator"},
 	"GET /admin/messages/{id}":                 {"admin", "coordinator"},
 	"GET /admin/messages/{id}/html":            {"admin", "coordinator"},
@@ -121,6 +128,9 @@ func TestRouteAccess(t *testing.T) {
 	ids := func(path string) int64 {
 		if strings.HasPrefix(path, "/admin/bookings/") {
 			return booked.Booking.ID
+		}
+		if strings.HasPrefix(path, "/admin/courses/") { // the limited coordinator's course
+			return course.ID
 		}
 		if strings.HasPrefix(path, "/admin/dates/") { // a date of the limited coordinator's course
 			return course.Events[0].ID

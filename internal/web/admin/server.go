@@ -9,6 +9,7 @@ import (
 
 	"plenary/internal/account"
 	"plenary/internal/booking"
+	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
 	"plenary/internal/person"
@@ -41,6 +42,10 @@ type Options struct {
 	// People exports and erases a person's data (/admin/people); without
 	// it those pages answer 404.
 	People *person.Registry
+	// Catalog is the catalogue the course editor (/admin/courses) reads
+	// and saves through (Store.Save, with the hooks wired in); without it
+	// those pages answer 404.
+	Catalog *catalog.Store
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
@@ -55,6 +60,7 @@ type Server struct {
 	bookings   *booking.Service
 	pageViews  *analytics.Report
 	people     *person.Registry
+	catalog    *catalog.Store
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.
@@ -95,6 +101,8 @@ var pages = map[string]func() any{
 	"admin_people":         func() any { return peoplePage{} },
 	"admin_person":         func() any { return personPage{} },
 	"admin_booking_action": func() any { return actionPage{} },
+	"admin_courses":        func() any { return coursesPage{} },
+	"admin_course":         func() any { return coursePage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.
@@ -119,5 +127,5 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
-		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, resets: map[string]resetSent{}}, nil
+		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, catalog: opts.Catalog, resets: map[string]resetSent{}}, nil
 }
