@@ -779,7 +779,16 @@ func courseValue(c catalog.Course, k string) string {
 // tryRules evaluates the rules typed in the form against the answers
 // typed in the panel, as the booking form does (catalog.Evaluate).
 func (s *Server) tryRules(p *coursePage, stored catalog.Course) {
+	// Only the rules' own problems matter here: a fee typed wrong does
+	// not stop a try, a condition that cannot be read does.
 	c, _ := p.course(stored)
+	summary := p.Summary
+	p.Summary, p.Errors = nil, map[string]string{}
+	for _, fe := range summary {
+		if strings.HasPrefix(fe.Anchor, "r_if_") {
+			p.fail(fe.Anchor, fe.Message)
+		}
+	}
 	today := catalog.DateOf(s.web.Now().In(ukTime))
 	day := today
 	if v := strings.TrimSpace(p.Form["try_day"]); v != "" {

@@ -229,3 +229,174 @@ func TestCourseEditorRoundTrip(t *testing.T) {
 		t.Errorf("version after import and an untouched save: %d, want %d", c.Version, stored.Version)
 	}
 }
+
+// TestCourseEditorStaleSave: two coordinators open the same version; the
+// first saves; the second's save is refused with who changed which field
+// (saved now beside their own), their typed input kept and nothing of
+// theirs saved; saving again, knowing, goes through.
+func TestCourseEditorStaleSave(t *testing.T) {
+	t.Parallel()
+	a, tok, course := editorArea(t)
+	a.addUser(t, "cora@example.org", account.Coordinator)
+	tok2 := a.signIn(t, "cora@example.org", password, "")
+	path := fmt.Sprintf("/admin/courses/%d", course.ID)
+	_, body := a.get(t, path, tok)
+	first := formOf(t, body)
+	_, body = a.get(t, path, tok2)
+	second := formOf(t, body)
+
+	first.Set("title", "A title from the first")
+	first.Set("op", "save")
+	if res, _ := a.post(t, path, tok, first); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first save: %d", res.StatusCode)
+	}
+	second.Set("summary", "A summary typed by the second.")
+	second.Set("op", "save")
+	res, body := a.post(t, path, tok2, second)
+	if res.StatusCode != http.StatusConflict {
+		t.Fatalf("stale save: %d, want 409\n%s", res.StatusCode, body)
+	}
+	for _, want := range []string{"Someone else changed this course", "Ann Smith", "version 2", "<th scope=\"row\">Title</th><td>A title from the first</td><td>Test course</td>",
+		"A summary typed by the second."} {
+		if !strings.Contains(body, want) {
+			t.Errorf("stale page lacks %q", want)
+		}
+	}
+	stored, _ := a.catalog.CourseByID(ctx, course.ID)
+	if stored.Summary == "A summary typed by the second." || stored.Title != "A title from the first" {
+		t.Fatalf("after the refused save: %q / %q", stored.Title, stored.Summary)
+	}
+	again := formOf(t, body)
+	if again.Get("version") != fmt.Sprint(stored.Version) || again.Get("summary") != "A summary typed by the second." {
+		t.Fatalf("the re-shown form: version %q, summary %q", again.Get("version"), again.Get("summary"))
+	}
+	again.Set("title", stored.Title) // keep the first one's title
+	again.Set("op", "save")
+	if res, _ := a.post(t, path, tok2, again); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save after seeing the changes: %d", res.StatusCode)
+	}
+	stored, _ = a.catalog.CourseByID(ctx, course.ID)
+	if stored.Summary != "A summary typed by the second." || stored.Title != "A title from the first" {
+		t.Errorf("after the second save: %q / %q", stored.Title, stored.Summary)
+	}
+}
+
+// TestCourseEditorProblems: bad input is refused beside each field with
+// what was typed kept and nothing saved; Preview renders the texts with
+// the public renderer; "Try these rules" gives the outcome and reasons.
+func TestCourseEditorProblems(t *testing.T) {
+	t.Parallel()
+	a, tok, course := editorArea(t)
+	path := fmt.Sprintf("/admin/courses/%d", course.ID)
+	_, body := a.get(t, path, tok)
+	form := formOf(t, body)
+	form.Set("title", "  ")
+	form.Set("fee_amount_0", "£12.3")
+	form.Set("offer_hold_hours", "two")
+	form.Set("q_key_0", "Bad Key")
+	form.Set("q_label_0", "Typed label")
+	form.Set("q_kind_0", "text")
+	form.Set("r_if_0", "Bad Key is sometimes")
+	form.Set("r_then_0", "refuse")
+	form.Set("r_message_0", "")
+	form.Set("about", "**Typed** about")
+	form.Set("op", "save")
+	res, body := a.post(t, path, tok, form)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad input: %d", res.StatusCode)
+	}
+	for field, want := range map[string]string{"title": "Title is required", "fee_amount_0": "£120.00",
+		"offer_hold_hours": "whole number", "q_key_0": "lower-case letters", "r_if_0": "Rule 1", "r_message_0": "required for a refuse rule"} {
+		m := regexp.MustCompile(`id="` + field + `-error"><span class="visually-hidden">Error:</span> ([^<]*)<`).FindStringSubmatch(body)
+		if m == nil || !strings.Contains(html.UnescapeString(m[1]), want) {
+			t.Errorf("%s: message %v, want one saying %q", field, m, want)
+		}
+	}
+	kept := formOf(t, body)
+	if kept.Get("fee_amount_0") != "£12.3" || kept.Get("q_label_0") != "Typed label" || kept.Get("about") != "**Typed** about" {
+		t.Errorf("typed input not kept: %v", kept)
+	}
+	if c, _ := a.catalog.CourseByID(ctx, course.ID); c.Version != course.Version || len(c.Questions) != 0 {
+		t.Errorf("refused save changed the course: version %d, questions %v", c.Version, c.Questions)
+	}
+
+	// Preview.
+	form = formOf(t, body)
+	form.Set("op", "preview")
+	res, body = a.post(t, path, tok, form)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "<strong>Typed</strong> about") {
+		t.Errorf("preview: %d, no rendered text", res.StatusCode)
+	}
+
+	// Try these rules.
+	form = formOf(t, body)
+	form.Set("q_key_0", "training_completed")
+	form.Set("q_kind_0", "date")
+	form.Set("r_if_0", "training_completed after event - 6 months")
+	form.Set("r_then_0", "review")
+	form.Set("r_message_0", "Your training is recent.")
+	form.Set("try_day", "2027-03-01")
+	form.Set("op", "try")
+	_, body = a.post(t, path, tok, form) // the answer box appears once the key is known
+	form = formOf(t, body)
+	form.Set("try_training_completed", "2027-01-15")
+	form.Set("op", "try")
+	_, body = a.post(t, path, tok, form)
+	if !strings.Contains(body, "Needs review") || !strings.Contains(body, "Your training is recent.") {
+		t.Errorf("try these rules, recent training: no review outcome with its reason")
+	}
+	form.Set("try_training_completed", "2025-01-15")
+	_, body = a.post(t, path, tok, form)
+	if !strings.Contains(body, "Eligible: booked as usual") {
+		t.Errorf("try these rules, old training: not eligible")
+	}
+	if c, _ := a.catalog.CourseByID(ctx, course.ID); c.Version != course.Version {
+		t.Errorf("preview or try saved: version %d", c.Version)
+	}
+}
+
+// TestCourseEditorCreateAndLimits: a coordinator creates a course (a
+// slug taken is refused beside the field); a coordinator limited to one
+// course lists only it and cannot open another.
+func TestCourseEditorCreateAndLimits(t *testing.T) {
+	t.Parallel()
+	a, tok, course := editorArea(t)
+	res, body := a.get(t, "/admin/courses/new", tok)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("new: %d", res.StatusCode)
+	}
+	form := formOf(t, body)
+	form.Set("title", "Supervision skills")
+	form.Set("slug", course.Slug)
+	form.Set("op", "save")
+	res, body = a.post(t, "/admin/courses/new", tok, form)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "a course with this address already exists") {
+		t.Fatalf("taken slug: %d", res.StatusCode)
+	}
+	form.Set("slug", "supervision-skills")
+	res, _ = a.post(t, "/admin/courses/new", tok, form)
+	if res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(res.Header.Get("Location"), "done=created") {
+		t.Fatalf("create: %d → %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	created, err := a.catalog.CourseBySlug(ctx, "supervision-skills")
+	if err != nil || created.Status != catalog.Draft || created.Title != "Supervision skills" {
+		t.Fatalf("created: %+v, %v", created, err)
+	}
+
+	a.addUser(t, "lim@example.org", account.Coordinator, course.ID)
+	lim := a.signIn(t, "lim@example.org", password, "")
+	_, body = a.get(t, "/admin/courses", lim)
+	if !strings.Contains(body, "Test course") || strings.Contains(body, "Supervision skills") || strings.Contains(body, "Create a course") {
+		t.Errorf("limited coordinator's list shows other courses or the create button")
+	}
+	if res, _ := a.get(t, fmt.Sprintf("/admin/courses/%d", created.ID), lim); res.StatusCode != http.StatusForbidden {
+		t.Errorf("limited coordinator on another course: %d, want 403", res.StatusCode)
+	}
+	if res, _ := a.get(t, fmt.Sprintf("/admin/courses/%d", course.ID), lim); res.StatusCode != http.StatusOK {
+		t.Errorf("limited coordinator on their course: %d", res.StatusCode)
+	}
+	_, body = a.get(t, "/admin/courses?status=draft", tok)
+	if !strings.Contains(body, "Supervision skills") || strings.Contains(body, ">Test course<") {
+		t.Errorf("filter by draft: wrong courses")
+	}
+}
