@@ -139,6 +139,9 @@ func TestCourseEditorRoundTrip(t *testing.T) {
 	for i, name := range []string{"about", "audience", "aims", "prerequisites", "delivery", "cancellation_terms"} {
 		form.Set(name, fmt.Sprintf("Text %d with **bold**,\r\n\r\n- a list\r\n- of things\r\n", i))
 	}
+	// A heading of the file's own level and a code block left open are
+	// kept as the course file will write them.
+	form.Set("about", "# Heading typed\r\n\r\nText.\r\n\r\n```\r\nopen code")
 	form.Set("status", "draft")
 	form.Set("waitlist", "1")
 	form.Set("offer_hold_hours", "48")
@@ -170,6 +173,9 @@ func TestCourseEditorRoundTrip(t *testing.T) {
 		got.Waitlist != want.Waitlist || got.OfferHoldHours != 48 || got.BookingClosesHours != 24 || got.JoiningLeadDays != 5 ||
 		got.ReminderDaysBefore != 2 || !reflect.DeepEqual(got.Fees, want.Fees) || !reflect.DeepEqual(got.Questions, want.Questions) {
 		t.Errorf("stored after the edit:\n%+v\nwant fields of\n%+v", got, want)
+	}
+	if got.About != "### Heading typed\n\nText.\n\n```\nopen code\n```" {
+		t.Errorf("about stored as %q", got.About)
 	}
 	if got.Delivery != "Text 4 with **bold**,\n\n- a list\n- of things" {
 		t.Errorf("delivery stored as %q", got.Delivery)
