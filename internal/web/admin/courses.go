@@ -68,7 +68,10 @@ type coursePage struct {
 	Questions []questionRow
 	Rules     []ruleRow
 	Meetings  []meetingRow
-	Dates     []courseDate
+	// ShowMeetings says the viewer may see and edit the meeting details
+	// (meetings:read on the course).
+	ShowMeetings bool
+	Dates        []courseDate
 
 	// Preview is set when the texts are shown rendered.
 	Preview bool
@@ -291,6 +294,9 @@ func (s *Server) newCoursePage(r *http.Request, c catalog.Course) coursePage {
 		p.Dates = append(p.Dates, courseDate{ID: e.ID, Ref: e.Ref, Date: e.DateLabel(), Times: e.Days[0].TimeRange(e.Location()),
 			Format: e.Format.Label(), Status: string(e.Status), Capacity: e.Capacity})
 	}
+	if sess, ok := sessionOf(r); ok {
+		p.ShowMeetings = sess.Can(account.MeetingsRead, c.ID)
+	}
 	if len(c.Events) > 0 {
 		p.Form["try_day"] = c.Events[0].Days[0].Date.String()
 	}
@@ -367,7 +373,7 @@ func (p *coursePage) readForm(r *http.Request) {
 	}
 	for i := range p.Meetings {
 		m := &p.Meetings[i]
-		if pf.Get(fmt.Sprintf("m_ref_%d", i)) != m.Ref {
+		if !p.ShowMeetings || pf.Get(fmt.Sprintf("m_ref_%d", i)) != m.Ref {
 			continue // not this form's date: keep the stored details
 		}
 		m.Provider, m.URL = get(fmt.Sprintf("m_provider_%d", i)), get(fmt.Sprintf("m_url_%d", i))

@@ -406,3 +406,31 @@ func TestCourseEditorCreateAndLimits(t *testing.T) {
 		t.Errorf("filter by draft: wrong courses")
 	}
 }
+
+// TestMeetingDetailsAccess: meeting details (meetings:read) show on the
+// course editor for a coordinator and on a date's people page for a
+// trainer of the course; a finance user, without the permission, is
+// refused both pages.
+func TestMeetingDetailsAccess(t *testing.T) {
+	t.Parallel()
+	a, _, course := editorArea(t)
+	a.addUser(t, "cora@example.org", account.Coordinator)
+	a.addUser(t, "tim@example.org", account.Trainer, course.ID)
+	a.addUser(t, "fin@example.org", account.Finance)
+	coord := a.signIn(t, "cora@example.org", password, "")
+	trainer := a.signIn(t, "tim@example.org", password, "")
+	fin := a.signIn(t, "fin@example.org", password, "")
+	editor := fmt.Sprintf("/admin/courses/%d", course.ID)
+	people := fmt.Sprintf("/admin/dates/%d/people", course.Events[0].ID)
+	if _, body := a.get(t, editor, coord); !strings.Contains(body, `value="secret-passcode"`) {
+		t.Errorf("the coordinator's editor lacks the meeting's passcode")
+	}
+	if _, body := a.get(t, people, trainer); !strings.Contains(body, "secret-passcode") || !strings.Contains(body, "https://zoom.example/j/123") {
+		t.Errorf("the trainer's people page lacks the meeting details")
+	}
+	for _, path := range []string{editor, people} {
+		if res, body := a.get(t, path, fin); res.StatusCode != http.StatusForbidden || strings.Contains(body, "secret-passcode") {
+			t.Errorf("finance on %s: %d", path, res.StatusCode)
+		}
+	}
+}
