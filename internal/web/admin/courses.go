@@ -80,6 +80,10 @@ type coursePage struct {
 	Stale *staleReport
 	// Try is the outcome of the "try these rules" panel.
 	Try *tryOutcome
+	// Late says the save would tell people booked of a change inside the
+	// minimum-notice window: the form asks for a confirmation
+	// (confirm_late) before saving.
+	Late string
 
 	Kinds    []catalog.QuestionKind
 	Outcomes []catalog.Outcome
@@ -651,7 +655,7 @@ func (s *Server) coursePost(w http.ResponseWriter, r *http.Request, p coursePage
 		return
 	}
 	res, err := s.catalog.Save(r.Context(), []*catalog.Course{&c}, catalog.SaveOptions{Actor: actorOf(r).User.Actor(),
-		Now: s.web.Now(), BasedOn: map[string]int{c.Slug: p.Version}})
+		Now: s.web.Now(), BasedOn: map[string]int{c.Slug: p.Version}, ConfirmLate: r.PostForm.Get("confirm_late") != ""})
 	var stale *catalog.StaleError
 	var late *booking.LateChangeError
 	var invalid catalog.ValidationError
@@ -668,7 +672,8 @@ func (s *Server) coursePost(w http.ResponseWriter, r *http.Request, p coursePage
 		render(http.StatusConflict)
 		return
 	case errors.As(err, &late):
-		p.Problem = "Not saved: " + late.Message() + ". Change a date's details from the date's own page."
+		p.Late = late.Message()
+		p.fail("confirm_late", "Not saved: the people booked would be told of a change close to the date. Tick the box to confirm, then save again.")
 		render(http.StatusConflict)
 		return
 	case errors.As(err, &invalid):

@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"plenary/internal/account"
+	"plenary/internal/audit"
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database/dbtest"
@@ -432,5 +434,61 @@ func TestMeetingDetailsAccess(t *testing.T) {
 		if res, body := a.get(t, path, fin); res.StatusCode != http.StatusForbidden || strings.Contains(body, "secret-passcode") {
 			t.Errorf("finance on %s: %d", path, res.StatusCode)
 		}
+	}
+}
+
+// TestCourseEditorLateMeetingChange: new meeting details for a date two
+// days away, with someone confirmed, fall inside the notice window: the
+// save asks for a confirmation and saves nothing; confirmed, it saves
+// and the person's new joining instructions are queued at once.
+func TestCourseEditorLateMeetingChange(t *testing.T) {
+	t.Parallel()
+	a := newArea(t, func(o *areaOptions) { o.hooked, o.minNotice = true, 5 })
+	a.addUser(t, "boss@example.org", account.Admin)
+	tok := a.signIn(t, "boss@example.org", password, "")
+	course := catalogtest.NewCourse(t0)
+	course.Fees = nil
+	course.JoiningLeadDays = 5 // the joining instructions are due already
+	course.Events[0].Days[0].Date = catalog.DateOf(t0).AddDays(2)
+	if _, err := a.catalog.Save(ctx, []*catalog.Course{&course}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.bookings.Book(ctx, booking.Request{EventID: course.Events[0].ID, Name: "Ann Archer", Email: "ann@example.org",
+		Organisation: "North Clinic", Role: "Psychotherapist", SystemChecked: true}, audit.ParticipantOf(0)); err != nil {
+		t.Fatal(err)
+	}
+	joining := func() (n int) {
+		if err := a.db.QueryRowContext(ctx, `SELECT count(*) FROM messages WHERE dedupe_key LIKE 'joining/%'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := joining()
+	path := fmt.Sprintf("/admin/courses/%d", course.ID)
+	_, body := a.get(t, path, tok)
+	form := formOf(t, body)
+	form.Set("m_passcode_0", "changed-passcode")
+	form.Set("op", "save")
+	res, body := a.post(t, path, tok, form)
+	if res.StatusCode != http.StatusConflict || !strings.Contains(body, `id="confirm_late-error"`) {
+		t.Fatalf("late change: %d, no confirmation asked", res.StatusCode)
+	}
+	if c, _ := a.catalog.CourseByID(ctx, course.ID); c.Events[0].Meeting.Passcode != "secret-passcode" {
+		t.Fatalf("the refused save changed the passcode")
+	}
+	form = formOf(t, body)
+	if form.Get("m_passcode_0") != "changed-passcode" {
+		t.Fatalf("typed passcode not kept: %q", form.Get("m_passcode_0"))
+	}
+	form.Set("confirm_late", "1")
+	form.Set("op", "save")
+	if res, body := a.post(t, path, tok, form); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d\n%s", res.StatusCode, body)
+	}
+	if c, _ := a.catalog.CourseByID(ctx, course.ID); c.Events[0].Meeting.Passcode != "changed-passcode" {
+		t.Errorf("passcode after the confirmed save: %q", c.Events[0].Meeting.Passcode)
+	}
+	if after := joining(); after != before+1 {
+		t.Errorf("joining instructions queued: %d → %d, want one more", before, after)
 	}
 }
