@@ -62,3 +62,23 @@ func TestEditsSinceAndCourseByID(t *testing.T) {
 		t.Errorf("edits since 0: %+v, want the creation with its fields first", all)
 	}
 }
+
+// TestSectionText: a text typed in the editor is stored as the course
+// file will carry it, and a course file's own text is left as it is.
+func TestSectionText(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"  # Heading\n\nText.\n\n```\ncode \n": "### Heading\n\nText.\n\n```\ncode\n```",
+		"## Two\n### Three":                    "### Two\n### Three",
+		"   ":                                  "",
+		"Plain *text*.":                        "Plain *text*.",
+	} {
+		got := catalog.SectionText(in)
+		if got != want {
+			t.Errorf("SectionText(%q) = %q, want %q", in, got, want)
+		}
+		if again := catalog.SectionText(got); again != got {
+			t.Errorf("SectionText is not stable on %q: %q", got, again)
+		}
+	}
+}

@@ -59,12 +59,11 @@ func regionNames() string {
 // keeps: each event's time zone (DefaultTimeZone when empty) and status
 // (scheduled when empty), its region in canonical form (so "Scotland" and
 // "scotland" are one region to Diff and the store), its StartsAt and
-// EndsAt from its days, Required on every question a refuse rule needs
-// answered, and headings of levels 1 and 2 inside the Markdown texts as
-// level 3 (the course file's sections are level 2). It reports nothing:
-// a value it cannot make sense of (an unknown region or zone) is left for
-// Validate to name. Calling it again changes nothing. ParseCourseFile
-// and Store.Save call Normalize and then Validate.
+// EndsAt from its days, and Required on every question a refuse rule
+// needs answered. It reports nothing: a value it cannot make sense of (an
+// unknown region or zone) is left for Validate to name. Calling it again
+// changes nothing. ParseCourseFile and Store.Save call Normalize and then
+// Validate.
 func (c *Course) Normalize() {
 	// A question a refuse rule needs answered is required, whatever the
 	// file says, so that the form does not call it optional.
@@ -72,15 +71,6 @@ func (c *Course) Normalize() {
 	for i, q := range c.Questions {
 		if _, ok := needed[q.Key]; ok {
 			c.Questions[i].Required = true
-		}
-	}
-	// A level-1 or level-2 heading inside a text (typed in the editor)
-	// becomes level 3 and a code block left open is closed, as the course
-	// file writes them, so that export then import gives the same text
-	// back. Text read from a file is never changed by this.
-	for _, s := range bodySections {
-		if p := s.field(c); strings.TrimSpace(*p) != "" {
-			*p = safeSectionText(*p)
 		}
 	}
 	for i := range c.Events {

@@ -470,7 +470,7 @@ func (p *coursePage) course(base catalog.Course) (c catalog.Course, rows map[str
 		}
 	}
 	for _, t := range courseTexts {
-		*courseText(&c, t.name) = strings.TrimSpace(f[t.name])
+		*courseText(&c, t.name) = catalog.SectionText(f[t.name])
 	}
 	num := func(name string) int {
 		v := strings.TrimSpace(f[name])
