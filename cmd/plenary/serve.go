@@ -146,7 +146,8 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 		return nil, err
 	}
 	staff, err := admin.New(kit, admin.Options{Accounts: a.accounts, DB: a.db, Outbox: a.outbox, DevMailbox: devMailbox, People: a.people,
-		Bookings: a.bookings, PageViews: a.pageViews, Lists: a.lists, Register: a.register})
+		Bookings: a.bookings, PageViews: a.pageViews, Lists: a.lists, Register: a.register,
+		Catalog: a.catalog})
 	if err != nil {
 		return nil, err
 	}

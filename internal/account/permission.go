@@ -27,13 +27,18 @@ const (
 	UsersManage        Permission = "users:manage"
 	RegisterTake       Permission = "register:take"
 	ListsManage        Permission = "lists:manage" // subscribers to new dates: their evidence, withdraw, suppress, import, export
+	// MeetingsRead shows a date's online meeting details (link, meeting
+	// ID, passcode) in the staff area: on the course editor, and to
+	// trainers on the dates they teach. Participants get them only in
+	// their joining instructions.
+	MeetingsRead Permission = "meetings:read"
 )
 
 // Permissions lists every permission, in the order the docs show them.
 var Permissions = []Permission{
 	CoursesEdit, AttendeesRead, BookingsRead, BookingsEdit, BookingsApprove, BookingsAccessNeed,
 	InvoicesRead, InvoicesMarkPaid, RefundsManage, MessagesRead, MessagesSend, AuditRead, UsersManage,
-	RegisterTake, ListsManage,
+	RegisterTake, ListsManage, MeetingsRead,
 }
 
 // Role is a set of permissions, given to a user.
@@ -61,10 +66,10 @@ var grants = map[Role][]Permission{
 	Admin: Permissions,
 	Coordinator: {
 		CoursesEdit, AttendeesRead, BookingsRead, BookingsEdit, BookingsApprove, BookingsAccessNeed,
-		MessagesRead, MessagesSend, AuditRead, RegisterTake, ListsManage,
+		MessagesRead, MessagesSend, AuditRead, RegisterTake, ListsManage, MeetingsRead,
 	},
 	Finance: {BookingsRead, InvoicesRead, InvoicesMarkPaid, RefundsManage},
-	Trainer: {AttendeesRead, RegisterTake},
+	Trainer: {AttendeesRead, RegisterTake, MeetingsRead},
 }
 
 // ParseRole reads a role's name.

@@ -29,6 +29,7 @@ func TestPermissionMatrix(t *testing.T) {
 		account.UsersManage:        "Y...",
 		account.RegisterTake:       "YY.Y",
 		account.ListsManage:        "YY..",
+		account.MeetingsRead:       "YY.Y",
 	}
 	if len(want) != len(account.Permissions) {
 		t.Fatalf("the test pins %d permissions, the package has %d: add the new one here", len(want), len(account.Permissions))

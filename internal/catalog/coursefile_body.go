@@ -130,6 +130,19 @@ func (p *fileParser) body(body string, firstLine int, c *Course) {
 	}
 }
 
+// SectionText returns a course text as a course file carries it under its
+// section's heading: trimmed, a level-1 or level-2 heading inside it as
+// level 3, and a code block left open closed. The admin editor stores
+// texts in this form, so that export then import gives them back
+// unchanged.
+func SectionText(text string) string {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return ""
+	}
+	return safeSectionText(text)
+}
+
 // safeSectionText makes a section's text safe to write under its heading: a
 // level-1 or level-2 heading inside it (possible in text entered on the
 // web) becomes level 3, and a code block left open is closed, so that the

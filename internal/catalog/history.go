@@ -242,3 +242,45 @@ func (s *Store) recordEvent(ctx context.Context, opts SaveOptions, slug string, 
 	return audit.Record(ctx, s.q, opts.Now, opts.Actor, "event.update", "event", ev.New.ID,
 		eventStateOf(slug, ev.Old), after, "")
 }
+
+// Edit is one saved change to a course, as the audit log keeps it: who
+// made it and when, the version it made, and the names of the course's
+// fields it changed (the keys of the log's course state: "title",
+// "fees", "rules", …, and "events" when a date changed).
+type Edit struct {
+	At      time.Time
+	Actor   audit.Actor
+	Version int
+	Changed []string
+}
+
+// EditsSince returns the saves of the course with ID courseID that made
+// a version after version, oldest first: what an editor opened at
+// version has not seen. A course created since (version 0) lists its
+// creation with every field. The audit log is read as Save wrote it.
+func (s *Store) EditsSince(ctx context.Context, courseID int64, version int) ([]Edit, error) {
+	entries, err := audit.List(ctx, s.q, audit.Filter{Object: "course", ObjectID: courseID, Action: "course.", Limit: 200})
+	if err != nil {
+		return nil, fmt.Errorf("catalog: edits of course %d: %w", courseID, err)
+	}
+	var out []Edit
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		var after courseUpdate
+		if err := json.Unmarshal(e.After, &after); err != nil {
+			return nil, fmt.Errorf("catalog: edits of course %d: entry %d: %w", courseID, e.ID, err)
+		}
+		if after.Version <= version {
+			continue
+		}
+		changed := after.Changed
+		if e.Action == "course.create" {
+			changed, err = changedFields(courseState{}, after.courseState)
+			if err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, Edit{At: e.At, Actor: e.Actor, Version: after.Version, Changed: changed})
+	}
+	return out, nil
+}

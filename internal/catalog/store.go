@@ -162,6 +162,19 @@ func (s *Store) CourseBySlug(ctx context.Context, slug string) (Course, error) {
 	return cs[0], nil
 }
 
+// CourseByID returns the course with ID id with everything it holds,
+// drafts included (the staff area's editor addresses courses by ID).
+func (s *Store) CourseByID(ctx context.Context, id int64) (Course, error) {
+	cs, err := s.load(ctx, `c.id = $1`, id)
+	if err != nil {
+		return Course{}, fmt.Errorf("catalog: course %d: %w", id, err)
+	}
+	if len(cs) == 0 {
+		return Course{}, ErrNotFound
+	}
+	return cs[0], nil
+}
+
 // Event returns one event and the course it belongs to.
 func (s *Store) Event(ctx context.Context, id int64) (Course, Event, error) {
 	cs, err := s.load(ctx, `c.id = (SELECT course_id FROM events WHERE id = $1)`, id)

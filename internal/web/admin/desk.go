@@ -405,6 +405,9 @@ type peoplePage struct {
 	People []personLine
 	// Desk links the date's bookings when the viewer may read them.
 	Desk string
+	// Meeting is the date's online meeting, for a viewer with
+	// meetings:read on the course (trainers, coordinators); nil otherwise.
+	Meeting *catalog.Meeting
 }
 
 // personLine is one person booked.
@@ -440,6 +443,9 @@ func (s *Server) datePeople(w http.ResponseWriter, r *http.Request) {
 	p := peoplePage{Base: s.web.Base(r), Course: c.Title, Date: e.DateLabel(), Times: booking.EventTimes(e)}
 	if sess.Can(account.BookingsRead, c.ID) {
 		p.Desk = fmt.Sprintf("/admin/bookings?event=%d", e.ID)
+	}
+	if e.Meeting != (catalog.Meeting{}) && sess.Can(account.MeetingsRead, c.ID) {
+		p.Meeting = &e.Meeting
 	}
 	for _, b := range list {
 		if b.Status.Active() {

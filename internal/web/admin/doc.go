@@ -10,7 +10,9 @@
 // messaging outbox (reset.go); and the dev mailbox (mail.go), read-only,
 // off unless turned on (PLENARY_DEV_MAILBOX, or serve -demo without SMTP);
 // and the "needs attention" page, /admin/attention (attention.go), which
-// shows booking.Service.Attention read-only to staff with bookings:read.
+// shows booking.Service.Attention read-only to staff with bookings:read;
+// and the course editor, /admin/courses (courses.go), which saves through
+// catalog.Store.Save, the one save path, based on the version it opened.
 //
 // Every route is declared in routes.go with what it needs: public (the
 // sign-in and reset pages), any session, or one account.Permission

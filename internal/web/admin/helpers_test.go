@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -64,9 +65,13 @@ type staffArea struct {
 }
 
 type areaOptions struct {
-	accounts account.Options
-	admin    Options
-	jobs     messaging.JobInserter
+	// hooked wires the catalogue's save hook to booking, as serve does,
+	// with a minimum-notice window of minNotice working days.
+	hooked    bool
+	minNotice int
+	accounts  account.Options
+	admin     Options
+	jobs      messaging.JobInserter
 }
 
 func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
@@ -93,9 +98,16 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	}
 	outbox := messaging.NewOutbox(db, o.jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example.org>",
 		Now: clk.now, Renderer: mail})
-	courses := catalog.NewStore(db, catalog.Hooks{})
-	bookings := booking.NewService(booking.Options{DB: db, Catalog: courses, Outbox: outbox,
-		BaseURL: "https://training.example.org", Now: clk.now})
+	var bookings *booking.Service
+	var hooks catalog.Hooks
+	if o.hooked {
+		hooks.EventSaved = func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
+			return bookings.EventSaved(ctx, tx, ev)
+		}
+	}
+	courses := catalog.NewStore(db, hooks)
+	bookings = booking.NewService(booking.Options{DB: db, Catalog: courses, Outbox: outbox,
+		BaseURL: "https://training.example.org", Now: clk.now, MinNoticeWorkingDays: o.minNotice})
 	kit, err := web.New(web.Options{DB: db, Logger: slog.New(slog.DiscardHandler), BaseURL: "https://training.example.org",
 		Now: clk.now, Registry: prometheus.NewRegistry(), BookingLimit: -1})
 	if err != nil {
@@ -103,6 +115,7 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	}
 	o.admin.Accounts, o.admin.DB, o.admin.Bookings = accounts, db, bookings
 	o.admin.PageViews = analytics.NewReport(db)
+	o.admin.Catalog = courses
 	if o.admin.People == nil {
 		o.admin.People = person.New(db, clk.now)
 		o.admin.People.Register("bookings", booking.People{})

@@ -159,6 +159,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		p.Attention = s.attentionCounts(r)
 	}
 	p.Links = append(p.Links, s.deskLinks(r)...)
+	if s.catalog != nil && sess.CanSome(account.CoursesEdit) {
+		p.Links = append(p.Links, web.Link{URL: "/admin/courses", Label: "Courses: texts, fees, questions, eligibility rules, publishing"})
+	}
 	if s.outbox != nil && sess.Can(account.MessagesRead, 0) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/messages", Label: "Mail log: every e-mail queued, sent, failed or kept"})
 	}

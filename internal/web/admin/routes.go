@@ -126,6 +126,16 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/dates/{id}/register/close", access: pmSome(account.RegisterTake), handler: s.registerClose},
 		{pattern: "POST /admin/dates/{id}/trainers", access: pmSome(account.CoursesEdit), handler: s.registerTrainers},
 
+		// The course editor (courses.go): the list narrows to a limited
+		// coordinator's courses; a course's pages check it with allowedOn.
+		// Creating a course is site-wide.
+		{pattern: "GET /admin/courses", access: pmSome(account.CoursesEdit), handler: s.coursesList},
+		{pattern: "GET /admin/courses/new", access: pm(account.CoursesEdit), handler: s.courseNew},
+		{pattern: "POST /admin/courses/new", access: pm(account.CoursesEdit), handler: s.courseNew},
+		{pattern: "GET /admin/courses/{id}", access: pmSome(account.CoursesEdit), handler: s.courseEdit},
+		{pattern: "POST /admin/courses/{id}", access: pmSome(account.CoursesEdit), handler: s.courseEdit},
+		{pattern: "GET /admin/courses/{id}/file", access: pmSome(account.CoursesEdit), handler: s.courseFile},
+
 		{pattern: "GET /admin/messages", access: pm(account.MessagesRead), handler: s.messagesList},
 		{pattern: "GET /admin/messages/{id}", access: pm(account.MessagesRead), handler: s.messageShow},
 		{pattern: "GET /admin/messages/{id}/html", access: pm(account.MessagesRead), handler: s.messageHTML},

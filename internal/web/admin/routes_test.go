@@ -88,6 +88,13 @@ var routeAccess = map[string][]string{
 	"POST /admin/dates/{id}/register/close":        {"admin", "coordinator", limitedCoord},
 	"POST /admin/dates/{id}/trainers":              {"admin", "coordinator", limitedCoord},
 
+	"GET /admin/courses":           {"admin", "coordinator", limitedCoord},
+	"GET /admin/courses/new":       {"admin", "coordinator"},
+	"POST /admin/courses/new":      {"admin", "coordinator"},
+	"GET /admin/courses/{id}":      {"admin", "coordinator", limitedCoord},
+	"POST /admin/courses/{id}":     {"admin", "coordinator", limitedCoord},
+	"GET /admin/courses/{id}/file": {"admin", "coordinator", limitedCoord},
+
 	"GET /admin/messages":                      {"admin", "coordinator"},
 	"GET /admin/messages/{id}":                 {"admin", "coordinator"},
 	"GET /admin/messages/{id}/html":            {"admin", "coordinator"},
@@ -151,6 +158,9 @@ func TestRouteAccess(t *testing.T) {
 		}
 		if strings.HasPrefix(path, "/admin/bookings/") {
 			return booked.Booking.ID
+		}
+		if strings.HasPrefix(path, "/admin/courses/") { // the limited coordinator's course
+			return course.ID
 		}
 		if strings.HasPrefix(path, "/admin/dates/") { // a date of the limited coordinator's course
 			return course.Events[0].ID

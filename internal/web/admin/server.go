@@ -9,6 +9,7 @@ import (
 
 	"plenary/internal/account"
 	"plenary/internal/booking"
+	"plenary/internal/catalog"
 	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/lists"
@@ -50,6 +51,10 @@ type Options struct {
 	// who completed (/admin/dates/{id}/register…); without it those
 	// pages answer 404.
 	Register *certificates.Register
+	// Catalog is the catalogue the course editor (/admin/courses) reads
+	// and saves through (Store.Save, with the hooks wired in); without it
+	// those pages answer 404.
+	Catalog *catalog.Store
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
@@ -66,6 +71,7 @@ type Server struct {
 	people     *person.Registry
 	lists      *lists.Service
 	register   *certificates.Register
+	catalog    *catalog.Store
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.
@@ -112,6 +118,8 @@ var pages = map[string]func() any{
 	"admin_register":        func() any { return registerPage{} },
 	"admin_register_day":    func() any { return registerDayPage{} },
 	"admin_register_report": func() any { return reportPage{} },
+	"admin_courses":         func() any { return coursesPage{} },
+	"admin_course":          func() any { return coursePage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.
@@ -136,6 +144,6 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
-		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, lists: opts.Lists, register: opts.Register,
+		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, lists: opts.Lists, register: opts.Register, catalog: opts.Catalog,
 		resets: map[string]resetSent{}}, nil
 }

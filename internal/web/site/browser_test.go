@@ -425,7 +425,7 @@ func startDemoSite(t *testing.T) demoSite {
 	people.Register("bookings", booking.People{})
 	people.Register("messages", messaging.People{})
 	people.Register("audit", audit.People{})
-	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings, People: people,
+	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings, People: people, Catalog: store,
 		PageViews: analytics.NewReport(db),
 		Register:  certificates.New(certificates.Options{DB: db, Bookings: bookings, Accounts: accounts})})
 	if err != nil {
