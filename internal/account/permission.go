@@ -26,13 +26,14 @@ const (
 	AuditRead          Permission = "audit:read"
 	UsersManage        Permission = "users:manage"
 	RegisterTake       Permission = "register:take"
+	CertificatesIssue  Permission = "certificates:issue" // issue, send, reissue and revoke CPD certificates
 )
 
 // Permissions lists every permission, in the order the docs show them.
 var Permissions = []Permission{
 	CoursesEdit, AttendeesRead, BookingsRead, BookingsEdit, BookingsApprove, BookingsAccessNeed,
 	InvoicesRead, InvoicesMarkPaid, RefundsManage, MessagesRead, MessagesSend, AuditRead, UsersManage,
-	RegisterTake,
+	RegisterTake, CertificatesIssue,
 }
 
 // Role is a set of permissions, given to a user.
@@ -60,7 +61,7 @@ var grants = map[Role][]Permission{
 	Admin: Permissions,
 	Coordinator: {
 		CoursesEdit, AttendeesRead, BookingsRead, BookingsEdit, BookingsApprove, BookingsAccessNeed,
-		MessagesRead, MessagesSend, AuditRead, RegisterTake,
+		MessagesRead, MessagesSend, AuditRead, RegisterTake, CertificatesIssue,
 	},
 	Finance: {BookingsRead, InvoicesRead, InvoicesMarkPaid, RefundsManage},
 	Trainer: {AttendeesRead, RegisterTake},

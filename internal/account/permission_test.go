@@ -28,6 +28,7 @@ func TestPermissionMatrix(t *testing.T) {
 		account.AuditRead:          "YY..",
 		account.UsersManage:        "Y...",
 		account.RegisterTake:       "YY.Y",
+		account.CertificatesIssue:  "YY..",
 	}
 	if len(want) != len(account.Permissions) {
 		t.Fatalf("the test pins %d permissions, the package has %d: add the new one here", len(want), len(account.Permissions))

@@ -449,3 +449,51 @@ func byCode(ctx context.Context, q database.Querier, typed string) (Certificate,
 func current(ctx context.Context, q database.Querier, bookingID int64) (Certificate, error) {
 	return scan(q.QueryRowContext(ctx, selectCertificate+` WHERE c.booking_id = $1 AND c.state <> 'replaced'`, bookingID))
 }
+
+// Line is one person on a date's certificates: a completion with the
+// booking's current certificate, or a certificate whose booking no
+// longer counts as completed (the register changed after it was issued).
+type Line struct {
+	BookingID   int64
+	Name, Email string
+	Completed   bool
+	CPDMinutes  int
+	Certificate *Certificate // the current one (valid or revoked); nil before issue
+	Replaced    []Certificate
+}
+
+// ForDate lists who completed the date and the certificates of its
+// bookings, for the staff page: completions first, in the register's
+// order, then certificates of bookings that are not (or no longer) among
+// them.
+func (s *Service) ForDate(ctx context.Context, eventID int64) ([]Line, error) {
+	done, err := s.opts.Completions.Completed(ctx, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("certificates: for event %d: %w", eventID, err)
+	}
+	all, err := s.ForEvent(ctx, eventID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Line
+	at := map[int64]int{}
+	for _, c := range done {
+		at[c.BookingID] = len(out)
+		out = append(out, Line{BookingID: c.BookingID, Name: c.Name, Email: c.Email, Completed: true, CPDMinutes: c.CPDMinutes})
+	}
+	for _, c := range all {
+		i, ok := at[c.BookingID]
+		if !ok {
+			i = len(out)
+			at[c.BookingID] = i
+			out = append(out, Line{BookingID: c.BookingID, Name: c.Name, Email: c.Email, CPDMinutes: c.CPDMinutes})
+		}
+		if c.State == Replaced {
+			out[i].Replaced = append(out[i].Replaced, c)
+		} else {
+			cur := c
+			out[i].Certificate = &cur
+		}
+	}
+	return out, nil
+}

@@ -403,6 +403,9 @@ type peoplePage struct {
 	People []personLine
 	// Desk links the date's bookings when the viewer may read them.
 	Desk string
+	// Certificates links the date's CPD certificates for those who
+	// issue them.
+	Certificates string
 }
 
 // personLine is one person booked.
@@ -438,6 +441,9 @@ func (s *Server) datePeople(w http.ResponseWriter, r *http.Request) {
 	p := peoplePage{Base: s.web.Base(r), Course: c.Title, Date: e.DateLabel(), Times: booking.EventTimes(e)}
 	if sess.Can(account.BookingsRead, c.ID) {
 		p.Desk = fmt.Sprintf("/admin/bookings?event=%d", e.ID)
+	}
+	if s.certificates != nil && sess.Can(account.CertificatesIssue, c.ID) {
+		p.Certificates = fmt.Sprintf("/admin/dates/%d/certificates", e.ID)
 	}
 	for _, b := range list {
 		if b.Status.Active() {

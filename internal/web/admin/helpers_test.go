@@ -19,6 +19,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
@@ -58,6 +59,9 @@ type staffArea struct {
 	catalog  *catalog.Store
 	bookings *booking.Service
 	clock    *testClock
+	// certificates: the register's stand-in says everyone confirmed
+	// completed (confirmedCompleted).
+	certificates *certificates.Service
 }
 
 type areaOptions struct {
@@ -109,12 +113,17 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	if o.admin.Outbox == nil {
 		o.admin.Outbox = outbox
 	}
+	if o.admin.Certificates == nil {
+		o.admin.Certificates = certificates.NewService(certificates.Options{DB: db, Events: courses,
+			Completions: confirmedCompleted{bookings}, Outbox: o.admin.Outbox, BaseURL: "https://training.example.org",
+			Provider: "North Clinic Training", Now: clk.now})
+	}
 	srv, err := New(kit, o.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &staffArea{srv: srv, handler: kit.Handler(srv), db: db, accounts: accounts, outbox: o.admin.Outbox,
-		catalog: courses, bookings: bookings, clock: clk}
+		catalog: courses, bookings: bookings, clock: clk, certificates: o.admin.Certificates}
 }
 
 // addUser adds a staff member; limited to courses when any are given.

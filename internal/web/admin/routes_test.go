@@ -16,6 +16,7 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
@@ -78,6 +79,12 @@ var routeAccess = map[string][]string{
 	"POST /admin/bookings/new":          {"admin", "coordinator", limitedCoord},
 	"GET /admin/dates/{id}/people":      {"admin", "coordinator", "trainer", limitedCoord},
 
+	"GET /admin/dates/{id}/certificates":       {"admin", "coordinator", limitedCoord},
+	"POST /admin/dates/{id}/certificates/send": {"admin", "coordinator", limitedCoord},
+	"GET /admin/certificates/{code}/pdf":       {"admin", "coordinator", limitedCoord},
+	"POST /admin/certificates/{code}/reissue":  {"admin", "coordinator", limitedCoord},
+	"POST /admin/certificates/{code}/revoke":   {"admin", "coordinator", limitedCoord},
+
 	"GET /admin/messages":                      {"admin", "coordinator"},
 	"GET /admin/messages/{id}":                 {"admin", "coordinator"},
 	"GET /admin/messages/{id}/html":            {"admin", "coordinator"},
@@ -113,6 +120,12 @@ func TestRouteAccess(t *testing.T) {
 	// of one booking ({id} under /admin/bookings/) open on it.
 	booked, err := a.bookings.Book(ctx, booking.Request{EventID: course.Events[0].ID, Name: "Ann Archer", Email: "ann@example.org",
 		Organisation: "North Clinic", Role: "Psychotherapist", SystemChecked: true, FeeTier: "Standard"}, audit.ParticipantOf(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A certificate of that booking: {code} in /admin/certificates/.
+	cert, _, err := a.certificates.Issue(ctx, certificates.Completion{BookingID: booked.Booking.ID, EventID: course.Events[0].ID,
+		Name: "Ann Archer", Email: "ann@example.org", CPDMinutes: 240}, audit.Job("test"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +181,8 @@ func TestRouteAccess(t *testing.T) {
 		if m, p, found := strings.Cut(rt.pattern, " "); found {
 			method, path = m, p
 		}
-		path = strings.NewReplacer("{id}", fmt.Sprint(ids(path)), "{n}", "0", "{token}", "not-a-real-token").Replace(path)
+		path = strings.NewReplacer("{id}", fmt.Sprint(ids(path)), "{n}", "0", "{token}", "not-a-real-token",
+			"{code}", cert.DisplayCode()).Replace(path)
 		if path == "/admin/" {
 			path = "/admin/no-such-page"
 		}

@@ -9,6 +9,7 @@ import (
 
 	"plenary/internal/account"
 	"plenary/internal/booking"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
 	"plenary/internal/person"
@@ -41,20 +42,24 @@ type Options struct {
 	// People exports and erases a person's data (/admin/people); without
 	// it those pages answer 404.
 	People *person.Registry
+	// Certificates issues, sends, reissues and revokes CPD certificates
+	// (certificates.go); nil turns those pages off.
+	Certificates *certificates.Service
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
 // them.
 type Server struct {
-	web        *web.Server
-	accounts   *account.Service
-	db         *database.DB
-	outbox     *messaging.Outbox
-	devMailbox bool
-	mail       *messaging.Templates
-	bookings   *booking.Service
-	pageViews  *analytics.Report
-	people     *person.Registry
+	web          *web.Server
+	accounts     *account.Service
+	db           *database.DB
+	outbox       *messaging.Outbox
+	devMailbox   bool
+	mail         *messaging.Templates
+	bookings     *booking.Service
+	pageViews    *analytics.Report
+	people       *person.Registry
+	certificates *certificates.Service
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.
@@ -95,6 +100,7 @@ var pages = map[string]func() any{
 	"admin_people":         func() any { return peoplePage{} },
 	"admin_person":         func() any { return personPage{} },
 	"admin_booking_action": func() any { return actionPage{} },
+	"admin_certificates":   func() any { return certificatesPage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.
@@ -119,5 +125,5 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
-		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, resets: map[string]resetSent{}}, nil
+		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, certificates: opts.Certificates, resets: map[string]resetSent{}}, nil
 }
