@@ -15,6 +15,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/certificates"
 	"plenary/internal/config"
 	"plenary/internal/database"
 	"plenary/internal/lists"
@@ -41,6 +42,8 @@ type app struct {
 	// people answers a person's request for their data: every package
 	// that holds something about people registers its part here.
 	people *person.Registry
+	// certificates issues, sends and verifies CPD certificates.
+	certificates *certificates.Issuer
 	// runner works the job queue (sending mail, offer expiry); nil unless
 	// asked for. Start it with startJobs.
 	runner *river.Client[*sql.Tx]
@@ -108,6 +111,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	for _, k := range lists.MailKinds {
 		renderers.ByKind[k] = listMail
 	}
+	certMail, err := certificates.NewMail()
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range certificates.MailKinds {
+		renderers.ByKind[k] = certMail
+	}
 	from, replyTo := cfg.MailFrom.String(), cfg.ReplyTo().String()
 	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, ReplyTo: replyTo, Renderer: renderers})
 	// Lists: PLENARY_LIST_SECRET signs unsubscribe links (serve -demo
@@ -137,6 +147,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		Staff:                a.accounts,
 		DigestAt:             digestAt,
 	})
+	// CPD certificates print PLENARY_PROVIDER_NAME and link to
+	// {base}/verify/{code}. Completions is the register (the other half of
+	// internal/certificates), to be wired here as it lands; until then a
+	// date's certificates page lists the certificates already issued and
+	// "issue and e-mail" answers that there is no register.
+	a.certificates = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: a.catalog, Outbox: a.outbox,
+		BaseURL: cfg.BaseURL, Provider: cfg.ProviderName})
 	// A person's data, export and erasure: each holder in turn, the audit
 	// log last (it redacts what the others recorded). Another package
 	// that holds people's data registers here, before "audit".

@@ -45,6 +45,9 @@ func (s State) Label() string {
 var (
 	// ErrNotFound: no certificate has this code (or ID), or the booking has none.
 	ErrNotFound = errors.New("certificates: not found")
+	// ErrNoRegister: nothing says who completed a date (no Completions
+	// was given), so nothing can be issued from it.
+	ErrNoRegister = errors.New("certificates: no register says who completed the date")
 	// ErrNotValid: the certificate was revoked or replaced, so it cannot
 	// be reissued or revoked again.
 	ErrNotValid = errors.New("certificates: the certificate is no longer valid")
@@ -161,8 +164,8 @@ type Outbox interface {
 	Enqueue(ctx context.Context, tx *sql.Tx, m messaging.Message) (id int64, created bool, err error)
 }
 
-// Options are what a Service needs.
-type Options struct {
+// IssuerOptions are what an Issuer needs.
+type IssuerOptions struct {
 	DB          *database.DB
 	Events      Events
 	Completions Completions
@@ -176,25 +179,25 @@ type Options struct {
 	Now      func() time.Time
 }
 
-// Service issues, reissues, revokes, sends and verifies certificates. It
+// Issuer issues, reissues, revokes, sends and verifies certificates. It
 // is the only door to the certificates table.
-type Service struct {
-	opts Options
+type Issuer struct {
+	opts IssuerOptions
 }
 
-// NewService returns the certificates' service.
-func NewService(o Options) *Service {
+// NewIssuer returns the certificates' issuer.
+func NewIssuer(o IssuerOptions) *Issuer {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 	o.BaseURL = strings.TrimRight(o.BaseURL, "/")
-	return &Service{opts: o}
+	return &Issuer{opts: o}
 }
 
-func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Microsecond) }
+func (s *Issuer) now() time.Time { return s.opts.Now().UTC().Truncate(time.Microsecond) }
 
 // VerifyURL is where a certificate's code is checked: {base}/verify/{code}.
-func (s *Service) VerifyURL(code string) string { return VerifyURL(s.opts.BaseURL, code) }
+func (s *Issuer) VerifyURL(code string) string { return VerifyURL(s.opts.BaseURL, code) }
 
 // VerifyURL is {base}/verify/{code}, the address in the QR code.
 func VerifyURL(base, code string) string {
@@ -226,7 +229,7 @@ func (c Certificate) audit() auditView {
 // printed fields are taken now — the course title and dates from the
 // catalogue, the name as the person asked for it on the booking — and
 // never change afterwards. Audited as certificate.issue.
-func (s *Service) Issue(ctx context.Context, comp Completion, actor audit.Actor) (c Certificate, created bool, err error) {
+func (s *Issuer) Issue(ctx context.Context, comp Completion, actor audit.Actor) (c Certificate, created bool, err error) {
 	course, ev, err := s.opts.Events.Event(ctx, comp.EventID)
 	if err != nil {
 		return Certificate{}, false, fmt.Errorf("certificates: issue for booking %d: %w", comp.BookingID, err)
@@ -242,7 +245,7 @@ func (s *Service) Issue(ctx context.Context, comp Completion, actor audit.Actor)
 }
 
 // issue is Issue inside tx.
-func (s *Service) issue(ctx context.Context, tx *sql.Tx, course catalog.Course, ev catalog.Event, comp Completion,
+func (s *Issuer) issue(ctx context.Context, tx *sql.Tx, course catalog.Course, ev catalog.Event, comp Completion,
 	actor audit.Actor) (Certificate, bool, error) {
 	if comp.EventID != ev.ID {
 		return Certificate{}, false, fmt.Errorf("completion of event %d issued on event %d", comp.EventID, ev.ID)
@@ -279,7 +282,7 @@ func (s *Service) issue(ctx context.Context, tx *sql.Tx, course catalog.Course, 
 // field is carried over as it was. Audited as certificate.reissue, with
 // reason. A name left empty is a FormError; a certificate revoked or
 // already replaced is ErrNotValid.
-func (s *Service) Reissue(ctx context.Context, code, name, reason string, actor audit.Actor) (Certificate, error) {
+func (s *Issuer) Reissue(ctx context.Context, code, name, reason string, actor audit.Actor) (Certificate, error) {
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
@@ -329,7 +332,7 @@ func (s *Service) Reissue(ctx context.Context, code, name, reason string, actor 
 // Revoke withdraws a valid certificate for a reason (kept for staff; the
 // public page shows only that and when it was revoked). Audited as
 // certificate.revoke with the reason.
-func (s *Service) Revoke(ctx context.Context, code, reason string, actor audit.Actor) (Certificate, error) {
+func (s *Issuer) Revoke(ctx context.Context, code, reason string, actor audit.Actor) (Certificate, error) {
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
@@ -363,19 +366,19 @@ func (s *Service) Revoke(ctx context.Context, code, reason string, actor audit.A
 
 // ByCode finds a certificate by its code, as typed (see NormalizeCode);
 // an unknown or malformed code is ErrNotFound.
-func (s *Service) ByCode(ctx context.Context, code string) (Certificate, error) {
+func (s *Issuer) ByCode(ctx context.Context, code string) (Certificate, error) {
 	return byCode(ctx, s.opts.DB, code)
 }
 
 // ForBooking is the booking's current certificate (valid or revoked;
 // never a replaced one), or ErrNotFound.
-func (s *Service) ForBooking(ctx context.Context, bookingID int64) (Certificate, error) {
+func (s *Issuer) ForBooking(ctx context.Context, bookingID int64) (Certificate, error) {
 	return current(ctx, s.opts.DB, bookingID)
 }
 
 // ForEvent lists every certificate of a date, replaced ones included,
 // by booking and then issue.
-func (s *Service) ForEvent(ctx context.Context, eventID int64) ([]Certificate, error) {
+func (s *Issuer) ForEvent(ctx context.Context, eventID int64) ([]Certificate, error) {
 	rows, err := s.opts.DB.QueryContext(ctx, selectCertificate+` WHERE c.event_id = $1 ORDER BY c.booking_id, c.id`, eventID)
 	if err != nil {
 		return nil, fmt.Errorf("certificates: of event %d: %w", eventID, err)
@@ -466,10 +469,13 @@ type Line struct {
 // bookings, for the staff page: completions first, in the register's
 // order, then certificates of bookings that are not (or no longer) among
 // them.
-func (s *Service) ForDate(ctx context.Context, eventID int64) ([]Line, error) {
-	done, err := s.opts.Completions.Completed(ctx, eventID)
-	if err != nil {
-		return nil, fmt.Errorf("certificates: for event %d: %w", eventID, err)
+func (s *Issuer) ForDate(ctx context.Context, eventID int64) ([]Line, error) {
+	var done []Completion
+	if s.opts.Completions != nil {
+		var err error
+		if done, err = s.opts.Completions.Completed(ctx, eventID); err != nil {
+			return nil, fmt.Errorf("certificates: for event %d: %w", eventID, err)
+		}
 	}
 	all, err := s.ForEvent(ctx, eventID)
 	if err != nil {

@@ -118,9 +118,12 @@ type sendAudit struct {
 // the e-mail's dedupe key is the certificate's, so a second click, or two
 // coordinators at once, send nothing more. The batch is audited as
 // event.send_certificates with the codes e-mailed.
-func (s *Service) SendAll(ctx context.Context, eventID int64, actor audit.Actor) (Sent, error) {
+func (s *Issuer) SendAll(ctx context.Context, eventID int64, actor audit.Actor) (Sent, error) {
 	if s.opts.Outbox == nil {
 		return Sent{}, errors.New("certificates: send: no outbox")
+	}
+	if s.opts.Completions == nil {
+		return Sent{}, ErrNoRegister
 	}
 	course, ev, err := s.opts.Events.Event(ctx, eventID)
 	if err != nil {
@@ -166,7 +169,7 @@ func (s *Service) SendAll(ctx context.Context, eventID int64, actor audit.Actor)
 }
 
 // enqueue queues c's e-mail in tx; queued is false when it had gone before.
-func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, c Certificate) (bool, error) {
+func (s *Issuer) enqueue(ctx context.Context, tx *sql.Tx, c Certificate) (bool, error) {
 	data, err := json.Marshal(mailData{Certificate: c, Base: s.opts.BaseURL})
 	if err != nil {
 		return false, err

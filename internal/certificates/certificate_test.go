@@ -25,21 +25,21 @@ import (
 	"plenary/internal/messaging/mailtest"
 )
 
-var ctx = context.Background()
+var bg = context.Background() // not ctx: the register's tests in this package have that name
 
 var staff = audit.StaffMember(3, "Cora Coordinator")
 
-// register is the test's Completions: everyone confirmed on the date
+// testRegister is the test's Completions: everyone confirmed on the date
 // completed it, with the minutes given, unless listed in absent. The real
 // register (the other half of this package) replaces it in wire.go.
-type register struct {
+type testRegister struct {
 	bookings *booking.Service
 	minutes  int
 	mu       sync.Mutex
 	absent   map[int64]bool
 }
 
-func (r *register) Completed(ctx context.Context, eventID int64) ([]certificates.Completion, error) {
+func (r *testRegister) Completed(ctx context.Context, eventID int64) ([]certificates.Completion, error) {
 	list, err := r.bookings.List(ctx, eventID)
 	if err != nil {
 		return nil, err
@@ -60,11 +60,11 @@ func (r *register) Completed(ctx context.Context, eventID int64) ([]certificates
 type world struct {
 	db       *database.DB
 	bookings *booking.Service
-	certs    *certificates.Service
+	certs    *certificates.Issuer
 	outbox   *messaging.Outbox
 	course   catalog.Course
 	event    catalog.Event
-	register *register
+	register *testRegister
 	now      time.Time
 }
 
@@ -101,20 +101,20 @@ func newWorld(t *testing.T) *world {
 	next := day
 	next.Date = catalog.Date{Year: 2026, Month: time.June, Day: 11}
 	c.Events[0].Days = []catalog.Day{day, next}
-	if _, err := store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(now)); err != nil {
+	if _, err := store.Save(bg, []*catalog.Course{&c}, catalogtest.Options(now)); err != nil {
 		t.Fatal(err)
 	}
 	bookings := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: base,
 		Organizer: "Training <noreply@training.example>", Now: func() time.Time { return now }})
-	reg := &register{bookings: bookings, minutes: 390, absent: map[int64]bool{}}
-	certs := certificates.NewService(certificates.Options{DB: db, Events: store, Completions: reg, Outbox: outbox,
+	reg := &testRegister{bookings: bookings, minutes: 390, absent: map[int64]bool{}}
+	certs := certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: store, Completions: reg, Outbox: outbox,
 		BaseURL: base, Provider: "North Clinic Training", Now: func() time.Time { return now }})
 	return &world{db: db, bookings: bookings, certs: certs, outbox: outbox, course: c, event: c.Events[0], register: reg, now: now}
 }
 
 func (w *world) book(t *testing.T, name, email string) booking.Booking {
 	t.Helper()
-	res, err := w.bookings.Book(ctx, booking.Request{EventID: w.event.ID, Name: name, Email: email,
+	res, err := w.bookings.Book(bg, booking.Request{EventID: w.event.ID, Name: name, Email: email,
 		Organisation: "North Clinic", Role: "Psychotherapist", SystemChecked: true}, audit.ParticipantOf(0))
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func (w *world) book(t *testing.T, name, email string) booking.Booking {
 
 func (w *world) completion(t *testing.T, b booking.Booking) certificates.Completion {
 	t.Helper()
-	list, err := w.register.Completed(ctx, w.event.ID)
+	list, err := w.register.Completed(bg, w.event.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +222,7 @@ func TestIssueOncePerBooking(t *testing.T) {
 	w := newWorld(t)
 	b := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
 	comp := w.completion(t, b)
-	first, created, err := w.certs.Issue(ctx, comp, staff)
+	first, created, err := w.certs.Issue(bg, comp, staff)
 	if err != nil || !created {
 		t.Fatalf("first issue: created %v, %v", created, err)
 	}
@@ -235,7 +235,7 @@ func TestIssueOncePerBooking(t *testing.T) {
 	codes := make([]string, 4)
 	for i := range codes {
 		wg.Go(func() {
-			c, created, err := w.certs.Issue(ctx, comp, staff)
+			c, created, err := w.certs.Issue(bg, comp, staff)
 			if err != nil || created {
 				t.Errorf("issue again: created %v, %v", created, err)
 			}
@@ -248,11 +248,11 @@ func TestIssueOncePerBooking(t *testing.T) {
 			t.Errorf("issuing again gave %s, want %s", code, first.Code)
 		}
 	}
-	list, err := w.certs.ForEvent(ctx, w.event.ID)
+	list, err := w.certs.ForEvent(bg, w.event.ID)
 	if err != nil || len(list) != 1 {
 		t.Fatalf("the date has %d certificates (%v), want 1", len(list), err)
 	}
-	entries, err := audit.List(ctx, w.db, audit.Filter{Action: "certificate.issue"})
+	entries, err := audit.List(bg, w.db, audit.Filter{Action: "certificate.issue"})
 	if err != nil || len(entries) != 1 || entries[0].Actor != staff {
 		t.Fatalf("audit: %+v, %v", entries, err)
 	}
@@ -266,14 +266,14 @@ func TestReissueAndRevoke(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
 	b := w.book(t, "Zoe Angstrom", "zoe@example.org")
-	old, _, err := w.certs.Issue(ctx, w.completion(t, b), staff)
+	old, _, err := w.certs.Issue(bg, w.completion(t, b), staff)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := w.certs.Reissue(ctx, old.Code, "  ", "", staff); !errors.As(err, new(certificates.FormError)) {
+	if _, err := w.certs.Reissue(bg, old.Code, "  ", "", staff); !errors.As(err, new(certificates.FormError)) {
 		t.Fatalf("empty name: %v", err)
 	}
-	fresh, err := w.certs.Reissue(ctx, strings.ToLower(old.DisplayCode()), "Zoë Ångström", "spelling", staff)
+	fresh, err := w.certs.Reissue(bg, strings.ToLower(old.DisplayCode()), "Zoë Ångström", "spelling", staff)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,34 +281,34 @@ func TestReissueAndRevoke(t *testing.T) {
 		fresh.Dates != old.Dates || fresh.CPDMinutes != old.CPDMinutes || fresh.State != certificates.Valid {
 		t.Errorf("reissued %+v from %+v", fresh, old)
 	}
-	was, err := w.certs.ByCode(ctx, old.Code)
+	was, err := w.certs.ByCode(bg, old.Code)
 	if err != nil || was.State != certificates.Replaced || was.ReplacedCode != fresh.Code {
 		t.Fatalf("old certificate: %+v, %v", was, err)
 	}
-	if _, err := w.certs.Reissue(ctx, old.Code, "Someone Else", "", staff); !errors.Is(err, certificates.ErrNotValid) {
+	if _, err := w.certs.Reissue(bg, old.Code, "Someone Else", "", staff); !errors.Is(err, certificates.ErrNotValid) {
 		t.Errorf("reissuing a replaced certificate: %v", err)
 	}
-	if cur, err := w.certs.ForBooking(ctx, b.ID); err != nil || cur.Code != fresh.Code {
+	if cur, err := w.certs.ForBooking(bg, b.ID); err != nil || cur.Code != fresh.Code {
 		t.Errorf("the booking's certificate: %+v, %v", cur, err)
 	}
-	if again, created, err := w.certs.Issue(ctx, w.completion(t, b), staff); err != nil || created || again.Code != fresh.Code {
+	if again, created, err := w.certs.Issue(bg, w.completion(t, b), staff); err != nil || created || again.Code != fresh.Code {
 		t.Errorf("issue after a reissue: %s created %v, %v", again.Code, created, err)
 	}
-	if _, err := w.certs.Revoke(ctx, fresh.Code, "", staff); !errors.As(err, new(certificates.FormError)) {
+	if _, err := w.certs.Revoke(bg, fresh.Code, "", staff); !errors.As(err, new(certificates.FormError)) {
 		t.Fatalf("revoke without a reason: %v", err)
 	}
-	revoked, err := w.certs.Revoke(ctx, fresh.Code, "did not attend the second day", staff)
+	revoked, err := w.certs.Revoke(bg, fresh.Code, "did not attend the second day", staff)
 	if err != nil || revoked.State != certificates.Revoked || !revoked.RevokedAt.Equal(w.now) {
 		t.Fatalf("revoke: %+v, %v", revoked, err)
 	}
-	if _, err := w.certs.Revoke(ctx, fresh.Code, "again", staff); !errors.Is(err, certificates.ErrNotValid) {
+	if _, err := w.certs.Revoke(bg, fresh.Code, "again", staff); !errors.Is(err, certificates.ErrNotValid) {
 		t.Errorf("revoking twice: %v", err)
 	}
-	if _, err := w.certs.ByCode(ctx, "ZZZZZ-ZZZZZ"); !errors.Is(err, certificates.ErrNotFound) {
+	if _, err := w.certs.ByCode(bg, "ZZZZZ-ZZZZZ"); !errors.Is(err, certificates.ErrNotFound) {
 		t.Errorf("unknown code: %v", err)
 	}
 	for action, n := range map[string]int{"certificate.issue": 2, "certificate.reissue": 1, "certificate.revoke": 1} {
-		entries, err := audit.List(ctx, w.db, audit.Filter{Action: action})
+		entries, err := audit.List(bg, w.db, audit.Filter{Action: action})
 		if err != nil || len(entries) != n {
 			t.Errorf("%s: %d entries (%v), want %d", action, len(entries), err, n)
 		}
@@ -339,11 +339,11 @@ func TestSendAllOnceEach(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sent, err := w.certs.SendAll(ctx, w.event.ID, staff)
+	sent, err := w.certs.SendAll(bg, w.event.ID, staff)
 	if err != nil || sent != (certificates.Sent{Completed: 2, Issued: 2, Queued: 2}) {
 		t.Fatalf("first send: %+v, %v", sent, err)
 	}
-	again, err := w.certs.SendAll(ctx, w.event.ID, staff)
+	again, err := w.certs.SendAll(bg, w.event.ID, staff)
 	if err != nil || again != (certificates.Sent{Completed: 2}) {
 		t.Fatalf("second send: %+v, %v", again, err)
 	}
@@ -354,13 +354,13 @@ func TestSendAllOnceEach(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := runner.Start(ctx); err != nil {
+	if err := runner.Start(bg); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { runner.Stop(ctx) })
+	t.Cleanup(func() { runner.Stop(bg) })
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		queued, err := w.outbox.List(ctx, messaging.ListFilter{Status: messaging.Queued})
+		queued, err := w.outbox.List(bg, messaging.ListFilter{Status: messaging.Queued})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +390,7 @@ func TestSendAllOnceEach(t *testing.T) {
 	if len(certMail) != 2 || certMail["zoe@example.org"] != 1 || certMail["dmitri@example.org"] != 1 {
 		t.Fatalf("certificate e-mails received: %v", certMail)
 	}
-	cert, err := w.certs.ForBooking(ctx, zoe.ID)
+	cert, err := w.certs.ForBooking(bg, zoe.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -407,8 +407,28 @@ func TestSendAllOnceEach(t *testing.T) {
 			t.Errorf("the attached PDF lacks %q", want)
 		}
 	}
-	entries, err := audit.List(ctx, w.db, audit.Filter{Action: "event.send_certificates"})
+	entries, err := audit.List(bg, w.db, audit.Filter{Action: "event.send_certificates"})
 	if err != nil || len(entries) != 1 || entries[0].Actor != staff {
 		t.Errorf("audit of the sending: %+v, %v", entries, err)
+	}
+}
+
+// TestWithoutRegister: with no register wired, nothing is issued from a
+// date ("send all" says why) and its page still lists what was issued.
+func TestWithoutRegister(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	b := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
+	if _, _, err := w.certs.Issue(bg, w.completion(t, b), staff); err != nil {
+		t.Fatal(err)
+	}
+	bare := certificates.NewIssuer(certificates.IssuerOptions{DB: w.db, Events: catalog.NewStore(w.db, catalog.Hooks{}),
+		Outbox: w.outbox, BaseURL: base})
+	if _, err := bare.SendAll(bg, w.event.ID, staff); !errors.Is(err, certificates.ErrNoRegister) {
+		t.Errorf("send all without a register: %v", err)
+	}
+	lines, err := bare.ForDate(bg, w.event.ID)
+	if err != nil || len(lines) != 1 || lines[0].Completed || lines[0].Certificate == nil {
+		t.Errorf("lines without a register: %+v, %v", lines, err)
 	}
 }

@@ -105,6 +105,8 @@ var problems = []struct {
 
 	{as[booking.FormError], Problem{http.StatusUnprocessableEntity, "invalid", "Please check what you typed",
 		"Some of what was sent is missing or not valid."}},
+	{is(certificates.ErrNoRegister), Problem{http.StatusServiceUnavailable, "no_register", "The register is not available",
+		"Certificates are issued to those the register says completed the date, and this site has no register yet."}},
 	{is(certificates.ErrNotValid), Problem{http.StatusConflict, "certificate_not_valid", "This certificate is no longer valid",
 		"It has been revoked or replaced by a reissue, so it cannot be changed. Reload the page to see where it stands."}},
 	{as[certificates.FormError], Problem{http.StatusUnprocessableEntity, "invalid", "Please check what you typed",

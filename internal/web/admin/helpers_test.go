@@ -61,7 +61,7 @@ type staffArea struct {
 	clock    *testClock
 	// certificates: the register's stand-in says everyone confirmed
 	// completed (confirmedCompleted).
-	certificates *certificates.Service
+	certificates *certificates.Issuer
 }
 
 type areaOptions struct {
@@ -114,7 +114,7 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 		o.admin.Outbox = outbox
 	}
 	if o.admin.Certificates == nil {
-		o.admin.Certificates = certificates.NewService(certificates.Options{DB: db, Events: courses,
+		o.admin.Certificates = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: courses,
 			Completions: confirmedCompleted{bookings}, Outbox: o.admin.Outbox, BaseURL: "https://training.example.org",
 			Provider: "North Clinic Training", Now: clk.now})
 	}

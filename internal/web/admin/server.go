@@ -44,7 +44,7 @@ type Options struct {
 	People *person.Registry
 	// Certificates issues, sends, reissues and revokes CPD certificates
 	// (certificates.go); nil turns those pages off.
-	Certificates *certificates.Service
+	Certificates *certificates.Issuer
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
@@ -59,7 +59,7 @@ type Server struct {
 	bookings     *booking.Service
 	pageViews    *analytics.Report
 	people       *person.Registry
-	certificates *certificates.Service
+	certificates *certificates.Issuer
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.

@@ -22,7 +22,7 @@ type Options struct {
 	Lists *lists.Service
 	// Certificates verifies CPD certificates (/verify) and gives a
 	// booking's certificate to its manage page; nil turns both off.
-	Certificates *certificates.Service
+	Certificates *certificates.Issuer
 	// UIDDomain names calendar UIDs; it must never change for an install
 	// (empty = the base URL's host). See catalog.CalendarOptions.
 	UIDDomain string
@@ -46,7 +46,7 @@ type Server struct {
 	catalog       *catalog.Store
 	bookings      *booking.Service
 	lists         *lists.Service
-	certificates  *certificates.Service
+	certificates  *certificates.Issuer
 	uidDomain     string
 	retentionDays int
 	retention     privacyRetention

@@ -34,11 +34,11 @@ func (e everyoneCompleted) Completed(ctx context.Context, eventID int64) ([]cert
 }
 
 // certificateSite is the booking test site with certificates on.
-func certificateSite(t *testing.T) (*testSite, *certificates.Service) {
+func certificateSite(t *testing.T) (*testSite, *certificates.Issuer) {
 	t.Helper()
-	var certs *certificates.Service
+	var certs *certificates.Issuer
 	ts := newTestSiteWith(t, testNow, func(o *testOptions) {
-		certs = certificates.NewService(certificates.Options{DB: o.DB, Events: o.Site.Catalog,
+		certs = certificates.NewIssuer(certificates.IssuerOptions{DB: o.DB, Events: o.Site.Catalog,
 			Completions: everyoneCompleted{o.Site.Bookings}, BaseURL: o.BaseURL, Provider: "North Clinic Training",
 			Now: o.Now})
 		o.Site.Certificates = certs
