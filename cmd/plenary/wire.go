@@ -139,6 +139,14 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	if cfg.AttentionDigestAt != nil {
 		digestAt = catalog.Clock{Minutes: cfg.AttentionDigestAt.Minutes, Valid: true}
 	}
+	// CPD certificates print PLENARY_PROVIDER_NAME and link to
+	// {base}/verify/{code}. Completions is the register (the other half of
+	// internal/certificates), to be wired here as it lands; until then a
+	// date's certificates page lists the certificates already issued and
+	// "issue and e-mail" answers that there is no register, and
+	// everyone who came gets the plain thank-you.
+	a.certificates = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: a.catalog, Outbox: a.outbox,
+		BaseURL: cfg.BaseURL, Provider: cfg.ProviderName})
 	a.bookings = booking.NewService(booking.Options{
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
 		Organizer: from, Workdays: cal, JoiningTime: catalog.Clock{Minutes: cfg.JoiningTime.Minutes, Valid: true},
@@ -146,14 +154,10 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		StaffEmail:           config.Strings(cfg.StaffEmail),
 		Staff:                a.accounts,
 		DigestAt:             digestAt,
+		// The thank-you after a date: with the certificate to those the
+		// register says completed, another message to the others.
+		Thanks: a.certificates,
 	})
-	// CPD certificates print PLENARY_PROVIDER_NAME and link to
-	// {base}/verify/{code}. Completions is the register (the other half of
-	// internal/certificates), to be wired here as it lands; until then a
-	// date's certificates page lists the certificates already issued and
-	// "issue and e-mail" answers that there is no register.
-	a.certificates = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: a.catalog, Outbox: a.outbox,
-		BaseURL: cfg.BaseURL, Provider: cfg.ProviderName})
 	// A person's data, export and erasure: each holder in turn, the audit
 	// log last (it redacts what the others recorded). Another package
 	// that holds people's data registers here, before "audit".

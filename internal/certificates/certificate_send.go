@@ -23,7 +23,7 @@ var mailFiles embed.FS
 const KindCertificate = "certificate"
 
 // MailKinds are the kinds Mail renders, for messaging.Renderers.
-var MailKinds = []string{KindCertificate}
+var MailKinds = []string{KindCertificate, KindThanks}
 
 // SubjectRef is the subject reference of a certificate's e-mail: the
 // booking's ("booking/42", as booking writes it), so the mail log and a
@@ -40,11 +40,14 @@ func sendKey(certID int64) string { return "certificate/" + strconv.FormatInt(ce
 type mailData struct {
 	Certificate Certificate
 	Base        string
+	// The thank-you's (KindThanks) links.
+	FeedbackURL, CourseURL string `json:",omitempty"`
 }
 
 // mailView is the templates' data.
 type mailView struct {
 	Name, CourseTitle, Dates, Hours, Code, VerifyURL, Provider string
+	FeedbackURL, CourseURL                                     string
 }
 
 // Mail renders the certificate e-mails, the PDF attached; it is the
@@ -59,7 +62,10 @@ func NewMail() (*Mail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("certificates: mail: %w", err)
 	}
-	t, err := messaging.ParseTemplates(dir, map[string]func() any{KindCertificate: func() any { return mailView{} }})
+	t, err := messaging.ParseTemplates(dir, map[string]func() any{
+		KindCertificate: func() any { return mailView{} },
+		KindThanks:      func() any { return mailView{} },
+	})
 	if err != nil {
 		return nil, fmt.Errorf("certificates: %w", err)
 	}
@@ -68,7 +74,7 @@ func NewMail() (*Mail, error) {
 
 // RenderMessage implements messaging.Renderer.
 func (m *Mail) RenderMessage(kind string, data []byte) (messaging.Content, error) {
-	if kind != KindCertificate {
+	if kind != KindCertificate && kind != KindThanks {
 		return messaging.Content{}, fmt.Errorf("certificates: no e-mail of kind %q", kind)
 	}
 	var d mailData
@@ -77,7 +83,8 @@ func (m *Mail) RenderMessage(kind string, data []byte) (messaging.Content, error
 	}
 	c := d.Certificate
 	content, err := m.templates.Render(kind, mailView{Name: c.Name, CourseTitle: c.CourseTitle, Dates: c.Dates,
-		Hours: c.Hours(), Code: c.DisplayCode(), VerifyURL: VerifyURL(d.Base, c.Code), Provider: c.Provider})
+		Hours: c.Hours(), Code: c.DisplayCode(), VerifyURL: VerifyURL(d.Base, c.Code), Provider: c.Provider,
+		FeedbackURL: d.FeedbackURL, CourseURL: d.CourseURL})
 	if err != nil {
 		return content, fmt.Errorf("certificates: %w", err)
 	}

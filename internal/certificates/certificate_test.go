@@ -65,8 +65,12 @@ type world struct {
 	course   catalog.Course
 	event    catalog.Event
 	register *testRegister
+	mu       sync.Mutex
 	now      time.Time
 }
+
+// setNow moves the world's clock.
+func (w *world) setNow(t time.Time) { w.mu.Lock(); w.now = t; w.mu.Unlock() }
 
 const base = "https://training.example"
 
@@ -104,12 +108,15 @@ func newWorld(t *testing.T) *world {
 	if _, err := store.Save(bg, []*catalog.Course{&c}, catalogtest.Options(now)); err != nil {
 		t.Fatal(err)
 	}
-	bookings := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: base,
-		Organizer: "Training <noreply@training.example>", Now: func() time.Time { return now }})
-	reg := &testRegister{bookings: bookings, minutes: 390, absent: map[int64]bool{}}
-	certs := certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: store, Completions: reg, Outbox: outbox,
-		BaseURL: base, Provider: "North Clinic Training", Now: func() time.Time { return now }})
-	return &world{db: db, bookings: bookings, certs: certs, outbox: outbox, course: c, event: c.Events[0], register: reg, now: now}
+	w := &world{db: db, outbox: outbox, course: c, event: c.Events[0], now: now}
+	clock := func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }
+	w.register = &testRegister{minutes: 390, absent: map[int64]bool{}}
+	w.certs = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: store, Completions: w.register, Outbox: outbox,
+		BaseURL: base, Provider: "North Clinic Training", Now: clock})
+	w.bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: base,
+		Organizer: "Training <noreply@training.example>", Now: clock, Thanks: w.certs})
+	w.register.bookings = w.bookings
+	return w
 }
 
 func (w *world) book(t *testing.T, name, email string) booking.Booking {
@@ -430,5 +437,94 @@ func TestWithoutRegister(t *testing.T) {
 	lines, err := bare.ForDate(bg, w.event.ID)
 	if err != nil || len(lines) != 1 || lines[0].Completed || lines[0].Certificate == nil {
 		t.Errorf("lines without a register: %+v, %v", lines, err)
+	}
+}
+
+// TestThanksCarryTheCertificate runs the thank-you after a date with the
+// register: it waits while the register shows nobody completed, then
+// those who completed get the thank-you with their certificate attached
+// (issued then) and the one who did not gets the other message; a second
+// run sends nothing more.
+func TestThanksCarryTheCertificate(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	zoe := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
+	alan := w.book(t, "Alan Absent", "alan@example.org")
+	w.register.mu.Lock()
+	w.register.absent[zoe.ID], w.register.absent[alan.ID] = true, true // the register is not taken yet
+	w.register.mu.Unlock()
+	job := audit.Job("send-due")
+	w.setNow(w.event.EndsAt.Add(time.Hour))
+	kinds := func() map[string]string {
+		out := map[string]string{}
+		for _, email := range []string{"zoe@example.org", "alan@example.org"} {
+			list, err := w.outbox.List(bg, messaging.ListFilter{Recipient: email})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range list {
+				if strings.HasPrefix(m.DedupeKey, "thanks/") {
+					out[email] = m.Kind
+				}
+			}
+		}
+		return out
+	}
+	if n, err := w.bookings.SendDue(bg, job); err != nil || len(kinds()) != 0 {
+		t.Fatalf("before the register: queued %d (%v): %v", n, err, kinds())
+	}
+	w.register.mu.Lock()
+	delete(w.register.absent, zoe.ID) // the register is taken: Zoë completed, Alan did not
+	w.register.mu.Unlock()
+	if _, err := w.bookings.SendDue(bg, job); err != nil {
+		t.Fatal(err)
+	}
+	if got := kinds(); got["zoe@example.org"] != certificates.KindThanks || got["alan@example.org"] != "thanks_missed" {
+		t.Fatalf("thank-yous: %v", got)
+	}
+	if n, err := w.bookings.SendDue(bg, job); err != nil || n != 0 {
+		t.Errorf("a second run queued %d (%v)", n, err)
+	}
+	cert, err := w.certs.ForBooking(bg, zoe.ID)
+	if err != nil || cert.State != certificates.Valid {
+		t.Fatalf("Zoë's certificate: %+v, %v", cert, err)
+	}
+	list, err := w.outbox.List(bg, messaging.ListFilter{Kind: certificates.KindThanks})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%d thank-yous with a certificate (%v)", len(list), err)
+	}
+	m, err := w.outbox.Message(bg, list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.Text, "Thank you for taking part in Trauma-informed practice") ||
+		!strings.Contains(m.Text, base+"/verify/"+cert.DisplayCode()) || len(m.Attachments) != 1 {
+		t.Fatalf("the thank-you:\n%s\n(%d attachments)", m.Text, len(m.Attachments))
+	}
+	if text := pdfText(t, m.Attachments[0].Data); !strings.Contains(text, "Zoë Ångström-Núñez") || !strings.Contains(text, cert.DisplayCode()) {
+		t.Errorf("the attached certificate reads:\n%s", text)
+	}
+}
+
+// TestThanksWaitADayAtMost: a date whose register shows nobody completed
+// still gets its thank-yous (the other message) a day after it ended.
+func TestThanksWaitADayAtMost(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	b := w.book(t, "Alan Absent", "alan@example.org")
+	w.register.mu.Lock()
+	w.register.absent[b.ID] = true
+	w.register.mu.Unlock()
+	w.setNow(w.event.EndsAt.Add(23 * time.Hour))
+	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 0 {
+		t.Fatalf("a day not yet over: queued %d (%v)", n, err)
+	}
+	w.setNow(w.event.EndsAt.Add(25 * time.Hour))
+	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 1 {
+		t.Fatalf("after a day: queued %d (%v)", n, err)
+	}
+	list, err := w.outbox.List(bg, messaging.ListFilter{Kind: "thanks_missed"})
+	if err != nil || len(list) != 1 || list[0].ToEmail != "alan@example.org" {
+		t.Errorf("the other message: %+v, %v", list, err)
 	}
 }
