@@ -3,7 +3,9 @@ package certificates_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -526,5 +528,44 @@ func TestThanksWaitADayAtMost(t *testing.T) {
 	list, err := w.outbox.List(bg, messaging.ListFilter{Kind: "thanks_missed"})
 	if err != nil || len(list) != 1 || list[0].ToEmail != "alan@example.org" {
 		t.Errorf("the other message: %+v, %v", list, err)
+	}
+}
+
+// TestPersonExportAndErase: a person's certificates are in their export;
+// an erasure blanks name and address and revokes the valid one, so its
+// verification no longer names or vouches for anyone.
+func TestPersonExportAndErase(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	zoe := w.book(t, "Zoë Ångström-Núñez", "Zoe@Example.org")
+	other := w.book(t, "Alan Other", "alan@example.org")
+	cert, _, err := w.certs.Issue(bg, w.completion(t, zoe), staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _, err := w.certs.Issue(bg, w.completion(t, other), staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := certificates.People{}.Export(bg, w.db, "zoe@EXAMPLE.org")
+	if list, ok := got.([]certificates.PersonCertificate); err != nil || !ok || len(list) != 1 || list[0].Code != cert.DisplayCode() {
+		t.Fatalf("export: %+v, %v", got, err)
+	}
+	err = database.InTx(bg, w.db, func(tx *sql.Tx) error {
+		n, err := certificates.People{}.Erase(bg, tx, "zoe@example.org", w.now)
+		if err == nil && n != 1 {
+			err = fmt.Errorf("erased %d certificates, want 1", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := w.certs.ByCode(bg, cert.Code)
+	if err != nil || after.State != certificates.Revoked || strings.Contains(after.Name, "Zoë") || after.Email != "" {
+		t.Errorf("after erasure: %+v, %v", after, err)
+	}
+	if still, err := w.certs.ByCode(bg, kept.Code); err != nil || still.State != certificates.Valid || still.Name != "Alan Other" {
+		t.Errorf("someone else's certificate: %+v, %v", still, err)
 	}
 }
