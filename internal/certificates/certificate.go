@@ -204,12 +204,15 @@ func VerifyURL(base, code string) string {
 	return strings.TrimRight(base, "/") + "/verify/" + DisplayCode(code)
 }
 
-// auditView is what the audit log keeps of a certificate.
+// auditView is what the audit log keeps of a certificate. It names the
+// address so that a person's erasure finds the entry and blanks its
+// personal fields (audit.People).
 type auditView struct {
 	Code       string `json:"code"`
 	Booking    int64  `json:"booking"`
 	Event      int64  `json:"event"`
 	Name       string `json:"name"`
+	Email      string `json:"email"`
 	Course     string `json:"course"`
 	Dates      string `json:"dates"`
 	CPDMinutes int    `json:"cpd_minutes"`
@@ -219,7 +222,7 @@ type auditView struct {
 }
 
 func (c Certificate) audit() auditView {
-	return auditView{Code: c.Code, Booking: c.BookingID, Event: c.EventID, Name: c.Name, Course: c.CourseTitle,
+	return auditView{Code: c.Code, Booking: c.BookingID, Event: c.EventID, Name: c.Name, Email: c.Email, Course: c.CourseTitle,
 		Dates: c.Dates, CPDMinutes: c.CPDMinutes, Provider: c.Provider, State: c.State, ReplacedBy: c.ReplacedCode}
 }
 

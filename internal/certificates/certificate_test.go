@@ -556,6 +556,10 @@ func TestPersonExportAndErase(t *testing.T) {
 		if err == nil && n != 1 {
 			err = fmt.Errorf("erased %d certificates, want 1", n)
 		}
+		if err != nil {
+			return err
+		}
+		_, err = audit.People{}.Erase(bg, tx, "zoe@example.org", w.now) // the audit log goes last, as in wire.go
 		return err
 	})
 	if err != nil {
@@ -564,6 +568,15 @@ func TestPersonExportAndErase(t *testing.T) {
 	after, err := w.certs.ByCode(bg, cert.Code)
 	if err != nil || after.State != certificates.Revoked || strings.Contains(after.Name, "Zoë") || after.Email != "" {
 		t.Errorf("after erasure: %+v, %v", after, err)
+	}
+	entries, err := audit.List(bg, w.db, audit.Filter{Action: "certificate."})
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("audit: %d entries, %v", len(entries), err)
+	}
+	for _, e := range entries {
+		if strings.Contains(string(e.After), "Zoë") || strings.Contains(strings.ToLower(string(e.After)), "zoe@example.org") {
+			t.Errorf("an audit entry still names her: %s", e.After)
+		}
 	}
 	if still, err := w.certs.ByCode(bg, kept.Code); err != nil || still.State != certificates.Valid || still.Name != "Alan Other" {
 		t.Errorf("someone else's certificate: %+v, %v", still, err)
