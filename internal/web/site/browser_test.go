@@ -27,6 +27,7 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/lists"
@@ -195,6 +196,7 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("MailAndAuditLog", func(t *testing.T) { testMailLog(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 	t.Run("PersonData", func(t *testing.T) { testPersonData(t, journeyTab(t, browser), site, axeMissing, axeJS) })
+	t.Run("Certificates", func(t *testing.T) { testCertificates(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 }
 
 // testStaffSignIn signs a coordinator in on a phone, without scripts of
@@ -389,8 +391,15 @@ func startDemoSite(t *testing.T) demoSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outbox := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>",
-		Renderer: messaging.Renderers{Default: mail, ByKind: map[string]messaging.Renderer{lists.MailKinds[0]: listMail}}})
+	certMail, err := certificates.NewMail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	renderers := messaging.Renderers{Default: mail, ByKind: map[string]messaging.Renderer{lists.MailKinds[0]: listMail}}
+	for _, k := range certificates.MailKinds {
+		renderers.ByKind[k] = certMail
+	}
+	outbox := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Renderer: renderers})
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Start()
 	t.Cleanup(ts.Close)
@@ -406,7 +415,9 @@ func startDemoSite(t *testing.T) demoSite {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	pub, err := site.New(kit, site.Options{Catalog: store, Bookings: bookings, Lists: subs})
+	certs := certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: store, Completions: confirmedDone{bookings},
+		Outbox: outbox, BaseURL: ts.URL, Provider: "Plenary Training"})
+	pub, err := site.New(kit, site.Options{Catalog: store, Bookings: bookings, Lists: subs, Certificates: certs})
 	if err != nil {
 		t.Fatalf("site.New: %v", err)
 	}
@@ -424,7 +435,7 @@ func startDemoSite(t *testing.T) demoSite {
 	people.Register("messages", messaging.People{})
 	people.Register("audit", audit.People{})
 	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings, People: people,
-		PageViews: analytics.NewReport(db)})
+		PageViews: analytics.NewReport(db), Certificates: certs})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}
