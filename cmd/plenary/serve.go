@@ -136,6 +136,8 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 		Lists:     a.lists,
 		UIDDomain: a.uidDomain,
 
+		Certificates: a.certificates,
+
 		AccessNeedsRetentionDays: cfg.AccessNeedsRetentionDays,
 		MessageBodyRetentionDays: cfg.MessageBodyRetentionDays,
 		PageViewRetentionDays:    cfg.PageViewRetentionDays,
@@ -147,7 +149,7 @@ func webHandler(a *app, devMailbox bool) (http.Handler, error) {
 	}
 	staff, err := admin.New(kit, admin.Options{Accounts: a.accounts, DB: a.db, Outbox: a.outbox, DevMailbox: devMailbox, People: a.people,
 		Bookings: a.bookings, PageViews: a.pageViews, Lists: a.lists, Register: a.register,
-		Catalog: a.catalog})
+		Catalog: a.catalog, Certificates: a.certificates})
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,8 @@ type app struct {
 	// people answers a person's request for their data: every package
 	// that holds something about people registers its part here.
 	people *person.Registry
+	// certificates issues, sends and verifies CPD certificates.
+	certificates *certificates.Issuer
 	// runner works the job queue (sending mail, offer expiry); nil unless
 	// asked for. Start it with startJobs.
 	runner *river.Client[*sql.Tx]
@@ -111,6 +113,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	for _, k := range lists.MailKinds {
 		renderers.ByKind[k] = listMail
 	}
+	certMail, err := certificates.NewMail()
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range certificates.MailKinds {
+		renderers.ByKind[k] = certMail
+	}
 	from, replyTo := cfg.MailFrom.String(), cfg.ReplyTo().String()
 	a.outbox = messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, ReplyTo: replyTo, Renderer: renderers})
 	// Lists: PLENARY_LIST_SECRET signs unsubscribe links (serve -demo
@@ -138,6 +147,13 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	if cfg.AttentionDigestAt != nil {
 		digestAt = catalog.Clock{Minutes: cfg.AttentionDigestAt.Minutes, Valid: true}
 	}
+	// CPD certificates print PLENARY_PROVIDER_NAME and link to
+	// {base}/verify/{code}. Who completed a date is the register's
+	// answer (registerCompletions: the register reads bookings, and
+	// booking's thank-you asks the issuer, so the register is built after
+	// booking and found at call time).
+	a.certificates = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: a.catalog, Outbox: a.outbox,
+		BaseURL: cfg.BaseURL, Provider: cfg.ProviderName, Completions: registerCompletions{a}})
 	a.bookings = booking.NewService(booking.Options{
 		DB: db, Catalog: a.catalog, Outbox: a.outbox, BaseURL: cfg.BaseURL, UIDDomain: a.uidDomain,
 		Organizer: from, Workdays: cal, JoiningTime: catalog.Clock{Minutes: cfg.JoiningTime.Minutes, Valid: true},
@@ -145,6 +161,9 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		StaffEmail:           config.Strings(cfg.StaffEmail),
 		Staff:                a.accounts,
 		DigestAt:             digestAt,
+		// The thank-you after a date: with the certificate to those the
+		// register says completed, another message to the others.
+		Thanks: a.certificates,
 	})
 	a.register = certificates.New(certificates.Options{DB: db, Bookings: a.bookings, Accounts: a.accounts})
 	// A person's data, export and erasure: each holder in turn, the audit
@@ -154,6 +173,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	a.people.Register("bookings", booking.People{})
 	a.people.Register("messages", messaging.People{})
 	a.people.Register("lists", lists.People{})
+	a.people.Register("certificates", certificates.People{})
 	a.people.Register("audit", audit.People{})
 	if !withRunner {
 		return a, nil
@@ -320,4 +340,13 @@ func listPlaces(a *app) lists.Places {
 		}
 		return out, nil
 	})
+}
+
+// registerCompletions is the register as the certificates' Completions,
+// looked up when asked: the register is built after booking, whose
+// thank-you asks the issuer.
+type registerCompletions struct{ a *app }
+
+func (c registerCompletions) Completed(ctx context.Context, eventID int64) ([]certificates.Completion, error) {
+	return c.a.register.Completed(ctx, eventID)
 }

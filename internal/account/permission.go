@@ -31,14 +31,15 @@ const (
 	// ID, passcode) in the staff area: on the course editor, and to
 	// trainers on the dates they teach. Participants get them only in
 	// their joining instructions.
-	MeetingsRead Permission = "meetings:read"
+	MeetingsRead      Permission = "meetings:read"
+	CertificatesIssue Permission = "certificates:issue" // issue, send, reissue and revoke CPD certificates
 )
 
 // Permissions lists every permission, in the order the docs show them.
 var Permissions = []Permission{
 	CoursesEdit, AttendeesRead, BookingsRead, BookingsEdit, BookingsApprove, BookingsAccessNeed,
 	InvoicesRead, InvoicesMarkPaid, RefundsManage, MessagesRead, MessagesSend, AuditRead, UsersManage,
-	RegisterTake, ListsManage, MeetingsRead,
+	RegisterTake, ListsManage, MeetingsRead, CertificatesIssue,
 }
 
 // Role is a set of permissions, given to a user.
@@ -66,7 +67,7 @@ var grants = map[Role][]Permission{
 	Admin: Permissions,
 	Coordinator: {
 		CoursesEdit, AttendeesRead, BookingsRead, BookingsEdit, BookingsApprove, BookingsAccessNeed,
-		MessagesRead, MessagesSend, AuditRead, RegisterTake, ListsManage, MeetingsRead,
+		MessagesRead, MessagesSend, AuditRead, RegisterTake, ListsManage, MeetingsRead, CertificatesIssue,
 	},
 	Finance: {BookingsRead, InvoicesRead, InvoicesMarkPaid, RefundsManage},
 	Trainer: {AttendeesRead, RegisterTake, MeetingsRead},

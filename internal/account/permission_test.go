@@ -30,6 +30,7 @@ func TestPermissionMatrix(t *testing.T) {
 		account.RegisterTake:       "YY.Y",
 		account.ListsManage:        "YY..",
 		account.MeetingsRead:       "YY.Y",
+		account.CertificatesIssue:  "YY..",
 	}
 	if len(want) != len(account.Permissions) {
 		t.Fatalf("the test pins %d permissions, the package has %d: add the new one here", len(want), len(account.Permissions))

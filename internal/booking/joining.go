@@ -229,7 +229,9 @@ func (s *Service) remindersDue(ctx context.Context, c catalog.Course, e catalog.
 }
 
 // thanksDue queues the thank-you for the people who came to e, once it
-// has ended and for seven days after.
+// has ended and for seven days after. With a register (Options.Thanks)
+// it waits for the register, and those who completed get their
+// certificate with it while the others get thanks_missed.
 func (s *Service) thanksDue(ctx context.Context, c catalog.Course, e catalog.Event, now time.Time, limit int,
 	actor audit.Actor) (int, error) {
 	if e.Status == catalog.Cancelled || now.Before(e.EndsAt) || now.Sub(e.EndsAt) >= thanksWindow {
@@ -237,9 +239,35 @@ func (s *Service) thanksDue(ctx context.Context, c catalog.Course, e catalog.Eve
 	}
 	key := func(b Booking) string { return mailKey(string(mailThanks), b.ID) }
 	owed := func(tx *sql.Tx, list []Booking) ([]Booking, error) { return notYetQueued(ctx, tx, list, key) }
+	plain := func(tx *sql.Tx, b Booking) error {
+		return s.queue(ctx, tx, mailSpec{kind: mailThanks, dedupe: key(b)}, c, e, b, "")
+	}
+	if s.thanks == nil {
+		return s.sendEach(ctx, e, []Status{Confirmed, Attended}, owed, limit, actor, "event.send_thanks", plain)
+	}
+	// With the register: wait for it to show who completed (a day at
+	// most), then send each person the thank-you that fits.
+	done, register, err := s.thanks.CompletedOf(ctx, e.ID)
+	if err != nil {
+		return 0, err
+	}
+	if !register {
+		return s.sendEach(ctx, e, []Status{Confirmed, Attended}, owed, limit, actor, "event.send_thanks", plain)
+	}
+	if len(done) == 0 && now.Sub(e.EndsAt) < thanksWaitForRegister {
+		return 0, nil
+	}
 	return s.sendEach(ctx, e, []Status{Confirmed, Attended}, owed, limit, actor, "event.send_thanks",
 		func(tx *sql.Tx, b Booking) error {
-			return s.queue(ctx, tx, mailSpec{kind: mailThanks, dedupe: key(b)}, c, e, b, "")
+			if !done[b.ID] {
+				return s.queue(ctx, tx, mailSpec{kind: mailThanksMissed, dedupe: key(b)}, c, e, b, "")
+			}
+			queued, err := s.thanks.QueueThanks(ctx, tx, c, e, ThankYou{BookingID: b.ID, Name: b.Name, Email: b.Email,
+				DedupeKey: key(b), SubjectRef: SubjectRef(b.ID), CourseURL: s.mailAbout(c, e, b).CourseURL}, actor)
+			if err != nil || queued {
+				return err
+			}
+			return plain(tx, b)
 		})
 }
 

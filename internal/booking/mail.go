@@ -53,12 +53,13 @@ const (
 	mailEventCancelled mailKind = "event_cancelled"
 	mailReminder       mailKind = "reminder"
 	mailThanks         mailKind = "thanks"
+	mailThanksMissed   mailKind = "thanks_missed" // the register says the person did not complete the date (thanks.go)
 )
 
 // mailKinds lists every booking e-mail; each has a template pair.
 var mailKinds = []mailKind{mailConfirmed, mailPendingReview, mailWaitlisted, mailOffered, mailMovedUp,
 	mailOfferLapsed, mailCancelled, mailReviewDeclined, mailAlreadyBooked, mailMoved,
-	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailReviewWaiting, mailDigest,
+	mailJoining, mailEventChanged, mailEventCancelled, mailReminder, mailThanks, mailThanksMissed, mailReviewWaiting, mailDigest,
 	mailStaffMessage, mailOfferWithdrawn}
 
 // mailAbout is what every e-mail about booking b says of the person,

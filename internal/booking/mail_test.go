@@ -175,6 +175,7 @@ var mailVariants = []mailVariant{
 		d.Status, d.FeedbackURL = "Attended", "https://training.example/feedback/TOKEN"
 	}},
 	{"thanks", mailThanks, func(d *mailData) { d.Status = "Attended" }},
+	{"missed", mailThanksMissed, func(d *mailData) { d.Status = "Confirmed" }},
 	{"review-waiting", mailReviewWaiting, func(d *mailData) {
 		paid(d)
 		d.Status = "Waiting for review"

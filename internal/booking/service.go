@@ -61,6 +61,10 @@ type Options struct {
 	// DigestAt is the UK time of day at which the daily digest of what
 	// needs attention goes (PLENARY_ATTENTION_DIGEST_AT); unset = never.
 	DigestAt catalog.Clock
+	// Thanks, when set, gives the thank-you after a date what the
+	// register knows (thanks.go): certificates.Issuer. Nil: everyone who
+	// came gets the plain thank-you.
+	Thanks Thanks
 }
 
 // StaffDirectory finds staff users by permission: *account.Service.
@@ -83,6 +87,7 @@ type Service struct {
 	staff     []string
 	staffDir  StaffDirectory
 	digestAt  catalog.Clock
+	thanks    Thanks
 	events    eventLocks
 	store     store
 }
@@ -103,7 +108,7 @@ func NewService(opts Options) *Service {
 	return &Service{db: opts.DB, catalog: opts.Catalog, outbox: opts.Outbox,
 		baseURL: strings.TrimRight(opts.BaseURL, "/"), uidDomain: opts.UIDDomain, organizer: opts.Organizer, now: opts.Now,
 		workdays: opts.Workdays, joiningAt: opts.JoiningTime, minNotice: opts.MinNoticeWorkingDays,
-		staff: opts.StaffEmail, staffDir: opts.Staff, digestAt: opts.DigestAt, store: newStore(opts.DB)}
+		staff: opts.StaffEmail, staffDir: opts.Staff, digestAt: opts.DigestAt, thanks: opts.Thanks, store: newStore(opts.DB)}
 }
 
 // Result is the outcome of a booking request.

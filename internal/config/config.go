@@ -96,6 +96,10 @@ type Config struct {
 	// that must use one-time codes. May be empty.
 	TOTPRequiredRoles []account.Role
 
+	// ProviderName is PLENARY_PROVIDER_NAME: the training provider as CPD
+	// certificates print it (the site name unless set).
+	ProviderName string
+
 	// set holds the names of the settings given in the environment (not
 	// left to their default).
 	set map[string]bool

@@ -84,6 +84,13 @@ var settings = []Setting{
 		field: bind(func(c *Config) *string { return &c.SiteName }, text(100), same),
 	},
 	{
+		Name:       "PLENARY_PROVIDER_NAME",
+		DefaultDoc: "the site name",
+		Help:       "the training provider's name as CPD certificates print it, e.g. `North Clinic NHS Trust, Training Department`.",
+		field:      bind(func(c *Config) *string { return &c.ProviderName }, text(200), same),
+		dflt:       func(c *Config) string { return c.SiteName },
+	},
+	{
 		Name: "PLENARY_DEV", Default: "false",
 		Help:  "`true` reads templates and static files from disk (edit and reload) and logs as text.",
 		field: bind(func(c *Config) *bool { return &c.Dev }, boolean, strconv.FormatBool),

@@ -10,6 +10,7 @@ import (
 	"plenary/internal/account"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/certificates"
 	"plenary/internal/lists"
 	"plenary/internal/messaging"
 )
@@ -55,6 +56,7 @@ var problems = []struct {
 	{is(catalog.ErrNotFound), notFound},
 	{is(booking.ErrNotFound), notFound},
 	{is(messaging.ErrNotFound), notFound},
+	{is(certificates.ErrNotFound), notFound},
 	{is(lists.ErrNotConfigured), notFound},
 	{is(lists.ErrNotFound), notFound},
 
@@ -103,6 +105,12 @@ var problems = []struct {
 		"Some of the course's details are missing or not valid."}},
 
 	{as[booking.FormError], Problem{http.StatusUnprocessableEntity, "invalid", "Please check what you typed",
+		"Some of what was sent is missing or not valid."}},
+	{is(certificates.ErrNoRegister), Problem{http.StatusServiceUnavailable, "no_register", "The register is not available",
+		"Certificates are issued to those the register says completed the date, and this site has no register yet."}},
+	{is(certificates.ErrNotValid), Problem{http.StatusConflict, "certificate_not_valid", "This certificate is no longer valid",
+		"It has been revoked or replaced by a reissue, so it cannot be changed. Reload the page to see where it stands."}},
+	{as[certificates.FormError], Problem{http.StatusUnprocessableEntity, "invalid", "Please check what you typed",
 		"Some of what was sent is missing or not valid."}},
 	{as[lists.FormError], Problem{http.StatusUnprocessableEntity, "invalid", "Please check what you typed",
 		"Some of what was sent is missing or not valid."}},

@@ -408,6 +408,9 @@ type peoplePage struct {
 	// Meeting is the date's online meeting, for a viewer with
 	// meetings:read on the course (trainers, coordinators); nil otherwise.
 	Meeting *catalog.Meeting
+	// Certificates links the date's CPD certificates for those who
+	// issue them.
+	Certificates string
 }
 
 // personLine is one person booked.
@@ -446,6 +449,9 @@ func (s *Server) datePeople(w http.ResponseWriter, r *http.Request) {
 	}
 	if e.Meeting != (catalog.Meeting{}) && sess.Can(account.MeetingsRead, c.ID) {
 		p.Meeting = &e.Meeting
+	}
+	if s.certificates != nil && sess.Can(account.CertificatesIssue, c.ID) {
+		p.Certificates = fmt.Sprintf("/admin/dates/%d/certificates", e.ID)
 	}
 	for _, b := range list {
 		if b.Status.Active() {

@@ -62,6 +62,9 @@ type staffArea struct {
 	bookings *booking.Service
 	lists    *lists.Service
 	clock    *testClock
+	// certificates: the register's stand-in says everyone confirmed
+	// completed (confirmedCompleted).
+	certificates *certificates.Issuer
 }
 
 type areaOptions struct {
@@ -132,12 +135,18 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	if o.admin.Register == nil {
 		o.admin.Register = certificates.New(certificates.Options{DB: db, Bookings: bookings, Accounts: accounts, Now: clk.now})
 	}
+	if o.admin.Certificates == nil {
+		o.admin.Certificates = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: courses,
+			Completions: confirmedCompleted{bookings}, Outbox: o.admin.Outbox, BaseURL: "https://training.example.org",
+			Provider: "North Clinic Training", Now: clk.now})
+	}
 	srv, err := New(kit, o.admin)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &staffArea{srv: srv, handler: kit.Handler(srv), db: db, accounts: accounts, outbox: o.admin.Outbox,
-		catalog: courses, bookings: bookings, lists: o.admin.Lists, clock: clk}
+		catalog: courses, bookings: bookings, lists: o.admin.Lists, clock: clk,
+		certificates: o.admin.Certificates}
 }
 
 // addUser adds a staff member; limited to courses when any are given.

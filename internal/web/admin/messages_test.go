@@ -12,6 +12,7 @@ import (
 	"plenary/internal/account"
 	"plenary/internal/audit"
 	"plenary/internal/booking"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/lists"
 	"plenary/internal/messaging"
@@ -347,7 +348,7 @@ func mustList(t *testing.T, a *staffArea, kind string) []messaging.Message {
 // TestEveryMailKindHasALabel: the mail log names every kind of e-mail
 // Plenary sends in words, the staff area's own and the booking e-mails.
 func TestEveryMailKindHasALabel(t *testing.T) {
-	kinds := append(append(booking.MailKinds(), lists.MailKinds...), resetMailKind)
+	kinds := append(append(append(booking.MailKinds(), lists.MailKinds...), certificates.MailKinds...), resetMailKind)
 	for _, k := range kinds {
 		if kindLabel(k) == k {
 			t.Errorf("the mail log has no label for e-mails of kind %q: add one to kindLabels", k)

@@ -114,6 +114,13 @@ func (s *Server) routes() []route {
 		{pattern: "GET /admin/bookings/new", access: pmSome(account.BookingsEdit), handler: s.bookingNew},
 		{pattern: "POST /admin/bookings/new", access: pmSome(account.BookingsEdit), handler: s.bookingNew},
 		{pattern: "GET /admin/dates/{id}/people", access: pmSome(account.AttendeesRead), handler: s.datePeople},
+		// CPD certificates (certificates.go): each handler checks the
+		// date's course with allowedOn.
+		{pattern: "GET /admin/dates/{id}/certificates", access: pmSome(account.CertificatesIssue), handler: s.dateCertificates},
+		{pattern: "POST /admin/dates/{id}/certificates/send", access: pmSome(account.CertificatesIssue), handler: s.dateCertificatesSend},
+		{pattern: "GET /admin/certificates/{code}/pdf", access: pmSome(account.CertificatesIssue), handler: s.certificatePDF},
+		{pattern: "POST /admin/certificates/{code}/reissue", access: pmSome(account.CertificatesIssue), handler: s.certificateReissue},
+		{pattern: "POST /admin/certificates/{code}/revoke", access: pmSome(account.CertificatesIssue), handler: s.certificateRevoke},
 
 		// The register (register.go, register_report.go): each handler
 		// checks the date with registerDate — the course's editors, or a

@@ -16,6 +16,7 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/lists"
 	"plenary/internal/messaging"
@@ -95,6 +96,12 @@ var routeAccess = map[string][]string{
 	"POST /admin/courses/{id}":     {"admin", "coordinator", limitedCoord},
 	"GET /admin/courses/{id}/file": {"admin", "coordinator", limitedCoord},
 
+	"GET /admin/dates/{id}/certificates":       {"admin", "coordinator", limitedCoord},
+	"POST /admin/dates/{id}/certificates/send": {"admin", "coordinator", limitedCoord},
+	"GET /admin/certificates/{code}/pdf":       {"admin", "coordinator", limitedCoord},
+	"POST /admin/certificates/{code}/reissue":  {"admin", "coordinator", limitedCoord},
+	"POST /admin/certificates/{code}/revoke":   {"admin", "coordinator", limitedCoord},
+
 	"GET /admin/messages":                      {"admin", "coordinator"},
 	"GET /admin/messages/{id}":                 {"admin", "coordinator"},
 	"GET /admin/messages/{id}/html":            {"admin", "coordinator"},
@@ -149,6 +156,12 @@ func TestRouteAccess(t *testing.T) {
 	subs, err := a.lists.Subscriptions(ctx, "sub@example.org")
 	if err != nil || len(subs) != 1 {
 		t.Fatal(subs, err)
+	}
+	// A certificate of that booking: {code} in /admin/certificates/.
+	cert, _, err := a.certificates.Issue(ctx, certificates.Completion{BookingID: booked.Booking.ID, EventID: course.Events[0].ID,
+		Name: "Ann Archer", Email: "ann@example.org", CPDMinutes: 240}, audit.Job("test"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	// ids says what each route's {id} is: a booking under /admin/bookings/,
 	// a subscription under /admin/lists/, a message elsewhere.
@@ -209,7 +222,7 @@ func TestRouteAccess(t *testing.T) {
 			method, path = m, p
 		}
 		path = strings.NewReplacer("{id}", fmt.Sprint(ids(path)), "{n}", "0", "{token}", "not-a-real-token",
-			"{day}", course.Events[0].Days[0].Date.String()).Replace(path)
+			"{day}", course.Events[0].Days[0].Date.String(), "{code}", cert.DisplayCode()).Replace(path)
 		if path == "/admin/" {
 			path = "/admin/no-such-page"
 		}

@@ -55,23 +55,27 @@ type Options struct {
 	// and saves through (Store.Save, with the hooks wired in); without it
 	// those pages answer 404.
 	Catalog *catalog.Store
+	// Certificates issues, sends, reissues and revokes CPD certificates
+	// (certificates.go); nil turns those pages off.
+	Certificates *certificates.Issuer
 }
 
 // Server is the staff area. Its handlers are its methods; routes.go lists
 // them.
 type Server struct {
-	web        *web.Server
-	accounts   *account.Service
-	db         *database.DB
-	outbox     *messaging.Outbox
-	devMailbox bool
-	mail       *messaging.Templates
-	bookings   *booking.Service
-	pageViews  *analytics.Report
-	people     *person.Registry
-	lists      *lists.Service
-	register   *certificates.Register
-	catalog    *catalog.Store
+	web          *web.Server
+	accounts     *account.Service
+	db           *database.DB
+	outbox       *messaging.Outbox
+	devMailbox   bool
+	mail         *messaging.Templates
+	bookings     *booking.Service
+	pageViews    *analytics.Report
+	people       *person.Registry
+	lists        *lists.Service
+	register     *certificates.Register
+	catalog      *catalog.Store
+	certificates *certificates.Issuer
 
 	// resets is when a reset e-mail last went to each address, so that
 	// the reset form cannot be used to flood someone's inbox.
@@ -120,6 +124,7 @@ var pages = map[string]func() any{
 	"admin_register_report": func() any { return reportPage{} },
 	"admin_courses":         func() any { return coursesPage{} },
 	"admin_course":          func() any { return coursePage{} },
+	"admin_certificates":    func() any { return certificatesPage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.
@@ -144,6 +149,6 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{web: kit, accounts: opts.Accounts, db: opts.DB, outbox: opts.Outbox, devMailbox: opts.DevMailbox,
-		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, lists: opts.Lists, register: opts.Register, catalog: opts.Catalog,
+		mail: mail, bookings: opts.Bookings, pageViews: opts.PageViews, people: opts.People, lists: opts.Lists, register: opts.Register, catalog: opts.Catalog, certificates: opts.Certificates,
 		resets: map[string]resetSent{}}, nil
 }

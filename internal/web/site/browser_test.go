@@ -197,6 +197,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("MailAndAuditLog", func(t *testing.T) { testMailLog(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 	t.Run("PersonData", func(t *testing.T) { testPersonData(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 	t.Run("RegisterOnPhone", func(t *testing.T) { testRegisterOnPhone(t, journeyTab(t, browser), site, axeMissing, axeJS) })
+	t.Run("Certificates", func(t *testing.T) { testCertificates(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 }
 
 // testStaffSignIn signs a coordinator in on a phone, without scripts of
@@ -391,8 +392,15 @@ func startDemoSite(t *testing.T) demoSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outbox := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>",
-		Renderer: messaging.Renderers{Default: mail, ByKind: map[string]messaging.Renderer{lists.MailKinds[0]: listMail}}})
+	certMail, err := certificates.NewMail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	renderers := messaging.Renderers{Default: mail, ByKind: map[string]messaging.Renderer{lists.MailKinds[0]: listMail}}
+	for _, k := range certificates.MailKinds {
+		renderers.ByKind[k] = certMail
+	}
+	outbox := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Renderer: renderers})
 	ts := httptest.NewUnstartedServer(nil)
 	ts.Start()
 	t.Cleanup(ts.Close)
@@ -408,7 +416,9 @@ func startDemoSite(t *testing.T) demoSite {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	pub, err := site.New(kit, site.Options{Catalog: store, Bookings: bookings, Lists: subs})
+	certs := certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: store, Completions: confirmedDone{bookings},
+		Outbox: outbox, BaseURL: ts.URL, Provider: "Plenary Training"})
+	pub, err := site.New(kit, site.Options{Catalog: store, Bookings: bookings, Lists: subs, Certificates: certs})
 	if err != nil {
 		t.Fatalf("site.New: %v", err)
 	}
@@ -426,8 +436,8 @@ func startDemoSite(t *testing.T) demoSite {
 	people.Register("messages", messaging.People{})
 	people.Register("audit", audit.People{})
 	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings, People: people, Catalog: store,
-		PageViews: analytics.NewReport(db),
-		Register:  certificates.New(certificates.Options{DB: db, Bookings: bookings, Accounts: accounts})})
+		PageViews: analytics.NewReport(db), Certificates: certs,
+		Register: certificates.New(certificates.Options{DB: db, Bookings: bookings, Accounts: accounts})})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}

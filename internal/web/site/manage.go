@@ -9,6 +9,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/certificates"
 	"plenary/internal/web"
 )
 
@@ -34,6 +35,9 @@ type managePage struct {
 	Details   detailsForm
 	Terms     template.HTML // the course's cancellation terms
 	OfferHold int           // hours a waiting-list offer is held
+	// Certificate is the booking's CPD certificate, once issued and
+	// while valid: the page offers its download.
+	Certificate *certificates.Certificate
 }
 
 type detailsForm struct {
@@ -185,7 +189,49 @@ func (s *Server) bookingShow(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.web.Render(w, r, http.StatusOK, "booking_manage", s.managePageFor(r, token, m))
+	p := s.managePageFor(r, token, m)
+	if s.certificates != nil {
+		c, err := s.certificates.ForBooking(r.Context(), m.Booking.ID)
+		switch {
+		case err == nil && c.State == certificates.Valid:
+			p.Certificate = &c
+		case err != nil && !errors.Is(err, certificates.ErrNotFound):
+			s.web.Error(w, r, err)
+			return
+		}
+	}
+	s.web.Render(w, r, http.StatusOK, "booking_manage", p)
+}
+
+// bookingCertificate serves GET /bookings/{token}/certificate: the
+// booking's certificate as a PDF, made on request from the fields stored
+// when it was issued (the same bytes every time). A booking without a
+// valid certificate has none to download: 404.
+func (s *Server) bookingCertificate(w http.ResponseWriter, r *http.Request) {
+	_, m, ok := s.manage(w, r)
+	if !ok {
+		return
+	}
+	if s.certificates == nil {
+		s.web.NotFound(w, r)
+		return
+	}
+	c, err := s.certificates.ForBooking(r.Context(), m.Booking.ID)
+	if err == nil && c.State != certificates.Valid {
+		err = certificates.ErrNotFound
+	}
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	pdf, err := certificates.PDF(c, s.web.AbsoluteBase(r))
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pdf")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+certificates.FileName(c)+`"`)
+	w.Write(pdf)
 }
 
 // bookingCancelConfirm serves GET /bookings/{token}/cancel: the course's

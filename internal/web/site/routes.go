@@ -33,6 +33,9 @@ func (s *Server) Routes() []web.Route {
 		// (a mail provider posts for many people from one address), and
 		// exempt from the cross-origin check (see web.Route.MailClientPost).
 		{Pattern: "POST /lists/unsubscribe/{token}", Handler: s.unsubscribe, SecretPath: true, MailClientPost: true},
+		{Pattern: "GET /bookings/{token}/certificate", Handler: s.web.Limit(s.bookingCertificate), SecretPath: true},
+		{Pattern: "GET /verify", Handler: s.web.Limit(s.verifyForm)},
+		{Pattern: "GET /verify/{code}", Handler: s.web.Limit(s.verifyShow)},
 		{Pattern: "GET /system-check", Handler: s.web.Counted(s.systemCheck)},
 		{Pattern: "GET /privacy", Handler: s.web.Counted(s.privacyShow)},
 		{Pattern: "GET /robots.txt", Handler: s.robotsTxt},

@@ -6,6 +6,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/certificates"
 	"plenary/internal/lists"
 	"plenary/internal/web"
 )
@@ -19,6 +20,9 @@ type Options struct {
 	// Lists takes subscriptions to new dates; nil, or a service without
 	// PLENARY_LIST_SECRET, hides the form (the lists' pages answer 404).
 	Lists *lists.Service
+	// Certificates verifies CPD certificates (/verify) and gives a
+	// booking's certificate to its manage page; nil turns both off.
+	Certificates *certificates.Issuer
 	// UIDDomain names calendar UIDs; it must never change for an install
 	// (empty = the base URL's host). See catalog.CalendarOptions.
 	UIDDomain string
@@ -46,6 +50,7 @@ type Server struct {
 	catalog       *catalog.Store
 	bookings      *booking.Service
 	lists         *lists.Service
+	certificates  *certificates.Issuer
 	uidDomain     string
 	retentionDays int
 	retention     privacyRetention
@@ -69,6 +74,7 @@ var pages = map[string]func() any{
 	"cookies":      func() any { return cookiesPage{} },
 	"privacy":      func() any { return privacyPage{} },
 	"list":         func() any { return listPage{} },
+	"verify":       func() any { return verifyPage{} },
 
 	"booking_form":   func() any { return bookingFormPage{} },
 	"booking_manage": func() any { return managePage{} },
@@ -85,6 +91,7 @@ func New(kit *web.Server, opts Options) (*Server, error) {
 		catalog:       opts.Catalog,
 		bookings:      opts.Bookings,
 		lists:         opts.Lists,
+		certificates:  opts.Certificates,
 		uidDomain:     opts.UIDDomain,
 		retentionDays: opts.AccessNeedsRetentionDays,
 		retention: privacyRetention{MessageBodyDays: opts.MessageBodyRetentionDays,

@@ -1,0 +1,69 @@
+package certificates
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"plenary/internal/audit"
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
+	"plenary/internal/messaging"
+)
+
+// KindThanks is the thank-you after a date to a person who completed it,
+// with the certificate attached (booking sends it through booking.Thanks).
+const KindThanks = "thanks_certificate"
+
+// The Issuer gives booking's thank-you what the register knows.
+var _ booking.Thanks = (*Issuer)(nil)
+
+// CompletedOf returns who completed the date by booking ID; register is
+// false when no register is wired. It implements booking.Thanks.
+func (s *Issuer) CompletedOf(ctx context.Context, eventID int64) (map[int64]bool, bool, error) {
+	if s.opts.Completions == nil {
+		return nil, false, nil
+	}
+	done, err := s.opts.Completions.Completed(ctx, eventID)
+	if err != nil {
+		return nil, true, fmt.Errorf("certificates: completed of event %d: %w", eventID, err)
+	}
+	out := make(map[int64]bool, len(done))
+	for _, c := range done {
+		out[c.BookingID] = true
+	}
+	return out, true, nil
+}
+
+// QueueThanks issues the booking's certificate in tx (or takes the one it
+// has) and queues the thank-you with it attached, under booking's dedupe
+// key. A revoked certificate is not sent: queued is false and booking
+// sends its plain thank-you. It implements booking.Thanks.
+func (s *Issuer) QueueThanks(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, t booking.ThankYou,
+	actor audit.Actor) (bool, error) {
+	if s.opts.Completions == nil || s.opts.Outbox == nil {
+		return false, nil
+	}
+	done, err := s.opts.Completions.Completed(ctx, e.ID)
+	if err != nil {
+		return false, err
+	}
+	for _, comp := range done {
+		if comp.BookingID != t.BookingID {
+			continue
+		}
+		cert, _, err := s.issue(ctx, tx, c, e, comp, actor)
+		if err != nil || cert.State != Valid {
+			return false, err
+		}
+		data, err := json.Marshal(mailData{Certificate: cert, Base: s.opts.BaseURL, FeedbackURL: t.FeedbackURL, CourseURL: t.CourseURL})
+		if err != nil {
+			return false, err
+		}
+		_, _, err = s.opts.Outbox.Enqueue(ctx, tx, messaging.Message{Kind: KindThanks, DedupeKey: t.DedupeKey,
+			SubjectRef: t.SubjectRef, ToName: t.Name, ToEmail: t.Email, Data: data})
+		return err == nil, err
+	}
+	return false, nil
+}
