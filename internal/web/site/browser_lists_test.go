@@ -24,6 +24,7 @@ import (
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/catalog/catalogtest"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/lists"
@@ -604,4 +605,111 @@ func listsTab(t *testing.T, browser context.Context, forShots bool) context.Cont
 		t.Fatal(err)
 	}
 	return ctx
+}
+
+// TestListsAnnounceAtScale measures what the closing note reports: N
+// confirmed subscribers of one course and M dates of it published
+// together. One Announce run after the grace period queues exactly N
+// e-mails, each listing the M dates, and the send job delivers them all
+// over SMTP (both asserted: they are correctness); the times are logged,
+// not asserted. docs/PERFORMANCE.md has the 10,000-subscriber run
+// (bench/announce).
+func TestListsAnnounceAtScale(t *testing.T) {
+	const n, dates = 200, 3
+	ctx := t.Context()
+	db := dbtest.New(t)
+	srv := mailtest.Start(t)
+	outbox := startSending(t, db, srv)
+	store := catalog.NewStore(db, catalog.Hooks{})
+	clock := &listClock{}
+	svc := lists.NewService(lists.Options{DB: db, Outbox: outbox, BaseURL: "https://training.example", Secret: []byte(listSecret),
+		Catalog: store, Grace: 15 * time.Minute, Now: clock.Now})
+
+	// The course, in draft, with its three dates a week apart.
+	c := catalogtest.NewCourse(time.Now())
+	for i := 1; i < dates; i++ {
+		e := c.Events[0]
+		e.Ref = fmt.Sprintf("date-%d", i+1)
+		e.Days = []catalog.Day{c.Events[0].Days[0]}
+		e.Days[0].Date = e.Days[0].Date.AddDays(7 * i)
+		e.Days[0].Agenda = nil
+		c.Events = append(c.Events, e)
+	}
+	save := func(status catalog.Status) catalog.Course {
+		t.Helper()
+		c.Status = status
+		cc := c
+		if _, err := store.Save(ctx, []*catalog.Course{&cc}, catalogtest.Options(clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		saved, err := store.CourseBySlug(ctx, c.Slug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return saved
+	}
+	draft := save(catalog.Draft)
+
+	// N subscribers of the course, imported with consent already held.
+	var csvText strings.Builder
+	csvText.WriteString("email,name\n")
+	for i := range n {
+		fmt.Fprintf(&csvText, "person%03d@example.org,Person %d\n", i, i)
+	}
+	imp, err := lists.ReadImport(strings.NewReader(csvText.String()), lists.ImportOptions{Mode: lists.ImportHeld,
+		Scope: lists.ScopeCourse, CourseID: draft.ID, CourseTitle: draft.Title, Source: "a sign-up sheet",
+		Date: catalog.DateOf(time.Now()).AddDays(-1).String()}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := svc.RunImport(ctx, audit.CommandLine("test"), imp); err != nil || rep.Held != n {
+		t.Fatalf("import: %+v, %v; want %d confirmed", rep, err, n)
+	}
+
+	// Published: the three dates appear together.
+	clock.Add(time.Minute)
+	published := save(catalog.Published)
+	if rep, err := svc.Announce(ctx); err != nil || rep.Seen != dates || rep.Emails != 0 {
+		t.Fatalf("at publication: %+v, %v", rep, err)
+	}
+	clock.Add(16 * time.Minute)
+	began := time.Now()
+	rep, err := svc.Announce(ctx)
+	run := time.Since(began)
+	if err != nil || rep.Emails != n {
+		t.Fatalf("after the grace period: %+v, %v; want %d e-mails", rep, err, n)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for srv.Len() < n && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond) // polling the server, bounded by the deadline
+	}
+	delivered := time.Since(began)
+	got := srv.Messages()
+	if len(got) != n {
+		t.Fatalf("%d e-mails over SMTP, want %d", len(got), n)
+	}
+	to := map[string]bool{}
+	for _, r := range got {
+		m, err := mailtest.Parse(r.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		to[strings.ToLower(r.To[0])] = true
+		for _, e := range published.Events {
+			if !strings.Contains(m.Text, fmt.Sprintf("https://training.example/events/%d/book", e.ID)) {
+				t.Fatalf("the e-mail to %s lacks the date %s:\n%s", r.To[0], e.DateLabel(), m.Text)
+			}
+		}
+		if c := strings.Count(m.Text, "Book: "); c != dates {
+			t.Fatalf("the e-mail to %s lists %d dates, want %d", r.To[0], c, dates)
+		}
+	}
+	if len(to) != n {
+		t.Fatalf("%d addresses got the %d e-mails, want one each", len(to), n)
+	}
+	if rep, err := svc.Announce(ctx); err != nil || rep.Emails != 0 {
+		t.Fatalf("run again: %+v, %v; want nothing more", rep, err)
+	}
+	t.Logf("%d subscribers, %d dates published together: %d e-mails, each with %d dates; Announce took %v, all delivered over SMTP %v after it began",
+		n, dates, rep.Emails, dates, run.Round(time.Millisecond), delivered.Round(time.Millisecond))
 }
