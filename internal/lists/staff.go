@@ -105,7 +105,7 @@ func (f StaffFilter) where(withStatus bool) (string, []any) {
 			for i, c := range f.Courses {
 				ph[i] = arg(c)
 			}
-			conds = append(conds, "s.scope = "+arg(string(ScopeCourse))+" AND s.course_id IN ("+strings.Join(ph, ", ")+")")
+			conds = append(conds, "s.scope IN ("+arg(string(ScopeCourse))+", "+arg(string(ScopePlaces))+") AND s.course_id IN ("+strings.Join(ph, ", ")+")")
 		}
 	}
 	if f.CourseID > 0 {

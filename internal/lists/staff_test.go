@@ -40,6 +40,13 @@ func staffCourseRequest(email string, c catalog.Course) lists.Request {
 	return r
 }
 
+// placesRequest asks to hear when a place frees on course c.
+func placesRequest(email string, c catalog.Course) lists.Request {
+	r := staffCourseRequest(email, c)
+	r.Scope = lists.ScopePlaces
+	return r
+}
+
 // TestStaffFind filters subscriptions by course, topic, scope, status and
 // address, counts them by status, narrows to a limited viewer's courses,
 // and counts subscribers per course.
@@ -49,7 +56,7 @@ func TestStaffFind(t *testing.T) {
 	ctx := context.Background()
 	a, b := twoCourses(t, e)
 	for _, r := range []lists.Request{staffCourseRequest("ann@example.org", a), staffCourseRequest("bob@example.org", a),
-		staffCourseRequest("cat@example.org", b), request("dan@example.org")} {
+		staffCourseRequest("cat@example.org", b), request("dan@example.org"), placesRequest("eve@example.org", b)} {
 		if err := e.svc.Subscribe(ctx, r); err != nil {
 			t.Fatal(err)
 		}
@@ -76,14 +83,15 @@ func TestStaffFind(t *testing.T) {
 		f    lists.StaffFilter
 		want []string
 	}{
-		{"all, newest first", lists.StaffFilter{}, []string{"dan@example.org", "cat@example.org", "bob@example.org", "ann@example.org"}},
+		{"all, newest first", lists.StaffFilter{}, []string{"eve@example.org", "dan@example.org", "cat@example.org", "bob@example.org", "ann@example.org"}},
 		{"course", lists.StaffFilter{CourseID: a.ID}, []string{"bob@example.org", "ann@example.org"}},
 		{"confirmed", lists.StaffFilter{Status: lists.Confirmed}, []string{"ann@example.org"}},
 		{"topic", lists.StaffFilter{Topic: "psychotherapy"}, []string{"dan@example.org"}},
 		{"scope", lists.StaffFilter{Scope: lists.ScopeTopic}, []string{"dan@example.org"}},
 		{"address, any case, % is literal", lists.StaffFilter{Text: "CAT@"}, []string{"cat@example.org"}},
 		{"no wildcard", lists.StaffFilter{Text: "%"}, nil},
-		{"limited to course b", lists.StaffFilter{Limited: true, Courses: []int64{b.ID}}, []string{"cat@example.org"}},
+		// A limited viewer sees their courses' place-frees subscriptions too.
+		{"limited to course b", lists.StaffFilter{Limited: true, Courses: []int64{b.ID}}, []string{"eve@example.org", "cat@example.org"}},
 		{"limited to none", lists.StaffFilter{Limited: true}, nil},
 	} {
 		if got := emails(tc.f); !reflect.DeepEqual(got, tc.want) {

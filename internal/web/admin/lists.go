@@ -156,6 +156,11 @@ func whatOf(sub lists.Subscription, titles map[int64]string) string {
 			return "New dates of " + t
 		}
 		return fmt.Sprintf("New dates of course %d", sub.CourseID)
+	case lists.ScopePlaces:
+		if t, ok := titles[sub.CourseID]; ok {
+			return "A place freeing up on " + t
+		}
+		return fmt.Sprintf("A place freeing up on course %d", sub.CourseID)
 	case lists.ScopeTopic:
 		return "New courses on " + sub.Topic
 	}
@@ -337,7 +342,7 @@ var (
 // mayManage says whether the viewer may manage subscription sub.
 func mayManage(r *http.Request, sub lists.Subscription) bool {
 	sess, _ := sessionOf(r)
-	if sub.Scope != lists.ScopeCourse {
+	if sub.Scope != lists.ScopeCourse && sub.Scope != lists.ScopePlaces {
 		return sess.Can(account.ListsManage, 0)
 	}
 	return sess.Can(account.ListsManage, sub.CourseID)

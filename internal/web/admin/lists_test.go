@@ -257,3 +257,23 @@ func TestSubscribersImport(t *testing.T) {
 		t.Errorf("over the request limit: %d", res.StatusCode)
 	}
 }
+
+// TestWhatOf names every scope of subscription in words, with the
+// course's title where it has one.
+func TestWhatOf(t *testing.T) {
+	titles := map[int64]string{7: "DIT refresher"}
+	for _, tc := range []struct {
+		sub  lists.Subscription
+		want string
+	}{
+		{lists.Subscription{Scope: lists.ScopeCourse, CourseID: 7}, "New dates of DIT refresher"},
+		{lists.Subscription{Scope: lists.ScopePlaces, CourseID: 7}, "A place freeing up on DIT refresher"},
+		{lists.Subscription{Scope: lists.ScopePlaces, CourseID: 8}, "A place freeing up on course 8"},
+		{lists.Subscription{Scope: lists.ScopeTopic, Topic: "Psychotherapy"}, "New courses on Psychotherapy"},
+		{lists.Subscription{Scope: lists.ScopeAll}, "All new courses"},
+	} {
+		if got := whatOf(tc.sub, titles); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.sub.Scope, got, tc.want)
+		}
+	}
+}
