@@ -102,68 +102,107 @@ func (s *Service) Subscribe(ctx context.Context, r Request) error {
 	if _, err := s.key(ctx); err != nil {
 		return err
 	}
-	now := s.now()
-	wording := Wordings[r.Wording]
-	key, target := emailKey(r.Email), r.targetKey()
 	return database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
-		var recent int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM list_consent_evidence e
-			JOIN list_subscriptions s ON s.id = e.subscription_id
-			WHERE s.email_key = $1 AND e.step = $2 AND e.at > $3`,
-			key, stepRequested, now.Add(-24*time.Hour)).Scan(&recent); err != nil {
-			return fmt.Errorf("lists: subscribe: %w", err)
-		}
-		if recent >= s.opts.PerAddressPerDay {
-			return nil
-		}
-		token, hash := secret.New()
-		expires := now.Add(TokenLifetime)
-		var (
-			id     int64
-			status string
-		)
-		err := tx.QueryRowContext(ctx, `SELECT id, status FROM list_subscriptions WHERE email_key = $1 AND target_key = $2`,
-			key, target).Scan(&id, &status)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			var course any
-			if r.Scope == ScopeCourse || r.Scope == ScopePlaces {
-				course = r.CourseID
-			}
-			err = tx.QueryRowContext(ctx, `INSERT INTO list_subscriptions (email, email_key, name, scope, course_id, topic,
-					target_key, status, token_hash, token_expires_at, requested_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-				ON CONFLICT (email_key, target_key) DO NOTHING RETURNING id`,
-				r.Email, key, r.Name, string(r.Scope), course, r.Topic, target, string(Requested), hash, expires, now).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil // asked at the same moment by another request
-			}
-		case err != nil:
-		case Status(status) == Requested || Status(status) == Withdrawn:
-			_, err = tx.ExecContext(ctx, `UPDATE list_subscriptions SET status = $1, token_hash = $2, token_expires_at = $3,
-				requested_at = $4, name = CASE WHEN $5 = '' THEN name ELSE $5 END WHERE id = $6`,
-				string(Requested), hash, expires, now, r.Name, id)
-		default:
-			return nil // confirmed or suppressed: nothing changes, nothing is sent
-		}
-		if err != nil {
-			return fmt.Errorf("lists: subscribe: %w", err)
-		}
-		if err := addEvidence(ctx, tx, Evidence{SubscriptionID: id, Email: r.Email, What: r.what(),
-			WordingVersion: wording.Version, WordingSHA256: wording.SHA256(), Source: r.Source, Step: stepRequested, At: now}); err != nil {
-			return err
-		}
-		data, err := json.Marshal(confirmData{Name: r.Name, What: r.what(),
-			ConfirmURL: s.opts.BaseURL + "/lists/confirm/" + token, Expires: expires, SiteURL: s.opts.BaseURL})
-		if err != nil {
-			return err
-		}
-		_, _, err = s.opts.Outbox.Enqueue(ctx, tx, messaging.Message{
-			Kind: kindConfirm, DedupeKey: fmt.Sprintf("%s/%d/%s", kindConfirm, id, hash[:16]),
-			SubjectRef: subjectRef(id), ToName: r.Name, ToEmail: r.Email, Data: data,
-		})
+		_, err := s.askConfirmation(ctx, tx, ask{r: r, reopen: true}, s.now())
 		return err
 	})
+}
+
+// ask is a request for a confirmation e-mail, as Subscribe and an import
+// make it: r is checked already; note and consentedOn are an import's
+// evidence; reopen lets a withdrawn subscription be asked again (a
+// person's own request; never an import).
+type ask struct {
+	r                 Request
+	note, consentedOn string
+	reopen            bool
+}
+
+// askOutcome is what askConfirmation did.
+type askOutcome int
+
+const (
+	askSent      askOutcome = iota // a confirmation e-mail queued
+	askCapped                      // the address had PerAddressPerDay today: nothing sent
+	askRaced                       // made at the same moment by another request: nothing sent
+	askUnchanged                   // confirmed, suppressed, or withdrawn without reopen: nothing
+)
+
+// capped says whether the address of key has had PerAddressPerDay
+// confirmation requests in the day before now.
+func (s *Service) capped(ctx context.Context, q querier, key string, now time.Time) (bool, error) {
+	var recent int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM list_consent_evidence e
+		JOIN list_subscriptions s ON s.id = e.subscription_id
+		WHERE s.email_key = $1 AND e.step = $2 AND e.at > $3`,
+		key, stepRequested, now.Add(-24*time.Hour)).Scan(&recent); err != nil {
+		return false, fmt.Errorf("lists: subscribe: %w", err)
+	}
+	return recent >= s.opts.PerAddressPerDay, nil
+}
+
+// askConfirmation is the one path that sends a confirmation e-mail: at
+// most PerAddressPerDay per address, a new subscription made (or a
+// waiting one given a fresh link), the request's evidence with its
+// wording, and the e-mail queued, all in tx.
+func (s *Service) askConfirmation(ctx context.Context, tx *sql.Tx, a ask, now time.Time) (askOutcome, error) {
+	r := a.r
+	wording := Wordings[r.Wording]
+	key, target := emailKey(r.Email), r.targetKey()
+	if capped, err := s.capped(ctx, tx, key, now); err != nil || capped {
+		return askCapped, err
+	}
+	token, hash := secret.New()
+	expires := now.Add(TokenLifetime)
+	var (
+		id     int64
+		status string
+	)
+	err := tx.QueryRowContext(ctx, `SELECT id, status FROM list_subscriptions WHERE email_key = $1 AND target_key = $2`,
+		key, target).Scan(&id, &status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		var course any
+		if r.Scope == ScopeCourse || r.Scope == ScopePlaces {
+			course = r.CourseID
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO list_subscriptions (email, email_key, name, scope, course_id, topic,
+				target_key, status, token_hash, token_expires_at, requested_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT (email_key, target_key) DO NOTHING RETURNING id`,
+			r.Email, key, r.Name, string(r.Scope), course, r.Topic, target, string(Requested), hash, expires, now).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return askRaced, nil // asked at the same moment by another request
+		}
+	case err != nil:
+	case Status(status) == Requested || (a.reopen && Status(status) == Withdrawn):
+		_, err = tx.ExecContext(ctx, `UPDATE list_subscriptions SET status = $1, token_hash = $2, token_expires_at = $3,
+			requested_at = $4, name = CASE WHEN $5 = '' THEN name ELSE $5 END WHERE id = $6`,
+			string(Requested), hash, expires, now, r.Name, id)
+	default:
+		return askUnchanged, nil // confirmed or suppressed: nothing changes, nothing is sent
+	}
+	if err != nil {
+		return 0, fmt.Errorf("lists: subscribe: %w", err)
+	}
+	if err := addEvidence(ctx, tx, Evidence{SubscriptionID: id, Email: r.Email, What: r.what(),
+		WordingVersion: wording.Version, WordingSHA256: wording.SHA256(), Source: r.Source, Step: stepRequested, At: now,
+		SourceNote: a.note, ConsentedOn: a.consentedOn}); err != nil {
+		return 0, err
+	}
+	data, err := json.Marshal(confirmData{Name: r.Name, What: r.what(),
+		ConfirmURL: s.opts.BaseURL + "/lists/confirm/" + token, Expires: expires, SiteURL: s.opts.BaseURL,
+		ForgetDays: int(s.opts.ForgetAfter / (24 * time.Hour))})
+	if err != nil {
+		return 0, err
+	}
+	if _, _, err = s.opts.Outbox.Enqueue(ctx, tx, messaging.Message{
+		Kind: kindConfirm, DedupeKey: fmt.Sprintf("%s/%d/%s", kindConfirm, id, hash[:16]),
+		SubjectRef: subjectRef(id), ToName: r.Name, ToEmail: r.Email, Data: data,
+	}); err != nil {
+		return 0, err
+	}
+	return askSent, nil
 }
 
 // subjectRef names a subscription in the mail log.
