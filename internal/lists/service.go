@@ -308,36 +308,46 @@ func (s *Service) Confirm(ctx context.Context, token string) (Pending, error) {
 	return p, err
 }
 
-// Unsubscribe withdraws the subscription a signed unsubscribe token names,
-// at once, recording how (HowOneClick, HowLink…). It is idempotent: a
-// subscription already withdrawn, suppressed or forgotten is left as it is
-// and answers nil. A token whose signature fails is ErrLinkInvalid.
+// Unsubscribe withdraws the subscriptions a signed unsubscribe token
+// names (one, or every one that brought a list e-mail), at once, each
+// with its evidence recording how (HowOneClick, HowLink…). It is
+// idempotent: a subscription already withdrawn, suppressed or forgotten
+// is left as it is and answers nil. A token whose signature fails is
+// ErrLinkInvalid.
 func (s *Service) Unsubscribe(ctx context.Context, token, how string) error {
-	id, err := s.verify(ctx, token)
+	ids, err := s.verify(ctx, token)
 	if err != nil {
 		return err
 	}
 	return database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
 		now := s.now()
-		res, err := tx.ExecContext(ctx, `UPDATE list_subscriptions SET status = $1, withdrawn_at = $2,
-				token_hash = NULL, token_expires_at = NULL
-			WHERE id = $3 AND status IN ($4, $5)`, string(Withdrawn), now, id, string(Requested), string(Confirmed))
-		if err != nil {
-			return fmt.Errorf("lists: unsubscribe: %w", err)
+		for _, id := range ids {
+			res, err := tx.ExecContext(ctx, `UPDATE list_subscriptions SET status = $1, withdrawn_at = $2,
+					token_hash = NULL, token_expires_at = NULL
+				WHERE id = $3 AND status IN ($4, $5)`, string(Withdrawn), now, id, string(Requested), string(Confirmed))
+			if err != nil {
+				return fmt.Errorf("lists: unsubscribe: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				continue
+			}
+			if err := repeatRequest(ctx, tx, id, stepWithdrawn, how, now); err != nil {
+				return err
+			}
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		return repeatRequest(ctx, tx, id, stepWithdrawn, how, now)
+		return nil
 	})
 }
 
-// UnsubscribeLinks are a list e-mail's ways out for subscription id: the
-// page and one-click address (https; a visible link too) and the mailto:
+// UnsubscribeLinks are a list e-mail's ways out for the subscriptions
+// ids (one for a visible link; every one that brought the e-mail for its
+// header): the page and one-click address (https) and the mailto:
 // address (empty without UnsubscribeMailbox). Put them on a message with
 // ListMessage.
-func (s *Service) UnsubscribeLinks(ctx context.Context, id int64) (page, mailto string, err error) {
-	token, err := s.UnsubscribeToken(ctx, id)
+func (s *Service) UnsubscribeLinks(ctx context.Context, ids ...int64) (page, mailto string, err error) {
+	token, err := s.UnsubscribeToken(ctx, ids...)
 	if err != nil {
 		return "", "", err
 	}
@@ -348,11 +358,19 @@ func (s *Service) UnsubscribeLinks(ctx context.Context, id int64) (page, mailto 
 	return page, mailto, nil
 }
 
-// ListMessage marks m as list mail of subscription id: it will carry
-// List-Unsubscribe (https and mailto) and, where the site is on https,
-// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058).
+// ListMessage marks m as list mail of subscription id (ListMessageFor
+// with one).
 func (s *Service) ListMessage(ctx context.Context, id int64, m messaging.Message) (messaging.Message, error) {
-	page, mailto, err := s.UnsubscribeLinks(ctx, id)
+	return s.ListMessageFor(ctx, []int64{id}, m)
+}
+
+// ListMessageFor marks m as list mail made from the subscriptions ids
+// (the first names it in the mail log): it will carry List-Unsubscribe
+// (https and mailto) naming them all, so the one click of RFC 8058 —
+// List-Unsubscribe-Post: List-Unsubscribe=One-Click, where the site is on
+// https — stops every one that brought the e-mail.
+func (s *Service) ListMessageFor(ctx context.Context, ids []int64, m messaging.Message) (messaging.Message, error) {
+	page, mailto, err := s.UnsubscribeLinks(ctx, ids...)
 	if err != nil {
 		return m, err
 	}
@@ -361,8 +379,8 @@ func (s *Service) ListMessage(ctx context.Context, id int64, m messaging.Message
 		m.ListUnsubscribe = page
 	}
 	m.ListUnsubscribeMailto = mailto
-	if m.SubjectRef == "" {
-		m.SubjectRef = subjectRef(id)
+	if m.SubjectRef == "" && len(ids) > 0 {
+		m.SubjectRef = subjectRef(ids[0])
 	}
 	return m, nil
 }
