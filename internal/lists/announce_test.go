@@ -2,8 +2,10 @@ package lists_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +13,7 @@ import (
 
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/lists"
 	"plenary/internal/messaging"
@@ -521,5 +524,54 @@ func TestOneClickStopsTheWholeEmail(t *testing.T) {
 		if i == 2 && sub.Status != lists.Confirmed {
 			t.Errorf("a subscription the e-mail did not come from was withdrawn: %+v", sub)
 		}
+	}
+}
+
+// TestPeopleExportListMail: a person's data from the lists holds, beside
+// the subscriptions and evidence, which dates were announced to the
+// address and when, and its last list e-mail; erasing removes them.
+func TestPeopleExportListMail(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	ctx := context.Background()
+	draft := e.save(t, e.course("faro", catalog.Draft))
+	e.subscribed(t, courseRequest("ada@example.org", draft, lists.ScopeCourse))
+	e.clock.Add(time.Hour)
+	c := e.save(t, e.course("faro", catalog.Published))
+	e.announce(t)
+	e.clock.Add(16 * time.Minute)
+	if rep := e.announce(t); rep.Emails != 1 {
+		t.Fatalf("announce: %+v", rep)
+	}
+	sentAt := e.clock.Now().UTC().Truncate(time.Microsecond)
+	news := e.news(t, "ada@example.org")
+	raw, err := lists.People{}.Export(ctx, e.db, " ADA@example.org ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := raw.(lists.PersonLists)
+	want := []lists.PersonAnnounced{{Kind: "date", EventID: c.Events[0].ID, SentAt: sentAt}, {Kind: "date", EventID: c.Events[1].ID, SentAt: sentAt}}
+	if c.Events[1].ID < c.Events[0].ID {
+		want[0], want[1] = want[1], want[0]
+	}
+	if !reflect.DeepEqual(got.Announced, want) {
+		t.Errorf("announced:\n got %+v\nwant %+v", got.Announced, want)
+	}
+	if got.LastListEmail == nil || !got.LastListEmail.At.Equal(sentAt) || got.LastListEmail.MessageID != news[0].ID {
+		t.Errorf("last list e-mail: %+v, want at %s, message %d", got.LastListEmail, sentAt, news[0].ID)
+	}
+	if len(got.Subscriptions) != 1 || len(got.Subscriptions[0].Evidence) != 2 {
+		t.Errorf("subscriptions: %+v", got.Subscriptions)
+	}
+	err = database.InTx(ctx, e.db, func(tx *sql.Tx) error {
+		_, err := lists.People{}.Erase(ctx, tx, "ada@example.org", e.clock.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = lists.People{}.Export(ctx, e.db, "ada@example.org")
+	if got := raw.(lists.PersonLists); len(got.Subscriptions)+len(got.Announced) != 0 || got.LastListEmail != nil {
+		t.Errorf("after erasing: %+v", got)
 	}
 }
