@@ -250,11 +250,17 @@ func TestImportRacesSubscribe(t *testing.T) {
 			want := lists.ImportReport{Waiting: 1}
 			if e.db.Dialect == database.Postgres {
 				// Wait until the import's insert is queued behind the
-				// other transaction's key (a lock not granted).
+				// other transaction (a lock on its ID not granted: that
+				// transaction's alone, whatever else runs on the server).
+				var xid string
+				if err := other.QueryRowContext(ctx, `SELECT txid_current()::text`).Scan(&xid); err != nil {
+					t.Fatal(err)
+				}
 				deadline := time.Now().Add(20 * time.Second)
 				for {
 					var waiting int
-					if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks WHERE NOT granted`).Scan(&waiting); err != nil {
+					if err := e.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_locks
+						WHERE NOT granted AND locktype = 'transactionid' AND transactionid::text = $1`, xid).Scan(&waiting); err != nil {
 						t.Fatal(err)
 					}
 					if waiting > 0 {
