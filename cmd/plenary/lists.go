@@ -105,11 +105,13 @@ func listsCmd(ctx context.Context, e env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s %s\n", printable(fs.Arg(0)), verb)
 	fmt.Fprintf(e.stdout, "  new, sent a confirmation e-mail: %d\n", rep.New)
-	fmt.Fprintf(e.stdout, "  new, confirmed on consent held: %d\n", rep.Held)
+	fmt.Fprintf(e.stdout, "  new or waiting, confirmed on consent held: %d\n", rep.Held)
 	fmt.Fprintf(e.stdout, "  without consent source or date, sent a confirmation e-mail: %d\n", rep.Unconfirmed)
-	fmt.Fprintf(e.stdout, "  already waiting for confirmation: %d\n", rep.Waiting)
+	fmt.Fprintf(e.stdout, "  already waiting for confirmation, link still working: %d\n", rep.Waiting)
+	fmt.Fprintf(e.stdout, "  waiting with an expired link, sent a fresh one: %d\n", rep.Resent)
+	fmt.Fprintf(e.stdout, "  held back by the daily limit of confirmation e-mails (import again tomorrow): %d\n", rep.Capped)
 	fmt.Fprintf(e.stdout, "  already confirmed: %d\n", rep.AlreadyConfirmed)
-	fmt.Fprintf(e.stdout, "  refused (unsubscribed or suppressed): %d\n", rep.Refused)
+	fmt.Fprintf(e.stdout, "  refused (suppressed on any list, or unsubscribed): %d\n", rep.Refused)
 	fmt.Fprintf(e.stdout, "  bad rows: %d\n", len(rep.Bad))
 	for _, b := range rep.Bad {
 		fmt.Fprintf(e.stdout, "  %s:%d: %s\n", printable(fs.Arg(0)), b.Line, b.Reason)

@@ -47,7 +47,7 @@ type Config struct {
 	// PageViewRetentionDays is PLENARY_PAGE_VIEW_RETENTION_DAYS: 0 keeps
 	// page views.
 	PageViewRetentionDays int
-	// ListUnconfirmedDays is PLENARY_LIST_UNCONFIRMED_DAYS (1 or more):
+	// ListUnconfirmedDays is PLENARY_LIST_UNCONFIRMED_DAYS (7 or more):
 	// how long a subscription never confirmed is kept.
 	ListUnconfirmedDays int
 	Region              workdays.Region // PLENARY_REGION

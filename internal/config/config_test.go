@@ -434,8 +434,9 @@ func TestAnalyticsSettings(t *testing.T) {
 	}
 }
 
-// TestListUnconfirmedDays: 30 by default, a number of days from 1, and a
-// clear refusal of 0 (a request must live long enough to be confirmed).
+// TestListUnconfirmedDays: 30 by default, a number of days from 7 (the
+// confirmation link's lifetime), and a clear refusal of less: a request
+// must live as long as its link works.
 func TestListUnconfirmedDays(t *testing.T) {
 	c, err := Load(env(map[string]string{}))
 	if err != nil || c.ListUnconfirmedDays != 30 {
@@ -444,7 +445,11 @@ func TestListUnconfirmedDays(t *testing.T) {
 	if c, err = Load(env(map[string]string{"PLENARY_LIST_UNCONFIRMED_DAYS": "7"})); err != nil || c.ListUnconfirmedDays != 7 {
 		t.Fatalf("7: %d, %v", c.ListUnconfirmedDays, err)
 	}
-	if _, err = Load(env(map[string]string{"PLENARY_LIST_UNCONFIRMED_DAYS": "0"})); err == nil || !strings.Contains(err.Error(), "PLENARY_LIST_UNCONFIRMED_DAYS") {
-		t.Fatalf("0 accepted: %v", err)
+	for _, v := range []string{"0", "1", "6"} {
+		_, err = Load(env(map[string]string{"PLENARY_LIST_UNCONFIRMED_DAYS": v}))
+		if err == nil || !strings.Contains(err.Error(), "PLENARY_LIST_UNCONFIRMED_DAYS") ||
+			!strings.Contains(err.Error(), "at least as long as its confirmation link works (7 days)") {
+			t.Fatalf("%s accepted or unclear: %v", v, err)
+		}
 	}
 }

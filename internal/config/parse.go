@@ -144,6 +144,17 @@ func wholeNumber(min, max int, unit string) func(string) (int, error) {
 	}
 }
 
+// unconfirmedDays reads PLENARY_LIST_UNCONFIRMED_DAYS: from 7, the days a
+// confirmation link works (lists.TokenLifetime), so a request is never
+// forgotten while its link still works.
+func unconfirmedDays(s string) (int, error) {
+	n, err := wholeNumber(7, 3650, "days")(s)
+	if err != nil {
+		return 0, fmt.Errorf("%w: a request must be kept at least as long as its confirmation link works (7 days)", err)
+	}
+	return n, nil
+}
+
 func duration(min, max time.Duration, example string) func(string) (time.Duration, error) {
 	return func(s string) (time.Duration, error) {
 		d, err := time.ParseDuration(s)

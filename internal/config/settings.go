@@ -175,9 +175,9 @@ var settings = []Setting{
 	},
 	{
 		Name: "PLENARY_LIST_UNCONFIRMED_DAYS", Default: "30",
-		Help: "days a request to hear about new dates is kept if its confirmation link is never used (1–3650); " +
-			"a background job then forgets it with its evidence. See [docs/privacy.md](docs/privacy.md).",
-		field: bind(func(c *Config) *int { return &c.ListUnconfirmedDays }, wholeNumber(1, 3650, "days"), strconv.Itoa),
+		Help: "days a request to hear about new dates is kept if its confirmation link is never used (7–3650: at least " +
+			"the 7 days the link works); a background job then forgets it with its evidence. See [docs/privacy.md](docs/privacy.md).",
+		field: bind(func(c *Config) *int { return &c.ListUnconfirmedDays }, unconfirmedDays, strconv.Itoa),
 	},
 	{
 		Name: "PLENARY_REGION", Default: "england-and-wales",

@@ -610,7 +610,13 @@ func (s *Service) sendNews(ctx context.Context, tx *sql.Tx, a *addressee, counts
 		return false, err
 	}
 	head := a.subs[0] // the oldest subscription that brought something
-	m, err := s.ListMessage(ctx, head.ID, messaging.Message{
+	ids := make([]int64, len(a.subs))
+	for i, sub := range a.subs {
+		ids[i] = sub.ID
+	}
+	// The header's one click stops every subscription that brought the
+	// e-mail; the visible links above stop one each.
+	m, err := s.ListMessageFor(ctx, ids, messaging.Message{
 		Kind: kindNews, DedupeKey: fmt.Sprintf("%s/%d/%d", kindNews, head.ID, now.UnixMicro()),
 		ToName: a.name, ToEmail: head.Email, Data: data,
 	})

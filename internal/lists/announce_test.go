@@ -2,7 +2,10 @@ package lists_test
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +13,7 @@ import (
 
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/lists"
 	"plenary/internal/messaging"
@@ -163,7 +167,10 @@ func TestAnnounceOverSMTP(t *testing.T) {
 	subs, _ := e.svc.Subscriptions(context.Background(), "ada@example.org")
 	token, _ := e.svc.UnsubscribeToken(context.Background(), subs[0].ID)
 	page := "https://training.example/lists/unsubscribe/" + token
-	if h := msg.Header.Get("List-Unsubscribe"); !strings.Contains(h, "<"+page+">") || !strings.Contains(h, "<mailto:courses@training.example") {
+	// The header's one click names both subscriptions that brought it.
+	both, _ := e.svc.UnsubscribeToken(context.Background(), subs[0].ID, subs[1].ID)
+	if h := msg.Header.Get("List-Unsubscribe"); !strings.Contains(h, "<https://training.example/lists/unsubscribe/"+both+">") ||
+		!strings.Contains(h, "<mailto:courses@training.example") {
 		t.Errorf("List-Unsubscribe: %q", h)
 	}
 	if h := msg.Header.Get("List-Unsubscribe-Post"); h != "List-Unsubscribe=One-Click" {
@@ -457,5 +464,114 @@ func TestPlaceFreesWaitsForTheDailyCap(t *testing.T) {
 	}
 	if !strings.Contains(msgs[0].Text, "new dates of this course") || !strings.Contains(msgs[1].Text, "places freeing up on this course") {
 		t.Errorf("unsubscribe links name the wrong subscriptions:\n%s\n---\n%s", msgs[0].Text, msgs[1].Text)
+	}
+}
+
+// TestOneClickStopsTheWholeEmail: an e-mail made from two subscriptions
+// of one address carries one List-Unsubscribe naming both; its one click
+// withdraws both, each with its evidence (how: one_click), while each
+// visible link in the e-mail names one subscription only. A token naming
+// a set cannot be stretched to another subscription.
+func TestOneClickStopsTheWholeEmail(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	ctx := context.Background()
+	draft := e.save(t, e.course("porto", catalog.Draft))
+	e.subscribed(t, courseRequest("ada@example.org", draft, lists.ScopeCourse))
+	topic := request("ada@example.org")
+	topic.Topic = "testing"
+	e.subscribed(t, topic)
+	other := request("ada@example.org")
+	other.Topic = "something else" // not brought by this e-mail
+	e.subscribed(t, other)
+	e.clock.Add(time.Hour)
+	e.save(t, e.course("porto", catalog.Published))
+	e.announce(t)
+	e.clock.Add(16 * time.Minute)
+	if rep := e.announce(t); rep.Emails != 1 {
+		t.Fatalf("announce: %+v", rep)
+	}
+	news := e.news(t, "ada@example.org")
+	if len(news) != 1 {
+		t.Fatalf("%d list e-mails", len(news))
+	}
+	header := strings.TrimPrefix(news[0].ListUnsubscribe, "https://training.example/lists/unsubscribe/")
+	subs, _ := e.svc.Subscriptions(ctx, "ada@example.org")
+	for _, sub := range subs[:2] {
+		one, _ := e.svc.UnsubscribeToken(ctx, sub.ID)
+		if !strings.Contains(news[0].Text, "https://training.example/lists/unsubscribe/"+one) {
+			t.Errorf("no visible link for subscription %d alone", sub.ID)
+		}
+	}
+	// Stretching the set to the third subscription breaks the signature.
+	list, mac, _ := strings.Cut(header, ".")
+	if err := e.svc.Unsubscribe(ctx, fmt.Sprintf("%s-%d.%s", list, subs[2].ID, mac), lists.HowOneClick); !errors.Is(err, lists.ErrLinkInvalid) {
+		t.Errorf("a stretched token: %v", err)
+	}
+	if err := e.svc.Unsubscribe(ctx, header, lists.HowOneClick); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Unsubscribe(ctx, header, lists.HowOneClick); err != nil { // idempotent
+		t.Fatal(err)
+	}
+	subs, _ = e.svc.Subscriptions(ctx, "ada@example.org")
+	for i, sub := range subs {
+		ev, _ := e.svc.Evidence(ctx, sub.ID)
+		last := ev[len(ev)-1]
+		if i < 2 && (sub.Status != lists.Withdrawn || len(ev) != 3 || last.Step != "withdrawn" || last.How != lists.HowOneClick) {
+			t.Errorf("subscription %d after one click: %s, %+v", sub.ID, sub.Status, ev)
+		}
+		if i == 2 && sub.Status != lists.Confirmed {
+			t.Errorf("a subscription the e-mail did not come from was withdrawn: %+v", sub)
+		}
+	}
+}
+
+// TestPeopleExportListMail: a person's data from the lists holds, beside
+// the subscriptions and evidence, which dates were announced to the
+// address and when, and its last list e-mail; erasing removes them.
+func TestPeopleExportListMail(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	ctx := context.Background()
+	draft := e.save(t, e.course("faro", catalog.Draft))
+	e.subscribed(t, courseRequest("ada@example.org", draft, lists.ScopeCourse))
+	e.clock.Add(time.Hour)
+	c := e.save(t, e.course("faro", catalog.Published))
+	e.announce(t)
+	e.clock.Add(16 * time.Minute)
+	if rep := e.announce(t); rep.Emails != 1 {
+		t.Fatalf("announce: %+v", rep)
+	}
+	sentAt := e.clock.Now().UTC().Truncate(time.Microsecond)
+	news := e.news(t, "ada@example.org")
+	raw, err := lists.People{}.Export(ctx, e.db, " ADA@example.org ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := raw.(lists.PersonLists)
+	want := []lists.PersonAnnounced{{Kind: "date", EventID: c.Events[0].ID, SentAt: sentAt}, {Kind: "date", EventID: c.Events[1].ID, SentAt: sentAt}}
+	if c.Events[1].ID < c.Events[0].ID {
+		want[0], want[1] = want[1], want[0]
+	}
+	if !reflect.DeepEqual(got.Announced, want) {
+		t.Errorf("announced:\n got %+v\nwant %+v", got.Announced, want)
+	}
+	if got.LastListEmail == nil || !got.LastListEmail.At.Equal(sentAt) || got.LastListEmail.MessageID != news[0].ID {
+		t.Errorf("last list e-mail: %+v, want at %s, message %d", got.LastListEmail, sentAt, news[0].ID)
+	}
+	if len(got.Subscriptions) != 1 || len(got.Subscriptions[0].Evidence) != 2 {
+		t.Errorf("subscriptions: %+v", got.Subscriptions)
+	}
+	err = database.InTx(ctx, e.db, func(tx *sql.Tx) error {
+		_, err := lists.People{}.Erase(ctx, tx, "ada@example.org", e.clock.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = lists.People{}.Export(ctx, e.db, "ada@example.org")
+	if got := raw.(lists.PersonLists); len(got.Subscriptions)+len(got.Announced) != 0 || got.LastListEmail != nil {
+		t.Errorf("after erasing: %+v", got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -86,17 +87,25 @@ type Import struct {
 
 // ImportReport counts what an import did, or would do.
 type ImportReport struct {
-	New              int // new, sent the confirmation e-mail (ImportConfirm)
-	Held             int // new, confirmed on consent already held
-	Unconfirmed      int // ImportHeld rows without source or date: sent the confirmation e-mail
-	Waiting          int // already waiting for confirmation: nothing sent
+	New         int // new, sent the confirmation e-mail (ImportConfirm)
+	Held        int // confirmed on consent already held: new, or waiting for confirmation before
+	Unconfirmed int // ImportHeld rows without source or date: sent the confirmation e-mail
+	Waiting     int // already waiting for confirmation with a link that still works: nothing sent
+	Resent      int // waiting with a link that expired: sent a fresh one
+	// Capped are rows due a confirmation e-mail that the address cannot be
+	// sent today: it has had PerAddressPerDay already. Nothing is made
+	// or sent; importing the file again another day sends it.
+	Capped           int
 	AlreadyConfirmed int
-	Refused          int // withdrawn or suppressed: never subscribed again by an import
-	Bad              []BadRow
+	// Refused are addresses an import never subscribes: suppressed on any
+	// list, withdrawn from this one, or (ImportHeld) withdrawn from any.
+	Refused int
+	Bad     []BadRow
 }
 
-// Changes is how many subscriptions the import adds.
-func (r ImportReport) Changes() int { return r.New + r.Held + r.Unconfirmed }
+// Changes is how many subscriptions the import adds, confirms or asks
+// again.
+func (r ImportReport) Changes() int { return r.New + r.Held + r.Unconfirmed + r.Resent }
 
 // maxImportNote bounds a consent source's length.
 const maxImportNote = 200
@@ -106,16 +115,28 @@ func checkNote(s string) bool {
 	return utf8.ValidString(s) && utf8.RuneCountInString(s) <= maxImportNote && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
-// checkDate reads a date of consent: YYYY-MM-DD, not after today.
+// london is the zone whose calendar says what "today" is for a date of
+// consent: the organisation's (UTC if the zone data is missing).
+var london = sync.OnceValue(func() *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+})
+
+// checkDate reads a date of consent: YYYY-MM-DD, not after today in
+// Europe/London.
 func checkDate(s string, now time.Time) (string, string) {
 	d, err := time.Parse("2006-01-02", s)
 	if err != nil {
 		return "", "the date of consent is not a date like 2025-03-31"
 	}
-	if d.After(now) {
+	day := d.Format("2006-01-02")
+	if day > now.In(london()).Format("2006-01-02") {
 		return "", "the date of consent is in the future"
 	}
-	return d.Format("2006-01-02"), ""
+	return day, ""
 }
 
 // ReadImport reads a CSV file: a header row naming an email column and,
@@ -141,7 +162,7 @@ func ReadImport(r io.Reader, opts ImportOptions, now time.Time) (*Import, error)
 	}
 	// The request every row is checked as (its address swapped in).
 	req := Request{Email: "check@example.org", Scope: opts.Scope, CourseID: opts.CourseID, CourseTitle: opts.CourseTitle,
-		Topic: opts.Topic, Source: FromImport, Wording: CourseWording.Version}
+		Topic: opts.Topic, Source: FromImport, Wording: ConfirmWording.Version}
 	req, err := req.clean()
 	var rerr FormError
 	if errors.As(err, &rerr) {
@@ -189,6 +210,13 @@ func ReadImport(r io.Reader, opts ImportOptions, now time.Time) (*Import, error)
 			break
 		}
 		var perr *csv.ParseError
+		if errors.As(err, &perr) && perr.Line > perr.StartLine {
+			// A quoted field ran over lines: every line after it may
+			// have been swallowed, so no row of the file can be trusted.
+			ferr["file"] = fmt.Sprintf("line %d: a quote opened here is never closed (the file runs on to line %d as one field); "+
+				"nothing was imported. Fix the quote, or remove it, and import the file again.", perr.StartLine, perr.Line)
+			return nil, ferr
+		}
 		if errors.As(err, &perr) {
 			imp.Bad = append(imp.Bad, BadRow{Line: perr.StartLine, Reason: "not readable as CSV: " + perr.Err.Error()})
 			continue
@@ -258,15 +286,11 @@ func (imp *Import) held(row ImportRow) bool {
 	return imp.Options.Mode == ImportHeld && row.Source != "" && row.ConsentedOn != ""
 }
 
-// PreviewImport counts what RunImport would do now, changing nothing.
+// PreviewImport counts what RunImport would do now, changing nothing. It
+// only reads, outside any write transaction: a preview never holds up
+// the site's writers.
 func (s *Service) PreviewImport(ctx context.Context, imp *Import) (ImportReport, error) {
-	var rep ImportReport
-	err := database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
-		var err error
-		rep, err = s.importRows(ctx, tx, imp, false)
-		return err
-	})
-	return rep, err
+	return s.importRows(ctx, s.opts.DB, nil, imp)
 }
 
 // RunImport imports the file in one transaction, all or nothing, and
@@ -281,20 +305,57 @@ func (s *Service) RunImport(ctx context.Context, actor audit.Actor, imp *Import)
 	var rep ImportReport
 	err := database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
 		var err error
-		if rep, err = s.importRows(ctx, tx, imp, true); err != nil {
+		if rep, err = s.importRows(ctx, tx, tx, imp); err != nil {
 			return err
 		}
 		after := map[string]any{"mode": imp.Options.Mode, "target": imp.request.targetKey(), "new": rep.New, "held": rep.Held,
-			"unconfirmed": rep.Unconfirmed, "waiting": rep.Waiting, "already_confirmed": rep.AlreadyConfirmed,
-			"refused": rep.Refused, "bad_rows": len(rep.Bad), "source": imp.Options.Source, "date": imp.Options.Date}
+			"unconfirmed": rep.Unconfirmed, "waiting": rep.Waiting, "resent": rep.Resent, "capped": rep.Capped,
+			"already_confirmed": rep.AlreadyConfirmed, "refused": rep.Refused, "bad_rows": len(rep.Bad),
+			"source": imp.Options.Source, "date": imp.Options.Date}
 		return audit.Record(ctx, tx, s.now(), actor, "list.import", "list", imp.Options.CourseID, nil, after, "")
 	})
 	return rep, err
 }
 
-// importRows classifies each row against the subscriptions in tx and,
-// with run, makes the new ones.
-func (s *Service) importRows(ctx context.Context, tx *sql.Tx, imp *Import, run bool) (ImportReport, error) {
+// addressState is what an address already has, for an import's row.
+type addressState struct {
+	id         int64  // the subscription to the import's target, 0 when none
+	status     Status // its status
+	expired    bool   // it waits with a link that no longer works
+	suppressed bool   // suppressed on any list
+	withdrawn  bool   // withdrawn from any list
+}
+
+func readAddress(ctx context.Context, q database.Querier, key, target string, now time.Time) (addressState, error) {
+	var st addressState
+	rows, err := q.QueryContext(ctx, `SELECT id, target_key, status, token_expires_at FROM list_subscriptions WHERE email_key = $1`, key)
+	if err != nil {
+		return st, fmt.Errorf("lists: import: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id      int64
+			t, s    string
+			expires sql.NullTime
+		)
+		if err := rows.Scan(&id, &t, &s, &expires); err != nil {
+			return st, fmt.Errorf("lists: import: %w", err)
+		}
+		st.suppressed = st.suppressed || Status(s) == Suppressed
+		st.withdrawn = st.withdrawn || Status(s) == Withdrawn
+		if t == target {
+			st.id, st.status = id, Status(s)
+			st.expired = !expires.Valid || !now.Before(expires.Time)
+		}
+	}
+	return st, rows.Err()
+}
+
+// importRows classifies each row against the subscriptions q sees and,
+// given tx (RunImport), acts on it in tx; without tx (PreviewImport) it
+// only counts.
+func (s *Service) importRows(ctx context.Context, q database.Querier, tx *sql.Tx, imp *Import) (ImportReport, error) {
 	rep := ImportReport{Bad: imp.Bad}
 	now := s.now()
 	req := imp.request
@@ -303,63 +364,92 @@ func (s *Service) importRows(ctx context.Context, tx *sql.Tx, imp *Import, run b
 	if req.Scope == ScopeCourse {
 		course = req.CourseID
 	}
+	held := ExternalWording
 	for _, row := range imp.Rows {
 		key := emailKey(row.Email)
-		var status string
-		err := tx.QueryRowContext(ctx, `SELECT status FROM list_subscriptions WHERE email_key = $1 AND target_key = $2`,
-			key, target).Scan(&status)
+		st, err := readAddress(ctx, q, key, target, now)
+		if err != nil {
+			return rep, err
+		}
 		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return rep, fmt.Errorf("lists: import: %w", err)
-		case Status(status) == Confirmed:
+		case st.status == Confirmed:
 			rep.AlreadyConfirmed++
 			continue
-		case Status(status) == Requested:
-			rep.Waiting++
-			continue
-		default:
+		case st.suppressed || st.status == Withdrawn || (imp.Options.Mode == ImportHeld && st.withdrawn):
 			rep.Refused++
 			continue
 		}
-		held := imp.held(row)
-		switch {
-		case held:
-			rep.Held++
-		case imp.Options.Mode == ImportHeld:
-			rep.Unconfirmed++
-		default:
-			rep.New++
-		}
-		if !run {
-			continue
-		}
-		status = string(Requested)
-		var confirmed any
-		if held {
-			status, confirmed = string(Confirmed), now
-		}
-		var id int64
-		if err := tx.QueryRowContext(ctx, `INSERT INTO list_subscriptions (email, email_key, name, scope, course_id, topic,
-				target_key, status, requested_at, confirmed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
-			row.Email, key, row.Name, string(req.Scope), course, req.Topic, target, status, now, confirmed).Scan(&id); err != nil {
-			return rep, fmt.Errorf("lists: import: line %d: %w", row.Line, err)
-		}
-		e := Evidence{SubscriptionID: id, Email: row.Email, What: what, Source: FromImport, Step: stepRequested, At: now,
-			SourceNote: row.Source, ConsentedOn: row.ConsentedOn}
-		if err := addEvidence(ctx, tx, e); err != nil {
-			return rep, err
-		}
-		if held {
+		if imp.held(row) {
+			// Consent held, with its source and date: a new subscription,
+			// or a waiting one, is confirmed on it.
+			if tx == nil {
+				rep.Held++
+				continue
+			}
+			id := st.id
+			if id == 0 {
+				err = tx.QueryRowContext(ctx, `INSERT INTO list_subscriptions (email, email_key, name, scope, course_id, topic,
+						target_key, status, requested_at, confirmed_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+					ON CONFLICT (email_key, target_key) DO NOTHING RETURNING id`,
+					row.Email, key, row.Name, string(req.Scope), course, req.Topic, target, string(Confirmed), now).Scan(&id)
+			} else {
+				err = tx.QueryRowContext(ctx, `UPDATE list_subscriptions SET status = $1, confirmed_at = $2, withdrawn_at = NULL,
+						token_hash = NULL, token_expires_at = NULL
+					WHERE id = $3 AND status = $4 RETURNING id`, string(Confirmed), now, id, string(Requested)).Scan(&id)
+			}
+			if errors.Is(err, sql.ErrNoRows) {
+				rep.Waiting++ // made or changed at the same moment by another request
+				continue
+			}
+			if err != nil {
+				return rep, fmt.Errorf("lists: import: line %d: %w", row.Line, err)
+			}
+			e := Evidence{SubscriptionID: id, Email: row.Email, What: what, WordingVersion: held.Version, WordingSHA256: held.SHA256(),
+				Source: FromImport, Step: stepRequested, At: now, SourceNote: row.Source, ConsentedOn: row.ConsentedOn}
+			if err := addEvidence(ctx, tx, e); err != nil {
+				return rep, err
+			}
 			e.Step = stepConfirmed
 			if err := addEvidence(ctx, tx, e); err != nil {
 				return rep, err
 			}
+			rep.Held++
 			continue
 		}
-		if err := s.queueConfirmation(ctx, tx, id, row.Email, row.Name, what, now); err != nil {
-			return rep, err
+		if st.status == Requested && !st.expired {
+			rep.Waiting++ // its link still works: nothing is sent again
+			continue
+		}
+		// A confirmation e-mail: a new subscription, or a fresh link for
+		// one whose link expired, through Subscribe's own path.
+		var outcome askOutcome
+		if tx == nil {
+			capped, err := s.capped(ctx, q, key, now)
+			if err != nil {
+				return rep, err
+			}
+			if capped {
+				outcome = askCapped
+			}
+		} else {
+			r := req
+			r.Email, r.Name = row.Email, row.Name
+			if outcome, err = s.askConfirmation(ctx, tx, ask{r: r, note: row.Source, consentedOn: row.ConsentedOn}, now); err != nil {
+				return rep, fmt.Errorf("lists: import: line %d: %w", row.Line, err)
+			}
+		}
+		switch {
+		case outcome == askCapped:
+			rep.Capped++
+		case outcome == askRaced || outcome == askUnchanged:
+			rep.Waiting++ // made or changed at the same moment by another request
+		case st.status == Requested:
+			rep.Resent++
+		case imp.Options.Mode == ImportHeld:
+			rep.Unconfirmed++
+		default:
+			rep.New++
 		}
 	}
 	return rep, nil

@@ -97,7 +97,25 @@ var Wordings = map[string]Wording{
 	"course-2": {Version: "course-2", Text: "E-mail me when this course has new dates (or, if I choose, when a place frees up on one of its dates, " +
 		"new courses on a topic or any new course). I will get one e-mail first to confirm; nothing else is sent until I do. " +
 		"At most one such e-mail a day, and every one has a link to stop them in one click."},
+	// What the confirmation page says above its button: for a subscription
+	// made by an import that sends a confirmation, this is the wording the
+	// person agrees to (the page shows it for every confirmation).
+	"import-confirm-1": {Version: "import-confirm-1", Text: "Press the button to get these e-mails. " +
+		"Every e-mail has a link to stop them in one click."},
+	// The marker of consent an import records as held: the person was
+	// shown no wording of Plenary's, and the evidence's source says where
+	// the consent came from.
+	"external-1": {Version: "external-1", Text: "Consent held outside Plenary; see the source"},
 }
+
+// ConfirmWording is the text the confirmation page shows above its
+// button, recorded as the wording of a subscription an import asks to
+// confirm.
+var ConfirmWording = Wordings["import-confirm-1"]
+
+// ExternalWording marks consent an import records as held outside
+// Plenary.
+var ExternalWording = Wordings["external-1"]
 
 // BookingWording is the box at the end of the booking form.
 var BookingWording = Wordings["booking-1"]
@@ -193,7 +211,7 @@ func (r Request) clean() (Request, error) {
 	switch a, err := mail.ParseAddress(r.Email); {
 	case r.Email == "":
 		ferr["email"] = "Enter your e-mail address."
-	case err != nil || a.Address != r.Email || strings.ContainsAny(r.Email, "<>, ") || utf8.RuneCountInString(r.Email) > maxEmail:
+	case err != nil || !utf8.ValidString(r.Email) || a.Address != r.Email || strings.ContainsAny(r.Email, "<>, ") || utf8.RuneCountInString(r.Email) > maxEmail:
 		ferr["email"] = "Enter an e-mail address like name@example.org."
 	}
 	if utf8.RuneCountInString(r.Name) > maxName || strings.IndexFunc(r.Name, unicode.IsControl) >= 0 || !utf8.ValidString(r.Name) {
@@ -201,12 +219,12 @@ func (r Request) clean() (Request, error) {
 	}
 	switch r.Scope {
 	case ScopeCourse, ScopePlaces:
-		if r.CourseID <= 0 {
+		if r.CourseID <= 0 || !utf8.ValidString(r.CourseTitle) {
 			ferr["scope"] = "Choose what to hear about."
 		}
 	case ScopeTopic:
 		r.Topic = strings.TrimSpace(r.Topic)
-		if r.Topic == "" || utf8.RuneCountInString(r.Topic) > maxTopic || strings.IndexFunc(r.Topic, unicode.IsControl) >= 0 {
+		if r.Topic == "" || !utf8.ValidString(r.Topic) || utf8.RuneCountInString(r.Topic) > maxTopic || strings.IndexFunc(r.Topic, unicode.IsControl) >= 0 {
 			ferr["scope"] = "Choose what to hear about."
 		}
 	case ScopeAll:

@@ -314,6 +314,13 @@ func TestBadInput(t *testing.T) {
 		{"no scope", func(r *lists.Request) { r.Scope = "" }, "scope"},
 		{"course without id", func(r *lists.Request) { r.Scope = lists.ScopeCourse }, "scope"},
 		{"unknown wording", func(r *lists.Request) { r.Wording = "course-0" }, "wording"},
+		// Not UTF-8: refused here, never a PostgreSQL error.
+		{"topic not UTF-8", func(r *lists.Request) { r.Topic = "Psycho\xfftherapy" }, "scope"},
+		{"address not UTF-8", func(r *lists.Request) { r.Email = "x\xff@example.org" }, "email"},
+		{"name not UTF-8", func(r *lists.Request) { r.Name = "Ada \xc3" }, "name"},
+		{"course title not UTF-8", func(r *lists.Request) {
+			r.Scope, r.CourseID, r.CourseTitle = lists.ScopeCourse, 1, "Intro\xff"
+		}, "scope"},
 	} {
 		r := request("x@example.org")
 		tc.edit(&r)

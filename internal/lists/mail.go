@@ -51,6 +51,22 @@ type stopLine struct{ What, URL string }
 type confirmData struct {
 	Name, What, ConfirmURL, SiteURL string
 	Expires                         time.Time
+	// ForgetDays is how many days an unconfirmed request is kept
+	// (PLENARY_LIST_UNCONFIRMED_DAYS); 0 in e-mails queued before it was
+	// recorded, which were queued under the default.
+	ForgetDays int
+}
+
+// ForgetText is how long an unconfirmed request is kept, in words.
+func (d confirmData) ForgetText() string {
+	n := d.ForgetDays
+	if n <= 0 {
+		n = int(ForgetAfter / (24 * time.Hour))
+	}
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }
 
 // ExpiresText is the link's last day, in words (UTC: the e-mail goes to

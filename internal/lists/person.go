@@ -3,6 +3,7 @@ package lists
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,8 +13,35 @@ import (
 
 // People is what lists hold about a person, for a request for their
 // data (package person): their subscriptions and the consent evidence of
-// each. It holds no state; cmd/plenary registers it before the audit log.
+// each, and the record of the list mail their address was sent (which
+// dates and freed places, when; the last list e-mail). It holds no
+// state; cmd/plenary registers it before the audit log.
 type People struct{}
+
+// PersonLists is the lists' part of a person's data.
+type PersonLists struct {
+	Subscriptions []PersonSubscription `json:"subscriptions"`
+	// Announced is every date (or a date's place freeing up) told to the
+	// address in a list e-mail, oldest first.
+	Announced []PersonAnnounced `json:"announced"`
+	// LastListEmail is when the address was last sent a list e-mail (it
+	// holds back the next for a day), and that e-mail in the mail log.
+	LastListEmail *PersonLastMail `json:"last_list_email,omitempty"`
+}
+
+// PersonAnnounced is one item of a list e-mail sent to the address.
+type PersonAnnounced struct {
+	Kind    string    `json:"kind"` // "date" (a new date) or "freed" (a place free again)
+	EventID int64     `json:"event_id"`
+	Round   int       `json:"round,omitempty"` // which freeing of the date
+	SentAt  time.Time `json:"sent_at"`
+}
+
+// PersonLastMail is the address's last list e-mail.
+type PersonLastMail struct {
+	At        time.Time `json:"at"`
+	MessageID int64     `json:"message_id,omitempty"`
+}
 
 // PersonSubscription is one subscription as an export shows it, with its
 // consent evidence, oldest step first.
@@ -43,9 +71,47 @@ type PersonEvidence struct {
 }
 
 // Export returns the subscriptions of email, whatever its case, with
-// their evidence.
+// their evidence, and the list mail the address was sent (PersonLists).
 func (People) Export(ctx context.Context, q database.Querier, email string) (any, error) {
 	key := strings.ToLower(strings.TrimSpace(email))
+	subs, err := exportSubscriptions(ctx, q, key)
+	if err != nil {
+		return nil, err
+	}
+	out := PersonLists{Subscriptions: subs, Announced: []PersonAnnounced{}}
+	rows, err := q.QueryContext(ctx, `SELECT kind, event_id, round, sent_at FROM list_sent WHERE email_key = $1
+		ORDER BY sent_at, event_id, kind, round`, key)
+	if err != nil {
+		return nil, fmt.Errorf("lists: export: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var a PersonAnnounced
+		if err := rows.Scan(&a.Kind, &a.EventID, &a.Round, &a.SentAt); err != nil {
+			return nil, fmt.Errorf("lists: export: %w", err)
+		}
+		a.SentAt = a.SentAt.UTC()
+		out.Announced = append(out.Announced, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("lists: export: %w", err)
+	}
+	var last PersonLastMail
+	err = q.QueryRowContext(ctx, `SELECT last_at, message_id FROM list_mail_last WHERE email_key = $1`, key).Scan(&last.At, &last.MessageID)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return nil, fmt.Errorf("lists: export: %w", err)
+	default:
+		last.At = last.At.UTC()
+		out.LastListEmail = &last
+	}
+	return out, nil
+}
+
+// exportSubscriptions returns the subscriptions of the address key with
+// their evidence.
+func exportSubscriptions(ctx context.Context, q database.Querier, key string) ([]PersonSubscription, error) {
 	out := []PersonSubscription{}
 	rows, err := q.QueryContext(ctx, `SELECT id, email, name, target_key, status, requested_at, confirmed_at, withdrawn_at
 		FROM list_subscriptions WHERE email_key = $1 ORDER BY id`, key)

@@ -102,68 +102,107 @@ func (s *Service) Subscribe(ctx context.Context, r Request) error {
 	if _, err := s.key(ctx); err != nil {
 		return err
 	}
-	now := s.now()
-	wording := Wordings[r.Wording]
-	key, target := emailKey(r.Email), r.targetKey()
 	return database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
-		var recent int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM list_consent_evidence e
-			JOIN list_subscriptions s ON s.id = e.subscription_id
-			WHERE s.email_key = $1 AND e.step = $2 AND e.at > $3`,
-			key, stepRequested, now.Add(-24*time.Hour)).Scan(&recent); err != nil {
-			return fmt.Errorf("lists: subscribe: %w", err)
-		}
-		if recent >= s.opts.PerAddressPerDay {
-			return nil
-		}
-		token, hash := secret.New()
-		expires := now.Add(TokenLifetime)
-		var (
-			id     int64
-			status string
-		)
-		err := tx.QueryRowContext(ctx, `SELECT id, status FROM list_subscriptions WHERE email_key = $1 AND target_key = $2`,
-			key, target).Scan(&id, &status)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			var course any
-			if r.Scope == ScopeCourse || r.Scope == ScopePlaces {
-				course = r.CourseID
-			}
-			err = tx.QueryRowContext(ctx, `INSERT INTO list_subscriptions (email, email_key, name, scope, course_id, topic,
-					target_key, status, token_hash, token_expires_at, requested_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-				ON CONFLICT (email_key, target_key) DO NOTHING RETURNING id`,
-				r.Email, key, r.Name, string(r.Scope), course, r.Topic, target, string(Requested), hash, expires, now).Scan(&id)
-			if errors.Is(err, sql.ErrNoRows) {
-				return nil // asked at the same moment by another request
-			}
-		case err != nil:
-		case Status(status) == Requested || Status(status) == Withdrawn:
-			_, err = tx.ExecContext(ctx, `UPDATE list_subscriptions SET status = $1, token_hash = $2, token_expires_at = $3,
-				requested_at = $4, name = CASE WHEN $5 = '' THEN name ELSE $5 END WHERE id = $6`,
-				string(Requested), hash, expires, now, r.Name, id)
-		default:
-			return nil // confirmed or suppressed: nothing changes, nothing is sent
-		}
-		if err != nil {
-			return fmt.Errorf("lists: subscribe: %w", err)
-		}
-		if err := addEvidence(ctx, tx, Evidence{SubscriptionID: id, Email: r.Email, What: r.what(),
-			WordingVersion: wording.Version, WordingSHA256: wording.SHA256(), Source: r.Source, Step: stepRequested, At: now}); err != nil {
-			return err
-		}
-		data, err := json.Marshal(confirmData{Name: r.Name, What: r.what(),
-			ConfirmURL: s.opts.BaseURL + "/lists/confirm/" + token, Expires: expires, SiteURL: s.opts.BaseURL})
-		if err != nil {
-			return err
-		}
-		_, _, err = s.opts.Outbox.Enqueue(ctx, tx, messaging.Message{
-			Kind: kindConfirm, DedupeKey: fmt.Sprintf("%s/%d/%s", kindConfirm, id, hash[:16]),
-			SubjectRef: subjectRef(id), ToName: r.Name, ToEmail: r.Email, Data: data,
-		})
+		_, err := s.askConfirmation(ctx, tx, ask{r: r, reopen: true}, s.now())
 		return err
 	})
+}
+
+// ask is a request for a confirmation e-mail, as Subscribe and an import
+// make it: r is checked already; note and consentedOn are an import's
+// evidence; reopen lets a withdrawn subscription be asked again (a
+// person's own request; never an import).
+type ask struct {
+	r                 Request
+	note, consentedOn string
+	reopen            bool
+}
+
+// askOutcome is what askConfirmation did.
+type askOutcome int
+
+const (
+	askSent      askOutcome = iota // a confirmation e-mail queued
+	askCapped                      // the address had PerAddressPerDay today: nothing sent
+	askRaced                       // made at the same moment by another request: nothing sent
+	askUnchanged                   // confirmed, suppressed, or withdrawn without reopen: nothing
+)
+
+// capped says whether the address of key has had PerAddressPerDay
+// confirmation requests in the day before now.
+func (s *Service) capped(ctx context.Context, q querier, key string, now time.Time) (bool, error) {
+	var recent int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM list_consent_evidence e
+		JOIN list_subscriptions s ON s.id = e.subscription_id
+		WHERE s.email_key = $1 AND e.step = $2 AND e.at > $3`,
+		key, stepRequested, now.Add(-24*time.Hour)).Scan(&recent); err != nil {
+		return false, fmt.Errorf("lists: subscribe: %w", err)
+	}
+	return recent >= s.opts.PerAddressPerDay, nil
+}
+
+// askConfirmation is the one path that sends a confirmation e-mail: at
+// most PerAddressPerDay per address, a new subscription made (or a
+// waiting one given a fresh link), the request's evidence with its
+// wording, and the e-mail queued, all in tx.
+func (s *Service) askConfirmation(ctx context.Context, tx *sql.Tx, a ask, now time.Time) (askOutcome, error) {
+	r := a.r
+	wording := Wordings[r.Wording]
+	key, target := emailKey(r.Email), r.targetKey()
+	if capped, err := s.capped(ctx, tx, key, now); err != nil || capped {
+		return askCapped, err
+	}
+	token, hash := secret.New()
+	expires := now.Add(TokenLifetime)
+	var (
+		id     int64
+		status string
+	)
+	err := tx.QueryRowContext(ctx, `SELECT id, status FROM list_subscriptions WHERE email_key = $1 AND target_key = $2`,
+		key, target).Scan(&id, &status)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		var course any
+		if r.Scope == ScopeCourse || r.Scope == ScopePlaces {
+			course = r.CourseID
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO list_subscriptions (email, email_key, name, scope, course_id, topic,
+				target_key, status, token_hash, token_expires_at, requested_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT (email_key, target_key) DO NOTHING RETURNING id`,
+			r.Email, key, r.Name, string(r.Scope), course, r.Topic, target, string(Requested), hash, expires, now).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return askRaced, nil // asked at the same moment by another request
+		}
+	case err != nil:
+	case Status(status) == Requested || (a.reopen && Status(status) == Withdrawn):
+		_, err = tx.ExecContext(ctx, `UPDATE list_subscriptions SET status = $1, token_hash = $2, token_expires_at = $3,
+			requested_at = $4, name = CASE WHEN $5 = '' THEN name ELSE $5 END WHERE id = $6`,
+			string(Requested), hash, expires, now, r.Name, id)
+	default:
+		return askUnchanged, nil // confirmed or suppressed: nothing changes, nothing is sent
+	}
+	if err != nil {
+		return 0, fmt.Errorf("lists: subscribe: %w", err)
+	}
+	if err := addEvidence(ctx, tx, Evidence{SubscriptionID: id, Email: r.Email, What: r.what(),
+		WordingVersion: wording.Version, WordingSHA256: wording.SHA256(), Source: r.Source, Step: stepRequested, At: now,
+		SourceNote: a.note, ConsentedOn: a.consentedOn}); err != nil {
+		return 0, err
+	}
+	data, err := json.Marshal(confirmData{Name: r.Name, What: r.what(),
+		ConfirmURL: s.opts.BaseURL + "/lists/confirm/" + token, Expires: expires, SiteURL: s.opts.BaseURL,
+		ForgetDays: int(s.opts.ForgetAfter / (24 * time.Hour))})
+	if err != nil {
+		return 0, err
+	}
+	if _, _, err = s.opts.Outbox.Enqueue(ctx, tx, messaging.Message{
+		Kind: kindConfirm, DedupeKey: fmt.Sprintf("%s/%d/%s", kindConfirm, id, hash[:16]),
+		SubjectRef: subjectRef(id), ToName: r.Name, ToEmail: r.Email, Data: data,
+	}); err != nil {
+		return 0, err
+	}
+	return askSent, nil
 }
 
 // subjectRef names a subscription in the mail log.
@@ -269,36 +308,46 @@ func (s *Service) Confirm(ctx context.Context, token string) (Pending, error) {
 	return p, err
 }
 
-// Unsubscribe withdraws the subscription a signed unsubscribe token names,
-// at once, recording how (HowOneClick, HowLink…). It is idempotent: a
-// subscription already withdrawn, suppressed or forgotten is left as it is
-// and answers nil. A token whose signature fails is ErrLinkInvalid.
+// Unsubscribe withdraws the subscriptions a signed unsubscribe token
+// names (one, or every one that brought a list e-mail), at once, each
+// with its evidence recording how (HowOneClick, HowLink…). It is
+// idempotent: a subscription already withdrawn, suppressed or forgotten
+// is left as it is and answers nil. A token whose signature fails is
+// ErrLinkInvalid.
 func (s *Service) Unsubscribe(ctx context.Context, token, how string) error {
-	id, err := s.verify(ctx, token)
+	ids, err := s.verify(ctx, token)
 	if err != nil {
 		return err
 	}
 	return database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
 		now := s.now()
-		res, err := tx.ExecContext(ctx, `UPDATE list_subscriptions SET status = $1, withdrawn_at = $2,
-				token_hash = NULL, token_expires_at = NULL
-			WHERE id = $3 AND status IN ($4, $5)`, string(Withdrawn), now, id, string(Requested), string(Confirmed))
-		if err != nil {
-			return fmt.Errorf("lists: unsubscribe: %w", err)
+		for _, id := range ids {
+			res, err := tx.ExecContext(ctx, `UPDATE list_subscriptions SET status = $1, withdrawn_at = $2,
+					token_hash = NULL, token_expires_at = NULL
+				WHERE id = $3 AND status IN ($4, $5)`, string(Withdrawn), now, id, string(Requested), string(Confirmed))
+			if err != nil {
+				return fmt.Errorf("lists: unsubscribe: %w", err)
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				continue
+			}
+			if err := repeatRequest(ctx, tx, id, stepWithdrawn, how, now); err != nil {
+				return err
+			}
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return err
-		}
-		return repeatRequest(ctx, tx, id, stepWithdrawn, how, now)
+		return nil
 	})
 }
 
-// UnsubscribeLinks are a list e-mail's ways out for subscription id: the
-// page and one-click address (https; a visible link too) and the mailto:
+// UnsubscribeLinks are a list e-mail's ways out for the subscriptions
+// ids (one for a visible link; every one that brought the e-mail for its
+// header): the page and one-click address (https) and the mailto:
 // address (empty without UnsubscribeMailbox). Put them on a message with
 // ListMessage.
-func (s *Service) UnsubscribeLinks(ctx context.Context, id int64) (page, mailto string, err error) {
-	token, err := s.UnsubscribeToken(ctx, id)
+func (s *Service) UnsubscribeLinks(ctx context.Context, ids ...int64) (page, mailto string, err error) {
+	token, err := s.UnsubscribeToken(ctx, ids...)
 	if err != nil {
 		return "", "", err
 	}
@@ -309,11 +358,19 @@ func (s *Service) UnsubscribeLinks(ctx context.Context, id int64) (page, mailto 
 	return page, mailto, nil
 }
 
-// ListMessage marks m as list mail of subscription id: it will carry
-// List-Unsubscribe (https and mailto) and, where the site is on https,
-// List-Unsubscribe-Post: List-Unsubscribe=One-Click (RFC 8058).
+// ListMessage marks m as list mail of subscription id (ListMessageFor
+// with one).
 func (s *Service) ListMessage(ctx context.Context, id int64, m messaging.Message) (messaging.Message, error) {
-	page, mailto, err := s.UnsubscribeLinks(ctx, id)
+	return s.ListMessageFor(ctx, []int64{id}, m)
+}
+
+// ListMessageFor marks m as list mail made from the subscriptions ids
+// (the first names it in the mail log): it will carry List-Unsubscribe
+// (https and mailto) naming them all, so the one click of RFC 8058 —
+// List-Unsubscribe-Post: List-Unsubscribe=One-Click, where the site is on
+// https — stops every one that brought the e-mail.
+func (s *Service) ListMessageFor(ctx context.Context, ids []int64, m messaging.Message) (messaging.Message, error) {
+	page, mailto, err := s.UnsubscribeLinks(ctx, ids...)
 	if err != nil {
 		return m, err
 	}
@@ -322,8 +379,8 @@ func (s *Service) ListMessage(ctx context.Context, id int64, m messaging.Message
 		m.ListUnsubscribe = page
 	}
 	m.ListUnsubscribeMailto = mailto
-	if m.SubjectRef == "" {
-		m.SubjectRef = subjectRef(id)
+	if m.SubjectRef == "" && len(ids) > 0 {
+		m.SubjectRef = subjectRef(ids[0])
 	}
 	return m, nil
 }

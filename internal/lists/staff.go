@@ -3,16 +3,12 @@ package lists
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"plenary/internal/audit"
 	"plenary/internal/database"
-	"plenary/internal/messaging"
-	"plenary/internal/secret"
 )
 
 // What the course team does with subscribers (the staff area's
@@ -111,6 +107,9 @@ func (f StaffFilter) where(withStatus bool) (string, []any) {
 	if f.CourseID > 0 {
 		conds = append(conds, "s.course_id = "+arg(f.CourseID))
 	}
+	// Bytes that are not UTF-8 are dropped (PostgreSQL would refuse the
+	// query).
+	f.Topic, f.Text = strings.ToValidUTF8(f.Topic, ""), strings.ToValidUTF8(f.Text, "")
 	if f.Topic != "" {
 		conds = append(conds, "s.target_key = "+arg("topic/"+strings.ToLower(f.Topic)))
 	}
@@ -350,25 +349,4 @@ func (s *Service) CountsByCourse(ctx context.Context) (map[int64]CourseCounts, e
 		out[course] = c
 	}
 	return out, rows.Err()
-}
-
-// queueConfirmation gives subscription id a fresh confirmation link and
-// queues its e-mail in tx (as Subscribe does).
-func (s *Service) queueConfirmation(ctx context.Context, tx *sql.Tx, id int64, email, name, what string, now time.Time) error {
-	token, hash := secret.New()
-	expires := now.Add(TokenLifetime)
-	if _, err := tx.ExecContext(ctx, `UPDATE list_subscriptions SET token_hash = $1, token_expires_at = $2 WHERE id = $3`,
-		hash, expires, id); err != nil {
-		return fmt.Errorf("lists: confirmation: %w", err)
-	}
-	data, err := json.Marshal(confirmData{Name: name, What: what,
-		ConfirmURL: s.opts.BaseURL + "/lists/confirm/" + token, Expires: expires, SiteURL: s.opts.BaseURL})
-	if err != nil {
-		return err
-	}
-	_, _, err = s.opts.Outbox.Enqueue(ctx, tx, messaging.Message{
-		Kind: kindConfirm, DedupeKey: fmt.Sprintf("%s/%d/%s", kindConfirm, id, hash[:16]),
-		SubjectRef: subjectRef(id), ToName: name, ToEmail: email, Data: data,
-	})
-	return err
 }

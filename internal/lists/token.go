@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -45,37 +46,77 @@ func (s *Service) key(ctx context.Context) ([]byte, error) {
 	return key, nil
 }
 
-func sign(key []byte, id int64) []byte {
+// MaxTokenIDs bounds the subscriptions one unsubscribe token names.
+const MaxTokenIDs = 100
+
+// idList writes subscription IDs as a token names them: ascending, each
+// once, joined by "-".
+func idList(ids []int64) string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, "-")
+}
+
+func sign(key []byte, list string) []byte {
 	mac := hmac.New(sha256.New, key)
-	fmt.Fprintf(mac, "plenary/list-unsubscribe/%d", id)
+	fmt.Fprintf(mac, "plenary/list-unsubscribe/%s", list)
 	return mac.Sum(nil)
 }
 
-// UnsubscribeToken is the signed token of subscription id's unsubscribe
-// links: "<id>.<HMAC-SHA256>", never expiring.
-func (s *Service) UnsubscribeToken(ctx context.Context, id int64) (string, error) {
+// UnsubscribeToken is the signed token of the unsubscribe links of one
+// or more subscriptions: "<id>-<id>….<HMAC-SHA256>" (for one, "<id>.<…>"),
+// never expiring. One e-mail made from several subscriptions of an
+// address names them all in its List-Unsubscribe, so the one click stops
+// everything that brought it. At most MaxTokenIDs (the oldest).
+func (s *Service) UnsubscribeToken(ctx context.Context, ids ...int64) (string, error) {
 	key, err := s.key(ctx)
 	if err != nil {
 		return "", err
 	}
-	return strconv.FormatInt(id, 10) + "." + base64.RawURLEncoding.EncodeToString(sign(key, id)), nil
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	if len(ids) == 0 || ids[0] <= 0 {
+		return "", fmt.Errorf("lists: unsubscribe token: no subscription")
+	}
+	ids = ids[:min(len(ids), MaxTokenIDs)]
+	list := idList(ids)
+	return list + "." + base64.RawURLEncoding.EncodeToString(sign(key, list)), nil
 }
 
-// verify returns the subscription an unsubscribe token names, or
+// verify returns the subscriptions an unsubscribe token names, or
 // ErrLinkInvalid.
-func (s *Service) verify(ctx context.Context, token string) (int64, error) {
+func (s *Service) verify(ctx context.Context, token string) ([]int64, error) {
 	key, err := s.key(ctx)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	idText, macText, ok := strings.Cut(token, ".")
-	id, err := strconv.ParseInt(idText, 10, 64)
-	if !ok || err != nil || id <= 0 || len(macText) != 43 {
-		return 0, ErrLinkInvalid
+	list, macText, ok := strings.Cut(token, ".")
+	if !ok || len(macText) != 43 {
+		return nil, ErrLinkInvalid
+	}
+	parts := strings.Split(list, "-")
+	if len(parts) > MaxTokenIDs {
+		return nil, ErrLinkInvalid
+	}
+	ids := make([]int64, len(parts))
+	for i, p := range parts {
+		id, err := strconv.ParseInt(p, 10, 64)
+		if err != nil || id <= 0 || (i > 0 && id <= ids[i-1]) {
+			return nil, ErrLinkInvalid
+		}
+		ids[i] = id
+	}
+	// The signed text is the list as written; writing it again refuses
+	// another spelling of the same numbers ("+5", "05").
+	if idList(ids) != list {
+		return nil, ErrLinkInvalid
 	}
 	mac, err := base64.RawURLEncoding.DecodeString(macText)
-	if err != nil || !hmac.Equal(mac, sign(key, id)) {
-		return 0, ErrLinkInvalid
+	if err != nil || !hmac.Equal(mac, sign(key, list)) {
+		return nil, ErrLinkInvalid
 	}
-	return id, nil
+	return ids, nil
 }

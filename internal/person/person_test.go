@@ -142,6 +142,15 @@ func TestExportThenEraseLeavesNoTrace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Zoë was told of the date in a list e-mail.
+	if _, err := w.db.ExecContext(ctx, `INSERT INTO list_sent (email_key, kind, event_id, round, sent_at) VALUES ($1, 'date', $2, 0, $3)`,
+		"zoe.quillfeather@example.org", w.event.ID, w.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.db.ExecContext(ctx, `INSERT INTO list_mail_last (email_key, last_at, message_id) VALUES ($1, $2, 0)`,
+		"zoe.quillfeather@example.org", w.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
 	before := totals(t, w)
 
 	// Export: every booking, in any case of the address, with what they gave.
@@ -155,6 +164,10 @@ func TestExportThenEraseLeavesNoTrace(t *testing.T) {
 	}
 	if !strings.Contains(string(raw), "sha-of-wording") {
 		t.Errorf("the export lacks the subscription's consent evidence: %.300s", raw)
+	}
+	if !strings.Contains(string(raw), fmt.Sprintf(`"announced":[{"kind":"date","event_id":%d,`, w.event.ID)) ||
+		!strings.Contains(string(raw), `"last_list_email":{"at":`) {
+		t.Errorf("the export lacks the list mail sent: %s", raw)
 	}
 	var got struct {
 		Data struct {

@@ -250,6 +250,16 @@ func TestSubscribersImport(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "larger than 5 MB") {
 		t.Errorf("over 5 MB: %d %s", res.StatusCode, between(body, "<main", "</main>"))
 	}
+	// A quote never closed: the whole file refused beside the file field,
+	// with the line, and nothing imported.
+	res, body = a.upload(t, a.admin, map[string]string{"mode": "confirm", "target": "all"},
+		[]byte("email,name\nquote@example.org,\"Ann\nlater@example.org,Later\n"))
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "line 2: a quote opened here is never closed") {
+		t.Errorf("stray quote: %d %s", res.StatusCode, between(body, "<main", "</main>"))
+	}
+	if subs, _ := a.lists.Subscriptions(ctx, "later@example.org"); len(subs) != 0 {
+		t.Errorf("a refused file imported: %+v", subs)
+	}
 	// Far over: the request limit.
 	huge := bytes.Repeat([]byte("x"), importMaxBody+1)
 	if res, body = a.upload(t, a.admin, map[string]string{"mode": "confirm", "target": "all"}, huge); res.StatusCode != http.StatusRequestEntityTooLarge ||

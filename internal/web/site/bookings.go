@@ -55,9 +55,9 @@ type bookingForm struct {
 	SystemChecked                                       bool
 	Answers                                             map[string]string // by question key
 	// Subscribe is the box asking to hear about new dates, ticked by the
-	// person (never by default); SubscribeWording the version they saw.
-	Subscribe        bool
-	SubscribeWording string
+	// person (never by default). Its wording is always
+	// lists.BookingWording: a version posted with the form is not read.
+	Subscribe bool
 }
 
 // fieldError is one line of the error summary: the message and the
@@ -96,7 +96,7 @@ func readBookingForm(r *http.Request, c catalog.Course) bookingForm {
 		Name: q.Name, Email: q.Email, Organisation: q.Organisation, Role: q.Role,
 		RegistrationNumber: q.RegistrationNumber, FeeTier: q.FeeTier, AccessNeeds: q.AccessNeeds,
 		PONumber: q.PONumber, SystemChecked: q.SystemChecked, Answers: q.Answers,
-		Subscribe: r.PostFormValue("subscribe") == "yes", SubscribeWording: r.PostFormValue("subscribe_wording"),
+		Subscribe: r.PostFormValue("subscribe") == "yes",
 	}
 }
 
@@ -231,12 +231,10 @@ func (s *Server) subscribeAfterBooking(r *http.Request, c catalog.Course, f book
 	if !f.Subscribe || !s.listsOn() {
 		return
 	}
-	wording := f.SubscribeWording
-	if _, ok := lists.Wordings[wording]; !ok {
-		wording = lists.BookingWording.Version
-	}
+	// The box's wording is the one the form shows, whatever was posted:
+	// the evidence must not take the words of a crafted request.
 	err := s.lists.Subscribe(r.Context(), lists.Request{Email: f.Email, Name: f.Name, Scope: lists.ScopeCourse,
-		CourseID: c.ID, CourseTitle: c.Title, Source: lists.FromBooking, Wording: wording})
+		CourseID: c.ID, CourseTitle: c.Title, Source: lists.FromBooking, Wording: lists.BookingWording.Version})
 	if err != nil {
 		s.web.LogFailure(r, "subscribe after booking", err)
 	}

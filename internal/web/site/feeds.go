@@ -127,7 +127,8 @@ func (s *Server) tagAuthority(base string) string {
 
 // dateEntry is the feed entry of one date: its id never changes (a tag
 // URI of the install's domain, the day the date was added and its ID);
-// updated and published are when it was added; the title has the date and
+// published is when it was added, updated the later of that and its last
+// change; the title has the date and
 // hours in its zone; it links to the course page and, when booking is on,
 // to its booking form.
 func (s *Server) dateEntry(c catalog.Course, e catalog.Event, base, authority string) atomEntry {
@@ -154,10 +155,14 @@ func (s *Server) dateEntry(c catalog.Course, e catalog.Event, base, authority st
 	}
 	sum.WriteString(". Fee: " + feeSummary(c) + ".")
 	courseURL := base + "/courses/" + c.Slug
+	updated := added
+	if e.UpdatedAt.After(updated) {
+		updated = e.UpdatedAt
+	}
 	entry := atomEntry{
 		ID:        fmt.Sprintf("tag:%s,%s:event-%d", authority, added.UTC().Format("2006-01-02"), e.ID),
 		Title:     title,
-		Updated:   atomTime(added),
+		Updated:   atomTime(updated),
 		Published: atomTime(added),
 		Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: courseURL + "#dates"}},
 		Summary:   atomText{Type: "text", Text: sum.String()},

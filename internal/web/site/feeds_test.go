@@ -150,10 +150,11 @@ type atomIn struct {
 		Href string `xml:"href,attr"`
 	} `xml:"http://www.w3.org/2005/Atom link"`
 	Entries []struct {
-		ID      string `xml:"http://www.w3.org/2005/Atom id"`
-		Title   string `xml:"http://www.w3.org/2005/Atom title"`
-		Updated string `xml:"http://www.w3.org/2005/Atom updated"`
-		Links   []struct {
+		ID        string `xml:"http://www.w3.org/2005/Atom id"`
+		Title     string `xml:"http://www.w3.org/2005/Atom title"`
+		Updated   string `xml:"http://www.w3.org/2005/Atom updated"`
+		Published string `xml:"http://www.w3.org/2005/Atom published"`
+		Links     []struct {
 			Rel  string `xml:"rel,attr"`
 			Href string `xml:"href,attr"`
 		} `xml:"http://www.w3.org/2005/Atom link"`
@@ -286,6 +287,29 @@ func TestDatesFeeds(t *testing.T) {
 	}
 	if !bytes.HasPrefix([]byte(body), []byte(`<?xml version="1.0" encoding="UTF-8"?>`)) {
 		t.Error("no XML declaration")
+	}
+
+	// The date changed an hour later: updated says when, published
+	// stays when it was added, and the id stays.
+	changed := added.Add(time.Hour)
+	c, err = ts.store.CourseBySlug(ctx, "supervision-skills")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range c.Events {
+		if c.Events[i].Ref == "2022-12" {
+			c.Events[i].Days = []catalog.Day{day(t, catalog.Date{Year: 2022, Month: 12, Day: 5}, "15:00", "17:30")}
+		}
+	}
+	if _, err := ts.store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(changed)); err != nil {
+		t.Fatal(err)
+	}
+	_, body = ts.get(t, "/courses/supervision-skills/dates.atom")
+	g := parseAtom(t, body)
+	if u := g.Entries[0]; u.ID != e.ID || u.Updated != changed.UTC().Format(time.RFC3339) ||
+		u.Published != added.UTC().Format(time.RFC3339) || g.Updated != u.Updated {
+		t.Errorf("after a change: id %s updated %s published %s (feed %s); want updated %s, published %s",
+			u.ID, u.Updated, u.Published, g.Updated, changed.UTC().Format(time.RFC3339), added.UTC().Format(time.RFC3339))
 	}
 }
 

@@ -149,9 +149,10 @@ func (s *Server) confirmShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.web.Render(w, r, http.StatusOK, "list", listPage{Base: s.web.Base(r), Heading: "Confirm your subscription",
-		Message: []string{"Press the button to get e-mails at " + p.Email + " about " + p.What + ".",
-			"Every e-mail has a link to stop them in one click."},
-		Action: r.URL.Path, Button: "Yes, send me these e-mails"})
+		// ConfirmWording is what an imported subscription's evidence
+		// records as shown here: the page says it word for word.
+		Message: []string{"E-mails to " + p.Email + " about " + p.What + ".", lists.ConfirmWording.Text},
+		Action:  r.URL.Path, Button: "Yes, send me these e-mails"})
 }
 
 // confirm is the button's POST.

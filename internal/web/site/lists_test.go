@@ -86,6 +86,7 @@ func TestSubscribeFromCoursePage(t *testing.T) {
 	}
 	res, body = ts.get(t, links[0])
 	if res.StatusCode != http.StatusOK || !strings.Contains(body, "Yes, send me these e-mails") || !strings.Contains(body, c.Title) ||
+		!strings.Contains(body, lists.ConfirmWording.Text) ||
 		res.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("confirmation page: %d %q\n%s", res.StatusCode, res.Header.Get("Cache-Control"), body)
 	}
@@ -208,6 +209,48 @@ func TestOneClickUnsubscribe(t *testing.T) {
 	ev, _ := ts.lists.Evidence(ctx, s.ID)
 	if s.Status != lists.Withdrawn || len(ev) != 3 || ev[2].How != lists.HowOneClick {
 		t.Errorf("after two one-click POSTs: %s, %+v", s.Status, ev)
+	}
+}
+
+// TestOneClickUnsubscribeSeveral: a list e-mail made from two of an
+// address's subscriptions names both in List-Unsubscribe; the RFC 8058
+// POST (no cookie, from the mail client) withdraws both at once, each
+// with evidence saying one_click, and leaves the address's other
+// subscription alone.
+func TestOneClickUnsubscribeSeveral(t *testing.T) {
+	ts := newTestSiteWith(t, testNow, func(o *testOptions) { o.Lists = true })
+	ctx := context.Background()
+	for _, what := range []string{"all", "course", "places"} {
+		form := url.Values{"email": {"ada@example.org"}, "what": {what}, "wording": {lists.CourseWording.Version}}
+		ts.post(t, "/courses/dit-refresher/subscribe", form, nil)
+	}
+	for _, link := range ts.confirmLinks(t, "ada@example.org") {
+		ts.post(t, link, nil, nil)
+	}
+	subs, err := ts.lists.Subscriptions(ctx, "ada@example.org")
+	if err != nil || len(subs) != 3 {
+		t.Fatalf("subscriptions: %+v (%v)", subs, err)
+	}
+	m, err := ts.lists.ListMessageFor(ctx, []int64{subs[0].ID, subs[1].ID}, messaging.Message{Kind: "list_news"})
+	if err != nil || !strings.HasPrefix(m.ListUnsubscribe, "https://training.example.org/lists/unsubscribe/") {
+		t.Fatalf("list message: %+v (%v)", m, err)
+	}
+	path := strings.TrimPrefix(m.ListUnsubscribe, "https://training.example.org")
+	cross := map[string]string{"Origin": "https://mail.example.net", "Sec-Fetch-Site": "cross-site"}
+	res, body := ts.post(t, path, url.Values{"List-Unsubscribe": {"One-Click"}}, cross)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "You are unsubscribed") || len(res.Cookies()) != 0 {
+		t.Fatalf("one-click POST: %d\n%s", res.StatusCode, body)
+	}
+	subs, _ = ts.lists.Subscriptions(ctx, "ada@example.org")
+	for i, sub := range subs {
+		ev, _ := ts.lists.Evidence(ctx, sub.ID)
+		last := ev[len(ev)-1]
+		if i < 2 && (sub.Status != lists.Withdrawn || last.Step != "withdrawn" || last.How != lists.HowOneClick) {
+			t.Errorf("subscription %d: %s, %+v", sub.ID, sub.Status, ev)
+		}
+		if i == 2 && sub.Status != lists.Confirmed {
+			t.Errorf("the third subscription was withdrawn: %+v", sub)
+		}
 	}
 }
 
