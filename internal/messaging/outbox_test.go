@@ -188,9 +188,17 @@ func TestScheduledMessageIsNotSentEarly(t *testing.T) {
 	// What keeps them from going early is the queue's state (River holds
 	// a job until its time), checked here and by when the one due soon
 	// was sent, not by watching the mailer for a while.
+	// On a loaded machine the one due soon may already be due by now:
+	// what must hold is that nothing is listed due before its time.
 	due, err := env.outbox.List(context.Background(), messaging.ListFilter{Due: true})
-	if err != nil || len(due) != 0 {
-		t.Fatalf("List(Due) before either is due: %d messages, %v", len(due), err)
+	asked := time.Now()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range due {
+		if m.ID == laterID || m.ScheduledAt.After(asked) {
+			t.Fatalf("List(Due) lists message %d scheduled at %v, before its time (asked at %v)", m.ID, m.ScheduledAt, asked)
+		}
 	}
 	waitFor(t, "the soon message to be sent", func() bool { return message(t, env.outbox, soonID).Status == messaging.Sent })
 	got := message(t, env.outbox, soonID)
