@@ -199,11 +199,15 @@ func TestPDFPrintsEveryFieldReadably(t *testing.T) {
 	}
 }
 
-// TestHours writes minutes as hours with at most two decimals.
+// TestHours writes minutes as hours with at most two decimals: one
+// helper for the certificate, the register and the course page.
 func TestHours(t *testing.T) {
-	for m, want := range map[int]string{360: "6", 390: "6.5", 405: "6.75", 400: "6.67", 0: "0", 45: "0.75"} {
-		if got := certificates.Hours(m); got != want {
-			t.Errorf("Hours(%d) = %q, want %q", m, got, want)
+	for m, want := range map[int]string{360: "6", 390: "6.5", 405: "6.75", 400: "6.67", 0: "0", 45: "0.75", 600: "10", 61: "1.02"} {
+		if got := certificates.FormatHours(m); got != want {
+			t.Errorf("FormatHours(%d) = %q, want %q", m, got, want)
+		}
+		if got := (certificates.Certificate{CPDMinutes: m}).Hours(); got != want {
+			t.Errorf("Certificate.Hours with %d minutes = %q, want %q", m, got, want)
 		}
 	}
 }
