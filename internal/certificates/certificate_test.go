@@ -101,6 +101,7 @@ func newWorld(t *testing.T) *world {
 	store := catalog.NewStore(db, catalog.Hooks{})
 	c := catalogtest.NewCourse(now)
 	c.Title = "Trauma-informed practice"
+	c.FeedbackURL = "https://forms.example.org/feedback/tip"
 	// A date across two days in summer, so the zone matters.
 	day := c.Events[0].Days[0]
 	day.Date = catalog.Date{Year: 2026, Month: time.June, Day: 10}
@@ -504,7 +505,8 @@ func TestThanksCarryTheCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(m.Text, "Thank you for taking part in Trauma-informed practice") ||
-		!strings.Contains(m.Text, base+"/verify/"+cert.DisplayCode()) || len(m.Attachments) != 1 {
+		!strings.Contains(m.Text, base+"/verify/"+cert.DisplayCode()) || len(m.Attachments) != 1 ||
+		!strings.Contains(m.Text, "https://forms.example.org/feedback/tip") {
 		t.Fatalf("the thank-you:\n%s\n(%d attachments)", m.Text, len(m.Attachments))
 	}
 	if text := pdfText(t, m.Attachments[0].Data); !strings.Contains(text, "Zoë Ångström-Núñez") || !strings.Contains(text, cert.DisplayCode()) {
