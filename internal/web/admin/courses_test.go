@@ -150,6 +150,9 @@ func TestCourseEditorRoundTrip(t *testing.T) {
 	form.Set("closes_hours_before", "24")
 	form.Set("joining_lead_days", "5")
 	form.Set("reminder_days_before", "2")
+	form.Set("completion", "percent")
+	form.Set("completion_percent", "80")
+	form.Set("feedback_url", " https://forms.example.org/feedback?course=dit&from=mail ")
 	form.Set("m_provider_0", "Teams")
 	form.Set("m_url_0", "https://teams.example/l/meetup/9")
 	form.Set("m_id_0", "987 654")
@@ -175,6 +178,9 @@ func TestCourseEditorRoundTrip(t *testing.T) {
 		got.Waitlist != want.Waitlist || got.OfferHoldHours != 48 || got.BookingClosesHours != 24 || got.JoiningLeadDays != 5 ||
 		got.ReminderDaysBefore != 2 || !reflect.DeepEqual(got.Fees, want.Fees) || !reflect.DeepEqual(got.Questions, want.Questions) {
 		t.Errorf("stored after the edit:\n%+v\nwant fields of\n%+v", got, want)
+	}
+	if got.CompletionPercent != 80 || got.FeedbackURL != "https://forms.example.org/feedback?course=dit&from=mail" {
+		t.Errorf("completion %d%%, feedback link %q stored", got.CompletionPercent, got.FeedbackURL)
 	}
 	if got.About != "### Heading typed\n\nText.\n\n```\nopen code\n```" {
 		t.Errorf("about stored as %q", got.About)
@@ -308,20 +314,25 @@ func TestCourseEditorProblems(t *testing.T) {
 	form.Set("r_then_0", "refuse")
 	form.Set("r_message_0", "")
 	form.Set("about", "**Typed** about")
+	form.Set("completion", "percent")
+	form.Set("completion_percent", "180")
+	form.Set("feedback_url", "forms.example.org/feedback")
 	form.Set("op", "save")
 	res, body := a.post(t, path, tok, form)
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("bad input: %d", res.StatusCode)
 	}
 	for field, want := range map[string]string{"title": "Title is required", "fee_amount_0": "£120.00",
-		"offer_hold_hours": "whole number", "q_key_0": "lower-case letters", "r_if_0": "Rule 1", "r_message_0": "required for a refuse rule"} {
+		"offer_hold_hours": "whole number", "q_key_0": "lower-case letters", "r_if_0": "Rule 1", "r_message_0": "required for a refuse rule",
+		"completion_percent": "between 1 and 100", "feedback_url": "starting with https://"} {
 		m := regexp.MustCompile(`id="` + field + `-error"><span class="visually-hidden">Error:</span> ([^<]*)<`).FindStringSubmatch(body)
 		if m == nil || !strings.Contains(html.UnescapeString(m[1]), want) {
 			t.Errorf("%s: message %v, want one saying %q", field, m, want)
 		}
 	}
 	kept := formOf(t, body)
-	if kept.Get("fee_amount_0") != "£12.3" || kept.Get("q_label_0") != "Typed label" || kept.Get("about") != "**Typed** about" {
+	if kept.Get("fee_amount_0") != "£12.3" || kept.Get("q_label_0") != "Typed label" || kept.Get("about") != "**Typed** about" ||
+		kept.Get("completion") != "percent" || kept.Get("completion_percent") != "180" || kept.Get("feedback_url") != "forms.example.org/feedback" {
 		t.Errorf("typed input not kept: %v", kept)
 	}
 	if c, _ := a.catalog.CourseByID(ctx, course.ID); c.Version != course.Version || len(c.Questions) != 0 {
