@@ -630,10 +630,27 @@ func (p *coursePage) showProblems(v catalog.ValidationError, rows map[string][]i
 	}
 }
 
+// courseMaxBody is the request limit of the course editor's POSTs: six
+// texts of catalog's 20,000 bytes each, every byte of them
+// percent-encoded (accents, other scripts: three bytes sent a byte) is
+// 360 KB, and questions, rules, fees and meeting details fit in the
+// rest. The kit's 64 KB (web.MaxBodyBytes) would refuse a long course.
+const courseMaxBody = 512 << 10
+
 // coursePost handles the form's buttons.
 func (s *Server) coursePost(w http.ResponseWriter, r *http.Request, p coursePage, stored catalog.Course) {
 	if err := r.ParseForm(); err != nil {
-		s.web.Error(w, r, err)
+		var tooBig *http.MaxBytesError
+		if !errors.As(err, &tooBig) {
+			s.web.Error(w, r, err)
+			return
+		}
+		// The form cannot be read back: say so plainly, over the course
+		// as it is stored, rather than a bare error page.
+		p.Problem = fmt.Sprintf("The form was larger than %d KB, so nothing was saved and what you typed could not be kept. "+
+			"Shorten the longest texts (each may hold 20,000 characters) and try again; the course below is as it was last saved.",
+			courseMaxBody>>10)
+		s.web.Render(w, r, http.StatusRequestEntityTooLarge, "admin_course", p)
 		return
 	}
 	p.readForm(r)

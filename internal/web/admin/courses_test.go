@@ -503,3 +503,54 @@ func TestCourseEditorLateMeetingChange(t *testing.T) {
 		t.Errorf("joining instructions queued: %d → %d, want one more", before, after)
 	}
 }
+
+// TestCourseEditorLargeCourse saves a course whose six texts are each as
+// long as a course may hold (20,000 bytes, all accented letters, so the
+// form sends each byte percent-encoded: about 360 KB), far over the kit's
+// 64 KB; a form larger than the editor's limit gets the page back with a
+// plain message, and nothing is saved.
+func TestCourseEditorLargeCourse(t *testing.T) {
+	t.Parallel()
+	a, tok, course := editorArea(t)
+	path := fmt.Sprintf("/admin/courses/%d", course.ID)
+	_, body := a.get(t, path, tok)
+	form := formOf(t, body)
+	texts := map[string]string{}
+	for i, name := range []string{"about", "audience", "aims", "prerequisites", "delivery", "cancellation_terms"} {
+		// 20,000 bytes: a first letter, then two-byte é up to the limit.
+		text := string(rune('A'+i)) + strings.Repeat("é", 9999) + "e"
+		if len(text) != 20000 {
+			t.Fatalf("text of %d bytes", len(text))
+		}
+		texts[name] = text
+		form.Set(name, text)
+	}
+	form.Set("op", "save")
+	if n := len(form.Encode()); n <= 6*55000 {
+		t.Fatalf("the form is only %d bytes", n)
+	}
+	res, body := a.post(t, path, tok, form)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "done=saved") {
+		t.Fatalf("save of a maximal course: %d → %q\n%.2000s", res.StatusCode, loc, body)
+	}
+	stored, err := a.catalog.CourseByID(ctx, course.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range texts {
+		if got := *courseText(&stored, name); got != want {
+			t.Errorf("%s stored as %d bytes, want the %d typed", name, len(got), len(want))
+		}
+	}
+
+	// Over the limit: the page again, with the reason, and no change.
+	form.Set("about", strings.Repeat("é", 100000))
+	res, body = a.post(t, path, tok, form)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "The form was larger than 512 KB, so nothing was saved") ||
+		!strings.Contains(body, `name="title"`) {
+		t.Fatalf("an over-large form: %d\n%.2000s", res.StatusCode, body)
+	}
+	if c, _ := a.catalog.CourseByID(ctx, course.ID); c.Version != stored.Version {
+		t.Errorf("an over-large form changed the course: version %d, want %d", c.Version, stored.Version)
+	}
+}
