@@ -422,14 +422,18 @@ func TestCourseEditorCreateAndLimits(t *testing.T) {
 
 // TestMeetingDetailsAccess: meeting details (meetings:read) show on the
 // course editor for a coordinator and on a date's people page for a
-// trainer of the course; a finance user, without the permission, is
+// trainer of the course who teaches the date; a finance user, without the permission, is
 // refused both pages.
 func TestMeetingDetailsAccess(t *testing.T) {
 	t.Parallel()
 	a, _, course := editorArea(t)
 	a.addUser(t, "cora@example.org", account.Coordinator)
-	a.addUser(t, "tim@example.org", account.Trainer, course.ID)
+	tim := a.addUser(t, "tim@example.org", account.Trainer, course.ID)
 	a.addUser(t, "fin@example.org", account.Finance)
+	// A trainer sees the people (and meeting) of the dates they teach.
+	if err := a.srv.register.SetTrainers(ctx, course.Events[0].ID, []int64{tim.ID}, audit.StaffMember(1, "Cora")); err != nil {
+		t.Fatal(err)
+	}
 	coord := a.signIn(t, "cora@example.org", password, "")
 	trainer := a.signIn(t, "tim@example.org", password, "")
 	fin := a.signIn(t, "fin@example.org", password, "")
