@@ -173,6 +173,7 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 	a.people.Register("bookings", booking.People{})
 	a.people.Register("messages", messaging.People{})
 	a.people.Register("lists", lists.People{})
+	a.people.Register("register", certificates.RegisterMarks{})
 	a.people.Register("certificates", certificates.People{})
 	a.people.Register("audit", audit.People{})
 	if !withRunner {

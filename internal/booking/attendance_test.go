@@ -33,3 +33,44 @@ func TestRecordAttendance(t *testing.T) {
 		t.Errorf("a waitlisted booking: got %v, want ErrNotActive", err)
 	}
 }
+
+// TestRecordAttendancesAllOrNothing records a whole date at once, and
+// refuses the whole date, writing nothing, when one booking on the list
+// was cancelled meanwhile or a booking holding a place is missing.
+func TestRecordAttendancesAllOrNothing(t *testing.T) {
+	f := newFixture(t, dbtest.New(t), 3, nil)
+	ann := f.book(t, "Ann Archer").Booking
+	bob := f.book(t, "Bob Baker").Booking
+	catRes := f.book(t, "Cat Cooper")
+	cat := catRes.Booking
+	staff := audit.StaffMember(3, "Tia Trainer")
+	// Cat cancels after the register was read: Ann (first, by ID) would
+	// have changed, but nothing may.
+	if _, err := f.svc.Cancel(ctx, catRes.Token); err != nil {
+		t.Fatal(err)
+	}
+	n, err := f.svc.RecordAttendances(ctx, f.event.ID, map[int64]bool{ann.ID: true, bob.ID: false, cat.ID: true}, staff)
+	if !errors.Is(err, booking.ErrRegisterChanged) || n != 0 {
+		t.Fatalf("with a cancelled booking: got %d, %v; want ErrRegisterChanged", n, err)
+	}
+	if st := statuses(t, f); st["Ann Archer"] != booking.Confirmed || st["Bob Baker"] != booking.Confirmed {
+		t.Fatalf("a refused date changed bookings: %v", st)
+	}
+	// Bob missing from the list: refused too.
+	if _, err := f.svc.RecordAttendances(ctx, f.event.ID, map[int64]bool{ann.ID: true}, staff); !errors.Is(err, booking.ErrRegisterChanged) {
+		t.Fatalf("with a booking missing: got %v, want ErrRegisterChanged", err)
+	}
+	if es, _ := audit.List(ctx, f.db, audit.Filter{Action: "booking.attendance"}); len(es) != 0 {
+		t.Fatalf("refused dates recorded %d booking.attendance entries, want 0", len(es))
+	}
+	n, err = f.svc.RecordAttendances(ctx, f.event.ID, map[int64]bool{ann.ID: true, bob.ID: false}, staff)
+	if err != nil || n != 2 {
+		t.Fatalf("the whole date: got %d, %v; want 2", n, err)
+	}
+	if st := statuses(t, f); st["Ann Archer"] != booking.Attended || st["Bob Baker"] != booking.NoShow {
+		t.Errorf("after recording: %v", st)
+	}
+	if n, err := f.svc.RecordAttendances(ctx, f.event.ID, map[int64]bool{ann.ID: true, bob.ID: false}, staff); err != nil || n != 0 {
+		t.Errorf("the same again: got %d, %v; want 0", n, err)
+	}
+}

@@ -240,7 +240,8 @@ func (s *Service) thanksDue(ctx context.Context, c catalog.Course, e catalog.Eve
 	key := func(b Booking) string { return mailKey(string(mailThanks), b.ID) }
 	owed := func(tx *sql.Tx, list []Booking) ([]Booking, error) { return notYetQueued(ctx, tx, list, key) }
 	plain := func(tx *sql.Tx, b Booking) error {
-		return s.queue(ctx, tx, mailSpec{kind: mailThanks, dedupe: key(b)}, c, e, b, "")
+		return s.queue(ctx, tx, mailSpec{kind: mailThanks, dedupe: key(b),
+			fill: func(d *mailData) { d.FeedbackURL = c.FeedbackURL }}, c, e, b, "")
 	}
 	if s.thanks == nil {
 		return s.sendEach(ctx, e, []Status{Confirmed, Attended}, owed, limit, actor, "event.send_thanks", plain)
@@ -263,7 +264,8 @@ func (s *Service) thanksDue(ctx context.Context, c catalog.Course, e catalog.Eve
 				return s.queue(ctx, tx, mailSpec{kind: mailThanksMissed, dedupe: key(b)}, c, e, b, "")
 			}
 			queued, err := s.thanks.QueueThanks(ctx, tx, c, e, ThankYou{BookingID: b.ID, Name: b.Name, Email: b.Email,
-				DedupeKey: key(b), SubjectRef: SubjectRef(b.ID), CourseURL: s.mailAbout(c, e, b).CourseURL}, actor)
+				DedupeKey: key(b), SubjectRef: SubjectRef(b.ID), CourseURL: s.mailAbout(c, e, b).CourseURL,
+				FeedbackURL: c.FeedbackURL}, actor)
 			if err != nil || queued {
 				return err
 			}

@@ -462,6 +462,7 @@ func TestRemindersAndThanks(t *testing.T) {
 	day := date(2026, 6, 10)
 	f := newNoticeFixture(t, time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC), day, 1, func(c *catalog.Course) {
 		c.ReminderDaysBefore = 7
+		c.FeedbackURL = "https://forms.example.org/feedback/dit"
 	})
 	f.book(t, "Ann A")
 	f.book(t, "Ben B") // waitlisted: no reminder, no thanks
@@ -496,6 +497,10 @@ func TestRemindersAndThanks(t *testing.T) {
 	f.at(f.event.EndsAt.Add(48 * time.Hour))
 	if n := f.sendDue(t); n != 0 {
 		t.Fatalf("two days after: queued %d", n)
+	}
+	// The thank-you links the course's feedback form.
+	if th := f.messages(t, "thanks", "ann.a@example.org"); len(th) != 1 || !strings.Contains(th[0].Text, "https://forms.example.org/feedback/dit") {
+		t.Errorf("the thank-you lacks the course's feedback link: %v", th)
 	}
 	if got := f.kindsTo(t, "ann.a@example.org"); got != "booking_confirmed,reminder,joining,thanks" {
 		t.Errorf("Ann: got %s", got)

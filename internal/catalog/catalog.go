@@ -113,6 +113,11 @@ type Course struct {
 	// at least that per cent of the date's teaching minutes attended.
 	CompletionPercent int
 
+	// FeedbackURL is the course's feedback form (the course file's
+	// feedback_url), linked from the thank-you e-mail after a date; ""
+	// is none. An http:// or https:// address.
+	FeedbackURL string
+
 	// Booking settings. A course file that leaves them out gets a waiting
 	// list, confirm-at-once offers and bookings open until the start; a
 	// Course built in Go starts with Waitlist false.

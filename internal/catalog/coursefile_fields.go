@@ -19,7 +19,7 @@ var (
 // Keys accepted at each level of the front matter, in the order
 // FormatCourseFile writes them.
 var (
-	fileCourseKeys     = []string{"slug", "title", "summary", "status", "topics", "joining_lead_days", "reminder_days_before", "completion", "booking", "fees", "questions", "rules", "events"}
+	fileCourseKeys     = []string{"slug", "title", "summary", "status", "topics", "joining_lead_days", "reminder_days_before", "completion", "feedback_url", "booking", "fees", "questions", "rules", "events"}
 	fileCompletionKeys = []string{"minimum_percent"}
 	fileBookingKeys    = []string{"waitlist", "offer_hold_hours", "closes_hours_before"}
 	fileRuleKeys       = []string{"if", "then", "message", "note"}
@@ -61,6 +61,10 @@ func (p *fileParser) course(n *yaml.Node, c *Course) {
 			}
 		case "completion":
 			p.completion(v, path, c)
+		case "feedback_url":
+			if !yamlNull(v) {
+				c.FeedbackURL = strings.TrimSpace(p.text(v, path))
+			}
 		case "booking":
 			p.booking(v, path, c)
 		case "topics":

@@ -40,6 +40,9 @@ func FormatCourseFile(c Course) []byte {
 		yamlPut(m, "minimum_percent", yamlPlain(strconv.Itoa(c.CompletionPercent)))
 		yamlPut(root, "completion", m)
 	}
+	if c.FeedbackURL != "" {
+		yamlPut(root, "feedback_url", yamlStr(c.FeedbackURL))
+	}
 	booking := &yaml.Node{Kind: yaml.MappingNode}
 	yamlPut(booking, "waitlist", yamlPlain(strconv.FormatBool(c.Waitlist)))
 	yamlPut(booking, "offer_hold_hours", yamlPlain(strconv.Itoa(c.OfferHoldHours)))

@@ -301,6 +301,9 @@ func badFiles(t testing.TB) []badFile {
 		{"completion percent zero", editMinimal(t, "status: published", "status: published\ncompletion: {minimum_percent: 0}"), 5, "completion.minimum_percent", "between 1 and 100"},
 		{"completion percent too high", editMinimal(t, "status: published", "status: published\ncompletion: {minimum_percent: 120}"), 5, "completion.minimum_percent", "between 1 and 100"},
 		{"completion unknown key", editMinimal(t, "status: published", "status: published\ncompletion: {percent: 80}"), 5, "completion.percent", "is not a known key"},
+		{"feedback link not a web address", editMinimal(t, "status: published", "status: published\nfeedback_url: forms.example.org/f"), 5, "feedback_url", "starting with https://"},
+		{"feedback link ftp", editMinimal(t, "status: published", "status: published\nfeedback_url: ftp://example.org/f"), 5, "feedback_url", "starting with https://"},
+		{"feedback link a list", editMinimal(t, "status: published", "status: published\nfeedback_url: [a]"), 5, "feedback_url", "must be text"},
 		{"bad status", editMinimal(t, "status: published", "status: live"), 4, "status", "must be draft or published"},
 		{"missing title", editMinimal(t, "title: A course\n", ""), 0, "title", "is required"},
 		{"title is a list", editMinimal(t, "title: A course", "title: [a, b]"), 3, "title", "must be text"},
@@ -579,6 +582,9 @@ func TestFormatCourseFileRoundTrip(t *testing.T) {
 		}},
 		{"completion by minutes", catalog.Course{Slug: "cpd", Title: "CPD", Status: catalog.Draft, CompletionPercent: 80}},
 		{"completion on every day", catalog.Course{Slug: "cpd", Title: "CPD", Status: catalog.Draft, CompletionPercent: 0}},
+		{"feedback link", catalog.Course{Slug: "fb", Title: "FB", Status: catalog.Draft,
+			FeedbackURL: "https://forms.example.org/r/a?x=1&y=two:three%20four#q"}},
+		{"feedback link over http", catalog.Course{Slug: "fb", Title: "FB", Status: catalog.Draft, FeedbackURL: "http://intranet.example/feedback"}},
 		{"markdown texts", catalog.Course{
 			Slug: "md", Title: "Markdown", Status: catalog.Draft,
 			About:    "Para.\n\n### Sub\n\n~~~\n## code\n~~~\n\n    ## indented code",
@@ -681,5 +687,29 @@ func TestParseCourseFileCompletion(t *testing.T) {
 	c.Normalize()
 	if out := string(catalog.FormatCourseFile(c)); !strings.Contains(out, "\ncompletion: {minimum_percent: 80}\n") {
 		t.Errorf("got\n%s\nwant a line completion: {minimum_percent: 80}", out)
+	}
+}
+
+// TestParseCourseFileFeedbackURL reads feedback_url, written after
+// completion: as the docs show it, and validates it as a web address.
+func TestParseCourseFileFeedbackURL(t *testing.T) {
+	c, err := catalog.ParseCourseFile("c.md", []byte(editMinimal(t, "status: published\n",
+		"status: published\nfeedback_url: https://forms.example.org/feedback\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FeedbackURL != "https://forms.example.org/feedback" {
+		t.Errorf("got %q", c.FeedbackURL)
+	}
+	c = catalog.Course{Slug: "cpd", Title: "CPD", Status: catalog.Draft, CompletionPercent: 80, FeedbackURL: "https://forms.example.org/f"}
+	c.Normalize()
+	if out := string(catalog.FormatCourseFile(c)); !strings.Contains(out, "\ncompletion: {minimum_percent: 80}\nfeedback_url: https://forms.example.org/f\n") {
+		t.Errorf("got\n%s\nwant feedback_url after completion", out)
+	}
+	for _, bad := range []string{"https://", "https:///path", "javascript:alert(1)", "https://exa mple.org/", "mailto:a@example.org"} {
+		c.FeedbackURL = bad
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "feedback_url") {
+			t.Errorf("feedback link %q: got %v, want a problem on feedback_url", bad, err)
+		}
 	}
 }

@@ -99,6 +99,7 @@ type courseState struct {
 	JoiningLeadDays    int             `json:"joining_lead_days"`
 	ReminderDaysBefore int             `json:"reminder_days_before"`
 	CompletionPercent  int             `json:"completion_min_percent,omitempty"`
+	FeedbackURL        string          `json:"feedback_url,omitempty"`
 	Waitlist           bool            `json:"waitlist"`
 	OfferHoldHours     int             `json:"offer_hold_hours"`
 	BookingClosesHours int             `json:"booking_closes_hours"`
@@ -133,7 +134,7 @@ func stateOf(c Course) courseState {
 		Slug: c.Slug, Version: c.Version, Title: c.Title, Summary: c.Summary, Status: c.Status, About: c.About,
 		Audience: c.Audience, Aims: c.Aims, Prerequisites: c.Prerequisites, Delivery: c.Delivery,
 		CancellationTerms: c.CancellationTerms, JoiningLeadDays: c.JoiningLeadDays,
-		ReminderDaysBefore: c.ReminderDaysBefore, CompletionPercent: c.CompletionPercent, Waitlist: c.Waitlist, OfferHoldHours: c.OfferHoldHours,
+		ReminderDaysBefore: c.ReminderDaysBefore, CompletionPercent: c.CompletionPercent, FeedbackURL: c.FeedbackURL, Waitlist: c.Waitlist, OfferHoldHours: c.OfferHoldHours,
 		BookingClosesHours: c.BookingClosesHours, Topics: c.Topics,
 	}
 	for _, f := range c.Fees {

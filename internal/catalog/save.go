@@ -221,11 +221,11 @@ func (s *Store) save(ctx context.Context, c *Course, opts SaveOptions, res *Save
 		err = s.q.QueryRowContext(ctx, `
 			INSERT INTO courses (slug, title, summary, status, about, audience, aims, prerequisites, delivery,
 			                     cancellation_terms, joining_lead_days, waitlist, offer_hold_hours,
-			                     booking_closes_hours, reminder_days_before, completion_min_percent, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, $16, $16) RETURNING id`,
+			                     booking_closes_hours, reminder_days_before, completion_min_percent, feedback_url, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $17, $18, $16, $16) RETURNING id`,
 			c.Slug, c.Title, c.Summary, string(c.Status), c.About, c.Audience, c.Aims, c.Prerequisites, c.Delivery,
 			c.CancellationTerms, c.JoiningLeadDays, c.Waitlist, c.OfferHoldHours, c.BookingClosesHours,
-			c.ReminderDaysBefore, now, c.CompletionPercent).Scan(&c.ID)
+			c.ReminderDaysBefore, now, c.CompletionPercent, c.FeedbackURL).Scan(&c.ID)
 		if err != nil {
 			return fmt.Errorf("insert course: %w", err)
 		}
@@ -237,11 +237,11 @@ func (s *Store) save(ctx context.Context, c *Course, opts SaveOptions, res *Save
 				UPDATE courses SET title = $2, summary = $3, status = $4, about = $5, audience = $6, aims = $7,
 				       prerequisites = $8, delivery = $9, cancellation_terms = $10, joining_lead_days = $11,
 				       waitlist = $12, offer_hold_hours = $13, booking_closes_hours = $14, reminder_days_before = $15,
-				       completion_min_percent = $16
+				       completion_min_percent = $16, feedback_url = $17
 				WHERE id = $1`,
 				c.ID, c.Title, c.Summary, string(c.Status), c.About, c.Audience, c.Aims, c.Prerequisites, c.Delivery,
 				c.CancellationTerms, c.JoiningLeadDays, c.Waitlist, c.OfferHoldHours, c.BookingClosesHours,
-				c.ReminderDaysBefore, c.CompletionPercent)
+				c.ReminderDaysBefore, c.CompletionPercent, c.FeedbackURL)
 			if err != nil {
 				return fmt.Errorf("update course: %w", err)
 			}
@@ -319,7 +319,8 @@ func sameCourseFields(a, b Course) bool {
 		a.Audience == b.Audience && a.Aims == b.Aims && a.Prerequisites == b.Prerequisites &&
 		a.Delivery == b.Delivery && a.CancellationTerms == b.CancellationTerms && a.JoiningLeadDays == b.JoiningLeadDays &&
 		a.Waitlist == b.Waitlist && a.OfferHoldHours == b.OfferHoldHours && a.BookingClosesHours == b.BookingClosesHours &&
-		a.ReminderDaysBefore == b.ReminderDaysBefore && a.CompletionPercent == b.CompletionPercent
+		a.ReminderDaysBefore == b.ReminderDaysBefore && a.CompletionPercent == b.CompletionPercent &&
+		a.FeedbackURL == b.FeedbackURL
 }
 
 // saveChildren rewrites topics, fees, questions and rules when they differ.

@@ -310,13 +310,13 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 		SELECT c.id, c.slug, c.title, c.summary, c.status, c.about, c.audience, c.aims,
 		       c.prerequisites, c.delivery, c.cancellation_terms, c.joining_lead_days,
 		       c.reminder_days_before, c.waitlist, c.offer_hold_hours, c.booking_closes_hours, c.version,
-		       c.completion_min_percent, c.created_at, c.updated_at
+		       c.completion_min_percent, c.feedback_url, c.created_at, c.updated_at
 		FROM courses c WHERE `+where+` ORDER BY c.id`, args, func(rows *sql.Rows) error {
 		var c Course
 		err := rows.Scan(&c.ID, &c.Slug, &c.Title, &c.Summary, &c.Status, &c.About, &c.Audience, &c.Aims,
 			&c.Prerequisites, &c.Delivery, &c.CancellationTerms, &c.JoiningLeadDays,
 			&c.ReminderDaysBefore, &c.Waitlist, &c.OfferHoldHours, &c.BookingClosesHours, &c.Version,
-			&c.CompletionPercent, &c.CreatedAt, &c.UpdatedAt)
+			&c.CompletionPercent, &c.FeedbackURL, &c.CreatedAt, &c.UpdatedAt)
 		courses = append(courses, c)
 		return err
 	})

@@ -424,3 +424,30 @@ func TestSaveCompletionRule(t *testing.T) {
 		t.Errorf("got %d per cent after the change, want 0 (every day)", again.CompletionPercent)
 	}
 }
+
+// TestSaveFeedbackURL stores the course's feedback link, and a change to
+// it alone is a change of the course.
+func TestSaveFeedbackURL(t *testing.T) {
+	db := dbtest.New(t)
+	const link = "https://forms.example.org/feedback?course=dit&src=mail#top"
+	c := catalogtest.Course(t, db, func(c *catalog.Course) { c.FeedbackURL = link })
+	store := catalog.NewStore(db, catalog.Hooks{})
+	got, err := store.CourseBySlug(ctx, c.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.FeedbackURL != link {
+		t.Fatalf("got feedback link %q, want %q", got.FeedbackURL, link)
+	}
+	got.FeedbackURL = ""
+	res, err := store.Save(ctx, []*catalog.Course{&got}, catalogtest.Options(time.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Changed {
+		t.Error("changing only the feedback link was not a change")
+	}
+	if again, _ := store.CourseBySlug(ctx, c.Slug); again.FeedbackURL != "" {
+		t.Errorf("got %q after removing it, want none", again.FeedbackURL)
+	}
+}

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -150,6 +151,9 @@ func (c Course) Validate() error {
 	}
 	if c.CompletionPercent < 0 || c.CompletionPercent > 100 {
 		add("completion.minimum_percent", "must be between 1 and 100 per cent of the teaching minutes")
+	}
+	if msg := feedbackURLProblem(c.FeedbackURL); msg != "" {
+		add("feedback_url", "%s", msg)
 	}
 	if c.ReminderDaysBefore < 0 || c.ReminderDaysBefore > 60 {
 		add("reminder_days_before", "must be between 0 (no reminder) and 60 days")
@@ -327,6 +331,28 @@ func (d Day) agendaOutside(a AgendaItem) string {
 		return fmt.Sprintf("ends at %s, after the day (%s) ends", a.End, day)
 	case a.Start.Minutes < d.Start.Minutes && a.Kind != Registration:
 		return fmt.Sprintf("starts at %s, before the day (%s) starts; only registration may open earlier", a.Start, day)
+	}
+	return ""
+}
+
+// maxFeedbackURL bounds a feedback link: longer than any form's address.
+const maxFeedbackURL = 2000
+
+// feedbackURLProblem says what is wrong with a course's feedback link,
+// or "" when it is none or a whole http:// or https:// address.
+func feedbackURLProblem(s string) string {
+	if s == "" {
+		return ""
+	}
+	if msg := textProblem(s, false); msg != "" {
+		return msg
+	}
+	if len(s) > maxFeedbackURL {
+		return fmt.Sprintf("must be at most %d characters", maxFeedbackURL)
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || strings.ContainsAny(s, " \t") {
+		return "must be a whole web address starting with https:// (or http://), e.g. https://forms.example.org/feedback"
 	}
 	return ""
 }

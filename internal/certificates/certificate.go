@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -98,14 +97,7 @@ func (c Certificate) DisplayCode() string { return DisplayCode(c.Code) }
 
 // Hours is the CPD time in hours, as printed: "6", "6.5", "6.75"
 // (rounded to the hundredth of an hour).
-func (c Certificate) Hours() string { return Hours(c.CPDMinutes) }
-
-// Hours writes minutes as hours with at most two decimals.
-func Hours(minutes int) string {
-	h := strconv.FormatFloat(float64(minutes)/60, 'f', 2, 64)
-	h = strings.TrimRight(h, "0")
-	return strings.TrimSuffix(h, ".")
-}
+func (c Certificate) Hours() string { return FormatHours(c.CPDMinutes) }
 
 // codeAlphabet has no 0/O or 1/I: 32 signs, five bits each, so a code of
 // ten is 50 random bits — unguessable behind the verification page's rate

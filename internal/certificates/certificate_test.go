@@ -101,6 +101,7 @@ func newWorld(t *testing.T) *world {
 	store := catalog.NewStore(db, catalog.Hooks{})
 	c := catalogtest.NewCourse(now)
 	c.Title = "Trauma-informed practice"
+	c.FeedbackURL = "https://forms.example.org/feedback/tip"
 	// A date across two days in summer, so the zone matters.
 	day := c.Events[0].Days[0]
 	day.Date = catalog.Date{Year: 2026, Month: time.June, Day: 10}
@@ -199,11 +200,15 @@ func TestPDFPrintsEveryFieldReadably(t *testing.T) {
 	}
 }
 
-// TestHours writes minutes as hours with at most two decimals.
+// TestHours writes minutes as hours with at most two decimals: one
+// helper for the certificate, the register and the course page.
 func TestHours(t *testing.T) {
-	for m, want := range map[int]string{360: "6", 390: "6.5", 405: "6.75", 400: "6.67", 0: "0", 45: "0.75"} {
-		if got := certificates.Hours(m); got != want {
-			t.Errorf("Hours(%d) = %q, want %q", m, got, want)
+	for m, want := range map[int]string{360: "6", 390: "6.5", 405: "6.75", 400: "6.67", 0: "0", 45: "0.75", 600: "10", 61: "1.02"} {
+		if got := certificates.FormatHours(m); got != want {
+			t.Errorf("FormatHours(%d) = %q, want %q", m, got, want)
+		}
+		if got := (certificates.Certificate{CPDMinutes: m}).Hours(); got != want {
+			t.Errorf("Certificate.Hours with %d minutes = %q, want %q", m, got, want)
 		}
 	}
 }
@@ -500,7 +505,8 @@ func TestThanksCarryTheCertificate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(m.Text, "Thank you for taking part in Trauma-informed practice") ||
-		!strings.Contains(m.Text, base+"/verify/"+cert.DisplayCode()) || len(m.Attachments) != 1 {
+		!strings.Contains(m.Text, base+"/verify/"+cert.DisplayCode()) || len(m.Attachments) != 1 ||
+		!strings.Contains(m.Text, "https://forms.example.org/feedback/tip") {
 		t.Fatalf("the thank-you:\n%s\n(%d attachments)", m.Text, len(m.Attachments))
 	}
 	if text := pdfText(t, m.Attachments[0].Data); !strings.Contains(text, "Zoë Ångström-Núñez") || !strings.Contains(text, cert.DisplayCode()) {

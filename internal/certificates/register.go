@@ -89,6 +89,9 @@ type Register struct {
 	bookings *booking.Service
 	accounts *account.Service
 	now      func() time.Time
+	// beforeClose, in tests, runs in Close between reading the register
+	// and writing the bookings (a booking cancelled meanwhile).
+	beforeClose func()
 }
 
 // New returns the Register.

@@ -2,17 +2,22 @@ package certificates
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"plenary/internal/audit"
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
 )
 
 // Close closes a date's register: once every person is marked on every
 // day (by the day, or in every teaching session of it), each booking
 // becomes attended (attended on at least one day) or no-show (on none),
-// through booking.Service.RecordAttendance, which audits each change.
+// through booking.Service.RecordAttendances, which audits each change:
+// in one transaction for the whole date, all or nothing. A booking
+// cancelled (or a place given) since the register was read refuses the
+// whole close, as an InputError on "register", and changes nothing.
 // A register with people not yet marked is an InputError on "register"
 // naming the days, and changes nothing. It may be run again after a
 // correction: only bookings whose answer changes are written. It
@@ -45,7 +50,7 @@ func (r *Register) Close(ctx context.Context, eventID int64, actor audit.Actor) 
 	if len(missing) > 0 {
 		return 0, InputError{"register": "not everyone is marked yet (" + strings.Join(missing, ", ") + ")"}
 	}
-	changed := 0
+	attended := map[int64]bool{}
 	for _, b := range list {
 		if !onRegister(b.Status) {
 			continue
@@ -56,15 +61,17 @@ func (r *Register) Close(ctx context.Context, eventID int64, actor audit.Actor) 
 				came = true
 			}
 		}
-		after, err := r.bookings.RecordAttendance(ctx, b.ID, came, actor)
-		if err != nil {
-			return changed, err
-		}
-		if after.Status != b.Status {
-			changed++
-		}
+		attended[b.ID] = came
 	}
-	return changed, nil
+	if r.beforeClose != nil {
+		r.beforeClose()
+	}
+	changed, err := r.bookings.RecordAttendances(ctx, eventID, attended, actor)
+	if errors.Is(err, booking.ErrRegisterChanged) {
+		return 0, InputError{"register": "the date's bookings changed while the register was being closed " +
+			"(a booking cancelled or a place given): nothing was closed; reload the register, mark anyone new and close it again"}
+	}
+	return changed, err
 }
 
 // dayMarked reports whether the booking has a mark for day d: the

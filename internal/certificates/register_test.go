@@ -467,3 +467,39 @@ func TestCloseRegister(t *testing.T) {
 		t.Errorf("got %d booking.attendance entries, want 6", got)
 	}
 }
+
+// TestCloseRegisterAllOrNothing: a booking cancelled while the register
+// is being closed refuses the whole close with a message, and no booking
+// changes; closing again after a reload works.
+func TestCloseRegisterAllOrNothing(t *testing.T) {
+	f := newFixture(t, nil)
+	if _, err := f.reg.MarkAllPresent(ctx, f.event.ID, testDate, "", coordinator); err != nil {
+		t.Fatal(err)
+	}
+	certificates.SetBeforeClose(f.reg, func() {
+		if _, err := f.bookings.CancelByID(ctx, f.ids["Edsger"], coordinator, booking.CancelOptions{Reason: "Asked by phone"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	var ie certificates.InputError
+	if n, err := f.reg.Close(ctx, f.event.ID, coordinator); !errors.As(err, &ie) || n != 0 ||
+		!strings.Contains(ie["register"], "nothing was closed") {
+		t.Fatalf("close with a booking cancelled meanwhile: got %d, %v", n, err)
+	}
+	list, err := f.bookings.List(ctx, f.event.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range list {
+		if b.Status == booking.Attended || b.Status == booking.NoShow {
+			t.Errorf("a refused close changed %s to %s", b.Name, b.Status)
+		}
+	}
+	if got := f.auditCount(t, "booking.attendance"); got != 0 {
+		t.Errorf("a refused close recorded %d booking.attendance entries", got)
+	}
+	certificates.SetBeforeClose(f.reg, nil)
+	if n, err := f.reg.Close(ctx, f.event.ID, coordinator); err != nil || n != 4 {
+		t.Errorf("close after the reload: %d changed, %v; want 4", n, err)
+	}
+}

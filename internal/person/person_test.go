@@ -15,6 +15,7 @@ import (
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/catalog/catalogtest"
+	"plenary/internal/certificates"
 	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/lists"
@@ -41,6 +42,9 @@ type world struct {
 	event  catalog.Event
 	reg    *person.Registry
 	outbox *messaging.Outbox
+	// register takes the date's register: marks hold no name, and the
+	// export shows them.
+	register *certificates.Register
 }
 
 func newWorld(t *testing.T) *world {
@@ -68,8 +72,11 @@ func newWorld(t *testing.T) *world {
 	reg.Register("bookings", booking.People{})
 	reg.Register("messages", messaging.People{})
 	reg.Register("lists", lists.People{})
+	reg.Register("register", certificates.RegisterMarks{})
+	reg.Register("certificates", certificates.People{})
 	reg.Register("audit", audit.People{})
-	return &world{db: db, clock: clk, svc: svc, event: c.Events[0], reg: reg, outbox: outbox}
+	return &world{db: db, clock: clk, svc: svc, event: c.Events[0], reg: reg, outbox: outbox,
+		register: certificates.New(certificates.Options{DB: db, Bookings: svc, Now: clk.Now})}
 }
 
 var staff = audit.StaffMember(7, "Sam Staff")
@@ -151,6 +158,12 @@ func TestExportThenEraseLeavesNoTrace(t *testing.T) {
 		"zoe.quillfeather@example.org", w.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// The register: she was late on the day, he was present.
+	day := w.event.Days[0].Date
+	if _, err := w.register.Save(ctx, w.event.ID, day, "", []certificates.Entry{{BookingID: second.Booking.ID, Mark: certificates.Late},
+		{BookingID: other.Booking.ID, Mark: certificates.Present}}, staff); err != nil {
+		t.Fatal(err)
+	}
 	before := totals(t, w)
 
 	// Export: every booking, in any case of the address, with what they gave.
@@ -174,6 +187,7 @@ func TestExportThenEraseLeavesNoTrace(t *testing.T) {
 			Bookings []booking.PersonBooking   `json:"bookings"`
 			Messages []messaging.PersonMessage `json:"messages"`
 			Audit    []json.RawMessage         `json:"audit"`
+			Register []certificates.PersonMark `json:"register"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(raw, &got); err != nil {
@@ -185,6 +199,9 @@ func TestExportThenEraseLeavesNoTrace(t *testing.T) {
 	b := got.Data.Bookings[1]
 	if b.AccessNeeds == "" || b.Invoice == "" || len(b.Notes) != 1 || len(b.History) == 0 {
 		t.Errorf("export of the second booking lacks something: %+v", b)
+	}
+	if m := got.Data.Register; len(m) != 1 || m[0].BookingID != second.Booking.ID || m[0].Day != day.String() || m[0].Mark != "Late" {
+		t.Errorf("export's register marks: %+v, want her one mark, late on %s", m, day)
 	}
 	if len(got.Data.Messages) < 2 {
 		t.Errorf("export has %d messages, want the two confirmations at least", len(got.Data.Messages))

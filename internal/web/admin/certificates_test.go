@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -17,26 +16,9 @@ import (
 	"plenary/internal/messaging"
 )
 
-// confirmedCompleted stands in for the register in the staff area's
-// tests: everyone confirmed on a date completed it, for 390 minutes.
-type confirmedCompleted struct{ bookings *booking.Service }
-
-func (c confirmedCompleted) Completed(ctx context.Context, eventID int64) ([]certificates.Completion, error) {
-	list, err := c.bookings.List(ctx, eventID)
-	if err != nil {
-		return nil, err
-	}
-	var out []certificates.Completion
-	for _, b := range list {
-		if b.Status == booking.Confirmed {
-			out = append(out, certificates.Completion{BookingID: b.ID, EventID: eventID, Name: b.Name, Email: b.Email, CPDMinutes: 390})
-		}
-	}
-	return out, nil
-}
-
-// TestCertificatesPage runs a date's certificates as a coordinator: the
-// page lists who completed; "issue and e-mail" twice queues one e-mail
+// TestCertificatesPage runs a date's certificates as a coordinator: with
+// the register not taken nobody has completed; once it is (everyone
+// present), the page lists who completed; "issue and e-mail" twice queues one e-mail
 // each; a revocation without a reason is refused beside the field with
 // the page still there; a reissue with a corrected name replaces the
 // old certificate; every change is audited in the coordinator's name.
@@ -58,6 +40,15 @@ func TestCertificatesPage(t *testing.T) {
 	tok := a.signIn(t, "cora@example.org", password, "")
 	page := fmt.Sprintf("/admin/dates/%d/certificates", ev)
 
+	if res, body := a.get(t, page, tok); res.StatusCode != http.StatusOK || strings.Contains(body, "Not issued yet") {
+		t.Fatalf("the page before the register: %d\n%s", res.StatusCode, body)
+	}
+	for _, d := range course.Events[0].Days {
+		res, _ := a.post(t, fmt.Sprintf("/admin/dates/%d/register/%s", ev, d.Date), tok, url.Values{"action": {"present"}})
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("mark everyone present on %s: %d", d.Date, res.StatusCode)
+		}
+	}
 	res, body := a.get(t, page, tok)
 	if res.StatusCode != http.StatusOK || strings.Count(body, "Not issued yet") != 2 || !strings.Contains(body, "Дмитрий Шостакович") {
 		t.Fatalf("the page before issue: %d\n%s", res.StatusCode, body)

@@ -154,6 +154,7 @@ var fieldLabels = map[string]string{
 	"reminder_days_before": "Reminder", "waitlist": "Waiting list", "offer_hold_hours": "Offer hold",
 	"booking_closes_hours": "Bookings close", "closes_hours_before": "Bookings close", "fees": "Fees",
 	"questions": "Questions", "rules": "Eligibility rules", "events": "Dates", "rules_general": "Eligibility rules",
+	"completion_min_percent": "Completion", "completion_percent": "Completion", "feedback_url": "Feedback link",
 }
 
 // --- the list ---
@@ -272,6 +273,11 @@ func (s *Server) newCoursePage(r *http.Request, c catalog.Course) coursePage {
 	for _, t := range courseTexts {
 		f[t.name] = *courseText(&c, t.name)
 	}
+	f["completion"], f["completion_percent"] = "all-days", ""
+	if c.CompletionPercent > 0 {
+		f["completion"], f["completion_percent"] = "percent", strconv.Itoa(c.CompletionPercent)
+	}
+	f["feedback_url"] = c.FeedbackURL
 	f["joining_lead_days"] = strconv.Itoa(c.JoiningLeadDays)
 	f["reminder_days_before"] = strconv.Itoa(c.ReminderDaysBefore)
 	f["offer_hold_hours"] = strconv.Itoa(c.OfferHoldHours)
@@ -352,7 +358,7 @@ func (p *coursePage) readForm(r *http.Request) {
 	pf := r.PostForm
 	get := func(k string) string { return strings.ReplaceAll(pf.Get(k), "\r\n", "\n") }
 	for _, k := range []string{"slug", "title", "summary", "status", "topics", "joining_lead_days", "reminder_days_before",
-		"offer_hold_hours", "closes_hours_before", "try_day", "try_today"} {
+		"offer_hold_hours", "closes_hours_before", "try_day", "try_today", "completion", "completion_percent", "feedback_url"} {
 		p.Form[k] = get(k)
 	}
 	if !p.New {
@@ -480,6 +486,18 @@ func (p *coursePage) course(base catalog.Course) (c catalog.Course, rows map[str
 		}
 		return n
 	}
+	// Completion: every day present, or at least N per cent of the
+	// teaching time (what the percent box says only counts when chosen).
+	c.CompletionPercent = 0
+	if f["completion"] == "percent" {
+		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(f["completion_percent"]), "%"))
+		if err != nil || n < 1 || n > 100 {
+			p.fail("completion_percent", "Completion: enter a whole number of per cent between 1 and 100, such as 80.")
+		} else {
+			c.CompletionPercent = n
+		}
+	}
+	c.FeedbackURL = strings.TrimSpace(f["feedback_url"])
 	c.JoiningLeadDays, c.ReminderDaysBefore = num("joining_lead_days"), num("reminder_days_before")
 	c.OfferHoldHours, c.BookingClosesHours = num("offer_hold_hours"), num("closes_hours_before")
 	c.Waitlist = p.Checked["waitlist"]
@@ -571,6 +589,8 @@ func (p *coursePage) showProblems(v catalog.ValidationError, rows map[string][]i
 			field, label = "offer_hold_hours", fieldLabels["offer_hold_hours"]
 		case "booking.closes_hours_before":
 			field, label = "closes_hours_before", fieldLabels["closes_hours_before"]
+		case "completion.minimum_percent":
+			field, label = "completion_percent", fieldLabels["completion_percent"]
 		case "rules":
 			field, label = "rules", "Eligibility rules"
 		}
@@ -610,10 +630,27 @@ func (p *coursePage) showProblems(v catalog.ValidationError, rows map[string][]i
 	}
 }
 
+// courseMaxBody is the request limit of the course editor's POSTs: six
+// texts of catalog's 20,000 bytes each, every byte of them
+// percent-encoded (accents, other scripts: three bytes sent a byte) is
+// 360 KB, and questions, rules, fees and meeting details fit in the
+// rest. The kit's 64 KB (web.MaxBodyBytes) would refuse a long course.
+const courseMaxBody = 512 << 10
+
 // coursePost handles the form's buttons.
 func (s *Server) coursePost(w http.ResponseWriter, r *http.Request, p coursePage, stored catalog.Course) {
 	if err := r.ParseForm(); err != nil {
-		s.web.Error(w, r, err)
+		var tooBig *http.MaxBytesError
+		if !errors.As(err, &tooBig) {
+			s.web.Error(w, r, err)
+			return
+		}
+		// The form cannot be read back: say so plainly, over the course
+		// as it is stored, rather than a bare error page.
+		p.Problem = fmt.Sprintf("The form was larger than %d KB, so nothing was saved and what you typed could not be kept. "+
+			"Shorten the longest texts (each may hold 20,000 characters) and try again; the course below is as it was last saved.",
+			courseMaxBody>>10)
+		s.web.Render(w, r, http.StatusRequestEntityTooLarge, "admin_course", p)
 		return
 	}
 	p.readForm(r)
@@ -751,6 +788,13 @@ func courseValue(c catalog.Course, k string) string {
 		return fmt.Sprintf("%d working days before", c.JoiningLeadDays)
 	case "reminder_days_before":
 		return fmt.Sprintf("%d days before", c.ReminderDaysBefore)
+	case "completion_min_percent":
+		if c.CompletionPercent > 0 {
+			return fmt.Sprintf("at least %d%% of the teaching time", c.CompletionPercent)
+		}
+		return "every day present"
+	case "feedback_url":
+		return c.FeedbackURL
 	case "waitlist":
 		return map[bool]string{true: "Yes", false: "No"}[c.Waitlist]
 	case "offer_hold_hours":

@@ -150,6 +150,9 @@ func TestCourseEditorRoundTrip(t *testing.T) {
 	form.Set("closes_hours_before", "24")
 	form.Set("joining_lead_days", "5")
 	form.Set("reminder_days_before", "2")
+	form.Set("completion", "percent")
+	form.Set("completion_percent", "80")
+	form.Set("feedback_url", " https://forms.example.org/feedback?course=dit&from=mail ")
 	form.Set("m_provider_0", "Teams")
 	form.Set("m_url_0", "https://teams.example/l/meetup/9")
 	form.Set("m_id_0", "987 654")
@@ -175,6 +178,9 @@ func TestCourseEditorRoundTrip(t *testing.T) {
 		got.Waitlist != want.Waitlist || got.OfferHoldHours != 48 || got.BookingClosesHours != 24 || got.JoiningLeadDays != 5 ||
 		got.ReminderDaysBefore != 2 || !reflect.DeepEqual(got.Fees, want.Fees) || !reflect.DeepEqual(got.Questions, want.Questions) {
 		t.Errorf("stored after the edit:\n%+v\nwant fields of\n%+v", got, want)
+	}
+	if got.CompletionPercent != 80 || got.FeedbackURL != "https://forms.example.org/feedback?course=dit&from=mail" {
+		t.Errorf("completion %d%%, feedback link %q stored", got.CompletionPercent, got.FeedbackURL)
 	}
 	if got.About != "### Heading typed\n\nText.\n\n```\nopen code\n```" {
 		t.Errorf("about stored as %q", got.About)
@@ -308,20 +314,25 @@ func TestCourseEditorProblems(t *testing.T) {
 	form.Set("r_then_0", "refuse")
 	form.Set("r_message_0", "")
 	form.Set("about", "**Typed** about")
+	form.Set("completion", "percent")
+	form.Set("completion_percent", "180")
+	form.Set("feedback_url", "forms.example.org/feedback")
 	form.Set("op", "save")
 	res, body := a.post(t, path, tok, form)
 	if res.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("bad input: %d", res.StatusCode)
 	}
 	for field, want := range map[string]string{"title": "Title is required", "fee_amount_0": "£120.00",
-		"offer_hold_hours": "whole number", "q_key_0": "lower-case letters", "r_if_0": "Rule 1", "r_message_0": "required for a refuse rule"} {
+		"offer_hold_hours": "whole number", "q_key_0": "lower-case letters", "r_if_0": "Rule 1", "r_message_0": "required for a refuse rule",
+		"completion_percent": "between 1 and 100", "feedback_url": "starting with https://"} {
 		m := regexp.MustCompile(`id="` + field + `-error"><span class="visually-hidden">Error:</span> ([^<]*)<`).FindStringSubmatch(body)
 		if m == nil || !strings.Contains(html.UnescapeString(m[1]), want) {
 			t.Errorf("%s: message %v, want one saying %q", field, m, want)
 		}
 	}
 	kept := formOf(t, body)
-	if kept.Get("fee_amount_0") != "£12.3" || kept.Get("q_label_0") != "Typed label" || kept.Get("about") != "**Typed** about" {
+	if kept.Get("fee_amount_0") != "£12.3" || kept.Get("q_label_0") != "Typed label" || kept.Get("about") != "**Typed** about" ||
+		kept.Get("completion") != "percent" || kept.Get("completion_percent") != "180" || kept.Get("feedback_url") != "forms.example.org/feedback" {
 		t.Errorf("typed input not kept: %v", kept)
 	}
 	if c, _ := a.catalog.CourseByID(ctx, course.ID); c.Version != course.Version || len(c.Questions) != 0 {
@@ -411,14 +422,18 @@ func TestCourseEditorCreateAndLimits(t *testing.T) {
 
 // TestMeetingDetailsAccess: meeting details (meetings:read) show on the
 // course editor for a coordinator and on a date's people page for a
-// trainer of the course; a finance user, without the permission, is
+// trainer of the course who teaches the date; a finance user, without the permission, is
 // refused both pages.
 func TestMeetingDetailsAccess(t *testing.T) {
 	t.Parallel()
 	a, _, course := editorArea(t)
 	a.addUser(t, "cora@example.org", account.Coordinator)
-	a.addUser(t, "tim@example.org", account.Trainer, course.ID)
+	tim := a.addUser(t, "tim@example.org", account.Trainer, course.ID)
 	a.addUser(t, "fin@example.org", account.Finance)
+	// A trainer sees the people (and meeting) of the dates they teach.
+	if err := a.srv.register.SetTrainers(ctx, course.Events[0].ID, []int64{tim.ID}, audit.StaffMember(1, "Cora")); err != nil {
+		t.Fatal(err)
+	}
 	coord := a.signIn(t, "cora@example.org", password, "")
 	trainer := a.signIn(t, "tim@example.org", password, "")
 	fin := a.signIn(t, "fin@example.org", password, "")
@@ -490,5 +505,56 @@ func TestCourseEditorLateMeetingChange(t *testing.T) {
 	}
 	if after := joining(); after != before+1 {
 		t.Errorf("joining instructions queued: %d → %d, want one more", before, after)
+	}
+}
+
+// TestCourseEditorLargeCourse saves a course whose six texts are each as
+// long as a course may hold (20,000 bytes, all accented letters, so the
+// form sends each byte percent-encoded: about 360 KB), far over the kit's
+// 64 KB; a form larger than the editor's limit gets the page back with a
+// plain message, and nothing is saved.
+func TestCourseEditorLargeCourse(t *testing.T) {
+	t.Parallel()
+	a, tok, course := editorArea(t)
+	path := fmt.Sprintf("/admin/courses/%d", course.ID)
+	_, body := a.get(t, path, tok)
+	form := formOf(t, body)
+	texts := map[string]string{}
+	for i, name := range []string{"about", "audience", "aims", "prerequisites", "delivery", "cancellation_terms"} {
+		// 20,000 bytes: a first letter, then two-byte é up to the limit.
+		text := string(rune('A'+i)) + strings.Repeat("é", 9999) + "e"
+		if len(text) != 20000 {
+			t.Fatalf("text of %d bytes", len(text))
+		}
+		texts[name] = text
+		form.Set(name, text)
+	}
+	form.Set("op", "save")
+	if n := len(form.Encode()); n <= 6*55000 {
+		t.Fatalf("the form is only %d bytes", n)
+	}
+	res, body := a.post(t, path, tok, form)
+	if loc := res.Header.Get("Location"); res.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "done=saved") {
+		t.Fatalf("save of a maximal course: %d → %q\n%.2000s", res.StatusCode, loc, body)
+	}
+	stored, err := a.catalog.CourseByID(ctx, course.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range texts {
+		if got := *courseText(&stored, name); got != want {
+			t.Errorf("%s stored as %d bytes, want the %d typed", name, len(got), len(want))
+		}
+	}
+
+	// Over the limit: the page again, with the reason, and no change.
+	form.Set("about", strings.Repeat("é", 100000))
+	res, body = a.post(t, path, tok, form)
+	if res.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "The form was larger than 512 KB, so nothing was saved") ||
+		!strings.Contains(body, `name="title"`) {
+		t.Fatalf("an over-large form: %d\n%.2000s", res.StatusCode, body)
+	}
+	if c, _ := a.catalog.CourseByID(ctx, course.ID); c.Version != stored.Version {
+		t.Errorf("an over-large form changed the course: version %d, want %d", c.Version, stored.Version)
 	}
 }

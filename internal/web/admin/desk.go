@@ -437,6 +437,13 @@ func (s *Server) datePeople(w http.ResponseWriter, r *http.Request) {
 	if !s.allowedOn(w, r, account.AttendeesRead, c.ID) {
 		return
 	}
+	if ok, err := s.mayReadPeople(r, c.ID, e.ID); err != nil {
+		s.web.Error(w, r, err)
+		return
+	} else if !ok {
+		s.web.Error(w, r, web.ErrForbidden, web.Link{URL: "/admin", Label: "Back to the staff area"})
+		return
+	}
 	list, err := s.bookings.List(r.Context(), e.ID)
 	if err != nil {
 		s.web.Error(w, r, err)
@@ -461,9 +468,24 @@ func (s *Server) datePeople(w http.ResponseWriter, r *http.Request) {
 	s.web.Render(w, r, http.StatusOK, "admin_people", p)
 }
 
+// mayReadPeople reports whether the signed-in user may see who is booked
+// on the date: whoever may read the course's bookings or edit the course,
+// and a trainer (who reads attendees only) on the dates they are assigned
+// to teach (certificates.Register.Teaches), never the course's others.
+func (s *Server) mayReadPeople(r *http.Request, courseID, eventID int64) (bool, error) {
+	sess, _ := sessionOf(r)
+	if sess.Can(account.BookingsRead, courseID) || sess.Can(account.CoursesEdit, courseID) {
+		return true, nil
+	}
+	if s.register == nil {
+		return false, nil
+	}
+	return s.register.Teaches(r.Context(), eventID, sess.User.ID)
+}
+
 // deskLinks are the home page's links to the desk: the bookings for
 // those who may read them, and for trainers (who may not) the people
-// booked on each of their courses' dates from today on.
+// booked on each date they teach, from today on.
 func (s *Server) deskLinks(r *http.Request) []web.Link {
 	sess, _ := sessionOf(r)
 	if s.bookings == nil {
@@ -481,12 +503,19 @@ func (s *Server) deskLinks(r *http.Request) []web.Link {
 	}
 	now := s.web.Now()
 	out := s.trainerRegisterLinks(r, all)
+	var teaches []int64
+	if s.register != nil {
+		if teaches, err = s.register.DatesOf(r.Context(), sess.User.ID); err != nil {
+			return out
+		}
+	}
 	for _, c := range all {
 		if !sess.Can(account.AttendeesRead, c.ID) {
 			continue
 		}
 		for _, e := range c.Events {
-			if e.EndsAt.After(now) && e.Status != catalog.Cancelled {
+			if e.EndsAt.After(now) && e.Status != catalog.Cancelled &&
+				(sess.Can(account.CoursesEdit, c.ID) || slices.Contains(teaches, e.ID)) {
 				out = append(out, web.Link{URL: fmt.Sprintf("/admin/dates/%d/people", e.ID),
 					Label: "Who is booked: " + c.Title + ", " + e.DateLabel()})
 			}

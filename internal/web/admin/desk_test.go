@@ -449,14 +449,31 @@ func TestTrainerPeople(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t)
 	d.book(t, d.review, "Ann Archer", "yes", "Hearing loop")
-	tr := d.tokens["trainer"]
+	d.book(t, d.other, "Oth Person", "", "")
+	tina := d.addUser(t, "tina@example.org", account.Trainer)
+	tr := d.signIn(t, "tina@example.org", password, "")
 	path := fmt.Sprintf("/admin/dates/%d/people", d.review.Events[0].ID)
+	otherPath := fmt.Sprintf("/admin/dates/%d/people", d.other.Events[0].ID)
+	// Assigned to no date yet: the people of none, and no links home.
+	if res, _ := d.get(t, path, tr); res.StatusCode != http.StatusForbidden {
+		t.Errorf("people of a date the trainer does not teach: %d, want 403", res.StatusCode)
+	}
+	_, body := d.get(t, "/admin", tr)
+	wantOut(t, "home of a trainer of no date", body, "Who is booked:")
+	if err := d.srv.register.SetTrainers(ctx, d.review.Events[0].ID, []int64{tina.ID}, audit.StaffMember(1, "Cora")); err != nil {
+		t.Fatal(err)
+	}
 	res, body := d.get(t, path, tr)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("people: %d", res.StatusCode)
 	}
 	wantIn(t, "people", body, "Ann Archer", "North Clinic", "Psychotherapist", "Confirmed", "1 person")
 	wantOut(t, "people", body, "Hearing loop", "£", "/admin/bookings")
+	// Another course's date, which a trainer's role reads but Tina does
+	// not teach: refused, and not linked.
+	if res, _ := d.get(t, otherPath, tr); res.StatusCode != http.StatusForbidden {
+		t.Errorf("people of another date: %d, want 403", res.StatusCode)
+	}
 	if res, _ := d.get(t, "/admin/bookings", tr); res.StatusCode != http.StatusForbidden {
 		t.Errorf("trainer on the desk: %d, want 403", res.StatusCode)
 	}
@@ -465,6 +482,11 @@ func TestTrainerPeople(t *testing.T) {
 	}
 	_, body = d.get(t, "/admin", tr)
 	wantIn(t, "trainer's home", body, `href="`+path+`"`, "Who is booked: "+d.review.Title)
+	wantOut(t, "trainer's home", body, `href="`+otherPath+`"`, "Who is booked: "+d.other.Title)
+	// A coordinator still sees every date's people.
+	if res, _ := d.get(t, otherPath, d.tokens["coord"]); res.StatusCode != http.StatusOK {
+		t.Errorf("people of a date as coordinator: %d", res.StatusCode)
+	}
 	if res, _ := d.get(t, "/admin/dates/99999/people", tr); res.StatusCode != http.StatusNotFound {
 		t.Errorf("no such date: %d", res.StatusCode)
 	}

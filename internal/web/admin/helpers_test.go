@@ -62,8 +62,8 @@ type staffArea struct {
 	bookings *booking.Service
 	lists    *lists.Service
 	clock    *testClock
-	// certificates: the register's stand-in says everyone confirmed
-	// completed (confirmedCompleted).
+	// certificates: issued to those the register says completed, as
+	// serve wires it.
 	certificates *certificates.Issuer
 }
 
@@ -137,7 +137,7 @@ func newArea(t *testing.T, set func(*areaOptions)) *staffArea {
 	}
 	if o.admin.Certificates == nil {
 		o.admin.Certificates = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: courses,
-			Completions: confirmedCompleted{bookings}, Outbox: o.admin.Outbox, BaseURL: "https://training.example.org",
+			Completions: o.admin.Register, Outbox: o.admin.Outbox, BaseURL: "https://training.example.org",
 			Provider: "North Clinic Training", Now: clk.now})
 	}
 	srv, err := New(kit, o.admin)

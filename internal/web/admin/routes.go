@@ -138,9 +138,9 @@ func (s *Server) routes() []route {
 		// Creating a course is site-wide.
 		{pattern: "GET /admin/courses", access: pmSome(account.CoursesEdit), handler: s.coursesList},
 		{pattern: "GET /admin/courses/new", access: pm(account.CoursesEdit), handler: s.courseNew},
-		{pattern: "POST /admin/courses/new", access: pm(account.CoursesEdit), handler: s.courseNew},
+		{pattern: "POST /admin/courses/new", access: pm(account.CoursesEdit), handler: s.courseNew, maxBody: courseMaxBody},
 		{pattern: "GET /admin/courses/{id}", access: pmSome(account.CoursesEdit), handler: s.courseEdit},
-		{pattern: "POST /admin/courses/{id}", access: pmSome(account.CoursesEdit), handler: s.courseEdit},
+		{pattern: "POST /admin/courses/{id}", access: pmSome(account.CoursesEdit), handler: s.courseEdit, maxBody: courseMaxBody},
 		{pattern: "GET /admin/courses/{id}/file", access: pmSome(account.CoursesEdit), handler: s.courseFile},
 
 		{pattern: "GET /admin/messages", access: pm(account.MessagesRead), handler: s.messagesList},

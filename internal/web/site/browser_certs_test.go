@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,27 +17,11 @@ import (
 	"plenary/internal/messaging"
 )
 
-// confirmedDone stands in for the register on the demo site: everyone
-// confirmed on a date completed it, for 390 minutes.
-type confirmedDone struct{ bookings *booking.Service }
-
-func (c confirmedDone) Completed(ctx context.Context, eventID int64) ([]certificates.Completion, error) {
-	list, err := c.bookings.List(ctx, eventID)
-	if err != nil {
-		return nil, err
-	}
-	var out []certificates.Completion
-	for _, b := range list {
-		if b.Status == booking.Confirmed {
-			out = append(out, certificates.Completion{BookingID: b.ID, EventID: eventID, Name: b.Name, Email: b.Email, CPDMinutes: 390})
-		}
-	}
-	return out, nil
-}
-
-// testCertificates is a coordinator on a phone issuing a date's
-// certificates from the date's page (the e-mails queued once), then
-// anyone checking one on /verify by typing its code in lower case. axe
+// testCertificates is a coordinator on a phone taking the date's
+// register (everyone present on every day, from "mark everyone present"),
+// then issuing the certificates of those the register says completed
+// from the date's page (the e-mails queued once), then anyone checking
+// one on /verify by typing its code in lower case. axe
 // checks the staff page and the verification page; both fit a 390 px
 // phone. With PLENARY_SCREENSHOTS it saves admin-certificates.png and
 // admin-verify.png for docs/admin.md.
@@ -69,6 +54,35 @@ func testCertificates(t *testing.T, ctx context.Context, site demoSite, axeMissi
 		}
 	}
 	staffSignIn(t, ctx, base)
+	_, e, err := site.store.Event(ctx, site.nextEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Before the register is taken nobody has completed: no certificate.
+	if got, err := site.register.Completed(ctx, e.ID); err != nil || slices.ContainsFunc(got, func(c certificates.Completion) bool {
+		return c.Email == "alexandros@example.org"
+	}) {
+		t.Fatalf("completed before the register: %+v, %v", got, err)
+	}
+	// The register, day by day: everyone not yet marked becomes present.
+	for _, d := range e.Days {
+		day := fmt.Sprintf("%s/admin/dates/%d/register/%s", base, e.ID, d.Date)
+		if err := chromedp.Do(ctx, chromedp.Navigate(day)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.RunResponse(ctx, chromedp.Click(`input[name="action"][value="present"] ~ .form-actions button`, chromedp.NodeVisible)); err != nil {
+			t.Fatalf("mark everyone present on %s: %v", d.Date, err)
+		}
+		if msg := mustRun(t, ctx, chromedp.Text(`.notice`, chromedp.NodeVisible)); !strings.Contains(msg, "The register is saved") {
+			t.Fatalf("%s: no confirmation after marking everyone present: %q", d.Date, msg)
+		}
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/admin/dates/%d/register", base, e.ID))); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRun(t, ctx, chromedp.Text(`main`)); !strings.Contains(got, "Αλέξανδρος Παπαδόπουλος") {
+		t.Errorf("the date's register does not list Αλέξανδρος among those who completed:\n%s", got)
+	}
 	if err := chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/admin/dates/%d/people", base, site.nextEvent))); err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +121,8 @@ func testCertificates(t *testing.T, ctx context.Context, site demoSite, axeMissi
 		t.Errorf("the form led to %s", loc)
 	}
 	got := mustRun(t, ctx, chromedp.Text(`main`))
-	for _, want := range []string{"This certificate is valid", "Αλέξανδρος Παπαδόπουλος", code, "6.5"} {
+	hours := certificates.FormatHours(certificates.EventMinutes(e))
+	for _, want := range []string{"This certificate is valid", "Αλέξανδρος Παπαδόπουλος", code, hours} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the verification page lacks %q:\n%s", want, got)
 		}

@@ -12,7 +12,8 @@ import (
 
 // TestBrowserCourseEditor: a coordinator creates a course from the
 // browser — title, address, a text checked with Preview, a fee added with
-// "Add a fee", published — and a visitor without a session sees it on
+// "Add a fee", completion by 80 % of the teaching time, a feedback link,
+// published — and a visitor without a session sees it on
 // the public site. axe checks the editor on a desktop and at phone
 // width, and nothing on it is wider than a phone.
 func TestBrowserCourseEditor(t *testing.T) {
@@ -53,8 +54,12 @@ func TestBrowserCourseEditor(t *testing.T) {
 		chromedp.SendKeys(`#fee_name_0`, "Standard", chromedp.NodeVisible),
 		chromedp.SendKeys(`#fee_amount_0`, "£240.00"),
 		chromedp.Click(`#status-published`),
+		// Completion by teaching time, and the feedback form.
+		chromedp.Click(`#completion-percent`),
+		chromedp.SendKeys(`#completion_percent`, "80"),
+		chromedp.SendKeys(`#feedback_url`, "https://forms.example.org/mentalization"),
 	); err != nil {
-		t.Fatalf("fill in the fee and publish: %v", err)
+		t.Fatalf("fill in the fee, completion and feedback link, and publish: %v", err)
 	}
 	if axeMissing != "" {
 		missing(t, "%s", axeMissing)
@@ -66,6 +71,10 @@ func TestBrowserCourseEditor(t *testing.T) {
 		t.Fatalf("after create: %q", got)
 	}
 	editor := mustRun(t, ctx, chromedp.Location())
+	if c, err := site.store.CourseBySlug(ctx, "mentalization-for-teams"); err != nil || c.CompletionPercent != 80 ||
+		c.FeedbackURL != "https://forms.example.org/mentalization" {
+		t.Errorf("stored: completion %d%%, feedback link %q (%v)", c.CompletionPercent, c.FeedbackURL, err)
+	}
 
 	// A visitor without a session is served the same page (the page
 	// cache is skipped only for staff): over plain HTTP first, then in

@@ -351,6 +351,7 @@ type demoSite struct {
 	store    *catalog.Store
 	bookings *booking.Service
 	lists    *lists.Service // on, with the demo's stored key
+	register *certificates.Register
 }
 
 // The staff member of the demo site, for the sign-in journey.
@@ -416,13 +417,16 @@ func startDemoSite(t *testing.T) demoSite {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	certs := certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: store, Completions: confirmedDone{bookings},
+	accounts := account.New(account.Options{DB: db, FastHashes: true})
+	// Who completed a date is the register's answer, as serve wires it
+	// (cmd/plenary's registerCompletions).
+	register := certificates.New(certificates.Options{DB: db, Bookings: bookings, Accounts: accounts})
+	certs := certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: store, Completions: register,
 		Outbox: outbox, BaseURL: ts.URL, Provider: "Plenary Training"})
 	pub, err := site.New(kit, site.Options{Catalog: store, Bookings: bookings, Lists: subs, Certificates: certs})
 	if err != nil {
 		t.Fatalf("site.New: %v", err)
 	}
-	accounts := account.New(account.Options{DB: db, FastHashes: true})
 	if _, err := accounts.AddUser(ctx, audit.CommandLine("test"), account.Profile{Email: staffEmail, Name: "Casey Coordinator",
 		Role: account.Coordinator}, staffPassword, now); err != nil {
 		t.Fatal(err)
@@ -436,14 +440,13 @@ func startDemoSite(t *testing.T) demoSite {
 	people.Register("messages", messaging.People{})
 	people.Register("audit", audit.People{})
 	staff, err := admin.New(kit, admin.Options{Outbox: outbox, DB: db, Accounts: accounts, Bookings: bookings, People: people, Catalog: store,
-		PageViews: analytics.NewReport(db), Certificates: certs,
-		Register: certificates.New(certificates.Options{DB: db, Bookings: bookings, Accounts: accounts})})
+		PageViews: analytics.NewReport(db), Certificates: certs, Register: register})
 	if err != nil {
 		t.Fatalf("admin.New: %v", err)
 	}
 	ts.Config.Handler = kit.Handler(pub, staff, api.New(kit))
 
-	site := demoSite{url: ts.URL, db: db, outbox: outbox, store: store, bookings: bookings, lists: subs}
+	site := demoSite{url: ts.URL, db: db, outbox: outbox, store: store, bookings: bookings, lists: subs, register: register}
 	c, err := store.CourseBySlug(ctx, courseSlug)
 	if err != nil {
 		t.Fatal(err)
