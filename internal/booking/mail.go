@@ -231,6 +231,9 @@ type mailData struct {
 	// Refund says what happens to the fee of a cancelled event; empty
 	// when nothing was invoiced or paid.
 	Refund string
+	// CancelReason is why the date was cancelled, as the coordinator
+	// gave it (event_cancelled); empty when they gave none.
+	CancelReason string
 
 	// ReminderDays is how many days before the event the reminder goes.
 	ReminderDays int

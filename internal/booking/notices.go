@@ -150,7 +150,7 @@ func (s *Service) eventChanged(ctx context.Context, tx *sql.Tx, ev catalog.Event
 		}
 		ev.Report.Told[string(b.Status)]++
 		if cancelled {
-			err = s.eventCancelled(ctx, tx, ev.Course, new, b, now, ev.Options.Actor)
+			err = s.eventCancelled(ctx, tx, ev.Course, new, b, now, ev.Options.Actor, ev.Options.Reason)
 		} else {
 			var sent bool
 			sent, err = s.eventChangeNotice(ctx, tx, ev.Course, new, b, n, now)
@@ -209,7 +209,7 @@ func (s *Service) lateChange(old, new catalog.Event, now time.Time) (late bool, 
 // eventCancelled cancels b because its event is cancelled, for actor (who
 // cancelled the date), and tells them.
 func (s *Service) eventCancelled(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, b Booking, now time.Time,
-	actor audit.Actor) error {
+	actor audit.Actor, reason string) error {
 	hadPlace, invited := b.Status.HoldsPlace(), b.Status == Confirmed
 	var refund string
 	switch b.Payment {
@@ -227,12 +227,16 @@ func (s *Service) eventCancelled(ctx context.Context, tx *sql.Tx, c catalog.Cour
 	if err := s.store.withTx(tx).saveState(ctx, &b, now); err != nil {
 		return err
 	}
-	if err := record(ctx, tx, now, actor, actionCancel, before, b, "the date was cancelled"); err != nil {
+	note := "the date was cancelled"
+	if reason != "" {
+		note += ": " + reason
+	}
+	if err := record(ctx, tx, now, actor, actionCancel, before, b, note); err != nil {
 		return err
 	}
 	spec := mailSpec{
 		kind: mailEventCancelled, dedupe: mailKey("event-cancelled", b.ID, strconv.Itoa(e.Version)),
-		fill: func(d *mailData) { d.HadPlace, d.Refund = hadPlace, refund },
+		fill: func(d *mailData) { d.HadPlace, d.Refund, d.CancelReason = hadPlace, refund, reason },
 	}
 	if invited {
 		spec.calendar = "CANCEL"

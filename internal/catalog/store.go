@@ -69,6 +69,10 @@ type SaveOptions struct {
 	// import leaves BasedOn empty, as it overwrites courses by slug by
 	// design.
 	BasedOn map[string]int
+	// Reason says why, in the saver's words, for the people told: the
+	// admin area asks for it when a date is cancelled, and the booking
+	// hook puts it in the cancellation notice and its audit entries.
+	Reason string
 }
 
 // EventSave is what a save hook is told about one event of the saved

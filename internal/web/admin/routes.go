@@ -148,6 +148,8 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/courses/{id}/dates/new", access: pmSome(account.CoursesEdit), handler: s.datesNew},
 		{pattern: "GET /admin/dates/{id}/copy", access: pmSome(account.CoursesEdit), handler: s.dateCopy},
 		{pattern: "POST /admin/dates/{id}/copy", access: pmSome(account.CoursesEdit), handler: s.dateCopy},
+		{pattern: "GET /admin/dates/{id}/edit", access: pmSome(account.CoursesEdit), handler: s.dateEdit},
+		{pattern: "POST /admin/dates/{id}/edit", access: pmSome(account.CoursesEdit), handler: s.dateEdit},
 
 		{pattern: "GET /admin/messages", access: pm(account.MessagesRead), handler: s.messagesList},
 		{pattern: "GET /admin/messages/{id}", access: pm(account.MessagesRead), handler: s.messageShow},

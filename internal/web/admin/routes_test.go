@@ -101,6 +101,8 @@ var routeAccess = map[string][]string{
 	"POST /admin/courses/{id}/dates/new": {"admin", "coordinator", limitedCoord},
 	"GET /admin/dates/{id}/copy":         {"admin", "coordinator", limitedCoord},
 	"POST /admin/dates/{id}/copy":        {"admin", "coordinator", limitedCoord},
+	"GET /admin/dates/{id}/edit":         {"admin", "coordinator", limitedCoord},
+	"POST /admin/dates/{id}/edit":        {"admin", "coordinator", limitedCoord},
 
 	"GET /admin/dates/{id}/certificates":       {"admin", "coordinator", limitedCoord},
 	"POST /admin/dates/{id}/certificates/send": {"admin", "coordinator", limitedCoord},
