@@ -119,6 +119,14 @@ type EventReport struct {
 	// event, such as a late change that was not confirmed. Only a dry
 	// run sets it; a real save returns the error and rolls back.
 	Refused error
+	// Notice is one of the notices the hooks sent (or in a dry run would
+	// send), as its reader gets it; only a dry run sets it.
+	Notice *Notice
+}
+
+// Notice is one e-mail as its reader gets it.
+type Notice struct {
+	To, Subject, Text string
 }
 
 // Empty reports whether the hooks did nothing about the event.

@@ -61,6 +61,8 @@ type changeCheck struct {
 	Told     int
 	ByStatus []string // "3 confirmed", "1 waitlisted"
 	Late     string   // why the change is late; empty when it is not
+	// Notice is the notice as the first person told will read it.
+	Notice *catalog.Notice
 }
 
 // changeRow is one change as the coordinator reads it.
@@ -405,6 +407,7 @@ func checkOf(res catalog.SaveResult, ref string, cancel bool) *changeCheck {
 				ch.ByStatus = append(ch.ByStatus, fmt.Sprintf("%d %s", n, strings.ReplaceAll(st, "_", " ")))
 			}
 		}
+		ch.Notice = rep.Notice
 		var late *booking.LateChangeError
 		if errors.As(rep.Refused, &late) {
 			ch.Late = late.Message()

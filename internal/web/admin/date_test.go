@@ -2,6 +2,7 @@ package admin
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"strings"
@@ -126,7 +127,8 @@ func TestDateChangePreview(t *testing.T) {
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("check: %d\n%s", res.StatusCode, body)
 	}
-	for _, want := range []string{"What this save will do", "10:00–17:00", "10:30–17:00", "2 people will be told", "2 confirmed", "Save and tell 2 people"} {
+	for _, want := range []string{"What this save will do", "10:00–17:00", "10:30–17:00", "2 people will be told", "2 confirmed",
+		"Save and tell 2 people", "The notice as Ann Archer will read it", "Subject:", "Dear Ann Archer"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the check does not say %q", want)
 		}
@@ -137,6 +139,7 @@ func TestDateChangePreview(t *testing.T) {
 	if c, _ := a.catalog.CourseByID(ctx, course.ID); c.Version != course.Version {
 		t.Fatal("the check saved")
 	}
+	preview := body
 	form = dateFormOf(t, body)
 	form.Set("op", "save")
 	if res, body = a.post(t, path, tok, form); res.StatusCode != http.StatusSeeOther {
@@ -152,6 +155,13 @@ func TestDateChangePreview(t *testing.T) {
 	_, body = a.get(t, fmt.Sprintf("/admin/messages/%d", id), tok)
 	if !strings.Contains(body, "10:30–17:00") {
 		t.Errorf("the notice in the mail log does not give the new times:\n%s", body)
+	}
+	m, err := a.outbox.Message(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(preview, html.EscapeString(m.Subject)) {
+		t.Errorf("the check's sample notice does not have the subject sent, %q", m.Subject)
 	}
 }
 
@@ -199,7 +209,8 @@ func TestDateCancelWithReason(t *testing.T) {
 	}
 	form.Set("reason", "The trainer is unwell.")
 	res, body = a.post(t, path, tok, form)
-	if res.StatusCode != http.StatusOK || !strings.Contains(body, "1 person will be told") || !strings.Contains(body, "Cancel the date and tell 1 person") {
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "1 person will be told") || !strings.Contains(body, "Cancel the date and tell 1 person") ||
+		!strings.Contains(body, "Why: The trainer is unwell.") {
 		t.Fatalf("check cancel: %d\n%s", res.StatusCode, body)
 	}
 	if n := countMail(t, a, "event-cancelled/%"); n != 0 {
