@@ -22,6 +22,7 @@ import (
 // and it is in the mail log with the new time.
 func TestBrowserDates(t *testing.T) {
 	chrome := chromiumPath(t)
+	axeJS, axeMissing := axeSource()
 	site := startDemoSite(t)
 	browser := startBrowser(t, chrome)
 	ctx := journeyTab(t, browser)
@@ -153,5 +154,25 @@ func TestBrowserDates(t *testing.T) {
 	}
 	if got := mustRun(t, ctx, chromedp.Text(`main`)); !strings.Contains(got, "11:00–16:00") || !strings.Contains(got, "sam.reed@example.org") {
 		t.Errorf("the mail log's notice:\n%s", got)
+	}
+
+	// Both forms pass axe, on a desktop and at phone width, and nothing on
+	// them is wider than a phone.
+	if axeMissing != "" {
+		missing(t, "%s", axeMissing)
+	}
+	pages := []string{fmt.Sprintf("%s/admin/courses/%d/dates/new", base, course.ID), fmt.Sprintf("%s/admin/dates/%d/edit", base, ev.ID)}
+	for _, u := range pages {
+		testAxe(t, ctx, u, axeJS)
+	}
+	if err := phone(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range pages {
+		testAxe(t, ctx, u, axeJS)
+		if err := chromedp.Do(ctx, chromedp.Navigate(u)); err != nil {
+			t.Fatal(err)
+		}
+		testPhoneWidthHere(t, ctx)
 	}
 }
