@@ -231,6 +231,9 @@ type mailData struct {
 	// Refund says what happens to the fee of a cancelled event; empty
 	// when nothing was invoiced or paid.
 	Refund string
+	// CancelReason is why the date was cancelled, as the coordinator
+	// gave it (event_cancelled); empty when they gave none.
+	CancelReason string
 
 	// ReminderDays is how many days before the event the reminder goes.
 	ReminderDays int
@@ -296,6 +299,9 @@ type mailSpec struct {
 	// withdraw, when set, is a second calendar file cancelling an entry
 	// sent before (a moved booking's old date).
 	withdraw *mailCalendar
+	// sample, when set, receives a copy of the message as queued (a dry
+	// run's sample notice).
+	sample *messaging.Message
 }
 
 // notify queues the e-mail of kind for booking b in tx. Every e-mail
@@ -407,6 +413,9 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	m := messaging.Message{
 		Kind: string(spec.kind), DedupeKey: spec.dedupe, SubjectRef: SubjectRef(b.ID),
 		ToName: b.Name, ToEmail: b.Email, Data: data,
+	}
+	if spec.sample != nil {
+		*spec.sample = m
 	}
 	_, _, err = s.outbox.Enqueue(ctx, tx, m)
 	return err

@@ -169,6 +169,10 @@ var mailVariants = []mailVariant{
 		d.Refund = "Invoice INV-000042 is cancelled: please do not pay it. If you have paid it already, the fee will be refunded in full."
 	}},
 	{"event-cancelled-no-refund-waiting", mailEventCancelled, func(d *mailData) { waiting(d); d.Status = "Cancelled" }},
+	{"event-cancelled-reason", mailEventCancelled, func(d *mailData) {
+		inPerson(d)
+		d.Status, d.HadPlace, d.CancelReason = "Cancelled", true, "The trainer is unwell."
+	}},
 	{"reminder-online", mailReminder, func(d *mailData) { d.ReminderDays = 7 }},
 	{"reminder-in-person-one-day", mailReminder, func(d *mailData) { inPerson(d); room(d); d.ReminderDays = 1 }},
 	{"thanks-feedback", mailThanks, func(d *mailData) {

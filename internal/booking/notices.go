@@ -144,22 +144,36 @@ func (s *Service) eventChanged(ctx context.Context, tx *sql.Tx, ev catalog.Event
 		}
 	}
 	n := noticeOf(old, new, ev.Change.Changes, late)
-	for _, b := range audience {
+	// A dry run keeps the first person's notice to show as a sample.
+	var sample messaging.Message
+	for i, b := range audience {
+		var keep *messaging.Message
+		if ev.Options.DryRun && i == 0 {
+			keep = &sample
+		}
 		if ev.Report.Told == nil {
 			ev.Report.Told = map[string]int{}
 		}
 		ev.Report.Told[string(b.Status)]++
 		if cancelled {
-			err = s.eventCancelled(ctx, tx, ev.Course, new, b, now, ev.Options.Actor)
+			err = s.eventCancelled(ctx, tx, ev.Course, new, b, now, ev.Options.Actor, ev.Options.Reason, keep)
 		} else {
 			var sent bool
-			sent, err = s.eventChangeNotice(ctx, tx, ev.Course, new, b, n, now)
+			sent, err = s.eventChangeNotice(ctx, tx, ev.Course, new, b, n, now, keep)
 			if sent {
 				ev.Report.JoiningSent++
 			}
 		}
 		if err != nil {
 			return fmt.Errorf("booking %d: %w", b.ID, err)
+		}
+	}
+	// An outbox that renders (messaging.Outbox does) shows the sample.
+	if p, ok := s.outbox.(interface {
+		Preview(messaging.Message) (messaging.Message, error)
+	}); ok && sample.Kind != "" {
+		if m, err := p.Preview(sample); err == nil {
+			ev.Report.Notice = &catalog.Notice{To: m.ToName, Subject: m.Subject, Text: m.Text}
 		}
 	}
 	if late {
@@ -209,7 +223,7 @@ func (s *Service) lateChange(old, new catalog.Event, now time.Time) (late bool, 
 // eventCancelled cancels b because its event is cancelled, for actor (who
 // cancelled the date), and tells them.
 func (s *Service) eventCancelled(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, b Booking, now time.Time,
-	actor audit.Actor) error {
+	actor audit.Actor, reason string, sample *messaging.Message) error {
 	hadPlace, invited := b.Status.HoldsPlace(), b.Status == Confirmed
 	var refund string
 	switch b.Payment {
@@ -227,12 +241,17 @@ func (s *Service) eventCancelled(ctx context.Context, tx *sql.Tx, c catalog.Cour
 	if err := s.store.withTx(tx).saveState(ctx, &b, now); err != nil {
 		return err
 	}
-	if err := record(ctx, tx, now, actor, actionCancel, before, b, "the date was cancelled"); err != nil {
+	note := "the date was cancelled"
+	if reason != "" {
+		note += ": " + reason
+	}
+	if err := record(ctx, tx, now, actor, actionCancel, before, b, note); err != nil {
 		return err
 	}
 	spec := mailSpec{
 		kind: mailEventCancelled, dedupe: mailKey("event-cancelled", b.ID, strconv.Itoa(e.Version)),
-		fill: func(d *mailData) { d.HadPlace, d.Refund = hadPlace, refund },
+		fill:   func(d *mailData) { d.HadPlace, d.Refund, d.CancelReason = hadPlace, refund, reason },
+		sample: sample,
 	}
 	if invited {
 		spec.calendar = "CANCEL"
@@ -251,7 +270,7 @@ type notice struct {
 // instructions (or are now owed them), sends the new ones. It reports
 // whether it did.
 func (s *Service) eventChangeNotice(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, b Booking,
-	n notice, now time.Time) (joiningSent bool, err error) {
+	n notice, now time.Time, sample *messaging.Message) (joiningSent bool, err error) {
 	confirmed := b.Status == Confirmed
 	var had, joiningNow bool
 	var joiningAt string
@@ -284,6 +303,7 @@ func (s *Service) eventChangeNotice(ctx context.Context, tx *sql.Tx, c catalog.C
 	if confirmed && len(n.public) > 0 {
 		spec.calendar = "REQUEST"
 	}
+	spec.sample = sample
 	if err := s.queue(ctx, tx, spec, c, e, b, ""); err != nil {
 		return false, err
 	}

@@ -344,3 +344,7 @@ func (s *Service) admit(ctx context.Context, tx *sql.Tx, b *Booking, now time.Ti
 	}
 	return nil
 }
+
+// Calendar is the working-day calendar the service counts with: the
+// staff area flags dates that fall on a region's bank holiday with it.
+func (s *Service) Calendar() *workdays.Calendar { return s.workdays }

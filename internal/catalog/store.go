@@ -69,6 +69,10 @@ type SaveOptions struct {
 	// import leaves BasedOn empty, as it overwrites courses by slug by
 	// design.
 	BasedOn map[string]int
+	// Reason says why, in the saver's words, for the people told: the
+	// admin area asks for it when a date is cancelled, and the booking
+	// hook puts it in the cancellation notice and its audit entries.
+	Reason string
 }
 
 // EventSave is what a save hook is told about one event of the saved
@@ -115,6 +119,14 @@ type EventReport struct {
 	// event, such as a late change that was not confirmed. Only a dry
 	// run sets it; a real save returns the error and rolls back.
 	Refused error
+	// Notice is one of the notices the hooks sent (or in a dry run would
+	// send), as its reader gets it; only a dry run sets it.
+	Notice *Notice
+}
+
+// Notice is one e-mail as its reader gets it.
+type Notice struct {
+	To, Subject, Text string
 }
 
 // Empty reports whether the hooks did nothing about the event.

@@ -36,6 +36,14 @@ type Renderer interface {
 // what went), or on reading a message not yet sent (the dev mailbox,
 // `plenary messages`).
 
+// Preview renders m, a message built but not necessarily queued, as its
+// reader would get it: a save's dry run shows a coordinator one of the
+// notices it would send.
+func (o *Outbox) Preview(m Message) (Message, error) {
+	err := o.render(&m)
+	return m, err
+}
+
 // render fills m's content from its data. It does nothing for a message
 // stored with its content, or one already rendered.
 func (o *Outbox) render(m *Message) error {

@@ -218,8 +218,13 @@ func (s *Server) courseEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.newCoursePage(r, stored)
 	if r.Method == http.MethodGet {
+		done := r.URL.Query().Get("done")
 		p.Done = map[string]string{"created": "The course was created.", "saved": "Your changes were saved.",
-			"unchanged": "Nothing had changed: nothing was saved."}[r.URL.Query().Get("done")]
+			"unchanged": "Nothing had changed: nothing was saved.", "copied": "The date was copied: it is in the list of dates below.",
+			"dates-1": "1 date was added."}[done]
+		if n, err := strconv.Atoi(strings.TrimPrefix(done, "dates-")); err == nil && n > 1 && strings.HasPrefix(done, "dates-") {
+			p.Done = fmt.Sprintf("%d dates were added.", n)
+		}
 		s.web.Render(w, r, http.StatusOK, "admin_course", p)
 		return
 	}

@@ -142,6 +142,14 @@ func (s *Server) routes() []route {
 		{pattern: "GET /admin/courses/{id}", access: pmSome(account.CoursesEdit), handler: s.courseEdit},
 		{pattern: "POST /admin/courses/{id}", access: pmSome(account.CoursesEdit), handler: s.courseEdit, maxBody: courseMaxBody},
 		{pattern: "GET /admin/courses/{id}/file", access: pmSome(account.CoursesEdit), handler: s.courseFile},
+		// Dates (dates.go): added one at a time or from a rule, and copied
+		// to a new day; each checks the course with allowedOn.
+		{pattern: "GET /admin/courses/{id}/dates/new", access: pmSome(account.CoursesEdit), handler: s.datesNew},
+		{pattern: "POST /admin/courses/{id}/dates/new", access: pmSome(account.CoursesEdit), handler: s.datesNew},
+		{pattern: "GET /admin/dates/{id}/copy", access: pmSome(account.CoursesEdit), handler: s.dateCopy},
+		{pattern: "POST /admin/dates/{id}/copy", access: pmSome(account.CoursesEdit), handler: s.dateCopy},
+		{pattern: "GET /admin/dates/{id}/edit", access: pmSome(account.CoursesEdit), handler: s.dateEdit},
+		{pattern: "POST /admin/dates/{id}/edit", access: pmSome(account.CoursesEdit), handler: s.dateEdit},
 
 		{pattern: "GET /admin/messages", access: pm(account.MessagesRead), handler: s.messagesList},
 		{pattern: "GET /admin/messages/{id}", access: pm(account.MessagesRead), handler: s.messageShow},

@@ -98,6 +98,14 @@ var routeAccess = map[string][]string{
 	"POST /admin/courses/{id}":     {"admin", "coordinator", limitedCoord},
 	"GET /admin/courses/{id}/file": {"admin", "coordinator", limitedCoord},
 
+	// Dates (dates.go).
+	"GET /admin/courses/{id}/dates/new":  {"admin", "coordinator", limitedCoord},
+	"POST /admin/courses/{id}/dates/new": {"admin", "coordinator", limitedCoord},
+	"GET /admin/dates/{id}/copy":         {"admin", "coordinator", limitedCoord},
+	"POST /admin/dates/{id}/copy":        {"admin", "coordinator", limitedCoord},
+	"GET /admin/dates/{id}/edit":         {"admin", "coordinator", limitedCoord},
+	"POST /admin/dates/{id}/edit":        {"admin", "coordinator", limitedCoord},
+
 	"GET /admin/dates/{id}/certificates":       {"admin", "coordinator", limitedCoord},
 	"POST /admin/dates/{id}/certificates/send": {"admin", "coordinator", limitedCoord},
 	"GET /admin/certificates/{code}/pdf":       {"admin", "coordinator", limitedCoord},

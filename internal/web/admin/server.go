@@ -124,6 +124,8 @@ var pages = map[string]func() any{
 	"admin_register_report": func() any { return reportPage{} },
 	"admin_courses":         func() any { return coursesPage{} },
 	"admin_course":          func() any { return coursePage{} },
+	"admin_dates":           func() any { return datesPage{} },
+	"admin_date":            func() any { return dateEditPage{} },
 	"admin_certificates":    func() any { return certificatesPage{} },
 }
 

@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -366,7 +367,15 @@ func startDemoSite(t *testing.T) demoSite {
 	t.Helper()
 	ctx := t.Context()
 	db := dbtest.New(t)
-	store := catalog.NewStore(db, catalog.Hooks{})
+	// Saves tell the people booked of changes, as serve wires it; the
+	// demo catalogue is saved before the booking service exists.
+	var bookings *booking.Service
+	store := catalog.NewStore(db, catalog.Hooks{EventSaved: func(ctx context.Context, tx *sql.Tx, ev catalog.EventSave) error {
+		if bookings == nil {
+			return nil
+		}
+		return bookings.EventSaved(ctx, tx, ev)
+	}})
 	loc, err := time.LoadLocation("Europe/London")
 	if err != nil {
 		t.Fatal(err)
@@ -406,7 +415,7 @@ func startDemoSite(t *testing.T) demoSite {
 	ts.Start()
 	t.Cleanup(ts.Close)
 	subs := lists.NewService(lists.Options{DB: db, Outbox: outbox, BaseURL: ts.URL, GenerateSecret: true})
-	bookings := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: ts.URL})
+	bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: ts.URL})
 	// Page views are counted as serve counts them, so the banner and
 	// /cookies say what serve's do.
 	views, err := analytics.New(db, nil)
