@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,13 +33,22 @@ var bg = context.Background() // not ctx: the register's tests in this package h
 var staff = audit.StaffMember(3, "Cora Coordinator")
 
 // testRegister is the test's Completions: everyone confirmed on the date
-// completed it, with the minutes given, unless listed in absent. The real
-// register (the other half of this package) replaces it in wire.go.
+// completed it, with the minutes given, unless listed in absent (marked,
+// did not complete) or unmarked (not marked yet: the register is not
+// complete). The real register (the other half of this package) replaces
+// it in wire.go.
 type testRegister struct {
 	bookings *booking.Service
 	minutes  int
 	mu       sync.Mutex
 	absent   map[int64]bool
+	unmarked map[int64]bool
+}
+
+func (r *testRegister) Taken(ctx context.Context, eventID int64) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.unmarked) == 0, nil
 }
 
 func (r *testRegister) Completed(ctx context.Context, eventID int64) ([]certificates.Completion, error) {
@@ -50,7 +60,7 @@ func (r *testRegister) Completed(ctx context.Context, eventID int64) ([]certific
 	defer r.mu.Unlock()
 	var out []certificates.Completion
 	for _, b := range list {
-		if b.Status != booking.Confirmed || r.absent[b.ID] {
+		if b.Status != booking.Confirmed || r.absent[b.ID] || r.unmarked[b.ID] {
 			continue
 		}
 		out = append(out, certificates.Completion{BookingID: b.ID, EventID: eventID, Name: b.Name, Email: b.Email,
@@ -112,7 +122,7 @@ func newWorld(t *testing.T) *world {
 	}
 	w := &world{db: db, outbox: outbox, course: c, event: c.Events[0], now: now}
 	clock := func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }
-	w.register = &testRegister{minutes: 390, absent: map[int64]bool{}}
+	w.register = &testRegister{minutes: 390, absent: map[int64]bool{}, unmarked: map[int64]bool{}}
 	w.certs = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: store, Completions: w.register, Outbox: outbox,
 		BaseURL: base, Provider: "North Clinic Training", Now: clock})
 	w.bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: base,
@@ -453,7 +463,7 @@ func TestThanksCarryTheCertificate(t *testing.T) {
 	zoe := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
 	alan := w.book(t, "Alan Absent", "alan@example.org")
 	w.register.mu.Lock()
-	w.register.absent[zoe.ID], w.register.absent[alan.ID] = true, true // the register is not taken yet
+	w.register.unmarked[zoe.ID], w.register.unmarked[alan.ID] = true, true // the register is not taken yet
 	w.register.mu.Unlock()
 	job := audit.Job("send-due")
 	w.setNow(w.event.EndsAt.Add(time.Hour))
@@ -476,7 +486,14 @@ func TestThanksCarryTheCertificate(t *testing.T) {
 		t.Fatalf("before the register: queued %d (%v): %v", n, err, kinds())
 	}
 	w.register.mu.Lock()
-	delete(w.register.absent, zoe.ID) // the register is taken: Zoë completed, Alan did not
+	delete(w.register.unmarked, zoe.ID) // Zoë is marked and completed; Alan is not marked yet
+	w.register.mu.Unlock()
+	if n, err := w.bookings.SendDue(bg, job); err != nil || len(kinds()) != 0 {
+		t.Fatalf("a register only partly taken: queued %d (%v): %v", n, err, kinds())
+	}
+	w.register.mu.Lock()
+	delete(w.register.unmarked, alan.ID) // the register is taken: Alan did not complete
+	w.register.absent[alan.ID] = true
 	w.register.mu.Unlock()
 	if _, err := w.bookings.SendDue(bg, job); err != nil {
 		t.Fatal(err)
@@ -508,22 +525,54 @@ func TestThanksCarryTheCertificate(t *testing.T) {
 	}
 }
 
-// TestThanksWaitADayAtMost: a date whose register shows nobody completed
-// still gets its thank-yous (the other message) a day after it ended.
+// TestThanksWaitADayAtMost: a register still incomplete a day after the
+// date gives no verdict: the one who completed gets the certificate, the
+// one never marked the plain thank-you, never "did not complete".
 func TestThanksWaitADayAtMost(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	b := w.book(t, "Alan Absent", "alan@example.org")
+	zoe := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
+	alan := w.book(t, "Alan Unmarked", "alan@example.org")
 	w.register.mu.Lock()
-	w.register.absent[b.ID] = true
+	w.register.unmarked[alan.ID] = true
 	w.register.mu.Unlock()
 	w.setNow(w.event.EndsAt.Add(23 * time.Hour))
 	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 0 {
 		t.Fatalf("a day not yet over: queued %d (%v)", n, err)
 	}
 	w.setNow(w.event.EndsAt.Add(25 * time.Hour))
-	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 1 {
+	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 2 {
 		t.Fatalf("after a day: queued %d (%v)", n, err)
+	}
+	for email, want := range map[string]string{"zoe@example.org": certificates.KindThanks, "alan@example.org": "thanks"} {
+		list, err := w.outbox.List(bg, messaging.ListFilter{Recipient: email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, m := range list {
+			if m.DedupeKey == "thanks/"+strconv.FormatInt(map[string]int64{"zoe@example.org": zoe.ID, "alan@example.org": alan.ID}[email], 10) {
+				got = m.Kind
+			}
+		}
+		if got != want {
+			t.Errorf("%s got %q, want %q", email, got, want)
+		}
+	}
+}
+
+// TestThanksAtOnceWhenTaken: a complete register needs no wait, and its
+// verdict stands: the one marked absent hears "did not complete".
+func TestThanksAtOnceWhenTaken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	b := w.book(t, "Alan Absent", "alan@example.org")
+	w.register.mu.Lock()
+	w.register.absent[b.ID] = true
+	w.register.mu.Unlock()
+	w.setNow(w.event.EndsAt.Add(time.Hour))
+	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 1 {
+		t.Fatalf("queued %d (%v)", n, err)
 	}
 	list, err := w.outbox.List(bg, messaging.ListFilter{Kind: "thanks_missed"})
 	if err != nil || len(list) != 1 || list[0].ToEmail != "alan@example.org" {

@@ -20,20 +20,24 @@ const KindThanks = "thanks_certificate"
 var _ booking.Thanks = (*Issuer)(nil)
 
 // CompletedOf returns who completed the date by booking ID; register is
-// false when no register is wired. It implements booking.Thanks.
-func (s *Issuer) CompletedOf(ctx context.Context, eventID int64) (map[int64]bool, bool, error) {
+// false when no register is wired; taken is the register's Taken. It implements booking.Thanks.
+func (s *Issuer) CompletedOf(ctx context.Context, eventID int64) (map[int64]bool, bool, bool, error) {
 	if s.opts.Completions == nil {
-		return nil, false, nil
+		return nil, false, false, nil
 	}
 	done, err := s.opts.Completions.Completed(ctx, eventID)
 	if err != nil {
-		return nil, true, fmt.Errorf("certificates: completed of event %d: %w", eventID, err)
+		return nil, true, false, fmt.Errorf("certificates: completed of event %d: %w", eventID, err)
+	}
+	taken, err := s.opts.Completions.Taken(ctx, eventID)
+	if err != nil {
+		return nil, true, false, fmt.Errorf("certificates: register of event %d: %w", eventID, err)
 	}
 	out := make(map[int64]bool, len(done))
 	for _, c := range done {
 		out[c.BookingID] = true
 	}
-	return out, true, nil
+	return out, true, taken, nil
 }
 
 // QueueThanks issues the booking's certificate in tx (or takes the one it

@@ -441,11 +441,17 @@ func TestCloseRegister(t *testing.T) {
 	if st := statuses(); st["Ada"] != booking.Confirmed {
 		t.Fatalf("a refused close changed bookings: %v", st)
 	}
+	if taken, err := f.reg.Taken(ctx, f.event.ID); err != nil || taken {
+		t.Errorf("taken with Edsger unmarked: %v, %v", taken, err)
+	}
 	// Edsger's day taken per session: present in every one.
 	for _, s := range []string{"09:45", "11:15", "13:15", "15:00"} {
 		if _, err := f.reg.Save(ctx, f.event.ID, testDate, s, []certificates.Entry{{BookingID: f.ids["Edsger"], Mark: certificates.Present}}, coordinator); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if taken, err := f.reg.Taken(ctx, f.event.ID); err != nil || !taken {
+		t.Errorf("taken with everyone marked: %v, %v", taken, err)
 	}
 	if n, err := f.reg.Close(ctx, f.event.ID, coordinator); err != nil || n != 5 {
 		t.Fatalf("close: %d changed, %v; want 5", n, err)
