@@ -106,8 +106,9 @@ func newWorld(t *testing.T) *world {
 	for _, k := range certificates.MailKinds {
 		renderers.ByKind[k] = certMail
 	}
+	var w *world
 	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Training <noreply@training.example>",
-		Renderer: renderers})
+		Renderer: renderers, Now: func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }})
 	store := catalog.NewStore(db, catalog.Hooks{})
 	c := catalogtest.NewCourse(now)
 	c.Title = "Trauma-informed practice"
@@ -120,7 +121,7 @@ func newWorld(t *testing.T) *world {
 	if _, err := store.Save(bg, []*catalog.Course{&c}, catalogtest.Options(now)); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{db: db, outbox: outbox, course: c, event: c.Events[0], now: now}
+	w = &world{db: db, outbox: outbox, course: c, event: c.Events[0], now: now}
 	clock := func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }
 	w.register = &testRegister{minutes: 390, absent: map[int64]bool{}, unmarked: map[int64]bool{}}
 	w.certs = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: store, Completions: w.register, Outbox: outbox,
@@ -577,6 +578,57 @@ func TestThanksAtOnceWhenTaken(t *testing.T) {
 	list, err := w.outbox.List(bg, messaging.ListFilter{Kind: "thanks_missed"})
 	if err != nil || len(list) != 1 || list[0].ToEmail != "alan@example.org" {
 		t.Errorf("the other message: %+v, %v", list, err)
+	}
+}
+
+// TestCertificateMailedOnce: the thank-you that carried the certificate
+// leaves nothing for "send all"; a certificate "send all" e-mailed first
+// is not attached to the thank-you again, which says it was sent.
+func TestCertificateMailedOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	zoe := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
+	w.setNow(w.event.EndsAt.Add(time.Hour))
+	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 1 {
+		t.Fatalf("thank-you: queued %d (%v)", n, err)
+	}
+	w.setNow(w.event.EndsAt.Add(2 * time.Hour))
+	if sent, err := w.certs.SendAll(bg, w.event.ID, staff); err != nil || sent.Queued != 0 {
+		t.Errorf("send all after the thank-you carried it: %+v, %v", sent, err)
+	}
+	// Reissued since: the new certificate is sent, once.
+	cert, err := w.certs.ForBooking(bg, zoe.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.setNow(w.event.EndsAt.Add(3 * time.Hour))
+	if _, err := w.certs.Reissue(bg, cert.Code, "Zoë Ångström", "name corrected", staff); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := w.certs.SendAll(bg, w.event.ID, staff); err != nil || sent.Queued != 1 {
+		t.Errorf("send all after a reissue: %+v, %v", sent, err)
+	}
+
+	// The other way round: "send all" first, then the thank-you.
+	w2 := newWorld(t)
+	w2.book(t, "Alan Present", "alan@example.org")
+	w2.setNow(w2.event.EndsAt.Add(time.Hour))
+	if sent, err := w2.certs.SendAll(bg, w2.event.ID, staff); err != nil || sent.Queued != 1 {
+		t.Fatalf("send all: %+v, %v", sent, err)
+	}
+	if n, err := w2.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 1 {
+		t.Fatalf("thank-you: queued %d (%v)", n, err)
+	}
+	list, err := w2.outbox.List(bg, messaging.ListFilter{Kind: certificates.KindThanks})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%d thank-yous (%v)", len(list), err)
+	}
+	m, err := w2.outbox.Message(bg, list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attachments) != 0 || !strings.Contains(m.Text, "e-mailed to you already") {
+		t.Errorf("the thank-you after send all (%d attachments):\n%s", len(m.Attachments), m.Text)
 	}
 }
 

@@ -5,10 +5,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"plenary/internal/audit"
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/database"
 	"plenary/internal/messaging"
 )
 
@@ -42,7 +44,8 @@ func (s *Issuer) CompletedOf(ctx context.Context, eventID int64) (map[int64]bool
 
 // QueueThanks issues the booking's certificate in tx (or takes the one it
 // has) and queues the thank-you with it attached, under booking's dedupe
-// key. A revoked certificate is not sent: queued is false and booking
+// key — or, when "send all" e-mailed that certificate already, without
+// the attachment, saying it was sent. A revoked certificate is not sent: queued is false and booking
 // sends its plain thank-you. It implements booking.Thanks.
 func (s *Issuer) QueueThanks(ctx context.Context, tx *sql.Tx, c catalog.Course, e catalog.Event, t booking.ThankYou,
 	actor audit.Actor) (bool, error) {
@@ -61,7 +64,15 @@ func (s *Issuer) QueueThanks(ctx context.Context, tx *sql.Tx, c catalog.Course, 
 		if err != nil || cert.State != Valid {
 			return false, err
 		}
-		data, err := json.Marshal(mailData{Certificate: cert, Base: s.opts.BaseURL, FeedbackURL: t.FeedbackURL, CourseURL: t.CourseURL})
+		// Staff's "send all" e-mailed this certificate already: the
+		// thank-you says so and does not carry it a second time.
+		sent, err := messaging.Deliveries(ctx, tx, []string{sendKey(cert.ID)})
+		if err != nil {
+			return false, err
+		}
+		_, already := sent[sendKey(cert.ID)]
+		data, err := json.Marshal(mailData{Certificate: cert, Base: s.opts.BaseURL, FeedbackURL: t.FeedbackURL, CourseURL: t.CourseURL,
+			AlreadySent: already})
 		if err != nil {
 			return false, err
 		}
@@ -70,4 +81,30 @@ func (s *Issuer) QueueThanks(ctx context.Context, tx *sql.Tx, c catalog.Course, 
 		return err == nil, err
 	}
 	return false, nil
+}
+
+// thanksKey is booking's dedupe key of a booking's thank-you
+// (booking.ThankYou.DedupeKey), whichever kind went.
+func thanksKey(bookingID int64) string { return "thanks/" + strconv.FormatInt(bookingID, 10) }
+
+// carriedByThanks keeps, of the certificates c, those whose booking's
+// thank-you went with that very certificate attached: a thank-you of
+// KindThanks queued at or after the certificate was issued (a
+// certificate reissued since is a new one, not yet sent).
+func carriedByThanks(ctx context.Context, q database.Querier, certs []Certificate) (map[int64]bool, error) {
+	keys := make([]string, len(certs))
+	for i, c := range certs {
+		keys[i] = thanksKey(c.BookingID)
+	}
+	sent, err := messaging.Deliveries(ctx, q, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]bool{}
+	for _, c := range certs {
+		if d, ok := sent[thanksKey(c.BookingID)]; ok && d.Kind == KindThanks && !d.CreatedAt.Before(c.IssuedAt) {
+			out[c.ID] = true
+		}
+	}
+	return out, nil
 }
