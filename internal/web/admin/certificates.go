@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"plenary/internal/account"
 	"plenary/internal/booking"
@@ -27,6 +28,26 @@ type certificatesPage struct {
 	// Failed is the certificate whose form was refused, with the typed
 	// values and the error beside the field.
 	Failed certificateForm
+	// status is each booking's on the date: a valid certificate whose
+	// booking is no longer confirmed or attended is flagged for the
+	// coordinator to decide on (revoking stays a staff act).
+	status map[int64]booking.Status
+}
+
+// Withdrawn is the flag beside a valid certificate whose booking was
+// cancelled (or otherwise no longer holds a place): "" when it holds one.
+func (p certificatesPage) Withdrawn(l certificates.Line) string {
+	if l.Certificate == nil || l.Certificate.State != certificates.Valid {
+		return ""
+	}
+	switch st, ok := p.status[l.BookingID]; {
+	case !ok || st == booking.Confirmed || st == booking.Attended:
+		return ""
+	case st == booking.Cancelled:
+		return "booking cancelled — revoke?"
+	default:
+		return "booking " + strings.ToLower(st.Label()) + " — revoke?"
+	}
 }
 
 // certificateForm is one certificate's forms after a refused POST.
@@ -88,7 +109,16 @@ func (s *Server) renderCertificates(w http.ResponseWriter, r *http.Request, even
 		s.web.Error(w, r, err)
 		return
 	}
-	p := certificatesPage{Base: s.web.Base(r), EventID: e.ID, Course: c.Title, Date: e.DateLabel(), Lines: lines, Failed: failed}
+	list, err := s.bookings.List(r.Context(), e.ID)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	p := certificatesPage{Base: s.web.Base(r), EventID: e.ID, Course: c.Title, Date: e.DateLabel(), Lines: lines, Failed: failed,
+		status: map[int64]booking.Status{}}
+	for _, b := range list {
+		p.status[b.ID] = b.Status
+	}
 	q := r.URL.Query()
 	switch q.Get("done") {
 	case "sent":
