@@ -239,7 +239,9 @@ func (s *Server) bookingCertificate(w http.ResponseWriter, r *http.Request) {
 // its certificate: confirmed or attended. A cancelled booking's
 // certificate stays as issued (staff see it flagged and decide whether
 // to revoke it) but is no longer offered.
-func certificateHolder(st booking.Status) bool { return st == booking.Confirmed || st == booking.Attended }
+func certificateHolder(st booking.Status) bool {
+	return st == booking.Confirmed || st == booking.Attended
+}
 
 // bookingCancelConfirm serves GET /bookings/{token}/cancel: the course's
 // cancellation terms and the button that cancels.
