@@ -116,9 +116,12 @@ type Sheet struct {
 // (confirmed, or attended or no-show once the register was closed) and
 // its mark, if it has one.
 type Row struct {
-	Booking    booking.Booking
-	Mark       Mark // "" when not marked yet
-	Minutes    int  // from a meeting report
+	Booking booking.Booking
+	Mark    Mark // "" when not marked yet
+	// DayMarked: the person is marked for the whole day, by the day or
+	// in every teaching session of it (what Close asks for).
+	DayMarked  bool
+	Minutes    int // from a meeting report
 	HasMinutes bool
 	MarkedBy   int64
 	MarkedAt   time.Time
@@ -170,7 +173,7 @@ func (r *Register) Sheet(ctx context.Context, eventID int64, day catalog.Date, s
 		if !onRegister(b.Status) {
 			continue
 		}
-		row := Row{Booking: b}
+		row := Row{Booking: b, DayMarked: dayMarked(sh.Day, b.ID, marks)}
 		if m, ok := marks[markKey{b.ID, day, session}]; ok {
 			row.Mark, row.Minutes, row.HasMinutes, row.MarkedBy, row.MarkedAt = m.Mark, m.Minutes, m.HasMinutes, m.MarkedBy, m.MarkedAt
 		}

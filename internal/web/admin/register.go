@@ -140,7 +140,7 @@ func (s *Server) renderRegisterPage(w http.ResponseWriter, r *http.Request, c ca
 		}
 		marked := 0
 		for _, row := range sh.Rows {
-			if row.Mark != "" {
+			if row.DayMarked {
 				marked++
 			}
 		}
