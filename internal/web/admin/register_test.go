@@ -176,6 +176,61 @@ func TestRegisterDayPage(t *testing.T) {
 	}
 }
 
+// TestRegisterTwoAtOnce: two people take the same register. Each page
+// posts the marks it showed; a row someone else changed meanwhile
+// refuses the save (nothing saved, the typed marks kept, the mark now
+// named beside the row), and rows left as shown are not written.
+func TestRegisterTwoAtOnce(t *testing.T) {
+	t.Parallel()
+	ra := newRegisterArea(t)
+	ra.addUser(t, "cora@example.org", account.Coordinator)
+	tok := ra.signIn(t, "cora@example.org", password, "")
+	day := ra.path("/" + ra.day)
+	date := ra.event.Days[0].Date
+	ann, bob := ra.ids["Ann"], ra.ids["Bob"]
+	if _, body := ra.get(t, day, tok); !strings.Contains(body, fmt.Sprintf(`name="was-%d" value=""`, bob)) {
+		t.Fatalf("the page does not carry the marks it shows:\n%s", body)
+	}
+	// Meanwhile a trainer marks Bob late.
+	trainer := audit.StaffMember(99, "Tina Trainer")
+	if _, err := ra.srv.register.Save(ctx, ra.event.ID, date, "", []certificates.Entry{{BookingID: bob, Mark: certificates.Late}}, trainer); err != nil {
+		t.Fatal(err)
+	}
+	// The coordinator's page still shows no marks: Ann and Bob present.
+	res, body := ra.post(t, day, tok, url.Values{
+		fmt.Sprintf("mark-%d", ann): {"present"}, fmt.Sprintf("was-%d", ann): {""},
+		fmt.Sprintf("mark-%d", bob): {"present"}, fmt.Sprintf("was-%d", bob): {""}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "someone else changed this mark meanwhile: it is now late") ||
+		!strings.Contains(body, fmt.Sprintf(`id="mark-%d-present" name="mark-%d" value="present" checked`, bob, bob)) ||
+		!strings.Contains(body, fmt.Sprintf(`name="was-%d" value="late"`, bob)) {
+		t.Fatalf("a stale save: got %d\n%s", res.StatusCode, body)
+	}
+	marks := func() map[int64]certificates.Mark {
+		sh, err := ra.srv.register.Sheet(ctx, ra.event.ID, date, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]certificates.Mark{}
+		for _, r := range sh.Rows {
+			out[r.Booking.ID] = r.Mark
+		}
+		return out
+	}
+	if m := marks(); m[ann] != "" || m[bob] != certificates.Late {
+		t.Fatalf("a refused save changed marks: %v", m)
+	}
+	// A page that left Bob as it showed him writes only Ann.
+	res, _ = ra.post(t, day, tok, url.Values{
+		fmt.Sprintf("mark-%d", ann): {"absent"}, fmt.Sprintf("was-%d", ann): {""},
+		fmt.Sprintf("mark-%d", bob): {"present"}, fmt.Sprintf("was-%d", bob): {"present"}})
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "saved=1") {
+		t.Fatalf("save: got %d → %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if m := marks(); m[ann] != certificates.Absent || m[bob] != certificates.Late {
+		t.Errorf("after saving: %v, want Ann absent and Bob still late", m)
+	}
+}
+
 // TestRegisterFromReportPage uploads a Zoom report, resolves the unknown
 // participant and saves; a bad file is refused with its line.
 func TestRegisterFromReportPage(t *testing.T) {
