@@ -291,3 +291,105 @@ func TestRegisterFromReportPage(t *testing.T) {
 		t.Errorf("bad file: got %d\n%s", res.StatusCode, body)
 	}
 }
+
+// reportUpload posts a participant report file to the day's report page.
+func (ra *registerArea) reportUpload(t *testing.T, tok, file string, fields map[string]string) (*http.Response, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	if file != "" {
+		fw, _ := mw.CreateFormFile("report", "participants.csv")
+		fw.Write([]byte(file))
+	}
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	mw.Close()
+	r := httptest.NewRequest(http.MethodPost, ra.path("/"+ra.day+"/report"), &b)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	r.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: tok})
+	return ra.do(t, r)
+}
+
+// TestReportKeepsHandMarks: a mark on the register already shows beside
+// the report's proposal; a mark changed by hand survives "work out the
+// marks again"; saved against the proposal, it does not take the
+// report's zero minutes (which would count nothing).
+func TestReportKeepsHandMarks(t *testing.T) {
+	t.Parallel()
+	ra := newRegisterArea(t)
+	ra.addUser(t, "cora@example.org", account.Coordinator)
+	tok := ra.signIn(t, "cora@example.org", password, "")
+	d := ra.event.Days[0].Date
+	ann, bob := ra.ids["Ann"], ra.ids["Bob"]
+	// Bob was in the room: marked present by hand. The report never saw him.
+	if _, err := ra.srv.register.Save(ctx, ra.event.ID, d, "", []certificates.Entry{{BookingID: bob, Mark: certificates.Present}},
+		audit.StaffMember(99, "Tina Trainer")); err != nil {
+		t.Fatal(err)
+	}
+	us := fmt.Sprintf("%02d/%02d/%d", d.Month, d.Day, d.Year)
+	csv := "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n" +
+		"Ann Archer,ann@example.org," + us + " 11:55:00 AM," + us + " 04:01:00 PM,246\n"
+	res, body := ra.reportUpload(t, tok, csv, map[string]string{"zone": "Europe/London"})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "the report proposes absent · marked present on the register now") {
+		t.Fatalf("proposal: %d\n%s", res.StatusCode, body)
+	}
+	fields := map[string]string{"data": csv, "zone": "Europe/London", "action": "propose",
+		fmt.Sprintf("mark-%d", ann): "present", fmt.Sprintf("proposed-%d", ann): "present",
+		fmt.Sprintf("mark-%d", bob): "present", fmt.Sprintf("proposed-%d", bob): "absent"}
+	res, body = ra.reportUpload(t, tok, "", fields)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, fmt.Sprintf(`id="mark-%d-present" name="mark-%d" value="present" checked`, bob, bob)) {
+		t.Fatalf("worked out again, Bob's mark by hand is lost: %d\n%s", res.StatusCode, body)
+	}
+	fields["action"] = "save"
+	if res, body = ra.reportUpload(t, tok, "", fields); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", res.StatusCode, body)
+	}
+	sh, err := ra.srv.register.Sheet(ctx, ra.event.ID, d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range sh.Rows {
+		switch r.Booking.ID {
+		case bob:
+			if r.Mark != certificates.Present || r.HasMinutes {
+				t.Errorf("Bob: %s with minutes %d (%v), want present without the report's minutes", r.Mark, r.Minutes, r.HasMinutes)
+			}
+		case ann:
+			if r.Mark != certificates.Present || !r.HasMinutes || r.Minutes != 240 {
+				t.Errorf("Ann: %s with minutes %d (%v), want present, 240", r.Mark, r.Minutes, r.HasMinutes)
+			}
+		}
+	}
+}
+
+// TestReportLargerThanAForm: a report well over the site's 64 KB form
+// limit is read, and its review step (the report carried in a multipart
+// form) saves.
+func TestReportLargerThanAForm(t *testing.T) {
+	t.Parallel()
+	ra := newRegisterArea(t)
+	ra.addUser(t, "cora@example.org", account.Coordinator)
+	tok := ra.signIn(t, "cora@example.org", password, "")
+	d := ra.event.Days[0].Date
+	us := fmt.Sprintf("%02d/%02d/%d", d.Month, d.Day, d.Year)
+	var b strings.Builder
+	b.WriteString("Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n")
+	for i := range 2000 { // an unstable connection: a rejoin a minute
+		h := []int{12, 1, 2, 3}[i/60%4]
+		b.WriteString(fmt.Sprintf("Ann Archer,ann@example.org,%s %02d:%02d:00 PM,%s %02d:%02d:30 PM,1\n", us, h, i%60, us, h, i%60))
+	}
+	csv := b.String()
+	if len(csv) < 128<<10 {
+		t.Fatalf("the report is only %d bytes", len(csv))
+	}
+	res, body := ra.reportUpload(t, tok, csv, map[string]string{"zone": "Europe/London"})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `enctype="multipart/form-data"`) || !strings.Contains(body, "Ann Archer") {
+		t.Fatalf("a %d KB report: %d\n%.2000s", len(csv)>>10, res.StatusCode, body)
+	}
+	res, body = ra.reportUpload(t, tok, "", map[string]string{"data": csv, "zone": "Europe/London", "action": "save",
+		fmt.Sprintf("mark-%d", ra.ids["Ann"]): "present", fmt.Sprintf("mark-%d", ra.ids["Bob"]): "absent"})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving a %d KB report: %d\n%.2000s", len(csv)>>10, res.StatusCode, body)
+	}
+}
