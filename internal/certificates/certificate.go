@@ -305,7 +305,10 @@ func (s *Issuer) Reissue(ctx context.Context, code, name, reason string, actor a
 		before := old.audit()
 		// The partial unique index allows one current certificate per
 		// booking: the old one steps aside before the new one goes in.
-		if _, err := tx.ExecContext(ctx, `UPDATE certificates SET state = $1 WHERE id = $2`, string(Replaced), old.ID); err != nil {
+		// Only while it is still valid: of two reissues (or a reissue and
+		// a revocation) at once, the second finds it changed.
+		if err := updateValid(ctx, tx, `UPDATE certificates SET state = $1 WHERE id = $2 AND state = 'valid'`,
+			string(Replaced), old.ID); err != nil {
 			return err
 		}
 		c := old
@@ -354,7 +357,7 @@ func (s *Issuer) Revoke(ctx context.Context, code, reason string, actor audit.Ac
 		}
 		before := c.audit()
 		c.State, c.RevokedAt, c.RevokedReason = Revoked, s.now(), reason
-		if _, err := tx.ExecContext(ctx, `UPDATE certificates SET state = $1, revoked_at = $2, revoked_reason = $3 WHERE id = $4`,
+		if err := updateValid(ctx, tx, `UPDATE certificates SET state = $1, revoked_at = $2, revoked_reason = $3 WHERE id = $4 AND state = 'valid'`,
 			string(c.State), c.RevokedAt, c.RevokedReason, c.ID); err != nil {
 			return err
 		}
@@ -365,6 +368,24 @@ func (s *Issuer) Revoke(ctx context.Context, code, reason string, actor audit.Ac
 		return Certificate{}, fmt.Errorf("certificates: revoke %s: %w", DisplayCode(code), err)
 	}
 	return out, nil
+}
+
+// updateValid runs an UPDATE of one certificate that holds only while it
+// is valid: no row changed means another change got there first
+// (ErrNotValid).
+func updateValid(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotValid
+	}
+	return nil
 }
 
 // ByCode finds a certificate by its code, as typed (see NormalizeCode);

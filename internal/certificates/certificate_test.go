@@ -632,6 +632,63 @@ func TestCertificateMailedOnce(t *testing.T) {
 	}
 }
 
+// TestReissueRace: two reissues of one certificate at once (or a
+// reissue and a revocation): one wins, the other is ErrNotValid, and the
+// booking keeps a single current certificate.
+func TestReissueRace(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	zoe := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
+	if _, _, err := w.certs.Issue(bg, w.completion(t, zoe), staff); err != nil {
+		t.Fatal(err)
+	}
+	for _, second := range []string{"reissue", "revoke"} {
+		cert, err := w.certs.ForBooking(bg, zoe.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Go(func() {
+				if i == 1 && second == "revoke" {
+					_, errs[i] = w.certs.Revoke(bg, cert.Code, "issued in error", staff)
+					return
+				}
+				_, errs[i] = w.certs.Reissue(bg, cert.Code, fmt.Sprintf("Zoë Ångström %d", i), "spelling", staff)
+			})
+		}
+		wg.Wait()
+		won, lost := 0, 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, certificates.ErrNotValid):
+				lost++
+			default:
+				t.Errorf("%s race: %v", second, err)
+			}
+		}
+		if won != 1 || lost != 1 {
+			t.Errorf("%s race: %d won, %d refused (%v); want one each", second, won, lost, errs)
+		}
+		all, err := w.certs.ForEvent(bg, w.event.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		current := 0
+		for _, c := range all {
+			if c.State != certificates.Replaced {
+				current++
+			}
+		}
+		if current != 1 {
+			t.Errorf("after the %s race: %d current certificates, want 1", second, current)
+		}
+	}
+}
+
 // TestPersonExportAndErase: a person's certificates are in their export;
 // an erasure blanks name and address and revokes the valid one, so its
 // verification no longer names or vouches for anyone.
