@@ -267,6 +267,9 @@ func (s *Issuer) issue(ctx context.Context, tx *sql.Tx, course catalog.Course, e
 	} else if !errors.Is(err, ErrNotFound) {
 		return Certificate{}, false, err
 	}
+	if err := Printable(strings.TrimSpace(comp.Name)); err != nil {
+		return Certificate{}, false, err
+	}
 	c := Certificate{BookingID: comp.BookingID, EventID: ev.ID, Email: comp.Email, Name: strings.TrimSpace(comp.Name),
 		CourseTitle: course.Title, Dates: ev.DateLabel(), CPDMinutes: comp.CPDMinutes, Provider: s.opts.Provider,
 		IssuedAt: s.now(), IssuedBy: actor.String(), State: Valid}
@@ -292,6 +295,9 @@ func (s *Issuer) Reissue(ctx context.Context, code, name, reason string, actor a
 		return Certificate{}, FormError{"name": "Type the name as it should be printed."}
 	case utf8.RuneCountInString(name) > 200:
 		return Certificate{}, FormError{"name": "A name can have at most 200 characters."}
+	}
+	if err := Printable(name); err != nil {
+		return Certificate{}, err
 	}
 	var out Certificate
 	err := database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {

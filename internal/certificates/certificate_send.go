@@ -120,6 +120,9 @@ type Sent struct {
 	Completed int // people who completed the date
 	Issued    int // certificates issued now (the others had theirs)
 	Queued    int // e-mails queued now (the others had gone before)
+	// Unprintable is how many were not issued: their names have letters
+	// the certificate's fonts cannot print (Printable).
+	Unprintable int
 }
 
 // sendAudit is the audit record of one "send all".
@@ -150,10 +153,15 @@ func (s *Issuer) SendAll(ctx context.Context, eventID int64, actor audit.Actor) 
 	}
 	out := Sent{Completed: len(done)}
 	err = database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
-		out.Issued, out.Queued = 0, 0
+		out.Issued, out.Queued, out.Unprintable = 0, 0, 0
 		var sent sendAudit
 		for _, comp := range done {
 			c, created, err := s.issue(ctx, tx, course, ev, comp, actor)
+			var fe FormError
+			if errors.As(err, &fe) {
+				out.Unprintable++ // the name's letters cannot be printed
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("booking %d: %w", comp.BookingID, err)
 			}

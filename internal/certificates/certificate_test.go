@@ -689,6 +689,46 @@ func TestReissueRace(t *testing.T) {
 	}
 }
 
+// TestNamesTheFontsCannotPrint: a Vietnamese name prints (the DejaVu
+// fallback) and reads back from the PDF; a reissue to a Chinese name is
+// refused with the message beside the name; "send all" leaves out a name
+// it cannot print and says so, and the others are still issued.
+func TestNamesTheFontsCannotPrint(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	viet := w.book(t, "Nguyễn Thị Diễm", "diem@example.org")
+	w.book(t, "王小明", "wang@example.org")
+	sent, err := w.certs.SendAll(bg, w.event.ID, staff)
+	if err != nil || sent.Issued != 1 || sent.Unprintable != 1 {
+		t.Fatalf("send all: %+v, %v", sent, err)
+	}
+	cert, err := w.certs.ForBooking(bg, viet.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := certificates.PDF(cert, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pdfText(t, pdf); !strings.Contains(text, "Nguyễn Thị Diễm") {
+		t.Errorf("the Vietnamese name reads back as:\n%s", text)
+	}
+	_, err = w.certs.Reissue(bg, cert.Code, "阮氏艷", "", staff)
+	var fe certificates.FormError
+	if !errors.As(err, &fe) || !strings.Contains(fe["name"], "letters the certificate font cannot print: 阮 氏 艷") ||
+		!strings.Contains(fe["name"], "in Latin letters") {
+		t.Errorf("a reissue in Chinese: %v", err)
+	}
+	if err := certificates.Printable("محمد"); err == nil {
+		t.Error("an Arabic name passes: the PDF writer does not join its letters")
+	}
+	for _, ok := range []string{"Zoë Ångström-Núñez", "Αλέξανδρος", "Дмитрий", "Nguyễn Thị Diễm", "Հայկ"} {
+		if err := certificates.Printable(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
+	}
+}
+
 // TestPersonExportAndErase: a person's certificates are in their export;
 // an erasure blanks name and address and revokes the valid one, so its
 // verification no longer names or vouches for anyone.

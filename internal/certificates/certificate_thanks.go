@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -61,6 +62,10 @@ func (s *Issuer) QueueThanks(ctx context.Context, tx *sql.Tx, c catalog.Course, 
 			continue
 		}
 		cert, _, err := s.issue(ctx, tx, c, e, comp, actor)
+		var fe FormError
+		if errors.As(err, &fe) {
+			return false, nil // a name the certificate cannot print: the plain thank-you
+		}
 		if err != nil || cert.State != Valid {
 			return false, err
 		}

@@ -124,6 +124,9 @@ func (s *Server) renderCertificates(w http.ResponseWriter, r *http.Request, even
 	case "sent":
 		p.Done = fmt.Sprintf("Certificates issued now: %s. E-mails queued now: %s (each certificate is e-mailed once).",
 			q.Get("issued"), q.Get("queued"))
+		if n := q.Get("unprintable"); n != "" && n != "0" {
+			p.Done += " Not issued: " + n + " whose names have letters the certificate font cannot print (Chinese, Japanese, Korean, Indic, Arabic or Hebrew script); the name must be given in Latin letters."
+		}
 	case "reissued":
 		p.Done = "The certificate was reissued with the corrected name and its old code now shows as replaced."
 	case "revoked":
@@ -144,7 +147,7 @@ func (s *Server) dateCertificatesSend(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/certificates?done=sent&issued=%d&queued=%d", e.ID, sent.Issued, sent.Queued),
+	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/certificates?done=sent&issued=%d&queued=%d&unprintable=%d", e.ID, sent.Issued, sent.Queued, sent.Unprintable),
 		http.StatusSeeOther)
 }
 
