@@ -232,9 +232,22 @@ func (s *Server) courseFile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	sess, _ := sessionOf(r)
 	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+c.Slug+`.md"`)
-	w.Write(catalog.FormatCourseFile(c))
+	w.Write(courseFileFor(c, sess.Can(account.MeetingsRead, c.ID)))
+}
+
+// courseFileFor is c's course file; without meetings:read on the course
+// its dates' meeting details (link, ID, passcode) are left out.
+func courseFileFor(c catalog.Course, meetings bool) []byte {
+	if !meetings {
+		c.Events = slices.Clone(c.Events)
+		for i := range c.Events {
+			c.Events[i].Meeting = catalog.Meeting{}
+		}
+	}
+	return catalog.FormatCourseFile(c)
 }
 
 // courseOf reads the course of the request's {id}, checking that the
@@ -618,9 +631,16 @@ func (s *Server) coursePost(w http.ResponseWriter, r *http.Request, p coursePage
 	}
 	p.readForm(r)
 	if !p.New {
-		if v, err := strconv.Atoi(r.PostForm.Get("version")); err == nil {
-			p.Version = v
+		v, err := strconv.Atoi(r.PostForm.Get("version"))
+		if err != nil || v <= 0 {
+			// Without the version the form was opened at, a save could
+			// silently undo someone else's: refuse it.
+			p.fail("version", "This form does not say which version of the course it was opened at, so it cannot be checked against changes made since. Open the course again and make your changes there.")
+			p.fillTexts()
+			s.web.Render(w, r, http.StatusUnprocessableEntity, "admin_course", p)
+			return
 		}
+		p.Version = v
 	}
 	op := r.PostForm.Get("op")
 	render := func(status int) {

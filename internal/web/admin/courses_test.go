@@ -289,6 +289,43 @@ func TestCourseEditorStaleSave(t *testing.T) {
 	}
 }
 
+// TestCourseEditorNeedsVersion: a save without the version the form was
+// opened at is refused with a message and saves nothing.
+func TestCourseEditorNeedsVersion(t *testing.T) {
+	t.Parallel()
+	a, tok, course := editorArea(t)
+	path := fmt.Sprintf("/admin/courses/%d", course.ID)
+	_, body := a.get(t, path, tok)
+	form := formOf(t, body)
+	form.Del("version")
+	form.Set("title", "A title without a version")
+	form.Set("op", "save")
+	res, body := a.post(t, path, tok, form)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "does not say which version of the course") ||
+		!strings.Contains(body, `value="A title without a version"`) {
+		t.Fatalf("save without a version: %d\n%s", res.StatusCode, body)
+	}
+	if stored, _ := a.catalog.CourseByID(ctx, course.ID); stored.Title == "A title without a version" {
+		t.Error("a save without a version was stored")
+	}
+}
+
+// TestCourseFileMeetings: the course file leaves out meeting details
+// for a viewer without meetings:read.
+func TestCourseFileMeetings(t *testing.T) {
+	t.Parallel()
+	_, _, course := editorArea(t)
+	if !strings.Contains(string(courseFileFor(course, true)), "secret-passcode") {
+		t.Fatal("the course file with meetings:read lacks the passcode")
+	}
+	if f := string(courseFileFor(course, false)); strings.Contains(f, "secret-passcode") || strings.Contains(f, "zoom.example") {
+		t.Errorf("the course file without meetings:read has the meeting:\n%s", f)
+	}
+	if course.Events[0].Meeting.Passcode == "" {
+		t.Error("courseFileFor changed the course it was given")
+	}
+}
+
 // TestCourseEditorProblems: bad input is refused beside each field with
 // what was typed kept and nothing saved; Preview renders the texts with
 // the public renderer; "Try these rules" gives the outcome and reasons.
