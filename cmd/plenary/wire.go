@@ -351,3 +351,7 @@ type registerCompletions struct{ a *app }
 func (c registerCompletions) Completed(ctx context.Context, eventID int64) ([]certificates.Completion, error) {
 	return c.a.register.Completed(ctx, eventID)
 }
+
+func (c registerCompletions) Taken(ctx context.Context, eventID int64) (bool, error) {
+	return c.a.register.Taken(ctx, eventID)
+}

@@ -230,8 +230,8 @@ func (s *Service) remindersDue(ctx context.Context, c catalog.Course, e catalog.
 
 // thanksDue queues the thank-you for the people who came to e, once it
 // has ended and for seven days after. With a register (Options.Thanks)
-// it waits for the register, and those who completed get their
-// certificate with it while the others get thanks_missed.
+// it waits for the register to be complete, and those who completed get
+// their certificate with it while the others get thanks_missed.
 func (s *Service) thanksDue(ctx context.Context, c catalog.Course, e catalog.Event, now time.Time, limit int,
 	actor audit.Actor) (int, error) {
 	if e.Status == catalog.Cancelled || now.Before(e.EndsAt) || now.Sub(e.EndsAt) >= thanksWindow {
@@ -246,21 +246,26 @@ func (s *Service) thanksDue(ctx context.Context, c catalog.Course, e catalog.Eve
 	if s.thanks == nil {
 		return s.sendEach(ctx, e, []Status{Confirmed, Attended}, owed, limit, actor, "event.send_thanks", plain)
 	}
-	// With the register: wait for it to show who completed (a day at
-	// most), then send each person the thank-you that fits.
-	done, register, err := s.thanks.CompletedOf(ctx, e.ID)
+	// With the register: wait for it to be complete (a day at most),
+	// then send each person the thank-you that fits. A register still
+	// incomplete after the wait says nothing of those not marked: they
+	// get the plain thank-you, never "did not complete".
+	done, register, taken, err := s.thanks.CompletedOf(ctx, e.ID)
 	if err != nil {
 		return 0, err
 	}
 	if !register {
 		return s.sendEach(ctx, e, []Status{Confirmed, Attended}, owed, limit, actor, "event.send_thanks", plain)
 	}
-	if len(done) == 0 && now.Sub(e.EndsAt) < thanksWaitForRegister {
+	if !taken && now.Sub(e.EndsAt) < thanksWaitForRegister {
 		return 0, nil
 	}
 	return s.sendEach(ctx, e, []Status{Confirmed, Attended}, owed, limit, actor, "event.send_thanks",
 		func(tx *sql.Tx, b Booking) error {
 			if !done[b.ID] {
+				if !taken {
+					return plain(tx, b)
+				}
 				return s.queue(ctx, tx, mailSpec{kind: mailThanksMissed, dedupe: key(b)}, c, e, b, "")
 			}
 			queued, err := s.thanks.QueueThanks(ctx, tx, c, e, ThankYou{BookingID: b.ID, Name: b.Name, Email: b.Email,

@@ -21,11 +21,12 @@ import (
 // (event.send_thanks); the certificates decide who completed and render
 // the certificate's e-mail.
 type Thanks interface {
-	// CompletedOf returns who completed the date, by booking ID; empty
-	// while the register says nobody has (not taken yet). register is
-	// false when there is no register at all: everyone then gets the
-	// plain thank-you.
-	CompletedOf(ctx context.Context, eventID int64) (done map[int64]bool, register bool, err error)
+	// CompletedOf returns who completed the date, by booking ID. register
+	// is false when there is no register at all: everyone then gets the
+	// plain thank-you. taken is true once the register is complete
+	// (everyone marked on every day): only then does not being in done
+	// mean "did not complete" (thanks_missed).
+	CompletedOf(ctx context.Context, eventID int64) (done map[int64]bool, register, taken bool, err error)
 	// QueueThanks queues, in tx, the thank-you to a booking that
 	// completed the date: the certificate (issued now if it was not)
 	// attached, and the feedback link when there is one. queued is false
@@ -45,7 +46,8 @@ type ThankYou struct {
 }
 
 // thanksWaitForRegister is how long after a date's end its thank-yous
-// wait for the register to show who completed: the register is taken on
-// the day, and a date where nobody completed still hears from us the
-// day after.
+// wait for the register to be complete: the register is taken on the
+// day. A register still incomplete after it gives no verdict: those who
+// completed get their certificate, everyone else the plain thank-you
+// (never "did not complete" on a register only partly taken).
 const thanksWaitForRegister = 24 * time.Hour

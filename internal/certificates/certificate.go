@@ -259,6 +259,9 @@ func (s *Issuer) issue(ctx context.Context, tx *sql.Tx, course catalog.Course, e
 	} else if !errors.Is(err, ErrNotFound) {
 		return Certificate{}, false, err
 	}
+	if err := Printable(strings.TrimSpace(comp.Name)); err != nil {
+		return Certificate{}, false, err
+	}
 	c := Certificate{BookingID: comp.BookingID, EventID: ev.ID, Email: comp.Email, Name: strings.TrimSpace(comp.Name),
 		CourseTitle: course.Title, Dates: ev.DateLabel(), CPDMinutes: comp.CPDMinutes, Provider: s.opts.Provider,
 		IssuedAt: s.now(), IssuedBy: actor.String(), State: Valid}
@@ -285,6 +288,9 @@ func (s *Issuer) Reissue(ctx context.Context, code, name, reason string, actor a
 	case utf8.RuneCountInString(name) > 200:
 		return Certificate{}, FormError{"name": "A name can have at most 200 characters."}
 	}
+	if err := Printable(name); err != nil {
+		return Certificate{}, err
+	}
 	var out Certificate
 	err := database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
 		old, err := byCode(ctx, tx, code)
@@ -297,7 +303,10 @@ func (s *Issuer) Reissue(ctx context.Context, code, name, reason string, actor a
 		before := old.audit()
 		// The partial unique index allows one current certificate per
 		// booking: the old one steps aside before the new one goes in.
-		if _, err := tx.ExecContext(ctx, `UPDATE certificates SET state = $1 WHERE id = $2`, string(Replaced), old.ID); err != nil {
+		// Only while it is still valid: of two reissues (or a reissue and
+		// a revocation) at once, the second finds it changed.
+		if err := updateValid(ctx, tx, `UPDATE certificates SET state = $1 WHERE id = $2 AND state = 'valid'`,
+			string(Replaced), old.ID); err != nil {
 			return err
 		}
 		c := old
@@ -346,7 +355,7 @@ func (s *Issuer) Revoke(ctx context.Context, code, reason string, actor audit.Ac
 		}
 		before := c.audit()
 		c.State, c.RevokedAt, c.RevokedReason = Revoked, s.now(), reason
-		if _, err := tx.ExecContext(ctx, `UPDATE certificates SET state = $1, revoked_at = $2, revoked_reason = $3 WHERE id = $4`,
+		if err := updateValid(ctx, tx, `UPDATE certificates SET state = $1, revoked_at = $2, revoked_reason = $3 WHERE id = $4 AND state = 'valid'`,
 			string(c.State), c.RevokedAt, c.RevokedReason, c.ID); err != nil {
 			return err
 		}
@@ -357,6 +366,24 @@ func (s *Issuer) Revoke(ctx context.Context, code, reason string, actor audit.Ac
 		return Certificate{}, fmt.Errorf("certificates: revoke %s: %w", DisplayCode(code), err)
 	}
 	return out, nil
+}
+
+// updateValid runs an UPDATE of one certificate that holds only while it
+// is valid: no row changed means another change got there first
+// (ErrNotValid).
+func updateValid(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotValid
+	}
+	return nil
 }
 
 // ByCode finds a certificate by its code, as typed (see NormalizeCode);

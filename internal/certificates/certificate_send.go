@@ -42,12 +42,16 @@ type mailData struct {
 	Base        string
 	// The thank-you's (KindThanks) links.
 	FeedbackURL, CourseURL string `json:",omitempty"`
+	// AlreadySent: the thank-you goes without the PDF, which "send all"
+	// e-mailed before.
+	AlreadySent bool `json:",omitempty"`
 }
 
 // mailView is the templates' data.
 type mailView struct {
 	Name, CourseTitle, Dates, Hours, Code, VerifyURL, Provider string
 	FeedbackURL, CourseURL                                     string
+	AlreadySent                                                bool
 }
 
 // Mail renders the certificate e-mails, the PDF attached; it is the
@@ -84,9 +88,12 @@ func (m *Mail) RenderMessage(kind string, data []byte) (messaging.Content, error
 	c := d.Certificate
 	content, err := m.templates.Render(kind, mailView{Name: c.Name, CourseTitle: c.CourseTitle, Dates: c.Dates,
 		Hours: c.Hours(), Code: c.DisplayCode(), VerifyURL: VerifyURL(d.Base, c.Code), Provider: c.Provider,
-		FeedbackURL: d.FeedbackURL, CourseURL: d.CourseURL})
+		FeedbackURL: d.FeedbackURL, CourseURL: d.CourseURL, AlreadySent: d.AlreadySent})
 	if err != nil {
 		return content, fmt.Errorf("certificates: %w", err)
+	}
+	if d.AlreadySent {
+		return content, nil
 	}
 	a, err := Attachment(c, d.Base)
 	if err != nil {
@@ -113,6 +120,9 @@ type Sent struct {
 	Completed int // people who completed the date
 	Issued    int // certificates issued now (the others had theirs)
 	Queued    int // e-mails queued now (the others had gone before)
+	// Unprintable is how many were not issued: their names have letters
+	// the certificate's fonts cannot print (Printable).
+	Unprintable int
 }
 
 // sendAudit is the audit record of one "send all".
@@ -121,7 +131,8 @@ type sendAudit struct {
 }
 
 // SendAll issues a certificate to everyone who completed the date (those
-// who have one keep it) and e-mails each current, valid certificate once:
+// who have one keep it) and e-mails each current, valid certificate once
+// (not those the thank-you after the date carried already):
 // the e-mail's dedupe key is the certificate's, so a second click, or two
 // coordinators at once, send nothing more. The batch is audited as
 // event.send_certificates with the codes e-mailed.
@@ -142,10 +153,15 @@ func (s *Issuer) SendAll(ctx context.Context, eventID int64, actor audit.Actor) 
 	}
 	out := Sent{Completed: len(done)}
 	err = database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
-		out.Issued, out.Queued = 0, 0
+		out.Issued, out.Queued, out.Unprintable = 0, 0, 0
 		var sent sendAudit
 		for _, comp := range done {
 			c, created, err := s.issue(ctx, tx, course, ev, comp, actor)
+			var fe FormError
+			if errors.As(err, &fe) {
+				out.Unprintable++ // the name's letters cannot be printed
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("booking %d: %w", comp.BookingID, err)
 			}
@@ -154,6 +170,13 @@ func (s *Issuer) SendAll(ctx context.Context, eventID int64, actor audit.Actor) 
 			}
 			if c.State != Valid {
 				continue // revoked: nothing to send
+			}
+			carried, err := carriedByThanks(ctx, tx, []Certificate{c})
+			if err != nil {
+				return fmt.Errorf("booking %d: %w", comp.BookingID, err)
+			}
+			if carried[c.ID] {
+				continue // the thank-you after the date carried it
 			}
 			queued, err := s.enqueue(ctx, tx, c)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -32,13 +33,22 @@ var bg = context.Background() // not ctx: the register's tests in this package h
 var staff = audit.StaffMember(3, "Cora Coordinator")
 
 // testRegister is the test's Completions: everyone confirmed on the date
-// completed it, with the minutes given, unless listed in absent. The real
-// register (the other half of this package) replaces it in wire.go.
+// completed it, with the minutes given, unless listed in absent (marked,
+// did not complete) or unmarked (not marked yet: the register is not
+// complete). The real register (the other half of this package) replaces
+// it in wire.go.
 type testRegister struct {
 	bookings *booking.Service
 	minutes  int
 	mu       sync.Mutex
 	absent   map[int64]bool
+	unmarked map[int64]bool
+}
+
+func (r *testRegister) Taken(ctx context.Context, eventID int64) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.unmarked) == 0, nil
 }
 
 func (r *testRegister) Completed(ctx context.Context, eventID int64) ([]certificates.Completion, error) {
@@ -50,7 +60,7 @@ func (r *testRegister) Completed(ctx context.Context, eventID int64) ([]certific
 	defer r.mu.Unlock()
 	var out []certificates.Completion
 	for _, b := range list {
-		if b.Status != booking.Confirmed || r.absent[b.ID] {
+		if b.Status != booking.Confirmed || r.absent[b.ID] || r.unmarked[b.ID] {
 			continue
 		}
 		out = append(out, certificates.Completion{BookingID: b.ID, EventID: eventID, Name: b.Name, Email: b.Email,
@@ -96,8 +106,9 @@ func newWorld(t *testing.T) *world {
 	for _, k := range certificates.MailKinds {
 		renderers.ByKind[k] = certMail
 	}
+	var w *world
 	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: "Training <noreply@training.example>",
-		Renderer: renderers})
+		Renderer: renderers, Now: func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }})
 	store := catalog.NewStore(db, catalog.Hooks{})
 	c := catalogtest.NewCourse(now)
 	c.Title = "Trauma-informed practice"
@@ -111,9 +122,9 @@ func newWorld(t *testing.T) *world {
 	if _, err := store.Save(bg, []*catalog.Course{&c}, catalogtest.Options(now)); err != nil {
 		t.Fatal(err)
 	}
-	w := &world{db: db, outbox: outbox, course: c, event: c.Events[0], now: now}
+	w = &world{db: db, outbox: outbox, course: c, event: c.Events[0], now: now}
 	clock := func() time.Time { w.mu.Lock(); defer w.mu.Unlock(); return w.now }
-	w.register = &testRegister{minutes: 390, absent: map[int64]bool{}}
+	w.register = &testRegister{minutes: 390, absent: map[int64]bool{}, unmarked: map[int64]bool{}}
 	w.certs = certificates.NewIssuer(certificates.IssuerOptions{DB: db, Events: store, Completions: w.register, Outbox: outbox,
 		BaseURL: base, Provider: "North Clinic Training", Now: clock})
 	w.bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: base,
@@ -458,7 +469,7 @@ func TestThanksCarryTheCertificate(t *testing.T) {
 	zoe := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
 	alan := w.book(t, "Alan Absent", "alan@example.org")
 	w.register.mu.Lock()
-	w.register.absent[zoe.ID], w.register.absent[alan.ID] = true, true // the register is not taken yet
+	w.register.unmarked[zoe.ID], w.register.unmarked[alan.ID] = true, true // the register is not taken yet
 	w.register.mu.Unlock()
 	job := audit.Job("send-due")
 	w.setNow(w.event.EndsAt.Add(time.Hour))
@@ -481,7 +492,14 @@ func TestThanksCarryTheCertificate(t *testing.T) {
 		t.Fatalf("before the register: queued %d (%v): %v", n, err, kinds())
 	}
 	w.register.mu.Lock()
-	delete(w.register.absent, zoe.ID) // the register is taken: Zoë completed, Alan did not
+	delete(w.register.unmarked, zoe.ID) // Zoë is marked and completed; Alan is not marked yet
+	w.register.mu.Unlock()
+	if n, err := w.bookings.SendDue(bg, job); err != nil || len(kinds()) != 0 {
+		t.Fatalf("a register only partly taken: queued %d (%v): %v", n, err, kinds())
+	}
+	w.register.mu.Lock()
+	delete(w.register.unmarked, alan.ID) // the register is taken: Alan did not complete
+	w.register.absent[alan.ID] = true
 	w.register.mu.Unlock()
 	if _, err := w.bookings.SendDue(bg, job); err != nil {
 		t.Fatal(err)
@@ -514,26 +532,206 @@ func TestThanksCarryTheCertificate(t *testing.T) {
 	}
 }
 
-// TestThanksWaitADayAtMost: a date whose register shows nobody completed
-// still gets its thank-yous (the other message) a day after it ended.
+// TestThanksWaitADayAtMost: a register still incomplete a day after the
+// date gives no verdict: the one who completed gets the certificate, the
+// one never marked the plain thank-you, never "did not complete".
 func TestThanksWaitADayAtMost(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t)
-	b := w.book(t, "Alan Absent", "alan@example.org")
+	zoe := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
+	alan := w.book(t, "Alan Unmarked", "alan@example.org")
 	w.register.mu.Lock()
-	w.register.absent[b.ID] = true
+	w.register.unmarked[alan.ID] = true
 	w.register.mu.Unlock()
 	w.setNow(w.event.EndsAt.Add(23 * time.Hour))
 	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 0 {
 		t.Fatalf("a day not yet over: queued %d (%v)", n, err)
 	}
 	w.setNow(w.event.EndsAt.Add(25 * time.Hour))
-	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 1 {
+	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 2 {
 		t.Fatalf("after a day: queued %d (%v)", n, err)
+	}
+	for email, want := range map[string]string{"zoe@example.org": certificates.KindThanks, "alan@example.org": "thanks"} {
+		list, err := w.outbox.List(bg, messaging.ListFilter{Recipient: email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		for _, m := range list {
+			if m.DedupeKey == "thanks/"+strconv.FormatInt(map[string]int64{"zoe@example.org": zoe.ID, "alan@example.org": alan.ID}[email], 10) {
+				got = m.Kind
+			}
+		}
+		if got != want {
+			t.Errorf("%s got %q, want %q", email, got, want)
+		}
+	}
+}
+
+// TestThanksAtOnceWhenTaken: a complete register needs no wait, and its
+// verdict stands: the one marked absent hears "did not complete".
+func TestThanksAtOnceWhenTaken(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	b := w.book(t, "Alan Absent", "alan@example.org")
+	w.register.mu.Lock()
+	w.register.absent[b.ID] = true
+	w.register.mu.Unlock()
+	w.setNow(w.event.EndsAt.Add(time.Hour))
+	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 1 {
+		t.Fatalf("queued %d (%v)", n, err)
 	}
 	list, err := w.outbox.List(bg, messaging.ListFilter{Kind: "thanks_missed"})
 	if err != nil || len(list) != 1 || list[0].ToEmail != "alan@example.org" {
 		t.Errorf("the other message: %+v, %v", list, err)
+	}
+}
+
+// TestCertificateMailedOnce: the thank-you that carried the certificate
+// leaves nothing for "send all"; a certificate "send all" e-mailed first
+// is not attached to the thank-you again, which says it was sent.
+func TestCertificateMailedOnce(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	zoe := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
+	w.setNow(w.event.EndsAt.Add(time.Hour))
+	if n, err := w.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 1 {
+		t.Fatalf("thank-you: queued %d (%v)", n, err)
+	}
+	w.setNow(w.event.EndsAt.Add(2 * time.Hour))
+	if sent, err := w.certs.SendAll(bg, w.event.ID, staff); err != nil || sent.Queued != 0 {
+		t.Errorf("send all after the thank-you carried it: %+v, %v", sent, err)
+	}
+	// Reissued since: the new certificate is sent, once.
+	cert, err := w.certs.ForBooking(bg, zoe.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.setNow(w.event.EndsAt.Add(3 * time.Hour))
+	if _, err := w.certs.Reissue(bg, cert.Code, "Zoë Ångström", "name corrected", staff); err != nil {
+		t.Fatal(err)
+	}
+	if sent, err := w.certs.SendAll(bg, w.event.ID, staff); err != nil || sent.Queued != 1 {
+		t.Errorf("send all after a reissue: %+v, %v", sent, err)
+	}
+
+	// The other way round: "send all" first, then the thank-you.
+	w2 := newWorld(t)
+	w2.book(t, "Alan Present", "alan@example.org")
+	w2.setNow(w2.event.EndsAt.Add(time.Hour))
+	if sent, err := w2.certs.SendAll(bg, w2.event.ID, staff); err != nil || sent.Queued != 1 {
+		t.Fatalf("send all: %+v, %v", sent, err)
+	}
+	if n, err := w2.bookings.SendDue(bg, audit.Job("send-due")); err != nil || n != 1 {
+		t.Fatalf("thank-you: queued %d (%v)", n, err)
+	}
+	list, err := w2.outbox.List(bg, messaging.ListFilter{Kind: certificates.KindThanks})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("%d thank-yous (%v)", len(list), err)
+	}
+	m, err := w2.outbox.Message(bg, list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Attachments) != 0 || !strings.Contains(m.Text, "e-mailed to you already") {
+		t.Errorf("the thank-you after send all (%d attachments):\n%s", len(m.Attachments), m.Text)
+	}
+}
+
+// TestReissueRace: two reissues of one certificate at once (or a
+// reissue and a revocation): one wins, the other is ErrNotValid, and the
+// booking keeps a single current certificate.
+func TestReissueRace(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	zoe := w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
+	if _, _, err := w.certs.Issue(bg, w.completion(t, zoe), staff); err != nil {
+		t.Fatal(err)
+	}
+	for _, second := range []string{"reissue", "revoke"} {
+		cert, err := w.certs.ForBooking(bg, zoe.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Go(func() {
+				if i == 1 && second == "revoke" {
+					_, errs[i] = w.certs.Revoke(bg, cert.Code, "issued in error", staff)
+					return
+				}
+				_, errs[i] = w.certs.Reissue(bg, cert.Code, fmt.Sprintf("Zoë Ångström %d", i), "spelling", staff)
+			})
+		}
+		wg.Wait()
+		won, lost := 0, 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case errors.Is(err, certificates.ErrNotValid):
+				lost++
+			default:
+				t.Errorf("%s race: %v", second, err)
+			}
+		}
+		if won != 1 || lost != 1 {
+			t.Errorf("%s race: %d won, %d refused (%v); want one each", second, won, lost, errs)
+		}
+		all, err := w.certs.ForEvent(bg, w.event.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		current := 0
+		for _, c := range all {
+			if c.State != certificates.Replaced {
+				current++
+			}
+		}
+		if current != 1 {
+			t.Errorf("after the %s race: %d current certificates, want 1", second, current)
+		}
+	}
+}
+
+// TestNamesTheFontsCannotPrint: a Vietnamese name prints (the DejaVu
+// fallback) and reads back from the PDF; a reissue to a Chinese name is
+// refused with the message beside the name; "send all" leaves out a name
+// it cannot print and says so, and the others are still issued.
+func TestNamesTheFontsCannotPrint(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	viet := w.book(t, "Nguyễn Thị Diễm", "diem@example.org")
+	w.book(t, "王小明", "wang@example.org")
+	sent, err := w.certs.SendAll(bg, w.event.ID, staff)
+	if err != nil || sent.Issued != 1 || sent.Unprintable != 1 {
+		t.Fatalf("send all: %+v, %v", sent, err)
+	}
+	cert, err := w.certs.ForBooking(bg, viet.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := certificates.PDF(cert, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pdfText(t, pdf); !strings.Contains(text, "Nguyễn Thị Diễm") {
+		t.Errorf("the Vietnamese name reads back as:\n%s", text)
+	}
+	_, err = w.certs.Reissue(bg, cert.Code, "阮氏艷", "", staff)
+	var fe certificates.FormError
+	if !errors.As(err, &fe) || !strings.Contains(fe["name"], "letters the certificate font cannot print: 阮 氏 艷") ||
+		!strings.Contains(fe["name"], "in Latin letters") {
+		t.Errorf("a reissue in Chinese: %v", err)
+	}
+	if err := certificates.Printable("محمد"); err == nil {
+		t.Error("an Arabic name passes: the PDF writer does not join its letters")
+	}
+	for _, ok := range []string{"Zoë Ångström-Núñez", "Αλέξανδρος", "Дмитрий", "Nguyễn Thị Diễm", "Հայկ"} {
+		if err := certificates.Printable(ok); err != nil {
+			t.Errorf("%s: %v", ok, err)
+		}
 	}
 }
 

@@ -20,4 +20,8 @@ type Completion struct {
 // certificates are issued from it.
 type Completions interface {
 	Completed(ctx context.Context, eventID int64) ([]Completion, error)
+	// Taken reports whether the date's register is complete: every
+	// booking on it marked on every day (what Close asks for). Until it
+	// is, a person not in Completed may simply not be marked yet.
+	Taken(ctx context.Context, eventID int64) (bool, error)
 }

@@ -2,6 +2,7 @@ package certificates
 
 import (
 	"context"
+	"slices"
 
 	"plenary/internal/catalog"
 )
@@ -21,7 +22,8 @@ import (
 //     back to every day present.
 //
 // Excused is not attended: it excuses the absence, it does not teach the
-// content. A whole-day mark wins over session marks of the same day.
+// content. Session marks win over a whole-day mark of the same day: the
+// day's mark counts only for the sessions left unmarked.
 
 // Completed returns who completed the date, by the register and the
 // course's rule, in the order of the register (by name). Only confirmed
@@ -71,21 +73,32 @@ func completes(c catalog.Course, e catalog.Event, bookingID int64, marks map[mar
 }
 
 // dayAttendance says whether the booking attended day d and for how many
-// of its teaching minutes.
+// of its teaching minutes. When the day has session marks, they decide:
+// a whole-day mark stands in only for the sessions not marked (for their
+// full teaching time when attended). Without session marks the whole-day
+// mark decides alone, a meeting report's minutes included.
 func dayAttendance(d catalog.Day, bookingID int64, marks map[markKey]stored) (bool, int) {
-	if m, ok := marks[markKey{bookingID, d.Date, ""}]; ok {
-		return m.Mark.Attended(), minutesOf(m, DayMinutes(d))
-	}
+	whole, hasWhole := marks[markKey{bookingID, d.Date, ""}]
 	sessions := Sessions(d)
-	if len(sessions) == 0 {
-		return false, 0
+	bySession := slices.ContainsFunc(sessions, func(s Session) bool {
+		_, ok := marks[markKey{bookingID, d.Date, s.Key()}]
+		return ok
+	})
+	if !bySession {
+		if !hasWhole {
+			return false, 0
+		}
+		return whole.Mark.Attended(), minutesOf(whole, DayMinutes(d))
 	}
 	all, minutes := true, 0
 	for _, s := range sessions {
 		m, ok := marks[markKey{bookingID, d.Date, s.Key()}]
 		if !ok {
-			all = false
-			continue
+			if !hasWhole {
+				all = false
+				continue
+			}
+			m = stored{Mark: whole.Mark} // the day's mark, without a report's day total
 		}
 		all = all && m.Mark.Attended()
 		minutes += minutesOf(m, s.Minutes())

@@ -18,7 +18,8 @@ import (
 // copied and read back (pdftotext). The page has no creation date or
 // producer timestamp: the same certificate renders to the same bytes
 // every time, which is why the PDF is made on request from the stored
-// fields and never stored itself.
+// fields and never stored itself. Letters the Go fonts lack fall back to
+// DejaVu Sans Bold (fonts.go).
 
 // PDF renders c as a PDF; base is the site's address, for the QR code and
 // the printed verification link.
@@ -31,6 +32,19 @@ func PDF(c Certificate, base string) ([]byte, error) {
 	}
 	if err := pdf.AddTTFFontData("go-bold", gobold.TTF); err != nil {
 		return nil, fmt.Errorf("certificates: pdf font: %w", err)
+	}
+	if err := pdf.AddTTFFontData("dejavu-bold", dejavuBold); err != nil {
+		return nil, fmt.Errorf("certificates: pdf font: %w", err)
+	}
+	// The name, course and provider in the Go font when it has their
+	// letters, else in DejaVu Sans (fonts.go). A name neither prints was
+	// refused at issue; one stored before that check prints what DejaVu
+	// has.
+	bold := func(text string) string {
+		if f, err := boldFontFor(text); err == nil {
+			return f
+		}
+		return "dejavu-bold"
 	}
 	pdf.AddPage()
 	const w, h, margin = 842.0, 595.0, 48.0
@@ -71,12 +85,12 @@ func PDF(c Certificate, base string) ([]byte, error) {
 		text string
 		gap  float64
 	}{
-		{"go-bold", 16, c.Provider, 18},
+		{bold(c.Provider), 16, c.Provider, 18},
 		{"go-bold", 30, "Certificate of CPD", 22},
 		{"go", 13, "This is to certify that", 8},
-		{"go-bold", 26, c.Name, 10},
+		{bold(c.Name), 26, c.Name, 10},
 		{"go", 13, "completed the course", 8},
-		{"go-bold", 19, c.CourseTitle, 8},
+		{bold(c.CourseTitle), 19, c.CourseTitle, 8},
 		{"go", 13, c.Dates, 14},
 		{"go-bold", 15, "CPD hours: " + c.Hours(), 0},
 	}

@@ -119,9 +119,12 @@ type Sheet struct {
 // (confirmed, or attended or no-show once the register was closed) and
 // its mark, if it has one.
 type Row struct {
-	Booking    booking.Booking
-	Mark       Mark // "" when not marked yet
-	Minutes    int  // from a meeting report
+	Booking booking.Booking
+	Mark    Mark // "" when not marked yet
+	// DayMarked: the person is marked for the whole day, by the day or
+	// in every teaching session of it (what Close asks for).
+	DayMarked  bool
+	Minutes    int // from a meeting report
 	HasMinutes bool
 	MarkedBy   int64
 	MarkedAt   time.Time
@@ -173,7 +176,7 @@ func (r *Register) Sheet(ctx context.Context, eventID int64, day catalog.Date, s
 		if !onRegister(b.Status) {
 			continue
 		}
-		row := Row{Booking: b}
+		row := Row{Booking: b, DayMarked: dayMarked(sh.Day, b.ID, marks)}
 		if m, ok := marks[markKey{b.ID, day, session}]; ok {
 			row.Mark, row.Minutes, row.HasMinutes, row.MarkedBy, row.MarkedAt = m.Mark, m.Minutes, m.HasMinutes, m.MarkedBy, m.MarkedAt
 		}
@@ -192,6 +195,11 @@ type Entry struct {
 	Mark       Mark
 	Minutes    int
 	HasMinutes bool
+	// Was, when CheckWas, is the mark the form showed ("" for none): if
+	// the stored mark differs, someone changed it meanwhile and the save
+	// is refused (an InputError on the booking naming the mark now).
+	Was      Mark
+	CheckWas bool
 }
 
 // stored is a mark as the table holds it.
@@ -224,7 +232,8 @@ type markChange struct {
 // Saving the same marks again changes nothing and records nothing: it
 // returns how many marks changed. Every entry must name a booking on the register
 // and a valid mark, or nothing is saved (an InputError keyed by the
-// booking's ID).
+// booking's ID); so too when an entry's Was no longer matches the stored
+// mark (two people taking the register at once).
 func (r *Register) Save(ctx context.Context, eventID int64, day catalog.Date, session string, entries []Entry, actor audit.Actor) (int, error) {
 	sh, err := r.Sheet(ctx, eventID, day, session)
 	if err != nil {
@@ -259,6 +268,20 @@ func (r *Register) Save(ctx context.Context, eventID int64, day catalog.Date, se
 		current, err := r.marks(ctx, tx, eventID)
 		if err != nil {
 			return err
+		}
+		stale := InputError{}
+		for _, en := range entries {
+			if old := current[markKey{en.BookingID, day, session}]; en.CheckWas && old.Mark != en.Was {
+				now := "no mark"
+				if old.Mark != "" {
+					now = strings.ToLower(old.Mark.Label())
+				}
+				stale[fmt.Sprint(en.BookingID)] = "someone else changed this mark meanwhile: it is now " + now +
+					". Your choice is kept below; save again to replace it."
+			}
+		}
+		if len(stale) > 0 {
+			return stale
 		}
 		for _, en := range entries {
 			k := markKey{en.BookingID, day, session}

@@ -23,29 +23,9 @@ import (
 // correction: only bookings whose answer changes are written. It
 // returns how many bookings changed.
 func (r *Register) Close(ctx context.Context, eventID int64, actor audit.Actor) (int, error) {
-	_, e, err := r.bookings.EventOf(ctx, eventID)
+	e, list, marks, missing, err := r.unmarked(ctx, eventID)
 	if err != nil {
 		return 0, err
-	}
-	marks, err := r.marks(ctx, r.db, eventID)
-	if err != nil {
-		return 0, err
-	}
-	list, err := r.bookings.List(ctx, eventID)
-	if err != nil {
-		return 0, err
-	}
-	var missing []string
-	for _, d := range e.Days {
-		n := 0
-		for _, b := range list {
-			if onRegister(b.Status) && !dayMarked(d, b.ID, marks) {
-				n++
-			}
-		}
-		if n > 0 {
-			missing = append(missing, fmt.Sprintf("%d on %s", n, d.Date))
-		}
 	}
 	if len(missing) > 0 {
 		return 0, InputError{"register": "not everyone is marked yet (" + strings.Join(missing, ", ") + ")"}
@@ -72,6 +52,44 @@ func (r *Register) Close(ctx context.Context, eventID int64, actor audit.Actor) 
 			"(a booking cancelled or a place given): nothing was closed; reload the register, mark anyone new and close it again"}
 	}
 	return changed, err
+}
+
+// Taken reports whether the date's register is complete: every booking
+// on it marked on every day, by the day or in every teaching session —
+// what Close asks for. It implements Completions.
+func (r *Register) Taken(ctx context.Context, eventID int64) (bool, error) {
+	_, _, _, missing, err := r.unmarked(ctx, eventID)
+	return err == nil && len(missing) == 0, err
+}
+
+// unmarked reads the date, its bookings and marks, and says per day how
+// many people on the register are not marked yet ("2 on 2026-06-10").
+func (r *Register) unmarked(ctx context.Context, eventID int64) (catalog.Event, []booking.Booking, map[markKey]stored, []string, error) {
+	_, e, err := r.bookings.EventOf(ctx, eventID)
+	if err != nil {
+		return e, nil, nil, nil, err
+	}
+	marks, err := r.marks(ctx, r.db, eventID)
+	if err != nil {
+		return e, nil, nil, nil, err
+	}
+	list, err := r.bookings.List(ctx, eventID)
+	if err != nil {
+		return e, nil, nil, nil, err
+	}
+	var missing []string
+	for _, d := range e.Days {
+		n := 0
+		for _, b := range list {
+			if onRegister(b.Status) && !dayMarked(d, b.ID, marks) {
+				n++
+			}
+		}
+		if n > 0 {
+			missing = append(missing, fmt.Sprintf("%d on %s", n, d.Date))
+		}
+	}
+	return e, list, marks, missing, nil
 }
 
 // dayMarked reports whether the booking has a mark for day d: the

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -242,6 +243,58 @@ func TestCompletedByRegister(t *testing.T) {
 	}
 }
 
+// TestSessionMarksDecide: a day taken per session is decided by its
+// session marks; a whole-day mark stands in only for sessions not marked.
+// A person counts as marked for the day when marked by the day or in
+// every session.
+func TestSessionMarksDecide(t *testing.T) {
+	f := newFixture(t, nil)
+	save := func(session, first string, m certificates.Mark) {
+		t.Helper()
+		if _, err := f.reg.Save(ctx, f.event.ID, testDate, session, []certificates.Entry{{BookingID: f.ids[first], Mark: m}}, coordinator); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Ada: present for the day, but absent from the first session.
+	save("", "Ada", certificates.Present)
+	save("09:45", "Ada", certificates.Absent)
+	// Grace: absent for the day, yet present in every session.
+	for _, s := range []string{"09:45", "11:15", "13:15", "15:00"} {
+		save(s, "Grace", certificates.Present)
+	}
+	save("", "Grace", certificates.Absent)
+	// Alan: present for the day and in one session.
+	save("", "Alan", certificates.Present)
+	save("11:15", "Alan", certificates.Late)
+	// Barbara: two sessions only, no day mark.
+	save("09:45", "Barbara", certificates.Present)
+	save("11:15", "Barbara", certificates.Present)
+	cs, err := f.reg.Completed(ctx, f.event.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cs {
+		got = append(got, strings.Fields(c.Name)[0])
+	}
+	slices.Sort(got)
+	if strings.Join(got, ",") != "Alan,Grace" {
+		t.Errorf("completed: got %v, want Alan,Grace (Ada missed a session)", got)
+	}
+	sh, err := f.reg.Sheet(ctx, f.event.ID, testDate, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked := map[string]bool{}
+	for _, r := range sh.Rows {
+		marked[strings.Fields(r.Booking.Name)[0]] = r.DayMarked
+	}
+	want := map[string]bool{"Ada": true, "Grace": true, "Alan": true, "Barbara": false, "Edsger": false}
+	if !maps.Equal(marked, want) {
+		t.Errorf("marked for the day: got %v, want %v", marked, want)
+	}
+}
+
 func TestTrainerSeesOnlyTheirDates(t *testing.T) {
 	f := newFixture(t, func(c *catalog.Course) {
 		second := c.Events[0]
@@ -441,11 +494,17 @@ func TestCloseRegister(t *testing.T) {
 	if st := statuses(); st["Ada"] != booking.Confirmed {
 		t.Fatalf("a refused close changed bookings: %v", st)
 	}
+	if taken, err := f.reg.Taken(ctx, f.event.ID); err != nil || taken {
+		t.Errorf("taken with Edsger unmarked: %v, %v", taken, err)
+	}
 	// Edsger's day taken per session: present in every one.
 	for _, s := range []string{"09:45", "11:15", "13:15", "15:00"} {
 		if _, err := f.reg.Save(ctx, f.event.ID, testDate, s, []certificates.Entry{{BookingID: f.ids["Edsger"], Mark: certificates.Present}}, coordinator); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if taken, err := f.reg.Taken(ctx, f.event.ID); err != nil || !taken {
+		t.Errorf("taken with everyone marked: %v, %v", taken, err)
 	}
 	if n, err := f.reg.Close(ctx, f.event.ID, coordinator); err != nil || n != 5 {
 		t.Fatalf("close: %d changed, %v; want 5", n, err)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"plenary/internal/account"
 	"plenary/internal/booking"
@@ -27,6 +28,26 @@ type certificatesPage struct {
 	// Failed is the certificate whose form was refused, with the typed
 	// values and the error beside the field.
 	Failed certificateForm
+	// status is each booking's on the date: a valid certificate whose
+	// booking is no longer confirmed or attended is flagged for the
+	// coordinator to decide on (revoking stays a staff act).
+	status map[int64]booking.Status
+}
+
+// Withdrawn is the flag beside a valid certificate whose booking was
+// cancelled (or otherwise no longer holds a place): "" when it holds one.
+func (p certificatesPage) Withdrawn(l certificates.Line) string {
+	if l.Certificate == nil || l.Certificate.State != certificates.Valid {
+		return ""
+	}
+	switch st, ok := p.status[l.BookingID]; {
+	case !ok || st == booking.Confirmed || st == booking.Attended:
+		return ""
+	case st == booking.Cancelled:
+		return "booking cancelled — revoke?"
+	default:
+		return "booking " + strings.ToLower(st.Label()) + " — revoke?"
+	}
 }
 
 // certificateForm is one certificate's forms after a refused POST.
@@ -88,12 +109,24 @@ func (s *Server) renderCertificates(w http.ResponseWriter, r *http.Request, even
 		s.web.Error(w, r, err)
 		return
 	}
-	p := certificatesPage{Base: s.web.Base(r), EventID: e.ID, Course: c.Title, Date: e.DateLabel(), Lines: lines, Failed: failed}
+	list, err := s.bookings.List(r.Context(), e.ID)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	p := certificatesPage{Base: s.web.Base(r), EventID: e.ID, Course: c.Title, Date: e.DateLabel(), Lines: lines, Failed: failed,
+		status: map[int64]booking.Status{}}
+	for _, b := range list {
+		p.status[b.ID] = b.Status
+	}
 	q := r.URL.Query()
 	switch q.Get("done") {
 	case "sent":
 		p.Done = fmt.Sprintf("Certificates issued now: %s. E-mails queued now: %s (each certificate is e-mailed once).",
 			q.Get("issued"), q.Get("queued"))
+		if n := q.Get("unprintable"); n != "" && n != "0" {
+			p.Done += " Not issued: " + n + " whose names have letters the certificate font cannot print (Chinese, Japanese, Korean, Indic, Arabic or Hebrew script); the name must be given in Latin letters."
+		}
 	case "reissued":
 		p.Done = "The certificate was reissued with the corrected name and its old code now shows as replaced."
 	case "revoked":
@@ -114,7 +147,7 @@ func (s *Server) dateCertificatesSend(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/certificates?done=sent&issued=%d&queued=%d", e.ID, sent.Issued, sent.Queued),
+	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/certificates?done=sent&issued=%d&queued=%d&unprintable=%d", e.ID, sent.Issued, sent.Queued, sent.Unprintable),
 		http.StatusSeeOther)
 }
 

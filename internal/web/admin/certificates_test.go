@@ -98,6 +98,18 @@ func TestCertificatesPage(t *testing.T) {
 	if !strings.Contains(body, "Revoked (issued in error)") || !strings.Contains(body, "replaced (Zoe Angstrom)") {
 		t.Errorf("the page after reissue and revocation:\n%s", body)
 	}
+	// Dmitri cancels after his certificate was issued: flagged, not revoked.
+	dmitri := lines[1]
+	if _, err := a.bookings.CancelByID(ctx, dmitri.BookingID, coord.Actor(), booking.CancelOptions{Reason: "moved away"}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = a.get(t, page, tok)
+	if strings.Count(body, "booking cancelled — revoke?") != 1 {
+		t.Errorf("the cancelled booking's certificate is not flagged once:\n%s", body)
+	}
+	if c, err := a.certificates.ForBooking(ctx, dmitri.BookingID); err != nil || c.State != certificates.Valid {
+		t.Errorf("the flagged certificate: %+v, %v", c, err)
+	}
 	entries, err := audit.List(ctx, a.db, audit.Filter{Action: "certificate."})
 	if err != nil || len(entries) != 5 { // 2 issued, 1 reissue (+ its new certificate), 1 revocation
 		t.Fatalf("audit: %d entries, %v", len(entries), err)

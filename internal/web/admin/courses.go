@@ -1,6 +1,8 @@
 package admin
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -54,6 +56,10 @@ type coursePage struct {
 	Slug    string // the stored course's (not editable)
 	Title   string // the stored course's, for the heading
 	Version int
+	// Opened is what the form was opened with, field by field (a short
+	// hash of each), posted back so that a refused stale save tells the
+	// fields the author changed from those they left alone.
+	Opened  string
 	FileURL string
 	Done    string
 
@@ -238,9 +244,22 @@ func (s *Server) courseFile(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	sess, _ := sessionOf(r)
 	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+c.Slug+`.md"`)
-	w.Write(catalog.FormatCourseFile(c))
+	w.Write(courseFileFor(c, sess.Can(account.MeetingsRead, c.ID)))
+}
+
+// courseFileFor is c's course file; without meetings:read on the course
+// its dates' meeting details (link, ID, passcode) are left out.
+func courseFileFor(c catalog.Course, meetings bool) []byte {
+	if !meetings {
+		c.Events = slices.Clone(c.Events)
+		for i := range c.Events {
+			c.Events[i].Meeting = catalog.Meeting{}
+		}
+	}
+	return catalog.FormatCourseFile(c)
 }
 
 // courseOf reads the course of the request's {id}, checking that the
@@ -315,8 +334,60 @@ func (s *Server) newCoursePage(r *http.Request, c catalog.Course) coursePage {
 	if len(c.Events) > 0 {
 		p.Form["try_day"] = c.Events[0].Days[0].Date.String()
 	}
+	p.Opened = openedOf(c)
 	p.fillTexts()
 	return p
+}
+
+// mergeKeys are the fields (the audit log's course keys) a refused stale
+// save takes from the stored course when the author left them as opened.
+var mergeKeys = []string{"title", "summary", "status", "topics", "about", "audience", "aims", "prerequisites", "delivery",
+	"cancellation_terms", "joining_lead_days", "reminder_days_before", "waitlist", "offer_hold_hours", "booking_closes_hours",
+	"fees", "questions", "rules"}
+
+// openedOf is c's fields as the form posts them back (Opened): a short
+// hash of each field's value, in mergeKeys' order.
+func openedOf(c catalog.Course) string {
+	var b strings.Builder
+	for i, k := range mergeKeys {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		sum := sha256.Sum256([]byte(courseValue(c, k)))
+		b.WriteString(hex.EncodeToString(sum[:6]))
+	}
+	return b.String()
+}
+
+// untouched reports whether the author left field k as the form opened
+// it (opened is the posted Opened; "" when the form had none: every
+// field then counts as changed).
+func untouched(opened string, yours catalog.Course, k string) bool {
+	parts := strings.Split(opened, ".")
+	i := slices.Index(mergeKeys, k)
+	if i < 0 || len(parts) != len(mergeKeys) {
+		return false
+	}
+	sum := sha256.Sum256([]byte(courseValue(yours, k)))
+	return parts[i] == hex.EncodeToString(sum[:6])
+}
+
+// takeStored puts field k of the stored course's form (now) into p.
+func (p *coursePage) takeStored(now coursePage, k string) {
+	switch k {
+	case "waitlist":
+		p.Checked["waitlist"] = now.Checked["waitlist"]
+	case "booking_closes_hours":
+		p.Form["closes_hours_before"] = now.Form["closes_hours_before"]
+	case "fees":
+		p.Fees = now.Fees
+	case "questions":
+		p.Questions = now.Questions
+	case "rules":
+		p.Rules = now.Rules
+	default:
+		p.Form[k] = now.Form[k]
+	}
 }
 
 // courseText is the Markdown text of c named name.
@@ -660,9 +731,17 @@ func (s *Server) coursePost(w http.ResponseWriter, r *http.Request, p coursePage
 	}
 	p.readForm(r)
 	if !p.New {
-		if v, err := strconv.Atoi(r.PostForm.Get("version")); err == nil {
-			p.Version = v
+		v, err := strconv.Atoi(r.PostForm.Get("version"))
+		if err != nil || v <= 0 {
+			// Without the version the form was opened at, a save could
+			// silently undo someone else's: refuse it.
+			p.fail("version", "This form does not say which version of the course it was opened at, so it cannot be checked against changes made since. Open the course again and make your changes there.")
+			p.fillTexts()
+			s.web.Render(w, r, http.StatusUnprocessableEntity, "admin_course", p)
+			return
 		}
+		p.Version = v
+		p.Opened = r.PostForm.Get("opened")
 	}
 	op := r.PostForm.Get("op")
 	render := func(status int) {
@@ -749,7 +828,7 @@ func (s *Server) staleReport(r *http.Request, p *coursePage, stale *catalog.Stal
 	if err != nil {
 		return err
 	}
-	rep := &staleReport{Message: fmt.Sprintf("Someone else saved this course after you opened it (you started from version %d; it is now version %d). Nothing of yours was saved: your changes are still in the form below.", p.Version, now.Version)}
+	rep := &staleReport{Message: fmt.Sprintf("Someone else saved this course after you opened it (you started from version %d; it is now version %d). Nothing of yours was saved: your changes are still in the form below, and the fields you left alone now show what is saved.", p.Version, now.Version)}
 	var changed []string
 	for _, e := range edits {
 		var labels []string
@@ -761,12 +840,24 @@ func (s *Server) staleReport(r *http.Request, p *coursePage, stale *catalog.Stal
 		}
 		rep.Edits = append(rep.Edits, fmt.Sprintf("%s at %s (version %d): %s", actorWords(e.Actor), attentionTime(e.At.In(ukTime)), e.Version, strings.Join(labels, ", ")))
 	}
+	// A field the author left as it opened takes the stored value; one
+	// they changed stays as typed, and is listed when it differs from
+	// what is stored now.
+	nowPage := s.newCoursePage(r, now)
 	for _, k := range changed {
+		if slices.Contains(mergeKeys, k) && untouched(p.Opened, yours, k) {
+			p.takeStored(nowPage, k)
+			continue
+		}
 		n, y := courseValue(now, k), courseValue(yours, k)
+		if n == y && slices.Contains(mergeKeys, k) {
+			continue
+		}
 		rep.Fields = append(rep.Fields, staleField{Label: labelOf(k), Now: n, Yours: y})
 	}
 	p.Stale = rep
 	p.Version = now.Version
+	p.Opened = nowPage.Opened
 	return nil
 }
 

@@ -270,11 +270,15 @@ func TestCourseEditorStaleSave(t *testing.T) {
 	if res.StatusCode != http.StatusConflict {
 		t.Fatalf("stale save: %d, want 409\n%s", res.StatusCode, body)
 	}
-	for _, want := range []string{"Someone else changed this course", "Ann Smith", "version 2", "<th scope=\"row\">Title</th><td>A title from the first</td><td>Test course</td>",
-		"A summary typed by the second."} {
+	for _, want := range []string{"Someone else changed this course", "Ann Smith", "version 2", "A summary typed by the second."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("stale page lacks %q", want)
 		}
+	}
+	// The second left the title alone: it is no conflict, and the form
+	// now holds the first one's title.
+	if strings.Contains(body, `<th scope="row">Title</th>`) {
+		t.Errorf("the title, untouched by the second, is flagged as a conflict:\n%s", body)
 	}
 	stored, _ := a.catalog.CourseByID(ctx, course.ID)
 	if stored.Summary == "A summary typed by the second." || stored.Title != "A title from the first" {
@@ -284,7 +288,9 @@ func TestCourseEditorStaleSave(t *testing.T) {
 	if again.Get("version") != fmt.Sprint(stored.Version) || again.Get("summary") != "A summary typed by the second." {
 		t.Fatalf("the re-shown form: version %q, summary %q", again.Get("version"), again.Get("summary"))
 	}
-	again.Set("title", stored.Title) // keep the first one's title
+	if again.Get("title") != "A title from the first" {
+		t.Fatalf("the re-shown form's title: %q, want the one saved meanwhile", again.Get("title"))
+	}
 	again.Set("op", "save")
 	if res, _ := a.post(t, path, tok2, again); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("save after seeing the changes: %d", res.StatusCode)
@@ -292,6 +298,72 @@ func TestCourseEditorStaleSave(t *testing.T) {
 	stored, _ = a.catalog.CourseByID(ctx, course.ID)
 	if stored.Summary != "A summary typed by the second." || stored.Title != "A title from the first" {
 		t.Errorf("after the second save: %q / %q", stored.Title, stored.Summary)
+	}
+}
+
+// TestCourseEditorStaleConflict: both change the title: the second's
+// save is refused with the title flagged, their title kept in the form.
+func TestCourseEditorStaleConflict(t *testing.T) {
+	t.Parallel()
+	a, tok, course := editorArea(t)
+	a.addUser(t, "cora@example.org", account.Coordinator)
+	tok2 := a.signIn(t, "cora@example.org", password, "")
+	path := fmt.Sprintf("/admin/courses/%d", course.ID)
+	_, body := a.get(t, path, tok)
+	first := formOf(t, body)
+	_, body = a.get(t, path, tok2)
+	second := formOf(t, body)
+	first.Set("title", "The first one's title")
+	first.Set("op", "save")
+	if res, _ := a.post(t, path, tok, first); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first save: %d", res.StatusCode)
+	}
+	second.Set("title", "The second one's title")
+	second.Set("op", "save")
+	res, body := a.post(t, path, tok2, second)
+	if res.StatusCode != http.StatusConflict ||
+		!strings.Contains(body, `<th scope="row">Title</th><td>The first one&#39;s title</td><td>The second one&#39;s title</td>`) {
+		t.Fatalf("a real conflict: %d\n%s", res.StatusCode, body)
+	}
+	if again := formOf(t, body); again.Get("title") != "The second one's title" {
+		t.Errorf("the form's title after the conflict: %q", again.Get("title"))
+	}
+}
+
+// TestCourseEditorNeedsVersion: a save without the version the form was
+// opened at is refused with a message and saves nothing.
+func TestCourseEditorNeedsVersion(t *testing.T) {
+	t.Parallel()
+	a, tok, course := editorArea(t)
+	path := fmt.Sprintf("/admin/courses/%d", course.ID)
+	_, body := a.get(t, path, tok)
+	form := formOf(t, body)
+	form.Del("version")
+	form.Set("title", "A title without a version")
+	form.Set("op", "save")
+	res, body := a.post(t, path, tok, form)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "does not say which version of the course") ||
+		!strings.Contains(body, `value="A title without a version"`) {
+		t.Fatalf("save without a version: %d\n%s", res.StatusCode, body)
+	}
+	if stored, _ := a.catalog.CourseByID(ctx, course.ID); stored.Title == "A title without a version" {
+		t.Error("a save without a version was stored")
+	}
+}
+
+// TestCourseFileMeetings: the course file leaves out meeting details
+// for a viewer without meetings:read.
+func TestCourseFileMeetings(t *testing.T) {
+	t.Parallel()
+	_, _, course := editorArea(t)
+	if !strings.Contains(string(courseFileFor(course, true)), "secret-passcode") {
+		t.Fatal("the course file with meetings:read lacks the passcode")
+	}
+	if f := string(courseFileFor(course, false)); strings.Contains(f, "secret-passcode") || strings.Contains(f, "zoom.example") {
+		t.Errorf("the course file without meetings:read has the meeting:\n%s", f)
+	}
+	if course.Events[0].Meeting.Passcode == "" {
+		t.Error("courseFileFor changed the course it was given")
 	}
 }
 

@@ -140,7 +140,7 @@ func (s *Server) renderRegisterPage(w http.ResponseWriter, r *http.Request, c ca
 		}
 		marked := 0
 		for _, row := range sh.Rows {
-			if row.Mark != "" {
+			if row.DayMarked {
 				marked++
 			}
 		}
@@ -245,6 +245,7 @@ type registerRow struct {
 	ID           int64
 	Name, Detail string
 	Mark         string
+	Was          string // the stored mark, posted back as was-<id>
 	Error        string
 	Choices      []markChoice
 }
@@ -329,7 +330,9 @@ func (s *Server) registerDayPage(r *http.Request, c catalog.Course, e catalog.Ev
 		if row.HasMinutes {
 			detail += fmt.Sprintf(" · %d minutes in the meeting report", row.Minutes)
 		}
-		p.Rows = append(p.Rows, registerRowOf(row.Booking.ID, row.Booking.Name, detail, mark, errs[strconv.FormatInt(row.Booking.ID, 10)]))
+		rr := registerRowOf(row.Booking.ID, row.Booking.Name, detail, mark, errs[strconv.FormatInt(row.Booking.ID, 10)])
+		rr.Was = string(row.Mark)
+		p.Rows = append(p.Rows, rr)
 	}
 	return p, nil
 }
@@ -368,7 +371,17 @@ func (s *Server) registerDaySave(w http.ResponseWriter, r *http.Request) {
 				continue
 			}
 			typed[id] = vs[0]
-			entries = append(entries, certificates.Entry{BookingID: id, Mark: certificates.Mark(vs[0])})
+			// Only rows the person changed are written, each checked
+			// against the mark the page showed (was-<id>): marks someone
+			// else saved meanwhile are never overwritten unseen.
+			en := certificates.Entry{BookingID: id, Mark: certificates.Mark(vs[0])}
+			if was, ok := r.PostForm["was-"+idText]; ok && len(was) > 0 {
+				if was[0] == vs[0] {
+					continue
+				}
+				en.Was, en.CheckWas = certificates.Mark(was[0]), true
+			}
+			entries = append(entries, en)
 		}
 		slices.SortFunc(entries, func(a, b certificates.Entry) int { return int(a.BookingID - b.BookingID) })
 		n, err = s.register.Save(r.Context(), e.ID, d.Date, session, entries, actor)

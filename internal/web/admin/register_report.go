@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"plenary/internal/catalog"
@@ -35,7 +36,16 @@ type reportPage struct {
 type reportRow struct {
 	registerRow
 	Minutes, Joins string
+	// Proposed is the report's mark, posted back as proposed-<id> so that
+	// "work out the marks again" keeps a mark the person changed; Existing
+	// is the mark the register holds now ("" for none), shown beside it.
+	Proposed, ProposedLabel, Existing string
 }
+
+// reportMaxBody is the report POST's request limit: the largest report
+// (certificates.MaxReportBytes), carried again as text in the review
+// step's multipart form, with room for the form around it.
+const reportMaxBody = certificates.MaxReportBytes + 1<<20
 
 type unmatchedRow struct {
 	N                     int
@@ -82,9 +92,9 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 	// A report larger than the site's request limit is refused here with
 	// the rest of the form.
 	var data []byte
-	if err := r.ParseMultipartForm(web.MaxBodyBytes); err != nil && !errors.Is(err, http.ErrNotMultipart) {
+	if err := r.ParseMultipartForm(reportMaxBody); err != nil && !errors.Is(err, http.ErrNotMultipart) {
 		p := s.reportBase(r, c, e, d, e.TimeZone)
-		p.Problems = []string{fmt.Sprintf("The file could not be read: it must be a CSV file of at most %d KB.", web.MaxBodyBytes>>10)}
+		p.Problems = []string{fmt.Sprintf("The file could not be read: it must be a CSV file of at most %d MB.", certificates.MaxReportBytes>>20)}
 		s.web.Render(w, r, http.StatusUnprocessableEntity, "admin_register_report", p)
 		return
 	}
@@ -162,14 +172,29 @@ func (s *Server) reportPost(w http.ResponseWriter, r *http.Request) {
 	for _, pr := range prop.Rows {
 		id := pr.Row.Booking.ID
 		mark := pr.Mark
-		if v := r.PostFormValue(fmt.Sprintf("mark-%d", id)); save && v != "" {
-			mark = certificates.Mark(v)
-		} else if save {
+		posted := r.PostFormValue(fmt.Sprintf("mark-%d", id))
+		proposed, shown := r.PostForm[fmt.Sprintf("proposed-%d", id)]
+		switch {
+		case save && posted != "":
+			mark = certificates.Mark(posted)
+		case save:
 			errs[strconv.FormatInt(id, 10)] = "Choose a mark"
+		case posted != "" && shown && len(proposed) > 0 && posted != proposed[0]:
+			mark = certificates.Mark(posted) // changed by hand: worked out again, it stays
 		}
-		entries = append(entries, certificates.Entry{BookingID: id, Mark: mark, Minutes: pr.Minutes, HasMinutes: true})
+		// The report's minutes go with its own mark; a mark set by hand
+		// instead keeps them only when the report saw the person at all.
+		en := certificates.Entry{BookingID: id, Mark: mark}
+		if mark == pr.Mark || pr.Minutes > 0 {
+			en.Minutes, en.HasMinutes = pr.Minutes, true
+		}
+		entries = append(entries, en)
 		row := reportRow{registerRow: registerRowOf(id, pr.Row.Booking.Name, pr.Row.Booking.Email, mark, ""),
-			Minutes: fmt.Sprintf("%d of %d minutes", pr.Minutes, prop.TeachingMinutes)}
+			Minutes: fmt.Sprintf("%d of %d minutes", pr.Minutes, prop.TeachingMinutes), Proposed: string(pr.Mark),
+			ProposedLabel: strings.ToLower(pr.Mark.Label())}
+		if pr.Row.Mark != "" {
+			row.Existing = strings.ToLower(pr.Row.Mark.Label())
+		}
 		if pr.First != "" {
 			row.Joins = fmt.Sprintf("%s–%s, %d %s", pr.First, pr.Last, pr.Joins, plural(pr.Joins, "join", "joins"))
 		}

@@ -176,6 +176,61 @@ func TestRegisterDayPage(t *testing.T) {
 	}
 }
 
+// TestRegisterTwoAtOnce: two people take the same register. Each page
+// posts the marks it showed; a row someone else changed meanwhile
+// refuses the save (nothing saved, the typed marks kept, the mark now
+// named beside the row), and rows left as shown are not written.
+func TestRegisterTwoAtOnce(t *testing.T) {
+	t.Parallel()
+	ra := newRegisterArea(t)
+	ra.addUser(t, "cora@example.org", account.Coordinator)
+	tok := ra.signIn(t, "cora@example.org", password, "")
+	day := ra.path("/" + ra.day)
+	date := ra.event.Days[0].Date
+	ann, bob := ra.ids["Ann"], ra.ids["Bob"]
+	if _, body := ra.get(t, day, tok); !strings.Contains(body, fmt.Sprintf(`name="was-%d" value=""`, bob)) {
+		t.Fatalf("the page does not carry the marks it shows:\n%s", body)
+	}
+	// Meanwhile a trainer marks Bob late.
+	trainer := audit.StaffMember(99, "Tina Trainer")
+	if _, err := ra.srv.register.Save(ctx, ra.event.ID, date, "", []certificates.Entry{{BookingID: bob, Mark: certificates.Late}}, trainer); err != nil {
+		t.Fatal(err)
+	}
+	// The coordinator's page still shows no marks: Ann and Bob present.
+	res, body := ra.post(t, day, tok, url.Values{
+		fmt.Sprintf("mark-%d", ann): {"present"}, fmt.Sprintf("was-%d", ann): {""},
+		fmt.Sprintf("mark-%d", bob): {"present"}, fmt.Sprintf("was-%d", bob): {""}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "someone else changed this mark meanwhile: it is now late") ||
+		!strings.Contains(body, fmt.Sprintf(`id="mark-%d-present" name="mark-%d" value="present" checked`, bob, bob)) ||
+		!strings.Contains(body, fmt.Sprintf(`name="was-%d" value="late"`, bob)) {
+		t.Fatalf("a stale save: got %d\n%s", res.StatusCode, body)
+	}
+	marks := func() map[int64]certificates.Mark {
+		sh, err := ra.srv.register.Sheet(ctx, ra.event.ID, date, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]certificates.Mark{}
+		for _, r := range sh.Rows {
+			out[r.Booking.ID] = r.Mark
+		}
+		return out
+	}
+	if m := marks(); m[ann] != "" || m[bob] != certificates.Late {
+		t.Fatalf("a refused save changed marks: %v", m)
+	}
+	// A page that left Bob as it showed him writes only Ann.
+	res, _ = ra.post(t, day, tok, url.Values{
+		fmt.Sprintf("mark-%d", ann): {"absent"}, fmt.Sprintf("was-%d", ann): {""},
+		fmt.Sprintf("mark-%d", bob): {"present"}, fmt.Sprintf("was-%d", bob): {"present"}})
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "saved=1") {
+		t.Fatalf("save: got %d → %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	if m := marks(); m[ann] != certificates.Absent || m[bob] != certificates.Late {
+		t.Errorf("after saving: %v, want Ann absent and Bob still late", m)
+	}
+}
+
 // TestRegisterFromReportPage uploads a Zoom report, resolves the unknown
 // participant and saves; a bad file is refused with its line.
 func TestRegisterFromReportPage(t *testing.T) {
@@ -234,5 +289,107 @@ func TestRegisterFromReportPage(t *testing.T) {
 	res, body = upload("Name (Original Name),User Email,Join Time,Leave Time\nAnn,ann@example.org,yesterday,today\n")
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "line 2: join time") || !strings.Contains(body, "nothing was saved") {
 		t.Errorf("bad file: got %d\n%s", res.StatusCode, body)
+	}
+}
+
+// reportUpload posts a participant report file to the day's report page.
+func (ra *registerArea) reportUpload(t *testing.T, tok, file string, fields map[string]string) (*http.Response, string) {
+	t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	if file != "" {
+		fw, _ := mw.CreateFormFile("report", "participants.csv")
+		fw.Write([]byte(file))
+	}
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	mw.Close()
+	r := httptest.NewRequest(http.MethodPost, ra.path("/"+ra.day+"/report"), &b)
+	r.Header.Set("Content-Type", mw.FormDataContentType())
+	r.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: tok})
+	return ra.do(t, r)
+}
+
+// TestReportKeepsHandMarks: a mark on the register already shows beside
+// the report's proposal; a mark changed by hand survives "work out the
+// marks again"; saved against the proposal, it does not take the
+// report's zero minutes (which would count nothing).
+func TestReportKeepsHandMarks(t *testing.T) {
+	t.Parallel()
+	ra := newRegisterArea(t)
+	ra.addUser(t, "cora@example.org", account.Coordinator)
+	tok := ra.signIn(t, "cora@example.org", password, "")
+	d := ra.event.Days[0].Date
+	ann, bob := ra.ids["Ann"], ra.ids["Bob"]
+	// Bob was in the room: marked present by hand. The report never saw him.
+	if _, err := ra.srv.register.Save(ctx, ra.event.ID, d, "", []certificates.Entry{{BookingID: bob, Mark: certificates.Present}},
+		audit.StaffMember(99, "Tina Trainer")); err != nil {
+		t.Fatal(err)
+	}
+	us := fmt.Sprintf("%02d/%02d/%d", d.Month, d.Day, d.Year)
+	csv := "Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n" +
+		"Ann Archer,ann@example.org," + us + " 11:55:00 AM," + us + " 04:01:00 PM,246\n"
+	res, body := ra.reportUpload(t, tok, csv, map[string]string{"zone": "Europe/London"})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, "the report proposes absent · marked present on the register now") {
+		t.Fatalf("proposal: %d\n%s", res.StatusCode, body)
+	}
+	fields := map[string]string{"data": csv, "zone": "Europe/London", "action": "propose",
+		fmt.Sprintf("mark-%d", ann): "present", fmt.Sprintf("proposed-%d", ann): "present",
+		fmt.Sprintf("mark-%d", bob): "present", fmt.Sprintf("proposed-%d", bob): "absent"}
+	res, body = ra.reportUpload(t, tok, "", fields)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, fmt.Sprintf(`id="mark-%d-present" name="mark-%d" value="present" checked`, bob, bob)) {
+		t.Fatalf("worked out again, Bob's mark by hand is lost: %d\n%s", res.StatusCode, body)
+	}
+	fields["action"] = "save"
+	if res, body = ra.reportUpload(t, tok, "", fields); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", res.StatusCode, body)
+	}
+	sh, err := ra.srv.register.Sheet(ctx, ra.event.ID, d, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range sh.Rows {
+		switch r.Booking.ID {
+		case bob:
+			if r.Mark != certificates.Present || r.HasMinutes {
+				t.Errorf("Bob: %s with minutes %d (%v), want present without the report's minutes", r.Mark, r.Minutes, r.HasMinutes)
+			}
+		case ann:
+			if r.Mark != certificates.Present || !r.HasMinutes || r.Minutes != 240 {
+				t.Errorf("Ann: %s with minutes %d (%v), want present, 240", r.Mark, r.Minutes, r.HasMinutes)
+			}
+		}
+	}
+}
+
+// TestReportLargerThanAForm: a report well over the site's 64 KB form
+// limit is read, and its review step (the report carried in a multipart
+// form) saves.
+func TestReportLargerThanAForm(t *testing.T) {
+	t.Parallel()
+	ra := newRegisterArea(t)
+	ra.addUser(t, "cora@example.org", account.Coordinator)
+	tok := ra.signIn(t, "cora@example.org", password, "")
+	d := ra.event.Days[0].Date
+	us := fmt.Sprintf("%02d/%02d/%d", d.Month, d.Day, d.Year)
+	var b strings.Builder
+	b.WriteString("Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes)\n")
+	for i := range 2000 { // an unstable connection: a rejoin a minute
+		h := []int{12, 1, 2, 3}[i/60%4]
+		b.WriteString(fmt.Sprintf("Ann Archer,ann@example.org,%s %02d:%02d:00 PM,%s %02d:%02d:30 PM,1\n", us, h, i%60, us, h, i%60))
+	}
+	csv := b.String()
+	if len(csv) < 128<<10 {
+		t.Fatalf("the report is only %d bytes", len(csv))
+	}
+	res, body := ra.reportUpload(t, tok, csv, map[string]string{"zone": "Europe/London"})
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `enctype="multipart/form-data"`) || !strings.Contains(body, "Ann Archer") {
+		t.Fatalf("a %d KB report: %d\n%.2000s", len(csv)>>10, res.StatusCode, body)
+	}
+	res, body = ra.reportUpload(t, tok, "", map[string]string{"data": csv, "zone": "Europe/London", "action": "save",
+		fmt.Sprintf("mark-%d", ra.ids["Ann"]): "present", fmt.Sprintf("mark-%d", ra.ids["Bob"]): "absent"})
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving a %d KB report: %d\n%.2000s", len(csv)>>10, res.StatusCode, body)
 	}
 }

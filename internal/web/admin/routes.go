@@ -129,7 +129,7 @@ func (s *Server) routes() []route {
 		{pattern: "GET /admin/dates/{id}/register/{day}", access: pmSome(account.RegisterTake), handler: s.registerDayShow},
 		{pattern: "POST /admin/dates/{id}/register/{day}", access: pmSome(account.RegisterTake), handler: s.registerDaySave},
 		{pattern: "GET /admin/dates/{id}/register/{day}/report", access: pmSome(account.RegisterTake), handler: s.reportShow},
-		{pattern: "POST /admin/dates/{id}/register/{day}/report", access: pmSome(account.RegisterTake), handler: s.reportPost},
+		{pattern: "POST /admin/dates/{id}/register/{day}/report", access: pmSome(account.RegisterTake), handler: s.reportPost, maxBody: reportMaxBody},
 		{pattern: "POST /admin/dates/{id}/register/close", access: pmSome(account.RegisterTake), handler: s.registerClose},
 		{pattern: "POST /admin/dates/{id}/trainers", access: pmSome(account.CoursesEdit), handler: s.registerTrainers},
 

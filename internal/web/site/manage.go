@@ -190,7 +190,7 @@ func (s *Server) bookingShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := s.managePageFor(r, token, m)
-	if s.certificates != nil {
+	if s.certificates != nil && certificateHolder(m.Booking.Status) {
 		c, err := s.certificates.ForBooking(r.Context(), m.Booking.ID)
 		switch {
 		case err == nil && c.State == certificates.Valid:
@@ -206,13 +206,14 @@ func (s *Server) bookingShow(w http.ResponseWriter, r *http.Request) {
 // bookingCertificate serves GET /bookings/{token}/certificate: the
 // booking's certificate as a PDF, made on request from the fields stored
 // when it was issued (the same bytes every time). A booking without a
-// valid certificate has none to download: 404.
+// valid certificate, or no longer confirmed or attended, has none to
+// download: 404.
 func (s *Server) bookingCertificate(w http.ResponseWriter, r *http.Request) {
 	_, m, ok := s.manage(w, r)
 	if !ok {
 		return
 	}
-	if s.certificates == nil {
+	if s.certificates == nil || !certificateHolder(m.Booking.Status) {
 		s.web.NotFound(w, r)
 		return
 	}
@@ -232,6 +233,14 @@ func (s *Server) bookingCertificate(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/pdf")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+certificates.FileName(c)+`"`)
 	w.Write(pdf)
+}
+
+// certificateHolder reports whether a booking in status st may download
+// its certificate: confirmed or attended. A cancelled booking's
+// certificate stays as issued (staff see it flagged and decide whether
+// to revoke it) but is no longer offered.
+func certificateHolder(st booking.Status) bool {
+	return st == booking.Confirmed || st == booking.Attended
 }
 
 // bookingCancelConfirm serves GET /bookings/{token}/cancel: the course's

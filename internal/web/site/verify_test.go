@@ -33,6 +33,8 @@ func (e everyoneCompleted) Completed(ctx context.Context, eventID int64) ([]cert
 	return out, nil
 }
 
+func (e everyoneCompleted) Taken(context.Context, int64) (bool, error) { return true, nil }
+
 // certificateSite is the booking test site with certificates on.
 func certificateSite(t *testing.T) (*testSite, *certificates.Issuer) {
 	t.Helper()
@@ -145,6 +147,35 @@ func TestVerifyPages(t *testing.T) {
 	}
 	if res, _ := ts.get(t, manage+"/certificate"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("a revoked certificate's download: %d, want 404", res.StatusCode)
+	}
+}
+
+// TestCancelledBookingNoCertificate: a booking cancelled after its
+// certificate was issued is no longer offered the download (the
+// certificate itself stays valid until staff decide).
+func TestCancelledBookingNoCertificate(t *testing.T) {
+	t.Parallel()
+	ts, certs := certificateSite(t)
+	june := ts.event(t, "dit-refresher", "june")
+	manage := ts.book(t, june, ditForm("Zoë Ångström-Núñez", "zoe@example.org"))
+	done, err := everyoneCompleted{ts.bookings}.Completed(context.Background(), june)
+	if err != nil || len(done) != 1 {
+		t.Fatalf("completions: %v, %v", done, err)
+	}
+	if _, _, err := certs.Issue(context.Background(), done[0], audit.StaffMember(1, "Cora Coordinator")); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := ts.get(t, manage+"/certificate"); res.StatusCode != http.StatusOK {
+		t.Fatalf("download while confirmed: %d", res.StatusCode)
+	}
+	if _, err := ts.bookings.Cancel(context.Background(), strings.TrimPrefix(manage, "/bookings/")); err != nil {
+		t.Fatal(err)
+	}
+	if _, body := ts.get(t, manage); strings.Contains(body, "Download your certificate") {
+		t.Error("the manage page offers a cancelled booking's certificate")
+	}
+	if res, _ := ts.get(t, manage+"/certificate"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("a cancelled booking's download: %d, want 404", res.StatusCode)
 	}
 }
 
