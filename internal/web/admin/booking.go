@@ -160,8 +160,8 @@ var bookingNotices = map[string]string{
 	"messaged":  "Your message is on its way to them: it is listed under E-mails to them.",
 }
 
-// bookingID reads the {id} of the path; 0 when it is no ID.
-func bookingID(r *http.Request) int64 {
+// pathID reads the {id} of the path; 0 when it is no ID.
+func pathID(r *http.Request) int64 {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		return 0
@@ -181,7 +181,7 @@ func (s *Server) renderBooking(w http.ResponseWriter, r *http.Request, status in
 		s.web.NotFound(w, r)
 		return
 	}
-	id := bookingID(r)
+	id := pathID(r)
 	if id == 0 {
 		s.web.NotFound(w, r)
 		return
@@ -327,7 +327,7 @@ func (s *Server) bookingNote(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
-	id := bookingID(r)
+	id := pathID(r)
 	if id == 0 {
 		s.web.NotFound(w, r)
 		return

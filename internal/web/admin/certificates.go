@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"plenary/internal/account"
@@ -84,14 +83,6 @@ func (s *Server) certificateDate(w http.ResponseWriter, r *http.Request, eventID
 		return c, e, false
 	}
 	return c, e, true
-}
-
-func pathID(r *http.Request) int64 {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0
-	}
-	return id
 }
 
 // dateCertificates is GET /admin/dates/{id}/certificates.

@@ -105,19 +105,11 @@ func (s *Server) dateEdit(w http.ResponseWriter, r *http.Request) {
 		s.web.NotFound(w, r)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.web.NotFound(w, r)
+	course, event, ok := s.dateOf(w, r, account.CoursesEdit)
+	if !ok {
 		return
 	}
-	course, event, err := s.catalog.Event(r.Context(), id)
-	if err != nil {
-		s.web.Error(w, r, err, web.Link{URL: "/admin/courses", Label: "The courses"})
-		return
-	}
-	if !s.allowedOn(w, r, account.CoursesEdit, course.ID) {
-		return
-	}
+	id := event.ID
 	p := dateEditPage{Base: s.web.Base(r), CourseID: course.ID, Title: course.Title, Ref: event.Ref, EventID: event.ID,
 		DateLabel: event.DateLabel(), Version: course.Version, Action: fmt.Sprintf("/admin/dates/%d/edit", id),
 		Form: map[string]string{"capacity": strconv.Itoa(event.Capacity), "venue_name": event.Venue.Name,

@@ -415,19 +415,11 @@ func (s *Server) dateCopy(w http.ResponseWriter, r *http.Request) {
 		s.web.NotFound(w, r)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.web.NotFound(w, r)
+	course, event, ok := s.dateOf(w, r, account.CoursesEdit)
+	if !ok {
 		return
 	}
-	course, event, err := s.catalog.Event(r.Context(), id)
-	if err != nil {
-		s.web.Error(w, r, err, web.Link{URL: "/admin/courses", Label: "The courses"})
-		return
-	}
-	if !s.allowedOn(w, r, account.CoursesEdit, course.ID) {
-		return
-	}
+	id := event.ID
 	p := s.newDatesPage(r, course)
 	p.Action = fmt.Sprintf("/admin/dates/%d/copy", id)
 	p.Copy = &courseDate{ID: event.ID, Ref: event.Ref, Date: event.DateLabel(), Times: event.Days[0].TimeRange(event.Location()),

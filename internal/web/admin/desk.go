@@ -418,23 +418,30 @@ type personLine struct {
 	Name, Organisation, Role, Status string
 }
 
-// datePeople serves GET /admin/dates/{id}/people.
-func (s *Server) datePeople(w http.ResponseWriter, r *http.Request) {
-	if s.bookings == nil {
+// dateOf reads the date of the path's {id} and checks the session has
+// perm on its course; when not, it has written the page (404 or 403). A
+// handler that decides access otherwise (the register) passes "".
+func (s *Server) dateOf(w http.ResponseWriter, r *http.Request, perm account.Permission) (catalog.Course, catalog.Event, bool) {
+	id := pathID(r)
+	if id == 0 || s.bookings == nil {
 		s.web.NotFound(w, r)
-		return
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.web.NotFound(w, r)
-		return
+		return catalog.Course{}, catalog.Event{}, false
 	}
 	c, e, err := s.bookings.EventOf(r.Context(), id)
 	if err != nil {
 		s.web.Error(w, r, err)
-		return
+		return c, e, false
 	}
-	if !s.allowedOn(w, r, account.AttendeesRead, c.ID) {
+	if perm != "" && !s.allowedOn(w, r, perm, c.ID) {
+		return c, e, false
+	}
+	return c, e, true
+}
+
+// datePeople serves GET /admin/dates/{id}/people.
+func (s *Server) datePeople(w http.ResponseWriter, r *http.Request) {
+	c, e, ok := s.dateOf(w, r, account.AttendeesRead)
+	if !ok {
 		return
 	}
 	if ok, err := s.mayReadPeople(r, c.ID, e.ID); err != nil {

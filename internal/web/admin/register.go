@@ -26,23 +26,18 @@ import (
 // registerDate reads the date of {id} and checks the session may take its
 // register; when not, it has written the page (404 or 403).
 func (s *Server) registerDate(w http.ResponseWriter, r *http.Request) (catalog.Course, catalog.Event, bool) {
-	if s.register == nil || s.bookings == nil {
+	if s.register == nil {
 		s.web.NotFound(w, r)
 		return catalog.Course{}, catalog.Event{}, false
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.web.NotFound(w, r)
-		return catalog.Course{}, catalog.Event{}, false
-	}
-	c, e, err := s.bookings.EventOf(r.Context(), id)
-	if err != nil {
-		s.web.Error(w, r, err)
+	c, e, ok := s.dateOf(w, r, "")
+	if !ok {
 		return c, e, false
 	}
 	sess, _ := sessionOf(r)
-	ok := sess.Can(account.RegisterTake, c.ID)
+	ok = sess.Can(account.RegisterTake, c.ID)
 	if ok {
+		var err error
 		ok, err = s.register.MayTake(r.Context(), sess.User, c.ID, e.ID)
 		if err != nil {
 			s.web.Error(w, r, err)
@@ -184,21 +179,12 @@ func (s *Server) renderRegisterPage(w http.ResponseWriter, r *http.Request, c ca
 // registerTrainers serves POST /admin/dates/{id}/trainers: who teaches
 // the date, set by whoever may edit the course.
 func (s *Server) registerTrainers(w http.ResponseWriter, r *http.Request) {
-	if s.register == nil || s.bookings == nil {
+	if s.register == nil {
 		s.web.NotFound(w, r)
 		return
 	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.web.NotFound(w, r)
-		return
-	}
-	c, e, err := s.bookings.EventOf(r.Context(), id)
-	if err != nil {
-		s.web.Error(w, r, err)
-		return
-	}
-	if !s.allowedOn(w, r, account.CoursesEdit, c.ID) {
+	c, e, ok := s.dateOf(w, r, account.CoursesEdit)
+	if !ok {
 		return
 	}
 	if err := web.ReadForm(r); err != nil {
@@ -214,7 +200,7 @@ func (s *Server) registerTrainers(w http.ResponseWriter, r *http.Request) {
 		}
 		ids = append(ids, n)
 	}
-	err = s.register.SetTrainers(r.Context(), e.ID, ids, actorOf(r).User.Actor())
+	err := s.register.SetTrainers(r.Context(), e.ID, ids, actorOf(r).User.Actor())
 	var ie certificates.InputError
 	if errors.As(err, &ie) {
 		s.renderRegister(w, r, c, e, http.StatusUnprocessableEntity, "Choose trainers from the list: "+ie["trainers"]+".")
