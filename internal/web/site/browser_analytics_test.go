@@ -154,7 +154,7 @@ func testAnalyticsConsent(t *testing.T, ctx context.Context, a *analyticsSite) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.documentElement.dataset.stats === "loaded"`)); err != nil {
+	if err := pollAfterNavigation(ctx, `document.documentElement.dataset.stats === "loaded"`); err != nil {
 		t.Fatalf("the analytics script did not run on the next page: %v", err)
 	}
 	if n := a.coursePageViews(t); n != 3 {
@@ -199,4 +199,18 @@ func testAnalyticsConsent(t *testing.T, ctx context.Context, a *analyticsSite) {
 	if got := cookies(t, ctx); len(got) != 1 || got[0].Name != web.ConsentCookie || got[0].Value != web.ConsentReject {
 		t.Errorf("after Reject: cookies %s, want only plenary_consent=reject", cookieNames(got))
 	}
+}
+
+// pollAfterNavigation polls expr until it is true. Just after a
+// navigation Chromium may still swap the page's execution context, and a
+// poll started in the old one fails with "Cannot find context with
+// specified id": that, and only that, is tried again (a few times).
+func pollAfterNavigation(ctx context.Context, expr string) error {
+	var err error
+	for range 3 {
+		if _, err = chromedp.Run(ctx, chromedp.Poll[bool](expr)); err == nil || !strings.Contains(err.Error(), "Cannot find context") {
+			return err
+		}
+	}
+	return err
 }

@@ -593,7 +593,7 @@ func TestBrowserListsJourney(t *testing.T) {
 // pixel, to keep the pictures in the docs small.
 func listsTab(t *testing.T, browser context.Context, forShots bool) context.Context {
 	t.Helper()
-	ctx := journeyTab(t, browser)
+	ctx := journeyTabFor(t, browser, 4*time.Minute)
 	if _, err := chromedp.Call(ctx, security.SetIgnoreCertificateErrors, security.SetIgnoreCertificateErrorsParams{Ignore: true}); err != nil {
 		t.Fatal(err)
 	}

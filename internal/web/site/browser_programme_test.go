@@ -1,7 +1,6 @@
 package site_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,10 +39,7 @@ func TestBrowserProgramme(t *testing.T) {
 	browser := startBrowser(t, chrome)
 	// Its own tab with a longer time limit than journeyTab's: this is
 	// the longest journey, eight tasks.
-	tab, closeTab := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
-	defer closeTab()
-	ctx, cancel := context.WithTimeout(tab, 4*time.Minute)
-	defer cancel()
+	ctx := journeyTabFor(t, browser, 4*time.Minute)
 	base := site.url
 	const (
 		slug  = "formulation-in-practice"

@@ -590,12 +590,20 @@ func newTab(t *testing.T, browser context.Context) context.Context {
 // Like newTab, call it after t.Parallel: its clock starts at once.
 func journeyTab(t *testing.T, browser context.Context) context.Context {
 	t.Helper()
+	return journeyTabFor(t, browser, 3*browserTimeout)
+}
+
+// journeyTabFor is journeyTab with its own time limit, for the long
+// journeys (several tasks, each with axe checks) that -race on a shared
+// machine slows past journeyTab's.
+func journeyTabFor(t *testing.T, browser context.Context, limit time.Duration) context.Context {
+	t.Helper()
 	ctx, cancel := chromedp.NewContext(browser, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open tab: %v", err)
 	}
-	tctx, tcancel := context.WithTimeout(ctx, 3*browserTimeout)
+	tctx, tcancel := context.WithTimeout(ctx, limit)
 	t.Cleanup(tcancel)
 	return tctx
 }
