@@ -65,8 +65,7 @@ type coursePage struct {
 
 	Form    map[string]string
 	Checked map[string]bool
-	Errors  map[string]string
-	Summary []fieldError
+	formErrors
 	Problem string
 
 	Texts     []textField
@@ -289,7 +288,7 @@ func (s *Server) courseOf(w http.ResponseWriter, r *http.Request) (catalog.Cours
 func (s *Server) newCoursePage(r *http.Request, c catalog.Course) coursePage {
 	p := coursePage{Base: s.web.Base(r), ID: c.ID, Slug: c.Slug, Title: c.Title, Version: c.Version,
 		Action: fmt.Sprintf("/admin/courses/%d", c.ID), FileURL: fmt.Sprintf("/admin/courses/%d/file", c.ID),
-		Form: map[string]string{}, Checked: map[string]bool{}, Errors: map[string]string{},
+		Form: map[string]string{}, Checked: map[string]bool{}, formErrors: formErrors{Errors: map[string]string{}},
 		Kinds: []catalog.QuestionKind{catalog.TextAnswer, catalog.DateAnswer, catalog.YesNo}, Outcomes: catalog.Outcomes}
 	f := p.Form
 	f["slug"], f["title"], f["summary"], f["status"] = c.Slug, c.Title, c.Summary, string(c.Status)
@@ -420,13 +419,25 @@ func (p *coursePage) fillTexts() {
 	}
 }
 
-func (p *coursePage) fail(field, msg string) {
-	if _, seen := p.Errors[field]; seen {
-		p.Errors[field] += " " + msg
-	} else {
-		p.Errors[field] = msg
+// formErrors are a form's problems: beside each field (Errors, by the
+// field's name; several problems of one field are joined) and in the
+// summary above the form (Summary, in order). The course, dates and date
+// pages embed it.
+type formErrors struct {
+	Errors  map[string]string
+	Summary []fieldError
+}
+
+func (f *formErrors) fail(field, msg string) {
+	if f.Errors == nil {
+		f.Errors = map[string]string{}
 	}
-	p.Summary = append(p.Summary, fieldError{Anchor: field, Message: msg})
+	if prev, seen := f.Errors[field]; seen {
+		f.Errors[field] = prev + " " + msg
+	} else {
+		f.Errors[field] = msg
+	}
+	f.Summary = append(f.Summary, fieldError{Anchor: field, Message: msg})
 }
 
 // readForm reads the posted form into the page, rows and all.
@@ -934,7 +945,7 @@ func (s *Server) tryRules(p *coursePage, stored catalog.Course) {
 	// not stop a try, a condition that cannot be read does.
 	c, _ := p.course(stored)
 	summary := p.Summary
-	p.Summary, p.Errors = nil, map[string]string{}
+	p.formErrors = formErrors{Errors: map[string]string{}}
 	for _, fe := range summary {
 		if strings.HasPrefix(fe.Anchor, "r_if_") {
 			p.fail(fe.Anchor, fe.Message)

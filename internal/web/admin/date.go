@@ -28,15 +28,14 @@ import (
 // dateEditPage is the date editor.
 type dateEditPage struct {
 	web.Base
-	CourseID        int64
-	Title, Ref      string
-	EventID         int64
-	DateLabel       string
-	Version         int
-	Action          string
-	Form            map[string]string
-	Errors          map[string]string
-	Summary         []fieldError
+	CourseID   int64
+	Title, Ref string
+	EventID    int64
+	DateLabel  string
+	Version    int
+	Action     string
+	Form       map[string]string
+	formErrors
 	Days            []dayEdit
 	Kinds           []catalog.AgendaKind
 	Check           *changeCheck
@@ -88,15 +87,6 @@ func (p dateEditPage) Cell(prefix string, d, j int, label, value string) courseF
 // Num counts from 1.
 func (p dateEditPage) Num(i int) int { return i + 1 }
 
-func (p *dateEditPage) fail(field, msg string) {
-	if _, seen := p.Errors[field]; seen {
-		p.Errors[field] += " " + msg
-	} else {
-		p.Errors[field] = msg
-	}
-	p.Summary = append(p.Summary, fieldError{Anchor: field, Message: msg})
-}
-
 var itemOpRE = regexp.MustCompile(`^(add-item|remove-item|up-item|down-item)-([0-9]{1,2})(?:-([0-9]{1,3}))?$`)
 
 // dateEdit serves GET and POST /admin/dates/{id}/edit.
@@ -114,7 +104,7 @@ func (s *Server) dateEdit(w http.ResponseWriter, r *http.Request) {
 		DateLabel: event.DateLabel(), Version: course.Version, Action: fmt.Sprintf("/admin/dates/%d/edit", id),
 		Form: map[string]string{"capacity": strconv.Itoa(event.Capacity), "venue_name": event.Venue.Name,
 			"venue_address": event.Venue.Address},
-		Errors: map[string]string{}, Kinds: catalog.AgendaKinds, Cancelled: event.Status == catalog.Cancelled}
+		formErrors: formErrors{Errors: map[string]string{}}, Kinds: catalog.AgendaKinds, Cancelled: event.Status == catalog.Cancelled}
 	for _, d := range event.Days {
 		de := dayEdit{Date: d.Date.String(), Start: d.Start.String(), End: d.End.String()}
 		for _, a := range d.Agenda {

@@ -33,10 +33,9 @@ type datesPage struct {
 	Version  int
 	Action   string
 
-	Form    map[string]string
-	Errors  map[string]string
-	Summary []fieldError
-	Days    []dayRow
+	Form map[string]string
+	formErrors
+	Days []dayRow
 
 	Regions []choiceOpt
 	Formats []choiceOpt
@@ -93,15 +92,6 @@ func (p datesPage) DayField(prefix string, i int, label, value string) courseFie
 // Num counts rows from 1.
 func (p datesPage) Num(i int) int { return i + 1 }
 
-func (p *datesPage) fail(field, msg string) {
-	if _, seen := p.Errors[field]; seen {
-		p.Errors[field] += " " + msg
-	} else {
-		p.Errors[field] = msg
-	}
-	p.Summary = append(p.Summary, fieldError{Anchor: field, Message: msg})
-}
-
 // newDatesPage starts the form for course c, with the defaults of a new
 // date: the UK zone and region, in person, one day 10:00–16:00.
 func (s *Server) newDatesPage(r *http.Request, c catalog.Course) datesPage {
@@ -109,7 +99,7 @@ func (s *Server) newDatesPage(r *http.Request, c catalog.Course) datesPage {
 		Action: fmt.Sprintf("/admin/courses/%d/dates/new", c.ID),
 		Form: map[string]string{"time_zone": catalog.DefaultTimeZone, "format": string(catalog.InPerson), "capacity": "20",
 			"repeat": string(catalog.Once), "every": "1"},
-		Errors: map[string]string{}, Days: []dayRow{{Start: "10:00", End: "16:00"}},
+		formErrors: formErrors{Errors: map[string]string{}}, Days: []dayRow{{Start: "10:00", End: "16:00"}},
 		Repeats: []choiceOpt{{string(catalog.Once), "Once: just this date (and any extra days below)"},
 			{string(catalog.Weekly), "Weekly, on the first day's weekday"},
 			{string(catalog.Monthly), "Monthly, on the nth weekday (e.g. the 2nd Tuesday)"}},
