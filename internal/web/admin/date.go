@@ -62,7 +62,10 @@ type dateEditPage struct {
 	Check            *changeCheck
 	// Stale says someone else saved the course after the form was
 	// opened, and what became of it.
-	Stale           string
+	Stale string
+	// Merged says the form was brought up to date with others' saves
+	// without a field both changed: a notice, not an error.
+	Merged          bool
 	Cancelled       bool
 	ConfirmLateAsks bool
 }
@@ -435,6 +438,7 @@ func (p *dateEditPage) merge(now catalog.Course, nowEv, yours catalog.Event) (ca
 		p.Stale += " You both changed " + strings.Join(both, ", ") + ": nothing was saved. Each is marked below with the value saved now; what you typed is kept."
 	} else {
 		p.Stale += " Your changes are kept on top of theirs."
+		p.Merged = true
 	}
 	c := now
 	c.Events = slices.Clone(now.Events)

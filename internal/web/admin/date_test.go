@@ -472,7 +472,7 @@ func TestDateEditStaleFieldByField(t *testing.T) {
 		_, body := a.get(t, path, tok)
 		return dateFormOf(t, body)
 	}
-	fa, fb, fc, fd := open(), open(), open(), open()
+	fa, fb, fc, fd, fe := open(), open(), open(), open(), open()
 	fa.Set("capacity", "30")
 	fa.Set("op", "save")
 	if res, body := a.post(t, path, tok, fa); res.StatusCode != http.StatusSeeOther {
@@ -512,6 +512,18 @@ func TestDateEditStaleFieldByField(t *testing.T) {
 	c, _ = a.catalog.CourseByID(ctx, course.ID)
 	if e = c.Events[0]; e.Capacity != 25 || e.Venue.Name != "Room B" || e.Days[0].Start.String() != "09:45" {
 		t.Fatalf("after saving again: %d places, %q, %s", e.Capacity, e.Venue.Name, e.Days[0].Start)
+	}
+	// Another field alone: the check goes ahead on top of theirs, and
+	// says so as a notice, not an error.
+	fe.Set("venue_address", "1 High Street")
+	fe.Set("op", "check")
+	res, body = a.post(t, path, tok, fe)
+	if res.StatusCode != http.StatusOK || !strings.Contains(body, `<div class="notice" role="status" aria-labelledby="stale-title">`) ||
+		!strings.Contains(body, "Their changes to Places, Venue, Days, times and agenda are now in the form") || !strings.Contains(body, "What this save will do") {
+		t.Fatalf("fifth editor, another field: %d\n%s", res.StatusCode, body)
+	}
+	if form = dateFormOf(t, body); form.Get("capacity") != "25" || form.Get("venue_address") != "1 High Street" {
+		t.Fatalf("the checked form: %v", form)
 	}
 	// The times, changed by the second editor: refused beside the days.
 	fd.Set("day_start_0", "11:00")
