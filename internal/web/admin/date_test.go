@@ -435,6 +435,23 @@ func TestDateEditPastDays(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="day_date_0-error"`) || !strings.Contains(body, "is in the past") {
 		t.Fatalf("remove a past day: %d\n%s", res.StatusCode, body)
 	}
+	// A form posted without the past day's row (its remove button
+	// refused): refused above the days, nothing saved.
+	gone := url.Values{}
+	for k, v := range form {
+		switch {
+		case strings.HasPrefix(k, "a_") && strings.Contains(k, "_0_"), strings.HasSuffix(k, "_0") && strings.HasPrefix(k, "day_"):
+		case strings.HasSuffix(k, "_1") && strings.HasPrefix(k, "day_"):
+			gone[strings.TrimSuffix(k, "_1")+"_0"] = v
+		default:
+			gone[k] = v
+		}
+	}
+	gone.Set("op", "save")
+	res, body = a.post(t, path, tok, gone)
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="days-error"`) || !strings.Contains(body, "Open the date again to put it back") {
+		t.Fatalf("a past day's row left out: %d\n%s", res.StatusCode, body)
+	}
 	form.Set("day_date_1", today.AddDays(-2).String())
 	form.Set("op", "save")
 	res, body = a.post(t, path, tok, form)
