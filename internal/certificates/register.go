@@ -378,3 +378,31 @@ func (r *Register) marks(ctx context.Context, q database.Querier, eventID int64)
 // errNoAccounts is returned when trainers are set without the account
 // service to check them against.
 var errNoAccounts = errors.New("register: no account service to check trainers against")
+
+// MarkedDays returns, for each day of the date eventID that has marks on
+// its register, how many people are marked on it (by the day or in a
+// session). The date editor refuses to remove such a day.
+func (r *Register) MarkedDays(ctx context.Context, eventID int64) (map[catalog.Date]int, error) {
+	rows, err := r.db.QueryContext(ctx, `
+		SELECT day, count(DISTINCT booking_id) FROM register_marks WHERE event_id = $1 GROUP BY day`, eventID)
+	if err != nil {
+		return nil, fmt.Errorf("register: marked days: %w", err)
+	}
+	defer rows.Close()
+	out := map[catalog.Date]int{}
+	for rows.Next() {
+		var (
+			day string
+			n   int
+		)
+		if err := rows.Scan(&day, &n); err != nil {
+			return nil, fmt.Errorf("register: marked days: %w", err)
+		}
+		d, err := catalog.ParseDate(day)
+		if err != nil {
+			return nil, fmt.Errorf("register: marked day %q: %w", day, err)
+		}
+		out[d] = n
+	}
+	return out, rows.Err()
+}

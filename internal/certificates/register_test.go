@@ -562,3 +562,25 @@ func TestCloseRegisterAllOrNothing(t *testing.T) {
 		t.Errorf("close after the reload: %d changed, %v; want 4", n, err)
 	}
 }
+
+// TestMarkedDays counts the people marked on each day of a date, once
+// each whether marked for the day, a session or both; a date with no
+// marks has no marked days.
+func TestMarkedDays(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	if got, err := f.reg.MarkedDays(ctx, f.event.ID); err != nil || len(got) != 0 {
+		t.Fatalf("before any mark: %v, %v", got, err)
+	}
+	if _, err := f.reg.Save(ctx, f.event.ID, testDate, "", []certificates.Entry{{BookingID: f.ids["Ada"], Mark: certificates.Present}}, coordinator); err != nil {
+		t.Fatal(err)
+	}
+	entries := []certificates.Entry{{BookingID: f.ids["Ada"], Mark: certificates.Present}, {BookingID: f.ids["Grace"], Mark: certificates.Absent}}
+	if _, err := f.reg.Save(ctx, f.event.ID, testDate, "09:45", entries, coordinator); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.reg.MarkedDays(ctx, f.event.ID)
+	if err != nil || len(got) != 1 || got[testDate] != 2 {
+		t.Fatalf("marked days: %v, %v; want %s: 2", got, err, testDate)
+	}
+}
