@@ -34,7 +34,7 @@
 //	go run ./bench/mail -db sqlite,"$PLENARY_TEST_POSTGRES_URL"   # both engines, side by side
 //	go run ./bench/mail -runs 5 -workers 10 -starttls=false
 //	go run ./bench/mail -reuse=false                     # one SMTP connection per message, as before
-//	go run ./bench/mail -cpuprofile cpu.out              # then: go tool pprof cpu.out
+//	go run ./bench/mail -cpuprofile cpu.out              # then: go tool pprof cpu.out.sqlite
 package main
 
 import (
@@ -90,7 +90,7 @@ func main() {
 	flag.DurationVar(&o.poll, "poll", time.Second, "River poll interval (messaging.JobsOptions.PollInterval; Plenary's default is 1s)")
 	flag.StringVar(&o.mode, "mode", "batch", "batch: enqueue all, then start the runner (joining instructions falling due together); live: the runner works while messages are enqueued")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "bound on each run")
-	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the deliveries of all runs to this file")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the delivery of each engine's first run to this file name + .sqlite or .postgres")
 	flag.Parse()
 	for _, w := range strings.Split(*workers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(w))
@@ -153,15 +153,6 @@ func run(o options) error {
 	}
 	fmt.Printf("mail: %d messages, %s, STARTTLS %v, connection reuse %v, MaxWorkers %v, poll %v, mode %s, %d runs\n",
 		o.n, strings.Join(engines, " and "), o.starttls, o.reuse, o.workers, o.poll, o.mode, o.runs)
-	var prof *os.File
-	if o.cpuprofile != "" {
-		f, err := os.Create(o.cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		prof = f
-	}
 	type key struct {
 		db      int
 		workers int
@@ -182,7 +173,18 @@ func run(o options) error {
 				if db != "sqlite" {
 					o.dbURL = db
 				}
+				var prof *os.File
+				if o.cpuprofile != "" && i == 0 && w == o.workers[0] {
+					f, err := os.Create(o.cpuprofile + "." + engineOf(db))
+					if err != nil {
+						return err
+					}
+					prof = f
+				}
 				r, err := once(o, w, prof)
+				if prof != nil {
+					prof.Close()
+				}
 				if err != nil {
 					return fmt.Errorf("run %d, %s, MaxWorkers %d: %w", i+1, engineOf(db), w, err)
 				}
@@ -327,7 +329,7 @@ func once(o options, maxWorkers int, prof *os.File) (r result, err error) {
 	)
 	startRunner := func() error {
 		if prof != nil {
-			if err := pprof.StartCPUProfile(prof); err != nil && !strings.Contains(err.Error(), "already") {
+			if err := pprof.StartCPUProfile(prof); err != nil {
 				return err
 			}
 		}
