@@ -23,13 +23,14 @@ import (
 // before the clock starts and kept for all its messages. No database, no
 // job queue, no composing: what the server and go-mail's SMTP client
 // cost on this machine. It returns messages per second, from the start
-// until the server has accepted the last.
-func bare(o options, conns int) (float64, error) {
+// until the server has accepted the last, and the process's CPU time
+// per message over that time (client and server sides).
+func bare(o options, conns int) (rate float64, cpuPerMsg time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
 	srv, err := mailtest.New(mailtest.Options{Plain: !o.starttls})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer srv.Close()
 	const from = "noreply@training.example"
@@ -48,7 +49,7 @@ func bare(o options, conns int) (float64, error) {
 		m.MessageID = fmt.Sprintf("<bare.%d@training.example>", i)
 		var b bytes.Buffer
 		if err := messaging.WriteEML(&b, m, "Plenary Training <"+from+">", "", time.Now()); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		msgs <- raw{to: m.ToEmail, data: b.Bytes()}
 	}
@@ -67,7 +68,7 @@ func bare(o options, conns int) (float64, error) {
 	}
 	c, err := gomail.NewClient(host, opts...)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	// Open every connection before the clock starts.
 	var open []*smtp.Client
@@ -79,7 +80,7 @@ func bare(o options, conns int) (float64, error) {
 	for range conns {
 		sc, err := c.DialToSMTPClientWithContext(ctx)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		open = append(open, sc)
 	}
@@ -99,6 +100,7 @@ func bare(o options, conns int) (float64, error) {
 		}
 		return w.Close()
 	}
+	cpuBegan := cpuTime()
 	began := time.Now()
 	var (
 		wg       sync.WaitGroup
@@ -118,11 +120,12 @@ func bare(o options, conns int) (float64, error) {
 		})
 	}
 	wg.Wait()
+	cpu := cpuTime() - cpuBegan
 	if firstErr != nil {
-		return 0, firstErr
+		return 0, 0, firstErr
 	}
 	if srv.Len() != o.n {
-		return 0, fmt.Errorf("the server has %d of %d messages", srv.Len(), o.n)
+		return 0, 0, fmt.Errorf("the server has %d of %d messages", srv.Len(), o.n)
 	}
 	var last time.Time
 	for _, m := range srv.Messages() {
@@ -130,5 +133,5 @@ func bare(o options, conns int) (float64, error) {
 			last = m.At
 		}
 	}
-	return float64(o.n) / last.Sub(began).Seconds(), nil
+	return float64(o.n) / last.Sub(began).Seconds(), cpu / time.Duration(o.n), nil
 }
