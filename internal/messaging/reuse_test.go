@@ -191,10 +191,15 @@ func TestReusedConnectionsThroughQueue(t *testing.T) {
 	if n := count(t, db, `SELECT COUNT(*) FROM messages WHERE attempts <> 1`); n != 0 {
 		t.Errorf("%d messages took more than one attempt; a dropped kept connection should cost none", n)
 	}
-	// MaxWorkers (30) bounds the connections open at once.
-	if firstHalf > 30 || firstHalf >= total {
-		t.Errorf("%d messages took %d connections, want at most 30 (MaxWorkers)", total, firstHalf)
+	// Connections are reused, and MaxWorkers (30) bounds how many are
+	// open at once. (How many are opened in all depends on the machine:
+	// on a slow one the server's 10 s read timeout closes some idle ones.)
+	if firstHalf >= total {
+		t.Errorf("%d messages took %d connections: none was reused", total, firstHalf)
 	}
-	t.Logf("%s: %d messages over %d connections, then %d with the server hanging up after 4 over %d more",
-		dbtest.Engine(), total, firstHalf, total, srv.Connections()-firstHalf)
+	if peak := srv.Peak(); peak > 30 {
+		t.Errorf("%d connections were open at once, want at most 30 (MaxWorkers)", peak)
+	}
+	t.Logf("%s: %d messages over %d connections (at most %d at once), then %d with the server hanging up after 4 over %d more",
+		dbtest.Engine(), total, firstHalf, srv.Peak(), total, srv.Connections()-firstHalf)
 }

@@ -53,6 +53,7 @@ type Server struct {
 	onClose     func(Received)
 	connections int               // accepted so far
 	open        map[net.Conn]bool // open now
+	peak        int               // most open at once
 	dropAfter   int               // hang up at MAIL after this many messages on a connection
 }
 
@@ -169,6 +170,13 @@ func (s *Server) Open() int {
 	return len(s.open)
 }
 
+// Peak returns the most connections that were open at once.
+func (s *Server) Peak() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
+}
+
 // DropConnections closes every open connection at once, without a word,
 // as a server that restarts or times idle clients out would.
 func (s *Server) DropConnections() {
@@ -199,6 +207,7 @@ func (l countingListener) Accept() (net.Conn, error) {
 	l.srv.mu.Lock()
 	l.srv.connections++
 	l.srv.open[tc] = true
+	l.srv.peak = max(l.srv.peak, len(l.srv.open))
 	l.srv.mu.Unlock()
 	return tc, nil
 }
