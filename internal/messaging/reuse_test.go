@@ -3,8 +3,10 @@ package messaging_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/mail"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +30,14 @@ func reusingMailer(t *testing.T, srv *mailtest.Server, idleFor time.Duration, pe
 // exactly once and nothing else.
 func receivedOnce(t *testing.T, srv *mailtest.Server, want map[string]bool) {
 	t.Helper()
+	receivedOnceExcept(t, srv, want, nil)
+}
+
+// receivedOnceExcept is receivedOnce, except that a message in twice
+// (the Message-IDs whose send was accepted but could not be recorded:
+// the one window in which a message goes twice) may arrive twice.
+func receivedOnceExcept(t *testing.T, srv *mailtest.Server, want, twice map[string]bool) {
+	t.Helper()
 	seen := map[string]int{}
 	for _, r := range srv.Messages() {
 		msg, err := mail.ReadMessage(bytes.NewReader(r.Data))
@@ -39,6 +49,8 @@ func receivedOnce(t *testing.T, srv *mailtest.Server, want map[string]bool) {
 	for mid, n := range seen {
 		if !want[mid] {
 			t.Errorf("%s: received %d times, but no such message was sent", mid, n)
+		} else if n == 2 && twice[mid] {
+			t.Logf("%s: received twice: accepted, but not recorded sent in time (the documented window), so sent again", mid)
 		} else if n != 1 {
 			t.Errorf("%s: received %d times, want once", mid, n)
 		}
@@ -157,8 +169,30 @@ func TestReusedConnectionsThroughQueue(t *testing.T) {
 	const total = 150
 	srv := mailtest.Start(t)
 	db := dbtest.New(t)
-	mailer := reusingMailer(t, srv, time.Minute, 100)
+	mailer := &unrecordedSpy{SMTPMailer: reusingMailer(t, srv, time.Minute, 100), ids: map[int64]bool{}}
 	env := newJobsEnv(t, db, mailer)
+	t.Cleanup(func() {
+		if n, first := env.logs.report(); n > 0 {
+			t.Logf("River logged %d warnings or errors, first: %q", n, first)
+		}
+		if t.Failed() {
+			rows, err := db.Query(`SELECT message_id_header, attempts, last_error FROM messages WHERE last_error <> '' OR attempts <> 1`)
+			if err != nil {
+				t.Log(err)
+				return
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var (
+					mid, lastErr string
+					attempts     int
+				)
+				if rows.Scan(&mid, &attempts, &lastErr) == nil {
+					t.Logf("%s: %d attempts, last error %q", mid, attempts, lastErr)
+				}
+			}
+		}
+	})
 	for i := range total {
 		enqueue(t, db, env.outbox, confirmation(i))
 	}
@@ -175,19 +209,26 @@ func TestReusedConnectionsThroughQueue(t *testing.T) {
 	})
 	waitJobsDone(t, db)
 	want := map[string]bool{}
-	rows, err := db.QueryContext(context.Background(), `SELECT message_id_header FROM messages`)
+	twice := map[string]bool{}
+	rows, err := db.QueryContext(context.Background(), `SELECT id, message_id_header FROM messages`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for rows.Next() {
-		var mid string
-		if err := rows.Scan(&mid); err != nil {
+		var (
+			id  int64
+			mid string
+		)
+		if err := rows.Scan(&id, &mid); err != nil {
 			t.Fatal(err)
 		}
 		want[mid] = true
+		if mailer.unrecorded(id) {
+			twice[mid] = true
+		}
 	}
 	rows.Close()
-	receivedOnce(t, srv, want)
+	receivedOnceExcept(t, srv, want, twice)
 	if n := count(t, db, `SELECT COUNT(*) FROM messages WHERE attempts <> 1`); n != 0 {
 		t.Errorf("%d messages took more than one attempt; a dropped kept connection should cost none", n)
 	}
@@ -202,4 +243,35 @@ func TestReusedConnectionsThroughQueue(t *testing.T) {
 	}
 	t.Logf("%s: %d messages over %d connections (at most %d at once), then %d with the server hanging up after 4 over %d more",
 		dbtest.Engine(), total, firstHalf, srv.Peak(), total, srv.Connections()-firstHalf)
+}
+
+// unrecordedSpy passes sends to an SMTPMailer and notes each message whose
+// send returned an *UnrecordedError: the server accepted it, but it could
+// not be recorded sent in time (a database starved for seconds, as under
+// -race on a loaded machine), so its job's retry sends it again.
+type unrecordedSpy struct {
+	*messaging.SMTPMailer
+	mu  sync.Mutex
+	ids map[int64]bool
+}
+
+func (s *unrecordedSpy) Send(ctx context.Context, m messaging.Message) error {
+	return s.Deliver(ctx, m, nil)
+}
+
+func (s *unrecordedSpy) Deliver(ctx context.Context, m messaging.Message, accepted func(string) error) error {
+	err := s.SMTPMailer.Deliver(ctx, m, accepted)
+	var ue *messaging.UnrecordedError
+	if errors.As(err, &ue) {
+		s.mu.Lock()
+		s.ids[m.ID] = true
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *unrecordedSpy) unrecorded(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ids[id]
 }
