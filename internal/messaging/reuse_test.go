@@ -169,7 +169,7 @@ func TestReusedConnectionsThroughQueue(t *testing.T) {
 	const total = 150
 	srv := mailtest.Start(t)
 	db := dbtest.New(t)
-	mailer := &unrecordedSpy{SMTPMailer: reusingMailer(t, srv, time.Minute, 100), ids: map[int64]bool{}}
+	mailer := &unrecordedSpy{SMTPMailer: reusingMailer(t, srv, time.Minute, 100), ids: map[int64]bool{}, t: t}
 	env := newJobsEnv(t, db, mailer)
 	t.Cleanup(func() {
 		if n, first := env.logs.report(); n > 0 {
@@ -253,6 +253,7 @@ type unrecordedSpy struct {
 	*messaging.SMTPMailer
 	mu  sync.Mutex
 	ids map[int64]bool
+	t   *testing.T
 }
 
 func (s *unrecordedSpy) Send(ctx context.Context, m messaging.Message) error {
@@ -266,6 +267,7 @@ func (s *unrecordedSpy) Deliver(ctx context.Context, m messaging.Message, accept
 		s.mu.Lock()
 		s.ids[m.ID] = true
 		s.mu.Unlock()
+		s.t.Log(err)
 	}
 	return err
 }
