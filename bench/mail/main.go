@@ -20,12 +20,21 @@
 //     server against the stored ones. Any duplicate or missing message
 //     makes the program exit with status 1.
 //
+// Each round first measures the bare reference: the same kind of server
+// fed by a plain loop (as many goroutines as MaxWorkers, each over one
+// connection kept open) with the same 1,000 messages rendered beforehand —
+// the ceiling of the server and the SMTP library on this machine — and
+// reports Plenary's rate as a ratio to it. The last line is the verdict
+// on issue 12's aim 4 (at least 500 a second on every engine given, no
+// duplicate, none missing), for the first -workers value.
+//
 // Every run is bounded by -timeout; the traffic is loopback only.
 //
 //	go run ./bench/mail                                  # 1,000 messages, SQLite, 3 runs
+//	go run ./bench/mail -db sqlite,"$PLENARY_TEST_POSTGRES_URL"   # both engines, side by side
 //	go run ./bench/mail -runs 5 -workers 10 -starttls=false
-//	go run ./bench/mail -db 'postgres://…'               # a fresh schema, dropped at the end
-//	go run ./bench/mail -cpuprofile cpu.out              # then: go tool pprof cpu.out
+//	go run ./bench/mail -reuse=false                     # one SMTP connection per message, as before
+//	go run ./bench/mail -cpuprofile cpu.out              # then: go tool pprof cpu.out.sqlite
 package main
 
 import (
@@ -59,8 +68,10 @@ import (
 type options struct {
 	n          int
 	runs       int
-	dbURL      string
+	dbs        []string // "sqlite" or a postgres:// URL
+	dbURL      string   // of the run under way: "" for SQLite
 	starttls   bool
+	reuse      bool
 	workers    []int
 	poll       time.Duration
 	mode       string
@@ -72,13 +83,14 @@ func main() {
 	var o options
 	flag.IntVar(&o.n, "n", 1000, "messages per run")
 	flag.IntVar(&o.runs, "runs", 3, "runs, each on a fresh database and server; medians are reported")
-	flag.StringVar(&o.dbURL, "db", "", "PostgreSQL URL (postgres://…): each run gets a fresh schema, dropped at the end; default: SQLite in a temp folder")
+	dbs := flag.String("db", "sqlite", "engines, comma-separated: sqlite (a temp folder) and/or a PostgreSQL URL (postgres://…, each run gets a fresh schema, dropped at the end)")
 	flag.BoolVar(&o.starttls, "starttls", true, "STARTTLS and AUTH PLAIN, as a real relay; false: a plain local relay, no TLS, no AUTH")
+	flag.BoolVar(&o.reuse, "reuse", true, "keep SMTP connections open between messages (Plenary's default); false: one connection per message")
 	workers := flag.String("workers", "30", "River MaxWorkers (messaging.JobsOptions; Plenary's default is 30); a comma-separated list runs each in turn in every round, side by side")
 	flag.DurationVar(&o.poll, "poll", time.Second, "River poll interval (messaging.JobsOptions.PollInterval; Plenary's default is 1s)")
 	flag.StringVar(&o.mode, "mode", "batch", "batch: enqueue all, then start the runner (joining instructions falling due together); live: the runner works while messages are enqueued")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Minute, "bound on each run")
-	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the deliveries of all runs to this file")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the delivery of each engine's first run to this file name + .sqlite or .postgres")
 	flag.Parse()
 	for _, w := range strings.Split(*workers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(w))
@@ -87,6 +99,17 @@ func main() {
 			os.Exit(2)
 		}
 		o.workers = append(o.workers, n)
+	}
+	for _, d := range strings.Split(*dbs, ",") {
+		switch d = strings.TrimSpace(d); {
+		case d == "sqlite" || d == "":
+			o.dbs = append(o.dbs, "sqlite")
+		case strings.HasPrefix(d, "postgres://") || strings.HasPrefix(d, "postgresql://"):
+			o.dbs = append(o.dbs, d)
+		default:
+			fmt.Fprintf(os.Stderr, "mail: -db %q: want sqlite or a postgres:// URL\n", d)
+			os.Exit(2)
+		}
 	}
 	if o.mode != "batch" && o.mode != "live" {
 		fmt.Fprintln(os.Stderr, "mail: -mode must be batch or live")
@@ -111,71 +134,131 @@ type result struct {
 	duplicates  int
 	missing     int
 	unknown     int
+	connections int // SMTP connections the server accepted
 	deliverRate float64
+	bare        float64 // the bare reference's rate in the same round
+}
+
+func engineOf(db string) string {
+	if db == "sqlite" {
+		return "sqlite"
+	}
+	return "postgres"
 }
 
 func run(o options) error {
-	engine := "sqlite"
-	if o.dbURL != "" {
-		engine = "postgres"
+	var engines []string
+	for _, d := range o.dbs {
+		engines = append(engines, engineOf(d))
 	}
-	fmt.Printf("mail: %d messages, %s, STARTTLS %v, MaxWorkers %v, poll %v, mode %s, %d runs\n",
-		o.n, engine, o.starttls, o.workers, o.poll, o.mode, o.runs)
-	var prof *os.File
-	if o.cpuprofile != "" {
-		f, err := os.Create(o.cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		prof = f
+	fmt.Printf("mail: %d messages, %s, STARTTLS %v, connection reuse %v, MaxWorkers %v, poll %v, mode %s, %d runs\n",
+		o.n, strings.Join(engines, " and "), o.starttls, o.reuse, o.workers, o.poll, o.mode, o.runs)
+	type key struct {
+		db      int
+		workers int
 	}
-	results := make([][]result, len(o.workers))
+	results := map[key][]result{}
+	bares := map[int][]float64{}   // by MaxWorkers
+	bareCPU := map[int][]float64{} // ms per message
 	failed := false
 	for i := range o.runs {
-		for c, w := range o.workers {
-			r, err := once(o, w, prof)
+		for _, w := range o.workers {
+			b, bc, err := bare(o, w)
 			if err != nil {
-				return fmt.Errorf("run %d, MaxWorkers %d: %w", i+1, w, err)
+				return fmt.Errorf("run %d, bare reference: %w", i+1, err)
 			}
-			results[c] = append(results[c], r)
-			fmt.Printf("run %d, MaxWorkers %d: enqueue %v (%.0f/s); deliver %v = %.0f msg/s (all marked sent %v); CPU %v (%.1f ms/msg); "+
-				"conversation p50 %v p99 %v; latency p50 %v p99 %v; %d bytes/msg; duplicates %d, missing %d, unknown %d\n",
-				i+1, w, ms(r.enqueue), float64(o.n)/r.enqueue.Seconds(), ms(r.deliver), r.deliverRate, ms(r.recorded),
-				ms(r.cpu), 1000*r.cpu.Seconds()/float64(o.n), ms(r.convP50), ms(r.convP99), ms(r.latP50), ms(r.latP99),
-				r.bytes, r.duplicates, r.missing, r.unknown)
-			if r.duplicates > 0 || r.missing > 0 || r.unknown > 0 {
-				failed = true
+			bares[w] = append(bares[w], b)
+			bareCPU[w] = append(bareCPU[w], 1000*bc.Seconds())
+			fmt.Printf("run %d, bare reference, %d connections: %.0f msg/s; CPU %.2f ms/msg\n", i+1, w, b, 1000*bc.Seconds())
+			for d, db := range o.dbs {
+				o.dbURL = ""
+				if db != "sqlite" {
+					o.dbURL = db
+				}
+				var prof *os.File
+				if o.cpuprofile != "" && i == 0 && w == o.workers[0] {
+					f, err := os.Create(o.cpuprofile + "." + engineOf(db))
+					if err != nil {
+						return err
+					}
+					prof = f
+				}
+				r, err := once(o, w, prof)
+				if prof != nil {
+					prof.Close()
+				}
+				if err != nil {
+					return fmt.Errorf("run %d, %s, MaxWorkers %d: %w", i+1, engineOf(db), w, err)
+				}
+				r.bare = b
+				results[key{d, w}] = append(results[key{d, w}], r)
+				fmt.Printf("run %d, %s, MaxWorkers %d: enqueue %v (%.0f/s); deliver %v = %.0f msg/s (all marked sent %v), ratio to bare %.2f; CPU %v (%.2f ms/msg); "+
+					"conversation p50 %v p99 %v; latency p50 %v p99 %v; %d bytes/msg; %d connections; duplicates %d, missing %d, unknown %d\n",
+					i+1, engineOf(db), w, ms(r.enqueue), float64(o.n)/r.enqueue.Seconds(), ms(r.deliver), r.deliverRate, ms(r.recorded),
+					r.deliverRate/b, ms(r.cpu), 1000*r.cpu.Seconds()/float64(o.n), ms(r.convP50), ms(r.convP99), ms(r.latP50), ms(r.latP99),
+					r.bytes, r.connections, r.duplicates, r.missing, r.unknown)
+				if r.duplicates > 0 || r.missing > 0 || r.unknown > 0 {
+					failed = true
+				}
 			}
 		}
 	}
-	for c, w := range o.workers {
-		rs := results[c]
-		med := func(f func(result) float64) float64 {
-			v := make([]float64, len(rs))
-			for i, r := range rs {
-				v[i] = f(r)
-			}
-			slices.Sort(v)
-			if len(v)%2 == 1 {
-				return v[len(v)/2]
-			}
-			return (v[len(v)/2-1] + v[len(v)/2]) / 2
+	median := func(v []float64) float64 {
+		v = slices.Clone(v)
+		slices.Sort(v)
+		if len(v)%2 == 1 {
+			return v[len(v)/2]
 		}
-		d := func(f func(result) time.Duration) time.Duration {
-			return ms(time.Duration(med(func(r result) float64 { return float64(f(r)) })))
-		}
-		fmt.Printf("median of %d, MaxWorkers %d: enqueue %v; deliver %v = %.0f msg/s; CPU %.1f ms/msg; conversation p50 %v p99 %v; latency p50 %v p99 %v\n",
-			len(rs), w,
-			d(func(r result) time.Duration { return r.enqueue }),
-			d(func(r result) time.Duration { return r.deliver }),
-			med(func(r result) float64 { return r.deliverRate }),
-			med(func(r result) float64 { return 1000 * r.cpu.Seconds() / float64(o.n) }),
-			d(func(r result) time.Duration { return r.convP50 }),
-			d(func(r result) time.Duration { return r.convP99 }),
-			d(func(r result) time.Duration { return r.latP50 }),
-			d(func(r result) time.Duration { return r.latP99 }))
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2
 	}
+	var verdict []string
+	met := !failed
+	var dups, missing int
+	for _, w := range o.workers {
+		bareMed := median(bares[w])
+		for d, db := range o.dbs {
+			rs := results[key{d, w}]
+			med := func(f func(result) float64) float64 {
+				v := make([]float64, len(rs))
+				for i, r := range rs {
+					v[i] = f(r)
+				}
+				return median(v)
+			}
+			dur := func(f func(result) time.Duration) time.Duration {
+				return ms(time.Duration(med(func(r result) float64 { return float64(f(r)) })))
+			}
+			rate := med(func(r result) float64 { return r.deliverRate })
+			ratio := med(func(r result) float64 { return r.deliverRate / r.bare })
+			cpu := med(func(r result) float64 { return 1000 * r.cpu.Seconds() / float64(o.n) })
+			fmt.Printf("median of %d, %s, MaxWorkers %d: enqueue %v; deliver %v = %.0f msg/s (bare %.0f, ratio %.2f); CPU %.2f ms/msg (bare %.2f, ratio %.2f); conversation p50 %v p99 %v; latency p50 %v p99 %v\n",
+				len(rs), engineOf(db), w,
+				dur(func(r result) time.Duration { return r.enqueue }),
+				dur(func(r result) time.Duration { return r.deliver }),
+				rate, bareMed, ratio, cpu, median(bareCPU[w]), median(bareCPU[w])/cpu,
+				dur(func(r result) time.Duration { return r.convP50 }),
+				dur(func(r result) time.Duration { return r.convP99 }),
+				dur(func(r result) time.Duration { return r.latP50 }),
+				dur(func(r result) time.Duration { return r.latP99 }))
+			if w != o.workers[0] {
+				continue
+			}
+			for _, r := range rs {
+				dups += r.duplicates
+				missing += r.missing + r.unknown
+			}
+			if rate < 500 {
+				met = false
+			}
+			verdict = append(verdict, fmt.Sprintf("%s %.0f msg/s ratio %.2f (CPU %.2f ms/msg)", engineOf(db), rate, ratio, cpu))
+		}
+	}
+	word := "MET"
+	if !met {
+		word = "NOT MET"
+	}
+	fmt.Printf("AIM mail: %s, %d duplicates, %d missing (bare %.0f msg/s, CPU %.2f ms/msg; medians of %d, MaxWorkers %d) aim >= 500 msg/s on each engine, 0 duplicates, 0 missing -> %s\n",
+		strings.Join(verdict, ", "), dups, missing, median(bares[o.workers[0]]), median(bareCPU[o.workers[0]]), o.runs, o.workers[0], word)
 	if failed {
 		return errors.New("a message was sent twice, or not at all")
 	}
@@ -213,11 +296,15 @@ func once(o options, maxWorkers int, prof *os.File) (r result, err error) {
 	}
 	defer srv.Close()
 	const from = "Plenary Training <noreply@training.example>"
-	smtpMailer, err := messaging.NewSMTPMailer(srv.URL(), from, "Course team <courses@training.example>",
-		messaging.WithTLSConfig(srv.TLSConfig()))
+	smtpOpts := []messaging.SMTPOption{messaging.WithTLSConfig(srv.TLSConfig())}
+	if !o.reuse {
+		smtpOpts = append(smtpOpts, messaging.WithReuse(0, 1))
+	}
+	smtpMailer, err := messaging.NewSMTPMailer(srv.URL(), from, "Course team <courses@training.example>", smtpOpts...)
 	if err != nil {
 		return r, err
 	}
+	defer smtpMailer.Close()
 	mailer := &timingMailer{inner: smtpMailer}
 
 	// As plenary serve wires it: an insert-only client for the outbox and
@@ -244,7 +331,7 @@ func once(o options, maxWorkers int, prof *os.File) (r result, err error) {
 	)
 	startRunner := func() error {
 		if prof != nil {
-			if err := pprof.StartCPUProfile(prof); err != nil && !strings.Contains(err.Error(), "already") {
+			if err := pprof.StartCPUProfile(prof); err != nil {
 				return err
 			}
 		}
@@ -377,6 +464,7 @@ func once(o options, maxWorkers int, prof *os.File) (r result, err error) {
 	r.deliverRate = float64(o.n) / r.deliver.Seconds()
 	r.bytes = size / max(len(got), 1)
 	r.latP50, r.latP99 = percentile(lat, 50), percentile(lat, 99)
+	r.connections = srv.Connections()
 	conv := mailer.durations()
 	r.convP50, r.convP99 = percentile(conv, 50), percentile(conv, 99)
 	return r, nil
@@ -409,16 +497,22 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// timingMailer times each SMTP conversation.
+// timingMailer times each SMTP conversation. It passes Deliver on, so
+// the send worker records each message the moment the server accepts it,
+// as with the SMTPMailer alone.
 type timingMailer struct {
-	inner messaging.Mailer
+	inner *messaging.SMTPMailer
 	mu    sync.Mutex
 	took  []time.Duration
 }
 
 func (t *timingMailer) Send(ctx context.Context, m messaging.Message) error {
+	return t.Deliver(ctx, m, nil)
+}
+
+func (t *timingMailer) Deliver(ctx context.Context, m messaging.Message, accepted func(string) error) error {
 	began := time.Now()
-	err := t.inner.Send(ctx, m)
+	err := t.inner.Deliver(ctx, m, accepted)
 	took := time.Since(began)
 	t.mu.Lock()
 	t.took = append(t.took, took)

@@ -46,6 +46,9 @@ type app struct {
 	people *person.Registry
 	// certificates issues, sends and verifies CPD certificates.
 	certificates *certificates.Issuer
+	// smtp is the SMTP mailer when one is configured: startJobs's stop
+	// ends its kept connections after the runner has stopped.
+	smtp *messaging.SMTPMailer
 	// runner works the job queue (sending mail, offer expiry); nil unless
 	// asked for. Start it with startJobs.
 	runner *river.Client[*sql.Tx]
@@ -186,9 +189,10 @@ func newApp(cfg config.Config, db *database.DB, logger *slog.Logger, withRunner 
 		logger.Warn("PLENARY_SMTP_URL is not set: e-mails are kept in the database and not sent to anyone")
 	}
 	if cfg.SMTPURL != "" {
-		if mailer, err = messaging.NewSMTPMailer(cfg.SMTPURL, from, replyTo); err != nil {
+		if a.smtp, err = messaging.NewSMTPMailer(cfg.SMTPURL, from, replyTo); err != nil {
 			return nil, err
 		}
+		mailer = a.smtp
 	}
 	workers := river.NewWorkers()
 	// PLENARY_MAIL_RESCUE_AFTER: how soon a send left running by a dead
@@ -287,6 +291,9 @@ func (a *app) startJobs(ctx context.Context, logger *slog.Logger) (stop func(), 
 		defer cancel()
 		if err := a.runner.Stop(stopCtx); err != nil {
 			logger.Warn("job queue did not stop cleanly", "error", err)
+		}
+		if a.smtp != nil {
+			a.smtp.Close() // QUIT on the connections kept for the next message
 		}
 	}, nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -21,6 +22,9 @@ type Outbox struct {
 	db   *database.DB
 	jobs JobInserter
 	opts OutboxOptions
+
+	stmtMu sync.Mutex
+	stmts  [stmtCount]*sql.Stmt
 }
 
 // OutboxOptions are the installation's sending details.
@@ -168,16 +172,26 @@ const messageColumns = `id, kind, dedupe_key, subject_ref, from_header, reply_to
 	subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
 	status, attempts, last_error, scheduled_at, sent_at, created_at, render_data, server_reply, list_unsubscribe_mailto`
 
+// messageColumnsM is messageColumns of the messages table named m.
+var messageColumnsM = "m." + strings.Join(strings.Fields(strings.ReplaceAll(messageColumns, ",", " ")), ", m.")
+
 func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
+	var m Message
+	err := scanMessageAnd(row, &m)
+	return m, err
+}
+
+// scanMessageAnd scans messageColumns into m, then the row's further
+// columns into more.
+func scanMessageAnd(row interface{ Scan(...any) error }, m *Message, more ...any) error {
 	var (
-		m      Message
 		sent   sql.NullTime
 		status string
 		data   string
 	)
-	err := row.Scan(&m.ID, &m.Kind, &m.DedupeKey, &m.SubjectRef, &m.From, &m.ReplyTo, &m.ToName, &m.ToEmail,
+	err := row.Scan(append([]any{&m.ID, &m.Kind, &m.DedupeKey, &m.SubjectRef, &m.From, &m.ReplyTo, &m.ToName, &m.ToEmail,
 		&m.Subject, &m.Text, &m.HTML, &m.MessageID, &m.Marketing, &m.ListUnsubscribe,
-		&status, &m.Attempts, &m.LastError, &m.ScheduledAt, &sent, &m.CreatedAt, &data, &m.ServerReply, &m.ListUnsubscribeMailto)
+		&status, &m.Attempts, &m.LastError, &m.ScheduledAt, &sent, &m.CreatedAt, &data, &m.ServerReply, &m.ListUnsubscribeMailto}, more...)...)
 	if data != "" {
 		m.Data = []byte(data)
 	}
@@ -186,7 +200,7 @@ func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
 		m.SentAt = sent.Time.UTC()
 	}
 	m.ScheduledAt, m.CreatedAt = m.ScheduledAt.UTC(), m.CreatedAt.UTC()
-	return m, err
+	return err
 }
 
 // List returns messages newest first. Attachments carry their names and
@@ -321,32 +335,89 @@ func (o *Outbox) renderForReading(m *Message) {
 	}
 }
 
-// load is Message as stored: not rendered.
+// load is Message as stored: not rendered. One statement reads the
+// message with its attachments (one row per attachment), prepared once
+// per connection: the send job runs it for every message.
 func (o *Outbox) load(ctx context.Context, id int64) (Message, error) {
-	m, err := scanMessage(o.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Message{}, fmt.Errorf("%w: %d", ErrNotFound, id)
-	}
+	rows, err := o.stmt(ctx, stmtLoad, `SELECT `+messageColumnsM+`, a.filename, a.content_type, a.data
+		FROM messages m LEFT JOIN message_attachments a ON a.message_id = m.id
+		WHERE m.id = $1 ORDER BY a.position`).QueryContext(ctx, id)
 	if err != nil {
 		return Message{}, fmt.Errorf("messaging: message %d: %w", id, err)
 	}
-	rows, err := o.db.QueryContext(ctx, `SELECT filename, content_type, data FROM message_attachments
-		WHERE message_id = $1 ORDER BY position`, id)
-	if err != nil {
-		return Message{}, fmt.Errorf("messaging: message %d attachments: %w", id, err)
-	}
 	defer rows.Close()
+	var (
+		m     Message
+		found bool
+	)
 	for rows.Next() {
-		var a Attachment
-		if err := rows.Scan(&a.Filename, &a.ContentType, &a.Data); err != nil {
-			return Message{}, fmt.Errorf("messaging: message %d attachments: %w", id, err)
+		var (
+			one         Message
+			name, ctype sql.NullString
+			data        []byte
+		)
+		err := scanMessageAnd(rows, &one, &name, &ctype, &data)
+		if err != nil {
+			return Message{}, fmt.Errorf("messaging: message %d: %w", id, err)
 		}
-		m.Attachments = append(m.Attachments, a)
+		if !found {
+			m, found = one, true
+		}
+		if name.Valid {
+			m.Attachments = append(m.Attachments, Attachment{Filename: name.String, ContentType: ctype.String, Data: data})
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return Message{}, fmt.Errorf("messaging: message %d attachments: %w", id, err)
+		return Message{}, fmt.Errorf("messaging: message %d: %w", id, err)
+	}
+	if !found {
+		return Message{}, fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	return m, nil
+}
+
+// The statements the send job runs for every message, prepared once per
+// connection (database/sql keeps a *sql.Stmt's preparation on each
+// connection it has used): SQLite otherwise parses each anew.
+const (
+	stmtLoad = iota
+	stmtDelivered
+	stmtCount
+)
+
+// stmt returns the prepared statement n, preparing it with query the
+// first time. If it cannot be prepared (the database is briefly
+// unreachable), it is prepared again next time.
+func (o *Outbox) stmt(ctx context.Context, n int, query string) preparedStmt {
+	o.stmtMu.Lock()
+	defer o.stmtMu.Unlock()
+	if o.stmts[n] == nil {
+		st, err := o.db.PrepareContext(ctx, query)
+		if err != nil {
+			return unprepared{o.db.DB, query}
+		}
+		o.stmts[n] = st
+	}
+	return o.stmts[n]
+}
+
+type preparedStmt interface {
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+}
+
+// unprepared runs a statement that could not be prepared as it is.
+type unprepared struct {
+	db    *sql.DB
+	query string
+}
+
+func (u unprepared) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return u.db.QueryContext(ctx, u.query, args...)
+}
+
+func (u unprepared) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return u.db.ExecContext(ctx, u.query, args...)
 }
 
 // markDelivered records a successful send (status Sent) or a message held
@@ -356,8 +427,8 @@ func (o *Outbox) markDelivered(ctx context.Context, id int64, status Status, rep
 	if len(reply) > 1000 {
 		reply = strings.ToValidUTF8(reply[:1000], "")
 	}
-	_, err := o.db.ExecContext(ctx, `UPDATE messages
-		SET status = $1, attempts = attempts + 1, last_error = '', sent_at = $2, server_reply = $3 WHERE id = $4`,
+	_, err := o.stmt(ctx, stmtDelivered, `UPDATE messages
+		SET status = $1, attempts = attempts + 1, last_error = '', sent_at = $2, server_reply = $3 WHERE id = $4`).ExecContext(ctx,
 		string(status), o.now(), reply, id)
 	if err != nil {
 		return fmt.Errorf("messaging: mark message %d %s: %w", id, status, err)

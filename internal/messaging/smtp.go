@@ -12,15 +12,19 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
-// SMTPMailer sends messages through an SMTP server, one connection per
-// message.
+// SMTPMailer sends messages through an SMTP server. It keeps the
+// connections it has opened (after EHLO, STARTTLS and AUTH) and sends the
+// next message over one that is idle, so a burst of mail costs one
+// handshake per worker rather than one per message (see WithReuse).
 type SMTPMailer struct {
 	host           string
 	port           int
@@ -31,6 +35,40 @@ type SMTPMailer struct {
 	tlsConfig      *tls.Config
 	timeout        time.Duration
 	now            func() time.Time
+
+	// Connection reuse (WithReuse).
+	idleFor time.Duration // close a connection idle this long; 0: one connection per message
+	perConn int           // close a connection after this many messages
+	mu      sync.Mutex
+	idle    []*pooledConn // most recently used last
+	sweep   *time.Timer   // closes the connections idle too long; nil when none are idle
+	closed  bool
+}
+
+// pooledConn is an open, authenticated SMTP connection with no
+// transaction under way.
+type pooledConn struct {
+	c    *smtp.Client
+	sent int       // messages accepted on it
+	used time.Time // when it was last put back
+}
+
+// Defaults of WithReuse: a connection idle for DefaultIdleFor is closed,
+// well inside the five minutes RFC 5321 (4.5.3.2.7) lets a server wait
+// for the next command, and one is closed after DefaultPerConnection
+// messages, so that no connection lives for ever on a busy day.
+const (
+	DefaultIdleFor       = 5 * time.Second
+	DefaultPerConnection = 100
+	maxIdleConnections   = 64
+)
+
+// WithReuse sets how connections are reused: a connection idle for
+// idleFor is closed (QUIT), and one that has carried perConn messages is
+// closed after the last. idleFor 0 opens one connection per message, as
+// Plenary did before.
+func WithReuse(idleFor time.Duration, perConn int) SMTPOption {
+	return func(s *SMTPMailer) { s.idleFor, s.perConn = idleFor, max(perConn, 1) }
 }
 
 // SMTPOption adjusts an SMTPMailer.
@@ -111,7 +149,8 @@ func NewSMTPMailer(rawURL, from, replyTo string, opts ...SMTPOption) (*SMTPMaile
 		return nil, fmt.Errorf("messaging: SMTP URL %w", err)
 	}
 	s := &SMTPMailer{host: srv.Host, port: srv.Port, implicitTLS: srv.ImplicitTLS, user: srv.User, password: srv.Password,
-		from: from, replyTo: replyTo, timeout: 30 * time.Second, now: time.Now}
+		from: from, replyTo: replyTo, timeout: 30 * time.Second, now: time.Now,
+		idleFor: DefaultIdleFor, perConn: DefaultPerConnection}
 	switch srv.TLS {
 	case "required":
 		s.policy = gomail.TLSMandatory
@@ -152,16 +191,26 @@ func (s *SMTPMailer) Send(ctx context.Context, m Message) error {
 // reply to the message's final "."), calls accepted before anything else
 // is said on the connection, with the text of that reply (go-mail's
 // Msg.ServerResponse: the server's words after the 250, often its queue
-// ID): the send job records the message as sent
-// there, so a crash can repeat a message only in the time that record
-// takes. Neither NOOP before the message nor RSET after it is sent, and
-// QUIT only after accepted has returned; once the server has accepted
-// the message, a failure to close the connection is not an error.
+// ID): the send job records the message as sent there, so a crash can
+// repeat a message only in the time that record takes. Nothing is sent
+// between the 250 and accepted's return; then the connection is kept for
+// the next message (or, after perConn messages, closed with QUIT). Once
+// the server has accepted the message, a failure to close the connection
+// is not an error.
+//
+// A kept connection is checked with RSET before its next message (the
+// server may have closed it meanwhile). If the kept connection fails
+// before the message's content was sent (at RSET, MAIL FROM or the DATA
+// command), the message cannot have been accepted, and it is sent again
+// at once over a new connection; a connection that fails at any later
+// point is dropped and the attempt fails, as with a new connection. After
+// a failed message the connection is closed, never reused.
 //
 // The conversation ends by ctx's deadline: the connection's deadline is
-// set twice (for the dial, greeting, STARTTLS and AUTH, then for the
-// message itself), each time to at most two fifths of the time left, so
-// a send job's Timeout bounds its SMTP conversation too.
+// set twice (for the dial, greeting, STARTTLS and AUTH — or the RSET of a
+// kept connection — then for the message itself), each time to at most
+// two fifths of the time left, so a send job's Timeout bounds its SMTP
+// conversation too.
 //
 // If accepted fails, Deliver returns its error wrapped in an
 // *UnrecordedError: the message has gone but is not marked sent.
@@ -183,7 +232,7 @@ func (s *SMTPMailer) Deliver(ctx context.Context, m Message, accepted func(reply
 		gomail.WithTimeout(phase),
 		gomail.WithTLSPolicy(s.policy),
 		gomail.WithTLSConfig(s.tlsConfig),
-		gomail.WithoutNoop(), // a fresh connection: nothing to check
+		gomail.WithoutNoop(), // a new connection needs no check; a kept one gets RSET
 		gomail.WithoutRset(), // nothing between the 250 and recording it
 	}
 	if s.implicitTLS {
@@ -197,27 +246,153 @@ func (s *SMTPMailer) Deliver(ctx context.Context, m Message, accepted func(reply
 	if err != nil {
 		return fmt.Errorf("messaging: SMTP client: %w", err)
 	}
-	conn, err := c.DialToSMTPClientWithContext(ctx)
-	if err != nil {
-		return fmt.Errorf("messaging: send message %d via %s: dial: %w", m.ID, s.Addr(), err)
-	}
-	sendErr := c.SendWithSMTPClient(conn, msg)
-	if !msg.IsDelivered() {
-		_ = c.CloseWithSMTPClient(conn)
+	var pc *pooledConn
+	for {
+		reused := false
+		if pc = s.take(); pc != nil {
+			// A kept connection: say RSET first, which also finds one
+			// the server has closed while it was idle.
+			if err := pc.c.UpdateDeadline(phase); err != nil || pc.c.Reset() != nil {
+				s.hangUp(pc)
+				pc = nil
+			} else {
+				reused = true
+			}
+		}
+		if pc == nil {
+			conn, err := c.DialToSMTPClientWithContext(ctx)
+			if err != nil {
+				return fmt.Errorf("messaging: send message %d via %s: dial: %w", m.ID, s.Addr(), err)
+			}
+			pc = &pooledConn{c: conn}
+		}
+		sendErr := c.SendWithSMTPClient(pc.c, msg)
+		if msg.IsDelivered() {
+			break
+		}
+		s.hangUp(pc)
+		if reused && beforeContent(sendErr) {
+			continue // the kept connection had gone: a new one
+		}
 		if sendErr == nil {
 			sendErr = errors.New("the server did not accept the message")
 		}
 		return fmt.Errorf("messaging: send message %d via %s: %w", m.ID, s.Addr(), sendErr)
 	}
-	// Accepted: record it first, then say goodbye.
+	// Accepted: record it first, then keep the connection or say goodbye.
 	var recordErr error
 	if accepted != nil {
 		if recordErr = accepted(msg.ServerResponse()); recordErr != nil {
 			recordErr = &UnrecordedError{ID: m.ID, Err: recordErr}
 		}
 	}
-	_ = c.CloseWithSMTPClient(conn) // the message has gone; QUIT is politeness
+	pc.sent++
+	s.putBack(pc) // the message has gone; QUIT, when it comes, is politeness
 	return recordErr
+}
+
+// beforeContent reports whether a send failed before any of the message
+// was sent: at the connection check, MAIL FROM, RCPT TO or the DATA
+// command (before the server's 354). Such a message cannot have been
+// accepted.
+func beforeContent(err error) bool {
+	var se *gomail.SendError
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Reason {
+	case gomail.ErrConnCheck, gomail.ErrSMTPMailFrom, gomail.ErrSMTPRcptTo, gomail.ErrSMTPData:
+		return true
+	}
+	return false
+}
+
+// take returns a kept connection that has not been idle too long, or nil.
+func (s *SMTPMailer) take() *pooledConn {
+	if s.idleFor <= 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.idle) > 0 {
+		pc := s.idle[len(s.idle)-1]
+		s.idle = s.idle[:len(s.idle)-1]
+		if time.Since(pc.used) < s.idleFor {
+			return pc
+		}
+		go s.hangUp(pc) // idle too long; the sweep had not come yet
+	}
+	return nil
+}
+
+// putBack keeps pc for the next message, or closes it when it has carried
+// perConn messages, reuse is off or the mailer is closed.
+func (s *SMTPMailer) putBack(pc *pooledConn) {
+	s.mu.Lock()
+	if s.idleFor <= 0 || s.closed || pc.sent >= s.perConn || len(s.idle) >= maxIdleConnections {
+		s.mu.Unlock()
+		s.hangUp(pc)
+		return
+	}
+	pc.used = time.Now()
+	s.idle = append(s.idle, pc)
+	if s.sweep == nil {
+		s.sweep = time.AfterFunc(s.idleFor, s.sweepIdle)
+	}
+	s.mu.Unlock()
+}
+
+// sweepIdle closes the connections idle for idleFor, and comes again
+// while any are kept.
+func (s *SMTPMailer) sweepIdle() {
+	s.mu.Lock()
+	var old []*pooledConn
+	keep := s.idle[:0]
+	for _, pc := range s.idle {
+		if time.Since(pc.used) >= s.idleFor {
+			old = append(old, pc)
+		} else {
+			keep = append(keep, pc)
+		}
+	}
+	clear(s.idle[len(keep):])
+	s.idle = keep
+	s.sweep = nil
+	if len(keep) > 0 && !s.closed {
+		s.sweep = time.AfterFunc(max(s.idleFor-time.Since(keep[0].used), time.Millisecond), s.sweepIdle)
+	}
+	s.mu.Unlock()
+	for _, pc := range old {
+		s.hangUp(pc)
+	}
+}
+
+// hangUp ends a connection: QUIT, or just closing it if QUIT fails.
+func (s *SMTPMailer) hangUp(pc *pooledConn) {
+	if !pc.c.HasConnection() {
+		return
+	}
+	if pc.c.UpdateDeadline(min(s.timeout, 5*time.Second)) != nil || pc.c.Quit() != nil {
+		_ = pc.c.Close()
+	}
+}
+
+// Close ends the kept connections; messages sent afterwards each use a
+// connection of their own. plenary serve calls it when it stops.
+func (s *SMTPMailer) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	idle := s.idle
+	s.idle = nil
+	if s.sweep != nil {
+		s.sweep.Stop()
+		s.sweep = nil
+	}
+	s.mu.Unlock()
+	for _, pc := range idle {
+		s.hangUp(pc)
+	}
+	return nil
 }
 
 // UnrecordedError is a message the server accepted that could not be

@@ -47,10 +47,14 @@ type Server struct {
 	plain bool
 	close func() error
 
-	mu       sync.Mutex
-	received []Received
-	failNext int
-	onClose  func(Received)
+	mu          sync.Mutex
+	received    []Received
+	failNext    int
+	onClose     func(Received)
+	connections int               // accepted so far
+	open        map[net.Conn]bool // open now
+	peak        int               // most open at once
+	dropAfter   int               // hang up at MAIL after this many messages on a connection
 }
 
 // Received is one message as the server got it.
@@ -86,7 +90,7 @@ type Options struct {
 // New runs a server until Close, for programs that are not tests (the
 // benchmarks in bench/). Tests use Start.
 func New(opts Options) (*Server, error) {
-	s := &Server{plain: opts.Plain}
+	s := &Server{plain: opts.Plain, open: map[net.Conn]bool{}}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		return &session{srv: s, conn: c}, nil
 	}))
@@ -109,7 +113,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.Addr = ln.Addr().String()
 	s.close = srv.Close
-	go srv.Serve(ln)
+	go srv.Serve(countingListener{ln, s})
 	return s, nil
 }
 
@@ -151,6 +155,84 @@ func (s *Server) FailNext(n int) {
 	s.mu.Unlock()
 }
 
+// Connections returns how many connections (SMTP sessions) clients have
+// opened so far.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.connections
+}
+
+// Open returns how many connections are open now.
+func (s *Server) Open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.open)
+}
+
+// Peak returns the most connections that were open at once.
+func (s *Server) Peak() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
+}
+
+// DropConnections closes every open connection at once, without a word,
+// as a server that restarts or times idle clients out would.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	open := make([]net.Conn, 0, len(s.open))
+	for c := range s.open {
+		open = append(open, c)
+	}
+	s.mu.Unlock()
+	for _, c := range open {
+		c.Close()
+	}
+}
+
+// countingListener counts the connections it accepts and keeps the open
+// ones, for Connections and DropConnections.
+type countingListener struct {
+	net.Listener
+	srv *Server
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc := &trackedConn{Conn: c, srv: l.srv}
+	l.srv.mu.Lock()
+	l.srv.connections++
+	l.srv.open[tc] = true
+	l.srv.peak = max(l.srv.peak, len(l.srv.open))
+	l.srv.mu.Unlock()
+	return tc, nil
+}
+
+type trackedConn struct {
+	net.Conn
+	srv *Server
+}
+
+func (c *trackedConn) Close() error {
+	c.srv.mu.Lock()
+	delete(c.srv.open, c)
+	c.srv.mu.Unlock()
+	return c.Conn.Close()
+}
+
+// DropAfter makes the server hang up, without a word, on a client that
+// starts another message (MAIL FROM) on a connection that has already
+// carried n; 0 turns it off.
+func (s *Server) DropAfter(n int) {
+	s.mu.Lock()
+	s.dropAfter = n
+	s.mu.Unlock()
+}
+
 // OnClose sets f to be called, for each message accepted on a
 // connection, when that connection ends (after QUIT, or when the client
 // drops it) — before the server takes another look at anything. Tests
@@ -183,6 +265,13 @@ func (s *session) Auth(string) (sasl.Server, error) {
 func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 	if s.msg.User == "" && !s.srv.plain {
 		return smtp.ErrAuthRequired
+	}
+	s.srv.mu.Lock()
+	drop := s.srv.dropAfter > 0 && len(s.accepted) >= s.srv.dropAfter
+	s.srv.mu.Unlock()
+	if drop {
+		s.conn.Conn().Close()
+		return errors.New("connection dropped")
 	}
 	s.msg.From = from
 	return nil
