@@ -19,7 +19,7 @@ func TestPageCache(t *testing.T) {
 			return
 		}
 		w.Write([]byte("page " + r.URL.RequestURI()))
-	})
+	}, nil)
 	get := func(uri, consent string) *httptest.ResponseRecorder {
 		t.Helper()
 		r := httptest.NewRequest("GET", uri, nil)
@@ -80,7 +80,7 @@ func TestPageCache(t *testing.T) {
 	var nilCache *pageCache
 	nilCache.purge() // a server without a cache may purge too
 	nilCache.purgeCourse("a")
-	if nilCache.wrap(nil) != nil {
+	if nilCache.wrap(nil, nil) != nil {
 		t.Fatal("a nil cache must return the handler unwrapped")
 	}
 }

@@ -2,6 +2,7 @@ package site
 
 import (
 	"fmt"
+	"html/template"
 	"strings"
 	"time"
 
@@ -32,6 +33,10 @@ type dateView struct {
 	// Book is how the date stands for booking; zero when booking is off
 	// or the date is past or cancelled.
 	Book availability
+	// SlotDate and SlotNext stand for Book's parts of the page (the
+	// templates places_date and places_next) when the page is cached with
+	// slots (courseShow, placeSlots); empty otherwise.
+	SlotDate, SlotNext template.HTML
 	// AgendaShared hides the date's agenda: the course page shows it
 	// once for every date. AgendaSameAs names an earlier date with the
 	// same agenda, which is then folded away.
