@@ -38,7 +38,10 @@ type cachedPage struct {
 	expires time.Time
 	// slots is what the handler gave SetSlots: the page's body holds
 	// slot markers that the route's SlotFiller fills on every answer.
+	// parts is the body cut at its markers: text, slot name, text, …,
+	// text (so a hit does not search the body again).
 	slots any
+	parts []string
 }
 
 // A page may be cached with slots: parts that change more often than the
@@ -79,23 +82,42 @@ func SetSlots(r *http.Request, data any) {
 	}
 }
 
-// fillSlots returns body with every slot marker replaced by its bytes
-// from frags (a marker without bytes is dropped).
-func fillSlots(body []byte, frags map[string][]byte) []byte {
-	out := make([]byte, 0, len(body)+1024)
+// cutSlots cuts body at its slot markers: text, name, text, …, text.
+func cutSlots(body []byte) []string {
+	var parts []string
+	rest := string(body)
 	for {
-		i := bytes.Index(body, []byte(slotOpen))
+		i := strings.Index(rest, slotOpen)
 		if i < 0 {
-			return append(out, body...)
+			break
 		}
-		j := bytes.Index(body[i+len(slotOpen):], []byte(slotClose))
+		j := strings.Index(rest[i+len(slotOpen):], slotClose)
 		if j < 0 {
-			return append(out, body...)
+			break
 		}
-		name := body[i+len(slotOpen) : i+len(slotOpen)+j]
-		out = append(out, body[:i]...)
-		out = append(out, frags[string(name)]...)
-		body = body[i+len(slotOpen)+j+len(slotClose):]
+		parts = append(parts, rest[:i], rest[i+len(slotOpen):i+len(slotOpen)+j])
+		rest = rest[i+len(slotOpen)+j+len(slotClose):]
+	}
+	return append(parts, rest)
+}
+
+var fillBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeFilled writes parts (see cutSlots) to w with each slot's bytes
+// from frags (a slot without bytes is left out), in one Write.
+func writeFilled(w http.ResponseWriter, parts []string, frags map[string][]byte) {
+	buf := fillBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	for i, p := range parts {
+		if i%2 == 0 {
+			buf.WriteString(p)
+		} else {
+			buf.Write(frags[p])
+		}
+	}
+	w.Write(buf.Bytes())
+	if buf.Cap() <= 1<<20 {
+		fillBuffers.Put(buf)
 	}
 }
 
@@ -129,9 +151,9 @@ func (c *pageCache) purge() {
 	c.mu.Unlock()
 }
 
-// purgeCourse forgets a course's page (in every consent state), after a
-// booking changed its places left. The catalogue does not show places, so
-// it stays; a rush of bookings then leaves other pages cached.
+// purgeCourse forgets a course's pages (in every consent state). Since
+// course pages carry their places as slots (see SlotFiller), a booking
+// no longer needs it.
 func (c *pageCache) purgeCourse(slug string) {
 	if c == nil {
 		return
@@ -168,8 +190,8 @@ func (s *Server) PageCacheTTL() time.Duration {
 // server.
 func (s *Server) PurgePages() { s.pages.purge() }
 
-// PurgeCourse forgets the cached page of the course slug, after a booking
-// changed its places left.
+// PurgeCourse forgets the cached pages of the course slug. (A booking
+// does not need it: course pages carry their places as slots.)
 func (s *Server) PurgeCourse(slug string) { s.pages.purgeCourse(slug) }
 
 // wrap serves next through the cache. A nil cache (TTL 0, or dev mode)
@@ -190,22 +212,25 @@ func (c *pageCache) wrap(next http.HandlerFunc, fill SlotFiller) http.HandlerFun
 		p, ok := c.entries[key]
 		c.mu.Unlock()
 		if ok && now.Before(p.expires) {
-			body := p.body
+			var frags map[string][]byte
 			if p.slots != nil {
-				frags, err := fill(r, p.slots)
-				if err != nil {
+				var err error
+				if frags, err = fill(r, p.slots); err != nil {
 					next(w, r) // the whole page, rendered as without a cache
 					return
 				}
-				body = fillSlots(body, frags)
 			}
 			h := w.Header()
 			for k, v := range p.header {
 				h[k] = v
 			}
 			w.WriteHeader(http.StatusOK)
-			if r.Method != http.MethodHead {
-				w.Write(body)
+			switch {
+			case r.Method == http.MethodHead:
+			case p.slots != nil:
+				writeFilled(w, p.parts, frags)
+			default:
+				w.Write(p.body)
 			}
 			return
 		}
@@ -219,34 +244,39 @@ func (c *pageCache) wrap(next http.HandlerFunc, fill SlotFiller) http.HandlerFun
 		next(rec, rr)
 		body := rec.body.Bytes()
 		var slots any
+		var parts []string
 		if box != nil && box.data != nil {
-			slots = box.data
+			slots, parts = box.data, cutSlots(body)
 		}
 		if rec.status == http.StatusOK && rec.header.Get("Set-Cookie") == "" && r.Method == http.MethodGet {
 			c.mu.Lock()
 			if len(c.entries) >= maxCachedPages {
 				clear(c.entries)
 			}
-			c.entries[key] = cachedPage{header: rec.header.Clone(), body: bytes.Clone(body), expires: now.Add(c.ttl), slots: slots}
+			c.entries[key] = cachedPage{header: rec.header.Clone(), body: bytes.Clone(body), expires: now.Add(c.ttl), slots: slots, parts: parts}
 			c.mu.Unlock()
 		}
+		var frags map[string][]byte
 		if slots != nil {
-			frags, err := fill(r, slots)
-			if err != nil {
+			var err error
+			if frags, err = fill(r, slots); err != nil {
 				c.mu.Lock()
 				delete(c.entries, key)
 				c.mu.Unlock()
 				next(w, r)
 				return
 			}
-			body = fillSlots(body, frags)
 		}
 		h := w.Header()
 		for k, v := range rec.header {
 			h[k] = v
 		}
 		w.WriteHeader(rec.status)
-		w.Write(body)
+		if slots != nil {
+			writeFilled(w, parts, frags)
+		} else {
+			w.Write(body)
+		}
 	}
 }
 
