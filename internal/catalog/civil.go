@@ -27,19 +27,20 @@ type Clock struct {
 
 // ParseClock reads HH:MM (24-hour).
 func ParseClock(s string) (Clock, error) {
-	bad := fmt.Errorf("%q is not a time in the form HH:MM", s)
+	// The error is made only when needed: every page reads many clocks.
+	bad := func() error { return fmt.Errorf("%q is not a time in the form HH:MM", s) }
 	if len(s) != 5 || s[2] != ':' {
-		return Clock{}, bad
+		return Clock{}, bad()
 	}
 	for _, i := range []int{0, 1, 3, 4} {
 		if s[i] < '0' || s[i] > '9' {
-			return Clock{}, bad
+			return Clock{}, bad()
 		}
 	}
 	h := int(s[0]-'0')*10 + int(s[1]-'0')
 	m := int(s[3]-'0')*10 + int(s[4]-'0')
 	if h > 23 || m > 59 {
-		return Clock{}, bad
+		return Clock{}, bad()
 	}
 	return Clock{Minutes: h*60 + m, Valid: true}, nil
 }
@@ -56,5 +57,9 @@ func (c Clock) String() string {
 	if !c.Valid {
 		return ""
 	}
-	return fmt.Sprintf("%02d:%02d", c.Minutes/60, c.Minutes%60)
+	if c.Minutes < 0 || c.Minutes >= 100*60 {
+		return fmt.Sprintf("%02d:%02d", c.Minutes/60, c.Minutes%60)
+	}
+	h, m := c.Minutes/60, c.Minutes%60
+	return string([]byte{byte('0' + h/10), byte('0' + h%10), ':', byte('0' + m/10), byte('0' + m%10)})
 }

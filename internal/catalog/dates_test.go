@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +167,22 @@ func TestMoveToKeepsAgenda(t *testing.T) {
 	}
 	if again := c.NewRef(date(t, "2027-06-07")); again != "2027-06-07-2" {
 		t.Fatalf("second ref on the same day: %s", again)
+	}
+}
+
+// TestClockRoundTrip: every minute of a day writes as HH:MM and reads back.
+func TestClockRoundTrip(t *testing.T) {
+	for m := range 24 * 60 {
+		c := catalog.Clock{Minutes: m, Valid: true}
+		s := c.String()
+		if want := fmt.Sprintf("%02d:%02d", m/60, m%60); s != want {
+			t.Fatalf("Clock{%d}.String() = %q, want %q", m, s, want)
+		}
+		if back, err := catalog.ParseClock(s); err != nil || back != c {
+			t.Fatalf("ParseClock(%q) = %v, %v", s, back, err)
+		}
+	}
+	if _, err := catalog.ParseClock("24:00"); err == nil || !strings.Contains(err.Error(), `"24:00"`) {
+		t.Errorf("ParseClock(24:00): %v, want an error naming it", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"plenary/internal/audit"
@@ -19,6 +20,7 @@ type Store struct {
 	q     database.Querier
 	tx    *sql.Tx // set by WithTx; what save hooks are given
 	hooks Hooks
+	stmts *stmtCache // shared with every WithTx copy
 }
 
 // Hooks are what the rest of the application does when the catalogue
@@ -34,11 +36,13 @@ type Hooks struct {
 }
 
 // NewStore returns a Store on db whose saves run hooks.
-func NewStore(db *database.DB, hooks Hooks) *Store { return &Store{db: db, q: db, hooks: hooks} }
+func NewStore(db *database.DB, hooks Hooks) *Store {
+	return &Store{db: db, q: db, hooks: hooks, stmts: &stmtCache{m: map[string]*sql.Stmt{}}}
+}
 
 // WithTx returns a Store whose statements run in tx, with the same hooks.
 func (s *Store) WithTx(tx *sql.Tx) *Store {
-	return &Store{db: s.db, q: tx, tx: tx, hooks: s.hooks}
+	return &Store{db: s.db, q: tx, tx: tx, hooks: s.hooks, stmts: s.stmts}
 }
 
 // SaveOptions travel with one save and on to its hooks, so that two saves
@@ -338,7 +342,16 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	for i := range courses {
 		byID[courses[i].ID] = &courses[i]
 	}
-	err = s.each(ctx, `SELECT course_id, topic FROM course_topics WHERE course_id IN (`+sub+`) ORDER BY course_id, position`,
+	// One course (a course page, the editor, a booking): its children are
+	// read by its ID, which the indexes on course_id answer directly,
+	// rather than through a sub-query that looks the course up again.
+	in := `course_id IN (` + sub + `)`
+	eventsWhere := in
+	if len(courses) == 1 {
+		in, args = `course_id = $1`, []any{courses[0].ID}
+		eventsWhere = in
+	}
+	err = s.each(ctx, `SELECT course_id, topic FROM course_topics WHERE `+in+` ORDER BY course_id, position`,
 		args, func(rows *sql.Rows) error {
 			var id int64
 			var t string
@@ -349,7 +362,7 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	if err != nil {
 		return nil, err
 	}
-	err = s.each(ctx, `SELECT course_id, name, amount_minor, currency FROM fee_tiers WHERE course_id IN (`+sub+`) ORDER BY course_id, position`,
+	err = s.each(ctx, `SELECT course_id, name, amount_minor, currency FROM fee_tiers WHERE `+in+` ORDER BY course_id, position`,
 		args, func(rows *sql.Rows) error {
 			var id int64
 			var f FeeTier
@@ -360,7 +373,7 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	if err != nil {
 		return nil, err
 	}
-	err = s.each(ctx, `SELECT course_id, key, label, kind, required, help FROM eligibility_questions WHERE course_id IN (`+sub+`) ORDER BY course_id, position`,
+	err = s.each(ctx, `SELECT course_id, key, label, kind, required, help FROM eligibility_questions WHERE `+in+` ORDER BY course_id, position`,
 		args, func(rows *sql.Rows) error {
 			var id int64
 			var q Question
@@ -371,7 +384,7 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.rules(ctx, sub, args, byID); err != nil {
+	if err := s.rules(ctx, in, args, byID); err != nil {
 		return nil, err
 	}
 	for i := range courses {
@@ -384,7 +397,7 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 			}
 		}
 	}
-	events, err := s.events(ctx, `course_id IN (`+sub+`)`, args)
+	events, err := s.events(ctx, eventsWhere, args)
 	if err != nil {
 		return nil, err
 	}
@@ -394,10 +407,10 @@ func (s *Store) load(ctx context.Context, where string, args ...any) ([]Course, 
 	return courses, nil
 }
 
-// rules reads the eligibility rules of the courses selected by sub into
-// byID.
-func (s *Store) rules(ctx context.Context, sub string, args []any, byID map[int64]*Course) error {
-	err := s.each(ctx, `SELECT course_id, outcome, message FROM eligibility_rules WHERE course_id IN (`+sub+`) ORDER BY course_id, position`,
+// rules reads the eligibility rules of the courses selected by in (a
+// condition on course_id) into byID.
+func (s *Store) rules(ctx context.Context, in string, args []any, byID map[int64]*Course) error {
+	err := s.each(ctx, `SELECT course_id, outcome, message FROM eligibility_rules WHERE `+in+` ORDER BY course_id, position`,
 		args, func(rows *sql.Rows) error {
 			var id int64
 			var r Rule
@@ -410,7 +423,7 @@ func (s *Store) rules(ctx context.Context, sub string, args []any, byID map[int6
 	}
 	return s.each(ctx, `
 		SELECT course_id, rule_position, question, op, date_base, date_offset, date_unit
-		FROM eligibility_conditions WHERE course_id IN (`+sub+`) ORDER BY course_id, rule_position, position`,
+		FROM eligibility_conditions WHERE `+in+` ORDER BY course_id, rule_position, position`,
 		args, func(rows *sql.Rows) error {
 			var id int64
 			var pos int
@@ -451,8 +464,17 @@ func (s *Store) events(ctx context.Context, where string, args []any) ([]Event, 
 	for i := range events {
 		byID[events[i].ID] = &events[i]
 	}
-	eventSub := `SELECT id FROM events WHERE ` + where
-	err = s.each(ctx, `SELECT event_id, day, starts, ends FROM event_days WHERE event_id IN (`+eventSub+`) ORDER BY event_id, position`,
+	// The days and agenda items of the same events: for one course by a
+	// join on its ID, otherwise through the events' condition again.
+	days := `SELECT event_id, day, starts, ends FROM event_days WHERE event_id IN (SELECT id FROM events WHERE ` + where + `) ORDER BY event_id, position`
+	agenda := `SELECT event_id, day_position, kind, starts, ends, title FROM agenda_items WHERE event_id IN (SELECT id FROM events WHERE ` + where + `) ORDER BY event_id, day_position, position`
+	if where == `course_id = $1` {
+		days = `SELECT d.event_id, d.day, d.starts, d.ends FROM event_days d JOIN events ev ON ev.id = d.event_id
+			WHERE ev.course_id = $1 ORDER BY d.event_id, d.position`
+		agenda = `SELECT a.event_id, a.day_position, a.kind, a.starts, a.ends, a.title FROM agenda_items a JOIN events ev ON ev.id = a.event_id
+			WHERE ev.course_id = $1 ORDER BY a.event_id, a.day_position, a.position`
+	}
+	err = s.each(ctx, days,
 		args, func(rows *sql.Rows) error {
 			var id int64
 			var day, starts, ends string
@@ -466,7 +488,7 @@ func (s *Store) events(ctx context.Context, where string, args []any) ([]Event, 
 	if err != nil {
 		return nil, err
 	}
-	err = s.each(ctx, `SELECT event_id, day_position, kind, starts, ends, title FROM agenda_items WHERE event_id IN (`+eventSub+`) ORDER BY event_id, day_position, position`,
+	err = s.each(ctx, agenda,
 		args, func(rows *sql.Rows) error {
 			var id int64
 			var pos int
@@ -510,9 +532,18 @@ func dayFromDB(day, starts, ends string) (Day, error) {
 	return d, err
 }
 
-// each runs a query and calls fn for every row.
+// each runs a query and calls fn for every row. Outside a transaction the
+// query runs as a statement prepared once per Store (and by database/sql
+// once per connection): SQLite would otherwise parse the SQL again on
+// every call, which was a fifth of a course page's CPU.
 func (s *Store) each(ctx context.Context, query string, args []any, fn func(*sql.Rows) error) error {
-	rows, err := s.q.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if st := s.prepared(ctx, query); st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = s.q.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return err
 	}
@@ -523,4 +554,33 @@ func (s *Store) each(ctx context.Context, query string, args []any, fn func(*sql
 		}
 	}
 	return rows.Err()
+}
+
+// stmtCache holds a Store's prepared statements by their SQL. The SQL of
+// the Store's reads is built from constant pieces, so the set is small
+// and bounded.
+type stmtCache struct {
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// prepared returns query prepared on the Store's database, or nil inside a
+// transaction (or when preparing fails: the caller then runs the SQL as it
+// is, and reports any error that has).
+func (s *Store) prepared(ctx context.Context, query string) *sql.Stmt {
+	if s.tx != nil || s.stmts == nil || s.db == nil {
+		return nil
+	}
+	c := s.stmts
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.m[query]; ok {
+		return st
+	}
+	st, err := s.db.PrepareContext(context.WithoutCancel(ctx), query)
+	if err != nil {
+		return nil
+	}
+	c.m[query] = st
+	return st
 }

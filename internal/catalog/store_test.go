@@ -451,3 +451,57 @@ func TestSaveFeedbackURL(t *testing.T) {
 		t.Errorf("got %q after removing it, want none", again.FeedbackURL)
 	}
 }
+
+// TestOneCourseReadsAsMany: a course read alone (CourseBySlug, CourseByID,
+// Event: its children by its ID, through prepared statements) is the same
+// as when read among others (Listings: its children through a sub-query),
+// and the same again read in a transaction (no prepared statements).
+func TestOneCourseReadsAsMany(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db, catalog.Hooks{})
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, slug := range []string{"one", "two"} {
+		c := catalogtest.NewCourse(now)
+		c.Slug = slug
+		c.Questions = []catalog.Question{{Key: "y", Label: "Y", Kind: catalog.YesNo}}
+		c.Rules = []catalog.Rule{{Conditions: []catalog.Condition{{Question: "y", Op: catalog.OpYes}}, Outcome: catalog.Review}}
+		if _, err := s.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(now)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ls, err := s.Listings(ctx, catalog.Filter{Drafts: true}, now)
+	if err != nil || len(ls) != 2 {
+		t.Fatalf("listings: %d, %v", len(ls), err)
+	}
+	for _, l := range ls {
+		want := l.Course
+		if len(want.Events) == 0 || len(want.Events[0].Days) == 0 || len(want.Events[0].Days[0].Agenda) == 0 ||
+			len(want.Topics) == 0 || len(want.Fees) == 0 || len(want.Questions) == 0 || len(want.Rules) == 0 {
+			t.Fatalf("%s: the fixture should hold events, days, agenda, topics, fees, questions and rules: %+v", want.Slug, want)
+		}
+		for i := 0; i < 2; i++ { // the second read reuses the prepared statements
+			bySlug, err := s.CourseBySlug(ctx, want.Slug)
+			if err != nil || !reflect.DeepEqual(bySlug, want) {
+				t.Fatalf("CourseBySlug(%s) = %+v, %v;\nwant %+v", want.Slug, bySlug, err, want)
+			}
+			byID, err := s.CourseByID(ctx, want.ID)
+			if err != nil || !reflect.DeepEqual(byID, want) {
+				t.Fatalf("CourseByID(%d) differs: %v", want.ID, err)
+			}
+			c, e, err := s.Event(ctx, want.Events[0].ID)
+			if err != nil || !reflect.DeepEqual(c, want) || !reflect.DeepEqual(e, want.Events[0]) {
+				t.Fatalf("Event(%d) differs: %v", want.Events[0].ID, err)
+			}
+		}
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inTx, err := s.WithTx(tx).CourseBySlug(ctx, want.Slug)
+		tx.Rollback()
+		if err != nil || !reflect.DeepEqual(inTx, want) {
+			t.Fatalf("CourseBySlug in a transaction differs: %v", err)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"html/template"
 	"net/http"
 	"strings"
 	"sync"
@@ -34,6 +36,89 @@ type cachedPage struct {
 	header  http.Header
 	body    []byte
 	expires time.Time
+	// slots is what the handler gave SetSlots: the page's body holds
+	// slot markers that the route's SlotFiller fills on every answer.
+	// parts is the body cut at its markers: text, slot name, text, …,
+	// text (so a hit does not search the body again).
+	slots any
+	parts []string
+}
+
+// A page may be cached with slots: parts that change more often than the
+// rest (a course page's places left on each date) are rendered as a marker
+// (SlotMarker), and every answer, from the cache or not, replaces each
+// marker with what the route's SlotFiller returns for it. So a booking
+// changes the places shown without the page being rendered again.
+
+// SlotFiller returns, for the slot data a handler gave SetSlots, the bytes
+// of each slot by name. An error makes the request render the page whole,
+// as without a cache.
+type SlotFiller func(r *http.Request, data any) (map[string][]byte, error)
+
+const slotOpen, slotClose = "<!--plenary-slot:", "-->"
+
+// SlotMarker is the marker of slot name in a page (an HTML comment, so a
+// page shown without filling it loses only the slot).
+func SlotMarker(name string) template.HTML { return template.HTML(slotOpen + name + slotClose) }
+
+type slotBox struct{ data any }
+
+type slotKey struct{}
+
+// Slotted reports whether the page rendered for r is to be cached with its
+// slots as markers: the route has a SlotFiller and the page cache is on.
+// Otherwise the handler renders everything.
+func Slotted(r *http.Request) bool {
+	_, ok := r.Context().Value(slotKey{}).(*slotBox)
+	return ok
+}
+
+// SetSlots gives the page cache the data the route's SlotFiller needs to
+// fill the page's slots; it is kept with the cached page. A no-op unless
+// Slotted(r).
+func SetSlots(r *http.Request, data any) {
+	if b, ok := r.Context().Value(slotKey{}).(*slotBox); ok {
+		b.data = data
+	}
+}
+
+// cutSlots cuts body at its slot markers: text, name, text, …, text.
+func cutSlots(body []byte) []string {
+	var parts []string
+	rest := string(body)
+	for {
+		i := strings.Index(rest, slotOpen)
+		if i < 0 {
+			break
+		}
+		j := strings.Index(rest[i+len(slotOpen):], slotClose)
+		if j < 0 {
+			break
+		}
+		parts = append(parts, rest[:i], rest[i+len(slotOpen):i+len(slotOpen)+j])
+		rest = rest[i+len(slotOpen)+j+len(slotClose):]
+	}
+	return append(parts, rest)
+}
+
+var fillBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// writeFilled writes parts (see cutSlots) to w with each slot's bytes
+// from frags (a slot without bytes is left out), in one Write.
+func writeFilled(w http.ResponseWriter, parts []string, frags map[string][]byte) {
+	buf := fillBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	for i, p := range parts {
+		if i%2 == 0 {
+			buf.WriteString(p)
+		} else {
+			buf.Write(frags[p])
+		}
+	}
+	w.Write(buf.Bytes())
+	if buf.Cap() <= 1<<20 {
+		fillBuffers.Put(buf)
+	}
 }
 
 // SessionCookie is the name of the staff session cookie. Sign-in comes
@@ -66,9 +151,9 @@ func (c *pageCache) purge() {
 	c.mu.Unlock()
 }
 
-// purgeCourse forgets a course's page (in every consent state), after a
-// booking changed its places left. The catalogue does not show places, so
-// it stays; a rush of bookings then leaves other pages cached.
+// purgeCourse forgets a course's pages (in every consent state). Since
+// course pages carry their places as slots (see SlotFiller), a booking
+// no longer needs it.
 func (c *pageCache) purgeCourse(slug string) {
 	if c == nil {
 		return
@@ -85,19 +170,34 @@ func (c *pageCache) purgeCourse(slug string) {
 
 // Cached serves next through the page cache, when it is on (see
 // Options.PageCacheTTL). For public pages only: the catalogue, a course.
-func (s *Server) Cached(next http.HandlerFunc) http.HandlerFunc { return s.pages.wrap(next) }
+func (s *Server) Cached(next http.HandlerFunc) http.HandlerFunc { return s.pages.wrap(next, nil) }
+
+// CachedWithSlots is Cached for a page with slots (see SlotFiller): fill
+// fills them on every answer.
+func (s *Server) CachedWithSlots(next http.HandlerFunc, fill SlotFiller) http.HandlerFunc {
+	return s.pages.wrap(next, fill)
+}
+
+// PageCacheTTL is how long a page is cached; 0 when the cache is off.
+func (s *Server) PageCacheTTL() time.Duration {
+	if s.pages == nil {
+		return 0
+	}
+	return s.pages.ttl
+}
 
 // PurgePages forgets every cached page, after a change made through this
 // server.
 func (s *Server) PurgePages() { s.pages.purge() }
 
-// PurgeCourse forgets the cached page of the course slug, after a booking
-// changed its places left.
+// PurgeCourse forgets the cached pages of the course slug. (A booking
+// does not need it: course pages carry their places as slots.)
 func (s *Server) PurgeCourse(slug string) { s.pages.purgeCourse(slug) }
 
 // wrap serves next through the cache. A nil cache (TTL 0, or dev mode)
-// serves next directly.
-func (c *pageCache) wrap(next http.HandlerFunc) http.HandlerFunc {
+// serves next directly. With fill, the page is rendered with its slots as
+// markers and they are filled on every answer.
+func (c *pageCache) wrap(next http.HandlerFunc, fill SlotFiller) http.HandlerFunc {
 	if c == nil {
 		return next
 	}
@@ -112,32 +212,71 @@ func (c *pageCache) wrap(next http.HandlerFunc) http.HandlerFunc {
 		p, ok := c.entries[key]
 		c.mu.Unlock()
 		if ok && now.Before(p.expires) {
+			var frags map[string][]byte
+			if p.slots != nil {
+				var err error
+				if frags, err = fill(r, p.slots); err != nil {
+					next(w, r) // the whole page, rendered as without a cache
+					return
+				}
+			}
 			h := w.Header()
 			for k, v := range p.header {
 				h[k] = v
 			}
 			w.WriteHeader(http.StatusOK)
-			if r.Method != http.MethodHead {
+			switch {
+			case r.Method == http.MethodHead:
+			case p.slots != nil:
+				writeFilled(w, p.parts, frags)
+			default:
 				w.Write(p.body)
 			}
 			return
 		}
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
-		next(rec, r)
+		var box *slotBox
+		rr := r
+		if fill != nil {
+			box = &slotBox{}
+			rr = r.WithContext(context.WithValue(r.Context(), slotKey{}, box))
+		}
+		next(rec, rr)
+		body := rec.body.Bytes()
+		var slots any
+		var parts []string
+		if box != nil && box.data != nil {
+			slots, parts = box.data, cutSlots(body)
+		}
 		if rec.status == http.StatusOK && rec.header.Get("Set-Cookie") == "" && r.Method == http.MethodGet {
 			c.mu.Lock()
 			if len(c.entries) >= maxCachedPages {
 				clear(c.entries)
 			}
-			c.entries[key] = cachedPage{header: rec.header.Clone(), body: bytes.Clone(rec.body.Bytes()), expires: now.Add(c.ttl)}
+			c.entries[key] = cachedPage{header: rec.header.Clone(), body: bytes.Clone(body), expires: now.Add(c.ttl), slots: slots, parts: parts}
 			c.mu.Unlock()
+		}
+		var frags map[string][]byte
+		if slots != nil {
+			var err error
+			if frags, err = fill(r, slots); err != nil {
+				c.mu.Lock()
+				delete(c.entries, key)
+				c.mu.Unlock()
+				next(w, r)
+				return
+			}
 		}
 		h := w.Header()
 		for k, v := range rec.header {
 			h[k] = v
 		}
 		w.WriteHeader(rec.status)
-		w.Write(rec.body.Bytes())
+		if slots != nil {
+			writeFilled(w, parts, frags)
+		} else {
+			w.Write(body)
+		}
 	}
 }
 

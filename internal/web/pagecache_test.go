@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -19,7 +20,7 @@ func TestPageCache(t *testing.T) {
 			return
 		}
 		w.Write([]byte("page " + r.URL.RequestURI()))
-	})
+	}, nil)
 	get := func(uri, consent string) *httptest.ResponseRecorder {
 		t.Helper()
 		r := httptest.NewRequest("GET", uri, nil)
@@ -80,7 +81,51 @@ func TestPageCache(t *testing.T) {
 	var nilCache *pageCache
 	nilCache.purge() // a server without a cache may purge too
 	nilCache.purgeCourse("a")
-	if nilCache.wrap(nil) != nil {
+	if nilCache.wrap(nil, nil) != nil {
 		t.Fatal("a nil cache must return the handler unwrapped")
+	}
+}
+
+// TestPageCacheSlots: a page cached with slots is rendered once and its
+// slots are filled on every answer, from the cache or not; without the
+// cache (a session cookie) the handler renders it whole.
+func TestPageCacheSlots(t *testing.T) {
+	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	c := newPageCache(time.Minute, func() time.Time { return now })
+	renders, fills := 0, 0
+	h := c.wrap(func(w http.ResponseWriter, r *http.Request) {
+		renders++
+		if Slotted(r) {
+			SetSlots(r, "data")
+			w.Write([]byte("<p>" + string(SlotMarker("a")) + "</p><p>" + string(SlotMarker("b")) + "</p>"))
+			return
+		}
+		w.Write([]byte("<p>whole</p>"))
+	}, func(r *http.Request, data any) (map[string][]byte, error) {
+		fills++
+		if data != "data" {
+			t.Errorf("fill got %v", data)
+		}
+		return map[string][]byte{"a": []byte(fmt.Sprint("A", fills))}, nil
+	})
+	get := func(cookie bool) string {
+		r := httptest.NewRequest("GET", "/courses/x", nil)
+		if cookie {
+			r.AddCookie(&http.Cookie{Name: SessionCookie, Value: "s"})
+		}
+		w := httptest.NewRecorder()
+		h(w, r)
+		return w.Body.String()
+	}
+	for i := 1; i <= 3; i++ {
+		if got, want := get(false), fmt.Sprintf("<p>A%d</p><p></p>", i); got != want {
+			t.Fatalf("answer %d: %q, want %q", i, got, want)
+		}
+	}
+	if renders != 1 || fills != 3 {
+		t.Errorf("%d renders and %d fills, want 1 and 3", renders, fills)
+	}
+	if got := get(true); got != "<p>whole</p>" {
+		t.Errorf("with a session: %q", got)
 	}
 }

@@ -332,6 +332,26 @@ func (s *Server) AbsoluteBase(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
+// RenderPart writes the template name defined by page's templates (a part
+// of the page, such as a slot's contents; see SlotFiller) with data to w.
+func (s *Server) RenderPart(w io.Writer, page, name string, data any) error {
+	templates := s.templates
+	if s.dev {
+		var err error
+		if templates, err = parseTemplates(s.files, s.pageSets); err != nil {
+			return err
+		}
+	}
+	t, ok := templates[page]
+	if !ok {
+		return fmt.Errorf("web: no page %q", page)
+	}
+	if err := t.ExecuteTemplate(w, name, data); err != nil {
+		return fmt.Errorf("web: render %s of %s: %w", name, page, err)
+	}
+	return nil
+}
+
 // Render executes page into a buffer and writes it with status, so a
 // template error never leaves half a page.
 func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {

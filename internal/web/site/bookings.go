@@ -195,7 +195,7 @@ func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
 	)
 	switch {
 	case err == nil:
-		s.web.PurgeCourse(c.Slug)
+		s.placesChanged(c.Slug)
 		s.subscribeAfterBooking(r, c, form)
 		if res.Existing {
 			http.Redirect(w, r, fmt.Sprintf("/events/%d/book?sent=1", e.ID), http.StatusSeeOther)

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"plenary/internal/audit"
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/messaging"
 	"plenary/internal/web"
@@ -450,16 +452,61 @@ func TestBookingOff(t *testing.T) {
 	}
 }
 
-func TestBookingPurgesPageCache(t *testing.T) {
+// TestBookingKeepsPageCached: with the page cache on, a booking changes
+// the places shown on the next request while the rest of the page comes
+// from the cache (no new render); a booking made elsewhere (another
+// instance on the same database) shows once the cache's TTL has passed.
+func TestBookingKeepsPageCached(t *testing.T) {
 	t.Parallel()
-	ts := newTestSiteWith(t, testNow, func(o *testOptions) { o.PageCacheTTL = time.Hour }, bookingCourses(t)...)
+	now := testNow
+	ts := newTestSiteWith(t, testNow, func(o *testOptions) {
+		o.PageCacheTTL = time.Hour
+		o.Now = func() time.Time { return now }
+	}, bookingCourses(t)...)
 	june := ts.event(t, "dit-refresher", "june")
-	if _, body := ts.get(t, "/courses/dit-refresher"); !strings.Contains(body, "2 places left") {
-		t.Fatalf("no %q before booking", "2 places left")
+	page := func(want string, renders, fills int64) string {
+		t.Helper()
+		_, body := ts.get(t, "/courses/dit-refresher")
+		if !strings.Contains(body, want) {
+			t.Fatalf("no %q on the course page", want)
+		}
+		if strings.Contains(body, "plenary-slot") {
+			t.Fatalf("a slot marker left on the page")
+		}
+		if got, gotFills := ts.srv.renders.Load(), ts.srv.slotFills.Load(); got != renders || gotFills != fills {
+			t.Fatalf("%d renders and %d reads of places, want %d and %d", got, gotFills, renders, fills)
+		}
+		return body
 	}
+	first := page("2 places left", 1, 1)
+	page("2 places left", 1, 1) // all from the cache, places too
 	ts.book(t, june, ditForm("Ann", "ann@example.org"))
-	if _, body := ts.get(t, "/courses/dit-refresher"); !strings.Contains(body, "1 place left") {
-		t.Errorf("no %q after booking: the cached page was served", "1 place left")
+	after := page("1 place left", 1, 2) // the places read again, the page not rendered
+	if strings.Replace(first, "2 places left", "1 place left", 1) != after {
+		t.Errorf("the page changed beyond its places:\n%s\n---\n%s", first, after)
+	}
+	// The page as rendered whole, without the cache (a staff cookie
+	// passes it by), is the same bytes.
+	r := httptest.NewRequest(http.MethodGet, "/courses/dit-refresher", nil)
+	r.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: "x"})
+	if _, whole := ts.do(t, r); whole != after {
+		t.Errorf("the cached page with its slots filled differs from the page rendered whole")
+	}
+	rendersNow := ts.srv.renders.Load()
+
+	// Another instance takes the last place: this one shows it once the
+	// places it read are older than the TTL (at most).
+	c, e, err := ts.store.Event(context.Background(), june)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ts.bookings.BookEvent(context.Background(), c, e, booking.ReadRequest(ditForm("Bo", "bo@example.org"), c), audit.ParticipantOf(0)); err != nil {
+		t.Fatal(err)
+	}
+	page("1 place left", rendersNow, 2) // stale, within the TTL
+	now = now.Add(time.Hour)
+	if _, body := ts.get(t, "/courses/dit-refresher"); strings.Contains(body, "1 place left") || !strings.Contains(body, "Full") {
+		t.Errorf("after the TTL: the places are still stale")
 	}
 }
 

@@ -201,7 +201,10 @@ func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.Reverse(p.Past)
 	p.CPD = cpdLabel(upcoming)
-	if s.bookings != nil && len(upcoming) > 0 {
+	s.renders.Add(1)
+	if s.bookings != nil && len(upcoming) > 0 && web.Slotted(r) {
+		s.slotPlaces(r, &p, c, upcoming)
+	} else if s.bookings != nil && len(upcoming) > 0 {
 		places, err := s.bookings.PlacesFor(r.Context(), upcoming)
 		if err != nil {
 			s.web.Error(w, r, err)

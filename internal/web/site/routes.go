@@ -11,7 +11,7 @@ import "plenary/internal/web"
 func (s *Server) Routes() []web.Route {
 	return []web.Route{
 		{Pattern: "GET /{$}", Handler: s.web.Counted(s.web.Cached(s.courseList))},
-		{Pattern: "GET /courses/{slug}", Handler: s.web.Counted(s.web.Cached(s.courseShow))},
+		{Pattern: "GET /courses/{slug}", Handler: s.web.Counted(s.web.CachedWithSlots(s.courseShow, s.fillPlaces))},
 		// The dates to subscribe to, without e-mail: no cookie, cached.
 		{Pattern: "GET /courses/{slug}/dates.ics", Handler: s.web.Cached(s.courseCalendar)},
 		{Pattern: "GET /courses/{slug}/dates.atom", Handler: s.web.Cached(s.courseFeed)},

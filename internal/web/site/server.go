@@ -3,6 +3,7 @@ package site
 import (
 	"embed"
 	"io/fs"
+	"sync/atomic"
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
@@ -55,6 +56,11 @@ type Server struct {
 	retentionDays int
 	retention     privacyRetention
 	markdown      *markdownCache
+	// placeGens and the counters are the course page's places slots
+	// (placeslots.go): renders counts course pages rendered, slotFills
+	// the reads of places that filled slots.
+	placeGens          placeGens
+	renders, slotFills atomic.Int64
 }
 
 // files holds the site's page templates and partials.

@@ -2,6 +2,7 @@ package site
 
 import (
 	"fmt"
+	"html/template"
 	"strings"
 	"time"
 
@@ -32,6 +33,10 @@ type dateView struct {
 	// Book is how the date stands for booking; zero when booking is off
 	// or the date is past or cancelled.
 	Book availability
+	// SlotDate and SlotNext stand for Book's parts of the page (the
+	// templates places_date and places_next) when the page is cached with
+	// slots (courseShow, placeSlots); empty otherwise.
+	SlotDate, SlotNext template.HTML
 	// AgendaShared hides the date's agenda: the course page shows it
 	// once for every date. AgendaSameAs names an earlier date with the
 	// same agenda, which is then folded away.
@@ -121,13 +126,14 @@ func newDateView(e catalog.Event, now time.Time) dateView {
 	var key strings.Builder
 	key.WriteString(e.TimeZone)
 	for i, d := range e.Days {
-		fmt.Fprintf(&key, "|%s-%s", d.Start, d.End)
+		key.WriteString("|" + d.Start.String() + "-" + d.End.String())
 		for _, a := range d.Agenda {
-			fmt.Fprintf(&key, ";%s %s-%s %s", a.Kind, a.Start, a.End, a.Title)
+			key.WriteString(";" + string(a.Kind) + " " + a.Start.String() + "-" + a.End.String() + " " + a.Title)
 		}
+		times := d.TimeRange(loc)
 		if i == 0 {
-			v.Times = d.TimeRange(loc)
-		} else if d.TimeRange(loc) != v.Times {
+			v.Times = times
+		} else if times != v.Times {
 			// Other hours, or the same hours in another zone
 			// abbreviation across a clock change.
 			v.SameTimes = false
@@ -138,7 +144,7 @@ func newDateView(e catalog.Event, now time.Time) dateView {
 		if len(e.Days) > 1 {
 			label = fmt.Sprintf("Day %d: %s", i+1, d.Date.In(time.UTC).Format("Monday 2 January 2006"))
 		}
-		dv := dayView{Label: label, Times: d.TimeRange(loc), Single: len(e.Days) == 1,
+		dv := dayView{Label: label, Times: times, Single: len(e.Days) == 1,
 			Number: i + 1, Hours: d.Start.String() + "–" + d.End.String()}
 		for _, a := range d.Agenda {
 			t := a.Start.String()
