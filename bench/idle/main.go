@@ -20,7 +20,10 @@
 //     (/proc/PID/status); then -requests GETs over a few pages and VmRSS
 //     again. Every server of every round stays up.
 //  4. All of them idle together for -idle; then VmRSS and VmHWM of each,
-//     and each is stopped with SIGTERM and must exit cleanly.
+//     VmRSS split into RssAnon (heap, stacks: the process's own) and
+//     RssFile (pages of the binary mapped in, shared with every other
+//     process running it and dropped first under memory pressure), and
+//     each is stopped with SIGTERM and must exit cleanly.
 //
 // Results are medians over the rounds. The last line is the verdict on
 // issue 12's aim 6: binary ≤ 35 MB, idle RSS ≤ 30 MB, start to a first
@@ -172,6 +175,7 @@ func run() error {
 			return err
 		}
 		s.rssIdle, s.hwm, s.threads = kB(st["VmRSS"]), kB(st["VmHWM"]), st["Threads"]
+		s.anonIdle, s.fileIdle = kB(st["RssAnon"]), kB(st["RssFile"])
 	}
 	for _, s := range running {
 		if err := s.stop(); err != nil {
@@ -194,6 +198,8 @@ func run() error {
 	rssLoaded := func(s *server) int64 { return s.rssLoaded }
 	rssIdle := func(s *server) int64 { return s.rssIdle }
 	hwm := func(s *server) int64 { return s.hwm }
+	anon := func(s *server) int64 { return s.anonIdle }
+	file := func(s *server) int64 { return s.fileIdle }
 
 	fmt.Printf("\nmedians of %d rounds          %12s %12s %8s\n", *rounds, "plenary", "bare", "ratio")
 	row := func(label string, p, b int64, f func(int64) string) {
@@ -206,6 +212,8 @@ func run() error {
 	row("VmRSS at first answer", med(plen, rssReady), med(bare, rssReady), mb)
 	row(fmt.Sprintf("VmRSS after %d requests", *requests), med(plen, rssLoaded), med(bare, rssLoaded), mb)
 	row(fmt.Sprintf("VmRSS after %v idle", *idle), med(plen, rssIdle), med(bare, rssIdle), mb)
+	row("  of which RssAnon (private)", med(plen, anon), med(bare, anon), mb)
+	row("  of which RssFile (binary)", med(plen, file), med(bare, file), mb)
 	row("VmHWM (peak)", med(plen, hwm), med(bare, hwm), mb)
 	fmt.Printf("threads (plenary, bare, last round): %s, %s\n", plen[len(plen)-1].threads, bare[len(bare)-1].threads)
 
@@ -258,6 +266,7 @@ type server struct {
 	cpuReady           time.Duration // the process's CPU time then
 	rssReady           int64         // bytes
 	rssLoaded, rssIdle int64
+	anonIdle, fileIdle int64 // RssAnon (private: heap, stacks) and RssFile (the binary's pages) of rssIdle
 	hwm                int64
 	threads            string
 }
