@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"slices"
@@ -61,17 +62,28 @@ func (s *Server) AddPages(fsys fs.FS, devDir string, zero map[string]func() any)
 	return s.addPages(pageSet{fsys: fsys, zero: zero})
 }
 
-// addPages parses every page again with set added and checks them all.
+// addPages parses set's pages and checks them, beside the pages already
+// added. The pages added before are neither parsed nor rendered again:
+// each page's template is its own clone of the layout and partials, so
+// set cannot change them (at start, each page is parsed and rendered
+// once; docs/PERFORMANCE.md, "Idle cost and binary size").
 func (s *Server) addPages(set pageSet) error {
-	sets := append(slices.Clone(s.pageSets), set)
-	ts, err := parseTemplates(s.files, sets)
+	for name := range set.zero {
+		if _, ok := s.templates[name]; ok {
+			return fmt.Errorf("web: two packages have a page %q", name)
+		}
+	}
+	ts, err := parseTemplates(s.files, []pageSet{set})
 	if err != nil {
 		return err
 	}
-	if err := checkPages(ts, sets); err != nil {
+	if err := checkPages(ts, []pageSet{set}); err != nil {
 		return err
 	}
-	s.pageSets, s.templates = sets, ts
+	all := make(templateSet, len(s.templates)+len(ts))
+	maps.Copy(all, s.templates)
+	maps.Copy(all, ts)
+	s.pageSets, s.templates = append(slices.Clone(s.pageSets), set), all
 	return nil
 }
 

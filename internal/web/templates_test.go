@@ -128,3 +128,37 @@ func TestAddPages(t *testing.T) {
 		t.Errorf("two packages with a page named home: got no error")
 	}
 }
+
+// TestAddPagesRendersEachPageOnce: adding a package parses and checks its
+// own pages only; the kit's and earlier packages' pages are not rendered
+// again (they were rendered three times at every start when each
+// AddPages checked every page), and stay usable.
+func TestAddPagesRendersEachPageOnce(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renders := map[string]int{}
+	counted := func(name string) map[string]func() any {
+		return map[string]func() any{name: func() any { renders[name]++; return homePage{} }}
+	}
+	for _, name := range []string{"first", "second", "third"} {
+		files := fstestMap{"templates/pages/" + name + ".html": `{{define "main"}}<h1>` + name + `</h1>{{end}}`}
+		if err := s.AddPages(files.fs(), "", counted(name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"first", "second", "third"} {
+		if renders[name] != 1 {
+			t.Errorf("page %s rendered %d times while adding packages, want once", name, renders[name])
+		}
+		var buf bytes.Buffer
+		if err := s.Execute(&buf, name, homePage{}); err != nil || !strings.Contains(buf.String(), "<h1>"+name+"</h1>") {
+			t.Errorf("render %s: %v\n%s", name, err, buf.String())
+		}
+	}
+	var buf bytes.Buffer
+	if err := s.Execute(&buf, "error", ErrorPage{}); err != nil {
+		t.Errorf("the kit's own pages are gone: %v", err)
+	}
+}

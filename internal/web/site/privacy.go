@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"net/http"
+	"sync"
 
 	"plenary/internal/web"
 )
@@ -57,7 +58,9 @@ func (s *Server) robotsTxt(w http.ResponseWriter, r *http.Request) {
 // faviconICO is /favicon.ico, for the browsers and tools that ask for it
 // whatever the page links: the icon of static/favicon.svg (a white P on
 // the brand blue), drawn at 32×32 and wrapped as a one-image ICO file.
-var faviconICO = func() []byte {
+// Drawn on the first request, not at start: the PNG encoder's compressor
+// takes 860 KB (docs/PERFORMANCE.md, "Idle cost and binary size").
+var faviconICO = sync.OnceValue(func() []byte {
 	const size = 32
 	brand := color.NRGBA{0x1d, 0x4e, 0x6f, 0xff}
 	white := color.NRGBA{0xff, 0xff, 0xff, 0xff}
@@ -94,12 +97,12 @@ var faviconICO = func() []byte {
 	}{0, 1, 1, size, size, 0, 0, 1, 32, uint32(pngData.Len()), 22})
 	ico.Write(pngData.Bytes())
 	return ico.Bytes()
-}()
+})
 
 // faviconShow serves GET /favicon.ico.
 func (s *Server) faviconShow(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "image/x-icon")
 	h.Set("Cache-Control", "public, max-age=86400")
-	w.Write(faviconICO)
+	w.Write(faviconICO())
 }
