@@ -5,11 +5,14 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"plenary/internal/account"
 	"plenary/internal/booking"
@@ -200,3 +203,49 @@ func (s *Server) writeExport(w http.ResponseWriter, r *http.Request, rows []book
 
 // xlsxSheet is the name of the export's one sheet.
 const xlsxSheet = "Bookings"
+
+// writeXLSX writes header and records as a spreadsheet: every cell a text
+// cell (so nothing typed is ever read as a formula), the header bold and
+// frozen.
+func writeXLSX(w io.Writer, header []string, records [][]string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", xlsxSheet); err != nil {
+		return err
+	}
+	put := func(row int, cells []string) error {
+		for i, v := range cells {
+			cell, err := excelize.CoordinatesToCellName(i+1, row)
+			if err != nil {
+				return err
+			}
+			if err := f.SetCellStr(xlsxSheet, cell, v); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := put(1, header); err != nil {
+		return err
+	}
+	for i, rec := range records {
+		if err := put(i+2, rec); err != nil {
+			return err
+		}
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return err
+	}
+	last, err := excelize.CoordinatesToCellName(max(len(header), 1), 1)
+	if err != nil {
+		return err
+	}
+	if err := f.SetCellStyle(xlsxSheet, "A1", last, bold); err != nil {
+		return err
+	}
+	if err := f.SetPanes(xlsxSheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	return f.Write(w)
+}
