@@ -175,6 +175,8 @@ type IssuerOptions struct {
 // is the only door to the certificates table.
 type Issuer struct {
 	opts IssuerOptions
+	// sendHook, in tests, runs in SendAll once it holds the date's lock.
+	sendHook func()
 }
 
 // NewIssuer returns the certificates' issuer.

@@ -7,3 +7,6 @@ func SetBeforeClose(r *Register, fn func()) { r.beforeClose = fn }
 // SetSaveHook makes Save call fn before its transaction ("begin") and
 // after reading the marks under the date's lock ("read").
 func SetSaveHook(r *Register, fn func(stage string)) { r.saveHook = fn }
+
+// SetSendHook makes SendAll call fn once it holds the date's lock.
+func SetSendHook(s *Issuer, fn func()) { s.sendHook = fn }
