@@ -728,7 +728,7 @@ func TestNamesTheFontsCannotPrint(t *testing.T) {
 	_, err = w.certs.Reissue(bg, cert.Code, "阮氏艷", "", staff)
 	var fe certificates.FormError
 	if !errors.As(err, &fe) || !strings.Contains(fe["name"], "letters the certificate font cannot print: 阮 氏 艷") ||
-		!strings.Contains(fe["name"], "in Latin letters") {
+		!strings.Contains(fe["name"], "such as Latin letters") {
 		t.Errorf("a reissue in Chinese: %v", err)
 	}
 	if err := certificates.Printable("محمد"); err == nil {
@@ -930,5 +930,110 @@ func TestSendAllRacesThanks(t *testing.T) {
 				t.Errorf("%d thank-yous (%v), want one each", len(ty), err)
 			}
 		})
+	}
+}
+
+// TestIssueWithPrintedName: a name the fonts cannot print is listed on the
+// date with its letters; staff issue it with the name typed as it should
+// print. A name still unprintable, empty, or for a booking that did not
+// complete is refused on the field; the certificate (its PDF and what
+// /verify reads) carries the typed name, the booking keeps its own, the
+// issue is audited with the booking's name and the note, and "send all"
+// then e-mails it once like any other.
+func TestIssueWithPrintedName(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
+	wang := w.book(t, "王小明", "wang@example.org")
+	away := w.book(t, "Alan Absent", "alan@example.org")
+	w.register.absent[away.ID] = true
+	if sent, err := w.certs.SendAll(bg, w.event.ID, staff); err != nil || sent.Issued != 1 || sent.Unprintable != 1 {
+		t.Fatalf("send all: %+v, %v", sent, err)
+	}
+	lineOf := func(id int64) certificates.Line {
+		t.Helper()
+		lines, err := w.certs.ForDate(bg, w.event.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			if l.BookingID == id {
+				return l
+			}
+		}
+		t.Fatalf("booking %d not on the date's certificates", id)
+		return certificates.Line{}
+	}
+	if l := lineOf(wang.ID); l.Unprintable != "王 小 明" || l.Certificate != nil {
+		t.Fatalf("the unprintable name's line: %+v", l)
+	}
+	for _, c := range []struct {
+		id         int64
+		name, want string
+	}{
+		{wang.ID, "  ", "Type the name as it should be printed"},
+		{wang.ID, "Wang 小明", "cannot print: 小 明"},
+		{away.ID, "Alan Absent", "has not completed the date"},
+	} {
+		_, _, err := w.certs.IssueAs(bg, w.event.ID, c.id, c.name, "", staff)
+		var fe certificates.FormError
+		if !errors.As(err, &fe) || !strings.Contains(fe["name"], c.want) {
+			t.Errorf("issue %d as %q: %v, want %q on the name", c.id, c.name, err, c.want)
+		}
+	}
+	cert, created, err := w.certs.IssueAs(bg, w.event.ID, wang.ID, " Wang Xiaoming ", "romanised as he signs", staff)
+	if err != nil || !created || cert.Name != "Wang Xiaoming" || cert.Email != "wang@example.org" || cert.CPDMinutes != 390 {
+		t.Fatalf("issue as Wang Xiaoming: %+v, %v, %v", cert, created, err)
+	}
+	if again, created, err := w.certs.IssueAs(bg, w.event.ID, wang.ID, "Xiaoming Wang", "", staff); err != nil || created ||
+		again.Code != cert.Code || again.Name != "Wang Xiaoming" {
+		t.Errorf("a second issue: %+v, %v, %v; want the first kept", again, created, err)
+	}
+	if v, err := w.certs.ByCode(bg, cert.DisplayCode()); err != nil || v.Name != "Wang Xiaoming" || v.State != certificates.Valid {
+		t.Errorf("what /verify reads: %+v, %v", v, err)
+	}
+	pdf, err := certificates.PDF(cert, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pdfText(t, pdf); !strings.Contains(text, "Wang Xiaoming") {
+		t.Errorf("the PDF reads:\n%s", text)
+	}
+	list, err := w.bookings.List(bg, w.event.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range list {
+		if b.ID == wang.ID && b.Name != "王小明" {
+			t.Errorf("the booking's name became %q", b.Name)
+		}
+	}
+	if l := lineOf(wang.ID); l.Unprintable != "" || l.Certificate == nil || l.Certificate.Code != cert.Code || l.Name != "王小明" {
+		t.Errorf("the line after issue: %+v", l)
+	}
+	entries, err := audit.List(bg, w.db, audit.Filter{Action: "certificate.issue", Object: "certificate", ObjectID: cert.ID})
+	if err != nil || len(entries) != 1 || entries[0].Actor != staff || entries[0].Reason != "romanised as he signs" ||
+		!strings.Contains(string(entries[0].After), `"booked_as":{"name":"王小明"}`) || !strings.Contains(string(entries[0].After), `"name":"Wang Xiaoming"`) {
+		t.Fatalf("the audit of the issue: %+v, %v", entries, err)
+	}
+	if sent, err := w.certs.SendAll(bg, w.event.ID, staff); err != nil || sent.Queued != 1 || sent.Unprintable != 0 || sent.Issued != 0 {
+		t.Errorf("send all after: %+v, %v", sent, err)
+	}
+	if sent, err := w.certs.SendAll(bg, w.event.ID, staff); err != nil || sent.Queued != 0 {
+		t.Errorf("send all again: %+v, %v", sent, err)
+	}
+	if got := pdfsSent(t, w); got["wang@example.org"] != 1 || got["zoe@example.org"] != 1 || len(got) != 2 {
+		t.Errorf("certificates e-mailed: %v", got)
+	}
+	// Erasing the person blanks both names in the issue's audit entry.
+	if err := database.InTx(bg, w.db, func(tx *sql.Tx) error {
+		_, err := audit.People{}.Erase(bg, tx, "wang@example.org", w.now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err = audit.List(bg, w.db, audit.Filter{Action: "certificate.issue", Object: "certificate", ObjectID: cert.ID})
+	if err != nil || len(entries) != 1 || strings.Contains(string(entries[0].After), "王小明") || strings.Contains(string(entries[0].After), "Wang Xiaoming") {
+		t.Errorf("the audit entry after erasure: %s, %v", entries[0].After, err)
 	}
 }
