@@ -19,7 +19,8 @@ import (
 // Devanagari and the other Indic scripts) and scripts written right to
 // left or joined letter to letter, which the PDF writer does not shape
 // (Arabic, Hebrew), cannot be printed: issuing or reissuing such a name
-// is refused with a message rather than printing blanks.
+// is refused with a message rather than printing blanks; staff then issue
+// it with the name typed as it should print (IssueAs).
 //
 //go:embed fonts/DejaVuSans-Bold.ttf
 var dejavuBold []byte
