@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -175,6 +176,8 @@ type IssuerOptions struct {
 // is the only door to the certificates table.
 type Issuer struct {
 	opts IssuerOptions
+	// sendHook, in tests, runs in SendAll once it holds the date's lock.
+	sendHook func()
 }
 
 // NewIssuer returns the certificates' issuer.
@@ -211,6 +214,14 @@ type auditView struct {
 	Provider   string `json:"provider"`
 	State      State  `json:"state"`
 	ReplacedBy string `json:"replaced_by,omitempty"`
+	// BookedAs is the booking's name when staff typed the printed one
+	// (IssueAs): the booking keeps its own. Under a "name" key, so that
+	// an erasure blanks it with the other personal fields.
+	BookedAs *bookedAs `json:"booked_as,omitempty"`
+}
+
+type bookedAs struct {
+	Name string `json:"name"`
 }
 
 func (c Certificate) audit() auditView {
@@ -242,6 +253,13 @@ func (s *Issuer) Issue(ctx context.Context, comp Completion, actor audit.Actor) 
 // issue is Issue inside tx.
 func (s *Issuer) issue(ctx context.Context, tx *sql.Tx, course catalog.Course, ev catalog.Event, comp Completion,
 	actor audit.Actor) (Certificate, bool, error) {
+	return s.issueAs(ctx, tx, course, ev, comp, "", "", actor)
+}
+
+// issueAs is issue with printAs, when not empty, the name to print
+// instead of the booking's (IssueAs), audited with reason.
+func (s *Issuer) issueAs(ctx context.Context, tx *sql.Tx, course catalog.Course, ev catalog.Event, comp Completion,
+	printAs, reason string, actor audit.Actor) (Certificate, bool, error) {
 	if comp.EventID != ev.ID {
 		return Certificate{}, false, fmt.Errorf("completion of event %d issued on event %d", comp.EventID, ev.ID)
 	}
@@ -259,19 +277,79 @@ func (s *Issuer) issue(ctx context.Context, tx *sql.Tx, course catalog.Course, e
 	} else if !errors.Is(err, ErrNotFound) {
 		return Certificate{}, false, err
 	}
-	if err := Printable(strings.TrimSpace(comp.Name)); err != nil {
+	name := strings.TrimSpace(comp.Name)
+	if printAs != "" {
+		name = printAs
+	}
+	if err := Printable(name); err != nil {
 		return Certificate{}, false, err
 	}
-	c := Certificate{BookingID: comp.BookingID, EventID: ev.ID, Email: comp.Email, Name: strings.TrimSpace(comp.Name),
+	c := Certificate{BookingID: comp.BookingID, EventID: ev.ID, Email: comp.Email, Name: name,
 		CourseTitle: course.Title, Dates: ev.DateLabel(), CPDMinutes: comp.CPDMinutes, Provider: s.opts.Provider,
 		IssuedAt: s.now(), IssuedBy: actor.String(), State: Valid}
 	if err := insert(ctx, tx, &c); err != nil {
 		return Certificate{}, false, err
 	}
-	if err := audit.Record(ctx, tx, c.IssuedAt, actor, "certificate.issue", "certificate", c.ID, nil, c.audit(), ""); err != nil {
+	after := c.audit()
+	if name != strings.TrimSpace(comp.Name) {
+		after.BookedAs = &bookedAs{Name: strings.TrimSpace(comp.Name)}
+	}
+	if err := audit.Record(ctx, tx, c.IssuedAt, actor, "certificate.issue", "certificate", c.ID, nil, after, reason); err != nil {
 		return Certificate{}, false, err
 	}
 	return c, true, nil
+}
+
+// IssueAs issues the certificate of a booking that completed the date with
+// the name as it should be printed, typed by staff — for a name the
+// certificate's fonts cannot print (Chinese, Japanese, Korean, Indic,
+// Arabic, Hebrew, Thai), in letters they can, such as a romanised form the
+// person gave. The booking keeps its own name; the certificate (its PDF,
+// /verify, its e-mail) carries the typed one. Audited as certificate.issue
+// with the booking's name beside it (booked_as) and note as the reason.
+// A name empty, too long or still not printable is a FormError on "name";
+// so is a booking that is not (or no longer) among the date's
+// completions. A booking that has a certificate keeps it (created is
+// false): a correction is a Reissue. "Send all" and the thank-you later
+// send it like any other.
+func (s *Issuer) IssueAs(ctx context.Context, eventID, bookingID int64, name, note string, actor audit.Actor) (c Certificate, created bool, err error) {
+	name = strings.TrimSpace(name)
+	switch {
+	case name == "":
+		return Certificate{}, false, FormError{"name": "Type the name as it should be printed."}
+	case utf8.RuneCountInString(name) > 200:
+		return Certificate{}, false, FormError{"name": "A name can have at most 200 characters."}
+	}
+	if err := Printable(name); err != nil {
+		return Certificate{}, false, err
+	}
+	if s.opts.Completions == nil {
+		return Certificate{}, false, ErrNoRegister
+	}
+	course, ev, err := s.opts.Events.Event(ctx, eventID)
+	if err != nil {
+		return Certificate{}, false, fmt.Errorf("certificates: issue for booking %d: %w", bookingID, err)
+	}
+	done, err := s.opts.Completions.Completed(ctx, eventID)
+	if err != nil {
+		return Certificate{}, false, fmt.Errorf("certificates: issue for booking %d: %w", bookingID, err)
+	}
+	i := slices.IndexFunc(done, func(c Completion) bool { return c.BookingID == bookingID })
+	if i < 0 {
+		return Certificate{}, false, FormError{"name": "This booking has not completed the date (the register says who has): nothing was issued."}
+	}
+	err = database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
+		// The date's lock, as "send all" and the thank-you take it.
+		if err := lockDate(ctx, tx, s.opts.DB.Dialect, eventID); err != nil {
+			return err
+		}
+		c, created, err = s.issueAs(ctx, tx, course, ev, done[i], name, strings.TrimSpace(note), actor)
+		return err
+	})
+	if err != nil {
+		return Certificate{}, false, fmt.Errorf("certificates: issue for booking %d: %w", bookingID, err)
+	}
+	return c, created, nil
 }
 
 // Reissue replaces a valid certificate by a new one with the name
@@ -485,6 +563,10 @@ type Line struct {
 	CPDMinutes  int
 	Certificate *Certificate // the current one (valid or revoked); nil before issue
 	Replaced    []Certificate
+	// Unprintable, for a completion not yet issued, are the letters of
+	// its name the certificate's fonts cannot print ("王 小 明"): staff
+	// issue it with IssueAs. Empty when the name prints.
+	Unprintable string
 }
 
 // ForDate lists who completed the date and the certificates of its
@@ -521,6 +603,11 @@ func (s *Issuer) ForDate(ctx context.Context, eventID int64) ([]Line, error) {
 		} else {
 			cur := c
 			out[i].Certificate = &cur
+		}
+	}
+	for i := range out {
+		if out[i].Completed && out[i].Certificate == nil {
+			out[i].Unprintable = UnprintableLetters(out[i].Name)
 		}
 	}
 	return out, nil

@@ -134,7 +134,9 @@ type sendAudit struct {
 // who have one keep it) and e-mails each current, valid certificate once
 // (not those the thank-you after the date carried already):
 // the e-mail's dedupe key is the certificate's, so a second click, or two
-// coordinators at once, send nothing more. The batch is audited as
+// coordinators at once, send nothing more. It holds the date's lock, as
+// the thank-you does, so the two never both attach the certificate. The
+// batch is audited as
 // event.send_certificates with the codes e-mailed.
 func (s *Issuer) SendAll(ctx context.Context, eventID int64, actor audit.Actor) (Sent, error) {
 	if s.opts.Outbox == nil {
@@ -154,6 +156,16 @@ func (s *Issuer) SendAll(ctx context.Context, eventID int64, actor audit.Actor) 
 	out := Sent{Completed: len(done)}
 	err = database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
 		out.Issued, out.Queued, out.Unprintable = 0, 0, 0
+		// The date's lock, the one the thank-you after the date holds
+		// while it attaches certificates (booking's sendEach): the two
+		// run one after the other, and whichever comes second sees what
+		// the first queued, so nobody gets the certificate twice.
+		if err := lockDate(ctx, tx, s.opts.DB.Dialect, eventID); err != nil {
+			return err
+		}
+		if s.sendHook != nil {
+			s.sendHook()
+		}
 		var sent sendAudit
 		for _, comp := range done {
 			c, created, err := s.issue(ctx, tx, course, ev, comp, actor)

@@ -43,6 +43,9 @@ type testRegister struct {
 	mu       sync.Mutex
 	absent   map[int64]bool
 	unmarked map[int64]bool
+	// onCompleted, when set, runs at the start of each Completed call
+	// (a test's way to hold a caller there).
+	onCompleted func(ctx context.Context)
 }
 
 func (r *testRegister) Taken(ctx context.Context, eventID int64) (bool, error) {
@@ -52,6 +55,9 @@ func (r *testRegister) Taken(ctx context.Context, eventID int64) (bool, error) {
 }
 
 func (r *testRegister) Completed(ctx context.Context, eventID int64) ([]certificates.Completion, error) {
+	if r.onCompleted != nil {
+		r.onCompleted(ctx)
+	}
 	list, err := r.bookings.List(ctx, eventID)
 	if err != nil {
 		return nil, err
@@ -722,7 +728,7 @@ func TestNamesTheFontsCannotPrint(t *testing.T) {
 	_, err = w.certs.Reissue(bg, cert.Code, "阮氏艷", "", staff)
 	var fe certificates.FormError
 	if !errors.As(err, &fe) || !strings.Contains(fe["name"], "letters the certificate font cannot print: 阮 氏 艷") ||
-		!strings.Contains(fe["name"], "in Latin letters") {
+		!strings.Contains(fe["name"], "such as Latin letters") {
 		t.Errorf("a reissue in Chinese: %v", err)
 	}
 	if err := certificates.Printable("محمد"); err == nil {
@@ -784,5 +790,250 @@ func TestPersonExportAndErase(t *testing.T) {
 	}
 	if still, err := w.certs.ByCode(bg, kept.Code); err != nil || still.State != certificates.Valid || still.Name != "Alan Other" {
 		t.Errorf("someone else's certificate: %+v, %v", still, err)
+	}
+}
+
+// thanksCtx marks the thank-you job's context in TestSendAllRacesThanks.
+type thanksCtx struct{}
+
+// pdfsSent counts, per address, the e-mails that carry a certificate's
+// PDF: "send all"'s and the thank-yous with it attached (rendered as
+// they go).
+func pdfsSent(t *testing.T, w *world) map[string]int {
+	t.Helper()
+	out := map[string]int{}
+	for _, kind := range certificates.MailKinds {
+		list, err := w.outbox.List(bg, messaging.ListFilter{Kind: kind})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range list {
+			full, err := w.outbox.Message(bg, m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range full.Attachments {
+				if a.ContentType == "application/pdf" {
+					out[m.ToEmail]++
+				}
+			}
+		}
+	}
+	return out
+}
+
+// waitForLockWaiter waits, on PostgreSQL, until a session waits on a
+// lock with a statement containing query; it fails the test if done
+// closes first (the other side did not wait for the date's lock). On
+// SQLite every writer waits for the one before, in the process's queue
+// and at BEGIN IMMEDIATE, and there is nothing to look at.
+func waitForLockWaiter(t *testing.T, db *database.DB, query string, done <-chan struct{}, what string) {
+	t.Helper()
+	if db.Dialect != database.Postgres {
+		return
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case <-done:
+			t.Errorf("%s ran to the end while the other held the date's lock", what)
+			return
+		default:
+		}
+		var n int
+		if err := db.QueryRowContext(bg, `SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE $1`,
+			"%"+query+"%").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s neither waits on the date's lock nor ends after 30s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestSendAllRacesThanks runs "send all" and the thank-you job (which
+// attaches the certificate too) at once, each way round: the first holds
+// the date's lock mid-way, the second must wait for it (seen waiting on
+// PostgreSQL), and in the end each person has been e-mailed their
+// certificate exactly once — by one or the other.
+func TestSendAllRacesThanks(t *testing.T) {
+	for _, first := range []string{"send all", "thank-you"} {
+		t.Run(first+" first", func(t *testing.T) {
+			w := newWorld(t)
+			for _, p := range [][2]string{{"Zoë Ångström-Núñez", "zoe@example.org"}, {"Alan Present", "alan@example.org"},
+				{"Grace Hopper", "grace@example.org"}} {
+				w.book(t, p[0], p[1])
+			}
+			w.setNow(w.event.EndsAt.Add(time.Hour))
+			held, release := make(chan struct{}), make(chan struct{})
+			var releaseOnce sync.Once
+			let := func() { releaseOnce.Do(func() { close(release) }) }
+			defer let()
+			hold := func() { close(held); <-release }
+			if first == "send all" {
+				certificates.SetSendHook(w.certs, hold)
+			} else {
+				// The thank-you asks the register once before taking the
+				// date's lock and again, per person, under it: hold it at
+				// the second.
+				var mu sync.Mutex
+				calls := 0
+				w.register.onCompleted = func(ctx context.Context) {
+					if ctx.Value(thanksCtx{}) == nil {
+						return
+					}
+					mu.Lock()
+					calls++
+					n := calls
+					mu.Unlock()
+					if n == 2 {
+						hold()
+					}
+				}
+			}
+			var sendErr, thanksErr error
+			sendDone, thanksDone := make(chan struct{}), make(chan struct{})
+			sendAll := func() { defer close(sendDone); _, sendErr = w.certs.SendAll(bg, w.event.ID, staff) }
+			thanks := func() {
+				defer close(thanksDone)
+				_, thanksErr = w.bookings.SendDue(context.WithValue(bg, thanksCtx{}, true), audit.Job("send-due"))
+			}
+			if first == "send all" {
+				go sendAll()
+				<-held
+				go thanks()
+				waitForLockWaiter(t, w.db, "FROM events WHERE id = $1 FOR UPDATE", thanksDone, "the thank-you")
+			} else {
+				go thanks()
+				<-held
+				go sendAll()
+				waitForLockWaiter(t, w.db, "SELECT id FROM events WHERE id = $1 FOR UPDATE", sendDone, "send all")
+			}
+			let()
+			<-sendDone
+			<-thanksDone
+			if sendErr != nil || thanksErr != nil {
+				t.Fatalf("send all: %v; thank-you: %v", sendErr, thanksErr)
+			}
+			got := pdfsSent(t, w)
+			for _, email := range []string{"zoe@example.org", "alan@example.org", "grace@example.org"} {
+				if got[email] != 1 {
+					t.Errorf("%s was e-mailed the certificate %d times, want exactly once (all: %v)", email, got[email], got)
+				}
+			}
+			ty, err := w.outbox.List(bg, messaging.ListFilter{Kind: certificates.KindThanks})
+			if err != nil || len(ty) != 3 {
+				t.Errorf("%d thank-yous (%v), want one each", len(ty), err)
+			}
+		})
+	}
+}
+
+// TestIssueWithPrintedName: a name the fonts cannot print is listed on the
+// date with its letters; staff issue it with the name typed as it should
+// print. A name still unprintable, empty, or for a booking that did not
+// complete is refused on the field; the certificate (its PDF and what
+// /verify reads) carries the typed name, the booking keeps its own, the
+// issue is audited with the booking's name and the note, and "send all"
+// then e-mails it once like any other.
+func TestIssueWithPrintedName(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	w.book(t, "Zoë Ångström-Núñez", "zoe@example.org")
+	wang := w.book(t, "王小明", "wang@example.org")
+	away := w.book(t, "Alan Absent", "alan@example.org")
+	w.register.absent[away.ID] = true
+	if sent, err := w.certs.SendAll(bg, w.event.ID, staff); err != nil || sent.Issued != 1 || sent.Unprintable != 1 {
+		t.Fatalf("send all: %+v, %v", sent, err)
+	}
+	lineOf := func(id int64) certificates.Line {
+		t.Helper()
+		lines, err := w.certs.ForDate(bg, w.event.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range lines {
+			if l.BookingID == id {
+				return l
+			}
+		}
+		t.Fatalf("booking %d not on the date's certificates", id)
+		return certificates.Line{}
+	}
+	if l := lineOf(wang.ID); l.Unprintable != "王 小 明" || l.Certificate != nil {
+		t.Fatalf("the unprintable name's line: %+v", l)
+	}
+	for _, c := range []struct {
+		id         int64
+		name, want string
+	}{
+		{wang.ID, "  ", "Type the name as it should be printed"},
+		{wang.ID, "Wang 小明", "cannot print: 小 明"},
+		{away.ID, "Alan Absent", "has not completed the date"},
+	} {
+		_, _, err := w.certs.IssueAs(bg, w.event.ID, c.id, c.name, "", staff)
+		var fe certificates.FormError
+		if !errors.As(err, &fe) || !strings.Contains(fe["name"], c.want) {
+			t.Errorf("issue %d as %q: %v, want %q on the name", c.id, c.name, err, c.want)
+		}
+	}
+	cert, created, err := w.certs.IssueAs(bg, w.event.ID, wang.ID, " Wang Xiaoming ", "romanised as he signs", staff)
+	if err != nil || !created || cert.Name != "Wang Xiaoming" || cert.Email != "wang@example.org" || cert.CPDMinutes != 390 {
+		t.Fatalf("issue as Wang Xiaoming: %+v, %v, %v", cert, created, err)
+	}
+	if again, created, err := w.certs.IssueAs(bg, w.event.ID, wang.ID, "Xiaoming Wang", "", staff); err != nil || created ||
+		again.Code != cert.Code || again.Name != "Wang Xiaoming" {
+		t.Errorf("a second issue: %+v, %v, %v; want the first kept", again, created, err)
+	}
+	if v, err := w.certs.ByCode(bg, cert.DisplayCode()); err != nil || v.Name != "Wang Xiaoming" || v.State != certificates.Valid {
+		t.Errorf("what /verify reads: %+v, %v", v, err)
+	}
+	pdf, err := certificates.PDF(cert, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := pdfText(t, pdf); !strings.Contains(text, "Wang Xiaoming") {
+		t.Errorf("the PDF reads:\n%s", text)
+	}
+	list, err := w.bookings.List(bg, w.event.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range list {
+		if b.ID == wang.ID && b.Name != "王小明" {
+			t.Errorf("the booking's name became %q", b.Name)
+		}
+	}
+	if l := lineOf(wang.ID); l.Unprintable != "" || l.Certificate == nil || l.Certificate.Code != cert.Code || l.Name != "王小明" {
+		t.Errorf("the line after issue: %+v", l)
+	}
+	entries, err := audit.List(bg, w.db, audit.Filter{Action: "certificate.issue", Object: "certificate", ObjectID: cert.ID})
+	if err != nil || len(entries) != 1 || entries[0].Actor != staff || entries[0].Reason != "romanised as he signs" ||
+		!strings.Contains(string(entries[0].After), `"booked_as":{"name":"王小明"}`) || !strings.Contains(string(entries[0].After), `"name":"Wang Xiaoming"`) {
+		t.Fatalf("the audit of the issue: %+v, %v", entries, err)
+	}
+	if sent, err := w.certs.SendAll(bg, w.event.ID, staff); err != nil || sent.Queued != 1 || sent.Unprintable != 0 || sent.Issued != 0 {
+		t.Errorf("send all after: %+v, %v", sent, err)
+	}
+	if sent, err := w.certs.SendAll(bg, w.event.ID, staff); err != nil || sent.Queued != 0 {
+		t.Errorf("send all again: %+v, %v", sent, err)
+	}
+	if got := pdfsSent(t, w); got["wang@example.org"] != 1 || got["zoe@example.org"] != 1 || len(got) != 2 {
+		t.Errorf("certificates e-mailed: %v", got)
+	}
+	// Erasing the person blanks both names in the issue's audit entry.
+	if err := database.InTx(bg, w.db, func(tx *sql.Tx) error {
+		_, err := audit.People{}.Erase(bg, tx, "wang@example.org", w.now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	entries, err = audit.List(bg, w.db, audit.Filter{Action: "certificate.issue", Object: "certificate", ObjectID: cert.ID})
+	if err != nil || len(entries) != 1 || strings.Contains(string(entries[0].After), "王小明") || strings.Contains(string(entries[0].After), "Wang Xiaoming") {
+		t.Errorf("the audit entry after erasure: %s, %v", entries[0].After, err)
 	}
 }

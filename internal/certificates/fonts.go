@@ -19,7 +19,8 @@ import (
 // Devanagari and the other Indic scripts) and scripts written right to
 // left or joined letter to letter, which the PDF writer does not shape
 // (Arabic, Hebrew), cannot be printed: issuing or reissuing such a name
-// is refused with a message rather than printing blanks.
+// is refused with a message rather than printing blanks; staff then issue
+// it with the name typed as it should print (IssueAs).
 //
 //go:embed fonts/DejaVuSans-Bold.ttf
 var dejavuBold []byte
@@ -66,9 +67,32 @@ func missing(f *sfnt.Font, text string) []rune {
 // font has every letter, else "dejavu-bold"; an error names the letters
 // neither can print.
 func boldFontFor(text string) (string, error) {
+	font, letters, err := fontFor(text)
+	if err != nil {
+		return "", err
+	}
+	if letters != "" {
+		return "", unprintable(letters)
+	}
+	return font, nil
+}
+
+// UnprintableLetters are the letters of name the certificate cannot print
+// (at most eight, each once, space-separated): "" when it prints.
+func UnprintableLetters(name string) string {
+	_, letters, err := fontFor(name)
+	if err != nil {
+		return ""
+	}
+	return letters
+}
+
+// fontFor is boldFontFor's answer: the font, or the letters neither
+// font prints.
+func fontFor(text string) (font, cannot string, err error) {
 	goF, dv, err := parsedFonts()
 	if err != nil {
-		return "", fmt.Errorf("certificates: fonts: %w", err)
+		return "", "", fmt.Errorf("certificates: fonts: %w", err)
 	}
 	var bad []rune
 	for _, r := range text {
@@ -78,12 +102,12 @@ func boldFontFor(text string) (string, error) {
 	}
 	if len(bad) == 0 {
 		if len(missing(goF, text)) == 0 {
-			return "go-bold", nil
+			return "go-bold", "", nil
 		}
 		bad = missing(dv, text)
 	}
 	if len(bad) == 0 {
-		return "dejavu-bold", nil
+		return "dejavu-bold", "", nil
 	}
 	seen := map[rune]bool{}
 	var letters []string
@@ -93,13 +117,14 @@ func boldFontFor(text string) (string, error) {
 			letters = append(letters, string(r))
 		}
 	}
-	return "", unprintable(strings.Join(letters, " "))
+	return "", strings.Join(letters, " "), nil
 }
 
 // unprintable is the message beside a name the certificate cannot print.
 func unprintable(letters string) FormError {
 	return FormError{"name": "This name has letters the certificate font cannot print: " + letters +
-		". Reissue with the name as it should be printed in Latin letters."}
+		". Type the name as it should be printed, in letters the certificate has — such as Latin letters " +
+		"(a romanised form the person gave)."}
 }
 
 // Printable checks that a certificate can print name: nil, or a

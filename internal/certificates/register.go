@@ -92,6 +92,9 @@ type Register struct {
 	// beforeClose, in tests, runs in Close between reading the register
 	// and writing the bookings (a booking cancelled meanwhile).
 	beforeClose func()
+	// saveHook, in tests, runs in Save before its transaction ("begin")
+	// and once it has read the marks under the date's lock ("read").
+	saveHook func(stage string)
 }
 
 // New returns the Register.
@@ -233,7 +236,9 @@ type markChange struct {
 // returns how many marks changed. Every entry must name a booking on the register
 // and a valid mark, or nothing is saved (an InputError keyed by the
 // booking's ID); so too when an entry's Was no longer matches the stored
-// mark (two people taking the register at once).
+// mark (two people taking the register at once). The marks are read under
+// the date's lock (lockDate), so of two saves at once the second reads
+// what the first wrote.
 func (r *Register) Save(ctx context.Context, eventID int64, day catalog.Date, session string, entries []Entry, actor audit.Actor) (int, error) {
 	sh, err := r.Sheet(ctx, eventID, day, session)
 	if err != nil {
@@ -264,10 +269,23 @@ func (r *Register) Save(ctx context.Context, eventID int64, day catalog.Date, se
 	}
 	now := r.now().UTC()
 	changed := 0
+	if r.saveHook != nil {
+		r.saveHook("begin")
+	}
 	err = database.InTx(ctx, r.db, func(tx *sql.Tx) error {
+		// The date's lock first: two people saving the same mark at once
+		// must not both read it unchanged (on PostgreSQL, reads do not
+		// wait for each other; a mark not yet made has no row to lock).
+		// The second waits here and then finds the first one's mark.
+		if err := lockDate(ctx, tx, r.db.Dialect, eventID); err != nil {
+			return err
+		}
 		current, err := r.marks(ctx, tx, eventID)
 		if err != nil {
 			return err
+		}
+		if r.saveHook != nil {
+			r.saveHook("read")
 		}
 		stale := InputError{}
 		for _, en := range entries {

@@ -584,3 +584,78 @@ func TestMarkedDays(t *testing.T) {
 		t.Fatalf("marked days: %v, %v; want %s: 2", got, err, testDate)
 	}
 }
+
+// TestConcurrentRegisterSaves: two people save Ada's mark at once, each
+// from a register that showed her unmarked. The first holds its
+// transaction open after reading the marks; the second must wait for the
+// date's lock (on PostgreSQL it is seen waiting on it, on SQLite on the
+// database's write lock) rather than read the marks beside it. Then
+// exactly one wins and the other gets the refusal on Ada's field naming
+// the mark now stored; one mark, one audit entry.
+func TestConcurrentRegisterSaves(t *testing.T) {
+	f := newFixture(t, nil)
+	ada := f.ids["Ada"]
+	reads := make(chan struct{}, 2)
+	began := make(chan struct{}, 2)
+	release := make(chan struct{})
+	var once sync.Once
+	certificates.SetSaveHook(f.reg, func(stage string) {
+		switch stage {
+		case "begin":
+			began <- struct{}{}
+		case "read":
+			reads <- struct{}{}
+			<-release
+		}
+	})
+	defer once.Do(func() { close(release) })
+	save := func(m certificates.Mark) error {
+		_, err := f.reg.Save(ctx, f.event.ID, testDate, "", []certificates.Entry{{BookingID: ada, Mark: m, CheckWas: true}}, coordinator)
+		return err
+	}
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { errs[0] = save(certificates.Present) })
+	<-began
+	<-reads // the first save holds the date's lock, the marks read
+	wg.Go(func() { errs[1] = save(certificates.Absent) })
+	<-began
+	if f.db.Dialect == database.Postgres {
+		// The second must be waiting on a lock, not reading the marks.
+		deadline := time.Now().Add(30 * time.Second)
+		for waiting := 0; waiting == 0; {
+			select {
+			case <-reads:
+				once.Do(func() { close(release) })
+				wg.Wait()
+				t.Fatalf("the second save read the marks while the first held them (no date lock): %v", errs)
+			default:
+			}
+			if err := f.db.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity
+				WHERE wait_event_type = 'Lock' AND query LIKE '%FROM events WHERE id = $1 FOR UPDATE%'`).Scan(&waiting); err != nil {
+				t.Fatal(err)
+			}
+			if waiting == 0 && time.Now().After(deadline) {
+				t.Fatal("the second save neither waits on the date's lock nor reads the marks after 30s")
+			}
+			if waiting == 0 {
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+	}
+	once.Do(func() { close(release) })
+	wg.Wait()
+	if errs[0] != nil {
+		t.Fatalf("the first save: %v", errs[0])
+	}
+	var ie certificates.InputError
+	if !errors.As(errs[1], &ie) || !strings.Contains(ie[itoa(ada)], "someone else changed this mark meanwhile: it is now present") {
+		t.Fatalf("the second save: %v, want the refusal on Ada's field", errs[1])
+	}
+	if got := f.marks(t, "")["Ada"]; got != certificates.Present {
+		t.Errorf("Ada's mark: %q, want the first save's", got)
+	}
+	if got := f.auditCount(t, "register.mark"); got != 1 {
+		t.Errorf("%d register.mark entries, want 1", got)
+	}
+}

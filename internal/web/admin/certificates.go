@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"plenary/internal/account"
@@ -49,10 +50,22 @@ func (p certificatesPage) Withdrawn(l certificates.Line) string {
 	}
 }
 
-// certificateForm is one certificate's forms after a refused POST.
+// certificateForm is one certificate's forms after a refused POST, or
+// (Booking set, no Code) the "issue with this name" form of a completion
+// whose name cannot be printed.
 type certificateForm struct {
 	Code, Name, Note, Reason string
+	Booking                  int64
 	Errors                   map[string]string
+}
+
+// ID is the HTML id of the form's field: "name-ABCDE12345" for a
+// certificate's, "name-b42" for a booking's issue form.
+func (f certificateForm) ID(field string) string {
+	if f.Code != "" {
+		return field + "-" + f.Code
+	}
+	return field + "-b" + strconv.FormatInt(f.Booking, 10)
 }
 
 // Form is the code's forms as typed after a refusal (empty otherwise).
@@ -61,6 +74,25 @@ func (p certificatesPage) Form(code string) certificateForm {
 		return p.Failed
 	}
 	return certificateForm{}
+}
+
+// IssueForm is a booking's "issue with this name" form as typed after a
+// refusal (empty otherwise).
+func (p certificatesPage) IssueForm(bookingID int64) certificateForm {
+	if p.Failed.Code == "" && p.Failed.Booking == bookingID {
+		return p.Failed
+	}
+	return certificateForm{Booking: bookingID}
+}
+
+// Unprintable reports whether any completion waits for a name that prints.
+func (p certificatesPage) Unprintable() bool {
+	for _, l := range p.Lines {
+		if l.Unprintable != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // certificateDate finds the date and checks that the user may handle the date's
@@ -116,8 +148,14 @@ func (s *Server) renderCertificates(w http.ResponseWriter, r *http.Request, even
 		p.Done = fmt.Sprintf("Certificates issued now: %s. E-mails queued now: %s (each certificate is e-mailed once).",
 			q.Get("issued"), q.Get("queued"))
 		if n := q.Get("unprintable"); n != "" && n != "0" {
-			p.Done += " Not issued: " + n + " whose names have letters the certificate font cannot print (Chinese, Japanese, Korean, Indic, Arabic or Hebrew script); the name must be given in Latin letters."
+			p.Done += " Not issued: " + n + " whose names have letters the certificate font cannot print; " +
+				"they are listed under “Names the certificate cannot print”, each with a form to issue with the name as it should be printed."
 		}
+	case "issued":
+		p.Done = "The certificate was issued with the name as typed; the booking keeps its own name. " +
+			"“Issue and e-mail certificates” sends it like the others."
+	case "had":
+		p.Done = "That booking already had a certificate, which is unchanged: to correct its name, reissue it."
 	case "reissued":
 		p.Done = "The certificate was reissued with the corrected name and its old code now shows as replaced."
 	case "revoked":
@@ -140,6 +178,36 @@ func (s *Server) dateCertificatesSend(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/certificates?done=sent&issued=%d&queued=%d&unprintable=%d", e.ID, sent.Issued, sent.Queued, sent.Unprintable),
 		http.StatusSeeOther)
+}
+
+// dateCertificatesIssue is POST /admin/dates/{id}/certificates/issue:
+// issue the certificate of a completion (the form's booking) whose name the
+// certificate cannot print, with the name as it should be printed. A
+// refusal shows the page again with the message beside the field and
+// what was typed kept (422).
+func (s *Server) dateCertificatesIssue(w http.ResponseWriter, r *http.Request) {
+	_, e, ok := s.certificateDate(w, r, pathID(r))
+	if !ok {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PostFormValue("booking"), 10, 64)
+	form := certificateForm{Booking: id, Name: r.PostFormValue("name"), Note: r.PostFormValue("note")}
+	_, created, err := s.certificates.IssueAs(r.Context(), e.ID, id, form.Name, form.Note, actorOf(r).User.Actor())
+	var fe certificates.FormError
+	switch {
+	case errors.As(err, &fe):
+		form.Errors = fe
+		s.renderCertificates(w, r, e.ID, http.StatusUnprocessableEntity, form)
+		return
+	case err != nil:
+		s.web.Error(w, r, err, web.Link{URL: fmt.Sprintf("/admin/dates/%d/certificates", e.ID), Label: "Back to the certificates"})
+		return
+	}
+	done := "issued"
+	if !created {
+		done = "had"
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/certificates?done=%s", e.ID, done), http.StatusSeeOther)
 }
 
 // certificateOf finds {code} and checks the user may handle its date.

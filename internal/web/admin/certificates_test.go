@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -118,5 +119,91 @@ func TestCertificatesPage(t *testing.T) {
 		if e.Actor != coord.Actor() {
 			t.Errorf("%s by %v, want the coordinator", e.Action, e.Actor)
 		}
+	}
+}
+
+// TestCertificatesUnprintableName: a completion whose name the fonts
+// cannot print is listed on the date's certificates with its letters and
+// booking, and a coordinator issues it with the name as it should print:
+// a name that still cannot print is refused beside the field with what
+// was typed kept; a good one is issued (the booking keeps its own name,
+// the issue is audited in the coordinator's name) and "send all" e-mails
+// it with the others.
+func TestCertificatesUnprintableName(t *testing.T) {
+	t.Parallel()
+	a := newArea(t, nil)
+	course := catalogtest.NewCourse(t0)
+	if _, err := a.catalog.Save(ctx, []*catalog.Course{&course}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	ev := course.Events[0].ID
+	ids := map[string]int64{}
+	for _, p := range [][2]string{{"Zoe Angstrom", "zoe@example.org"}, {"王小明", "wang@example.org"}} {
+		res, err := a.bookings.Book(ctx, booking.Request{EventID: ev, Name: p[0], Email: p[1], Organisation: "North Clinic",
+			Role: "Psychotherapist", SystemChecked: true, FeeTier: "Standard"}, audit.ParticipantOf(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[p[1]] = res.Booking.ID
+	}
+	wang := ids["wang@example.org"]
+	coord := a.addUser(t, "cora@example.org", account.Coordinator)
+	tok := a.signIn(t, "cora@example.org", password, "")
+	page := fmt.Sprintf("/admin/dates/%d/certificates", ev)
+	for _, d := range course.Events[0].Days {
+		if res, _ := a.post(t, fmt.Sprintf("/admin/dates/%d/register/%s", ev, d.Date), tok, url.Values{"action": {"present"}}); res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("mark everyone present on %s: %d", d.Date, res.StatusCode)
+		}
+	}
+	res, body := a.get(t, page, tok)
+	for _, want := range []string{"Names the certificate cannot print", "Letters the certificate cannot print: 王 小 明",
+		fmt.Sprintf(`href="/admin/bookings/%d"`, wang), fmt.Sprintf(`<input type="hidden" name="booking" value="%d">`, wang),
+		fmt.Sprintf(`href="#u-%d"`, wang), "Not issued yet"} {
+		if res.StatusCode != http.StatusOK || !strings.Contains(body, want) {
+			t.Fatalf("the page lacks %q: %d\n%s", want, res.StatusCode, body)
+		}
+	}
+	res, body = a.post(t, page+"/issue", tok, url.Values{"booking": {fmt.Sprint(wang)}, "name": {"Wang 小明"}, "note": {"his passport"}})
+	if res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, fmt.Sprintf(`id="name-b%d-error"`, wang)) ||
+		!strings.Contains(body, "cannot print: 小 明") || !strings.Contains(body, `value="Wang 小明"`) ||
+		!strings.Contains(body, `value="his passport"`) || !strings.Contains(body, fmt.Sprintf(`href="#name-b%d"`, wang)) {
+		t.Fatalf("a name still unprintable: %d\n%s", res.StatusCode, body)
+	}
+	if c, err := a.certificates.ForBooking(ctx, wang); !errors.Is(err, certificates.ErrNotFound) {
+		t.Fatalf("issued after a refusal: %+v, %v", c, err)
+	}
+	res, _ = a.post(t, page+"/issue", tok, url.Values{"booking": {fmt.Sprint(wang)}, "name": {"Wang Xiaoming"}, "note": {"his passport"}})
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != page+"?done=issued" {
+		t.Fatalf("issue as Wang Xiaoming: %d → %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	cert, err := a.certificates.ForBooking(ctx, wang)
+	if err != nil || cert.Name != "Wang Xiaoming" || cert.State != certificates.Valid {
+		t.Fatalf("the certificate: %+v, %v", cert, err)
+	}
+	_, body = a.get(t, page+"?done=issued", tok)
+	if strings.Contains(body, "Names the certificate cannot print") || !strings.Contains(body, cert.DisplayCode()) ||
+		!strings.Contains(body, "issued with the name as typed") {
+		t.Errorf("the page after issue:\n%s", body)
+	}
+	list, err := a.bookings.List(ctx, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range list {
+		if b.ID == wang && b.Name != "王小明" {
+			t.Errorf("the booking's name became %q", b.Name)
+		}
+	}
+	entries, err := audit.List(ctx, a.db, audit.Filter{Action: "certificate.issue", Object: "certificate", ObjectID: cert.ID})
+	if err != nil || len(entries) != 1 || entries[0].Actor != coord.Actor() || entries[0].Reason != "his passport" {
+		t.Fatalf("the audit of the issue: %+v, %v", entries, err)
+	}
+	if res, _ := a.post(t, page+"/send", tok, url.Values{}); res.StatusCode != http.StatusSeeOther ||
+		res.Header.Get("Location") != page+"?done=sent&issued=1&queued=2&unprintable=0" {
+		t.Fatalf("send all: %d → %s", res.StatusCode, res.Header.Get("Location"))
+	}
+	sent, err := a.outbox.List(ctx, messaging.ListFilter{Kind: certificates.KindCertificate, Recipient: "wang@example.org"})
+	if err != nil || len(sent) != 1 || sent[0].ToName != "Wang Xiaoming" {
+		t.Fatalf("Wang's certificate e-mail: %+v, %v", sent, err)
 	}
 }

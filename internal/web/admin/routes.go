@@ -118,6 +118,7 @@ func (s *Server) routes() []route {
 		// date's course with allowedOn.
 		{pattern: "GET /admin/dates/{id}/certificates", access: pmSome(account.CertificatesIssue), handler: s.dateCertificates},
 		{pattern: "POST /admin/dates/{id}/certificates/send", access: pmSome(account.CertificatesIssue), handler: s.dateCertificatesSend},
+		{pattern: "POST /admin/dates/{id}/certificates/issue", access: pmSome(account.CertificatesIssue), handler: s.dateCertificatesIssue},
 		{pattern: "GET /admin/certificates/{code}/pdf", access: pmSome(account.CertificatesIssue), handler: s.certificatePDF},
 		{pattern: "POST /admin/certificates/{code}/reissue", access: pmSome(account.CertificatesIssue), handler: s.certificateReissue},
 		{pattern: "POST /admin/certificates/{code}/revoke", access: pmSome(account.CertificatesIssue), handler: s.certificateRevoke},

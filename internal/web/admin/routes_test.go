@@ -106,11 +106,12 @@ var routeAccess = map[string][]string{
 	"GET /admin/dates/{id}/edit":         {"admin", "coordinator", limitedCoord},
 	"POST /admin/dates/{id}/edit":        {"admin", "coordinator", limitedCoord},
 
-	"GET /admin/dates/{id}/certificates":       {"admin", "coordinator", limitedCoord},
-	"POST /admin/dates/{id}/certificates/send": {"admin", "coordinator", limitedCoord},
-	"GET /admin/certificates/{code}/pdf":       {"admin", "coordinator", limitedCoord},
-	"POST /admin/certificates/{code}/reissue":  {"admin", "coordinator", limitedCoord},
-	"POST /admin/certificates/{code}/revoke":   {"admin", "coordinator", limitedCoord},
+	"GET /admin/dates/{id}/certificates":        {"admin", "coordinator", limitedCoord},
+	"POST /admin/dates/{id}/certificates/send":  {"admin", "coordinator", limitedCoord},
+	"POST /admin/dates/{id}/certificates/issue": {"admin", "coordinator", limitedCoord},
+	"GET /admin/certificates/{code}/pdf":        {"admin", "coordinator", limitedCoord},
+	"POST /admin/certificates/{code}/reissue":   {"admin", "coordinator", limitedCoord},
+	"POST /admin/certificates/{code}/revoke":    {"admin", "coordinator", limitedCoord},
 
 	"GET /admin/messages":                      {"admin", "coordinator"},
 	"GET /admin/messages/{id}":                 {"admin", "coordinator"},

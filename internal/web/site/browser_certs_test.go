@@ -32,6 +32,13 @@ func testCertificates(t *testing.T, ctx context.Context, site demoSite, axeMissi
 		SystemChecked: true, Answers: map[string]string{"training_completed": "2020-01-15"}}, audit.ParticipantOf(0)); err != nil {
 		t.Fatal(err)
 	}
+	// A name the certificate's fonts cannot print: issued by hand below.
+	wang, err := site.bookings.Book(ctx, booking.Request{EventID: site.nextEvent, Name: "王小明",
+		Email: "wang@example.org", Organisation: "North Clinic", Role: "Clinical psychologist", FeeTier: "Standard",
+		SystemChecked: true, Answers: map[string]string{"training_completed": "2020-01-15"}}, audit.ParticipantOf(0))
+	if err != nil {
+		t.Fatal(err)
+	}
 	shots := os.Getenv("PLENARY_SCREENSHOTS")
 	if shots != "" {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulateScale(1))); err != nil {
@@ -104,13 +111,46 @@ func testCertificates(t *testing.T, ctx context.Context, site demoSite, axeMissi
 	for _, m := range sent {
 		perPerson[m.ToEmail]++
 	}
-	if perPerson["alexandros@example.org"] != 1 {
+	if perPerson["alexandros@example.org"] != 1 || perPerson["wang@example.org"] != 0 {
 		t.Errorf("certificate e-mails: %v", perPerson)
 	}
 	code := mustRun(t, ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("tbody tr")]
 		.find(r => r.textContent.includes("Αλέξανδρος")).querySelector('a[href^="/admin/certificates/"]').textContent`))
 	shot("certificates")
 	testPhoneWidthHere(t, ctx)
+
+	// 王小明 was not issued: listed with the letters, and issued with
+	// the name as it should print, typed into the page's form (a name
+	// still unprintable first: refused beside the field, the text kept).
+	if got := mustRun(t, ctx, chromedp.Text(`main`)); !strings.Contains(got, "Names the certificate cannot print") ||
+		!strings.Contains(got, "Letters the certificate cannot print: 王 小 明") {
+		t.Fatalf("the unprintable name is not listed:\n%s", got)
+	}
+	if axeMissing == "" { // axe on the page with the form (it loads the page again)
+		testAxe(t, ctx, base+page, axeJS)
+	}
+	field := fmt.Sprintf("#name-b%d", wang.Booking.ID)
+	submit(t, ctx, page+"/issue", chromedp.SendKeys(field, "Wang 小明", chromedp.NodeVisible))
+	if msg := mustRun(t, ctx, chromedp.Text(field+"-error", chromedp.NodeVisible)); !strings.Contains(msg, "cannot print: 小 明") {
+		t.Errorf("a name still unprintable: %q", msg)
+	}
+	if v := mustRun(t, ctx, chromedp.Value(field)); v != "Wang 小明" {
+		t.Errorf("the name typed became %q", v)
+	}
+	testPhoneWidthHere(t, ctx)
+	submit(t, ctx, page+"/issue", chromedp.SetValue(field, "Wang Xiaoming", chromedp.NodeVisible))
+	if msg := mustRun(t, ctx, chromedp.Text(`.notice--success`, chromedp.NodeVisible)); !strings.Contains(msg, "issued with the name as typed") {
+		t.Errorf("after issuing with a name: %q", msg)
+	}
+	submit(t, ctx, page+"/send")
+	wangCode := mustRun(t, ctx, chromedp.Evaluate[string](`[...document.querySelectorAll("tbody tr")]
+		.find(r => r.textContent.includes("王小明")).querySelector('a[href^="/admin/certificates/"]').textContent`))
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/verify/"+wangCode)); err != nil {
+		t.Fatal(err)
+	}
+	if got := mustRun(t, ctx, chromedp.Text(`main`)); !strings.Contains(got, "This certificate is valid") || !strings.Contains(got, "Wang Xiaoming") {
+		t.Errorf("the verification of the certificate issued by hand:\n%s", got)
+	}
 
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/verify"),
 		chromedp.SendKeys(`#code`, strings.ToLower(code), chromedp.NodeVisible)); err != nil {
@@ -133,6 +173,7 @@ func testCertificates(t *testing.T, ctx context.Context, site demoSite, axeMissi
 		missing(t, "%s", axeMissing)
 	}
 	testAxe(t, ctx, base+page, axeJS)
+	testAxe(t, ctx, base+"/verify/"+wangCode, axeJS)
 	testAxe(t, ctx, base+"/verify/"+code, axeJS)
 	testAxe(t, ctx, base+"/verify", axeJS)
 }
