@@ -352,13 +352,21 @@ func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err
 	// Log as `plenary serve` does in production (JSON, one line per
 	// request), but into io.Discard: the cost counts, the terminal not.
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if os.Getenv("BENCH_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	const from = "Plenary <noreply@127.0.0.1>"
 	inserter, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{Logger: logger})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from})
+	mail, err := booking.NewMail()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, Renderer: mail})
 	e.bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: e.baseURL, Organizer: from})
 	if o.send {
 		workers := river.NewWorkers()

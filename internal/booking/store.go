@@ -23,6 +23,7 @@ import (
 type store struct {
 	q       database.Querier
 	dialect database.Dialect
+	stmts   *stmtCache // SQLite only: see stmts.go
 }
 
 // newStore returns a store on db. A Service made without a database (to
@@ -31,11 +32,21 @@ func newStore(db *database.DB) store {
 	if db == nil {
 		return store{}
 	}
-	return store{q: db, dialect: db.Dialect}
+	s := store{q: db, dialect: db.Dialect}
+	if db.Dialect == database.SQLite {
+		s.stmts = &stmtCache{db: db.DB}
+	}
+	return s
 }
 
-// withTx returns a store whose statements run in tx.
-func (s store) withTx(tx *sql.Tx) store { return store{q: tx, dialect: s.dialect} }
+// withTx returns a store whose statements run in tx (prepared once, on
+// SQLite).
+func (s store) withTx(tx *sql.Tx) store {
+	if s.stmts != nil {
+		return store{q: preparedTx{tx: tx, cache: s.stmts}, dialect: s.dialect, stmts: s.stmts}
+	}
+	return store{q: tx, dialect: s.dialect}
+}
 
 // statusIn is the SQL condition "IN ('confirmed', …)" for statuses: the
 // one place where a Status becomes SQL text. The values come from the
@@ -149,6 +160,14 @@ func (s store) heldPlaces(ctx context.Context, eventID int64) (int, error) {
 	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE event_id = $1 AND status `+statusIn(heldStatuses...),
 		eventID).Scan(&n)
 	return n, err
+}
+
+// heldAndWaiting counts the event's places held and people waiting.
+func (s store) heldAndWaiting(ctx context.Context, eventID int64) (held, waiting int, err error) {
+	err = s.q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN status `+statusIn(heldStatuses...)+` THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = $2 THEN 1 ELSE 0 END), 0)
+		FROM bookings WHERE event_id = $1`, eventID, string(Waitlisted)).Scan(&held, &waiting)
+	return held, waiting, err
 }
 
 func (s store) nextInvoiceNumber(ctx context.Context) (int64, error) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 
 	"plenary/internal/database"
 )
@@ -64,6 +65,12 @@ func (o *Outbox) now() time.Time { return dbTime(o.opts.Now()) }
 // the existing message's ID with created=false and inserts nothing, so
 // callers can enqueue again after a retry or a restart without care.
 func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, created bool, err error) {
+	return o.enqueue(ctx, tx, m, nil)
+}
+
+// enqueue is Enqueue; with later set, the send job is added to later
+// rather than inserted.
+func (o *Outbox) enqueue(ctx context.Context, tx *sql.Tx, m Message, later *JobBatch) (id int64, created bool, err error) {
 	if err := m.validate(); err != nil {
 		return 0, false, fmt.Errorf("messaging: enqueue %s: %w", m.DedupeKey, err)
 	}
@@ -119,10 +126,69 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, 
 	if scheduled.After(now) {
 		jobOpts = &river.InsertOpts{ScheduledAt: scheduled}
 	}
+	if later != nil {
+		later.jobs = append(later.jobs, river.InsertManyParams{Args: SendArgs{MessageID: id}, InsertOpts: jobOpts})
+		return id, true, nil
+	}
 	if _, err := o.jobs.InsertTx(ctx, tx, SendArgs{MessageID: id}, jobOpts); err != nil {
 		return 0, false, fmt.Errorf("messaging: enqueue %s: send job: %w", m.DedupeKey, err)
 	}
 	return id, true, nil
+}
+
+// JobBatch queues messages like Enqueue but inserts their send jobs
+// together, in one statement, when flushed: for a caller that enqueues
+// many messages in one transaction (a batch of bookings, which found the
+// job insert the dearest part of a booking). Flush must run in the same
+// transaction before it commits; a message whose send job was never
+// inserted is sent only by RescueSends.
+type JobBatch struct {
+	o    *Outbox
+	jobs []river.InsertManyParams
+}
+
+// Batch starts a JobBatch.
+func (o *Outbox) Batch() *JobBatch { return &JobBatch{o: o} }
+
+// Enqueue stores m in tx as Outbox.Enqueue does and keeps its send job for
+// Flush.
+func (b *JobBatch) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, created bool, err error) {
+	return b.o.enqueue(ctx, tx, m, b)
+}
+
+// Len is the number of send jobs kept; Truncate(n) forgets those after
+// the first n, when the messages they send were rolled back (to a
+// savepoint taken when Len was n).
+func (b *JobBatch) Len() int { return len(b.jobs) }
+
+// Truncate forgets the send jobs after the first n.
+func (b *JobBatch) Truncate(n int) { b.jobs = b.jobs[:min(n, len(b.jobs))] }
+
+// ManyInserter is a JobInserter that can insert many jobs in one
+// statement: a River client.
+type ManyInserter interface {
+	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+}
+
+// Flush inserts the kept send jobs in tx, in one statement when the job
+// inserter can, and forgets them.
+func (b *JobBatch) Flush(ctx context.Context, tx *sql.Tx) error {
+	if len(b.jobs) == 0 {
+		return nil
+	}
+	defer func() { b.jobs = b.jobs[:0] }()
+	if many, ok := b.o.jobs.(ManyInserter); ok {
+		if _, err := many.InsertManyTx(ctx, tx, b.jobs); err != nil {
+			return fmt.Errorf("messaging: send jobs of %d messages: %w", len(b.jobs), err)
+		}
+		return nil
+	}
+	for _, j := range b.jobs {
+		if _, err := b.o.jobs.InsertTx(ctx, tx, j.Args, j.InsertOpts); err != nil {
+			return fmt.Errorf("messaging: send job: %w", err)
+		}
+	}
+	return nil
 }
 
 // newMessageID makes a Message-ID that is stored with the message, so every
