@@ -143,6 +143,7 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 	err = s.eventTx(ctx, eventID, func(tx *sql.Tx) error {
 		clear(ran)
 		st := dateState{}
+		sq := s.store.withTx(tx).q // prepared once, on SQLite
 		var err error
 		if st.ev, err = s.store.withTx(tx).lockEvent(ctx, eventID); err != nil {
 			return err
@@ -159,7 +160,7 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 				j.err = err
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT booking`); err != nil {
+			if _, err := sq.ExecContext(ctx, `SAVEPOINT booking`); err != nil {
 				return err
 			}
 			mine := st
@@ -174,14 +175,14 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 				if sends != nil {
 					sends.Truncate(mark)
 				}
-				if _, rbErr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT booking`); rbErr != nil {
+				if _, rbErr := sq.ExecContext(ctx, `ROLLBACK TO SAVEPOINT booking`); rbErr != nil {
 					return fmt.Errorf("roll back booking: %w", rbErr)
 				}
 			} else {
 				st = mine
 				ran[i] = true
 			}
-			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT booking`); err != nil {
+			if _, err := sq.ExecContext(ctx, `RELEASE SAVEPOINT booking`); err != nil {
 				return err
 			}
 		}
