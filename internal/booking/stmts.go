@@ -18,14 +18,18 @@ import (
 // (database.InBatches) differ by length, and past the bound run unprepared.
 const maxPrepared = 64
 
-// stmtCache holds statements prepared on the pool, by query text.
+// stmtCache holds statements prepared on the pool, by query text. A
+// statement not yet prepared runs unprepared once while it is prepared
+// in the background: preparing on the pool needs a free connection, and
+// a batch holding the write lock must never wait behind a rush of reads
+// for one.
 type stmtCache struct {
 	db *sql.DB
 	mu sync.Mutex
-	m  map[string]*sql.Stmt
+	m  map[string]*sql.Stmt // nil while being prepared
 }
 
-func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
+func (c *stmtCache) get(query string) *sql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st, ok := c.m[query]; ok {
@@ -34,15 +38,21 @@ func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 	if len(c.m) >= maxPrepared {
 		return nil
 	}
-	st, err := c.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil // the unprepared statement will report the error
-	}
 	if c.m == nil {
 		c.m = map[string]*sql.Stmt{}
 	}
-	c.m[query] = st
-	return st
+	c.m[query] = nil
+	go func() {
+		st, err := c.db.PrepareContext(context.Background(), query)
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		if err != nil {
+			delete(c.m, query) // the unprepared statement reports the error
+			return
+		}
+		c.m[query] = st
+	}()
+	return nil
 }
 
 // preparedTx runs statements in tx through the cache's prepared
@@ -53,21 +63,21 @@ type preparedTx struct {
 }
 
 func (p preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := p.cache.get(ctx, query); st != nil {
+	if st := p.cache.get(query); st != nil {
 		return p.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 	}
 	return p.tx.ExecContext(ctx, query, args...)
 }
 
 func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := p.cache.get(ctx, query); st != nil {
+	if st := p.cache.get(query); st != nil {
 		return p.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 	}
 	return p.tx.QueryContext(ctx, query, args...)
 }
 
 func (p preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := p.cache.get(ctx, query); st != nil {
+	if st := p.cache.get(query); st != nil {
 		return p.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
 	}
 	return p.tx.QueryRowContext(ctx, query, args...)

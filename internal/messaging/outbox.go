@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -24,11 +24,11 @@ type Outbox struct {
 	jobs JobInserter
 	opts OutboxOptions
 
-	// insertOnce prepares the message insert once on SQLite, which
+	// insertStmt is the message insert prepared once on SQLite, which
 	// otherwise parses it anew for every message (a tenth of a
 	// booking's CPU in bench/booking); pgx keeps its own cache.
-	insertOnce sync.Once
-	insertStmt *sql.Stmt
+	insertStmt      atomic.Pointer[sql.Stmt]
+	insertPreparing atomic.Bool
 }
 
 // OutboxOptions are the installation's sending details.
@@ -149,13 +149,20 @@ const insertMessage = `
 // on SQLite, as it is on PostgreSQL.
 func (o *Outbox) insertRow(ctx context.Context, tx *sql.Tx, args ...any) *sql.Row {
 	if o.db != nil && o.db.Dialect == database.SQLite {
-		o.insertOnce.Do(func() {
-			// Prepared outside any request's deadline; on failure every
-			// insert runs unprepared, and reports the error itself.
-			o.insertStmt, _ = o.db.PrepareContext(context.WithoutCancel(ctx), insertMessage)
-		})
-		if o.insertStmt != nil {
-			return tx.StmtContext(ctx, o.insertStmt).QueryRowContext(ctx, args...)
+		if st := o.insertStmt.Load(); st != nil {
+			return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+		}
+		// Prepared in the background: preparing on the pool waits for a
+		// free connection, which a caller holding the write lock must not.
+		if o.insertPreparing.CompareAndSwap(false, true) {
+			go func() {
+				st, err := o.db.PrepareContext(context.Background(), insertMessage)
+				if err != nil {
+					o.insertPreparing.Store(false) // the unprepared insert reports it
+					return
+				}
+				o.insertStmt.Store(st)
+			}()
 		}
 	}
 	return tx.QueryRowContext(ctx, insertMessage, args...)
