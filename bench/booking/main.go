@@ -28,6 +28,14 @@
 // the unlimited date as fast as -workers workers can go (rate 0: each
 // sends its next request when the last is answered) for -duration.
 //
+// The bare booking reference (-bare, on by default) is measured in the
+// same repetition on the same database: a handler that parses the same
+// form and inserts one row in one transaction. Plenary's sustained rate is
+// reported as a ratio to it. With -instances 2 a second Plenary (its own
+// pool, outbox and booking.Service) serves the same database: the burst
+// is split between the two, and the sustained run is made on one, then
+// on both. The last lines are AIM verdicts, the burst's last of all.
+//
 // Everything is loopback only and bounded: the burst by its count and the
 // per-request -timeout, the sustained phase by -duration and
 // -max-requests.
@@ -36,6 +44,7 @@
 //	go run ./bench/booking -db postgres://…          # a new schema in that database per repetition, dropped after
 //	go run ./bench/booking -db sqlite,postgres://…   # both, in alternating repetitions
 //	go run ./bench/booking -reps 3 -burst 2000 -places 30 -duration 10s -workers 8
+//	go run ./bench/booking -db postgres://… -instances 2   # aim 7: two instances over one schema
 //	go run ./bench/booking -send                     # also work the mail queue in-process
 //	go run ./bench/booking -cpuprofile cpu.out       # then: go tool pprof cpu.out.sqlite
 package main
@@ -1082,11 +1091,4 @@ func joinRatios(rs []float64) string {
 		parts = append(parts, fmt.Sprintf("%.2f", r))
 	}
 	return strings.Join(parts, " ")
-}
-
-func met(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "NOT met"
 }
