@@ -31,15 +31,25 @@ type dateState struct {
 	counted bool // held and waiting have been read
 	held    int  // places held (confirmed, offered, pending review)
 	waiting int  // people on the waiting list
+	// booked holds the e-mail keys, among the batch's, with an active
+	// booking on the date (read once at the batch's start, and added to
+	// as the batch books): a request whose key is not in it need not look
+	// for its booking. Nil: unknown, look.
+	booked map[string]bool
 }
+
+// mayHaveBooking says whether the person with e-mail key may already
+// have an active booking on the date.
+func (st *dateState) mayHaveBooking(key string) bool { return st.booked == nil || st.booked[key] }
 
 // batchJob is one request in a date's queue.
 type batchJob struct {
-	ctx  context.Context
-	fn   func(ctx context.Context, tx *sql.Tx, st *dateState) error
-	err  error
-	lead bool          // woken to lead the next batch, not with an outcome
-	wake chan struct{} // one send: an outcome or the lead
+	ctx   context.Context
+	email string // the person's e-mail key
+	fn    func(ctx context.Context, tx *sql.Tx, st *dateState) error
+	err   error
+	lead  bool          // woken to lead the next batch, not with an outcome
+	wake  chan struct{} // one send: an outcome or the lead
 }
 
 type dateQueue struct {
@@ -56,9 +66,9 @@ type dateQueues struct {
 // bookBatched runs fn for the request in its date's next batch, in a
 // savepoint of its own inside a transaction that holds the date's lock,
 // and returns fn's error (or the commit's).
-func (s *Service) bookBatched(ctx context.Context, eventID int64,
+func (s *Service) bookBatched(ctx context.Context, eventID int64, email string,
 	fn func(ctx context.Context, tx *sql.Tx, st *dateState) error) error {
-	j := &batchJob{ctx: ctx, fn: fn, wake: make(chan struct{}, 1)}
+	j := &batchJob{ctx: ctx, email: emailKey(email), fn: fn, wake: make(chan struct{}, 1)}
 	q := &s.batches
 	q.mu.Lock()
 	if q.queues == nil {
@@ -148,6 +158,16 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 		if st.ev, err = s.store.withTx(tx).lockEvent(ctx, eventID); err != nil {
 			return err
 		}
+		if len(jobs) > 1 {
+			// One query for everyone's earlier booking, not one each.
+			keys := make([]string, len(jobs))
+			for i, j := range jobs {
+				keys[i] = j.email
+			}
+			if st.booked, err = s.store.withTx(tx).activeEmails(ctx, eventID, keys); err != nil {
+				return err
+			}
+		}
 		// The send jobs of the batch's e-mails go in with one statement
 		// at the end, when the outbox can (messaging.JobBatch).
 		var sends *messaging.JobBatch
@@ -180,6 +200,9 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 				}
 			} else {
 				st = mine
+				if st.booked != nil {
+					st.booked[j.email] = true
+				}
 				ran[i] = true
 			}
 			if _, err := sq.ExecContext(ctx, `RELEASE SAVEPOINT booking`); err != nil {

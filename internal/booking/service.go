@@ -205,7 +205,7 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 	// The request is taken in its date's next batch (groupcommit.go):
 	// fn runs in a savepoint of a transaction that already holds the
 	// date's lock, with what the batch knows of the date in ds.
-	err := s.bookBatched(ctx, event.ID, func(ctx context.Context, tx *sql.Tx, ds *dateState) error {
+	err := s.bookBatched(ctx, event.ID, req.Email, func(ctx context.Context, tx *sql.Tx, ds *dateState) error {
 		res = Result{}
 		st := s.store.withTx(tx)
 		ev := ds.ev
@@ -232,7 +232,10 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		if err := open(course, event, now); err != nil {
 			return err
 		}
-		existing, err := st.activeByEmail(ctx, event.ID, req.Email)
+		existing, err := Booking{}, error(ErrNotFound)
+		if ds.mayHaveBooking(emailKey(req.Email)) {
+			existing, err = st.activeByEmail(ctx, event.ID, req.Email)
+		}
 		if err == nil && o.byHand {
 			return FormError{"email": fmt.Sprintf("This person already has a booking on this date (booking %d, %s).",
 				existing.ID, strings.ToLower(existing.Status.Label()))}

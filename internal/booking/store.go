@@ -289,6 +289,25 @@ func (s store) activeByEmail(ctx context.Context, eventID int64, email string) (
 	return b, s.fillDetails(ctx, &b)
 }
 
+// activeEmails returns which of the e-mail keys have an active booking
+// on the event.
+func (s store) activeEmails(ctx context.Context, eventID int64, keys []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(keys))
+	args := make([]any, 0, len(keys)+1)
+	args = append(args, eventID)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	err := s.each(ctx, `SELECT email_key FROM bookings WHERE event_id = $1 AND email_key IN (`+marks(2, len(keys))+`)
+		AND status `+statusIn(activeStatuses...), args, func(scan func(...any) error) error {
+		var k string
+		err := scan(&k)
+		out[k] = true
+		return err
+	})
+	return out, err
+}
+
 // fillDetails reads a booking's answers and queue position.
 func (s store) fillDetails(ctx context.Context, b *Booking) error {
 	answers, err := s.answers(ctx, `SELECT booking_id, question, answer FROM booking_answers WHERE booking_id = $1`, b.ID)
