@@ -27,6 +27,7 @@ const maxBatch = 128
 // dateState is what a batch knows of its date under the lock: read once,
 // then kept up to date by the requests it runs.
 type dateState struct {
+	store   store // the batch's transaction
 	ev      lockedEvent
 	counted bool // held and waiting have been read
 	held    int  // places held (confirmed, offered, pending review)
@@ -152,10 +153,10 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 	}()
 	err = s.eventTx(ctx, eventID, func(tx *sql.Tx) error {
 		clear(ran)
-		st := dateState{}
-		sq := s.store.withTx(tx).q // prepared once, on SQLite
+		st := dateState{store: s.store.batchTx(tx)} // statements prepared once a batch, on SQLite
+		sq := st.store.q
 		var err error
-		if st.ev, err = s.store.withTx(tx).lockEvent(ctx, eventID); err != nil {
+		if st.ev, err = st.store.lockEvent(ctx, eventID); err != nil {
 			return err
 		}
 		if len(jobs) > 1 {
@@ -164,7 +165,7 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 			for i, j := range jobs {
 				keys[i] = j.email
 			}
-			if st.booked, err = s.store.withTx(tx).activeEmails(ctx, eventID, keys); err != nil {
+			if st.booked, err = st.store.activeEmails(ctx, eventID, keys); err != nil {
 				return err
 			}
 		}

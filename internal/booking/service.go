@@ -207,7 +207,7 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 	// date's lock, with what the batch knows of the date in ds.
 	err := s.bookBatched(ctx, event.ID, req.Email, func(ctx context.Context, tx *sql.Tx, ds *dateState) error {
 		res = Result{}
-		st := s.store.withTx(tx)
+		st := ds.store
 		ev := ds.ev
 		// Re-check what may have changed since the event was read.
 		event.Status, event.Capacity, event.StartsAt = ev.status, ev.capacity, ev.startsAt

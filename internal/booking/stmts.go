@@ -3,82 +3,67 @@ package booking
 import (
 	"context"
 	"database/sql"
-	"sync"
 )
 
 // On SQLite every statement run with a query string is parsed anew
 // (sqlite3_prepare_v2): in a booking that was a quarter of the CPU. A
-// store bound to a transaction on SQLite therefore runs its statements
-// through statements prepared once on the pool (database/sql prepares
-// them again on each connection the first time, and keeps them). On
-// PostgreSQL pgx already keeps a cache of prepared statements per
-// connection, so the store runs its queries as they are.
+// batch of bookings (groupcommit.go) therefore runs its statements
+// through statements prepared once per batch, on the transaction's own
+// connection: a date's rush parses each statement once, not once a
+// person. (Statements prepared on the pool would need a free connection
+// while the batch holds the write lock, or a goroutine of their own that
+// outlives the caller.) On PostgreSQL pgx already keeps a cache of
+// prepared statements per connection, so the store runs its queries as
+// they are.
 
-// maxPrepared bounds the cache: queries built for a number of IDs
-// (database.InBatches) differ by length, and past the bound run unprepared.
+// maxPrepared bounds one transaction's statements: queries built for a
+// number of IDs differ by length, and past the bound run unprepared.
 const maxPrepared = 64
 
-// stmtCache holds statements prepared on the pool, by query text. A
-// statement not yet prepared runs unprepared once while it is prepared
-// in the background: preparing on the pool needs a free connection, and
-// a batch holding the write lock must never wait behind a rush of reads
-// for one.
-type stmtCache struct {
-	db *sql.DB
-	mu sync.Mutex
-	m  map[string]*sql.Stmt // nil while being prepared
+// txStmts runs statements in tx, each prepared the first time it runs;
+// it is a database.Querier. Only for SQLite: a failed prepare there
+// leaves the transaction as it was, and the unprepared statement reports
+// the error.
+type txStmts struct {
+	tx *sql.Tx
+	m  map[string]*sql.Stmt
 }
 
-func (c *stmtCache) get(query string) *sql.Stmt {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if st, ok := c.m[query]; ok {
+func (p *txStmts) stmt(ctx context.Context, query string) *sql.Stmt {
+	if st, ok := p.m[query]; ok {
 		return st
 	}
-	if len(c.m) >= maxPrepared {
+	if len(p.m) >= maxPrepared {
 		return nil
 	}
-	if c.m == nil {
-		c.m = map[string]*sql.Stmt{}
+	st, err := p.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
 	}
-	c.m[query] = nil
-	go func() {
-		st, err := c.db.PrepareContext(context.Background(), query)
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		if err != nil {
-			delete(c.m, query) // the unprepared statement reports the error
-			return
-		}
-		c.m[query] = st
-	}()
-	return nil
+	if p.m == nil {
+		p.m = map[string]*sql.Stmt{}
+	}
+	p.m[query] = st
+	return st
 }
 
-// preparedTx runs statements in tx through the cache's prepared
-// statements; it is a database.Querier.
-type preparedTx struct {
-	tx    *sql.Tx
-	cache *stmtCache
-}
-
-func (p preparedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := p.cache.get(query); st != nil {
-		return p.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+func (p *txStmts) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
 	}
 	return p.tx.ExecContext(ctx, query, args...)
 }
 
-func (p preparedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := p.cache.get(query); st != nil {
-		return p.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+func (p *txStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
 	}
 	return p.tx.QueryContext(ctx, query, args...)
 }
 
-func (p preparedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := p.cache.get(query); st != nil {
-		return p.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+func (p *txStmts) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := p.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return p.tx.QueryRowContext(ctx, query, args...)
 }

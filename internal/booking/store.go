@@ -23,7 +23,6 @@ import (
 type store struct {
 	q       database.Querier
 	dialect database.Dialect
-	stmts   *stmtCache // SQLite only: see stmts.go
 }
 
 // newStore returns a store on db. A Service made without a database (to
@@ -32,20 +31,19 @@ func newStore(db *database.DB) store {
 	if db == nil {
 		return store{}
 	}
-	s := store{q: db, dialect: db.Dialect}
-	if db.Dialect == database.SQLite {
-		s.stmts = &stmtCache{db: db.DB}
-	}
-	return s
+	return store{q: db, dialect: db.Dialect}
 }
 
-// withTx returns a store whose statements run in tx (prepared once, on
-// SQLite).
-func (s store) withTx(tx *sql.Tx) store {
-	if s.stmts != nil {
-		return store{q: preparedTx{tx: tx, cache: s.stmts}, dialect: s.dialect, stmts: s.stmts}
+// withTx returns a store whose statements run in tx.
+func (s store) withTx(tx *sql.Tx) store { return store{q: tx, dialect: s.dialect} }
+
+// batchTx is withTx for a batch of bookings: on SQLite each statement is
+// prepared once for the whole transaction (stmts.go).
+func (s store) batchTx(tx *sql.Tx) store {
+	if s.dialect == database.SQLite {
+		return store{q: &txStmts{tx: tx}, dialect: s.dialect}
 	}
-	return store{q: tx, dialect: s.dialect}
+	return s.withTx(tx)
 }
 
 // statusIn is the SQL condition "IN ('confirmed', …)" for statuses: the

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -23,12 +22,6 @@ type Outbox struct {
 	db   *database.DB
 	jobs JobInserter
 	opts OutboxOptions
-
-	// insertStmt is the message insert prepared once on SQLite, which
-	// otherwise parses it anew for every message (a tenth of a
-	// booking's CPU in bench/booking); pgx keeps its own cache.
-	insertStmt      atomic.Pointer[sql.Stmt]
-	insertPreparing atomic.Bool
 }
 
 // OutboxOptions are the installation's sending details.
@@ -102,7 +95,7 @@ func (o *Outbox) enqueue(ctx context.Context, tx *sql.Tx, m Message, later *JobB
 	if err != nil {
 		return 0, false, err
 	}
-	err = o.insertRow(ctx, tx,
+	err = o.insertRow(ctx, tx, later,
 		m.Kind, m.DedupeKey, m.SubjectRef, m.From, m.ReplyTo, m.ToName, m.ToEmail,
 		m.Subject, m.Text, m.HTML, msgID, m.Marketing, m.ListUnsubscribe,
 		string(Queued), scheduled, now, string(m.Data), searchText(m.ToName, m.ToEmail), m.ListUnsubscribeMailto).Scan(&id)
@@ -145,24 +138,20 @@ const insertMessage = `
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`
 
-// insertRow runs insertMessage in tx: through a statement prepared once
-// on SQLite, as it is on PostgreSQL.
-func (o *Outbox) insertRow(ctx context.Context, tx *sql.Tx, args ...any) *sql.Row {
-	if o.db != nil && o.db.Dialect == database.SQLite {
-		if st := o.insertStmt.Load(); st != nil {
-			return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+// insertRow runs insertMessage in tx. In a JobBatch on SQLite, which
+// otherwise parses the insert anew for every message (a tenth of a
+// booking's CPU in bench/booking), it is prepared once for the batch's
+// transaction, on its connection; pgx keeps its own cache.
+func (o *Outbox) insertRow(ctx context.Context, tx *sql.Tx, later *JobBatch, args ...any) *sql.Row {
+	if later != nil && o.db != nil && o.db.Dialect == database.SQLite {
+		if later.tx != tx {
+			later.tx, later.insert = tx, nil
+			if st, err := tx.PrepareContext(ctx, insertMessage); err == nil {
+				later.insert = st // closed with the transaction
+			}
 		}
-		// Prepared in the background: preparing on the pool waits for a
-		// free connection, which a caller holding the write lock must not.
-		if o.insertPreparing.CompareAndSwap(false, true) {
-			go func() {
-				st, err := o.db.PrepareContext(context.Background(), insertMessage)
-				if err != nil {
-					o.insertPreparing.Store(false) // the unprepared insert reports it
-					return
-				}
-				o.insertStmt.Store(st)
-			}()
+		if later.insert != nil {
+			return later.insert.QueryRowContext(ctx, args...)
 		}
 	}
 	return tx.QueryRowContext(ctx, insertMessage, args...)
@@ -177,6 +166,9 @@ func (o *Outbox) insertRow(ctx context.Context, tx *sql.Tx, args ...any) *sql.Ro
 type JobBatch struct {
 	o    *Outbox
 	jobs []river.InsertManyParams
+	// insert is the message insert prepared in tx (SQLite only).
+	tx     *sql.Tx
+	insert *sql.Stmt
 }
 
 // Batch starts a JobBatch.
