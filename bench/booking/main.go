@@ -28,6 +28,14 @@
 // the unlimited date as fast as -workers workers can go (rate 0: each
 // sends its next request when the last is answered) for -duration.
 //
+// The bare booking reference (-bare, on by default) is measured in the
+// same repetition on the same database: a handler that parses the same
+// form and inserts one row in one transaction. Plenary's sustained rate is
+// reported as a ratio to it. With -instances 2 a second Plenary (its own
+// pool, outbox and booking.Service) serves the same database: the burst
+// is split between the two, and the sustained run is made on one, then
+// on both. The last lines are AIM verdicts, the burst's last of all.
+//
 // Everything is loopback only and bounded: the burst by its count and the
 // per-request -timeout, the sustained phase by -duration and
 // -max-requests.
@@ -36,12 +44,14 @@
 //	go run ./bench/booking -db postgres://…          # a new schema in that database per repetition, dropped after
 //	go run ./bench/booking -db sqlite,postgres://…   # both, in alternating repetitions
 //	go run ./bench/booking -reps 3 -burst 2000 -places 30 -duration 10s -workers 8
+//	go run ./bench/booking -db postgres://… -instances 2   # aim 7: two instances over one schema
 //	go run ./bench/booking -send                     # also work the mail queue in-process
 //	go run ./bench/booking -cpuprofile cpu.out       # then: go tool pprof cpu.out.sqlite
 package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -56,6 +66,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -101,6 +112,8 @@ type options struct {
 	send        bool
 	pageCache   time.Duration
 	cpuprofile  string
+	instances   int
+	bare        bool
 }
 
 func run() (bool, error) {
@@ -113,7 +126,10 @@ func run() (bool, error) {
 	flag.IntVar(&o.places, "places", 30, "places on the burst's date (it has a waiting list)")
 	flag.DurationVar(&o.timeout, "timeout", time.Minute, "client timeout of one request")
 	flag.BoolVar(&o.preconnect, "preconnect", true, "open every burst client's keep-alive connection before the start barrier (false: the burst also opens its TCP connections all at once)")
-	flag.DurationVar(&o.duration, "duration", 10*time.Second, "length of the sustained run; 0 skips it")
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "length of the sustained run (and of the bare reference's); 0 skips them")
+	flag.IntVar(&o.instances, "instances", 1, "Plenary instances over the one database (1 or 2): with 2, a second web.Server with its own booking.Service and connection pool, "+
+		"the burst split between them, and the sustained run made first on one instance, then on both (aim 7: meant for PostgreSQL)")
+	flag.BoolVar(&o.bare, "bare", true, "also measure the bare booking reference in each repetition: a handler on the same engine that parses the same form and inserts one row in one transaction")
 	flag.Uint64Var(&o.workers, "workers", 8, "vegeta workers (and connections) in the sustained run")
 	flag.Uint64Var(&o.maxRequests, "max-requests", 100_000, "hard cap on the requests of one sustained run")
 	flag.BoolVar(&o.send, "send", false, "also run a River job runner in-process that sends the queued mail to messaging.DevMailbox (kept, not sent), as PLENARY_JOBS=on does")
@@ -122,6 +138,9 @@ func run() (bool, error) {
 	flag.Parse()
 	if o.reps < 1 || o.burst < 1 || o.places < 1 || o.workers < 1 || o.timeout <= 0 || o.duration < 0 {
 		return false, errors.New("-reps, -burst, -places, -workers and -timeout must be positive")
+	}
+	if o.instances != 1 && o.instances != 2 {
+		return false, errors.New("-instances must be 1 or 2")
 	}
 	if o.places >= o.burst {
 		return false, errors.New("-places must be fewer than -burst, or nobody waits")
@@ -162,74 +181,131 @@ func run() (bool, error) {
 	fmt.Println()
 
 	allOK := true
-	fmt.Printf("%-4s %-8s %-7s %6s %6s %7s %9s %9s %9s %9s %9s %11s %9s\n", "rep", "db", "phase", "ok", "failed", "confirm", "waitlist", "first", "p50", "p99", "max", "wall|rate", "CPU/req")
+	fmt.Printf("%-4s %-8s %-11s %6s %6s %7s %9s %9s %9s %9s %9s %11s %9s\n", "rep", "db", "phase", "ok", "failed", "confirm", "waitlist", "first", "p50", "p99", "max", "wall|rate", "CPU/req")
 	for rep := 1; rep <= o.reps; rep++ {
 		for i := range engines {
 			en := &engines[i]
-			b, s, ok, err := repetition(ctx, o, en.url, tmp, fmt.Sprintf("%s-%d", en.name, rep), true)
+			r, ok, err := repetition(ctx, o, en.url, tmp, fmt.Sprintf("%s-%d", en.name, rep), true)
 			if err != nil {
 				return false, err
 			}
 			allOK = allOK && ok
-			en.bursts = append(en.bursts, b)
-			fmt.Printf("%-4d %-8s %-7s %6d %6d %7d %9d %9s %9s %9s %9s %11s %9s\n", rep, en.name, "burst", b.booked, b.failed, b.confirmed, b.waitlisted,
-				ms(b.first), ms(b.p50), ms(b.p99), ms(b.max), ms(b.wall), ms(b.cpu))
-			if o.duration > 0 {
-				en.sustains = append(en.sustains, s)
-				fmt.Printf("%-4d %-8s %-7s %6d %6d %7d %9s %9s %9s %9s %9s %9.1f/s %9s\n", rep, en.name, "sustain", s.booked, s.failed, s.confirmed, "-",
+			en.reps = append(en.reps, r)
+			printBurst := func(phase string, b burstResult) {
+				fmt.Printf("%-4d %-8s %-11s %6d %6d %7d %9d %9s %9s %9s %9s %11s %9s\n", rep, en.name, phase, b.booked, b.failed, b.confirmed, b.waitlisted,
+					ms(b.first), ms(b.p50), ms(b.p99), ms(b.max), ms(b.wall), ms(b.cpu))
+			}
+			printSustain := func(phase string, s sustainResult) {
+				fmt.Printf("%-4d %-8s %-11s %6d %6d %7d %9s %9s %9s %9s %9s %9.1f/s %9s\n", rep, en.name, phase, s.booked, s.failed, s.confirmed, "-",
 					"-", ms(s.p50), ms(s.p99), ms(s.max), s.rate, ms(s.cpu))
+			}
+			printBurst("burst", r.burst)
+			if r.hasBare {
+				printBurst("bare-burst", r.bareBurst)
+			}
+			if o.duration > 0 {
+				if r.hasTwo {
+					printSustain("sustain-1", r.oneSustain)
+				}
+				printSustain("sustain", r.sustain)
+				if r.hasBare {
+					printSustain("bare-sust", r.bareSustain)
+				}
 			}
 		}
 	}
 
-	fmt.Printf("\nMedians over %d repetitions per database (failed: summed over all):\n\n", o.reps)
-	fmt.Printf("| burst of %d, %d places | confirmed | waiting list | failed (4xx/5xx/transport) | first answer | p50 | p99 | max | wall time | wall ÷ bookings | CPU per booking |\n", o.burst, o.places)
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Printf("\nMedians over %d repetitions per database (failed: summed over all)", o.reps)
+	if o.instances == 2 {
+		fmt.Print("; two Plenary instances over each database, the burst and the sustained run split between them")
+	}
+	fmt.Print(":\n\n")
+	fmt.Printf("| burst of %d, %d places | confirmed | waiting list | failed (4xx/5xx/transport) | first answer | p50 | p99 | max | wall time | wall ÷ bookings | CPU per booking | bare p99 | bare CPU per booking |\n", o.burst, o.places)
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for i := range engines {
 		en := &engines[i]
-		var failed int
 		var confirmed, waitlisted []float64
-		var first, p50, p99, mx, wall, per, cpu []time.Duration
-		for _, b := range en.bursts {
-			failed += b.failed
+		var first, p50, mx, wall, per, cpu, bp99, bcpu []time.Duration
+		for _, r := range en.reps {
+			b := r.burst
+			en.failed += b.failed
+			if b.confirmed != o.places {
+				en.misses++
+			}
+			if b.confirmed > o.places {
+				en.overbooked++
+			}
 			confirmed = append(confirmed, float64(b.confirmed))
 			waitlisted = append(waitlisted, float64(b.waitlisted))
-			first, p50, p99, mx, wall = append(first, b.first), append(p50, b.p50), append(p99, b.p99), append(mx, b.max), append(wall, b.wall)
+			first, p50, mx, wall = append(first, b.first), append(p50, b.p50), append(mx, b.max), append(wall, b.wall)
+			en.p99 = append(en.p99, b.p99)
 			per = append(per, b.wall/time.Duration(max(b.booked, 1)))
 			cpu = append(cpu, b.cpu)
+			bp99, bcpu = append(bp99, r.bareBurst.p99), append(bcpu, r.bareBurst.cpu)
 		}
-		fmt.Printf("| %s | %.0f | %.0f | %d | %s | %s | %s | %s | %s | %s | %s |\n", en.name, measure.Median(confirmed), measure.Median(waitlisted), failed,
-			ms(measure.Median(first)), ms(measure.Median(p50)), ms(measure.Median(p99)), ms(measure.Median(mx)), ms(measure.Median(wall)), ms(measure.Median(per)), ms(measure.Median(cpu)))
-		en.p99 = p99
+		bare := "-"
+		bareCPU := "-"
+		if o.bare {
+			bare, bareCPU = ms(measure.Median(bp99)), ms(measure.Median(bcpu))
+			en.bareP99 = measure.Median(bp99)
+		}
+		fmt.Printf("| %s | %.0f | %.0f | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", en.name, measure.Median(confirmed), measure.Median(waitlisted), en.failed,
+			ms(measure.Median(first)), ms(measure.Median(p50)), ms(measure.Median(en.p99)), ms(measure.Median(mx)), ms(measure.Median(wall)), ms(measure.Median(per)),
+			ms(measure.Median(cpu)), bare, bareCPU)
 	}
 	fmt.Println()
 	for _, en := range engines {
-		fmt.Printf("%s burst p99 per repetition: %s; aim p99 < 500 ms: %s\n", en.name, joinMS(en.p99), met(measure.Median(en.p99) < 500*time.Millisecond))
+		fmt.Printf("%s burst p99 per repetition: %s\n", en.name, joinMS(en.p99))
 	}
 	if o.duration > 0 {
-		fmt.Printf("\n| sustained, %d workers, %v | bookings/s | p50 | p99 | failed (4xx/5xx/transport) | CPU per booking |\n", o.workers, o.duration)
-		fmt.Println("|---|---:|---:|---:|---:|---:|")
+		fmt.Printf("\n| sustained, %d workers, %v | bookings/s | p50 | p99 | failed (4xx/5xx/transport) | CPU per booking | bare bookings/s | bare CPU per booking | ratio to bare |\n", o.workers, o.duration)
+		fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 		for i := range engines {
 			en := &engines[i]
-			var sp50, sp99, scpu []time.Duration
+			var sp50, sp99, scpu, bcpu []time.Duration
+			var bareRates []float64
 			failed := 0
-			for _, s := range en.sustains {
+			for _, r := range en.reps {
+				s := r.sustain
 				en.rates = append(en.rates, s.rate)
 				sp50, sp99, scpu = append(sp50, s.p50), append(sp99, s.p99), append(scpu, s.cpu)
 				failed += s.failed
+				if r.hasBare {
+					bareRates = append(bareRates, r.bareSustain.rate)
+					bcpu = append(bcpu, r.bareSustain.cpu)
+					en.ratios = append(en.ratios, s.rate/max(r.bareSustain.rate, 1e-9))
+				}
+				if r.hasTwo {
+					en.oneRates = append(en.oneRates, r.oneSustain.rate)
+					en.twoRatios = append(en.twoRatios, s.rate/max(r.oneSustain.rate, 1e-9))
+				}
 			}
-			fmt.Printf("| %s | %.1f | %s | %s | %d | %s |\n", en.name, measure.Median(en.rates), ms(measure.Median(sp50)), ms(measure.Median(sp99)), failed, ms(measure.Median(scpu)))
+			en.sustainFailed = failed
+			bare, bareCPU, ratio := "-", "-", "-"
+			if len(bareRates) > 0 {
+				en.bareRate = measure.Median(bareRates)
+				bare, bareCPU, ratio = fmt.Sprintf("%.1f", en.bareRate), ms(measure.Median(bcpu)), fmt.Sprintf("%.2f", measure.Median(en.ratios))
+			}
+			fmt.Printf("| %s | %.1f | %s | %s | %d | %s | %s | %s | %s |\n", en.name, measure.Median(en.rates), ms(measure.Median(sp50)), ms(measure.Median(sp99)), failed,
+				ms(measure.Median(scpu)), bare, bareCPU, ratio)
 		}
 		fmt.Println()
 		for _, en := range engines {
-			fmt.Printf("%s bookings/s per repetition: %s\n", en.name, joinRates(en.rates))
+			fmt.Printf("%s bookings/s per repetition: %s", en.name, joinRates(en.rates))
+			if len(en.ratios) > 0 {
+				fmt.Printf("; ratio to bare %s", joinRatios(en.ratios))
+			}
+			if len(en.oneRates) > 0 {
+				fmt.Printf("; one instance alone %s, two ÷ one %s", joinRates(en.oneRates), joinRatios(en.twoRatios))
+			}
+			fmt.Println()
 		}
 	}
 	if len(engines) == 2 {
 		a, b := engines[0], engines[1]
 		var wall, rate []float64
-		for i := range a.bursts {
-			wall = append(wall, b.bursts[i].wall.Seconds()/a.bursts[i].wall.Seconds())
+		for i := range a.reps {
+			wall = append(wall, b.reps[i].burst.wall.Seconds()/a.reps[i].burst.wall.Seconds())
 			if o.duration > 0 {
 				rate = append(rate, b.rates[i]/a.rates[i])
 			}
@@ -251,51 +327,148 @@ func run() (bool, error) {
 				"  go tool pprof -top -cum %s\n", en.name, path, path)
 		}
 	}
+
+	// The verdicts, one line each, the burst's last (docs/PERFORMANCE.md).
+	fmt.Println()
+	for _, en := range engines {
+		if o.duration == 0 {
+			break
+		}
+		aimRate := 2000.0
+		if en.name == "postgres" {
+			aimRate = 1000
+		}
+		rate := measure.Median(en.rates)
+		if o.bare {
+			ratio := measure.Median(en.ratios)
+			fmt.Printf("AIM booking-sustained-%s: %.0f bookings/s (bare %.0f/s, ratio %.2f) aim >= 0.5 of bare and >= %.0f/s -> %s\n",
+				en.name, rate, en.bareRate, ratio, aimRate, verdict(allOK && en.sustainFailed == 0 && ratio >= 0.5 && rate >= aimRate))
+		} else {
+			fmt.Printf("AIM booking-sustained-%s: %.0f bookings/s (bare not measured, ratio -) aim >= 0.5 of bare and >= %.0f/s -> NOT MET (run with -bare)\n",
+				en.name, rate, aimRate)
+		}
+		if len(en.oneRates) > 0 {
+			// The aim is safety: never more (nor fewer) than -places
+			// confirmed with the burst split between the instances, and the
+			// sustained runs' checks; the rates are reported, not judged.
+			fmt.Printf("AIM booking-two-instances-%s: %.0f bookings/s on two instances, burst %d confirmed of %d places in every repetition: %v (bare one instance %.0f/s, ratio two/one %.2f) aim never overbook, and report two against one -> %s\n",
+				en.name, rate, o.places, o.places, en.misses == 0, measure.Median(en.oneRates), measure.Median(en.twoRatios), verdict(en.misses == 0 && en.overbooked == 0))
+		}
+	}
+	for _, en := range engines {
+		aim := 500 * time.Millisecond
+		if en.name == "postgres" {
+			aim = time.Second
+		}
+		p99 := measure.Median(en.p99)
+		bare, ratio := "not measured", "-"
+		if o.bare {
+			bare, ratio = ms(en.bareP99), fmt.Sprintf("%.2f", float64(en.bareP99)/float64(max(p99, 1)))
+		}
+		fmt.Printf("AIM booking-burst-%s: p99 %s, %d confirmed of %d places in every repetition: %v, %d failed (bare p99 %s, ratio bare/Plenary %s) aim p99 < %s, exactly %d confirmed, 0 failed -> %s\n",
+			en.name, ms(p99), o.places, o.places, en.misses == 0, en.failed, bare, ratio, ms(aim), o.places,
+			verdict(allOK && en.misses == 0 && en.failed == 0 && p99 < aim))
+	}
 	return allOK, nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "MET"
+	}
+	return "NOT MET"
 }
 
 // engine is one database under test and its results.
 type engine struct {
-	name     string // sqlite or postgres
-	url      string // the PostgreSQL database to make schemas in; "" for SQLite
-	bursts   []burstResult
-	sustains []sustainResult
-	p99      []time.Duration
-	rates    []float64
+	name          string // sqlite or postgres
+	url           string // the PostgreSQL database to make schemas in; "" for SQLite
+	reps          []repResult
+	p99           []time.Duration
+	rates         []float64
+	ratios        []float64 // sustained rate ÷ the bare reference's, per repetition
+	oneRates      []float64 // -instances 2: the first instance alone
+	twoRatios     []float64 // -instances 2: both ÷ one
+	bareRate      float64
+	bareP99       time.Duration
+	failed        int // burst requests that failed, all repetitions
+	misses        int // repetitions whose burst did not confirm exactly -places
+	overbooked    int // repetitions with more confirmed than places, anywhere
+	sustainFailed int
 }
 
-// repetition runs one burst and one sustained run on a fresh database.
-func repetition(ctx context.Context, o options, pgURL, tmp, name string, report bool) (burstResult, sustainResult, bool, error) {
-	var b burstResult
-	var s sustainResult
+// repResult is what one repetition measured.
+type repResult struct {
+	burst, bareBurst     burstResult
+	sustain, bareSustain sustainResult
+	oneSustain           sustainResult // with -instances 2: the sustained run on the first instance alone
+	hasBare, hasTwo      bool
+}
+
+// repetition runs one burst and one sustained run on a fresh database,
+// each followed by the same on the bare reference.
+func repetition(ctx context.Context, o options, pgURL, tmp, name string, report bool) (repResult, bool, error) {
+	var r repResult
 	env, err := start(ctx, o, pgURL, tmp, name)
 	if err != nil {
-		return b, s, false, err
+		return r, false, err
 	}
 	defer env.close()
 
 	tag := name
-	if b, err = burst(ctx, o, env, tag); err != nil {
-		return b, s, false, err
+	if r.burst, err = burst(ctx, o, env.baseURLs, env.smallPath, tag); err != nil {
+		return r, false, err
 	}
-	ok := checkBurst(ctx, o, env, &b, report)
-	if o.duration > 0 {
-		if s, err = sustain(ctx, o, env, tag); err != nil {
-			return b, s, false, err
+	ok := checkBurst(ctx, o, env, &r.burst, report)
+	if env.bareURL != "" {
+		r.hasBare = true
+		if r.bareBurst, err = burst(ctx, o, []string{env.bareURL}, env.smallPath, tag+"b"); err != nil {
+			return r, false, err
 		}
-		ok = checkSustain(ctx, env, &s, report) && ok
+		ok = checkBare(r.bareBurst.booked, r.bareBurst.failed, o.burst, "burst") && ok
 	}
-	return b, s, ok, nil
+	if o.duration > 0 {
+		before := 0
+		if len(env.baseURLs) == 2 {
+			r.hasTwo = true
+			if r.oneSustain, err = sustain(ctx, o, env.baseURLs[:1], env.bigPath, tag+"1"); err != nil {
+				return r, false, err
+			}
+			ok = checkSustain(ctx, env, &r.oneSustain, report, 0) && ok
+			before = r.oneSustain.booked
+		}
+		if r.sustain, err = sustain(ctx, o, env.baseURLs, env.bigPath, tag); err != nil {
+			return r, false, err
+		}
+		ok = checkSustain(ctx, env, &r.sustain, report, before) && ok
+		if env.bareURL != "" {
+			if r.bareSustain, err = sustain(ctx, o, []string{env.bareURL}, env.bigPath, tag+"b"); err != nil {
+				return r, false, err
+			}
+			ok = checkBare(r.bareSustain.booked, r.bareSustain.failed, r.bareSustain.booked+r.bareSustain.failed, "sustained") && ok
+		}
+	}
+	return r, ok, nil
+}
+
+// checkBare checks that every request to the bare reference was a booking.
+func checkBare(booked, failed, want int, phase string) bool {
+	if failed > 0 || booked != want {
+		fmt.Printf("CHECK FAILED (bare %s): %d booked, %d failed, want %d booked\n", phase, booked, failed, want)
+		return false
+	}
+	return true
 }
 
 // env is one running Plenary over one fresh database.
 type env struct {
-	db                *database.DB
-	bookings          *booking.Service
-	baseURL           string
-	smallID, bigID    int64
-	closers           []func()
-	smallPath, bigURL string
+	db                 *database.DB
+	bookings           *booking.Service // the first instance's
+	baseURLs           []string         // one per instance
+	bareURL            string           // the bare reference; "" without -bare
+	smallID, bigID     int64
+	closers            []func()
+	smallPath, bigPath string
 }
 
 func (e *env) close() {
@@ -344,22 +517,63 @@ func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err
 		return nil, errors.New("the saved course's events have no ids")
 	}
 
+	first, err := e.instance(ctx, o, db)
+	if err != nil {
+		return nil, err
+	}
+	e.bookings = first
+	if o.instances == 2 {
+		// A second Plenary over the same database, as a second process
+		// would be: its own pool, outbox and booking.Service (so its own
+		// in-process queues), and its own server.
+		db2, err := database.Open(ctx, dbURL)
+		if err != nil {
+			return nil, err
+		}
+		e.closers = append(e.closers, func() { db2.Close() })
+		if _, err := e.instance(ctx, o, db2); err != nil {
+			return nil, err
+		}
+	}
+	e.smallPath = fmt.Sprintf("/events/%d/book", e.smallID)
+	e.bigPath = fmt.Sprintf("/events/%d/book", e.bigID)
+	if o.bare {
+		if e.bareURL, err = e.startBare(ctx, db); err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// instance starts one Plenary web server on db, wired as cmd/plenary's
+// newApp wires `plenary serve`, adds its URL to e.baseURLs and returns its
+// booking.Service.
+func (e *env) instance(ctx context.Context, o options, db *database.DB) (*booking.Service, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	e.baseURL = "http://" + ln.Addr().String()
+	baseURL := "http://" + ln.Addr().String()
 	// Log as `plenary serve` does in production (JSON, one line per
 	// request), but into io.Discard: the cost counts, the terminal not.
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if os.Getenv("BENCH_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
 	const from = "Plenary <noreply@127.0.0.1>"
 	inserter, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{Logger: logger})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
-	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from})
-	e.bookings = booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: e.baseURL, Organizer: from})
+	mail, err := booking.NewMail()
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	outbox := messaging.NewOutbox(db, inserter, messaging.OutboxOptions{From: from, Renderer: mail})
+	store := catalog.NewStore(db, catalog.Hooks{})
+	bookings := booking.NewService(booking.Options{DB: db, Catalog: store, Outbox: outbox, BaseURL: baseURL, Organizer: from})
 	if o.send {
 		workers := river.NewWorkers()
 		messaging.AddWorkers(workers, outbox, messaging.DevMailbox{})
@@ -379,7 +593,7 @@ func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err
 		})
 	}
 	kit, err := web.New(web.Options{
-		DB: db, Logger: logger, BaseURL: e.baseURL,
+		DB: db, Logger: logger, BaseURL: baseURL,
 		PageCacheTTL: o.pageCache,
 		BookingLimit: -1, // off: every request here comes from 127.0.0.1
 	})
@@ -387,15 +601,72 @@ func start(ctx context.Context, o options, pgURL, tmp, name string) (_ *env, err
 		ln.Close()
 		return nil, err
 	}
-	pub, err := site.New(kit, site.Options{Catalog: store, Bookings: e.bookings})
+	pub, err := site.New(kit, site.Options{Catalog: store, Bookings: bookings})
 	if err != nil {
 		ln.Close()
 		return nil, err
 	}
 	e.closers = append(e.closers, serve(ln, kit.Handler(pub)))
-	e.smallPath = fmt.Sprintf("/events/%d/book", e.smallID)
-	e.bigURL = e.baseURL + fmt.Sprintf("/events/%d/book", e.bigID)
-	return e, nil
+	e.baseURLs = append(e.baseURLs, baseURL)
+	return bookings, nil
+}
+
+// startBare starts the bare booking reference on db: a handler that
+// parses the same form as Plenary's booking page, checks that the fields
+// Plenary requires are there, inserts one row in one transaction (on
+// SQLite through database.InTx, queued for the write lock as Plenary's
+// writes are) and answers 303 as Plenary does. No catalogue, no rules, no
+// e-mail, no audit: what any booking handler on this engine must at least
+// do.
+func (e *env) startBare(ctx context.Context, db *database.DB) (string, error) {
+	id := "INTEGER PRIMARY KEY"
+	if db.Dialect == database.Postgres {
+		id = "BIGSERIAL PRIMARY KEY"
+	}
+	if _, err := db.ExecContext(ctx, `CREATE TABLE bare_bookings (id `+id+`, event_id BIGINT NOT NULL,
+		name TEXT NOT NULL, email TEXT NOT NULL, organisation TEXT NOT NULL, role TEXT NOT NULL, answer TEXT NOT NULL,
+		fee_tier TEXT NOT NULL, po_number TEXT NOT NULL, created_at TIMESTAMP NOT NULL)`); err != nil {
+		return "", fmt.Errorf("bare reference: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	mux.HandleFunc("POST /events/{id}/book", func(w http.ResponseWriter, r *http.Request) {
+		eventID, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			http.NotFound(w, r)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		f := r.PostForm
+		for _, k := range []string{"name", "email", "organisation", "role", "answer_employer", "fee_tier"} {
+			if strings.TrimSpace(f.Get(k)) == "" {
+				http.Error(w, k+" is required", http.StatusUnprocessableEntity)
+				return
+			}
+		}
+		var bid int64
+		err = database.InTx(r.Context(), db, func(tx *sql.Tx) error {
+			return tx.QueryRowContext(r.Context(), `INSERT INTO bare_bookings
+				(event_id, name, email, organisation, role, answer, fee_tier, po_number, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+				eventID, f.Get("name"), f.Get("email"), f.Get("organisation"), f.Get("role"), f.Get("answer_employer"),
+				f.Get("fee_tier"), f.Get("po_number"), time.Now().UTC()).Scan(&bid)
+		})
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		http.Redirect(w, r, "/bookings/bare-"+strconv.FormatInt(bid, 10), http.StatusSeeOther)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	e.closers = append(e.closers, serve(ln, mux))
+	return "http://" + ln.Addr().String(), nil
 }
 
 // course is a published, paid, online one-day course four weeks from now
@@ -466,7 +737,7 @@ type burstResult struct {
 
 // burst posts o.burst bookings at once: one goroutine and one connection
 // per person, released together by closing a channel.
-func burst(ctx context.Context, o options, e *env, tag string) (burstResult, error) {
+func burst(ctx context.Context, o options, urls []string, path, tag string) (burstResult, error) {
 	type outcome struct {
 		code int
 		loc  string
@@ -500,11 +771,11 @@ func burst(ctx context.Context, o options, e *env, tag string) (burstResult, err
 		sem := make(chan struct{}, 64)
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
-		for _, c := range clients {
+		for i, c := range clients {
 			wg.Go(func() {
 				sem <- struct{}{}
 				defer func() { <-sem }()
-				resp, err := c.Get(e.baseURL + "/healthz")
+				resp, err := c.Get(urls[i%len(urls)] + "/healthz")
 				if err != nil {
 					errs <- err
 					return
@@ -529,7 +800,7 @@ func burst(ctx context.Context, o options, e *env, tag string) (burstResult, err
 		go func() {
 			defer done.Done()
 			body := form(tag, uint64(i+1))
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.baseURL+e.smallPath, strings.NewReader(body))
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, urls[i%len(urls)]+path, strings.NewReader(body))
 			if err != nil {
 				results[i].err = err
 				ready.Done()
@@ -670,7 +941,7 @@ type sustainResult struct {
 
 // sustain posts bookings into the unlimited date with vegeta for
 // o.duration, each from a new person.
-func sustain(ctx context.Context, o options, e *env, tag string) (sustainResult, error) {
+func sustain(ctx context.Context, o options, urls []string, path, tag string) (sustainResult, error) {
 	noProxy := func(*http.Request) (*url.URL, error) { return nil, nil }
 	a := vegeta.NewAttacker(
 		vegeta.Workers(o.workers),
@@ -687,7 +958,7 @@ func sustain(ctx context.Context, o options, e *env, tag string) (sustainResult,
 	tag += "s"
 	targeter := func(t *vegeta.Target) error {
 		i := next.Add(1)
-		t.Method, t.URL = http.MethodPost, e.bigURL
+		t.Method, t.URL = http.MethodPost, urls[int(i)%len(urls)]+path
 		t.Body = []byte(form(tag, i))
 		t.Header = bookingHeader()
 		return nil
@@ -719,7 +990,7 @@ func sustain(ctx context.Context, o options, e *env, tag string) (sustainResult,
 	return r, nil
 }
 
-func checkSustain(ctx context.Context, e *env, r *sustainResult, report bool) bool {
+func checkSustain(ctx context.Context, e *env, r *sustainResult, report bool, before int) bool {
 	ok := true
 	fail := func(format string, args ...any) {
 		ok = false
@@ -739,8 +1010,9 @@ func checkSustain(ctx context.Context, e *env, r *sustainResult, report bool) bo
 		}
 	}
 	r.list = len(bs)
-	if r.confirmed != len(bs) || len(bs) != r.booked {
-		fail("%d bookings answered, %d in the database, %d of them confirmed; want all the same", r.booked, len(bs), r.confirmed)
+	if r.confirmed != len(bs) || len(bs) != before+r.booked {
+		fail("%d bookings answered (%d before this run), %d in the database, %d of them confirmed; want all the same",
+			r.booked, before, len(bs), r.confirmed)
 	}
 	checkMail(ctx, e, len(bs), "sustained run", fail)
 	return ok
@@ -756,7 +1028,9 @@ func profileRepetition(ctx context.Context, o options, en engine, tmp, path stri
 		f.Close()
 		return err
 	}
-	b, s, _, err := repetition(ctx, o, en.url, tmp, en.name+"-profiled", false)
+	o.bare = false // the profile is of Plenary
+	r, _, err := repetition(ctx, o, en.url, tmp, en.name+"-profiled", false)
+	b, s := r.burst, r.sustain
 	pprof.StopCPUProfile()
 	if cerr := f.Close(); err == nil {
 		err = cerr
@@ -817,11 +1091,4 @@ func joinRatios(rs []float64) string {
 		parts = append(parts, fmt.Sprintf("%.2f", r))
 	}
 	return strings.Join(parts, " ")
-}
-
-func met(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "NOT met"
 }

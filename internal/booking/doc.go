@@ -7,6 +7,11 @@
 // partials; Mail renders them for the outbox, outside the event's lock).
 // Nothing here ever puts more people on an event than it has places.
 //
+// Bookings into one date are taken in batches (groupcommit.go): one
+// transaction under the date's lock admits everyone queued, in arrival
+// order, each in a savepoint of their own, so one person's error never
+// fails another's booking.
+//
 // The Service is the only door: the site, the CLI and later the staff area
 // and the API call its methods, never SQL of their own. Its files follow
 // the kinds of call: service.go (Book), manage.go (what a participant does

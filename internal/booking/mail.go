@@ -417,6 +417,12 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	if spec.sample != nil {
 		*spec.sample = m
 	}
+	if jobs := jobBatchOf(ctx); jobs != nil {
+		// In a batch of bookings: the send job goes in with the batch's
+		// others, before the same transaction commits (groupcommit.go).
+		_, _, err = jobs.Enqueue(ctx, tx, m)
+		return err
+	}
 	_, _, err = s.outbox.Enqueue(ctx, tx, m)
 	return err
 }

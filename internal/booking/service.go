@@ -89,6 +89,7 @@ type Service struct {
 	digestAt  catalog.Clock
 	thanks    Thanks
 	events    eventLocks
+	batches   dateQueues
 	store     store
 }
 
@@ -201,13 +202,13 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 	}
 
 	var res Result
-	err := s.eventTx(ctx, event.ID, func(tx *sql.Tx) error {
+	// The request is taken in its date's next batch (groupcommit.go):
+	// fn runs in a savepoint of a transaction that already holds the
+	// date's lock, with what the batch knows of the date in ds.
+	err := s.bookBatched(ctx, event.ID, req.Email, func(ctx context.Context, tx *sql.Tx, ds *dateState) error {
 		res = Result{}
-		st := s.store.withTx(tx)
-		ev, err := st.lockEvent(ctx, event.ID)
-		if err != nil {
-			return err
-		}
+		st := ds.store
+		ev := ds.ev
 		// Re-check what may have changed since the event was read.
 		event.Status, event.Capacity, event.StartsAt = ev.status, ev.capacity, ev.startsAt
 		if ev.version != event.Version {
@@ -231,7 +232,10 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		if err := open(course, event, now); err != nil {
 			return err
 		}
-		existing, err := st.activeByEmail(ctx, event.ID, req.Email)
+		existing, err := Booking{}, error(ErrNotFound)
+		if ds.mayHaveBooking(emailKey(req.Email)) {
+			existing, err = st.activeByEmail(ctx, event.ID, req.Email)
+		}
 		if err == nil && o.byHand {
 			return FormError{"email": fmt.Sprintf("This person already has a booking on this date (booking %d, %s).",
 				existing.ID, strings.ToLower(existing.Status.Label()))}
@@ -258,13 +262,12 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		if f, ok := feeTier(course, req.FeeTier); ok {
 			b.Amount, b.Currency = f.Amount, f.Currency
 		}
-		held, err := st.heldPlaces(ctx, event.ID)
-		if err != nil {
+		if err := ds.counts(ctx, st, event.ID); err != nil {
 			return err
 		}
 		kind := mailConfirmed
 		switch {
-		case event.Capacity == 0 || held < event.Capacity || o.IgnoreCapacity:
+		case event.Capacity == 0 || ds.held < event.Capacity || o.IgnoreCapacity:
 			if err := s.admit(ctx, tx, &b, now); err != nil {
 				return err
 			}
@@ -279,16 +282,20 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		if err := st.insertBooking(ctx, &b); err != nil {
 			return err
 		}
+		// The counts move with the booking: the batch's next request (and
+		// a waiting-list position, which is the queue's length) sees it.
+		// Within the date's lock ids grow, so the new booking is last.
 		if b.Status == Waitlisted {
-			if b.WaitPosition, err = st.waitPosition(ctx, b); err != nil {
-				return err
-			}
+			ds.waiting++
+			b.WaitPosition = ds.waiting
+		} else if b.Status.HoldsPlace() {
+			ds.held++
 		}
 		who := actor
 		if who.Kind == audit.Participant && who.ID == 0 {
 			who.ID = b.ID
 		}
-		if err := audit.Record(ctx, tx, now, who, actionCreate, "booking", b.ID, nil, stateOf(b), reason); err != nil {
+		if err := audit.Record(ctx, st.q, now, who, actionCreate, "booking", b.ID, nil, stateOf(b), reason); err != nil {
 			return err
 		}
 		token, hash := secret.New()

@@ -37,6 +37,15 @@ func newStore(db *database.DB) store {
 // withTx returns a store whose statements run in tx.
 func (s store) withTx(tx *sql.Tx) store { return store{q: tx, dialect: s.dialect} }
 
+// batchTx is withTx for a batch of bookings: on SQLite each statement is
+// prepared once for the whole transaction (stmts.go).
+func (s store) batchTx(tx *sql.Tx) store {
+	if s.dialect == database.SQLite {
+		return store{q: &txStmts{tx: tx}, dialect: s.dialect}
+	}
+	return s.withTx(tx)
+}
+
 // statusIn is the SQL condition "IN ('confirmed', …)" for statuses: the
 // one place where a Status becomes SQL text. The values come from the
 // constants, never from input; anything else is a programming error.
@@ -149,6 +158,14 @@ func (s store) heldPlaces(ctx context.Context, eventID int64) (int, error) {
 	err := s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE event_id = $1 AND status `+statusIn(heldStatuses...),
 		eventID).Scan(&n)
 	return n, err
+}
+
+// heldAndWaiting counts the event's places held and people waiting.
+func (s store) heldAndWaiting(ctx context.Context, eventID int64) (held, waiting int, err error) {
+	err = s.q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN status `+statusIn(heldStatuses...)+` THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = $2 THEN 1 ELSE 0 END), 0)
+		FROM bookings WHERE event_id = $1`, eventID, string(Waitlisted)).Scan(&held, &waiting)
+	return held, waiting, err
 }
 
 func (s store) nextInvoiceNumber(ctx context.Context) (int64, error) {
@@ -268,6 +285,25 @@ func (s store) activeByEmail(ctx context.Context, eventID int64, email string) (
 		return b, err
 	}
 	return b, s.fillDetails(ctx, &b)
+}
+
+// activeEmails returns which of the e-mail keys have an active booking
+// on the event.
+func (s store) activeEmails(ctx context.Context, eventID int64, keys []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(keys))
+	args := make([]any, 0, len(keys)+1)
+	args = append(args, eventID)
+	for _, k := range keys {
+		args = append(args, k)
+	}
+	err := s.each(ctx, `SELECT email_key FROM bookings WHERE event_id = $1 AND email_key IN (`+marks(2, len(keys))+`)
+		AND status `+statusIn(activeStatuses...), args, func(scan func(...any) error) error {
+		var k string
+		err := scan(&k)
+		out[k] = true
+		return err
+	})
+	return out, err
 }
 
 // fillDetails reads a booking's answers and queue position.

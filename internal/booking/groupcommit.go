@@ -1,0 +1,251 @@
+package booking
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+
+	"plenary/internal/messaging"
+)
+
+// Group commit: bookings into one date are taken in batches. A request
+// joins its date's queue; if nobody is taking that date's queue, it
+// becomes the leader: it takes everyone queued (in arrival order, at most
+// maxBatch), opens one transaction under the date's lock, runs each
+// request in a savepoint of its own, commits once and hands each request
+// its own outcome. One person's error (a form error after a date change,
+// a duplicate) rolls back only their savepoint; the others stay booked.
+// A request that arrives while a batch runs waits for the next one, which
+// the first of the waiters leads. So a rush onto one date pays for the
+// lock, the counts of places and one commit per batch rather than per
+// person, and the e-mails are still queued in the booking's transaction.
+
+// maxBatch bounds one batch: the first person in it waits for all of it.
+const maxBatch = 128
+
+// dateState is what a batch knows of its date under the lock: read once,
+// then kept up to date by the requests it runs.
+type dateState struct {
+	store   store // the batch's transaction
+	ev      lockedEvent
+	counted bool // held and waiting have been read
+	held    int  // places held (confirmed, offered, pending review)
+	waiting int  // people on the waiting list
+	// booked holds the e-mail keys, among the batch's, with an active
+	// booking on the date (read once at the batch's start, and added to
+	// as the batch books): a request whose key is not in it need not look
+	// for its booking. Nil: unknown, look.
+	booked map[string]bool
+}
+
+// mayHaveBooking says whether the person with e-mail key may already
+// have an active booking on the date.
+func (st *dateState) mayHaveBooking(key string) bool { return st.booked == nil || st.booked[key] }
+
+// batchJob is one request in a date's queue.
+type batchJob struct {
+	ctx   context.Context
+	email string // the person's e-mail key
+	fn    func(ctx context.Context, tx *sql.Tx, st *dateState) error
+	err   error
+	lead  bool          // woken to lead the next batch, not with an outcome
+	wake  chan struct{} // one send: an outcome or the lead
+}
+
+type dateQueue struct {
+	pending []*batchJob
+	leading bool // a leader is taking (or about to take) this queue
+}
+
+// dateQueues are this process's queues, one per date with requests.
+type dateQueues struct {
+	mu     sync.Mutex
+	queues map[int64]*dateQueue
+}
+
+// bookBatched runs fn for the request in its date's next batch, in a
+// savepoint of its own inside a transaction that holds the date's lock,
+// and returns fn's error (or the commit's).
+func (s *Service) bookBatched(ctx context.Context, eventID int64, email string,
+	fn func(ctx context.Context, tx *sql.Tx, st *dateState) error) error {
+	j := &batchJob{ctx: ctx, email: emailKey(email), fn: fn, wake: make(chan struct{}, 1)}
+	q := &s.batches
+	q.mu.Lock()
+	if q.queues == nil {
+		q.queues = map[int64]*dateQueue{}
+	}
+	dq := q.queues[eventID]
+	if dq == nil {
+		dq = &dateQueue{}
+		q.queues[eventID] = dq
+	}
+	dq.pending = append(dq.pending, j)
+	lead := !dq.leading
+	dq.leading = true
+	q.mu.Unlock()
+	if !lead {
+		// Waiting here cannot be cut short by ctx: once queued, the job
+		// may already be running in a leader's transaction. A request
+		// cancelled before its turn is skipped (runBatch checks ctx).
+		<-j.wake
+		if !j.lead {
+			return j.err
+		}
+	}
+	// Lead batches until this job has its outcome, then pass the lead on
+	// to the first of those still waiting.
+	for {
+		q.mu.Lock()
+		n := min(len(dq.pending), maxBatch)
+		batch := dq.pending[:n:n]
+		dq.pending = dq.pending[n:]
+		q.mu.Unlock()
+		s.runBatch(eventID, batch)
+		mine := false
+		for _, b := range batch {
+			if b == j {
+				mine = true
+			} else {
+				b.wake <- struct{}{}
+			}
+		}
+		if !mine {
+			continue // this job was beyond maxBatch: lead the next batch
+		}
+		q.mu.Lock()
+		if len(dq.pending) == 0 {
+			dq.leading = false
+			delete(q.queues, eventID)
+		} else {
+			next := dq.pending[0]
+			next.lead = true
+			next.wake <- struct{}{}
+		}
+		q.mu.Unlock()
+		return j.err
+	}
+}
+
+// runBatch runs the jobs in one transaction on the date, each in its own
+// savepoint, and sets each job's err. The transaction's statements do not
+// stop when one request's context is cancelled (on PostgreSQL that would
+// end the connection, and with it everyone's transaction); a request
+// already cancelled when its turn comes is skipped.
+func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
+	// The transaction belongs to the batch, not to the leader's request.
+	ctx := context.WithoutCancel(jobs[0].ctx)
+	ran := make([]bool, len(jobs))
+	var err error
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("booking: panic in a batch of bookings: %v", p)
+		}
+		if err == nil {
+			return
+		}
+		// The transaction failed as a whole: nobody in it is booked.
+		for i, j := range jobs {
+			if ran[i] || j.err == nil {
+				j.err = err
+			}
+		}
+	}()
+	err = s.eventTx(ctx, eventID, func(tx *sql.Tx) error {
+		clear(ran)
+		st := dateState{store: s.store.batchTx(tx)} // statements prepared once a batch, on SQLite
+		sq := st.store.q
+		var err error
+		if st.ev, err = st.store.lockEvent(ctx, eventID); err != nil {
+			return err
+		}
+		if len(jobs) > 1 {
+			// One query for everyone's earlier booking, not one each.
+			keys := make([]string, len(jobs))
+			for i, j := range jobs {
+				keys[i] = j.email
+			}
+			if st.booked, err = st.store.activeEmails(ctx, eventID, keys); err != nil {
+				return err
+			}
+		}
+		// The send jobs of the batch's e-mails go in with one statement
+		// at the end, when the outbox can (messaging.JobBatch).
+		var sends *messaging.JobBatch
+		if ob, ok := s.outbox.(interface{ Batch() *messaging.JobBatch }); ok {
+			sends = ob.Batch()
+		}
+		for i, j := range jobs {
+			j.err = nil
+			if err := j.ctx.Err(); err != nil {
+				j.err = err
+				continue
+			}
+			if _, err := sq.ExecContext(ctx, `SAVEPOINT booking`); err != nil {
+				return err
+			}
+			mine := st
+			jctx := context.WithoutCancel(j.ctx)
+			mark := 0
+			if sends != nil {
+				mark = sends.Len()
+				jctx = context.WithValue(jctx, jobBatchKey{}, sends)
+			}
+			if err := runJob(jctx, tx, j, &mine); err != nil {
+				j.err = err
+				if sends != nil {
+					sends.Truncate(mark)
+				}
+				if _, rbErr := sq.ExecContext(ctx, `ROLLBACK TO SAVEPOINT booking`); rbErr != nil {
+					return fmt.Errorf("roll back booking: %w", rbErr)
+				}
+			} else {
+				st = mine
+				if st.booked != nil {
+					st.booked[j.email] = true
+				}
+				ran[i] = true
+			}
+			if _, err := sq.ExecContext(ctx, `RELEASE SAVEPOINT booking`); err != nil {
+				return err
+			}
+		}
+		if sends != nil {
+			return sends.Flush(ctx, tx)
+		}
+		return nil
+	})
+}
+
+// runJob runs one job's fn, turning a panic into that job's error: the
+// others in the batch must still be answered.
+func runJob(ctx context.Context, tx *sql.Tx, j *batchJob, st *dateState) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("booking: panic in a batched booking: %v", p)
+		}
+	}()
+	return j.fn(ctx, tx, st)
+}
+
+// counts reads the date's places held and people waiting, once a batch.
+func (st *dateState) counts(ctx context.Context, s store, eventID int64) error {
+	if st.counted {
+		return nil
+	}
+	held, waiting, err := s.heldAndWaiting(ctx, eventID)
+	if err != nil {
+		return err
+	}
+	st.held, st.waiting, st.counted = held, waiting, true
+	return nil
+}
+
+// jobBatchKey carries, in a batched booking's context, the batch's
+// messaging.JobBatch: queue adds its send jobs there.
+type jobBatchKey struct{}
+
+func jobBatchOf(ctx context.Context) *messaging.JobBatch {
+	jb, _ := ctx.Value(jobBatchKey{}).(*messaging.JobBatch)
+	return jb
+}

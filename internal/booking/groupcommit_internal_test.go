@@ -1,0 +1,17 @@
+package booking
+
+// HoldDate takes the date's in-process lock, as a batch's transaction
+// does, and returns its release: a test queues requests behind it.
+func HoldDate(s *Service, eventID int64) (release func()) { return s.events.lock(eventID) }
+
+// Queued says how many requests wait in the date's queue, not yet taken
+// into a batch, and whether a leader has the queue.
+func Queued(s *Service, eventID int64) (waiting int, led bool) {
+	s.batches.mu.Lock()
+	defer s.batches.mu.Unlock()
+	dq := s.batches.queues[eventID]
+	if dq == nil {
+		return 0, false
+	}
+	return len(dq.pending), dq.leading
+}

@@ -1,0 +1,217 @@
+package booking_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"testing"
+	"time"
+
+	"plenary/internal/booking"
+	"plenary/internal/catalog"
+	"plenary/internal/database/dbtest"
+	"plenary/internal/messaging"
+)
+
+// TestGroupCommitIsolatesEachRequest queues seven requests for one date
+// while its lock is held, so that six of them are taken in one batch
+// (one transaction, a savepoint each), and checks every request's own
+// outcome: a hand-added booking for someone already booked fails with its
+// field error and leaves the others booked; the places go in arrival
+// order, the waiting list gets positions 1, 2, 3 in arrival order; a
+// repeat by someone booked earlier in the same batch finds that booking;
+// and the real outbox holds exactly one e-mail and one send job per
+// booking (plus the repeat's fresh link), with one audit entry and one
+// manage token per booking — nothing of the failed request.
+//
+// In the second run the outbox fails on Eve's e-mail with an SQL error
+// (on PostgreSQL that aborts the transaction until the savepoint is
+// rolled back), after her booking, audit entry and token were written:
+// none of them stays, Gus moves up to second on the waiting list, and
+// everyone else is booked as before. (That outbox has no JobBatch, so
+// it also covers the path that inserts each send job at once.)
+func TestGroupCommitIsolatesEachRequest(t *testing.T) {
+	t.Parallel()
+	for _, failEve := range []bool{false, true} {
+		t.Run(map[bool]string{false: "all-fine", true: "eve-fails"}[failEve], func(t *testing.T) {
+			t.Parallel()
+			testGroupCommit(t, failEve)
+		})
+	}
+}
+
+// failOnOutbox fails with an SQL error in the transaction for one
+// recipient, and queues the rest through the real outbox.
+type failOnOutbox struct {
+	real   *messaging.Outbox
+	failTo string
+}
+
+func (o failOnOutbox) Enqueue(ctx context.Context, tx *sql.Tx, m messaging.Message) (int64, bool, error) {
+	if m.ToEmail == o.failTo {
+		_, err := tx.ExecContext(ctx, `INSERT INTO no_such_table (id) VALUES (1)`)
+		if err == nil {
+			err = errors.New("no_such_table exists")
+		}
+		return 0, false, err
+	}
+	return o.real.Enqueue(ctx, tx, m)
+}
+
+func testGroupCommit(t *testing.T, failEve bool) {
+	db := dbtest.New(t)
+	f := newFixture(t, db, 3, nil)
+	jobs, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mail, err := booking.NewMail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Renderer: mail})
+	var ob booking.Outbox = out
+	if failEve {
+		ob = failOnOutbox{real: out, failTo: "eve.e@example.org"}
+	}
+	svc := booking.NewService(booking.Options{DB: db, Catalog: catalog.NewStore(db, catalog.Hooks{}), Outbox: ob,
+		BaseURL: "https://training.example", Now: f.clock.Now, MinNoticeWorkingDays: 10})
+	id := f.event.ID
+
+	lee, err := svc.Book(ctx, f.request("Lee L"), participant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("waited 30 s for %s", what)
+			}
+		}
+	}
+	type outcome struct {
+		res booking.Result
+		err error
+	}
+	release := booking.HoldDate(svc, id)
+	var done []chan outcome
+	queue := func(book func() (booking.Result, error)) {
+		c := make(chan outcome, 1)
+		done = append(done, c)
+		go func() {
+			res, err := book()
+			c <- outcome{res, err}
+		}()
+	}
+	public := func(name string) func() (booking.Result, error) {
+		return func() (booking.Result, error) { return svc.Book(ctx, f.request(name), participant) }
+	}
+	// Ann leads: she takes a batch of one and waits for the lock.
+	queue(public("Ann A"))
+	waitFor("Ann to lead", func() bool { n, led := booking.Queued(svc, id); return n == 0 && led })
+	// The rest queue behind her, one at a time so their order is known.
+	byHandLee := func() (booking.Result, error) {
+		r := f.request("Lee L")
+		return svc.AddByHand(ctx, r, operator, booking.Overrides{})
+	}
+	cal := f.request("Cal C")
+	for i, book := range []func() (booking.Result, error){
+		byHandLee, public("Cal C"), public("Dee D"), public("Eve E"),
+		func() (booking.Result, error) { return svc.Book(ctx, cal, participant) }, public("Gus G"),
+	} {
+		queue(book)
+		waitFor("the queue to grow", func() bool { n, _ := booking.Queued(svc, id); return n == i+1 })
+	}
+	release()
+	got := make([]outcome, len(done))
+	for i, c := range done {
+		got[i] = <-c
+	}
+	ann, dup, calR, dee, eve, again, gus := got[0], got[1], got[2], got[3], got[4], got[5], got[6]
+
+	if !isField(dup.err, "email") {
+		t.Fatalf("hand-added booking for Lee, already booked: %v, want a field error on email", dup.err)
+	}
+	type want struct {
+		name   string
+		o      outcome
+		status booking.Status
+		pos    int
+	}
+	wants := []want{{"Ann", ann, booking.Confirmed, 0}, {"Cal", calR, booking.Confirmed, 0}, {"Dee", dee, booking.Waitlisted, 1},
+		{"Eve", eve, booking.Waitlisted, 2}, {"Gus", gus, booking.Waitlisted, 3}}
+	wantNames := []string{"Lee L", "Ann A", "Cal C", "Dee D", "Eve E", "Gus G"}
+	extra := 1 // Eve's booking, e-mail, job, token and audit entry
+	if failEve {
+		if eve.err == nil {
+			t.Fatalf("Eve, whose e-mail failed: booked %+v, want the error", eve.res.Booking)
+		}
+		wants = []want{wants[0], wants[1], wants[2], {"Gus", gus, booking.Waitlisted, 2}}
+		wantNames = []string{"Lee L", "Ann A", "Cal C", "Dee D", "Gus G"}
+		extra = 0
+	}
+	for _, tt := range wants {
+		if tt.o.err != nil {
+			t.Fatalf("%s: %v", tt.name, tt.o.err)
+		}
+		if tt.o.res.Booking.Status != tt.status || tt.o.res.Booking.WaitPosition != tt.pos || tt.o.res.Existing || tt.o.res.Token == "" {
+			t.Errorf("%s: %s position %d (existing %v, token %q), want %s %d with a new token", tt.name,
+				tt.o.res.Booking.Status, tt.o.res.Booking.WaitPosition, tt.o.res.Existing, tt.o.res.Token, tt.status, tt.pos)
+		}
+	}
+	if again.err != nil || !again.res.Existing || again.res.Booking.ID != calR.res.Booking.ID {
+		t.Errorf("Cal again in the same batch: %v existing %v booking %d, want Cal's booking %d", again.err,
+			again.res.Existing, again.res.Booking.ID, calR.res.Booking.ID)
+	}
+
+	list, err := svc.List(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range list {
+		names = append(names, b.Name)
+	}
+	goal := wantNames
+	if len(names) != len(goal) {
+		t.Fatalf("bookings on the date: %v, want %v", names, goal)
+	}
+	for i := range goal {
+		if names[i] != goal[i] {
+			t.Fatalf("bookings on the date in the order taken: %v, want %v", names, goal)
+		}
+	}
+	if list[0].ID != lee.Booking.ID {
+		t.Errorf("Lee's booking changed: %d, want %d", list[0].ID, lee.Booking.ID)
+	}
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	// Six bookings, and Cal's repeat mails a fresh link: seven e-mails,
+	// seven send jobs, seven tokens; six audit entries (a repeat is not
+	// audited).
+	if n := count(`SELECT COUNT(*) FROM messages`); n != 6+extra {
+		t.Errorf("messages: %d, want %d", n, 6+extra)
+	}
+	if n := count(`SELECT COUNT(*) FROM river_job WHERE kind = 'send_message'`); n != 6+extra {
+		t.Errorf("send jobs: %d, want %d", n, 6+extra)
+	}
+	if n := count(`SELECT COUNT(*) FROM booking_tokens`); n != 6+extra {
+		t.Errorf("tokens: %d, want %d", n, 6+extra)
+	}
+	if n := count(`SELECT COUNT(*) FROM audit_log WHERE object = 'booking'`); n != 5+extra {
+		t.Errorf("audit entries: %d, want %d", n, 5+extra)
+	}
+	if n := count(`SELECT COUNT(*) FROM messages WHERE to_email = $1`, "lee.l@example.org"); n != 1 {
+		t.Errorf("e-mails to Lee: %d, want 1 (the failed hand-added booking sends nothing)", n)
+	}
+	if n, led := booking.Queued(svc, id); n != 0 || led {
+		t.Errorf("after the batch: %d queued, led %v; want the queue gone", n, led)
+	}
+}
