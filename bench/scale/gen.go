@@ -44,7 +44,7 @@ func shapeFor(bookings, upcoming int) shape {
 type gen struct {
 	db  *database.DB
 	q   *sql.Conn // one connection, with a page cache big enough for the indexes
-	now int64 // seconds since 1970, the generation's "now"
+	now int64     // seconds since 1970, the generation's "now"
 	s   shape
 	log func(format string, args ...any)
 }
