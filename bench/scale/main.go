@@ -80,6 +80,7 @@ type options struct {
 	subscribers int
 	upcoming    int
 	plot        string
+	keep        string
 }
 
 func main() {
@@ -99,6 +100,7 @@ func run() error {
 	flag.IntVar(&o.subscribers, "subscribers", 200, "subscribers of the target course: the e-mails each announcement run queues, at every size")
 	flag.IntVar(&o.upcoming, "upcoming", 50, "upcoming background dates, the same at every size (the rest is history)")
 	flag.StringVar(&o.plot, "plot", "", "a folder: draw p99 against size into FOLDER/scale-<engine>.png (needs two sizes or more)")
+	flag.StringVar(&o.keep, "keep", "", "a folder: write the SQLite databases there and keep them (to look at with sqlite3), instead of in a temp folder removed after")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -117,6 +119,9 @@ func run() error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
+	if o.keep != "" {
+		tmp = o.keep
+	}
 
 	fmt.Printf("scale: sizes %v bookings; %d reps per page operation, %d announcement runs of %d e-mails; GOMAXPROCS %d, %s\n",
 		o.sizes, o.reps, o.announce, o.subscribers, runtime.GOMAXPROCS(0), runtime.Version())

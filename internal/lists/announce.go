@@ -1,12 +1,15 @@
 package lists
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -437,26 +440,15 @@ func (s *Service) addressees(ctx context.Context, items []due, now time.Time, re
 	}
 	rows.Close()
 
-	rows, err = s.opts.DB.QueryContext(ctx, `SELECT id, email, email_key, name, scope, course_id, topic, confirmed_at
-		FROM list_subscriptions WHERE status = $1 AND confirmed_at IS NOT NULL ORDER BY id`, string(Confirmed))
+	subs, err := s.subscribersOf(ctx, items)
 	if err != nil {
 		return nil, nil, fmt.Errorf("lists: announce: %w", err)
 	}
-	defer rows.Close()
 	byKey := map[string]*addressee{}
 	var out []*addressee
 	waiting, held := map[string]bool{}, map[int64]bool{}
-	for rows.Next() {
-		var (
-			sub    Subscription
-			key    string
-			scope  string
-			course sql.NullInt64
-		)
-		if err := rows.Scan(&sub.ID, &sub.Email, &key, &sub.Name, &scope, &course, &sub.Topic, &sub.ConfirmedAt); err != nil {
-			return nil, nil, fmt.Errorf("lists: announce: %w", err)
-		}
-		sub.Scope, sub.CourseID, sub.Status = Scope(scope), course.Int64, Confirmed
+	for _, row := range subs {
+		sub, key := row.sub, row.key
 		brought := false
 		for _, it := range items {
 			if sub.ConfirmedAt.After(it.at) || !sub.wants(it) || sent[sentKey(key, it.kind, it.shown.event.ID, it.round)] {
@@ -487,12 +479,69 @@ func (s *Service) addressees(ctx context.Context, items []due, now time.Time, re
 			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("lists: announce: %w", err)
-	}
 	rep.Waiting += len(waiting)
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out, held, nil
+}
+
+// subscribed is a confirmed subscription with its address's key.
+type subscribed struct {
+	sub Subscription
+	key string
+}
+
+// subscribersOf reads the confirmed subscriptions that could want one of
+// the items, oldest first: those whose target is one of the items'
+// courses (course/ID, and places/ID for a freeing), one of their topics
+// (topic/name, folded as targetKey folds it) or "all". Subscribers to
+// other courses and topics are not read, however many there are (the
+// index list_subscriptions_target); Subscription.wants still decides.
+func (s *Service) subscribersOf(ctx context.Context, items []due) ([]subscribed, error) {
+	keys := []string{string(ScopeAll)}
+	seen := map[string]bool{string(ScopeAll): true}
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, it := range items {
+		c := it.shown.course
+		if it.kind == sentFreed {
+			add(fmt.Sprintf("places/%d", c.ID))
+			continue
+		}
+		add(fmt.Sprintf("course/%d", c.ID))
+		for _, t := range c.Topics {
+			add("topic/" + strings.ToLower(t))
+		}
+	}
+	var out []subscribed
+	err := database.InBatches(keys, func(marks string, args []any) error {
+		n := len(args)
+		rows, err := s.opts.DB.QueryContext(ctx, `SELECT id, email, email_key, name, scope, course_id, topic, confirmed_at
+			FROM list_subscriptions WHERE target_key IN (`+marks+`) AND status = $`+strconv.Itoa(n+1)+` AND confirmed_at IS NOT NULL`,
+			append(args, string(Confirmed))...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				r      subscribed
+				scope  string
+				course sql.NullInt64
+			)
+			if err := rows.Scan(&r.sub.ID, &r.sub.Email, &r.key, &r.sub.Name, &scope, &course, &r.sub.Topic, &r.sub.ConfirmedAt); err != nil {
+				return err
+			}
+			r.sub.Scope, r.sub.CourseID, r.sub.Status = Scope(scope), course.Int64, Confirmed
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	slices.SortFunc(out, func(a, b subscribed) int { return cmp.Compare(a.sub.ID, b.sub.ID) })
+	return out, err
 }
 
 // countPlaces adds the places of the items' dates that counts lacks.
