@@ -222,6 +222,11 @@ func (g *gen) run(ctx context.Context) error {
 		SELECT %s, 'participant', 'Person ' || i, 'booking.create', 'booking', %d + i, '{"status":"confirmed"}' FROM n`, g.ts(created), bbase)); err != nil {
 		return err
 	}
+	// Every date was saved once, and its audit entry names it.
+	if err := g.exec(ctx, "audit_log (dates)", s.Dates, series(s.Dates)+fmt.Sprintf(`INSERT INTO audit_log (at, actor_kind, actor_name, action, object, object_id, after_json)
+		SELECT %s, 'staff', 'Course Admin', 'event.create', 'event', %d + i, '{"status":"scheduled"}' FROM n`, g.ts(st+" - 5184000"), ebase)); err != nil {
+		return err
+	}
 	confirmed := g.ts(fmt.Sprintf("%d - 86400 * (i %% 700)", now-86400))
 	if err := g.exec(ctx, "list_subscriptions", s.Subscribers, series(s.Subscribers)+fmt.Sprintf(`INSERT INTO list_subscriptions (email, email_key, name, scope,
 			course_id, topic, target_key, status, requested_at, confirmed_at, withdrawn_at)

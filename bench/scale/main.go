@@ -651,18 +651,27 @@ func report(engine string, envs []*env, res map[string][]sample) (int, int, []st
 		fmt.Printf("| %s |", n)
 		for i := range envs {
 			s := res[n][i]
-			fmt.Printf(" %s | %s | %s |", ms(s.p(0.5)), ms(s.p(0.99)), ms(measure.Median(s.cpu)))
+			fmt.Printf(" %s | %s | %s |", ms(measure.Median(s.lat)), ms(s.p(0.99)), ms(measure.Median(s.cpu)))
 		}
 		fmt.Println()
 		small, big := res[n][0], res[n][len(envs)-1]
 		ratio := float64(measure.Median(big.lat)) / float64(max(measure.Median(small.lat), 1))
 		cpuRatio := float64(measure.Median(big.cpu)) / float64(max(measure.Median(small.cpu), 1))
+		// On SQLite the whole operation runs in this process, so its CPU
+		// time is the cost, and other work on the machine does not change
+		// it; on PostgreSQL the server's share is in another process, so
+		// the median time is the cost.
+		basis, judged := "CPU", cpuRatio
+		if engine != "sqlite" {
+			basis, judged = "median time", ratio
+		}
 		verdict := "NOT MET"
-		if ratio <= 1.5 {
+		if judged <= 1.5 {
 			verdict, met = "MET", met+1
 		}
-		lines = append(lines, fmt.Sprintf("AIM scale %s %s: median %s at %d bookings (bare %s at %d, ratio %.2f; CPU ratio %.2f) aim <= 1.5 -> %s",
-			engine, n, ms(measure.Median(big.lat)), envs[len(envs)-1].size, ms(measure.Median(small.lat)), envs[0].size, ratio, cpuRatio, verdict))
+		lines = append(lines, fmt.Sprintf("AIM scale %s %s: CPU %s, median %s at %d bookings (bare CPU %s, median %s at %d; ratio %.2f by %s, time ratio %.2f, CPU ratio %.2f) aim <= 1.5 -> %s",
+			engine, n, ms(measure.Median(big.cpu)), ms(measure.Median(big.lat)), envs[len(envs)-1].size,
+			ms(measure.Median(small.cpu)), ms(measure.Median(small.lat)), envs[0].size, judged, basis, ratio, cpuRatio, verdict))
 	}
 	return met, len(opNames()), lines
 }
