@@ -32,7 +32,8 @@
 // and, last, one summary AIM line. With -plot DIR it draws p99 against
 // size per engine into DIR/scale-<engine>.png.
 //
-//	go run ./bench/scale                                        # SQLite, 1,000 and 1,000,000 bookings
+//	go run ./bench/scale                                        # SQLite, 1,000 and 100,000 bookings (a few minutes)
+//	go run ./bench/scale -sizes 1000,1000000                    # the aim: 1,000,000 bookings (generation alone takes many minutes)
 //	go run ./bench/scale -db sqlite,postgres://… -reps 30
 //	go run ./bench/scale -sizes 1000,10000,100000,1000000 -plot docs/images   # the sweep
 package main
@@ -94,13 +95,13 @@ func run() error {
 	var o options
 	var dbs, sizes string
 	flag.StringVar(&dbs, "db", "sqlite", "engines, comma-separated: sqlite and/or a postgres://… URL (a new schema per database, dropped after)")
-	flag.StringVar(&sizes, "sizes", "1000,1000000", "database sizes in bookings, comma-separated; the first is the reference, the last is compared with it")
-	flag.IntVar(&o.reps, "reps", 40, "repetitions of each page operation per database")
+	flag.StringVar(&sizes, "sizes", "1000,100000", "database sizes in bookings, comma-separated; the first is the reference, the last is compared with it")
+	flag.IntVar(&o.reps, "reps", 20, "repetitions of each page operation per database")
 	flag.IntVar(&o.announce, "announce-reps", 3, "announcement runs per database (each a new date)")
 	flag.IntVar(&o.subscribers, "subscribers", 200, "subscribers of the target course: the e-mails each announcement run queues, at every size")
 	flag.IntVar(&o.upcoming, "upcoming", 50, "upcoming background dates, the same at every size (the rest is history)")
 	flag.StringVar(&o.plot, "plot", "", "a folder: draw p99 against size into FOLDER/scale-<engine>.png (needs two sizes or more)")
-	flag.StringVar(&o.keep, "keep", "", "a folder: write the SQLite databases there and keep them (to look at with sqlite3), instead of in a temp folder removed after")
+	flag.StringVar(&o.keep, "keep", "", "a folder: write the SQLite databases there and keep them (to look at with sqlite3), instead of in a temp folder removed after; PostgreSQL schemas are kept too (their URLs are printed)")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -234,6 +235,10 @@ func build(ctx context.Context, o options, engine, pgURL, tmp string, size int) 
 			return nil, err
 		}
 		dbURL = u
+		if o.keep != "" {
+			fmt.Printf("%s, %d bookings: kept in %s\n", engine, size, u)
+			drop = func() error { return nil }
+		}
 		e.closers = append(e.closers, func() {
 			if err := drop(); err != nil {
 				fmt.Fprintln(os.Stderr, "scale: drop schema:", err)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -162,10 +161,16 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 	for start := 0; start < len(people); start += announceBatch {
 		part := people[start:min(start+announceBatch, len(people))]
 		err := database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
-			for _, a := range part {
-				sent, err := s.sendNews(ctx, tx, a, counts, now)
-				if err != nil {
-					return err
+			turns, err := s.takeTurns(ctx, tx, part, now)
+			if err != nil {
+				return err
+			}
+			for i, a := range part {
+				sent := false
+				if turns[i] != nil {
+					if sent, err = s.sendNews(ctx, tx, a, turns[i], counts, now); err != nil {
+						return err
+					}
 				}
 				if sent {
 					rep.Emails++
@@ -597,44 +602,116 @@ func (sub Subscription) wants(it due) bool {
 	return false
 }
 
-// sendNews queues one address's e-mail in tx: its rows in list_sent
-// (items another run already sent are dropped), then its turn in
-// list_mail_last (taken by another run in the gap: the rows go again and
-// nothing is sent). It reports whether an e-mail was queued.
-func (s *Service) sendNews(ctx context.Context, tx *sql.Tx, a *addressee, counts map[int64]PlaceCount, now time.Time) (bool, error) {
-	var items []due
-	for _, it := range a.items {
-		res, err := tx.ExecContext(ctx, `INSERT INTO list_sent (email_key, kind, event_id, round, sent_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email_key, kind, event_id, round) DO NOTHING`,
-			a.key, it.kind, it.shown.event.ID, it.round, now)
+// takeTurns writes, in tx, the list_sent rows of the part's addresses
+// (an item another run already sent is dropped) and then each address's
+// turn in list_mail_last (taken by another run within MailGap: its rows
+// go again and it is sent nothing now), each in multi-row statements
+// rather than M + 1 statements per address. It returns, per address, the
+// items it is to be told of now, or nil.
+func (s *Service) takeTurns(ctx context.Context, tx *sql.Tx, part []*addressee, now time.Time) ([][]due, error) {
+	type sentRow struct {
+		key, kind string
+		event     int64
+		round     int
+	}
+	var rows []sentRow
+	for _, a := range part {
+		for _, it := range a.items {
+			rows = append(rows, sentRow{a.key, it.kind, it.shown.event.ID, it.round})
+		}
+	}
+	inserted := map[sentRow]bool{}
+	for start := 0; start < len(rows); start += turnRows {
+		chunk := rows[start:min(start+turnRows, len(rows))]
+		var values []string
+		var args []any
+		for _, r := range chunk {
+			n := len(args)
+			values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5))
+			args = append(args, r.key, r.kind, r.event, r.round, now)
+		}
+		res, err := tx.QueryContext(ctx, `INSERT INTO list_sent (email_key, kind, event_id, round, sent_at)
+			VALUES `+strings.Join(values, ", ")+` ON CONFLICT (email_key, kind, event_id, round) DO NOTHING
+			RETURNING email_key, kind, event_id, round`, args...)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return false, err
-		} else if n == 1 {
-			items = append(items, it)
+		for res.Next() {
+			var r sentRow
+			if err := res.Scan(&r.key, &r.kind, &r.event, &r.round); err != nil {
+				res.Close()
+				return nil, err
+			}
+			inserted[r] = true
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return nil, err
 		}
 	}
-	if len(items) == 0 {
-		return false, nil
-	}
-	var key string
-	err := tx.QueryRowContext(ctx, `INSERT INTO list_mail_last (email_key, last_at) VALUES ($1, $2)
-		ON CONFLICT (email_key) DO UPDATE SET last_at = excluded.last_at WHERE list_mail_last.last_at <= $3
-		RETURNING email_key`, a.key, now, now.Add(-MailGap)).Scan(&key)
-	if errors.Is(err, sql.ErrNoRows) {
-		for _, it := range items {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM list_sent WHERE email_key = $1 AND kind = $2 AND event_id = $3 AND round = $4`,
-				a.key, it.kind, it.shown.event.ID, it.round); err != nil {
-				return false, err
+	out := make([][]due, len(part))
+	var waiting []string
+	for i, a := range part {
+		for _, it := range a.items {
+			if inserted[sentRow{a.key, it.kind, it.shown.event.ID, it.round}] {
+				out[i] = append(out[i], it)
 			}
 		}
-		return false, nil
+		if out[i] != nil {
+			waiting = append(waiting, a.key)
+		}
 	}
-	if err != nil {
-		return false, err
+	granted := map[string]bool{}
+	for start := 0; start < len(waiting); start += turnRows {
+		chunk := waiting[start:min(start+turnRows, len(waiting))]
+		args := []any{now, now.Add(-MailGap)}
+		var values []string
+		for _, key := range chunk {
+			args = append(args, key)
+			values = append(values, fmt.Sprintf("($%d, $1)", len(args)))
+		}
+		res, err := tx.QueryContext(ctx, `INSERT INTO list_mail_last (email_key, last_at) VALUES `+strings.Join(values, ", ")+`
+			ON CONFLICT (email_key) DO UPDATE SET last_at = excluded.last_at WHERE list_mail_last.last_at <= $2
+			RETURNING email_key`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for res.Next() {
+			var key string
+			if err := res.Scan(&key); err != nil {
+				res.Close()
+				return nil, err
+			}
+			granted[key] = true
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return nil, err
+		}
 	}
+	for i, a := range part {
+		if out[i] == nil || granted[a.key] {
+			continue
+		}
+		for _, it := range out[i] {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM list_sent WHERE email_key = $1 AND kind = $2 AND event_id = $3 AND round = $4`,
+				a.key, it.kind, it.shown.event.ID, it.round); err != nil {
+				return nil, err
+			}
+		}
+		out[i] = nil
+	}
+	return out, nil
+}
+
+// turnRows is the most rows takeTurns writes in one statement (five
+// values each: well under both engines' limits on placeholders).
+const turnRows = 100
+
+// sendNews queues one address's e-mail in tx, telling it of items (its
+// rows in list_sent and its turn in list_mail_last are written already,
+// by takeTurns). It reports whether an e-mail was queued.
+func (s *Service) sendNews(ctx context.Context, tx *sql.Tx, a *addressee, items []due, counts map[int64]PlaceCount, now time.Time) (bool, error) {
 	d := newsData{Name: a.name, SiteURL: s.opts.BaseURL}
 	courses := map[string]bool{}
 	for _, it := range items {
