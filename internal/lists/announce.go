@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -119,18 +120,9 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 		return rep, err
 	}
 	now := s.now()
-	listings, err := s.opts.Catalog.Listings(ctx, catalog.Filter{}, now)
+	visible, err := s.visibleDates(ctx, now)
 	if err != nil {
 		return rep, fmt.Errorf("lists: announce: %w", err)
-	}
-	visible := map[int64]shown{}
-	for i := range listings {
-		c := &listings[i].Course
-		for _, e := range listings[i].Upcoming {
-			if e.StartsAt.After(now) {
-				visible[e.ID] = shown{course: c, event: e}
-			}
-		}
 	}
 	since, err := s.syncSightings(ctx, visible, now, &rep)
 	if err != nil {
@@ -212,6 +204,52 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// visibleDates returns the dates on the public site that have not begun
+// (a published course's dates, not cancelled, starting after now) with
+// their courses. It reads only the courses that have such a date (by
+// events_starts_at), each once, rather than the whole catalogue with
+// every date it ever had.
+func (s *Service) visibleDates(ctx context.Context, now time.Time) (map[int64]shown, error) {
+	var ids []int64
+	rows, err := s.opts.DB.QueryContext(ctx, `SELECT DISTINCT e.course_id FROM events e JOIN courses c ON c.id = e.course_id
+		WHERE e.starts_at > $1 AND e.status <> $2 AND c.status = $3 ORDER BY e.course_id`,
+		now, string(catalog.Cancelled), string(catalog.Published))
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	visible := map[int64]shown{}
+	for _, id := range ids {
+		c, err := s.opts.Catalog.CourseByID(ctx, id)
+		if errors.Is(err, catalog.ErrNotFound) {
+			continue // deleted since
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c.Status != catalog.Published {
+			continue
+		}
+		for _, e := range c.Events {
+			if e.StartsAt.After(now) && e.EndsAt.After(now) && e.Status != catalog.Cancelled {
+				visible[e.ID] = shown{course: &c, event: e}
+			}
+		}
+	}
+	return visible, nil
 }
 
 // syncSightings records the dates newly on the site and forgets those no
