@@ -18,7 +18,7 @@ type shape struct {
 	Bookings    int // background bookings
 	Dates       int // background dates (Bookings / perDate)
 	Upcoming    int // of which upcoming (the rest are history)
-	Courses     int // background courses (Dates / 100, at least 1)
+	Courses     int // background courses (Dates / 100, at least upcomingCourses)
 	Messages    int // 2 per booking: confirmation and joining instructions
 	Subscribers int // background list subscriptions (Bookings / 10)
 	Audit       int // one audit row per booking
@@ -26,11 +26,15 @@ type shape struct {
 
 const perDate = 10 // bookings per background date
 
+// upcomingCourses is how many background courses the upcoming dates
+// belong to, at every size (the history is spread over all of them).
+const upcomingCourses = 10
+
 func shapeFor(bookings, upcoming int) shape {
 	s := shape{Bookings: bookings}
 	s.Dates = max(bookings/perDate, 1)
 	s.Upcoming = min(upcoming, s.Dates/2)
-	s.Courses = max(s.Dates/100, 1)
+	s.Courses = max(s.Dates/100, upcomingCourses)
 	s.Messages = 2 * bookings
 	s.Subscribers = max(bookings/10, 1)
 	s.Audit = bookings
@@ -152,9 +156,9 @@ func (g *gen) run(ctx context.Context) error {
 	st := g.start("i")
 	if err := g.exec(ctx, "events", s.Dates, series(s.Dates)+fmt.Sprintf(`INSERT INTO events (course_id, ref, format, status, capacity,
 			meeting_provider, meeting_url, starts_at, ends_at, created_at, updated_at)
-		SELECT %d + (i %% %d), 'g' || i, 'online', CASE WHEN i < %d THEN 'completed' ELSE 'scheduled' END, 30,
+		SELECT %d + (CASE WHEN i < %d THEN i %% %d ELSE i %% %d END), 'g' || i, 'online', CASE WHEN i < %d THEN 'completed' ELSE 'scheduled' END, 30,
 			'Zoom', 'https://meet.example/' || i, %s, %s, %s, %s FROM n`,
-		cbase, s.Courses, h, g.ts(st), g.ts(st+" + 28800"), g.ts(st+" - 5184000"), g.ts(st+" - 5184000"))); err != nil {
+		cbase, h, s.Courses, upcomingCourses, h, g.ts(st), g.ts(st+" + 28800"), g.ts(st+" - 5184000"), g.ts(st+" - 5184000"))); err != nil {
 		return err
 	}
 	ebase, err := g.span(ctx, `SELECT MIN(id), MAX(id) FROM events WHERE course_id IN (SELECT id FROM courses WHERE slug LIKE 'gen-%')`, s.Dates)

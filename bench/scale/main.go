@@ -6,7 +6,8 @@
 // a fresh database (a SQLite file in a temp folder, or a new PostgreSQL
 // schema, dropped after), runs the real migrations, and generates the
 // history with set-based SQL (gen.go): at size B, B bookings on B/10
-// dates of B/1,000 courses (all but -upcoming of them past), 2B e-mails,
+// dates of B/1,000 courses (at least 10; all but -upcoming dates past, the
+// upcoming ones on 10 of the courses at every size), 2B e-mails,
 // B audit rows, B tokens and answers, B/10 list subscribers with their
 // sent rows. The present is the same at every size: one target course
 // saved through catalog.Store.Save with three upcoming dates, 200
