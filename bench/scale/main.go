@@ -37,6 +37,7 @@
 //	go run ./bench/scale -sizes 1000,1000000                    # the aim: 1,000,000 bookings (generation alone takes many minutes)
 //	go run ./bench/scale -db sqlite,postgres://… -reps 30
 //	go run ./bench/scale -sizes 1000,10000,100000,1000000 -plot docs/images   # the sweep
+//	go run ./bench/scale -cpuprofile /tmp/scale.prof            # then: go tool pprof /tmp/scale.prof.sqlite
 package main
 
 import (
@@ -53,6 +54,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,6 +85,7 @@ type options struct {
 	upcoming    int
 	plot        string
 	keep        string
+	cpuprofile  string
 }
 
 func main() {
@@ -103,6 +106,7 @@ func run() error {
 	flag.IntVar(&o.upcoming, "upcoming", 50, "upcoming background dates, the same at every size (the rest is history)")
 	flag.StringVar(&o.plot, "plot", "", "a folder: draw p99 against size into FOLDER/scale-<engine>.png (needs two sizes or more)")
 	flag.StringVar(&o.keep, "keep", "", "a folder: write the SQLite databases there and keep them (to look at with sqlite3), instead of in a temp folder removed after; PostgreSQL schemas are kept too (their URLs are printed)")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the measurements (not the generation) to this file, with the engine's name appended")
 	flag.Parse()
 	for _, s := range strings.Split(sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -151,7 +155,13 @@ func run() error {
 			}
 			envs = append(envs, e)
 		}
+		stopProfile, err := startProfile(o.cpuprofile, engine)
+		if err != nil {
+			closeAll()
+			return err
+		}
 		res, err := measureAll(ctx, o, envs)
+		stopProfile()
 		if err != nil {
 			closeAll()
 			return err
@@ -178,6 +188,27 @@ func run() error {
 	}
 	fmt.Printf("AIM scale: %d of %d operations within 1.5x (bare = the %d-booking database) aim all -> %s\n", allMet, total, o.sizes[0], verdict)
 	return nil
+}
+
+// startProfile starts the CPU profiler into path.engine when path is
+// set, and returns the func that stops it.
+func startProfile(path, engine string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path + "." + engine)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		fmt.Println("CPU profile:", f.Name())
+	}, nil
 }
 
 // env is one generated database served by the real server.
