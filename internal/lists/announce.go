@@ -1,12 +1,15 @@
 package lists
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -117,18 +120,9 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 		return rep, err
 	}
 	now := s.now()
-	listings, err := s.opts.Catalog.Listings(ctx, catalog.Filter{}, now)
+	visible, err := s.visibleDates(ctx, now)
 	if err != nil {
 		return rep, fmt.Errorf("lists: announce: %w", err)
-	}
-	visible := map[int64]shown{}
-	for i := range listings {
-		c := &listings[i].Course
-		for _, e := range listings[i].Upcoming {
-			if e.StartsAt.After(now) {
-				visible[e.ID] = shown{course: c, event: e}
-			}
-		}
 	}
 	since, err := s.syncSightings(ctx, visible, now, &rep)
 	if err != nil {
@@ -159,10 +153,16 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 	for start := 0; start < len(people); start += announceBatch {
 		part := people[start:min(start+announceBatch, len(people))]
 		err := database.InTx(ctx, s.opts.DB, func(tx *sql.Tx) error {
-			for _, a := range part {
-				sent, err := s.sendNews(ctx, tx, a, counts, now)
-				if err != nil {
-					return err
+			turns, err := s.takeTurns(ctx, tx, part, now)
+			if err != nil {
+				return err
+			}
+			for i, a := range part {
+				sent := false
+				if turns[i] != nil {
+					if sent, err = s.sendNews(ctx, tx, a, turns[i], counts, now); err != nil {
+						return err
+					}
 				}
 				if sent {
 					rep.Emails++
@@ -204,6 +204,57 @@ func (s *Service) Announce(ctx context.Context) (AnnounceReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// visibleDates returns the dates on the public site that have not begun
+// (a published course's dates, not cancelled, starting after now) with
+// their courses. It reads only the courses that have such a date (by
+// events_starts_at), each once, rather than the whole catalogue with
+// every date it ever had.
+func (s *Service) visibleDates(ctx context.Context, now time.Time) (map[int64]shown, error) {
+	// No DISTINCT or ORDER BY here: either makes SQLite walk every date
+	// ever held in course order (the index on course_id, ref) instead of
+	// the few not yet begun (events_starts_at).
+	var ids []int64
+	rows, err := s.opts.DB.QueryContext(ctx, `SELECT e.course_id FROM events e JOIN courses c ON c.id = e.course_id
+		WHERE e.starts_at > $1 AND e.status <> $2 AND c.status = $3`,
+		now, string(catalog.Cancelled), string(catalog.Published))
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	visible := map[int64]shown{}
+	for _, id := range ids {
+		c, err := s.opts.Catalog.CourseByID(ctx, id)
+		if errors.Is(err, catalog.ErrNotFound) {
+			continue // deleted since
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c.Status != catalog.Published {
+			continue
+		}
+		for _, e := range c.Events {
+			if e.StartsAt.After(now) && e.EndsAt.After(now) && e.Status != catalog.Cancelled {
+				visible[e.ID] = shown{course: &c, event: e}
+			}
+		}
+	}
+	return visible, nil
 }
 
 // syncSightings records the dates newly on the site and forgets those no
@@ -437,26 +488,15 @@ func (s *Service) addressees(ctx context.Context, items []due, now time.Time, re
 	}
 	rows.Close()
 
-	rows, err = s.opts.DB.QueryContext(ctx, `SELECT id, email, email_key, name, scope, course_id, topic, confirmed_at
-		FROM list_subscriptions WHERE status = $1 AND confirmed_at IS NOT NULL ORDER BY id`, string(Confirmed))
+	subs, err := s.subscribersOf(ctx, items)
 	if err != nil {
 		return nil, nil, fmt.Errorf("lists: announce: %w", err)
 	}
-	defer rows.Close()
 	byKey := map[string]*addressee{}
 	var out []*addressee
 	waiting, held := map[string]bool{}, map[int64]bool{}
-	for rows.Next() {
-		var (
-			sub    Subscription
-			key    string
-			scope  string
-			course sql.NullInt64
-		)
-		if err := rows.Scan(&sub.ID, &sub.Email, &key, &sub.Name, &scope, &course, &sub.Topic, &sub.ConfirmedAt); err != nil {
-			return nil, nil, fmt.Errorf("lists: announce: %w", err)
-		}
-		sub.Scope, sub.CourseID, sub.Status = Scope(scope), course.Int64, Confirmed
+	for _, row := range subs {
+		sub, key := row.sub, row.key
 		brought := false
 		for _, it := range items {
 			if sub.ConfirmedAt.After(it.at) || !sub.wants(it) || sent[sentKey(key, it.kind, it.shown.event.ID, it.round)] {
@@ -487,12 +527,69 @@ func (s *Service) addressees(ctx context.Context, items []due, now time.Time, re
 			}
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("lists: announce: %w", err)
-	}
 	rep.Waiting += len(waiting)
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out, held, nil
+}
+
+// subscribed is a confirmed subscription with its address's key.
+type subscribed struct {
+	sub Subscription
+	key string
+}
+
+// subscribersOf reads the confirmed subscriptions that could want one of
+// the items, oldest first: those whose target is one of the items'
+// courses (course/ID, and places/ID for a freeing), one of their topics
+// (topic/name, folded as targetKey folds it) or "all". Subscribers to
+// other courses and topics are not read, however many there are (the
+// index list_subscriptions_target); Subscription.wants still decides.
+func (s *Service) subscribersOf(ctx context.Context, items []due) ([]subscribed, error) {
+	keys := []string{string(ScopeAll)}
+	seen := map[string]bool{string(ScopeAll): true}
+	add := func(k string) {
+		if !seen[k] {
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	for _, it := range items {
+		c := it.shown.course
+		if it.kind == sentFreed {
+			add(fmt.Sprintf("places/%d", c.ID))
+			continue
+		}
+		add(fmt.Sprintf("course/%d", c.ID))
+		for _, t := range c.Topics {
+			add("topic/" + strings.ToLower(t))
+		}
+	}
+	var out []subscribed
+	err := database.InBatches(keys, func(marks string, args []any) error {
+		n := len(args)
+		rows, err := s.opts.DB.QueryContext(ctx, `SELECT id, email, email_key, name, scope, course_id, topic, confirmed_at
+			FROM list_subscriptions WHERE target_key IN (`+marks+`) AND status = $`+strconv.Itoa(n+1)+` AND confirmed_at IS NOT NULL`,
+			append(args, string(Confirmed))...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				r      subscribed
+				scope  string
+				course sql.NullInt64
+			)
+			if err := rows.Scan(&r.sub.ID, &r.sub.Email, &r.key, &r.sub.Name, &scope, &course, &r.sub.Topic, &r.sub.ConfirmedAt); err != nil {
+				return err
+			}
+			r.sub.Scope, r.sub.CourseID, r.sub.Status = Scope(scope), course.Int64, Confirmed
+			out = append(out, r)
+		}
+		return rows.Err()
+	})
+	slices.SortFunc(out, func(a, b subscribed) int { return cmp.Compare(a.sub.ID, b.sub.ID) })
+	return out, err
 }
 
 // countPlaces adds the places of the items' dates that counts lacks.
@@ -548,44 +645,116 @@ func (sub Subscription) wants(it due) bool {
 	return false
 }
 
-// sendNews queues one address's e-mail in tx: its rows in list_sent
-// (items another run already sent are dropped), then its turn in
-// list_mail_last (taken by another run in the gap: the rows go again and
-// nothing is sent). It reports whether an e-mail was queued.
-func (s *Service) sendNews(ctx context.Context, tx *sql.Tx, a *addressee, counts map[int64]PlaceCount, now time.Time) (bool, error) {
-	var items []due
-	for _, it := range a.items {
-		res, err := tx.ExecContext(ctx, `INSERT INTO list_sent (email_key, kind, event_id, round, sent_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (email_key, kind, event_id, round) DO NOTHING`,
-			a.key, it.kind, it.shown.event.ID, it.round, now)
+// takeTurns writes, in tx, the list_sent rows of the part's addresses
+// (an item another run already sent is dropped) and then each address's
+// turn in list_mail_last (taken by another run within MailGap: its rows
+// go again and it is sent nothing now), each in multi-row statements
+// rather than M + 1 statements per address. It returns, per address, the
+// items it is to be told of now, or nil.
+func (s *Service) takeTurns(ctx context.Context, tx *sql.Tx, part []*addressee, now time.Time) ([][]due, error) {
+	type sentRow struct {
+		key, kind string
+		event     int64
+		round     int
+	}
+	var rows []sentRow
+	for _, a := range part {
+		for _, it := range a.items {
+			rows = append(rows, sentRow{a.key, it.kind, it.shown.event.ID, it.round})
+		}
+	}
+	inserted := map[sentRow]bool{}
+	for start := 0; start < len(rows); start += turnRows {
+		chunk := rows[start:min(start+turnRows, len(rows))]
+		var values []string
+		var args []any
+		for _, r := range chunk {
+			n := len(args)
+			values = append(values, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5))
+			args = append(args, r.key, r.kind, r.event, r.round, now)
+		}
+		res, err := tx.QueryContext(ctx, `INSERT INTO list_sent (email_key, kind, event_id, round, sent_at)
+			VALUES `+strings.Join(values, ", ")+` ON CONFLICT (email_key, kind, event_id, round) DO NOTHING
+			RETURNING email_key, kind, event_id, round`, args...)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return false, err
-		} else if n == 1 {
-			items = append(items, it)
+		for res.Next() {
+			var r sentRow
+			if err := res.Scan(&r.key, &r.kind, &r.event, &r.round); err != nil {
+				res.Close()
+				return nil, err
+			}
+			inserted[r] = true
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return nil, err
 		}
 	}
-	if len(items) == 0 {
-		return false, nil
-	}
-	var key string
-	err := tx.QueryRowContext(ctx, `INSERT INTO list_mail_last (email_key, last_at) VALUES ($1, $2)
-		ON CONFLICT (email_key) DO UPDATE SET last_at = excluded.last_at WHERE list_mail_last.last_at <= $3
-		RETURNING email_key`, a.key, now, now.Add(-MailGap)).Scan(&key)
-	if errors.Is(err, sql.ErrNoRows) {
-		for _, it := range items {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM list_sent WHERE email_key = $1 AND kind = $2 AND event_id = $3 AND round = $4`,
-				a.key, it.kind, it.shown.event.ID, it.round); err != nil {
-				return false, err
+	out := make([][]due, len(part))
+	var waiting []string
+	for i, a := range part {
+		for _, it := range a.items {
+			if inserted[sentRow{a.key, it.kind, it.shown.event.ID, it.round}] {
+				out[i] = append(out[i], it)
 			}
 		}
-		return false, nil
+		if out[i] != nil {
+			waiting = append(waiting, a.key)
+		}
 	}
-	if err != nil {
-		return false, err
+	granted := map[string]bool{}
+	for start := 0; start < len(waiting); start += turnRows {
+		chunk := waiting[start:min(start+turnRows, len(waiting))]
+		args := []any{now, now.Add(-MailGap)}
+		var values []string
+		for _, key := range chunk {
+			args = append(args, key)
+			values = append(values, fmt.Sprintf("($%d, $1)", len(args)))
+		}
+		res, err := tx.QueryContext(ctx, `INSERT INTO list_mail_last (email_key, last_at) VALUES `+strings.Join(values, ", ")+`
+			ON CONFLICT (email_key) DO UPDATE SET last_at = excluded.last_at WHERE list_mail_last.last_at <= $2
+			RETURNING email_key`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for res.Next() {
+			var key string
+			if err := res.Scan(&key); err != nil {
+				res.Close()
+				return nil, err
+			}
+			granted[key] = true
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return nil, err
+		}
 	}
+	for i, a := range part {
+		if out[i] == nil || granted[a.key] {
+			continue
+		}
+		for _, it := range out[i] {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM list_sent WHERE email_key = $1 AND kind = $2 AND event_id = $3 AND round = $4`,
+				a.key, it.kind, it.shown.event.ID, it.round); err != nil {
+				return nil, err
+			}
+		}
+		out[i] = nil
+	}
+	return out, nil
+}
+
+// turnRows is the most rows takeTurns writes in one statement (five
+// values each: well under both engines' limits on placeholders).
+const turnRows = 100
+
+// sendNews queues one address's e-mail in tx, telling it of items (its
+// rows in list_sent and its turn in list_mail_last are written already,
+// by takeTurns). It reports whether an e-mail was queued.
+func (s *Service) sendNews(ctx context.Context, tx *sql.Tx, a *addressee, items []due, counts map[int64]PlaceCount, now time.Time) (bool, error) {
 	d := newsData{Name: a.name, SiteURL: s.opts.BaseURL}
 	courses := map[string]bool{}
 	for _, it := range items {

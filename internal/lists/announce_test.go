@@ -575,3 +575,38 @@ func TestPeopleExportListMail(t *testing.T) {
 		t.Errorf("after erasing: %+v", got)
 	}
 }
+
+// TestAnnounceReadsMatchingSubscriptions: the run reads only the
+// subscriptions that could want the new dates (their course, their
+// topics folded to lower case, "all"), and still reaches each of those:
+// the course's, the topic's typed in another case, and "all" each get
+// one e-mail; the subscribers to another course and another topic none.
+func TestAnnounceReadsMatchingSubscriptions(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, false)
+	draft := e.save(t, e.course("braga", catalog.Draft))
+	other := e.save(t, e.course("evora", catalog.Draft))
+	e.subscribed(t, courseRequest("course@example.org", draft, lists.ScopeCourse))
+	topic := request("topic@example.org")
+	topic.Topic = "TESTING" // the course's topic is "Testing"
+	e.subscribed(t, topic)
+	all := request("all@example.org")
+	all.Scope, all.Topic = lists.ScopeAll, ""
+	e.subscribed(t, all)
+	e.subscribed(t, courseRequest("other-course@example.org", other, lists.ScopeCourse))
+	e.subscribed(t, request("other-topic@example.org")) // Psychotherapy
+	e.clock.Add(time.Hour)
+
+	e.save(t, e.course("braga", catalog.Published))
+	e.announce(t)
+	e.clock.Add(lists.DefaultGrace)
+	if rep := e.announce(t); rep.Emails != 3 {
+		t.Fatalf("want 3 e-mails: %+v", rep)
+	}
+	for email, want := range map[string]int{"course@example.org": 1, "topic@example.org": 1, "all@example.org": 1,
+		"other-course@example.org": 0, "other-topic@example.org": 0} {
+		if got := len(e.news(t, email)); got != want {
+			t.Errorf("%s: %d e-mails, want %d", email, got, want)
+		}
+	}
+}
