@@ -4,7 +4,8 @@
 # ends with every AIM line in the order of docs/PERFORMANCE.md's table.
 # The machine should be otherwise idle: the programs measure speed.
 #
-#   bash bench/all.sh            # about 25 minutes on 2 cores; logs in bench-out/
+#   bash bench/all.sh                       # about 25 minutes on 2 cores; logs in bench-out/
+#   SCALE_SIZES=1000,100000 bash bench/all.sh  # a shorter scale step (the aim is 1,000,000)
 #   OUT=/tmp/b bash bench/all.sh
 #
 # Each step's full output is kept in $OUT/<step>.log; a failing step is
@@ -31,20 +32,20 @@ step() { # name, command...
 echo "commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (dirty)'), $(date -u '+%F %T') UTC, load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, $(go version | cut -d' ' -f3)" | tee "$OUT/commands.txt"
 go build -o /dev/null ./bench/... ./cmd/plenary || exit 1
 
-step booking-sqlite    go run ./bench/booking -db sqlite -reps 3
-step booking-pg        go run ./bench/booking -db "$PG" -reps 3
+step booking-sqlite    go run ./bench/booking -db sqlite -reps 2
+step booking-pg        go run ./bench/booking -db "$PG" -reps 2
 step booking-pg-two    go run ./bench/booking -db "$PG" -reps 1 -instances 2
-step coursepage-sqlite go run ./bench/coursepage -rounds 5 -duration 5s -page-cache 0
-step coursepage-pg     go run ./bench/coursepage -rounds 5 -duration 5s -page-cache 0 -db "$PG"
-step coursepage-cached go run ./bench/coursepage -rounds 5 -duration 5s
+step coursepage-sqlite go run ./bench/coursepage -rounds 3 -duration 5s -page-cache 0
+step coursepage-pg     go run ./bench/coursepage -rounds 3 -duration 5s -page-cache 0 -db "$PG"
+step coursepage-cached go run ./bench/coursepage -rounds 3 -duration 5s
 step desk-sqlite       go run ./bench/desk
 step desk-pg           go run ./bench/desk -db "$PG"
 step mail              go run ./bench/mail -db "sqlite,$PG"
 step announce          go run ./bench/announce -pg "$PG"
-SCALE_STEPS
+step scale             go run ./bench/scale -db "sqlite,$PG" -sizes "${SCALE_SIZES:-1000,100000,1000000}" -reps 20 -plot docs/images
 step idle              go run ./bench/idle
 
 echo "== AIM lines"
-for f in booking-sqlite booking-pg booking-pg-two coursepage-sqlite coursepage-pg coursepage-cached desk-sqlite desk-pg mail announce SCALE_NAMES idle; do
+for f in booking-sqlite booking-pg booking-pg-two coursepage-sqlite coursepage-pg coursepage-cached desk-sqlite desk-pg mail announce scale idle; do
 	[ -f "$OUT/$f.log" ] && grep '^AIM' "$OUT/$f.log" | sed "s/^/$f: /"
 done

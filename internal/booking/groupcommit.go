@@ -1,11 +1,14 @@
 package booking
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
 	"sync"
+	"time"
 
+	"plenary/internal/database"
 	"plenary/internal/messaging"
 )
 
@@ -57,6 +60,11 @@ type dateQueue struct {
 	pending []*batchJob
 	leading bool // a leader is taking (or about to take) this queue
 }
+
+// batchLockWait bounds, on PostgreSQL, a batch's wait for its date's row
+// lock (SQLite's wait is bounded by its busy timeout); Service.lockWait,
+// when set, replaces it (tests).
+const batchLockWait = 30 * time.Second
 
 // dateQueues are this process's queues, one per date with requests.
 type dateQueues struct {
@@ -156,6 +164,16 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 		st := dateState{store: s.store.batchTx(tx)} // statements prepared once a batch, on SQLite
 		sq := st.store.q
 		var err error
+		if st.store.dialect == database.Postgres {
+			// Waiting people cannot leave the queue once queued, so the
+			// wait for the date's row (held by another process's save or
+			// a stuck transaction) is bounded here: past it everyone in the
+			// batch is told they are not booked, rather than hanging.
+			wait := cmp.Or(s.lockWait, batchLockWait)
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, wait.Milliseconds())); err != nil {
+				return err
+			}
+		}
 		if st.ev, err = st.store.lockEvent(ctx, eventID); err != nil {
 			return err
 		}

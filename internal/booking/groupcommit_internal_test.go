@@ -1,5 +1,7 @@
 package booking
 
+import "time"
+
 // HoldDate takes the date's in-process lock, as a batch's transaction
 // does, and returns its release: a test queues requests behind it.
 func HoldDate(s *Service, eventID int64) (release func()) { return s.events.lock(eventID) }
@@ -15,3 +17,6 @@ func Queued(s *Service, eventID int64) (waiting int, led bool) {
 	}
 	return len(dq.pending), dq.leading
 }
+
+// SetLockWait shortens a batch's wait for its date's row on PostgreSQL.
+func SetLockWait(s *Service, d time.Duration) { s.lockWait = d }

@@ -9,6 +9,7 @@ import (
 
 	"plenary/internal/booking"
 	"plenary/internal/catalog"
+	"plenary/internal/database"
 	"plenary/internal/database/dbtest"
 	"plenary/internal/messaging"
 )
@@ -213,5 +214,46 @@ func testGroupCommit(t *testing.T, failEve bool) {
 	}
 	if n, led := booking.Queued(svc, id); n != 0 || led {
 		t.Errorf("after the batch: %d queued, led %v; want the queue gone", n, led)
+	}
+}
+
+// TestBatchGivesUpOnAHeldDate: on PostgreSQL, while another process holds
+// the date's row (a long save, a stuck transaction), a batch waits for it
+// only so long: the person is told they are not booked — an error, no
+// booking, no e-mail — instead of waiting with no end; once the row is
+// free, booking works again. SQLite has no row lock: its wait is the busy
+// timeout, tested in internal/database.
+func TestBatchGivesUpOnAHeldDate(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	if db.Dialect != database.Postgres {
+		t.Skip("a date's row lock exists only on PostgreSQL; SQLite's wait is its busy timeout (internal/database)")
+	}
+	f := newFixture(t, db, 5, nil)
+	booking.SetLockWait(f.svc, 200*time.Millisecond)
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, `SELECT id FROM events WHERE id = $1 FOR UPDATE`, f.event.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.svc.Book(ctx, f.request("Held Out"), participant)
+	if err == nil {
+		t.Fatal("booked while another transaction held the date's row")
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM bookings WHERE event_id = $1`, f.event.ID).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d bookings after the refused batch (%v), want 0", n, err)
+	}
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d messages after the refused batch (%v), want 0", n, err)
+	}
+	res, err := f.svc.Book(ctx, f.request("Let In"), participant)
+	if err != nil || res.Booking.Status != booking.Confirmed {
+		t.Fatalf("after the row was freed: %+v, %v", res.Booking.Status, err)
 	}
 }

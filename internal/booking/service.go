@@ -89,6 +89,7 @@ type Service struct {
 	digestAt  catalog.Clock
 	thanks    Thanks
 	events    eventLocks
+	lockWait  time.Duration // a batch's wait for its date's row on PostgreSQL; 0 = batchLockWait
 	batches   dateQueues
 	store     store
 }
