@@ -120,6 +120,9 @@ func TestOfferPlace(t *testing.T) {
 	if _, err := f.db.ExecContext(ctx, `UPDATE events SET capacity = 2 WHERE id = $1`, f.event.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := f.db.ExecContext(ctx, `UPDATE courses SET version = version + 1 WHERE id = (SELECT course_id FROM events WHERE id = $1)`, f.event.ID); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := f.svc.OfferPlace(ctx, cal.Booking.ID, operator, ""); !isField(err, "reason") {
 		t.Errorf("no reason: %v", err)
 	}

@@ -185,6 +185,9 @@ func TestBlankAnswerOfACourseStoredBeforeTheRuleMadeItRequired(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `UPDATE eligibility_questions SET required = $1`, false); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.ExecContext(ctx, `UPDATE courses SET version = version + 1`); err != nil {
+		t.Fatal(err)
+	}
 	req := f.answered("Ann Archer")
 	req.Answers["training_completed"] = "   "
 	_, err := f.svc.Book(ctx, req, participant)

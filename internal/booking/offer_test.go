@@ -180,7 +180,7 @@ func TestOfferNothingToPass(t *testing.T) {
 	if _, err := h.svc.Cancel(ctx, ann.Token); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.db.ExecContext(ctx, `UPDATE courses SET offer_hold_hours = 0 WHERE id = $1`, h.course.ID); err != nil {
+	if _, err := h.db.ExecContext(ctx, `UPDATE courses SET offer_hold_hours = 0, version = version + 1 WHERE id = $1`, h.course.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.svc.OfferPlace(ctx, cal.Booking.ID, operator, "r"); !errors.Is(err, booking.ErrNoFreePlace) {

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -21,6 +22,10 @@ type Store struct {
 	tx    *sql.Tx // set by WithTx; what save hooks are given
 	hooks Hooks
 	stmts *stmtCache // shared with every WithTx copy
+	// cache holds whole courses, each use checked against the course's
+	// version (coursecache.go); shared with WithTx copies, which do not
+	// use it.
+	cache *courseCache
 }
 
 // Hooks are what the rest of the application does when the catalogue
@@ -37,12 +42,13 @@ type Hooks struct {
 
 // NewStore returns a Store on db whose saves run hooks.
 func NewStore(db *database.DB, hooks Hooks) *Store {
-	return &Store{db: db, q: db, hooks: hooks, stmts: &stmtCache{m: map[string]*sql.Stmt{}}}
+	return &Store{db: db, q: db, hooks: hooks, stmts: &stmtCache{m: map[string]*sql.Stmt{}},
+		cache: newCourseCache(courseCacheCap)}
 }
 
 // WithTx returns a Store whose statements run in tx, with the same hooks.
 func (s *Store) WithTx(tx *sql.Tx) *Store {
-	return &Store{db: s.db, q: tx, tx: tx, hooks: s.hooks, stmts: s.stmts}
+	return &Store{db: s.db, q: tx, tx: tx, hooks: s.hooks, stmts: s.stmts, cache: s.cache}
 }
 
 // SaveOptions travel with one save and on to its hooks, so that two saves
@@ -168,6 +174,13 @@ func (s *Store) CourseBySlug(ctx context.Context, slug string) (Course, error) {
 		// UTF-8 that a visitor may put in a URL, where SQLite finds nothing.
 		return Course{}, ErrNotFound
 	}
+	if s.cached() {
+		c, err := s.cachedBySlug(ctx, slug)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Course{}, fmt.Errorf("catalog: course %q: %w", slug, err)
+		}
+		return c, err
+	}
 	cs, err := s.load(ctx, `c.slug = $1`, slug)
 	if err != nil {
 		return Course{}, fmt.Errorf("catalog: course %q: %w", slug, err)
@@ -181,6 +194,13 @@ func (s *Store) CourseBySlug(ctx context.Context, slug string) (Course, error) {
 // CourseByID returns the course with ID id with everything it holds,
 // drafts included (the staff area's editor addresses courses by ID).
 func (s *Store) CourseByID(ctx context.Context, id int64) (Course, error) {
+	if s.cached() {
+		c, err := s.cachedByID(ctx, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Course{}, fmt.Errorf("catalog: course %d: %w", id, err)
+		}
+		return c, err
+	}
 	cs, err := s.load(ctx, `c.id = $1`, id)
 	if err != nil {
 		return Course{}, fmt.Errorf("catalog: course %d: %w", id, err)
@@ -193,6 +213,13 @@ func (s *Store) CourseByID(ctx context.Context, id int64) (Course, error) {
 
 // Event returns one event and the course it belongs to.
 func (s *Store) Event(ctx context.Context, id int64) (Course, Event, error) {
+	if s.cached() {
+		c, e, err := s.cachedEvent(ctx, id)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Course{}, Event{}, fmt.Errorf("catalog: event %d: %w", id, err)
+		}
+		return c, e, err
+	}
 	cs, err := s.load(ctx, `c.id = (SELECT course_id FROM events WHERE id = $1)`, id)
 	if err != nil {
 		return Course{}, Event{}, fmt.Errorf("catalog: event %d: %w", id, err)

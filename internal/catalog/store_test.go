@@ -389,6 +389,9 @@ func TestLoadMarksQuestionsARefuseRuleNeeds(t *testing.T) {
 	if _, err := db.ExecContext(ctx, `UPDATE eligibility_questions SET required = $1 WHERE course_id = $2`, false, c.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.ExecContext(ctx, `UPDATE courses SET version = version + 1 WHERE id = $1`, c.ID); err != nil {
+		t.Fatal(err)
+	}
 	got, err := s.CourseBySlug(ctx, c.Slug)
 	if err != nil {
 		t.Fatal(err)

@@ -232,6 +232,9 @@ func TestActionOffer(t *testing.T) {
 	if _, err := a.db.ExecContext(ctx, `UPDATE events SET capacity = 3 WHERE id = $1`, e.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := a.db.ExecContext(ctx, `UPDATE courses SET version = version + 1 WHERE id = (SELECT course_id FROM events WHERE id = $1)`, e.ID); err != nil {
+		t.Fatal(err)
+	}
 	if res, body := a.post(t, path, a.coord, url.Values{"reason": {""}}); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Give a reason") {
 		t.Errorf("no reason: %d", res.StatusCode)
 	}

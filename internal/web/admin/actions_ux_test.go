@@ -47,7 +47,7 @@ func TestActionDetailsOnlyActive(t *testing.T) {
 func TestActionOfferNeedsWithdrawNamed(t *testing.T) {
 	t.Parallel()
 	a := newActionsArea(t)
-	if _, err := a.db.ExecContext(ctx, `UPDATE courses SET offer_hold_hours = 48 WHERE id = $1`, a.main.ID); err != nil {
+	if _, err := a.db.ExecContext(ctx, `UPDATE courses SET offer_hold_hours = 48, version = version + 1 WHERE id = $1`, a.main.ID); err != nil {
 		t.Fatal(err)
 	}
 	e := a.main.Events[0]
@@ -92,6 +92,9 @@ func TestActionWordsBySituation(t *testing.T) {
 		t.Errorf("decline with people waiting:\n%s", body)
 	}
 	if _, err := a.db.ExecContext(ctx, `UPDATE events SET capacity = 4 WHERE id = $1`, e.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.db.ExecContext(ctx, `UPDATE courses SET version = version + 1 WHERE id = (SELECT course_id FROM events WHERE id = $1)`, e.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, body := a.get(t, fmt.Sprintf("/admin/bookings/%d/offer", cal.ID), a.coord); !strings.Contains(body, "Reason for offering the place") ||

@@ -21,7 +21,7 @@ import (
 func TestActionOfferPassesOpenOffer(t *testing.T) {
 	t.Parallel()
 	a := newActionsArea(t)
-	if _, err := a.db.ExecContext(ctx, `UPDATE courses SET offer_hold_hours = 48 WHERE id = $1`, a.main.ID); err != nil {
+	if _, err := a.db.ExecContext(ctx, `UPDATE courses SET offer_hold_hours = 48, version = version + 1 WHERE id = $1`, a.main.ID); err != nil {
 		t.Fatal(err)
 	}
 	e := a.main.Events[0] // two places

@@ -99,6 +99,9 @@ func testStaffBookingActions(t *testing.T, ctx context.Context, site demoSite, a
 		AND status IN ('confirmed', 'offered', 'pending_review')) WHERE id = $1`, next.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := site.db.ExecContext(ctx, `UPDATE courses SET version = version + 1 WHERE id = (SELECT course_id FROM events WHERE id = $1)`, next.ID); err != nil {
+		t.Fatal(err)
+	}
 	path := fmt.Sprintf("/admin/bookings/new?event=%d", next.ID)
 	testAxe(t, ctx, base+path, axeJS)
 	testPhoneWidthHere(t, ctx)

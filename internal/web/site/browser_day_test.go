@@ -112,6 +112,9 @@ func TestBrowserCoordinatorDay(t *testing.T) {
 	if _, err := site.db.ExecContext(ctx, `UPDATE events SET capacity = 2 WHERE id = $1`, from.ID); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := site.db.ExecContext(ctx, `UPDATE courses SET version = version + 1 WHERE id = (SELECT course_id FROM events WHERE id = $1)`, from.ID); err != nil {
+		t.Fatal(err)
+	}
 	book := func(name, email string, want booking.Status) booking.Booking {
 		t.Helper()
 		res, err := site.bookings.Book(ctx, booking.Request{EventID: from.ID, Name: name, Email: email, Organisation: "North Clinic",

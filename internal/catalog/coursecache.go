@@ -1,0 +1,229 @@
+package catalog
+
+import (
+	"container/list"
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"sync"
+)
+
+// The course cache keeps whole courses (as load reads them) by ID, and
+// every use of an entry is checked against the database first by one
+// prepared query of the course's version: a match returns a copy of the
+// cached course, a mismatch or a miss reads the course afresh and caches
+// it. So a read through the cache returns what a fresh read would at the
+// moment of the check, whichever Store or process wrote last — as long as
+// every write that changes what load returns raises courses.version in the
+// same transaction. In Plenary only Store.Save writes the catalogue's
+// tables (courses, course_topics, fee_tiers, eligibility_*, events,
+// event_days, agenda_items), and every write it makes sets
+// SaveResult.Changed, which raises the version (save.go).
+//
+// An entry is never a mixture that could pass the check: load reads the
+// course's row (and with it the version) before its children, so children
+// it reads are at least as new as that version; a write that commits in
+// between raised the version past it, and versions never go back.
+//
+// Reads inside a transaction (WithTx) neither use nor fill the cache.
+
+// courseCacheCap bounds the cache: courses, not bytes. A course with its
+// dates is a few kilobytes; a catalogue is rarely larger than this.
+const courseCacheCap = 512
+
+// courseCache is an LRU of courses by ID, shared by a Store and its WithTx
+// copies (which do not use it).
+type courseCache struct {
+	mu  sync.Mutex
+	cap int
+	ll  *list.List // of *cacheEntry, most recently used first
+	m   map[int64]*list.Element
+}
+
+type cacheEntry struct {
+	id     int64
+	course Course // never handed out: callers get clones
+}
+
+func newCourseCache(n int) *courseCache {
+	return &courseCache{cap: n, ll: list.New(), m: map[int64]*list.Element{}}
+}
+
+// get returns a copy of the course with id if it is cached at version.
+func (c *courseCache) get(id int64, version int) (Course, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.m[id]
+	if !ok {
+		return Course{}, false
+	}
+	e := el.Value.(*cacheEntry)
+	if e.course.Version != version {
+		return Course{}, false
+	}
+	c.ll.MoveToFront(el)
+	return e.course.clone(), true
+}
+
+// put caches a copy of course, unless a newer version is cached already.
+func (c *courseCache) put(course Course) {
+	stored := course.clone()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.m[course.ID]; ok {
+		e := el.Value.(*cacheEntry)
+		if e.course.Version <= course.Version {
+			e.course = stored
+		}
+		c.ll.MoveToFront(el)
+		return
+	}
+	c.m[course.ID] = c.ll.PushFront(&cacheEntry{id: course.ID, course: stored})
+	for c.ll.Len() > c.cap {
+		last := c.ll.Back()
+		c.ll.Remove(last)
+		delete(c.m, last.Value.(*cacheEntry).id)
+	}
+}
+
+// drop forgets the course with id.
+func (c *courseCache) drop(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if el, ok := c.m[id]; ok {
+		c.ll.Remove(el)
+		delete(c.m, id)
+	}
+}
+
+// len is how many courses are cached.
+func (c *courseCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ll.Len()
+}
+
+// clone returns a deep copy of c: no slice of the copy shares memory with
+// c, so neither can change the other. Nil slices stay nil.
+func (c Course) clone() Course {
+	c.Topics = slices.Clone(c.Topics)
+	c.Fees = slices.Clone(c.Fees)
+	c.Questions = slices.Clone(c.Questions)
+	if c.Rules != nil {
+		rules := make([]Rule, len(c.Rules))
+		for i, r := range c.Rules {
+			r.Conditions = slices.Clone(r.Conditions)
+			rules[i] = r
+		}
+		c.Rules = rules
+	}
+	if c.Events != nil {
+		events := make([]Event, len(c.Events))
+		for i, e := range c.Events {
+			events[i] = e.clone()
+		}
+		c.Events = events
+	}
+	return c
+}
+
+// clone returns a deep copy of e.
+func (e Event) clone() Event {
+	if e.Days != nil {
+		days := make([]Day, len(e.Days))
+		for i, d := range e.Days {
+			d.Agenda = slices.Clone(d.Agenda)
+			days[i] = d
+		}
+		e.Days = days
+	}
+	return e
+}
+
+// The version checks, one prepared query each.
+const (
+	versionByID    = `SELECT version FROM courses WHERE id = $1`
+	versionBySlug  = `SELECT id, version FROM courses WHERE slug = $1`
+	versionByEvent = `SELECT c.id, c.version FROM events e JOIN courses c ON c.id = e.course_id WHERE e.id = $1`
+)
+
+// cached reports whether reads of s may use the cache: outside a
+// transaction, on a Store made by NewStore.
+func (s *Store) cached() bool {
+	return s.tx == nil && s.cache != nil && s.db != nil
+}
+
+// row runs a one-row query, prepared as each's are.
+func (s *Store) row(ctx context.Context, query string, args []any, dest ...any) error {
+	if st := s.prepared(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...).Scan(dest...)
+	}
+	return s.q.QueryRowContext(ctx, query, args...).Scan(dest...)
+}
+
+// courseVersioned returns the course with id, from the cache when it holds
+// version, otherwise read afresh (and cached).
+func (s *Store) courseVersioned(ctx context.Context, id int64, version int) (Course, error) {
+	if c, ok := s.cache.get(id, version); ok {
+		return c, nil
+	}
+	cs, err := s.load(ctx, `c.id = $1`, id)
+	if err != nil {
+		return Course{}, err
+	}
+	if len(cs) == 0 {
+		s.cache.drop(id)
+		return Course{}, ErrNotFound
+	}
+	s.cache.put(cs[0])
+	return cs[0], nil
+}
+
+// cachedByID is CourseByID through the cache.
+func (s *Store) cachedByID(ctx context.Context, id int64) (Course, error) {
+	var version int
+	if err := s.row(ctx, versionByID, []any{id}, &version); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			s.cache.drop(id)
+			return Course{}, ErrNotFound
+		}
+		return Course{}, err
+	}
+	return s.courseVersioned(ctx, id, version)
+}
+
+// cachedBySlug is CourseBySlug through the cache.
+func (s *Store) cachedBySlug(ctx context.Context, slug string) (Course, error) {
+	var id int64
+	var version int
+	if err := s.row(ctx, versionBySlug, []any{slug}, &id, &version); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Course{}, ErrNotFound
+		}
+		return Course{}, err
+	}
+	return s.courseVersioned(ctx, id, version)
+}
+
+// cachedEvent is Event through the cache.
+func (s *Store) cachedEvent(ctx context.Context, eventID int64) (Course, Event, error) {
+	var id int64
+	var version int
+	if err := s.row(ctx, versionByEvent, []any{eventID}, &id, &version); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Course{}, Event{}, ErrNotFound
+		}
+		return Course{}, Event{}, err
+	}
+	c, err := s.courseVersioned(ctx, id, version)
+	if err != nil {
+		return Course{}, Event{}, err
+	}
+	for _, e := range c.Events {
+		if e.ID == eventID {
+			return c, e, nil
+		}
+	}
+	return Course{}, Event{}, ErrNotFound
+}
