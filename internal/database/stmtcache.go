@@ -277,14 +277,57 @@ func (c *stmtConn) closeStmt(cs *cachedStmt) error {
 }
 
 // cacheable reports whether query may be kept prepared: one statement
-// (no ';' but a trailing one: a ';' inside a string literal only makes the
-// check cautious), of a reasonable length.
+// (no ';' outside comments, string literals and quoted names, but a
+// trailing one), not blank, of a reasonable length.
 func cacheable(query string) bool {
 	if len(query) > stmtCacheMaxQuery {
 		return false
 	}
-	q := strings.TrimRight(query, " \t\r\n;")
-	return !strings.Contains(q, ";") && strings.TrimSpace(q) != ""
+	end := -1 // after the last ';' seen
+	text := false
+	for i := 0; i < len(query); i++ {
+		switch ch := query[i]; ch {
+		case '-':
+			if i+1 < len(query) && query[i+1] == '-' {
+				j := strings.IndexByte(query[i:], '\n')
+				if j < 0 {
+					i = len(query)
+				} else {
+					i += j
+				}
+				continue
+			}
+		case '/':
+			if i+1 < len(query) && query[i+1] == '*' {
+				j := strings.Index(query[i+2:], "*/")
+				if j < 0 {
+					return false
+				}
+				i += 2 + j + 1
+				continue
+			}
+		case '\'', '"', '`', '[':
+			closing := ch
+			if ch == '[' {
+				closing = ']'
+			}
+			j := strings.IndexByte(query[i+1:], closing)
+			if j < 0 {
+				return false
+			}
+			i += 1 + j // a doubled quote is two literals in a row: same result
+		case ';':
+			end = i
+			continue
+		case ' ', '\t', '\r', '\n':
+			continue
+		}
+		if end >= 0 {
+			return false // something after a ';': more than one statement
+		}
+		text = true
+	}
+	return text
 }
 
 // sqliteRows is what modernc's Rows implement and cachedRows forwards, so

@@ -392,3 +392,25 @@ func TestStatementCacheConcurrent(t *testing.T) {
 		t.Fatalf("rows: %d, %v; want 200", n, err)
 	}
 }
+
+func TestStatementCacheable(t *testing.T) {
+	for q, want := range map[string]bool{
+		"SELECT 1":                                true,
+		"SELECT 1;\n":                             true,
+		"SELECT 1; SELECT 2":                      false,
+		"-- a; comment\nSELECT 1":                 true,
+		"SELECT /* a; b */ 1":                     true,
+		"SELECT 'a;b', \"c;d\", [e;f] FROM t":     true,
+		"SELECT 'it''s; fine'":                    true,
+		"SELECT 1; -- trailing":                   true,
+		"INSERT INTO t VALUES (1); DELETE FROM t": false,
+		"  -- only a comment\n":                   false,
+		"":                                        false,
+		"SELECT 'unterminated":                    false,
+		"SELECT 1 /* unterminated":                false,
+	} {
+		if got := cacheable(q); got != want {
+			t.Errorf("cacheable(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
