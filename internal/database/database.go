@@ -14,7 +14,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
-	"modernc.org/sqlite"               // registers the "sqlite" driver
+	"modernc.org/sqlite"               // the driver behind stmtConnector
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -41,6 +41,10 @@ type DB struct {
 	// in Go first leaves SQLite's wait for other processes and River's
 	// short housekeeping writes. Nil on PostgreSQL, which locks rows.
 	writers *sync.Mutex
+
+	// stmts is the SQLite connector whose connections cache prepared
+	// statements; nil on PostgreSQL.
+	stmts *stmtConnector
 }
 
 // Querier is what stores need to run statements: satisfied by *sql.DB and
@@ -143,15 +147,17 @@ func open(ctx context.Context, rawURL string, create bool) (*DB, error) {
 				return nil, fmt.Errorf("database: create folder for %s: %w", path, err)
 			}
 		}
-		pool, err := sql.Open("sqlite", sqliteDSN(path, create))
+		// Each connection keeps its prepared statements (stmtcache.go).
+		connector, err := newStmtConnector(sqliteDSN(path, create), stmtCacheSize)
 		if err != nil {
 			return nil, fmt.Errorf("database: open sqlite: %w", err)
 		}
+		pool := sql.OpenDB(connector)
 		// WAL lets readers run beside the one writer; writers queue on
 		// busy_timeout. A handful of connections is plenty for that.
 		pool.SetMaxOpenConns(8)
 		pool.SetMaxIdleConns(8)
-		db = &DB{DB: pool, Dialect: SQLite, writers: &sync.Mutex{}}
+		db = &DB{DB: pool, Dialect: SQLite, writers: &sync.Mutex{}, stmts: connector}
 	default:
 		return nil, ErrUnsupportedURL
 	}
