@@ -134,6 +134,7 @@ type deskPage struct {
 	Hidden    []hiddenField // the filter again, for the bulk form's "everything matching"
 	Courses   []option
 	Dates     []courseDates
+	OlderHint bool // no course chosen: the date filter lists only recent and upcoming dates
 	Statuses  []option
 	Invoices  []option
 	Rows      []deskRow
@@ -259,6 +260,11 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
+	dates, err := s.deskDates(r, f, courses)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
 	p := deskPage{Base: s.web.Base(r), Filter: f, Total: page.Total, Page: page.Page, Pages: page.Pages(),
 		ShowMoney: sess.CanSome(account.InvoicesRead), Done: bulkDone(r.URL.Query()), Limited: sess.User.CourseLimited}
 	for k, vs := range f.values() {
@@ -267,16 +273,15 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortFunc(p.Hidden, func(a, b hiddenField) int { return strings.Compare(a.Name+a.Value, b.Name+b.Value) })
+	p.OlderHint = f.Course == 0
 	for _, c := range courses {
 		p.Courses = append(p.Courses, option{Value: strconv.FormatInt(c.ID, 10), Label: c.Title, Selected: c.ID == f.Course})
-		if f.Course != 0 && c.ID != f.Course {
-			continue
-		}
-		cd := courseDates{Title: c.Title}
-		for _, e := range c.Events {
-			cd.Dates = append(cd.Dates, option{Value: strconv.FormatInt(e.ID, 10), Label: e.DateLabel(), Selected: e.ID == f.Event})
+		var cd courseDates
+		for _, d := range dates[c.ID] {
+			cd.Dates = append(cd.Dates, option{Value: strconv.FormatInt(d.ID, 10), Label: d.Label, Selected: d.ID == f.Event})
 		}
 		if len(cd.Dates) > 0 {
+			cd.Title = c.Title
 			p.Dates = append(p.Dates, cd)
 		}
 	}
@@ -379,17 +384,62 @@ func (s *Server) deskEvent(r *http.Request, sess account.Session, id int64) (*de
 	return ev, nil
 }
 
-// visibleCourses is the courses whose bookings the viewer may read.
-func (s *Server) visibleCourses(r *http.Request) ([]catalog.Course, error) {
+// visibleCourses is the courses whose bookings the viewer may read, by
+// title: their IDs and titles only, never their dates.
+func (s *Server) visibleCourses(r *http.Request) ([]catalog.CourseOption, error) {
 	sess, _ := sessionOf(r)
-	all, err := s.bookings.Courses(r.Context())
+	all, err := s.bookings.CourseOptions(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	var out []catalog.Course
+	var out []catalog.CourseOption
 	for _, c := range all {
 		if sess.Can(account.BookingsRead, c.ID) {
 			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// deskRecentDays is how far back the date filter reaches when no course
+// is chosen; a chosen course lists every date it had.
+const deskRecentDays = 90
+
+// deskDates is the date filter's dates by course, newest first, of the
+// visible courses: every date of the chosen course; with none chosen,
+// those from the last deskRecentDays days and upcoming. The chosen date
+// is always there when its course is visible, however old.
+func (s *Server) deskDates(r *http.Request, f deskFilter, courses []catalog.CourseOption) (map[int64][]catalog.DateOption, error) {
+	visible := make(map[int64]bool, len(courses))
+	for _, c := range courses {
+		visible[c.ID] = true
+	}
+	out := map[int64][]catalog.DateOption{}
+	if f.Course != 0 && !visible[f.Course] {
+		return out, nil
+	}
+	df := catalog.DateOptionFilter{Course: f.Course, Since: s.web.Now().AddDate(0, 0, -deskRecentDays)}
+	ds, err := s.bookings.DateOptions(r.Context(), df)
+	if err != nil {
+		return nil, err
+	}
+	found := false
+	for _, d := range ds {
+		if visible[d.CourseID] {
+			out[d.CourseID] = append(out[d.CourseID], d)
+			found = found || d.ID == f.Event
+		}
+	}
+	if f.Event != 0 && !found {
+		d, err := s.bookings.DateOption(r.Context(), f.Event)
+		if err == booking.ErrNotFound {
+			return out, nil
+		} else if err != nil {
+			return nil, err
+		}
+		if visible[d.CourseID] && (f.Course == 0 || f.Course == d.CourseID) {
+			// Older than the rest: it goes last, keeping newest first.
+			out[d.CourseID] = append(out[d.CourseID], d)
 		}
 	}
 	return out, nil
