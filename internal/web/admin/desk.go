@@ -260,7 +260,7 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
-	dates, err := s.deskDates(r, f, courses)
+	dates, listed, err := s.deskDates(r, f, courses)
 	if err != nil {
 		s.web.Error(w, r, err)
 		return
@@ -273,9 +273,9 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortFunc(p.Hidden, func(a, b hiddenField) int { return strings.Compare(a.Name+a.Value, b.Name+b.Value) })
-	p.OlderHint = f.Course == 0
+	p.OlderHint = listed == 0
 	for _, c := range courses {
-		p.Courses = append(p.Courses, option{Value: strconv.FormatInt(c.ID, 10), Label: c.Title, Selected: c.ID == f.Course})
+		p.Courses = append(p.Courses, option{Value: strconv.FormatInt(c.ID, 10), Label: c.Title, Selected: c.ID == listed})
 		var cd courseDates
 		for _, d := range dates[c.ID] {
 			cd.Dates = append(cd.Dates, option{Value: strconv.FormatInt(d.ID, 10), Label: d.Label, Selected: d.ID == f.Event})
@@ -401,48 +401,46 @@ func (s *Server) visibleCourses(r *http.Request) ([]catalog.CourseOption, error)
 	return out, nil
 }
 
-// deskRecentDays is how far back the date filter reaches when no course
-// is chosen; a chosen course lists every date it had.
+// deskRecentDays is how far back the date filter reaches when neither a
+// course nor a date is chosen; a chosen course lists every date it had.
 const deskRecentDays = 90
 
 // deskDates is the date filter's dates by course, newest first, of the
-// visible courses: every date of the chosen course; with none chosen,
-// those from the last deskRecentDays days and upcoming. The chosen date
-// is always there when its course is visible, however old.
-func (s *Server) deskDates(r *http.Request, f deskFilter, courses []catalog.CourseOption) (map[int64][]catalog.DateOption, error) {
+// visible courses, and the course they are listed for (0: every course).
+// A chosen course lists every date it had; a date chosen without a
+// course stands for its course (its list is that course's dates, however
+// old, whatever the size of the rest of the catalogue); with neither,
+// the dates of the last deskRecentDays days and the upcoming ones.
+func (s *Server) deskDates(r *http.Request, f deskFilter, courses []catalog.CourseOption) (map[int64][]catalog.DateOption, int64, error) {
 	visible := make(map[int64]bool, len(courses))
 	for _, c := range courses {
 		visible[c.ID] = true
 	}
 	out := map[int64][]catalog.DateOption{}
-	if f.Course != 0 && !visible[f.Course] {
-		return out, nil
+	course := f.Course
+	if course == 0 && f.Event != 0 {
+		d, err := s.bookings.DateOption(r.Context(), f.Event)
+		if err != nil && err != booking.ErrNotFound {
+			return nil, 0, err
+		}
+		if err == nil && visible[d.CourseID] {
+			course = d.CourseID
+		}
 	}
-	df := catalog.DateOptionFilter{Course: f.Course, Since: s.web.Now().AddDate(0, 0, -deskRecentDays)}
+	if course != 0 && !visible[course] {
+		return out, f.Course, nil
+	}
+	df := catalog.DateOptionFilter{Course: course, Since: s.web.Now().AddDate(0, 0, -deskRecentDays)}
 	ds, err := s.bookings.DateOptions(r.Context(), df)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	found := false
 	for _, d := range ds {
 		if visible[d.CourseID] {
 			out[d.CourseID] = append(out[d.CourseID], d)
-			found = found || d.ID == f.Event
 		}
 	}
-	if f.Event != 0 && !found {
-		d, err := s.bookings.DateOption(r.Context(), f.Event)
-		if err == booking.ErrNotFound {
-			return out, nil
-		} else if err != nil {
-			return nil, err
-		}
-		if visible[d.CourseID] && (f.Course == 0 || f.Course == d.CourseID) {
-			// Older than the rest: it goes last, keeping newest first.
-			out[d.CourseID] = append(out[d.CourseID], d)
-		}
-	}
-	return out, nil
+	return out, course, nil
 }
 
 // peoplePage is the people booked on one date, for trainers: never

@@ -733,7 +733,8 @@ func hasOption(opts string, id int64) int {
 
 // TestDeskDateFilter lists, with no course chosen, only recent and
 // upcoming dates (with a hint), every date of a chosen course newest
-// first, the chosen date however old, and only the viewer's courses.
+// first, the chosen date however old with its course's dates, and only
+// the viewer's courses.
 func TestDeskDateFilter(t *testing.T) {
 	t.Parallel()
 	d := newDesk(t)
@@ -782,15 +783,21 @@ func TestDeskDateFilter(t *testing.T) {
 	wantIn(t, "the course chosen", body, "Tuesday 4 March 2025")
 	wantOut(t, "the course chosen", body, "older dates appear once a course is chosen")
 
-	// The old date chosen without its course: listed and selected.
+	// The old date chosen without its course: it stands for its course,
+	// whose dates are listed (it selected), and that course is shown chosen.
 	_, body = d.get(t, fmt.Sprintf("/admin/bookings?event=%d", ids["old"]), coord)
 	dates = selectOf(t, body, "event")
 	if !strings.Contains(dates, fmt.Sprintf(`<option value="%d" selected>Tuesday 4 March 2025</option>`, ids["old"])) {
 		t.Errorf("the old date chosen is not listed as selected:\n%s", dates)
 	}
-	if hasOption(dates, ids["recent"]) < 0 {
-		t.Errorf("the old date chosen: the recent dates went:\n%s", dates)
+	if hasOption(dates, ids["recent"]) < 0 || hasOption(dates, d.review.Events[0].ID) >= 0 {
+		t.Errorf("the old date chosen: want its course's dates only:\n%s", dates)
 	}
+	if !strings.Contains(selectOf(t, body, "course"), fmt.Sprintf(`<option value="%d" selected>`, arch.ID)) {
+		t.Error("the old date chosen: its course is not shown chosen")
+	}
+	wantOut(t, "the old date chosen", body, "older dates appear once a course is chosen")
+	wantIn(t, "the old date chosen", body, "0 bookings found")
 
 	// A coordinator limited to the review course: only it, whatever is asked.
 	lim := d.tokens["limited"]
