@@ -134,7 +134,7 @@ type deskPage struct {
 	Hidden    []hiddenField // the filter again, for the bulk form's "everything matching"
 	Courses   []option
 	Dates     []courseDates
-	OlderHint bool // no course chosen: the date filter lists only recent and upcoming dates
+	OlderHint bool // no course chosen or implied by the date: the date filter lists only recent and upcoming dates
 	Statuses  []option
 	Invoices  []option
 	Rows      []deskRow
