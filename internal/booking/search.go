@@ -423,6 +423,29 @@ func (s *Service) Courses(ctx context.Context) ([]catalog.Course, error) {
 	return out, nil
 }
 
+// CourseOptions returns every course's ID and title, drafts included, by
+// title: the desk's course filter, read without the courses' dates.
+func (s *Service) CourseOptions(ctx context.Context) ([]catalog.CourseOption, error) {
+	return s.catalog.CourseOptions(ctx)
+}
+
+// DateOptions returns the dates the desk's date filter lists, newest
+// first: every date of f.Course when it is set, else those starting at or
+// after f.Since.
+func (s *Service) DateOptions(ctx context.Context, f catalog.DateOptionFilter) ([]catalog.DateOption, error) {
+	return s.catalog.DateOptions(ctx, f)
+}
+
+// DateOption returns one date as the desk's date filter lists it;
+// ErrNotFound when there is none.
+func (s *Service) DateOption(ctx context.Context, id int64) (catalog.DateOption, error) {
+	d, err := s.catalog.DateOption(ctx, id)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return d, ErrNotFound
+	}
+	return d, err
+}
+
 // EventOf returns a date and its course; ErrNotFound when there is none.
 func (s *Service) EventOf(ctx context.Context, eventID int64) (catalog.Course, catalog.Event, error) {
 	c, e, err := s.catalog.Event(ctx, eventID)

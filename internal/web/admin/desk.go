@@ -134,6 +134,7 @@ type deskPage struct {
 	Hidden    []hiddenField // the filter again, for the bulk form's "everything matching"
 	Courses   []option
 	Dates     []courseDates
+	OlderHint bool // no course chosen or implied by the date: the date filter lists only recent and upcoming dates
 	Statuses  []option
 	Invoices  []option
 	Rows      []deskRow
@@ -259,6 +260,11 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
+	dates, listed, err := s.deskDates(r, f, courses)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
 	p := deskPage{Base: s.web.Base(r), Filter: f, Total: page.Total, Page: page.Page, Pages: page.Pages(),
 		ShowMoney: sess.CanSome(account.InvoicesRead), Done: bulkDone(r.URL.Query()), Limited: sess.User.CourseLimited}
 	for k, vs := range f.values() {
@@ -267,16 +273,15 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	slices.SortFunc(p.Hidden, func(a, b hiddenField) int { return strings.Compare(a.Name+a.Value, b.Name+b.Value) })
+	p.OlderHint = listed == 0
 	for _, c := range courses {
-		p.Courses = append(p.Courses, option{Value: strconv.FormatInt(c.ID, 10), Label: c.Title, Selected: c.ID == f.Course})
-		if f.Course != 0 && c.ID != f.Course {
-			continue
-		}
-		cd := courseDates{Title: c.Title}
-		for _, e := range c.Events {
-			cd.Dates = append(cd.Dates, option{Value: strconv.FormatInt(e.ID, 10), Label: e.DateLabel(), Selected: e.ID == f.Event})
+		p.Courses = append(p.Courses, option{Value: strconv.FormatInt(c.ID, 10), Label: c.Title, Selected: c.ID == listed})
+		var cd courseDates
+		for _, d := range dates[c.ID] {
+			cd.Dates = append(cd.Dates, option{Value: strconv.FormatInt(d.ID, 10), Label: d.Label, Selected: d.ID == f.Event})
 		}
 		if len(cd.Dates) > 0 {
+			cd.Title = c.Title
 			p.Dates = append(p.Dates, cd)
 		}
 	}
@@ -379,20 +384,63 @@ func (s *Server) deskEvent(r *http.Request, sess account.Session, id int64) (*de
 	return ev, nil
 }
 
-// visibleCourses is the courses whose bookings the viewer may read.
-func (s *Server) visibleCourses(r *http.Request) ([]catalog.Course, error) {
+// visibleCourses is the courses whose bookings the viewer may read, by
+// title: their IDs and titles only, never their dates.
+func (s *Server) visibleCourses(r *http.Request) ([]catalog.CourseOption, error) {
 	sess, _ := sessionOf(r)
-	all, err := s.bookings.Courses(r.Context())
+	all, err := s.bookings.CourseOptions(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	var out []catalog.Course
+	var out []catalog.CourseOption
 	for _, c := range all {
 		if sess.Can(account.BookingsRead, c.ID) {
 			out = append(out, c)
 		}
 	}
 	return out, nil
+}
+
+// deskRecentDays is how far back the date filter reaches when neither a
+// course nor a date is chosen; a chosen course lists every date it had.
+const deskRecentDays = 90
+
+// deskDates is the date filter's dates by course, newest first, of the
+// visible courses, and the course they are listed for (0: every course).
+// A chosen course lists every date it had; a date chosen without a
+// course stands for its course (its list is that course's dates, however
+// old, whatever the size of the rest of the catalogue); with neither,
+// the dates of the last deskRecentDays days and the upcoming ones.
+func (s *Server) deskDates(r *http.Request, f deskFilter, courses []catalog.CourseOption) (map[int64][]catalog.DateOption, int64, error) {
+	visible := make(map[int64]bool, len(courses))
+	for _, c := range courses {
+		visible[c.ID] = true
+	}
+	out := map[int64][]catalog.DateOption{}
+	course := f.Course
+	if course == 0 && f.Event != 0 {
+		d, err := s.bookings.DateOption(r.Context(), f.Event)
+		if err != nil && err != booking.ErrNotFound {
+			return nil, 0, err
+		}
+		if err == nil && visible[d.CourseID] {
+			course = d.CourseID
+		}
+	}
+	if course != 0 && !visible[course] {
+		return out, f.Course, nil
+	}
+	df := catalog.DateOptionFilter{Course: course, Since: s.web.Now().AddDate(0, 0, -deskRecentDays)}
+	ds, err := s.bookings.DateOptions(r.Context(), df)
+	if err != nil {
+		return nil, 0, err
+	}
+	for _, d := range ds {
+		if visible[d.CourseID] {
+			out[d.CourseID] = append(out[d.CourseID], d)
+		}
+	}
+	return out, course, nil
 }
 
 // peoplePage is the people booked on one date, for trainers: never

@@ -709,3 +709,114 @@ func TestMessageFromBooking(t *testing.T) {
 	wantIn(t, "two bookings", body, "Back to the bookings")
 	wantOut(t, "two bookings", body, `name="booking"`)
 }
+
+// selectOf is the options of the select with id in body.
+func selectOf(t *testing.T, body, id string) string {
+	t.Helper()
+	i := strings.Index(body, `<select class="input" id="`+id+`"`)
+	if i < 0 {
+		t.Fatalf("no select %q", id)
+	}
+	j := strings.Index(body[i:], "</select>")
+	return body[i : i+j]
+}
+
+// hasOption reports whether the options list the value id, and where.
+func hasOption(opts string, id int64) int {
+	for _, o := range []string{fmt.Sprintf(`<option value="%d">`, id), fmt.Sprintf(`<option value="%d" selected>`, id)} {
+		if i := strings.Index(opts, o); i >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestDeskDateFilter lists, with no course chosen, only recent and
+// upcoming dates (with a hint), every date of a chosen course newest
+// first, the chosen date however old with its course's dates, and only
+// the viewer's courses.
+func TestDeskDateFilter(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	arch := catalogtest.NewCourse(t0)
+	arch.Slug, arch.Title = "archive-course", "Archive course"
+	up := arch.Events[0]
+	old, recent := up, up
+	old.Ref, old.Days = "old", []catalog.Day{{Date: catalog.Date{Year: 2025, Month: time.March, Day: 4}, Start: up.Days[0].Start, End: up.Days[0].End}}
+	recent.Ref, recent.Days = "recent", []catalog.Day{{Date: catalog.Date{Year: 2026, Month: time.October, Day: 20}, Start: up.Days[0].Start, End: up.Days[0].End}}
+	arch.Events = []catalog.Event{old, recent, up}
+	if _, err := d.catalog.Save(ctx, []*catalog.Course{&arch}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, e := range arch.Events {
+		ids[e.Ref] = e.ID
+	}
+	if ids["old"] == 0 || ids["recent"] == 0 || ids["first"] == 0 {
+		t.Fatalf("fixture: %v", ids)
+	}
+	coord := d.tokens["coord"]
+
+	// No course chosen: the recent and upcoming dates, not the old one.
+	_, body := d.get(t, "/admin/bookings", coord)
+	dates := selectOf(t, body, "event")
+	if hasOption(dates, ids["recent"]) < 0 || hasOption(dates, ids["first"]) < 0 || hasOption(dates, d.review.Events[0].ID) < 0 {
+		t.Errorf("every course: recent and upcoming dates missing:\n%s", dates)
+	}
+	if hasOption(dates, ids["old"]) >= 0 {
+		t.Errorf("every course: the old date is listed:\n%s", dates)
+	}
+	wantIn(t, "every course", body, "older dates appear once a course is chosen", `<optgroup label="Archive course">`,
+		"Tuesday 20 October 2026")
+	wantOut(t, "every course", body, "Tuesday 4 March 2025")
+
+	// The course chosen: all its dates, newest first, no other course's.
+	_, body = d.get(t, fmt.Sprintf("/admin/bookings?course=%d", arch.ID), coord)
+	dates = selectOf(t, body, "event")
+	o, r, u := hasOption(dates, ids["old"]), hasOption(dates, ids["recent"]), hasOption(dates, ids["first"])
+	if o < 0 || r < 0 || u < 0 || !(u < r && r < o) {
+		t.Errorf("the course chosen: want upcoming, recent, old in order, got %d %d %d:\n%s", u, r, o, dates)
+	}
+	if hasOption(dates, d.review.Events[0].ID) >= 0 {
+		t.Errorf("the course chosen: another course's date listed:\n%s", dates)
+	}
+	wantIn(t, "the course chosen", body, "Tuesday 4 March 2025")
+	wantOut(t, "the course chosen", body, "older dates appear once a course is chosen")
+
+	// The old date chosen without its course: it stands for its course,
+	// whose dates are listed (it selected), and that course is shown chosen.
+	_, body = d.get(t, fmt.Sprintf("/admin/bookings?event=%d", ids["old"]), coord)
+	dates = selectOf(t, body, "event")
+	if !strings.Contains(dates, fmt.Sprintf(`<option value="%d" selected>Tuesday 4 March 2025</option>`, ids["old"])) {
+		t.Errorf("the old date chosen is not listed as selected:\n%s", dates)
+	}
+	if hasOption(dates, ids["recent"]) < 0 || hasOption(dates, d.review.Events[0].ID) >= 0 {
+		t.Errorf("the old date chosen: want its course's dates only:\n%s", dates)
+	}
+	if !strings.Contains(selectOf(t, body, "course"), fmt.Sprintf(`<option value="%d" selected>`, arch.ID)) {
+		t.Error("the old date chosen: its course is not shown chosen")
+	}
+	wantOut(t, "the old date chosen", body, "older dates appear once a course is chosen")
+	wantIn(t, "the old date chosen", body, "0 bookings found")
+
+	// A coordinator limited to the review course: only it, whatever is asked.
+	lim := d.tokens["limited"]
+	for _, path := range []string{"/admin/bookings", fmt.Sprintf("/admin/bookings?event=%d", ids["old"]),
+		fmt.Sprintf("/admin/bookings?course=%d", arch.ID)} {
+		_, body = d.get(t, path, lim)
+		courses, dates := selectOf(t, body, "course"), selectOf(t, body, "event")
+		if hasOption(courses, d.review.ID) < 0 || hasOption(courses, d.other.ID) >= 0 || hasOption(courses, arch.ID) >= 0 {
+			t.Errorf("limited %s: courses:\n%s", path, courses)
+		}
+		for _, id := range []int64{ids["old"], ids["recent"], ids["first"], d.other.Events[0].ID} {
+			if hasOption(dates, id) >= 0 {
+				t.Errorf("limited %s: date %d of another course listed:\n%s", path, id, dates)
+			}
+		}
+		wantOut(t, "limited "+path, body, "Archive course", "Tuesday 20 October 2026")
+	}
+	_, body = d.get(t, "/admin/bookings", lim)
+	if hasOption(selectOf(t, body, "event"), d.review.Events[0].ID) < 0 {
+		t.Error("limited: their own course's date is not listed")
+	}
+}

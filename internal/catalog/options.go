@@ -1,0 +1,115 @@
+package catalog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// CourseOption is a course as a select lists it: its ID and title.
+type CourseOption struct {
+	ID    int64
+	Title string
+}
+
+// DateOption is a date as a select lists it: its ID, course and label
+// (Event.DateLabel of its days), without venue, meeting or agenda.
+type DateOption struct {
+	ID       int64
+	CourseID int64
+	Label    string
+	StartsAt time.Time // UTC
+}
+
+// CourseOptions returns every course's ID and title, drafts included,
+// by title: a light read for filters that need no more (the bookings
+// desk), whatever the number of dates the courses have had.
+func (s *Store) CourseOptions(ctx context.Context) ([]CourseOption, error) {
+	var out []CourseOption
+	err := s.each(ctx, `SELECT id, title FROM courses ORDER BY title, id`, nil, func(rows *sql.Rows) error {
+		var c CourseOption
+		err := rows.Scan(&c.ID, &c.Title)
+		out = append(out, c)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("catalog: course options: %w", err)
+	}
+	return out, nil
+}
+
+// DateOptionFilter says which dates DateOptions lists.
+type DateOptionFilter struct {
+	// Course, when not 0, lists that course's dates, every one it had.
+	Course int64
+	// Since, with no Course, lists the dates of every course starting at
+	// or after it (recent and upcoming ones).
+	Since time.Time
+}
+
+// DateOptions returns the dates f selects, newest first, each with its
+// label: one query over events and their days, never the agenda.
+func (s *Store) DateOptions(ctx context.Context, f DateOptionFilter) ([]DateOption, error) {
+	where, args := `e.starts_at >= $1`, []any{f.Since.UTC()}
+	if f.Course != 0 {
+		where, args = `e.course_id = $1`, []any{f.Course}
+	}
+	out, err := s.dateOptions(ctx, where, args)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: date options: %w", err)
+	}
+	return out, nil
+}
+
+// DateOption returns the date with ID id as a select lists it;
+// ErrNotFound when there is none.
+func (s *Store) DateOption(ctx context.Context, id int64) (DateOption, error) {
+	out, err := s.dateOptions(ctx, `e.id = $1`, []any{id})
+	if err != nil {
+		return DateOption{}, fmt.Errorf("catalog: date option: %w", err)
+	}
+	if len(out) == 0 {
+		return DateOption{}, ErrNotFound
+	}
+	return out[0], nil
+}
+
+// dateOptions reads the events matching where (over "events e") with
+// their days' dates, newest first.
+func (s *Store) dateOptions(ctx context.Context, where string, args []any) ([]DateOption, error) {
+	var out []DateOption
+	var cur Event
+	var starts time.Time
+	flush := func() {
+		if cur.ID != 0 {
+			out = append(out, DateOption{ID: cur.ID, CourseID: cur.CourseID, Label: cur.DateLabel(), StartsAt: starts.UTC()})
+		}
+	}
+	err := s.each(ctx, `
+		SELECT e.id, e.course_id, e.starts_at, d.day
+		FROM events e JOIN event_days d ON d.event_id = e.id
+		WHERE `+where+` ORDER BY e.starts_at DESC, e.id DESC, d.position`, args, func(rows *sql.Rows) error {
+		var id, course int64
+		var at time.Time
+		var day string
+		if err := rows.Scan(&id, &course, &at, &day); err != nil {
+			return err
+		}
+		if id != cur.ID {
+			flush()
+			cur, starts = Event{ID: id, CourseID: course}, at
+		}
+		d, err := ParseDate(day)
+		if err != nil {
+			return fmt.Errorf("date %d: day %q: %w", id, day, err)
+		}
+		cur.Days = append(cur.Days, Day{Date: d})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	flush()
+	return out, nil
+}
