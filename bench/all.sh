@@ -6,6 +6,7 @@
 #
 #   bash bench/all.sh                       # about 25 minutes on 2 cores; logs in bench-out/
 #   SCALE_SIZES=1000,100000 bash bench/all.sh  # a shorter scale step (the aim is 1,000,000)
+#   SCALE_PG_SIZES=1000,100000 bash bench/all.sh  # shorter on PostgreSQL only
 #   OUT=/tmp/b bash bench/all.sh
 #
 # Each step's full output is kept in $OUT/<step>.log; a failing step is
@@ -42,10 +43,11 @@ step desk-sqlite       go run ./bench/desk
 step desk-pg           go run ./bench/desk -db "$PG"
 step mail              go run ./bench/mail -db "sqlite,$PG"
 step announce          go run ./bench/announce -pg "$PG"
-step scale             go run ./bench/scale -db "sqlite,$PG" -sizes "${SCALE_SIZES:-1000,100000,1000000}" -reps 20 -plot docs/images
+step scale-sqlite      go run ./bench/scale -db sqlite -sizes "${SCALE_SIZES:-1000,100000,1000000}" -reps 20 -plot docs/images
+step scale-pg          go run ./bench/scale -db "$PG" -sizes "${SCALE_PG_SIZES:-${SCALE_SIZES:-1000,100000,1000000}}" -reps 20 -plot docs/images
 step idle              go run ./bench/idle
 
 echo "== AIM lines"
-for f in booking-sqlite booking-pg booking-pg-two coursepage-sqlite coursepage-pg coursepage-cached desk-sqlite desk-pg mail announce scale idle; do
+for f in booking-sqlite booking-pg booking-pg-two coursepage-sqlite coursepage-pg coursepage-cached desk-sqlite desk-pg mail announce scale-sqlite scale-pg idle; do
 	[ -f "$OUT/$f.log" ] && grep '^AIM' "$OUT/$f.log" | sed "s/^/$f: /"
 done
