@@ -193,14 +193,7 @@ func (s *Server) dateCertificatesIssue(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.ParseInt(r.PostFormValue("booking"), 10, 64)
 	form := certificateForm{Booking: id, Name: r.PostFormValue("name"), Note: r.PostFormValue("note")}
 	_, created, err := s.certificates.IssueAs(r.Context(), e.ID, id, form.Name, form.Note, actorOf(r).User.Actor())
-	var fe certificates.FormError
-	switch {
-	case errors.As(err, &fe):
-		form.Errors = fe
-		s.renderCertificates(w, r, e.ID, http.StatusUnprocessableEntity, form)
-		return
-	case err != nil:
-		s.web.Error(w, r, err, web.Link{URL: fmt.Sprintf("/admin/dates/%d/certificates", e.ID), Label: "Back to the certificates"})
+	if s.certificateRefused(w, r, e.ID, form, err) {
 		return
 	}
 	done := "issued"
@@ -208,6 +201,22 @@ func (s *Server) dateCertificatesIssue(w http.ResponseWriter, r *http.Request) {
 		done = "had"
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/certificates?done=%s", e.ID, done), http.StatusSeeOther)
+}
+
+// certificateRefused answers a certificate action that failed, and says
+// whether it did: a refusal shows the date's page again with the error
+// beside the field and what was typed kept (422); any other error the
+// error page with a way back.
+func (s *Server) certificateRefused(w http.ResponseWriter, r *http.Request, eventID int64, form certificateForm, err error) bool {
+	var fe certificates.FormError
+	switch {
+	case errors.As(err, &fe):
+		form.Errors = fe
+		s.renderCertificates(w, r, eventID, http.StatusUnprocessableEntity, form)
+	case err != nil:
+		s.web.Error(w, r, err, web.Link{URL: fmt.Sprintf("/admin/dates/%d/certificates", eventID), Label: "Back to the certificates"})
+	}
+	return err != nil
 }
 
 // certificateOf finds {code} and checks the user may handle its date.
@@ -238,15 +247,7 @@ func (s *Server) certificateChange(w http.ResponseWriter, r *http.Request, done 
 	}
 	form := certificateForm{Code: cert.Code, Name: r.PostFormValue("name"), Note: r.PostFormValue("note"),
 		Reason: r.PostFormValue("reason")}
-	err := change(cert, form)
-	var fe certificates.FormError
-	switch {
-	case errors.As(err, &fe):
-		form.Errors = fe
-		s.renderCertificates(w, r, cert.EventID, http.StatusUnprocessableEntity, form)
-		return
-	case err != nil:
-		s.web.Error(w, r, err, web.Link{URL: fmt.Sprintf("/admin/dates/%d/certificates", cert.EventID), Label: "Back to the certificates"})
+	if s.certificateRefused(w, r, cert.EventID, form, change(cert, form)) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/admin/dates/%d/certificates?done=%s", cert.EventID, url.QueryEscape(done)), http.StatusSeeOther)
