@@ -4,7 +4,7 @@
 # ends with every AIM line in the order of docs/PERFORMANCE.md's table.
 # The machine should be otherwise idle: the programs measure speed.
 #
-#   bash bench/all.sh                       # about 20 minutes on 2 idle cores; logs in bench-out/
+#   bash bench/all.sh                       # about 10 minutes on 2 idle cores; logs in bench-out/
 #   SCALE_SIZES=1000,100000 bash bench/all.sh  # a shorter scale step (the aim is 1,000,000)
 #   SCALE_PG_SIZES=1000,100000 bash bench/all.sh  # shorter on PostgreSQL only
 #   OUT=/tmp/b bash bench/all.sh
