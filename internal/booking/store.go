@@ -568,15 +568,6 @@ func (s store) confirmedOn(ctx context.Context, eventIDs []int64) ([]Booking, er
 	return out, err
 }
 
-// unpaidStartingBy reads the confirmed bookings still on an unpaid
-// invoice whose event goes ahead and starts after now and by until, in
-// the order taken.
-func (s store) unpaidStartingBy(ctx context.Context, now, until time.Time) ([]Booking, error) {
-	return s.bookings(ctx, `SELECT `+bookingColumns+` FROM bookings b JOIN events e ON e.id = b.event_id
-		WHERE b.status = $1 AND b.payment = $2 AND e.status IN ($3, $4) AND e.starts_at > $5 AND e.starts_at <= $6
-		ORDER BY b.id`, string(Confirmed), string(Invoice), string(catalog.Scheduled), string(catalog.Changed), now, until)
-}
-
 // byIDs reads the bookings with the given IDs (answers not read).
 func (s store) byIDs(ctx context.Context, ids []int64) ([]Booking, error) {
 	var out []Booking

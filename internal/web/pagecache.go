@@ -151,23 +151,6 @@ func (c *pageCache) purge() {
 	c.mu.Unlock()
 }
 
-// purgeCourse forgets a course's pages (in every consent state). Since
-// course pages carry their places as slots (see SlotFiller), a booking
-// no longer needs it.
-func (c *pageCache) purgeCourse(slug string) {
-	if c == nil {
-		return
-	}
-	prefix := "/courses/" + slug
-	c.mu.Lock()
-	for k := range c.entries {
-		if rest, ok := strings.CutPrefix(k, prefix); ok && (rest == "" || rest[0] == '?' || rest[0] == '\x00') {
-			delete(c.entries, k)
-		}
-	}
-	c.mu.Unlock()
-}
-
 // Cached serves next through the page cache, when it is on (see
 // Options.PageCacheTTL). For public pages only: the catalogue, a course.
 func (s *Server) Cached(next http.HandlerFunc) http.HandlerFunc { return s.pages.wrap(next, nil) }
@@ -189,10 +172,6 @@ func (s *Server) PageCacheTTL() time.Duration {
 // PurgePages forgets every cached page, after a change made through this
 // server.
 func (s *Server) PurgePages() { s.pages.purge() }
-
-// PurgeCourse forgets the cached pages of the course slug. (A booking
-// does not need it: course pages carry their places as slots.)
-func (s *Server) PurgeCourse(slug string) { s.pages.purgeCourse(slug) }
 
 // wrap serves next through the cache. A nil cache (TTL 0, or dev mode)
 // serves next directly. With fill, the page is rendered with its slots as
