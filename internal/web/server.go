@@ -310,6 +310,10 @@ func (s *Server) AnalyticsCookies() []string { return s.cookies }
 // Now is the server's clock.
 func (s *Server) Now() time.Time { return s.now() }
 
+// Dev reports whether templates are read from disk on every request (dev
+// mode): nothing rendered may then be kept.
+func (s *Server) Dev() bool { return s.dev }
+
 // SiteName is the name shown in the header and titles.
 func (s *Server) SiteName() string { return s.siteName }
 
