@@ -35,6 +35,11 @@ import (
 // each); at the limit the store starts again empty.
 const maxCourseBodies = 512
 
+// maxFrames bounds the layouts a body keeps (one per distinct Base:
+// cookie choice, path with its query, …); at the limit they start again
+// empty.
+const maxFrames = 32
+
 // maxFragments bounds the rendered places fragments a body keeps (one per
 // date and distinct availability); at the limit they start again empty.
 const maxFragments = 256
@@ -57,8 +62,9 @@ type courseBody struct {
 
 	title, description, atom, calendar string
 
-	mu    sync.Mutex
-	frags map[fragmentKey][]byte
+	mu     sync.Mutex
+	frags  map[fragmentKey][]byte
+	frames map[web.BaseKey]frame
 }
 
 // slotRef is what a slot of the body stands for: the places part of the
@@ -97,13 +103,14 @@ func (b *courseBodies) put(id int64, body *courseBody) {
 	b.m[id] = body
 }
 
-// matches reports whether body was made from course c at now for r.
-func (b *courseBody) matches(c *catalog.Course, now time.Time, webcal template.URL, lists bool) bool {
-	if b.version != c.Version || b.webcal != webcal || b.lists != lists || len(b.past) != len(c.Events) {
+// matches reports whether body is what the course at version makes at
+// now with webcal and lists.
+func (b *courseBody) matches(version int, now time.Time, webcal template.URL, lists bool) bool {
+	if b.version != version || b.webcal != webcal || b.lists != lists {
 		return false
 	}
-	for i := range c.Events {
-		if b.past[i] != c.Events[i].Past(now) {
+	for i, e := range b.course.Events { // the events at version
+		if b.past[i] != e.Past(now) {
 			return false
 		}
 	}
@@ -236,59 +243,120 @@ func (s *Server) fragment(b *courseBody, i int, next bool, book availability) ([
 
 var bodyBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-// courseShowKept serves the course page c from its kept body (making it
-// if the kept one does not match), filling the places read now.
-func (s *Server) courseShowKept(w http.ResponseWriter, r *http.Request, c catalog.Course) {
+// frameMarker stands for the body in a rendered frame: a comment no
+// escaped text can contain.
+const frameMarker = "<!--plenary-course-body-->"
+
+// frame is the course page's layout around its body for one request's
+// Base: the page up to the body and after it.
+type frame struct{ head, tail string }
+
+// frame returns b's layout for base, rendered once per distinct Base
+// (every field of it: web.BaseKey) and kept with the body.
+func (s *Server) frame(b *courseBody, base web.Base) (frame, error) {
+	base.Description = b.description
+	k := base.Key()
+	b.mu.Lock()
+	f, ok := b.frames[k]
+	b.mu.Unlock()
+	if ok {
+		return f, nil
+	}
+	p := coursePage{Base: base, Title: b.title, AtomFeed: b.atom, CalendarFeed: b.calendar, Main: frameMarker}
+	var buf bytes.Buffer
+	if err := s.web.Execute(&buf, "course", p); err != nil {
+		return frame{}, err
+	}
+	page := buf.String()
+	if strings.Count(page, frameMarker) != 1 {
+		return frame{}, fmt.Errorf("site: the course page's layout shows its body %d times", strings.Count(page, frameMarker))
+	}
+	f.head, f.tail, _ = strings.Cut(page, frameMarker)
+	b.mu.Lock()
+	if b.frames == nil || len(b.frames) >= maxFrames {
+		b.frames = map[web.BaseKey]frame{}
+	}
+	b.frames[k] = f
+	b.mu.Unlock()
+	return f, nil
+}
+
+// courseShowKept serves the course page slug from its kept body: one
+// query of the course's version and, with booking on, one of the places.
+// A body that does not match (another version, a date past since, …) is
+// made again from the course read afresh.
+func (s *Server) courseShowKept(w http.ResponseWriter, r *http.Request, slug string) {
+	ctx := r.Context()
+	id, version, err := s.catalog.CourseVersionBySlug(ctx, slug)
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
 	now := s.web.Now()
 	webcal := template.URL(webcal(s.web.AbsoluteBase(r)))
 	lists := s.listsOn()
-	b := s.bodies.get(c.ID)
-	if b == nil || !b.matches(&c, now, webcal, lists) {
-		var err error
+	b := s.bodies.get(id)
+	if b == nil || !b.matches(version, now, webcal, lists) {
+		c, err := s.catalog.CourseBySlug(ctx, slug)
+		if err == nil && c.Status != catalog.Published {
+			err = catalog.ErrNotFound
+		}
+		if err != nil {
+			s.web.Error(w, r, err)
+			return
+		}
 		if b, err = s.makeCourseBody(c, now, webcal, lists); err != nil {
 			s.web.Error(w, r, err)
 			return
 		}
 		s.bodies.put(c.ID, b)
 	}
-	p := coursePage{Base: s.web.Base(r), Title: b.title, AtomFeed: b.atom, CalendarFeed: b.calendar}
-	p.Description = b.description
-	switch {
-	case !b.slotted:
-		p.Main = template.HTML(b.main)
-	case web.Slotted(r):
+	s.renders.Add(1)
+	f, err := s.frame(b, s.web.Base(r))
+	if err != nil {
+		s.web.Error(w, r, err)
+		return
+	}
+	var books []availability
+	if b.slotted && web.Slotted(r) {
 		// The page cache keeps the page with its slots and fills them.
 		web.SetSlots(r, &placeSlots{course: b.course, events: b.upcoming, views: b.views})
-		p.Main = template.HTML(b.main)
-	default:
-		places, err := s.bookings.PlacesFor(r.Context(), b.upcoming)
+	} else if b.slotted {
+		places, err := s.bookings.PlacesFor(ctx, b.upcoming)
 		if err != nil {
 			s.web.Error(w, r, err)
 			return
 		}
-		books := make([]availability, len(b.upcoming))
+		books = make([]availability, len(b.upcoming))
 		for i, e := range b.upcoming {
 			books[i] = availabilityOf(b.course, e, places[e.ID], now)
 		}
-		buf := bodyBuffers.Get().(*bytes.Buffer)
-		buf.Reset()
+	}
+	buf := bodyBuffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 {
+			bodyBuffers.Put(buf)
+		}
+	}()
+	buf.WriteString(f.head)
+	if books == nil {
+		buf.WriteString(b.main)
+	} else {
 		for i, part := range b.parts {
 			if i%2 == 0 {
 				buf.WriteString(part)
 				continue
 			}
 			ref := b.slots[i/2]
-			f, err := s.fragment(b, ref.date, ref.next, books[ref.date])
+			frag, err := s.fragment(b, ref.date, ref.next, books[ref.date])
 			if err != nil {
 				s.web.Error(w, r, err)
 				return
 			}
-			buf.Write(f)
-		}
-		p.Main = template.HTML(buf.String())
-		if buf.Cap() <= 1<<20 {
-			bodyBuffers.Put(buf)
+			buf.Write(frag)
 		}
 	}
-	s.web.Render(w, r, http.StatusOK, "course", p)
+	buf.WriteString(f.tail)
+	s.web.WriteHTML(w, r, http.StatusOK, buf.Bytes())
 }

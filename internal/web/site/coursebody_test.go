@@ -171,4 +171,13 @@ func TestCourseBodyFollowsOtherStore(t *testing.T) {
 	if _, page := ts.get(t, "/courses/dit-refresher"); !strings.Contains(page, "1 place left") {
 		t.Error("a booking through another instance does not show on the next request")
 	}
+
+	// Made a draft there: not found here, at once.
+	changed.Status = catalog.Draft
+	if _, err := other.Save(ctx, []*catalog.Course{&changed}, catalogtest.Options(testNow)); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := ts.get(t, "/courses/dit-refresher"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("a course made a draft through another store: status %d, want 404", res.StatusCode)
+	}
 }

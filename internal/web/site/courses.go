@@ -155,9 +155,13 @@ type section struct {
 }
 
 // courseShow serves GET /courses/{slug}. Drafts are not found. The page
-// is rendered from its kept body (coursebody.go), except in dev mode,
-// where templates change under it.
+// is made from its kept body (coursebody.go), except in dev mode, where
+// templates change under it.
 func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
+	if !s.web.Dev() {
+		s.courseShowKept(w, r, r.PathValue("slug"))
+		return
+	}
 	c, err := s.catalog.CourseBySlug(r.Context(), r.PathValue("slug"))
 	if err == nil && c.Status != catalog.Published {
 		err = catalog.ErrNotFound
@@ -167,11 +171,7 @@ func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renders.Add(1)
-	if s.web.Dev() {
-		s.courseShowWhole(w, r, c)
-		return
-	}
-	s.courseShowKept(w, r, c)
+	s.courseShowWhole(w, r, c)
 }
 
 // courseShowWhole renders course page c whole, as courseShowKept's kept
