@@ -38,7 +38,7 @@ const maxCourseBodies = 512
 // maxFrames bounds the layouts a body keeps (one per distinct Base:
 // cookie choice, path with its query, …); at the limit they start again
 // empty.
-const maxFrames = 32
+const maxFrames = 8
 
 // maxFragments bounds the rendered places fragments a body keeps (one per
 // date and distinct availability); at the limit they start again empty.
