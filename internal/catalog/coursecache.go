@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 )
@@ -191,6 +192,23 @@ func (s *Store) cachedByID(ctx context.Context, id int64) (Course, error) {
 		return Course{}, err
 	}
 	return s.courseVersioned(ctx, id, version)
+}
+
+// CourseVersionBySlug returns the ID and version of the course slug, by
+// one prepared query, or ErrNotFound: for callers that keep what they made
+// from a course per version (the course page's body) and read the course
+// itself only when the version is not the one they kept.
+func (s *Store) CourseVersionBySlug(ctx context.Context, slug string) (id int64, version int, err error) {
+	if len(slug) > 80 || !slugRE.MatchString(slug) {
+		return 0, 0, ErrNotFound // as CourseBySlug
+	}
+	if err := s.row(ctx, versionBySlug, []any{slug}, &id, &version); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, 0, ErrNotFound
+		}
+		return 0, 0, fmt.Errorf("catalog: course %q: %w", slug, err)
+	}
+	return id, version, nil
 }
 
 // cachedBySlug is CourseBySlug through the cache.

@@ -83,9 +83,13 @@ func SetSlots(r *http.Request, data any) {
 }
 
 // cutSlots cuts body at its slot markers: text, name, text, …, text.
-func cutSlots(body []byte) []string {
+func cutSlots(body []byte) []string { return CutSlots(string(body)) }
+
+// CutSlots cuts body at its slot markers (SlotMarker): text, slot name,
+// text, …, text; a body without markers is one text.
+func CutSlots(body string) []string {
 	var parts []string
-	rest := string(body)
+	rest := body
 	for {
 		i := strings.Index(rest, slotOpen)
 		if i < 0 {

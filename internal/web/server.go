@@ -238,6 +238,30 @@ type Base struct {
 	static func(name string) string
 }
 
+// BaseKey is every field of Base a page can show, in a comparable form:
+// what a page kept in parts per request's Base is keyed by (the course
+// page's layout, site/coursebody.go). Base's static files are the same for
+// every request of a Server. TestBaseKeyHasEveryField checks that no
+// field of Base is missing here.
+type BaseKey struct {
+	SiteName, Path, Consent                   string
+	Analytics, AnalyticsProvider, AnalyticsID string
+	ThirdParty                                string
+	Counting, ConsentSaved                    bool
+	Contact, Description                      string
+	Staff                                     bool
+}
+
+// Key returns b's BaseKey.
+func (b Base) Key() BaseKey {
+	return BaseKey{
+		SiteName: b.SiteName, Path: b.Path, Consent: b.Consent,
+		Analytics: b.Analytics, AnalyticsProvider: b.AnalyticsProvider, AnalyticsID: b.AnalyticsID,
+		ThirdParty: b.ThirdParty, Counting: b.Counting, ConsentSaved: b.ConsentSaved,
+		Contact: b.Contact, Description: b.Description, Staff: b.Staff,
+	}
+}
+
 // Static returns the URL of a static file, with its content hash in the
 // path so that it can be cached for a year.
 func (b Base) Static(name string) string {
@@ -310,6 +334,10 @@ func (s *Server) AnalyticsCookies() []string { return s.cookies }
 // Now is the server's clock.
 func (s *Server) Now() time.Time { return s.now() }
 
+// Dev reports whether templates are read from disk on every request (dev
+// mode): nothing rendered may then be kept.
+func (s *Server) Dev() bool { return s.dev }
+
 // SiteName is the name shown in the header and titles.
 func (s *Server) SiteName() string { return s.siteName }
 
@@ -374,6 +402,12 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, page
 		s.serverError(w, r, err)
 		return
 	}
+	s.WriteHTML(w, r, status, buf.Bytes())
+}
+
+// WriteHTML writes a page rendered already (body) with status and the
+// headers Render gives every page.
+func (s *Server) WriteHTML(w http.ResponseWriter, r *http.Request, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	if h.Get("Cache-Control") == "" { // manage pages set no-store first
@@ -382,7 +416,7 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, page
 	h.Set("Vary", "Cookie")
 	w.WriteHeader(status)
 	if r.Method != http.MethodHead {
-		w.Write(buf.Bytes())
+		w.Write(body)
 	}
 }
 

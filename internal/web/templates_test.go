@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io/fs"
 	"path"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -160,5 +161,45 @@ func TestAddPagesRendersEachPageOnce(t *testing.T) {
 	var buf bytes.Buffer
 	if err := s.Execute(&buf, "error", ErrorPage{}); err != nil {
 		t.Errorf("the kit's own pages are gone: %v", err)
+	}
+}
+
+// TestBaseKeyHasEveryField: a field added to Base must be added to
+// BaseKey (and Key), or a page kept per BaseKey would show another
+// request's value of it.
+func TestBaseKeyHasEveryField(t *testing.T) {
+	base, key := reflect.TypeOf(Base{}), reflect.TypeOf(BaseKey{})
+	for i := range base.NumField() {
+		f := base.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		k, ok := key.FieldByName(f.Name)
+		if !ok || k.Type != f.Type {
+			t.Errorf("Base.%s (%s) is not in BaseKey", f.Name, f.Type)
+		}
+	}
+	if key.NumField() != base.NumField()-1 { // all but static
+		t.Errorf("BaseKey has %d fields, Base %d", key.NumField(), base.NumField())
+	}
+	// Key copies each field: a Base with every field set gives a key with
+	// every field set.
+	b := Base{}
+	v := reflect.ValueOf(&b).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.CanSet() {
+			switch f.Kind() {
+			case reflect.String:
+				f.SetString("x")
+			case reflect.Bool:
+				f.SetBool(true)
+			}
+		}
+	}
+	k := reflect.ValueOf(b.Key())
+	for i := range k.NumField() {
+		if k.Field(i).IsZero() {
+			t.Errorf("Key does not copy %s", k.Type().Field(i).Name)
+		}
 	}
 }

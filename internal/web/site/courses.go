@@ -120,6 +120,9 @@ type coursePage struct {
 	// refuse the scheme; it is made from the configured base URL only.
 	CalendarFeed, AtomFeed string
 	WebcalURL              template.URL
+	// Main, when set, is the page's body (the template course_main)
+	// rendered already, with its places filled (coursebody.go).
+	Main template.HTML
 }
 
 // AgendaMultiDay reports whether the shared agenda has several days.
@@ -151,8 +154,14 @@ type section struct {
 	HTML  template.HTML
 }
 
-// courseShow serves GET /courses/{slug}. Drafts are not found.
+// courseShow serves GET /courses/{slug}. Drafts are not found. The page
+// is made from its kept body (coursebody.go), except in dev mode, where
+// templates change under it.
 func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
+	if !s.web.Dev() {
+		s.courseShowKept(w, r, r.PathValue("slug"))
+		return
+	}
 	c, err := s.catalog.CourseBySlug(r.Context(), r.PathValue("slug"))
 	if err == nil && c.Status != catalog.Published {
 		err = catalog.ErrNotFound
@@ -161,47 +170,18 @@ func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
-	now := s.web.Now()
-	p := coursePage{
-		Base:    s.web.Base(r),
-		Slug:    c.Slug,
-		Title:   c.Title,
-		Summary: c.Summary,
-		Topics:  c.Topics,
-		Free:    c.Free(),
-		Fees:    feeViews(c.Fees),
-		Joining: joiningPromise(c.JoiningLeadDays),
-	}
-	p.Description = metaDescription(c.Summary)
-	for _, sec := range []struct{ id, title, src string }{
-		{"about", "About this course", c.About},
-		{"audience", "Who it is for", c.Audience},
-		{"aims", "Aims", c.Aims},
-		{"prerequisites", "Prerequisites", c.Prerequisites},
-		{"delivery", "How it runs", c.Delivery},
-	} {
-		if strings.TrimSpace(sec.src) == "" {
-			continue
-		}
-		p.Sections = append(p.Sections, section{
-			ID:    sec.id,
-			Title: sec.title,
-			HTML:  s.markdown.render(c.Slug, sec.id, c.UpdatedAt, sec.src),
-		})
-	}
-	var upcoming []catalog.Event
-	for _, e := range c.Events {
-		v := newDateView(e, now)
-		if v.Past {
-			p.Past = append(p.Past, v)
-		} else {
-			p.Upcoming = append(p.Upcoming, v)
-			upcoming = append(upcoming, e)
-		}
-	}
-	slices.Reverse(p.Past)
-	p.CPD = cpdLabel(upcoming)
 	s.renders.Add(1)
+	s.courseShowWhole(w, r, c)
+}
+
+// courseShowWhole renders course page c whole, as courseShowKept's kept
+// body and places make it.
+func (s *Server) courseShowWhole(w http.ResponseWriter, r *http.Request, c catalog.Course) {
+	now := s.web.Now()
+	p, upcoming := s.coursePageData(c, now, template.URL(webcal(s.web.AbsoluteBase(r))))
+	description := p.Description
+	p.Base = s.web.Base(r)
+	p.Description = description
 	if s.bookings != nil && len(upcoming) > 0 && web.Slotted(r) {
 		s.slotPlaces(r, &p, c, upcoming)
 	} else if s.bookings != nil && len(upcoming) > 0 {
@@ -215,12 +195,6 @@ func (s *Server) courseShow(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	p.Agenda = shareAgendas(p.Upcoming)
-	p.CalendarFeed = "/courses/" + c.Slug + "/dates.ics"
-	p.AtomFeed = "/courses/" + c.Slug + "/dates.atom"
-	p.WebcalURL = template.URL(webcal(s.web.AbsoluteBase(r)) + p.CalendarFeed)
-	if s.listsOn() {
-		p.Subscribe = newSubscribeForm(c)
-	}
 	s.web.Render(w, r, http.StatusOK, "course", p)
 }
 

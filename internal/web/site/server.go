@@ -61,6 +61,9 @@ type Server struct {
 	// the reads of places that filled slots.
 	placeGens          placeGens
 	renders, slotFills atomic.Int64
+	// bodies are the course pages' bodies, kept per course version
+	// (coursebody.go).
+	bodies courseBodies
 }
 
 // files holds the site's page templates and partials.
