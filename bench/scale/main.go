@@ -301,7 +301,14 @@ func build(ctx context.Context, o options, engine, pgURL, tmp string, size int) 
 	var once sync.Once
 	done := func() { once.Do(release) }
 	defer done()
+	reindex, err := g.deferIndexes(ctx)
+	if err != nil {
+		return fail(err)
+	}
 	if err := g.run(ctx); err != nil {
+		return fail(err)
+	}
+	if err := reindex(ctx); err != nil {
 		return fail(err)
 	}
 	// The present: one target course, the same at every size.
@@ -422,7 +429,7 @@ func build(ctx context.Context, o options, engine, pgURL, tmp string, size int) 
 func (g *gen) target(ctx context.Context, courseID, deskID, fullID int64, subscribers int) error {
 	created := g.ts(fmt.Sprintf("%d - 86400 * (i %% 20)", g.now))
 	bookings := func(event int64, n int, prefix string) error {
-		return g.exec(ctx, "target bookings", n, series(n)+fmt.Sprintf(`INSERT INTO bookings (event_id, status, name, email, email_key,
+		return g.exec(ctx, "target bookings", n, g.series(n)+fmt.Sprintf(`INSERT INTO bookings (event_id, status, name, email, email_key,
 				organisation, role, system_checked, fee_tier, amount_minor, currency, payment, po_number, created_at, updated_at, confirmed_at)
 			SELECT %d, 'confirmed', 'Desk Person ' || i, '%[3]s' || i || '@example.org', '%[3]s' || i || '@example.org',
 				'Trust ' || (i %% 50), 'Nurse', TRUE, 'Standard', 12000, 'GBP', CASE WHEN i %% 4 = 0 THEN 'invoice' ELSE 'paid' END,
@@ -435,7 +442,7 @@ func (g *gen) target(ctx context.Context, courseID, deskID, fullID int64, subscr
 		return err
 	}
 	// Two e-mails about desk bookings failing: the attention page lists them.
-	if err := g.exec(ctx, "target failing mail", 2, series(2)+fmt.Sprintf(`INSERT INTO messages (kind, dedupe_key, to_email, subject, text_body,
+	if err := g.exec(ctx, "target failing mail", 2, g.series(2)+fmt.Sprintf(`INSERT INTO messages (kind, dedupe_key, to_email, subject, text_body,
 			message_id_header, status, attempts, last_error, scheduled_at, created_at, subject_ref)
 		SELECT 'booking_confirmed', 'bench-failing/' || i, 'desk' || i || '@example.org', 'Your place', 'Body',
 			'<bench-failing' || i || '@training.example>', 'failed', 5, '550 mailbox unavailable', %[1]s, %[1]s,
@@ -448,7 +455,7 @@ func (g *gen) target(ctx context.Context, courseID, deskID, fullID int64, subscr
 		return err
 	}
 	confirmed := g.ts(fmt.Sprintf("%d", g.now-7200))
-	return g.exec(ctx, "target subscribers", subscribers, series(subscribers)+fmt.Sprintf(`INSERT INTO list_subscriptions (email, email_key, name, scope,
+	return g.exec(ctx, "target subscribers", subscribers, g.series(subscribers)+fmt.Sprintf(`INSERT INTO list_subscriptions (email, email_key, name, scope,
 			course_id, topic, target_key, status, requested_at, confirmed_at)
 		SELECT 'fan' || i || '@example.org', 'fan' || i || '@example.org', 'Fan ' || i, 'course', %[1]d, '', 'course/%[1]d',
 			'confirmed', %[2]s, %[2]s FROM n`, courseID, confirmed))

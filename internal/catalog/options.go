@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"plenary/internal/database"
 )
 
 // CourseOption is a course as a select lists it: its ID and title.
@@ -20,6 +22,16 @@ type DateOption struct {
 	CourseID int64
 	Label    string
 	StartsAt time.Time // UTC
+	EndsAt   time.Time // UTC
+	Status   EventStatus
+	days     []Day // dates only
+}
+
+// Event is the date as an Event holding only what DateOptions reads: its
+// ID, course, instants, status and its days' dates (no times, venue,
+// meeting or agenda), enough for DateLabel.
+func (d DateOption) Event() Event {
+	return Event{ID: d.ID, CourseID: d.CourseID, StartsAt: d.StartsAt, EndsAt: d.EndsAt, Status: d.Status, Days: d.days}
 }
 
 // CourseOptions returns every course's ID and title, drafts included,
@@ -39,6 +51,27 @@ func (s *Store) CourseOptions(ctx context.Context) ([]CourseOption, error) {
 	return out, nil
 }
 
+// CurrentCourseOptions returns the ID and title, by title, of the courses
+// (drafts included) with a date not over at t (whatever its status), and
+// of course also when it is not 0: a light read whose cost follows the
+// present, not the catalogue's history (the bookings desk's course
+// select; CourseOptions lists every course).
+func (s *Store) CurrentCourseOptions(ctx context.Context, t time.Time, also int64) ([]CourseOption, error) {
+	var out []CourseOption
+	err := s.each(ctx, `SELECT id, title FROM courses
+		WHERE id IN (SELECT course_id FROM events WHERE ends_at > $1 UNION ALL SELECT CAST($2 AS BIGINT))
+		ORDER BY title, id`, []any{t.UTC(), also}, func(rows *sql.Rows) error {
+		var c CourseOption
+		err := rows.Scan(&c.ID, &c.Title)
+		out = append(out, c)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("catalog: current course options: %w", err)
+	}
+	return out, nil
+}
+
 // DateOptionFilter says which dates DateOptions lists.
 type DateOptionFilter struct {
 	// Course, when not 0, lists that course's dates, every one it had.
@@ -46,16 +79,28 @@ type DateOptionFilter struct {
 	// Since, with no Course, lists the dates of every course starting at
 	// or after it (recent and upcoming ones).
 	Since time.Time
+	// EndsAfter, with no Course, lists instead the dates of every course
+	// not over by then: running or upcoming at that instant.
+	EndsAfter time.Time
 }
 
 // DateOptions returns the dates f selects, newest first, each with its
 // label: one query over events and their days, never the agenda.
 func (s *Store) DateOptions(ctx context.Context, f DateOptionFilter) ([]DateOption, error) {
-	where, args := `e.starts_at >= $1`, []any{f.Since.UTC()}
-	if f.Course != 0 {
+	where, args, order := `e.starts_at >= $1`, []any{f.Since.UTC()}, "e.starts_at"
+	switch {
+	case f.Course != 0:
 		where, args = `e.course_id = $1`, []any{f.Course}
+	case !f.EndsAfter.IsZero():
+		where, args = `e.ends_at > $1`, []any{f.EndsAfter.UTC()}
+		if s.db.Dialect == database.SQLite {
+			// Without statistics SQLite would rather walk every date in
+			// events_starts_at's order than sort the few events_ends_at
+			// finds: the unary + keeps the order off the index.
+			order = "+e.starts_at"
+		}
 	}
-	out, err := s.dateOptions(ctx, where, args)
+	out, err := s.dateOptions(ctx, where, order, args)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: date options: %w", err)
 	}
@@ -65,7 +110,7 @@ func (s *Store) DateOptions(ctx context.Context, f DateOptionFilter) ([]DateOpti
 // DateOption returns the date with ID id as a select lists it;
 // ErrNotFound when there is none.
 func (s *Store) DateOption(ctx context.Context, id int64) (DateOption, error) {
-	out, err := s.dateOptions(ctx, `e.id = $1`, []any{id})
+	out, err := s.dateOptions(ctx, `e.id = $1`, "e.starts_at", []any{id})
 	if err != nil {
 		return DateOption{}, fmt.Errorf("catalog: date option: %w", err)
 	}
@@ -77,28 +122,28 @@ func (s *Store) DateOption(ctx context.Context, id int64) (DateOption, error) {
 
 // dateOptions reads the events matching where (over "events e") with
 // their days' dates, newest first.
-func (s *Store) dateOptions(ctx context.Context, where string, args []any) ([]DateOption, error) {
+func (s *Store) dateOptions(ctx context.Context, where, order string, args []any) ([]DateOption, error) {
 	var out []DateOption
 	var cur Event
-	var starts time.Time
 	flush := func() {
 		if cur.ID != 0 {
-			out = append(out, DateOption{ID: cur.ID, CourseID: cur.CourseID, Label: cur.DateLabel(), StartsAt: starts.UTC()})
+			out = append(out, DateOption{ID: cur.ID, CourseID: cur.CourseID, Label: cur.DateLabel(), StartsAt: cur.StartsAt.UTC(),
+				EndsAt: cur.EndsAt.UTC(), Status: cur.Status, days: cur.Days})
 		}
 	}
 	err := s.each(ctx, `
-		SELECT e.id, e.course_id, e.starts_at, d.day
+		SELECT e.id, e.course_id, e.starts_at, e.ends_at, e.status, d.day
 		FROM events e JOIN event_days d ON d.event_id = e.id
-		WHERE `+where+` ORDER BY e.starts_at DESC, e.id DESC, d.position`, args, func(rows *sql.Rows) error {
+		WHERE `+where+` ORDER BY `+order+` DESC, e.id DESC, d.position`, args, func(rows *sql.Rows) error {
 		var id, course int64
-		var at time.Time
-		var day string
-		if err := rows.Scan(&id, &course, &at, &day); err != nil {
+		var at, end time.Time
+		var status, day string
+		if err := rows.Scan(&id, &course, &at, &end, &status, &day); err != nil {
 			return err
 		}
 		if id != cur.ID {
 			flush()
-			cur, starts = Event{ID: id, CourseID: course}, at
+			cur = Event{ID: id, CourseID: course, StartsAt: at, EndsAt: end, Status: EventStatus(status)}
 		}
 		d, err := ParseDate(day)
 		if err != nil {

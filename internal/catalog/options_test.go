@@ -72,3 +72,51 @@ func TestOptions(t *testing.T) {
 		t.Errorf("no date: %v, want ErrNotFound", err)
 	}
 }
+
+// TestCurrentOptions lists only the courses with a date not yet over
+// (and the one asked for), and the dates not over by an instant with
+// their instants, status and days.
+func TestCurrentOptions(t *testing.T) {
+	t.Parallel()
+	s := catalog.NewStore(dbtest.New(t), catalog.Hooks{})
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	cur := catalogtest.NewCourse(now)
+	cur.Slug, cur.Title = "current", "Current course"
+	old := catalogtest.NewCourse(now)
+	old.Slug, old.Title = "old", "Old course"
+	d := old.Events[0].Days[0]
+	d.Date = catalog.Date{Year: 2025, Month: time.March, Day: 4}
+	old.Events[0].Days = []catalog.Day{d}
+	other := catalogtest.NewCourse(now)
+	other.Slug, other.Title = "other", "Other old course"
+	other.Events[0].Days = []catalog.Day{d}
+	if _, err := s.Save(ctx, []*catalog.Course{&cur, &old, &other}, catalogtest.Options(now)); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := s.CurrentCourseOptions(ctx, now, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []catalog.CourseOption{{cur.ID, cur.Title}}; !reflect.DeepEqual(cs, want) {
+		t.Errorf("current: got %+v, want %+v", cs, want)
+	}
+	cs, err = s.CurrentCourseOptions(ctx, now, old.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []catalog.CourseOption{{cur.ID, cur.Title}, {old.ID, old.Title}}; !reflect.DeepEqual(cs, want) {
+		t.Errorf("current and the old one: got %+v, want %+v", cs, want)
+	}
+	ds, err := s.DateOptions(ctx, catalog.DateOptionFilter{EndsAfter: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ds) != 1 || ds[0].ID != cur.Events[0].ID || ds[0].Status != catalog.Scheduled ||
+		!ds[0].EndsAt.After(now) || ds[0].Event().DateLabel() != cur.Events[0].DateLabel() || ds[0].Event().CourseID != cur.ID {
+		t.Errorf("dates not over: got %+v, want only %d", ds, cur.Events[0].ID)
+	}
+	ds, err = s.DateOptions(ctx, catalog.DateOptionFilter{EndsAfter: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)})
+	if err != nil || len(ds) != 3 {
+		t.Errorf("dates not over on 1 March 2025: got %d, %v; want 3", len(ds), err)
+	}
+}

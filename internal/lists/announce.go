@@ -335,22 +335,38 @@ func (s *Service) watchPlaces(ctx context.Context, visible map[int64]shown, now 
 	if s.opts.Places == nil {
 		return nil, nil, nil
 	}
-	courses := map[int64]bool{}
-	rows, err := s.opts.DB.QueryContext(ctx, `SELECT DISTINCT course_id FROM list_subscriptions
-		WHERE scope = $1 AND status = $2 AND course_id IS NOT NULL`, string(ScopePlaces), string(Confirmed))
-	if err != nil {
-		return nil, nil, fmt.Errorf("lists: places: %w", err)
-	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, nil, fmt.Errorf("lists: places: %w", err)
+	// The visible dates' courses with a confirmed "places" subscription,
+	// read by target (places/ID, the index list_subscriptions_target):
+	// never every subscription on the lists, however many there are.
+	var keys []string
+	seen := map[int64]bool{}
+	for _, sh := range visible {
+		if !seen[sh.course.ID] {
+			seen[sh.course.ID] = true
+			keys = append(keys, fmt.Sprintf("places/%d", sh.course.ID))
 		}
-		courses[id] = true
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	slices.Sort(keys)
+	courses := map[int64]bool{}
+	err := database.InBatches(keys, func(marks string, args []any) error {
+		n := len(args)
+		rows, err := s.opts.DB.QueryContext(ctx, `SELECT DISTINCT course_id FROM list_subscriptions
+			WHERE target_key IN (`+marks+`) AND status = $`+strconv.Itoa(n+1)+` AND scope = $`+strconv.Itoa(n+2)+` AND course_id IS NOT NULL`,
+			append(args, string(Confirmed), string(ScopePlaces))...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			courses[id] = true
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, nil, fmt.Errorf("lists: places: %w", err)
 	}
 	var events []catalog.Event

@@ -40,6 +40,9 @@ type deskFilter struct {
 	Invoice  string
 	Text     string
 	Page     int
+	// AllCourses lists every course in the course select (courses=all);
+	// without it, only those with a date not yet over and the chosen one.
+	AllCourses bool
 	// Money says the viewer may see payment (invoices:read): without it
 	// the invoice filter, the status "refund due" and finding a booking
 	// by its invoice number are left out, so the filter tells nothing
@@ -55,7 +58,8 @@ const maxDeskPage = 1_000_000
 // cannot be read, and what is about money for a viewer who may not see
 // it, is left out (a filter never fails).
 func readDeskFilter(v url.Values, sess account.Session) deskFilter {
-	f := deskFilter{Invoice: v.Get("invoice"), Text: strings.TrimSpace(v.Get("q")), Money: sess.CanSome(account.InvoicesRead)}
+	f := deskFilter{Invoice: v.Get("invoice"), Text: strings.TrimSpace(v.Get("q")), Money: sess.CanSome(account.InvoicesRead),
+		AllCourses: v.Get("courses") == "all"}
 	f.Course, _ = strconv.ParseInt(v.Get("course"), 10, 64)
 	f.Event, _ = strconv.ParseInt(v.Get("event"), 10, 64)
 	f.Page, _ = strconv.Atoi(v.Get("page"))
@@ -106,6 +110,9 @@ func (f deskFilter) values() url.Values {
 	if f.Text != "" {
 		v.Set("q", f.Text)
 	}
+	if f.AllCourses {
+		v.Set("courses", "all")
+	}
 	return v
 }
 
@@ -130,22 +137,26 @@ type courseDates struct {
 // deskPage is the bookings list.
 type deskPage struct {
 	web.Base
-	Filter    deskFilter
-	Hidden    []hiddenField // the filter again, for the bulk form's "everything matching"
-	Courses   []option
-	Dates     []courseDates
-	OlderHint bool // no course chosen or implied by the date: the date filter lists only recent and upcoming dates
-	Statuses  []option
-	Invoices  []option
-	Rows      []deskRow
-	Total     int
-	Page      int
-	Pages     int
-	PrevURL   string
-	NextURL   string
-	ExportCSV string
-	ExportXLS string
-	ShowMoney bool
+	Filter  deskFilter
+	Hidden  []hiddenField // the filter again, for the bulk form's "everything matching"
+	Courses []option
+	// AllCoursesURL, when the course select lists only the courses with
+	// a date not yet over (and the chosen one), is this page with every
+	// course in it: no JavaScript needed to reach an older course.
+	AllCoursesURL string
+	Dates         []courseDates
+	OlderHint     bool // no course chosen or implied by the date: the date filter lists only recent and upcoming dates
+	Statuses      []option
+	Invoices      []option
+	Rows          []deskRow
+	Total         int
+	Page          int
+	Pages         int
+	PrevURL       string
+	NextURL       string
+	ExportCSV     string
+	ExportXLS     string
+	ShowMoney     bool
 	// Event is the date filtered by, with its places and waiting list.
 	Event   *deskEvent
 	Done    string // what a bulk action just did
@@ -255,12 +266,12 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
-	courses, err := s.visibleCourses(r)
+	dates, listed, err := s.deskDates(r, f)
 	if err != nil {
 		s.web.Error(w, r, err)
 		return
 	}
-	dates, listed, err := s.deskDates(r, f, courses)
+	choices, groups, err := s.deskCourses(r, f, listed, dates)
 	if err != nil {
 		s.web.Error(w, r, err)
 		return
@@ -274,8 +285,15 @@ func (s *Server) desk(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.SortFunc(p.Hidden, func(a, b hiddenField) int { return strings.Compare(a.Name+a.Value, b.Name+b.Value) })
 	p.OlderHint = listed == 0
-	for _, c := range courses {
+	if !f.AllCourses {
+		all := f
+		all.AllCourses = true
+		p.AllCoursesURL = "/admin/bookings?" + all.values().Encode() + "#course"
+	}
+	for _, c := range choices {
 		p.Courses = append(p.Courses, option{Value: strconv.FormatInt(c.ID, 10), Label: c.Title, Selected: c.ID == listed})
+	}
+	for _, c := range groups {
 		var cd courseDates
 		for _, d := range dates[c.ID] {
 			cd.Dates = append(cd.Dates, option{Value: strconv.FormatInt(d.ID, 10), Label: d.Label, Selected: d.ID == f.Event})
@@ -384,21 +402,57 @@ func (s *Server) deskEvent(r *http.Request, sess account.Session, id int64) (*de
 	return ev, nil
 }
 
-// visibleCourses is the courses whose bookings the viewer may read, by
-// title: their IDs and titles only, never their dates.
-func (s *Server) visibleCourses(r *http.Request) ([]catalog.CourseOption, error) {
-	sess, _ := sessionOf(r)
-	all, err := s.bookings.CourseOptions(r.Context())
-	if err != nil {
-		return nil, err
+// deskCourses is the course select's courses, by title, and the courses
+// whose dates the date select lists, by title: only courses whose
+// bookings the viewer may read, their IDs and titles, never their dates.
+// The course select lists every course with f.AllCourses; otherwise the
+// courses with a date not yet over and the one listed (chosen, or implied
+// by the chosen date), so that its length follows the present, not the
+// catalogue's history: a coordinator of forty courses a year sees theirs,
+// and an older course is one link away (courses=all).
+func (s *Server) deskCourses(r *http.Request, f deskFilter, listed int64, dates map[int64][]catalog.DateOption) (choices, groups []catalog.CourseOption, err error) {
+	ctx := r.Context()
+	var every []catalog.CourseOption
+	if f.AllCourses || s.catalog == nil {
+		if every, err = s.bookings.CourseOptions(ctx); err != nil {
+			return nil, nil, err
+		}
+		choices = readable(r, every)
+	} else {
+		cs, err := s.catalog.CurrentCourseOptions(ctx, s.web.Now(), listed)
+		if err != nil {
+			return nil, nil, err
+		}
+		choices = readable(r, cs)
 	}
+	groups = choices
+	for id := range dates {
+		if !slices.ContainsFunc(groups, func(c catalog.CourseOption) bool { return c.ID == id }) {
+			// A past date's course that is not in the select (no course
+			// chosen: the last deskRecentDays days' dates): its title.
+			if every == nil {
+				if every, err = s.bookings.CourseOptions(ctx); err != nil {
+					return nil, nil, err
+				}
+			}
+			groups = readable(r, every)
+			break
+		}
+	}
+	return choices, groups, nil
+}
+
+// readable is the courses of cs whose bookings the viewer may read.
+
+func readable(r *http.Request, cs []catalog.CourseOption) []catalog.CourseOption {
+	sess, _ := sessionOf(r)
 	var out []catalog.CourseOption
-	for _, c := range all {
+	for _, c := range cs {
 		if sess.Can(account.BookingsRead, c.ID) {
 			out = append(out, c)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // deskRecentDays is how far back the date filter reaches when neither a
@@ -406,16 +460,15 @@ func (s *Server) visibleCourses(r *http.Request) ([]catalog.CourseOption, error)
 const deskRecentDays = 90
 
 // deskDates is the date filter's dates by course, newest first, of the
-// visible courses, and the course they are listed for (0: every course).
+// courses whose bookings the viewer may read, and the course they are
+// listed for (0: every course).
 // A chosen course lists every date it had; a date chosen without a
 // course stands for its course (its list is that course's dates, however
 // old, whatever the size of the rest of the catalogue); with neither,
 // the dates of the last deskRecentDays days and the upcoming ones.
-func (s *Server) deskDates(r *http.Request, f deskFilter, courses []catalog.CourseOption) (map[int64][]catalog.DateOption, int64, error) {
-	visible := make(map[int64]bool, len(courses))
-	for _, c := range courses {
-		visible[c.ID] = true
-	}
+func (s *Server) deskDates(r *http.Request, f deskFilter) (map[int64][]catalog.DateOption, int64, error) {
+	sess, _ := sessionOf(r)
+	visible := func(course int64) bool { return sess.Can(account.BookingsRead, course) }
 	out := map[int64][]catalog.DateOption{}
 	course := f.Course
 	if course == 0 && f.Event != 0 {
@@ -423,11 +476,11 @@ func (s *Server) deskDates(r *http.Request, f deskFilter, courses []catalog.Cour
 		if err != nil && err != booking.ErrNotFound {
 			return nil, 0, err
 		}
-		if err == nil && visible[d.CourseID] {
+		if err == nil && visible(d.CourseID) {
 			course = d.CourseID
 		}
 	}
-	if course != 0 && !visible[course] {
+	if course != 0 && !visible(course) {
 		return out, f.Course, nil
 	}
 	df := catalog.DateOptionFilter{Course: course, Since: s.web.Now().AddDate(0, 0, -deskRecentDays)}
@@ -436,7 +489,7 @@ func (s *Server) deskDates(r *http.Request, f deskFilter, courses []catalog.Cour
 		return nil, 0, err
 	}
 	for _, d := range ds {
-		if visible[d.CourseID] {
+		if visible(d.CourseID) {
 			out[d.CourseID] = append(out[d.CourseID], d)
 		}
 	}
@@ -552,11 +605,11 @@ func (s *Server) deskLinks(r *http.Request) []web.Link {
 	if !sess.CanSome(account.AttendeesRead) {
 		return nil
 	}
-	all, err := s.bookings.Courses(r.Context())
+	now := s.web.Now()
+	all, err := s.currentDates(r, now.AddDate(0, 0, -7))
 	if err != nil {
 		return nil
 	}
-	now := s.web.Now()
 	out := s.trainerRegisterLinks(r, all)
 	var teaches []int64
 	if s.register != nil {
@@ -577,6 +630,39 @@ func (s *Server) deskLinks(r *http.Request) []web.Link {
 		}
 	}
 	return out
+}
+
+// currentDates is the courses, by title, with their dates not over at
+// t, earliest first: each course only its ID and title, each date only
+// what catalog.DateOption holds (its days' dates, instants and status) —
+// a light read that follows the present, not the catalogue's history
+// (a trainer's home page: deskLinks, trainerRegisterLinks).
+func (s *Server) currentDates(r *http.Request, t time.Time) ([]catalog.Course, error) {
+	ctx := r.Context()
+	ds, err := s.bookings.DateOptions(ctx, catalog.DateOptionFilter{EndsAfter: t})
+	if err != nil || len(ds) == 0 {
+		return nil, err
+	}
+	var cs []catalog.CourseOption
+	if s.catalog != nil {
+		cs, err = s.catalog.CurrentCourseOptions(ctx, t, 0)
+	} else {
+		cs, err = s.bookings.CourseOptions(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	byCourse := map[int64][]catalog.Event{}
+	for i := len(ds) - 1; i >= 0; i-- { // newest first: read backwards
+		byCourse[ds[i].CourseID] = append(byCourse[ds[i].CourseID], ds[i].Event())
+	}
+	var out []catalog.Course
+	for _, c := range cs {
+		if evs := byCourse[c.ID]; len(evs) > 0 {
+			out = append(out, catalog.Course{ID: c.ID, Title: c.Title, Events: evs})
+		}
+	}
+	return out, nil
 }
 
 // localTime writes t in loc with the zone named: "10:04 on Friday 27

@@ -820,3 +820,66 @@ func TestDeskDateFilter(t *testing.T) {
 		t.Error("limited: their own course's date is not listed")
 	}
 }
+
+// TestDeskCourseSelect lists in the course select only the courses with
+// a date not yet over and the one chosen (or implied by the chosen date),
+// with a plain link (no JavaScript) to the select of every course, which
+// the form and the page links keep; a limited coordinator still sees
+// only theirs.
+func TestDeskCourseSelect(t *testing.T) {
+	t.Parallel()
+	d := newDesk(t)
+	gone := catalogtest.NewCourse(t0)
+	gone.Slug, gone.Title = "bygone-course", "Bygone course"
+	up := gone.Events[0]
+	gone.Events[0].Ref, gone.Events[0].Days = "bygone", []catalog.Day{{Date: catalog.Date{Year: 2025, Month: time.March, Day: 4}, Start: up.Days[0].Start, End: up.Days[0].End}}
+	if _, err := d.catalog.Save(ctx, []*catalog.Course{&gone}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	old := gone.Events[0].ID
+	coord := d.tokens["coord"]
+
+	_, body := d.get(t, "/admin/bookings", coord)
+	courses := selectOf(t, body, "course")
+	if hasOption(courses, d.review.ID) < 0 || hasOption(courses, d.other.ID) < 0 {
+		t.Errorf("current courses missing:\n%s", courses)
+	}
+	if hasOption(courses, gone.ID) >= 0 {
+		t.Errorf("a course whose dates are all over is listed:\n%s", courses)
+	}
+	wantIn(t, "current courses", body, "Courses with a date not yet over", `href="/admin/bookings?courses=all#course">Show every course</a>`)
+
+	// The link: every course, the form keeps asking for every course.
+	_, body = d.get(t, "/admin/bookings?courses=all", coord)
+	courses = selectOf(t, body, "course")
+	if hasOption(courses, gone.ID) < 0 || hasOption(courses, d.review.ID) < 0 {
+		t.Errorf("every course: missing:\n%s", courses)
+	}
+	wantIn(t, "every course", body, `<input type="hidden" name="courses" value="all">`)
+	wantOut(t, "every course", body, "Show every course")
+
+	// The link keeps the rest of the filter.
+	_, body = d.get(t, "/admin/bookings?q=nobody&status=confirmed", coord)
+	wantIn(t, "a filter", body, `href="/admin/bookings?courses=all&amp;q=nobody&amp;status=confirmed#course"`)
+
+	// The old course chosen, or its date: it is listed, chosen.
+	for _, path := range []string{fmt.Sprintf("/admin/bookings?course=%d", gone.ID), fmt.Sprintf("/admin/bookings?event=%d", old)} {
+		_, body = d.get(t, path, coord)
+		courses = selectOf(t, body, "course")
+		if !strings.Contains(courses, fmt.Sprintf(`<option value="%d" selected>Bygone course</option>`, gone.ID)) {
+			t.Errorf("%s: the old course is not listed chosen:\n%s", path, courses)
+		}
+		if hasOption(selectOf(t, body, "event"), old) < 0 {
+			t.Errorf("%s: its date is not listed", path)
+		}
+	}
+
+	// A limited coordinator: only their course, even with every course asked.
+	for _, path := range []string{"/admin/bookings", "/admin/bookings?courses=all", fmt.Sprintf("/admin/bookings?course=%d", gone.ID)} {
+		_, body = d.get(t, path, d.tokens["limited"])
+		courses = selectOf(t, body, "course")
+		if hasOption(courses, d.review.ID) < 0 || hasOption(courses, d.other.ID) >= 0 || hasOption(courses, gone.ID) >= 0 {
+			t.Errorf("limited %s: courses:\n%s", path, courses)
+		}
+	}
+}

@@ -127,18 +127,20 @@ type subscriberRow struct {
 	Latest      string
 }
 
-// listCourses is the courses whose subscribers the viewer may manage.
-func (s *Server) listCourses(r *http.Request) ([]catalog.Course, map[int64]string, error) {
+// listCourses is the courses whose subscribers the viewer may manage,
+// by title, and every course's title by ID: IDs and titles only (the
+// light catalog.Store.CourseOptions), never the courses' dates.
+func (s *Server) listCourses(r *http.Request) ([]catalog.CourseOption, map[int64]string, error) {
 	sess, _ := sessionOf(r)
 	titles := map[int64]string{}
 	if s.bookings == nil {
 		return nil, titles, nil
 	}
-	all, err := s.bookings.Courses(r.Context())
+	all, err := s.bookings.CourseOptions(r.Context())
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []catalog.Course
+	var out []catalog.CourseOption
 	for _, c := range all {
 		titles[c.ID] = c.Title
 		if sess.Can(account.ListsManage, c.ID) {
