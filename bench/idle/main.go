@@ -23,7 +23,11 @@
 //     VmRSS split into RssAnon (heap, stacks: the process's own) and
 //     RssFile (pages of the binary mapped in, shared with every other
 //     process running it and dropped first under memory pressure), and
-//     each is stopped with SIGTERM and must exit cleanly.
+//     each is stopped with SIGTERM and must exit cleanly. For the last
+//     plenary, where that memory is: Rss by kind of mapping
+//     (/proc/PID/smaps: the binary's code, its read-only data, its data,
+//     shared libraries, the Go heap's arena, other anonymous memory) and
+//     the Go runtime's heap figures from its /metrics.
 //
 // Results are medians over the rounds. The last line is the verdict on
 // issue 12's aim 6: binary ≤ 35 MB, idle RSS ≤ 30 MB, start to a first
@@ -176,6 +180,24 @@ func run() error {
 		}
 		s.rssIdle, s.hwm, s.threads = kB(st["VmRSS"]), kB(st["VmHWM"]), st["Threads"]
 		s.anonIdle, s.fileIdle = kB(st["RssAnon"]), kB(st["RssFile"])
+	}
+	// Where the last plenary's idle memory is: its mappings, and the Go
+	// runtime's own account of the private part.
+	last := plen[len(plen)-1]
+	parts, err := smapsParts(last.pid, plenaryBin)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("\nidle memory of the last plenary (/proc/%d/smaps, Rss by mapping):\n", last.pid)
+	for _, p := range parts {
+		fmt.Printf("  %-52s %10s\n", p.name, mb(p.rss))
+	}
+	if gm, err := goMemory(last.base); err != nil {
+		fmt.Printf("  (Go runtime figures unavailable: %v)\n", err)
+	} else {
+		fmt.Printf("  Go runtime (/metrics): heap live+garbage %s, heap in use %s, next GC at %s, returned to the OS %s, stacks %s\n",
+			mb(gm["go_memstats_heap_alloc_bytes"]), mb(gm["go_memstats_heap_inuse_bytes"]), mb(gm["go_memstats_next_gc_bytes"]),
+			mb(gm["go_memstats_heap_released_bytes"]), mb(gm["go_memstats_stack_inuse_bytes"]))
 	}
 	for _, s := range running {
 		if err := s.stop(); err != nil {
@@ -478,3 +500,100 @@ func ratio(a, b int64) string {
 
 // mb writes bytes in MB (10^6 bytes), the unit of the aims.
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
+
+// part is the resident memory of one kind of mapping.
+type part struct {
+	name string
+	rss  int64 // bytes
+}
+
+// smapsParts sums Rss in /proc/PID/smaps by kind of mapping: the
+// binary's code (r-x), its read-only data (r--: .rodata, .gopclntab),
+// its data, shared libraries, the largest anonymous mapping (the Go
+// heap's arena) and the other anonymous ones (the runtime's metadata,
+// stacks, SQLite's allocations, …).
+func smapsParts(pid int, bin string) ([]part, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/smaps", pid))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	const (
+		text   = "binary code (r-x: .text)"
+		rodata = "binary read-only data (r--: .rodata, .gopclntab)"
+		data   = "binary data (rw-: .data, .noptrdata, .bss)"
+		libs   = "shared libraries (libc, ld.so)"
+		arena  = "largest anonymous mapping (the Go heap arena)"
+		anon   = "other anonymous (runtime metadata, stacks, SQLite)"
+	)
+	sums := map[string]int64{}
+	var kind string
+	var anonMax, anonSum int64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		fields := strings.Fields(line)
+		if len(fields) >= 5 && strings.Contains(fields[0], "-") && !strings.HasSuffix(fields[0], ":") {
+			perms, path := fields[1], ""
+			if len(fields) >= 6 {
+				path = fields[5]
+			}
+			switch {
+			case path == bin && strings.HasPrefix(perms, "r-x"):
+				kind = text
+			case path == bin && strings.HasPrefix(perms, "r--"):
+				kind = rodata
+			case path == bin:
+				kind = data
+			case strings.HasPrefix(path, "/"):
+				kind = libs
+			default:
+				kind = anon
+			}
+			continue
+		}
+		if len(fields) == 3 && fields[0] == "Rss:" {
+			n, err := strconv.ParseInt(fields[1], 10, 64)
+			if err != nil {
+				return nil, err
+			}
+			n *= 1024
+			sums[kind] += n
+			if kind == anon {
+				anonSum += n
+				anonMax = max(anonMax, n)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return []part{{text, sums[text]}, {rodata, sums[rodata]}, {data, sums[data]}, {libs, sums[libs]},
+		{arena, anonMax}, {anon, anonSum - anonMax}}, nil
+}
+
+// goMemory reads the Go runtime's memory figures from plenary's /metrics
+// (which answers this machine without a token).
+func goMemory(base string) (map[string]int64, error) {
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(base + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: status %d", resp.StatusCode)
+	}
+	out := map[string]int64{}
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, value, ok := strings.Cut(sc.Text(), " ")
+		if !ok || !strings.HasPrefix(name, "go_memstats_") {
+			continue
+		}
+		if v, err := strconv.ParseFloat(value, 64); err == nil {
+			out[name] = int64(v)
+		}
+	}
+	return out, sc.Err()
+}

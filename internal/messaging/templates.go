@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 )
 
@@ -28,9 +29,30 @@ import (
 //
 // Each e-mail is parsed on a copy of the layout and partials, so the
 // blocks one e-mail redefines do not leak into another.
+//
+// Every e-mail is parsed and rendered at start, then let go, and parsed
+// again when it is first rendered: a copy of the layout and partials per
+// e-mail (the HTML ones escaped) is most of a server's heap at idle
+// otherwise, for e-mails a quiet site sends rarely (docs/PERFORMANCE.md,
+// "Idle cost and binary size"). A file that parsed at start parses the
+// same then: the files are the program's own (embedded).
 type Templates struct {
-	text map[string]*texttemplate.Template
-	html map[string]*htmltemplate.Template
+	mail map[string]*mailTemplate
+}
+
+// mailTemplate is one e-mail's text and (optional) HTML templates, built
+// on first use.
+type mailTemplate struct {
+	build func() (*texttemplate.Template, *htmltemplate.Template, error)
+	once  sync.Once
+	text  *texttemplate.Template
+	html  *htmltemplate.Template // nil: text only
+	err   error
+}
+
+func (m *mailTemplate) get() (*texttemplate.Template, *htmltemplate.Template, error) {
+	m.once.Do(func() { m.text, m.html, m.err = m.build() })
+	return m.text, m.html, m.err
 }
 
 // ParseTemplates parses the layout, the partials and every e-mail in
@@ -70,7 +92,7 @@ func ParseTemplates(fsys fs.FS, pages map[string]func() any) (*Templates, error)
 		return fail(`layout.txt and layout.html must define "layout"`)
 	}
 
-	t := &Templates{text: map[string]*texttemplate.Template{}, html: map[string]*htmltemplate.Template{}}
+	t := &Templates{mail: map[string]*mailTemplate{}}
 	files, err := fs.Glob(fsys, "*.txt")
 	if err != nil {
 		return fail("%v", err)
@@ -83,21 +105,24 @@ func ParseTemplates(fsys fs.FS, pages map[string]func() any) (*Templates, error)
 		if _, ok := pages[name]; !ok {
 			return fail("%s has no entry in the list of e-mails", f)
 		}
-		tt, err := parsePage(baseText, fsys, f)
-		if err != nil {
+		m := &mailTemplate{build: func() (*texttemplate.Template, *htmltemplate.Template, error) {
+			tt, err := parsePage(baseText, fsys, f)
+			if err != nil {
+				return nil, nil, err
+			}
+			if tt.Lookup("subject") == nil {
+				return nil, nil, fmt.Errorf("%s must define \"subject\"", f)
+			}
+			ht, err := parsePage(baseHTML, fsys, name+".html")
+			if err != nil {
+				return nil, nil, err
+			}
+			return tt, ht, nil
+		}}
+		if _, _, err := m.get(); err != nil {
 			return fail("%v", err)
 		}
-		if tt.Lookup("subject") == nil {
-			return fail("%s must define \"subject\"", f)
-		}
-		t.text[name] = tt
-		ht, err := parsePage(baseHTML, fsys, name+".html")
-		if err != nil {
-			return fail("%v", err)
-		}
-		if ht != nil {
-			t.html[name] = ht
-		}
+		t.mail[name] = m
 	}
 	names := make([]string, 0, len(pages))
 	for name := range pages {
@@ -105,12 +130,14 @@ func ParseTemplates(fsys fs.FS, pages map[string]func() any) (*Templates, error)
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		if _, ok := t.text[name]; !ok {
+		if _, ok := t.mail[name]; !ok {
 			return fail("e-mail %q has no template %s.txt", name, name)
 		}
 		if _, err := t.Render(name, pages[name]()); err != nil {
 			return nil, err
 		}
+		// Checked: let it go until it is first sent or read.
+		t.mail[name] = &mailTemplate{build: t.mail[name].build}
 	}
 	return t, nil
 }
@@ -151,9 +178,13 @@ func (t *Templates) Render(name string, data any) (Content, error) {
 	fail := func(err error) (Content, error) {
 		return Content{}, fmt.Errorf("messaging: render %s: %w", name, err)
 	}
-	tt, ok := t.text[name]
+	m, ok := t.mail[name]
 	if !ok {
 		return fail(errors.New("no such e-mail"))
+	}
+	tt, ht, err := m.get()
+	if err != nil {
+		return fail(err)
 	}
 	var buf bytes.Buffer
 	if err := tt.ExecuteTemplate(&buf, "subject", data); err != nil {
@@ -169,7 +200,7 @@ func (t *Templates) Render(name string, data any) (Content, error) {
 		return fail(err)
 	}
 	c.Text = buf.String()
-	if ht, ok := t.html[name]; ok {
+	if ht != nil {
 		buf.Reset()
 		if err := ht.ExecuteTemplate(&buf, "layout", data); err != nil {
 			return fail(err)

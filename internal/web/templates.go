@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // embedded holds the kit's templates (the layout, the partials every page
@@ -39,7 +40,45 @@ type pageSet struct {
 
 // templateSet maps a page name to its template: the layout, the kit's
 // partials, the page's package's partials and the page.
-type templateSet map[string]*template.Template
+type templateSet map[string]*pageTemplate
+
+// pageTemplate is one page's template, built from its package's layout and
+// partials (never executed, so they can be cloned) and its file.
+//
+// At start every page is parsed and rendered once with its zero data
+// (addPages), then let go: html/template gives each page its own escaped
+// copy of the layout and every partial, about 100 KB a page, which the
+// staff area's pages would keep for good in a server whose staff never
+// sign in. A page is parsed again, once, when it is first rendered; a file
+// that parsed at start parses the same then (docs/PERFORMANCE.md, "Idle
+// cost and binary size").
+type pageTemplate struct {
+	build func() (*template.Template, error)
+	once  sync.Once
+	t     *template.Template
+	err   error
+}
+
+// get returns the page's template, building it on first use.
+func (p *pageTemplate) get() (*template.Template, error) {
+	p.once.Do(func() { p.t, p.err = p.build() })
+	return p.t, p.err
+}
+
+// built reports whether the page's template is held now.
+func (p *pageTemplate) built() bool { return p.t != nil }
+
+// unbuilt is a copy of p that builds the page again when it is next used.
+func (p *pageTemplate) unbuilt() *pageTemplate { return &pageTemplate{build: p.build} }
+
+// ExecuteTemplate executes the template name of the page's set with data.
+func (p *pageTemplate) ExecuteTemplate(w io.Writer, name string, data any) error {
+	t, err := p.get()
+	if err != nil {
+		return err
+	}
+	return t.ExecuteTemplate(w, name, data)
+}
 
 var funcs = template.FuncMap{
 	"join": strings.Join,
@@ -82,13 +121,17 @@ func (s *Server) addPages(set pageSet) error {
 	}
 	all := make(templateSet, len(s.templates)+len(ts))
 	maps.Copy(all, s.templates)
-	maps.Copy(all, ts)
+	for name, p := range ts {
+		all[name] = p.unbuilt() // checked; parsed again when first used
+	}
 	s.pageSets, s.templates = append(slices.Clone(s.pageSets), set), all
 	return nil
 }
 
 // parseTemplates parses every page of sets together with the layout and
-// partials in files.
+// partials in files. Each page's template is built (a parse error is
+// returned here); it can be built again from the same files with
+// pageTemplate.unbuilt.
 func parseTemplates(files fs.FS, sets []pageSet) (templateSet, error) {
 	root, err := template.New("layout").Funcs(funcs).ParseFS(files, "templates/layout.html")
 	if err != nil {
@@ -118,14 +161,20 @@ func parseTemplates(files fs.FS, sets []pageSet) (templateSet, error) {
 			if _, ok := set[name]; ok {
 				return nil, fmt.Errorf("web: two packages have a page %q", name)
 			}
-			t, err := withPartials.Clone()
-			if err != nil {
-				return nil, fmt.Errorf("web: parse %s: %w", f, err)
+			p := &pageTemplate{build: func() (*template.Template, error) {
+				t, err := withPartials.Clone()
+				if err != nil {
+					return nil, fmt.Errorf("web: parse %s: %w", f, err)
+				}
+				if t, err = t.ParseFS(ps.fsys, f); err != nil {
+					return nil, fmt.Errorf("web: parse %s: %w", f, err)
+				}
+				return t, nil
+			}}
+			if _, err := p.get(); err != nil {
+				return nil, err
 			}
-			if t, err = t.ParseFS(ps.fsys, f); err != nil {
-				return nil, fmt.Errorf("web: parse %s: %w", f, err)
-			}
-			set[name] = t
+			set[name] = p
 		}
 		for name := range ps.zero {
 			if _, ok := set[name]; !ok {

@@ -6,6 +6,7 @@ import (
 	"path"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -201,5 +202,59 @@ func TestBaseKeyHasEveryField(t *testing.T) {
 		if k.Field(i).IsZero() {
 			t.Errorf("Key does not copy %s", k.Type().Field(i).Name)
 		}
+	}
+}
+
+// TestPagesBuiltOnFirstUse: a page checked at start is not kept (its
+// escaped copy of the layout and partials is let go) and is built again
+// when first rendered, by one of any number of requests at once, which
+// all get the page.
+func TestPagesBuiltOnFirstUse(t *testing.T) {
+	s, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	renders := 0
+	files := fstestMap{
+		"templates/pages/home.html":    `{{define "main"}}<h1>{{len .Courses}} courses</h1>{{template "tags" .}}{{end}}`,
+		"templates/partials/tags.html": `{{define "tags"}}<ul class="tags"></ul>{{end}}`,
+	}
+	if err := s.AddPages(files.fs(), "", map[string]func() any{"home": func() any { renders++; return homePage{} }}); err != nil {
+		t.Fatal(err)
+	}
+	if renders != 1 {
+		t.Errorf("home rendered %d times at start, want once (the check)", renders)
+	}
+	for _, name := range []string{"home", "error", "not_found"} {
+		if s.templates[name].built() {
+			t.Errorf("page %s is held after the start's check", name)
+		}
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	out := make([]string, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			var buf bytes.Buffer
+			errs[i] = s.Execute(&buf, "home", homePage{Courses: []string{"a", "b"}})
+			out[i] = buf.String()
+		})
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || !strings.Contains(out[i], "<h1>2 courses</h1>") || !strings.Contains(out[i], `<ul class="tags">`) {
+			t.Fatalf("render %d: %v\n%s", i, errs[i], out[i])
+		}
+	}
+	if !s.templates["home"].built() {
+		t.Errorf("home is not held after it was rendered")
+	}
+	if s.templates["error"].built() {
+		t.Errorf("error is held though it was never rendered")
+	}
+	var buf bytes.Buffer
+	if err := s.RenderPart(&buf, "home", "tags", nil); err != nil || buf.String() != `<ul class="tags"></ul>` {
+		t.Errorf("RenderPart: %v, %q", err, buf.String())
 	}
 }
