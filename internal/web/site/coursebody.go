@@ -40,6 +40,12 @@ const maxCourseBodies = 512
 // empty.
 const maxFrames = 8
 
+// maxFramePath bounds the address (path and query) of a request whose
+// layout is kept: a longer one (tracking parameters, or a visitor making
+// up megabyte-long query strings) gets its layout rendered and not kept,
+// so neither memory nor the common layouts suffer.
+const maxFramePath = 256
+
 // maxFragments bounds the rendered places fragments a body keeps (one per
 // date and distinct availability); at the limit they start again empty.
 const maxFragments = 256
@@ -272,6 +278,9 @@ func (s *Server) frame(b *courseBody, base web.Base) (frame, error) {
 		return frame{}, fmt.Errorf("site: the course page's layout shows its body %d times", strings.Count(page, frameMarker))
 	}
 	f.head, f.tail, _ = strings.Cut(page, frameMarker)
+	if len(base.Path) > maxFramePath {
+		return f, nil
+	}
 	b.mu.Lock()
 	if b.frames == nil || len(b.frames) >= maxFrames {
 		b.frames = map[web.BaseKey]frame{}

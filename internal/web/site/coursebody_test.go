@@ -55,6 +55,9 @@ func TestCourseBodyMatchesFullRender(t *testing.T) {
 			r.AddCookie(&http.Cookie{Name: web.ConsentCookie, Value: web.ConsentReject})
 			return r
 		},
+		"long query": func() *http.Request {
+			return httptest.NewRequest(http.MethodGet, "/courses/SLUG?utm_source="+strings.Repeat("x", maxFramePath), nil)
+		},
 		"other host": func() *http.Request {
 			r := httptest.NewRequest(http.MethodGet, "/courses/SLUG", nil)
 			r.Host = "elsewhere.example.org"
@@ -100,6 +103,16 @@ func TestCourseBodyMatchesFullRender(t *testing.T) {
 	if ts.srv.bodies.get(id) != body {
 		t.Error("the body was rendered again with nothing changed")
 	}
+	body.mu.Lock()
+	for k := range body.frames {
+		if len(k.Path) > maxFramePath {
+			t.Errorf("a layout for a %d-byte address was kept", len(k.Path))
+		}
+	}
+	if len(body.frames) == 0 {
+		t.Error("no layout kept")
+	}
+	body.mu.Unlock()
 
 	ts.book(t, ts.event(t, "dit-refresher", "june"), ditForm("Ann", "ann@example.org"))
 	check("after a booking", "1 place left")
