@@ -206,7 +206,7 @@ func refusal(err error) bool {
 // refusal before writing returns errRedoSafely.
 func (s *Service) batchTx(ctx context.Context, tx *sql.Tx, eventID int64, jobs []*batchJob, ran []bool, safe bool) error {
 	clear(ran)
-	st := dateState{store: s.store.batchTx(tx)} // statements prepared once a batch, on SQLite
+	st := dateState{store: s.store.withTx(tx)} // SQLite's statements stay prepared per connection (internal/database)
 	sq := st.store.q
 	var err error
 	if st.store.dialect == database.Postgres {
