@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -23,6 +24,19 @@ import (
 // the first of the waiters leads. So a rush onto one date pays for the
 // lock, the counts of places and one commit per batch rather than per
 // person, and the e-mails are still queued in the booking's transaction.
+//
+// Savepoints only when needed: a savepoint per request costs, on SQLite,
+// a copy of every page the request changes into the sub-journal (a
+// temporary file once it passes 64 KiB: a fifth of a booking's CPU), and
+// on PostgreSQL two round trips. Almost every request either books or is
+// refused (a form error, a duplicate, a full date) before it writes
+// anything. So a batch first runs without savepoints; a request that
+// fails after it began writing (dateState.wrote), or with anything but a
+// refusal (a database error on PostgreSQL aborts the transaction), makes
+// the whole batch roll back and run again from its start with a
+// savepoint per request, as before. Each request's fn starts from
+// scratch each time it runs, so running it twice changes nothing but
+// time.
 
 // maxBatch bounds one batch: the first person in it waits for all of it.
 const maxBatch = 128
@@ -40,6 +54,9 @@ type dateState struct {
 	// as the batch books): a request whose key is not in it need not look
 	// for its booking. Nil: unknown, look.
 	booked map[string]bool
+	// wrote is set by a request before its first write: its failure can
+	// then not be left in the batch without a savepoint to roll back to.
+	wrote bool
 }
 
 // mayHaveBooking says whether the person with e-mail key may already
@@ -159,80 +176,117 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 			}
 		}
 	}()
-	err = s.eventTx(ctx, eventID, func(tx *sql.Tx) error {
-		clear(ran)
-		st := dateState{store: s.store.batchTx(tx)} // statements prepared once a batch, on SQLite
-		sq := st.store.q
-		var err error
-		if st.store.dialect == database.Postgres {
-			// Waiting people cannot leave the queue once queued, so the
-			// wait for the date's row (held by another process's save or
-			// a stuck transaction) is bounded here: past it everyone in the
-			// batch is told they are not booked, rather than hanging.
-			wait := cmp.Or(s.lockWait, batchLockWait)
-			if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, wait.Milliseconds())); err != nil {
-				return err
-			}
+	// First without savepoints; again with one per request if a request
+	// failed in a way only its savepoint could undo.
+	for _, safe := range []bool{false, true} {
+		err = s.eventTx(ctx, eventID, func(tx *sql.Tx) error { return s.batchTx(ctx, tx, eventID, jobs, ran, safe) })
+		if !errors.Is(err, errRedoSafely) {
+			break
 		}
-		if st.ev, err = st.store.lockEvent(ctx, eventID); err != nil {
+		s.batchRedos.Add(1)
+	}
+}
+
+// errRedoSafely rolls a batch run without savepoints back, to run it again
+// with them.
+var errRedoSafely = errors.New("booking: a request failed after it wrote; the batch runs again with savepoints")
+
+// refusal reports whether err is a request's refusal that fn returns
+// before it writes and without a failed statement: a form error, a rule's
+// refusal, a date full, closed, cancelled or unavailable.
+func refusal(err error) bool {
+	var fe FormError
+	var re *RefusedError
+	return errors.As(err, &fe) || errors.As(err, &re) || errors.Is(err, ErrEventFull) || errors.Is(err, ErrClosed) ||
+		errors.Is(err, ErrEventCancelled) || errors.Is(err, ErrEventUnavailable)
+}
+
+// batchTx runs the batch's jobs in tx (see runBatch); with safe, each in a
+// savepoint of its own. Without safe, a job that fails other than by a
+// refusal before writing returns errRedoSafely.
+func (s *Service) batchTx(ctx context.Context, tx *sql.Tx, eventID int64, jobs []*batchJob, ran []bool, safe bool) error {
+	clear(ran)
+	st := dateState{store: s.store.withTx(tx)} // SQLite's statements stay prepared per connection (internal/database)
+	sq := st.store.q
+	var err error
+	if st.store.dialect == database.Postgres {
+		// Waiting people cannot leave the queue once queued, so the
+		// wait for the date's row (held by another process's save or
+		// a stuck transaction) is bounded here: past it everyone in the
+		// batch is told they are not booked, rather than hanging.
+		wait := cmp.Or(s.lockWait, batchLockWait)
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, wait.Milliseconds())); err != nil {
 			return err
 		}
-		if len(jobs) > 1 {
-			// One query for everyone's earlier booking, not one each.
-			keys := make([]string, len(jobs))
-			for i, j := range jobs {
-				keys[i] = j.email
-			}
-			if st.booked, err = st.store.activeEmails(ctx, eventID, keys); err != nil {
-				return err
-			}
-		}
-		// The send jobs of the batch's e-mails go in with one statement
-		// at the end, when the outbox can (messaging.JobBatch).
-		var sends *messaging.JobBatch
-		if ob, ok := s.outbox.(interface{ Batch() *messaging.JobBatch }); ok {
-			sends = ob.Batch()
-		}
+	}
+	if st.ev, err = st.store.lockEvent(ctx, eventID); err != nil {
+		return err
+	}
+	if len(jobs) > 1 {
+		// One query for everyone's earlier booking, not one each.
+		keys := make([]string, len(jobs))
 		for i, j := range jobs {
-			j.err = nil
-			if err := j.ctx.Err(); err != nil {
-				j.err = err
-				continue
-			}
+			keys[i] = j.email
+		}
+		if st.booked, err = st.store.activeEmails(ctx, eventID, keys); err != nil {
+			return err
+		}
+	}
+	// The send jobs of the batch's e-mails go in with one statement
+	// at the end, when the outbox can (messaging.JobBatch).
+	var sends *messaging.JobBatch
+	if ob, ok := s.outbox.(interface{ Batch() *messaging.JobBatch }); ok {
+		sends = ob.Batch()
+	}
+	for i, j := range jobs {
+		j.err = nil
+		if err := j.ctx.Err(); err != nil {
+			j.err = err
+			continue
+		}
+		if safe {
 			if _, err := sq.ExecContext(ctx, `SAVEPOINT booking`); err != nil {
 				return err
 			}
-			mine := st
-			jctx := context.WithoutCancel(j.ctx)
-			mark := 0
-			if sends != nil {
-				mark = sends.Len()
-				jctx = context.WithValue(jctx, jobBatchKey{}, sends)
+		}
+		mine := st
+		mine.wrote = false
+		jctx := context.WithoutCancel(j.ctx)
+		mark := 0
+		if sends != nil {
+			mark = sends.Len()
+			jctx = context.WithValue(jctx, jobBatchKey{}, sends)
+		}
+		if err := runJob(jctx, tx, j, &mine); err != nil {
+			if !safe && (mine.wrote || !refusal(err)) {
+				return errRedoSafely
 			}
-			if err := runJob(jctx, tx, j, &mine); err != nil {
-				j.err = err
-				if sends != nil {
-					sends.Truncate(mark)
-				}
+			j.err = err
+			if sends != nil {
+				sends.Truncate(mark)
+			}
+			if safe {
 				if _, rbErr := sq.ExecContext(ctx, `ROLLBACK TO SAVEPOINT booking`); rbErr != nil {
 					return fmt.Errorf("roll back booking: %w", rbErr)
 				}
-			} else {
-				st = mine
-				if st.booked != nil {
-					st.booked[j.email] = true
-				}
-				ran[i] = true
 			}
+		} else {
+			st = mine
+			if st.booked != nil {
+				st.booked[j.email] = true
+			}
+			ran[i] = true
+		}
+		if safe {
 			if _, err := sq.ExecContext(ctx, `RELEASE SAVEPOINT booking`); err != nil {
 				return err
 			}
 		}
-		if sends != nil {
-			return sends.Flush(ctx, tx)
-		}
-		return nil
-	})
+	}
+	if sends != nil {
+		return sends.Flush(ctx, tx)
+	}
+	return nil
 }
 
 // runJob runs one job's fn, turning a panic into that job's error: the
@@ -241,6 +295,7 @@ func runJob(ctx context.Context, tx *sql.Tx, j *batchJob, st *dateState) (err er
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("booking: panic in a batched booking: %v", p)
+			st.wrote = true // whatever it did, only a savepoint undoes it
 		}
 	}()
 	return j.fn(ctx, tx, st)

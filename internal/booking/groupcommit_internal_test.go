@@ -20,3 +20,7 @@ func Queued(s *Service, eventID int64) (waiting int, led bool) {
 
 // SetLockWait shortens a batch's wait for its date's row on PostgreSQL.
 func SetLockWait(s *Service, d time.Duration) { s.lockWait = d }
+
+// BatchRedos says how many batches ran again with a savepoint per request
+// after a request failed past its first write.
+func BatchRedos(s *Service) int64 { return s.batchRedos.Load() }

@@ -28,7 +28,8 @@ import (
 // In the second run the outbox fails on Eve's e-mail with an SQL error
 // (on PostgreSQL that aborts the transaction until the savepoint is
 // rolled back), after her booking, audit entry and token were written:
-// none of them stays, Gus moves up to second on the waiting list, and
+// the batch, run first without savepoints, runs again with one per
+// request; none of Eve's writes stays, Gus moves up to second on the waiting list, and
 // everyone else is booked as before. (That outbox has no JobBatch, so
 // it also covers the path that inserts each send job at once.)
 func TestGroupCommitIsolatesEachRequest(t *testing.T) {
@@ -131,6 +132,12 @@ func testGroupCommit(t *testing.T, failEve bool) {
 	}
 	ann, dup, calR, dee, eve, again, gus := got[0], got[1], got[2], got[3], got[4], got[5], got[6]
 
+	// The batch runs without savepoints first: the hand-added duplicate is
+	// refused before it writes, so it needs none; Eve's failure comes
+	// after her writes, so her batch runs again with a savepoint each.
+	if got, want := booking.BatchRedos(svc), map[bool]int64{false: 0, true: 1}[failEve]; got != want {
+		t.Errorf("batches run again with savepoints: %d, want %d", got, want)
+	}
 	if !isField(dup.err, "email") {
 		t.Fatalf("hand-added booking for Lee, already booked: %v, want a field error on email", dup.err)
 	}

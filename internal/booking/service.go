@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"plenary/internal/account"
@@ -91,7 +92,9 @@ type Service struct {
 	events    eventLocks
 	lockWait  time.Duration // a batch's wait for its date's row on PostgreSQL; 0 = batchLockWait
 	batches   dateQueues
-	store     store
+	// batchRedos counts batches run again with savepoints (groupcommit.go).
+	batchRedos atomic.Int64
+	store      store
 }
 
 // NewService returns a Service.
@@ -244,6 +247,7 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		if err == nil {
 			res.Existing, res.Booking = true, existing
 			token, hash := secret.New()
+			ds.wrote = true
 			if err := st.insertToken(ctx, existing.ID, hash, now); err != nil {
 				return err
 			}
@@ -269,7 +273,8 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		kind := mailConfirmed
 		switch {
 		case event.Capacity == 0 || ds.held < event.Capacity || o.IgnoreCapacity:
-			if err := s.admit(ctx, tx, &b, now); err != nil {
+			ds.wrote = true // the invoice number
+			if err := s.admitIn(ctx, st, &b, now); err != nil {
 				return err
 			}
 			if b.Status == PendingReview {
@@ -280,6 +285,7 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		default:
 			return ErrEventFull
 		}
+		ds.wrote = true
 		if err := st.insertBooking(ctx, &b); err != nil {
 			return err
 		}
@@ -338,13 +344,18 @@ func ClosesAt(c catalog.Course, e catalog.Event) time.Time {
 // admit gives b a place: confirmed, or pending review when the rules asked
 // for a coordinator's look. A paid place is invoiced at once.
 func (s *Service) admit(ctx context.Context, tx *sql.Tx, b *Booking, now time.Time) error {
+	return s.admitIn(ctx, s.store.withTx(tx), b, now)
+}
+
+// admitIn is admit with the transaction's store (a batch's prepared one).
+func (s *Service) admitIn(ctx context.Context, st store, b *Booking, now time.Time) error {
 	if b.NeedsReview {
 		b.Status = PendingReview
 		return nil
 	}
 	b.Status, b.ConfirmedAt = Confirmed, now
 	if b.Amount > 0 && b.InvoiceNumber == 0 {
-		n, err := s.store.withTx(tx).nextInvoiceNumber(ctx)
+		n, err := st.nextInvoiceNumber(ctx)
 		if err != nil {
 			return err
 		}

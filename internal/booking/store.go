@@ -37,15 +37,6 @@ func newStore(db *database.DB) store {
 // withTx returns a store whose statements run in tx.
 func (s store) withTx(tx *sql.Tx) store { return store{q: tx, dialect: s.dialect} }
 
-// batchTx is withTx for a batch of bookings: on SQLite each statement is
-// prepared once for the whole transaction (stmts.go).
-func (s store) batchTx(tx *sql.Tx) store {
-	if s.dialect == database.SQLite {
-		return store{q: &txStmts{tx: tx}, dialect: s.dialect}
-	}
-	return s.withTx(tx)
-}
-
 // statusIn is the SQL condition "IN ('confirmed', …)" for statuses: the
 // one place where a Status becomes SQL text. The values come from the
 // constants, never from input; anything else is a programming error.

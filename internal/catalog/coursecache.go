@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // The course cache keeps whole courses (as load reads them) by ID, and
@@ -40,6 +41,12 @@ type courseCache struct {
 	cap int
 	ll  *list.List // of *cacheEntry, most recently used first
 	m   map[int64]*list.Element
+	// loading holds, per course being read afresh, a channel closed when
+	// that read is done: a rush of requests that all miss (the first
+	// bookings of a course, 2,000 at once) reads the course once, not
+	// once each.
+	loading map[int64]chan struct{}
+	reads   atomic.Int64 // courses read afresh for the cache (tests)
 }
 
 type cacheEntry struct {
@@ -48,7 +55,28 @@ type cacheEntry struct {
 }
 
 func newCourseCache(n int) *courseCache {
-	return &courseCache{cap: n, ll: list.New(), m: map[int64]*list.Element{}}
+	return &courseCache{cap: n, ll: list.New(), m: map[int64]*list.Element{}, loading: map[int64]chan struct{}{}}
+}
+
+// load reports whether the caller is to read the course with id afresh
+// (then it calls done when finished); otherwise it returns a channel
+// closed when the read under way is done.
+func (c *courseCache) load(id int64) (wait <-chan struct{}, lead bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch, ok := c.loading[id]; ok {
+		return ch, false
+	}
+	c.loading[id] = make(chan struct{})
+	return nil, true
+}
+
+// done ends the caller's read of the course with id.
+func (c *courseCache) done(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	close(c.loading[id])
+	delete(c.loading, id)
 }
 
 // get returns a copy of the course with id if it is cached at version.
@@ -165,10 +193,26 @@ func (s *Store) row(ctx context.Context, query string, args []any, dest ...any) 
 
 // courseVersioned returns the course with id, from the cache when it holds
 // version, otherwise read afresh (and cached).
+// One read at a time per course: a caller that misses while another
+// reads the course waits for that read, then looks again (it may have
+// cached the version wanted; if not, the caller reads it itself).
 func (s *Store) courseVersioned(ctx context.Context, id int64, version int) (Course, error) {
-	if c, ok := s.cache.get(id, version); ok {
-		return c, nil
+	for {
+		if c, ok := s.cache.get(id, version); ok {
+			return c, nil
+		}
+		wait, lead := s.cache.load(id)
+		if lead {
+			break
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return Course{}, ctx.Err()
+		}
 	}
+	defer s.cache.done(id)
+	s.cache.reads.Add(1)
 	cs, err := s.load(ctx, `c.id = $1`, id)
 	if err != nil {
 		return Course{}, err

@@ -245,3 +245,44 @@ func TestCourseCacheCallersCannotChangeIt(t *testing.T) {
 	}
 	readAll(t, s, want)
 }
+
+// TestCourseCacheReadsOnceInARush: many requests for a course no cached
+// read holds (the first bookings of a course, all at once) read it from
+// the database once; the others wait for that read and share it.
+func TestCourseCacheReadsOnceInARush(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	t0 := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	c := richCourse(t, t0)
+	if _, err := catalog.NewStore(db, catalog.Hooks{}).Save(ctx, []*catalog.Course{&c}, catalogtest.Options(t0)); err != nil {
+		t.Fatal(err)
+	}
+	want := fresh(t, db, c.ID)
+	s := catalog.NewStore(db, catalog.Hooks{})
+	const n = 64
+	start := make(chan struct{})
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			<-start
+			got, e, err := s.Event(ctx, want.Events[0].ID)
+			switch {
+			case err != nil:
+				errs <- err
+			case !reflect.DeepEqual(got, want) || !reflect.DeepEqual(e, want.Events[0]):
+				errs <- errors.New("a read in the rush differs from a fresh read")
+			default:
+				errs <- nil
+			}
+		}()
+	}
+	close(start)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := catalog.CacheReads(s); got != 1 {
+		t.Errorf("%d concurrent reads of one course read it from the database %d times, want 1", n, got)
+	}
+}

@@ -99,7 +99,7 @@ func (o *Outbox) enqueue(ctx context.Context, tx *sql.Tx, m Message, later *JobB
 	if err != nil {
 		return 0, false, err
 	}
-	err = o.insertRow(ctx, tx, later,
+	err = o.insertRow(ctx, tx,
 		m.Kind, m.DedupeKey, m.SubjectRef, m.From, m.ReplyTo, m.ToName, m.ToEmail,
 		m.Subject, m.Text, m.HTML, msgID, m.Marketing, m.ListUnsubscribe,
 		string(Queued), scheduled, now, string(m.Data), searchText(m.ToName, m.ToEmail), m.ListUnsubscribeMailto).Scan(&id)
@@ -142,22 +142,9 @@ const insertMessage = `
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`
 
-// insertRow runs insertMessage in tx. In a JobBatch on SQLite, which
-// otherwise parses the insert anew for every message (a tenth of a
-// booking's CPU in bench/booking), it is prepared once for the batch's
-// transaction, on its connection; pgx keeps its own cache.
-func (o *Outbox) insertRow(ctx context.Context, tx *sql.Tx, later *JobBatch, args ...any) *sql.Row {
-	if later != nil && o.db != nil && o.db.Dialect == database.SQLite {
-		if later.tx != tx {
-			later.tx, later.insert = tx, nil
-			if st, err := tx.PrepareContext(ctx, insertMessage); err == nil {
-				later.insert = st // closed with the transaction
-			}
-		}
-		if later.insert != nil {
-			return later.insert.QueryRowContext(ctx, args...)
-		}
-	}
+// insertRow runs insertMessage in tx. (On SQLite the connection's
+// statement cache, internal/database, keeps it prepared.)
+func (o *Outbox) insertRow(ctx context.Context, tx *sql.Tx, args ...any) *sql.Row {
 	return tx.QueryRowContext(ctx, insertMessage, args...)
 }
 
@@ -170,9 +157,6 @@ func (o *Outbox) insertRow(ctx context.Context, tx *sql.Tx, later *JobBatch, arg
 type JobBatch struct {
 	o    *Outbox
 	jobs []river.InsertManyParams
-	// insert is the message insert prepared in tx (SQLite only).
-	tx     *sql.Tx
-	insert *sql.Stmt
 }
 
 // Batch starts a JobBatch.
