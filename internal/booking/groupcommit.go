@@ -206,6 +206,9 @@ func refusal(err error) bool {
 // refusal before writing returns errRedoSafely.
 func (s *Service) batchTx(ctx context.Context, tx *sql.Tx, eventID int64, jobs []*batchJob, ran []bool, safe bool) error {
 	clear(ran)
+	for _, j := range jobs { // an earlier run's answers do not stand
+		j.err = nil
+	}
 	st := dateState{store: s.store.withTx(tx)} // SQLite's statements stay prepared per connection (internal/database)
 	sq := st.store.q
 	var err error

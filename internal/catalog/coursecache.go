@@ -212,6 +212,9 @@ func (s *Store) courseVersioned(ctx context.Context, id int64, version int) (Cou
 		}
 	}
 	defer s.cache.done(id)
+	if c, ok := s.cache.get(id, version); ok { // cached between the miss and the lead
+		return c, nil
+	}
 	s.cache.reads.Add(1)
 	cs, err := s.load(ctx, `c.id = $1`, id)
 	if err != nil {
