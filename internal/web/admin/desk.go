@@ -443,7 +443,6 @@ func (s *Server) deskCourses(r *http.Request, f deskFilter, listed int64, dates 
 }
 
 // readable is the courses of cs whose bookings the viewer may read.
-
 func readable(r *http.Request, cs []catalog.CourseOption) []catalog.CourseOption {
 	sess, _ := sessionOf(r)
 	var out []catalog.CourseOption
