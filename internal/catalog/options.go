@@ -38,13 +38,7 @@ func (d DateOption) Event() Event {
 // by title: a light read for filters that need no more (the bookings
 // desk), whatever the number of dates the courses have had.
 func (s *Store) CourseOptions(ctx context.Context) ([]CourseOption, error) {
-	var out []CourseOption
-	err := s.each(ctx, `SELECT id, title FROM courses ORDER BY title, id`, nil, func(rows *sql.Rows) error {
-		var c CourseOption
-		err := rows.Scan(&c.ID, &c.Title)
-		out = append(out, c)
-		return err
-	})
+	out, err := s.courseOptions(ctx, ``, nil)
 	if err != nil {
 		return nil, fmt.Errorf("catalog: course options: %w", err)
 	}
@@ -57,19 +51,26 @@ func (s *Store) CourseOptions(ctx context.Context) ([]CourseOption, error) {
 // present, not the catalogue's history (the bookings desk's course
 // select; CourseOptions lists every course).
 func (s *Store) CurrentCourseOptions(ctx context.Context, t time.Time, also int64) ([]CourseOption, error) {
+	out, err := s.courseOptions(ctx,
+		`WHERE id IN (SELECT course_id FROM events WHERE ends_at > $1 UNION ALL SELECT CAST($2 AS BIGINT))`,
+		[]any{t.UTC(), also})
+	if err != nil {
+		return nil, fmt.Errorf("catalog: current course options: %w", err)
+	}
+	return out, nil
+}
+
+// courseOptions reads the ID and title of the courses where selects (a
+// WHERE clause over courses, or nothing for all), by title.
+func (s *Store) courseOptions(ctx context.Context, where string, args []any) ([]CourseOption, error) {
 	var out []CourseOption
-	err := s.each(ctx, `SELECT id, title FROM courses
-		WHERE id IN (SELECT course_id FROM events WHERE ends_at > $1 UNION ALL SELECT CAST($2 AS BIGINT))
-		ORDER BY title, id`, []any{t.UTC(), also}, func(rows *sql.Rows) error {
+	err := s.each(ctx, `SELECT id, title FROM courses `+where+` ORDER BY title, id`, args, func(rows *sql.Rows) error {
 		var c CourseOption
 		err := rows.Scan(&c.ID, &c.Title)
 		out = append(out, c)
 		return err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("catalog: current course options: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 // DateOptionFilter says which dates DateOptions lists.
