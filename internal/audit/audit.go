@@ -118,9 +118,6 @@ var ErrInvalid = errors.New("audit: entry needs an actor, an action and an objec
 // to JSON (nil is JSON null).
 func Record(ctx context.Context, q database.Querier, at time.Time, actor Actor, action, object string, objectID int64,
 	before, after any, reason string) error {
-	if !actor.Valid() || action == "" || object == "" {
-		return ErrInvalid
-	}
 	b, err := marshal(before)
 	if err != nil {
 		return fmt.Errorf("audit: %s before: %w", action, err)
@@ -129,15 +126,33 @@ func Record(ctx context.Context, q database.Querier, at time.Time, actor Actor, 
 	if err != nil {
 		return fmt.Errorf("audit: %s after: %w", action, err)
 	}
-	_, err = q.ExecContext(ctx, `
-		INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, object, object_id, before_json, after_json, reason)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		at.UTC(), string(actor.Kind), actor.ID, actor.Name, action, object, objectID, b, a, reason)
-	if err != nil {
+	err = RecordMany(ctx, q, []Entry{{At: at, Actor: actor, Action: action, Object: object, ObjectID: objectID,
+		Before: json.RawMessage(b), After: json.RawMessage(a), Reason: reason}})
+	if err != nil && !errors.Is(err, ErrInvalid) {
 		return fmt.Errorf("audit: record %s of %s %d: %w", action, object, objectID, err)
 	}
-	return nil
+	return err
 }
+
+// RecordMany appends entries (their ID is ignored) through q in a few
+// statements of many rows each, in order: a batch of bookings records
+// everyone's at once. Nothing is written if an entry is invalid.
+func RecordMany(ctx context.Context, q database.Querier, entries []Entry) error {
+	args := make([]any, 0, len(entries)*entryColumns)
+	for _, e := range entries {
+		if !e.Actor.Valid() || e.Action == "" || e.Object == "" {
+			return ErrInvalid
+		}
+		b, _ := marshal(e.Before) // RawMessage: no error
+		a, _ := marshal(e.After)
+		args = append(args, e.At.UTC(), string(e.Actor.Kind), e.Actor.ID, e.Actor.Name, e.Action, e.Object, e.ObjectID, b, a, e.Reason)
+	}
+	return database.InsertRows(ctx, q, `INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, object, object_id,
+		before_json, after_json, reason) VALUES `, "", entryColumns, args, nil)
+}
+
+// entryColumns is the number of audit_log columns RecordMany writes.
+const entryColumns = 10
 
 func marshal(v any) (string, error) {
 	if raw, ok := v.(json.RawMessage); ok {

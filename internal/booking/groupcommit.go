@@ -17,26 +17,28 @@ import (
 // joins its date's queue; if nobody is taking that date's queue, it
 // becomes the leader: it takes everyone queued (in arrival order, at most
 // maxBatch), opens one transaction under the date's lock, runs each
-// request in a savepoint of its own, commits once and hands each request
-// its own outcome. One person's error (a form error after a date change,
-// a duplicate) rolls back only their savepoint; the others stay booked.
-// A request that arrives while a batch runs waits for the next one, which
-// the first of the waiters leads. So a rush onto one date pays for the
-// lock, the counts of places and one commit per batch rather than per
-// person, and the e-mails are still queued in the booking's transaction.
+// request, writes what they added in a few statements of many rows
+// (batchwrites.go), commits once and hands each request its own outcome.
+// One person's error (a form error after a date change, a duplicate)
+// leaves out only their rows; the others stay booked. A request that
+// arrives while a batch runs waits for the next one, which the first of
+// the waiters leads. So a rush onto one date pays for the lock, the
+// counts of places, the statements and one commit per batch rather than
+// per person, and the e-mails are still queued in the booking's
+// transaction.
 //
-// Savepoints only when needed: a savepoint per request costs, on SQLite,
-// a copy of every page the request changes into the sub-journal (a
-// temporary file once it passes 64 KiB: a fifth of a booking's CPU), and
-// on PostgreSQL two round trips. Almost every request either books or is
-// refused (a form error, a duplicate, a full date) before it writes
-// anything. So a batch first runs without savepoints; a request that
-// fails after it began writing (dateState.wrote), or with anything but a
-// refusal (a database error on PostgreSQL aborts the transaction), makes
-// the whole batch roll back and run again from its start with a
-// savepoint per request, as before. Each request's fn starts from
-// scratch each time it runs, so running it twice changes nothing but
-// time.
+// Savepoints only when needed: almost every request either books (adding
+// rows for the batch to write) or is refused (a form error, a duplicate,
+// a full date) before it writes anything itself. So a batch first runs
+// without savepoints. A request that fails after it wrote to the database
+// itself (dateState.wrote: an outbox that cannot keep its e-mails), or
+// with anything but a refusal (a database error on PostgreSQL aborts the
+// transaction), or a batch whose rows the database refuses when they are
+// written, makes the whole batch roll back and run again from its start
+// with a savepoint per request, each request's rows written inside its
+// own savepoint, so the one at fault fails alone. Each request's fn
+// starts from scratch each time it runs, so running it twice changes
+// nothing but time.
 
 // maxBatch bounds one batch: the first person in it waits for all of it.
 const maxBatch = 128
@@ -44,19 +46,28 @@ const maxBatch = 128
 // dateState is what a batch knows of its date under the lock: read once,
 // then kept up to date by the requests it runs.
 type dateState struct {
-	store   store // the batch's transaction
+	store   store   // the batch's transaction
+	tx      *sql.Tx // the same
 	ev      lockedEvent
-	counted bool // held and waiting have been read
-	held    int  // places held (confirmed, offered, pending review)
-	waiting int  // people on the waiting list
+	held    int // places held (confirmed, offered, pending review); read only on a date with a limit
+	waiting int // people on the waiting list; ditto
 	// booked holds the e-mail keys, among the batch's, with an active
 	// booking on the date (read once at the batch's start, and added to
 	// as the batch books): a request whose key is not in it need not look
 	// for its booking. Nil: unknown, look.
 	booked map[string]bool
-	// wrote is set by a request before its first write: its failure can
-	// then not be left in the batch without a savepoint to roll back to.
+	// wrote is set by a request before its first write to the database
+	// itself (rather than to pending): its failure can then not be left
+	// in the batch without a savepoint to roll back to.
 	wrote bool
+	// pending are the rows the batch's requests have added, written by
+	// flush (batchwrites.go); sends, when the outbox can keep them, the
+	// batch's e-mails.
+	pendingWrites
+	sends *messaging.JobBatch
+	// left is how many requests of the batch, this one included, have
+	// yet to run: how many booking IDs the batch may still want.
+	left int
 }
 
 // mayHaveBooking says whether the person with e-mail key may already
@@ -89,9 +100,9 @@ type dateQueues struct {
 	queues map[int64]*dateQueue
 }
 
-// bookBatched runs fn for the request in its date's next batch, in a
-// savepoint of its own inside a transaction that holds the date's lock,
-// and returns fn's error (or the commit's).
+// bookBatched runs fn for the request in its date's next batch, inside a
+// transaction that holds the date's lock, and returns fn's error (or that
+// of writing its rows, or the commit's).
 func (s *Service) bookBatched(ctx context.Context, eventID int64, email string,
 	fn func(ctx context.Context, tx *sql.Tx, st *dateState) error) error {
 	j := &batchJob{ctx: ctx, email: emailKey(email), fn: fn, wake: make(chan struct{}, 1)}
@@ -152,8 +163,8 @@ func (s *Service) bookBatched(ctx context.Context, eventID int64, email string,
 	}
 }
 
-// runBatch runs the jobs in one transaction on the date, each in its own
-// savepoint, and sets each job's err. The transaction's statements do not
+// runBatch runs the jobs in one transaction on the date and sets each
+// job's err. The transaction's statements do not
 // stop when one request's context is cancelled (on PostgreSQL that would
 // end the connection, and with it everyone's transaction); a request
 // already cancelled when its turn comes is skipped.
@@ -201,15 +212,16 @@ func refusal(err error) bool {
 		errors.Is(err, ErrEventCancelled) || errors.Is(err, ErrEventUnavailable)
 }
 
-// batchTx runs the batch's jobs in tx (see runBatch); with safe, each in a
-// savepoint of its own. Without safe, a job that fails other than by a
-// refusal before writing returns errRedoSafely.
+// batchTx runs the batch's jobs in tx (see runBatch) and writes what
+// they added (flush); with safe, each in a savepoint of its own, written
+// as it succeeds. Without safe, a job that fails other than by a refusal
+// before writing, or a failed flush, returns errRedoSafely.
 func (s *Service) batchTx(ctx context.Context, tx *sql.Tx, eventID int64, jobs []*batchJob, ran []bool, safe bool) error {
 	clear(ran)
 	for _, j := range jobs { // an earlier run's answers do not stand
 		j.err = nil
 	}
-	st := dateState{store: s.store.withTx(tx)} // SQLite's statements stay prepared per connection (internal/database)
+	st := dateState{store: s.store.withTx(tx), tx: tx} // SQLite's statements stay prepared per connection (internal/database)
 	sq := st.store.q
 	var err error
 	if st.store.dialect == database.Postgres {
@@ -225,6 +237,14 @@ func (s *Service) batchTx(ctx context.Context, tx *sql.Tx, eventID int64, jobs [
 	if st.ev, err = st.store.lockEvent(ctx, eventID); err != nil {
 		return err
 	}
+	if st.ev.capacity != 0 {
+		// Places are counted where they limit, once: the requests keep
+		// the counts up to date as they book. A date with no limit
+		// never counts its (maybe thousands of) bookings.
+		if st.held, st.waiting, err = st.store.heldAndWaiting(ctx, eventID); err != nil {
+			return err
+		}
+	}
 	if len(jobs) > 1 {
 		// One query for everyone's earlier booking, not one each.
 		keys := make([]string, len(jobs))
@@ -235,11 +255,10 @@ func (s *Service) batchTx(ctx context.Context, tx *sql.Tx, eventID int64, jobs [
 			return err
 		}
 	}
-	// The send jobs of the batch's e-mails go in with one statement
-	// at the end, when the outbox can (messaging.JobBatch).
-	var sends *messaging.JobBatch
+	// The batch's e-mails go in with its other rows, at the end, when
+	// the outbox can keep them (messaging.JobBatch).
 	if ob, ok := s.outbox.(interface{ Batch() *messaging.JobBatch }); ok {
-		sends = ob.Batch()
+		st.sends = ob.Batch()
 	}
 	for i, j := range jobs {
 		j.err = nil
@@ -253,20 +272,23 @@ func (s *Service) batchTx(ctx context.Context, tx *sql.Tx, eventID int64, jobs [
 			}
 		}
 		mine := st
-		mine.wrote = false
-		jctx := context.WithoutCancel(j.ctx)
+		mine.wrote, mine.left = false, len(jobs)-i
 		mark := 0
-		if sends != nil {
-			mark = sends.Len()
-			jctx = context.WithValue(jctx, jobBatchKey{}, sends)
+		if st.sends != nil {
+			mark = st.sends.Len()
 		}
-		if err := runJob(jctx, tx, j, &mine); err != nil {
+		jctx := context.WithValue(context.WithoutCancel(j.ctx), dateStateKey{}, &mine)
+		err := runJob(jctx, tx, j, &mine)
+		if err == nil && safe {
+			err = mine.flush(ctx)
+		}
+		if err != nil {
 			if !safe && (mine.wrote || !refusal(err)) {
 				return errRedoSafely
 			}
 			j.err = err
-			if sends != nil {
-				sends.Truncate(mark)
+			if st.sends != nil {
+				st.sends.Truncate(mark)
 			}
 			if safe {
 				if _, rbErr := sq.ExecContext(ctx, `ROLLBACK TO SAVEPOINT booking`); rbErr != nil {
@@ -286,8 +308,11 @@ func (s *Service) batchTx(ctx context.Context, tx *sql.Tx, eventID int64, jobs [
 			}
 		}
 	}
-	if sends != nil {
-		return sends.Flush(ctx, tx)
+	if err := st.flush(ctx); err != nil {
+		if !safe {
+			return errRedoSafely
+		}
+		return err
 	}
 	return nil
 }
@@ -304,24 +329,11 @@ func runJob(ctx context.Context, tx *sql.Tx, j *batchJob, st *dateState) (err er
 	return j.fn(ctx, tx, st)
 }
 
-// counts reads the date's places held and people waiting, once a batch.
-func (st *dateState) counts(ctx context.Context, s store, eventID int64) error {
-	if st.counted {
-		return nil
-	}
-	held, waiting, err := s.heldAndWaiting(ctx, eventID)
-	if err != nil {
-		return err
-	}
-	st.held, st.waiting, st.counted = held, waiting, true
-	return nil
-}
+// dateStateKey carries, in a batched booking's context, its dateState:
+// queue adds its e-mails and tokens there.
+type dateStateKey struct{}
 
-// jobBatchKey carries, in a batched booking's context, the batch's
-// messaging.JobBatch: queue adds its send jobs there.
-type jobBatchKey struct{}
-
-func jobBatchOf(ctx context.Context) *messaging.JobBatch {
-	jb, _ := ctx.Value(jobBatchKey{}).(*messaging.JobBatch)
-	return jb
+func dateStateOf(ctx context.Context) *dateState {
+	ds, _ := ctx.Value(dateStateKey{}).(*dateState)
+	return ds
 }

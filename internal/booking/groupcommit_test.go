@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -16,28 +17,31 @@ import (
 
 // TestGroupCommitIsolatesEachRequest queues seven requests for one date
 // while its lock is held, so that six of them are taken in one batch
-// (one transaction, a savepoint each), and checks every request's own
-// outcome: a hand-added booking for someone already booked fails with its
-// field error and leaves the others booked; the places go in arrival
-// order, the waiting list gets positions 1, 2, 3 in arrival order; a
-// repeat by someone booked earlier in the same batch finds that booking;
-// and the real outbox holds exactly one e-mail and one send job per
-// booking (plus the repeat's fresh link), with one audit entry and one
-// manage token per booking — nothing of the failed request.
+// (one transaction, their rows written together at its end), and checks
+// every request's own outcome: a hand-added booking for someone already
+// booked fails with its field error and leaves the others booked; the
+// places go in arrival order, the waiting list gets positions 1, 2, 3 in
+// arrival order; a repeat by someone booked earlier in the same batch
+// finds that booking (not yet written); and the real outbox holds exactly
+// one e-mail and one send job per booking (plus the repeat's fresh link),
+// with one audit entry and one manage token per booking — nothing of the
+// failed request.
 //
 // In the second run the outbox fails on Eve's e-mail with an SQL error
 // (on PostgreSQL that aborts the transaction until the savepoint is
-// rolled back), after her booking, audit entry and token were written:
-// the batch, run first without savepoints, runs again with one per
-// request; none of Eve's writes stays, Gus moves up to second on the waiting list, and
-// everyone else is booked as before. (That outbox has no JobBatch, so
-// it also covers the path that inserts each send job at once.)
+// rolled back): the batch, run first without savepoints, runs again with
+// one per request; none of Eve's rows stays, Gus moves up to second on
+// the waiting list, and everyone else is booked as before. (That outbox
+// has no JobBatch, so it also covers the path that inserts each e-mail
+// and send job at once.) In the third the database refuses Eve's booking
+// row when the batch writes its rows (a trigger): the same, through the
+// real outbox.
 func TestGroupCommitIsolatesEachRequest(t *testing.T) {
 	t.Parallel()
-	for _, failEve := range []bool{false, true} {
-		t.Run(map[bool]string{false: "all-fine", true: "eve-fails"}[failEve], func(t *testing.T) {
+	for _, fail := range []string{"", "mail", "row"} {
+		t.Run(map[string]string{"": "all-fine", "mail": "eve-mail-fails", "row": "eve-row-fails"}[fail], func(t *testing.T) {
 			t.Parallel()
-			testGroupCommit(t, failEve)
+			testGroupCommit(t, fail)
 		})
 	}
 }
@@ -60,7 +64,26 @@ func (o failOnOutbox) Enqueue(ctx context.Context, tx *sql.Tx, m messaging.Messa
 	return o.real.Enqueue(ctx, tx, m)
 }
 
-func testGroupCommit(t *testing.T, failEve bool) {
+// refuseRow makes the database refuse to insert a booking for name.
+func refuseRow(t *testing.T, db *database.DB, name string) {
+	t.Helper()
+	stmts := []string{`CREATE TRIGGER refuse_eve BEFORE INSERT ON bookings
+		FOR EACH ROW WHEN (NEW.name = '` + name + `') BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`}
+	if db.Dialect == database.Postgres {
+		stmts = []string{`CREATE FUNCTION refuse_eve() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
+			`CREATE TRIGGER refuse_eve BEFORE INSERT ON bookings
+			FOR EACH ROW WHEN (NEW.name = '` + name + `') EXECUTE FUNCTION refuse_eve()`}
+	}
+	for _, q := range stmts {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func testGroupCommit(t *testing.T, fail string) {
+	failEve := fail != ""
 	db := dbtest.New(t)
 	f := newFixture(t, db, 3, nil)
 	jobs, err := messaging.NewJobs(db, nil, nil, messaging.JobsOptions{})
@@ -73,8 +96,11 @@ func testGroupCommit(t *testing.T, failEve bool) {
 	}
 	out := messaging.NewOutbox(db, jobs, messaging.OutboxOptions{From: "Plenary <noreply@training.example>", Renderer: mail})
 	var ob booking.Outbox = out
-	if failEve {
+	switch fail {
+	case "mail":
 		ob = failOnOutbox{real: out, failTo: "eve.e@example.org"}
+	case "row":
+		refuseRow(t, db, "Eve E")
 	}
 	svc := booking.NewService(booking.Options{DB: db, Catalog: catalog.NewStore(db, catalog.Hooks{}), Outbox: ob,
 		BaseURL: "https://training.example", Now: f.clock.Now, MinNoticeWorkingDays: 10})
@@ -133,8 +159,9 @@ func testGroupCommit(t *testing.T, failEve bool) {
 	ann, dup, calR, dee, eve, again, gus := got[0], got[1], got[2], got[3], got[4], got[5], got[6]
 
 	// The batch runs without savepoints first: the hand-added duplicate is
-	// refused before it writes, so it needs none; Eve's failure comes
-	// after her writes, so her batch runs again with a savepoint each.
+	// refused before it writes, so it needs none; Eve's failure is an SQL
+	// error (her e-mail's, or her row's when the batch writes), so her
+	// batch runs again with a savepoint each.
 	if got, want := booking.BatchRedos(svc), map[bool]int64{false: 0, true: 1}[failEve]; got != want {
 		t.Errorf("batches run again with savepoints: %d, want %d", got, want)
 	}
@@ -262,5 +289,53 @@ func TestBatchGivesUpOnAHeldDate(t *testing.T) {
 	res, err := f.svc.Book(ctx, f.request("Let In"), participant)
 	if err != nil || res.Booking.Status != booking.Confirmed {
 		t.Fatalf("after the row was freed: %+v, %v", res.Booking.Status, err)
+	}
+}
+
+// TestBatchInvoicesGapFree: a batch gives out invoice numbers in arrival
+// order and writes the counter back once; a request whose row the
+// database refuses when the batch writes (a trigger, as above) gives its
+// number back, so the numbers stay gap-free, and the next booking after
+// the batch carries on from the last one given.
+func TestBatchInvoicesGapFree(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	f := newFixture(t, db, 10, nil)
+	refuseRow(t, db, "Cal C")
+	id := f.event.ID
+	release := booking.HoldDate(f.svc, id)
+	names := []string{"Ann A", "Ben B", "Cal C", "Dee D"}
+	done := make([]chan error, len(names))
+	invoices := make([]int64, len(names))
+	for i, name := range names {
+		done[i] = make(chan error, 1)
+		go func() {
+			res, err := f.svc.Book(ctx, f.request(name), participant)
+			invoices[i] = res.Booking.InvoiceNumber
+			done[i] <- err
+		}()
+		// One at a time, so the batch's order is known (the first leads
+		// and waits for the held date; the rest queue behind).
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(time.Millisecond) {
+			if n, led := booking.Queued(f.svc, id); led && n == i {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("waited 30 s for %s to queue", name)
+			}
+		}
+	}
+	release()
+	for i, name := range names {
+		err := <-done[i]
+		if (err != nil) != (name == "Cal C") {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	if got := fmt.Sprint(invoices); got != "[1 2 0 3]" {
+		t.Errorf("invoice numbers in the batch: %s, want [1 2 0 3] (Cal's refused row gives hers back)", got)
+	}
+	if got := f.book(t, "Eve E").Booking.InvoiceNumber; got != 4 {
+		t.Errorf("the next booking's invoice number: %d, want 4", got)
 	}
 }

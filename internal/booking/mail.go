@@ -366,10 +366,13 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 		return nil
 	}
 	now := s.now().UTC()
+	ds := dateStateOf(ctx) // in a batch of bookings: its rows are written together at its end
 	if token == "" {
 		var hash string
 		token, hash = secret.New()
-		if err := s.store.withTx(tx).insertToken(ctx, b.ID, hash, now); err != nil {
+		if ds != nil {
+			ds.addToken(b.ID, hash, now)
+		} else if err := s.store.withTx(tx).insertToken(ctx, b.ID, hash, now); err != nil {
 			return err
 		}
 	}
@@ -417,11 +420,11 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	if spec.sample != nil {
 		*spec.sample = m
 	}
-	if jobs := jobBatchOf(ctx); jobs != nil {
-		// In a batch of bookings: the send job goes in with the batch's
-		// others, before the same transaction commits (groupcommit.go).
-		_, _, err = jobs.Enqueue(ctx, tx, m)
-		return err
+	if ds != nil && ds.sends != nil {
+		return ds.sends.Add(m)
+	}
+	if ds != nil {
+		ds.wrote = true // an outbox that cannot keep it writes it now
 	}
 	_, _, err = s.outbox.Enqueue(ctx, tx, m)
 	return err

@@ -207,8 +207,9 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 
 	var res Result
 	// The request is taken in its date's next batch (groupcommit.go):
-	// fn runs in a savepoint of a transaction that already holds the
-	// date's lock, with what the batch knows of the date in ds.
+	// fn runs in a transaction that already holds the date's lock, with
+	// what the batch knows of the date in ds, and adds its rows to ds
+	// for the batch to write together (batchwrites.go).
 	err := s.bookBatched(ctx, event.ID, req.Email, func(ctx context.Context, tx *sql.Tx, ds *dateState) error {
 		res = Result{}
 		st := ds.store
@@ -237,8 +238,13 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 			return err
 		}
 		existing, err := Booking{}, error(ErrNotFound)
-		if ds.mayHaveBooking(emailKey(req.Email)) {
-			existing, err = st.activeByEmail(ctx, event.ID, req.Email)
+		if key := emailKey(req.Email); ds.mayHaveBooking(key) {
+			var ok bool
+			if existing, ok = ds.pendingActive(key); ok {
+				err = nil
+			} else {
+				existing, err = st.activeByEmail(ctx, event.ID, req.Email)
+			}
 		}
 		if err == nil && o.byHand {
 			return FormError{"email": fmt.Sprintf("This person already has a booking on this date (booking %d, %s).",
@@ -247,10 +253,7 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		if err == nil {
 			res.Existing, res.Booking = true, existing
 			token, hash := secret.New()
-			ds.wrote = true
-			if err := st.insertToken(ctx, existing.ID, hash, now); err != nil {
-				return err
-			}
+			ds.addToken(existing.ID, hash, now)
 			return s.notify(ctx, tx, mailAlreadyBooked, course, event, existing, token)
 		}
 		if !errors.Is(err, ErrNotFound) {
@@ -267,14 +270,12 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		if f, ok := feeTier(course, req.FeeTier); ok {
 			b.Amount, b.Currency = f.Amount, f.Currency
 		}
-		if err := ds.counts(ctx, st, event.ID); err != nil {
-			return err
-		}
 		kind := mailConfirmed
 		switch {
+		// Places are counted (ds.held) only on a date with a limit. A
+		// booking by hand past it is never put on the waiting list.
 		case event.Capacity == 0 || ds.held < event.Capacity || o.IgnoreCapacity:
-			ds.wrote = true // the invoice number
-			if err := s.admitIn(ctx, st, &b, now); err != nil {
+			if err := s.admitIn(ctx, ds.nextInvoice, &b, now); err != nil {
 				return err
 			}
 			if b.Status == PendingReview {
@@ -285,8 +286,7 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		default:
 			return ErrEventFull
 		}
-		ds.wrote = true
-		if err := st.insertBooking(ctx, &b); err != nil {
+		if b.ID, err = ds.newBookingID(ctx, ds.left); err != nil {
 			return err
 		}
 		// The counts move with the booking: the batch's next request (and
@@ -302,13 +302,12 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		if who.Kind == audit.Participant && who.ID == 0 {
 			who.ID = b.ID
 		}
-		if err := audit.Record(ctx, st.q, now, who, actionCreate, "booking", b.ID, nil, stateOf(b), reason); err != nil {
+		if err := ds.addBooking(b, audit.Entry{At: now, Actor: who, Action: actionCreate, Object: "booking", ObjectID: b.ID,
+			Reason: reason}); err != nil {
 			return err
 		}
 		token, hash := secret.New()
-		if err := st.insertToken(ctx, b.ID, hash, now); err != nil {
-			return err
-		}
+		ds.addToken(b.ID, hash, now)
 		res.Booking, res.Token, res.ReviewReasons = b, token, b.ReviewReasons()
 		if o.NoEmail {
 			return nil
@@ -344,18 +343,19 @@ func ClosesAt(c catalog.Course, e catalog.Event) time.Time {
 // admit gives b a place: confirmed, or pending review when the rules asked
 // for a coordinator's look. A paid place is invoiced at once.
 func (s *Service) admit(ctx context.Context, tx *sql.Tx, b *Booking, now time.Time) error {
-	return s.admitIn(ctx, s.store.withTx(tx), b, now)
+	return s.admitIn(ctx, s.store.withTx(tx).nextInvoiceNumber, b, now)
 }
 
-// admitIn is admit with the transaction's store (a batch's prepared one).
-func (s *Service) admitIn(ctx context.Context, st store, b *Booking, now time.Time) error {
+// admitIn is admit with the invoice numbers given by next (a batch's
+// own).
+func (s *Service) admitIn(ctx context.Context, next func(context.Context) (int64, error), b *Booking, now time.Time) error {
 	if b.NeedsReview {
 		b.Status = PendingReview
 		return nil
 	}
 	b.Status, b.ConfirmedAt = Confirmed, now
 	if b.Amount > 0 && b.InvoiceNumber == 0 {
-		n, err := st.nextInvoiceNumber(ctx)
+		n, err := next(ctx)
 		if err != nil {
 			return err
 		}

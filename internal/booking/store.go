@@ -151,11 +151,15 @@ func (s store) heldPlaces(ctx context.Context, eventID int64) (int, error) {
 	return n, err
 }
 
-// heldAndWaiting counts the event's places held and people waiting.
+// heldAndWaiting counts the event's places held and people waiting: two
+// counts over the (event_id, status, id) index, each reading only the
+// bookings in its statuses, so a date's cancelled bookings (or, on a date
+// with no limit, which never counts, its thousands of confirmed ones) are
+// never read.
 func (s store) heldAndWaiting(ctx context.Context, eventID int64) (held, waiting int, err error) {
-	err = s.q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN status `+statusIn(heldStatuses...)+` THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN status = $2 THEN 1 ELSE 0 END), 0)
-		FROM bookings WHERE event_id = $1`, eventID, string(Waitlisted)).Scan(&held, &waiting)
+	err = s.q.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM bookings WHERE event_id = $1 AND status `+statusIn(heldStatuses...)+`),
+		(SELECT COUNT(*) FROM bookings WHERE event_id = $1 AND status = $2)`, eventID, string(Waitlisted)).Scan(&held, &waiting)
 	return held, waiting, err
 }
 
@@ -169,9 +173,16 @@ func (s store) nextInvoiceNumber(ctx context.Context) (int64, error) {
 }
 
 func (s store) insertToken(ctx context.Context, bookingID int64, hash string, now time.Time) error {
-	_, err := s.q.ExecContext(ctx, `INSERT INTO booking_tokens (token_hash, booking_id, created_at) VALUES ($1, $2, $3)`,
-		hash, bookingID, now)
-	return err
+	return s.insertTokens(ctx, []tokenRow{{hash: hash, bookingID: bookingID, at: now}})
+}
+
+// insertTokens inserts manage-link tokens, many to a statement.
+func (s store) insertTokens(ctx context.Context, tokens []tokenRow) error {
+	args := make([]any, 0, 3*len(tokens))
+	for _, t := range tokens {
+		args = append(args, t.hash, t.bookingID, t.at)
+	}
+	return database.InsertRows(ctx, s.q, `INSERT INTO booking_tokens (token_hash, booking_id, created_at) VALUES `, "", 3, args, nil)
 }
 
 // bookingIDByToken resolves a manage-link secret.
@@ -187,28 +198,58 @@ func (s store) bookingIDByToken(ctx context.Context, token string) (int64, error
 	return id, err
 }
 
-func (s store) insertBooking(ctx context.Context, b *Booking) error {
-	err := s.q.QueryRowContext(ctx, `
-		INSERT INTO bookings (event_id, status, name, email, email_key, organisation, role, registration_number,
-		                      access_needs, system_checked, needs_review, review_reason, notes, fee_tier, amount_minor,
-		                      currency, payment, po_number, invoice_number, offer_expires_at, created_at, updated_at,
-		                      confirmed_at, moved_from, paid_amount_minor, paid_currency, paid_on, paid_reference, fee_waived)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22,
-		        $23, $24, $25, $26, $27, $28)
-		RETURNING id`,
-		b.EventID, string(b.Status), b.Name, b.Email, emailKey(b.Email), b.Organisation, b.Role, b.RegistrationNumber,
+// bookingInsertColumns are the columns bookingRow gives values for.
+const bookingInsertColumns = `event_id, status, name, email, email_key, organisation, role, registration_number,
+	access_needs, system_checked, needs_review, review_reason, notes, fee_tier, amount_minor,
+	currency, payment, po_number, invoice_number, offer_expires_at, created_at, updated_at,
+	confirmed_at, moved_from, paid_amount_minor, paid_currency, paid_on, paid_reference, fee_waived`
+
+// bookingRow is b's values for bookingInsertColumns.
+func bookingRow(b *Booking) []any {
+	return []any{b.EventID, string(b.Status), b.Name, b.Email, emailKey(b.Email), b.Organisation, b.Role, b.RegistrationNumber,
 		b.AccessNeeds, b.SystemChecked, b.NeedsReview, b.ReviewReason, strings.Join(b.Notes, "\n"), b.FeeTier, b.Amount,
 		b.Currency, string(storedPayment(b.Payment)), b.PONumber, nullInt(b.InvoiceNumber), nullTime(b.OfferExpiresAt), b.CreatedAt,
-		nullTime(b.ConfirmedAt), nullInt(b.MovedFrom), b.PaidAmount, b.PaidCurrency, b.PaidOn, b.PaidReference,
-		b.Payment == Waived).Scan(&b.ID)
+		b.CreatedAt, nullTime(b.ConfirmedAt), nullInt(b.MovedFrom), b.PaidAmount, b.PaidCurrency, b.PaidOn, b.PaidReference,
+		b.Payment == Waived}
+}
+
+// insertBooking inserts b, giving it its ID, and its answers.
+func (s store) insertBooking(ctx context.Context, b *Booking) error {
+	row := bookingRow(b)
+	err := s.q.QueryRowContext(ctx, `INSERT INTO bookings (`+bookingInsertColumns+`) VALUES (`+marks(1, len(row))+`) RETURNING id`,
+		row...).Scan(&b.ID)
 	if err != nil {
 		return fmt.Errorf("insert booking: %w", err)
 	}
-	for k, v := range b.Answers {
-		if _, err := s.q.ExecContext(ctx, `INSERT INTO booking_answers (booking_id, question, answer) VALUES ($1, $2, $3)`,
-			b.ID, k, v); err != nil {
-			return fmt.Errorf("insert answer: %w", err)
+	return s.insertAnswers(ctx, []Booking{*b})
+}
+
+// insertBookings inserts bookings whose IDs are given (a batch's), many
+// to a statement, and their answers.
+func (s store) insertBookings(ctx context.Context, bs []Booking) error {
+	if len(bs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, len(bs)*30)
+	for i := range bs {
+		args = append(append(args, bs[i].ID), bookingRow(&bs[i])...)
+	}
+	if err := database.InsertRows(ctx, s.q, `INSERT INTO bookings (id, `+bookingInsertColumns+`) VALUES `, "", 30, args, nil); err != nil {
+		return fmt.Errorf("insert %d bookings: %w", len(bs), err)
+	}
+	return s.insertAnswers(ctx, bs)
+}
+
+// insertAnswers inserts the bookings' answers, many to a statement.
+func (s store) insertAnswers(ctx context.Context, bs []Booking) error {
+	var args []any
+	for _, b := range bs {
+		for k, v := range b.Answers {
+			args = append(args, b.ID, k, v)
 		}
+	}
+	if err := database.InsertRows(ctx, s.q, `INSERT INTO booking_answers (booking_id, question, answer) VALUES `, "", 3, args, nil); err != nil {
+		return fmt.Errorf("insert answers: %w", err)
 	}
 	return nil
 }

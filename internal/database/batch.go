@@ -1,8 +1,12 @@
 package database
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // BatchSize is the most values InBatches binds in one statement. SQLite
@@ -29,3 +33,89 @@ func InBatches[T any](values []T, fn func(marks string, args []any) error) error
 	}
 	return nil
 }
+
+// insertShapes are the row counts InsertRows puts in one statement,
+// largest first: any number of rows goes in a few statements of a few
+// fixed shapes, so the statement caches (SQLite's per connection here,
+// pgx's on PostgreSQL) keep each shape prepared instead of one statement
+// per row count.
+var insertShapes = [...]int{64, 16, 4, 1}
+
+// InsertRows inserts rows of width values each (args holds them one row
+// after another) with head + "($1, …), (…)" + tail per statement, where
+// head is "INSERT INTO t (a, b) VALUES " and tail is empty or, say,
+// " ON CONFLICT … RETURNING …". With scan set, each statement is a
+// query and scan is called for each row it returns. Rows go in their
+// order, statement by statement.
+func InsertRows(ctx context.Context, q Querier, head, tail string, width int, args []any, scan func(*sql.Rows) error) error {
+	if width <= 0 || len(args)%width != 0 {
+		return fmt.Errorf("database: %d values do not make rows of %d", len(args), width)
+	}
+	for len(args) > 0 {
+		rows := len(args) / width
+		n := insertShapes[len(insertShapes)-1]
+		for _, s := range insertShapes {
+			if s <= rows {
+				n = s
+				break
+			}
+		}
+		part := args[:n*width]
+		args = args[n*width:]
+		query := head + valueRows(n, width) + tail
+		if scan == nil {
+			if _, err := q.ExecContext(ctx, query, part...); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := queryRows(ctx, q, query, part, scan); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func queryRows(ctx context.Context, q Querier, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// valueRows is "($1, $2), ($3, $4)" for n rows of width placeholders,
+// made once per shape.
+func valueRows(n, width int) string {
+	key := [2]int{n, width}
+	if s, ok := shapes.Load(key); ok {
+		return s.(string)
+	}
+	var b strings.Builder
+	p := 1
+	for r := range n {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range width {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(p))
+			p++
+		}
+		b.WriteByte(')')
+	}
+	shapes.Store(key, b.String())
+	return b.String()
+}
+
+var shapes sync.Map // [2]int{rows, width} → valueRows

@@ -1,10 +1,15 @@
 package database_test
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"plenary/internal/database"
+	"plenary/internal/database/dbtest"
 )
 
 func TestInBatches(t *testing.T) {
@@ -41,5 +46,70 @@ func TestInBatches(t *testing.T) {
 	calls := 0
 	if err := database.InBatches([]string(nil), func(string, []any) error { calls++; return nil }); err != nil || calls != 0 {
 		t.Fatalf("no values: %d calls, %v", calls, err)
+	}
+}
+
+// TestInsertRows inserts 87 rows (statements of 64, 16, 4, 1, 1 and 1
+// rows) on the engine under test and reads back every row, in order, both
+// through RETURNING and from the table; a conflicting row is left out of
+// RETURNING; values that do not make whole rows are refused.
+func TestInsertRows(t *testing.T) {
+	db := dbtest.New(t)
+	ctx := context.Background()
+	if _, err := db.ExecContext(ctx, `CREATE TABLE pairs (n INTEGER PRIMARY KEY, word TEXT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	const total = 87
+	args := make([]any, 0, 2*total)
+	for i := range total {
+		args = append(args, i, fmt.Sprintf("w%d", i))
+	}
+	var returned []int
+	err := database.InsertRows(ctx, db, `INSERT INTO pairs (n, word) VALUES `, ` RETURNING n`, 2, args, func(r *sql.Rows) error {
+		var n int
+		err := r.Scan(&n)
+		returned = append(returned, n)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(returned)
+	if len(returned) != total || returned[0] != 0 || returned[total-1] != total-1 {
+		t.Fatalf("RETURNING gave %d rows (%v…), want %d", len(returned), returned[:min(3, len(returned))], total)
+	}
+	rows, err := db.QueryContext(ctx, `SELECT n, word FROM pairs ORDER BY n`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	i := 0
+	for ; rows.Next(); i++ {
+		var n int
+		var w string
+		if err := rows.Scan(&n, &w); err != nil {
+			t.Fatal(err)
+		}
+		if n != i || w != fmt.Sprintf("w%d", i) {
+			t.Fatalf("row %d is (%d, %s)", i, n, w)
+		}
+	}
+	if i != total {
+		t.Fatalf("%d rows stored, want %d", i, total)
+	}
+	// Two rows, one of which is already there: RETURNING names only the new one.
+	returned = returned[:0]
+	err = database.InsertRows(ctx, db, `INSERT INTO pairs (n, word) VALUES `, ` ON CONFLICT (n) DO NOTHING RETURNING n`, 2,
+		[]any{5, "again", 100, "new"}, func(r *sql.Rows) error {
+			var n int
+			err := r.Scan(&n)
+			returned = append(returned, n)
+			return err
+		})
+	if err != nil || fmt.Sprint(returned) != "[100]" {
+		t.Fatalf("insert with a conflict: returned %v, %v; want [100]", returned, err)
+	}
+	if err := database.InsertRows(ctx, db, `INSERT INTO pairs (n, word) VALUES `, "", 2, []any{1, "a", 2}, nil); err == nil {
+		t.Fatal("three values as rows of two: accepted")
 	}
 }

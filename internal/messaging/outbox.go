@@ -69,20 +69,40 @@ func (o *Outbox) now() time.Time { return dbTime(o.opts.Now()) }
 // the existing message's ID with created=false and inserts nothing, so
 // callers can enqueue again after a retry or a restart without care.
 func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, created bool, err error) {
-	return o.enqueue(ctx, tx, m, nil)
-}
-
-// enqueue is Enqueue; with later set, the send job is added to later
-// rather than inserted.
-func (o *Outbox) enqueue(ctx context.Context, tx *sql.Tx, m Message, later *JobBatch) (id int64, created bool, err error) {
-	if err := m.validate(); err != nil {
+	row, jobOpts, err := o.messageRow(m)
+	if err != nil {
+		return 0, false, err
+	}
+	err = o.insertRow(ctx, tx, row...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE dedupe_key = $1`, m.DedupeKey).Scan(&id); err != nil {
+			return 0, false, fmt.Errorf("messaging: enqueue %s: existing message: %w", m.DedupeKey, err)
+		}
+		return id, false, nil
+	}
+	if err != nil {
 		return 0, false, fmt.Errorf("messaging: enqueue %s: %w", m.DedupeKey, err)
 	}
+	if err := insertAttachments(ctx, tx, id, m.Attachments); err != nil {
+		return 0, false, fmt.Errorf("messaging: enqueue %s: %w", m.DedupeKey, err)
+	}
+	if _, err := o.jobs.InsertTx(ctx, tx, SendArgs{MessageID: id}, jobOpts); err != nil {
+		return 0, false, fmt.Errorf("messaging: enqueue %s: send job: %w", m.DedupeKey, err)
+	}
+	return id, true, nil
+}
+
+// messageRow checks m and makes its messages row (insertMessage's
+// arguments, rowWidth of them) and its send job's options.
+func (o *Outbox) messageRow(m Message) ([]any, *river.InsertOpts, error) {
+	if err := m.validate(); err != nil {
+		return nil, nil, fmt.Errorf("messaging: enqueue %s: %w", m.DedupeKey, err)
+	}
 	if o.jobs == nil {
-		return 0, false, errors.New("messaging: enqueue: the outbox has no job client")
+		return nil, nil, errors.New("messaging: enqueue: the outbox has no job client")
 	}
 	if len(m.Data) > 0 && o.opts.Renderer == nil {
-		return 0, false, fmt.Errorf("messaging: enqueue %s: queued with its data, but the outbox has no renderer", m.DedupeKey)
+		return nil, nil, fmt.Errorf("messaging: enqueue %s: queued with its data, but the outbox has no renderer", m.DedupeKey)
 	}
 	now := o.now()
 	scheduled := now
@@ -97,23 +117,7 @@ func (o *Outbox) enqueue(ctx context.Context, tx *sql.Tx, m Message, later *JobB
 	}
 	msgID, err := o.newMessageID(m.Kind)
 	if err != nil {
-		return 0, false, err
-	}
-	err = o.insertRow(ctx, tx,
-		m.Kind, m.DedupeKey, m.SubjectRef, m.From, m.ReplyTo, m.ToName, m.ToEmail,
-		m.Subject, m.Text, m.HTML, msgID, m.Marketing, m.ListUnsubscribe,
-		string(Queued), scheduled, now, string(m.Data), searchText(m.ToName, m.ToEmail), m.ListUnsubscribeMailto).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		if err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE dedupe_key = $1`, m.DedupeKey).Scan(&id); err != nil {
-			return 0, false, fmt.Errorf("messaging: enqueue %s: existing message: %w", m.DedupeKey, err)
-		}
-		return id, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("messaging: enqueue %s: %w", m.DedupeKey, err)
-	}
-	if err := insertAttachments(ctx, tx, id, m.Attachments); err != nil {
-		return 0, false, fmt.Errorf("messaging: enqueue %s: %w", m.DedupeKey, err)
+		return nil, nil, err
 	}
 	// River puts any job given a ScheduledAt in its "scheduled" state,
 	// even one that is due, and only the elected leader's scheduler
@@ -124,23 +128,27 @@ func (o *Outbox) enqueue(ctx context.Context, tx *sql.Tx, m Message, later *JobB
 	if scheduled.After(now) {
 		jobOpts = &river.InsertOpts{ScheduledAt: scheduled}
 	}
-	if later != nil {
-		later.jobs = append(later.jobs, river.InsertManyParams{Args: SendArgs{MessageID: id}, InsertOpts: jobOpts})
-		return id, true, nil
-	}
-	if _, err := o.jobs.InsertTx(ctx, tx, SendArgs{MessageID: id}, jobOpts); err != nil {
-		return 0, false, fmt.Errorf("messaging: enqueue %s: send job: %w", m.DedupeKey, err)
-	}
-	return id, true, nil
+	return []any{m.Kind, m.DedupeKey, m.SubjectRef, m.From, m.ReplyTo, m.ToName, m.ToEmail,
+		m.Subject, m.Text, m.HTML, msgID, m.Marketing, m.ListUnsubscribe,
+		string(Queued), scheduled, now, string(m.Data), searchText(m.ToName, m.ToEmail), m.ListUnsubscribeMailto}, jobOpts, nil
 }
 
-const insertMessage = `
+// rowWidth is the number of columns insertMessage writes.
+const rowWidth = 19
+
+const (
+	insertMessageHead = `
 		INSERT INTO messages (kind, dedupe_key, subject_ref, from_header, reply_to, to_name, to_email,
 			subject, text_body, html_body, message_id_header, marketing, list_unsubscribe,
 			status, scheduled_at, created_at, render_data, to_search, list_unsubscribe_mailto)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+		VALUES `
+	insertMessageTail = `
+		ON CONFLICT (dedupe_key) DO NOTHING
+		RETURNING id, dedupe_key`
+	insertMessage = insertMessageHead + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`
+)
 
 // insertRow runs insertMessage in tx. (On SQLite the connection's
 // statement cache, internal/database, keeps it prepared.)
@@ -148,33 +156,47 @@ func (o *Outbox) insertRow(ctx context.Context, tx *sql.Tx, args ...any) *sql.Ro
 	return tx.QueryRowContext(ctx, insertMessage, args...)
 }
 
-// JobBatch queues messages like Enqueue but inserts their send jobs
-// together, in one statement, when flushed: for a caller that enqueues
-// many messages in one transaction (a batch of bookings, which found the
-// job insert the dearest part of a booking). Flush must run in the same
-// transaction before it commits; a message whose send job was never
-// inserted is sent only by RescueSends.
+// JobBatch queues messages like Enqueue, but keeps them until Flush,
+// which inserts them all, and then their send jobs, in a few statements:
+// for a caller that queues many messages in one transaction (a batch of
+// bookings, for which a statement per message and per job was the
+// dearest part of a booking). Flush must run in the same transaction
+// before it commits.
 type JobBatch struct {
 	o    *Outbox
-	jobs []river.InsertManyParams
+	rows []any               // rowWidth values per message
+	keys []string            // each message's dedupe key
+	opts []*river.InsertOpts // each message's send job's options
 }
 
 // Batch starts a JobBatch.
 func (o *Outbox) Batch() *JobBatch { return &JobBatch{o: o} }
 
-// Enqueue stores m in tx as Outbox.Enqueue does and keeps its send job for
-// Flush.
-func (b *JobBatch) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, created bool, err error) {
-	return b.o.enqueue(ctx, tx, m, b)
+// Add checks m and keeps it for Flush. A message with attachments cannot
+// be kept (they need its row's ID): queue it with Enqueue.
+func (b *JobBatch) Add(m Message) error {
+	if len(m.Attachments) > 0 {
+		return fmt.Errorf("messaging: enqueue %s: a batched message cannot carry attachments", m.DedupeKey)
+	}
+	row, opts, err := b.o.messageRow(m)
+	if err != nil {
+		return err
+	}
+	b.rows = append(b.rows, row...)
+	b.keys = append(b.keys, m.DedupeKey)
+	b.opts = append(b.opts, opts)
+	return nil
 }
 
-// Len is the number of send jobs kept; Truncate(n) forgets those after
-// the first n, when the messages they send were rolled back (to a
-// savepoint taken when Len was n).
-func (b *JobBatch) Len() int { return len(b.jobs) }
+// Len is the number of messages kept; Truncate(n) forgets those after
+// the first n (a request in a batch that failed after queueing them).
+func (b *JobBatch) Len() int { return len(b.keys) }
 
-// Truncate forgets the send jobs after the first n.
-func (b *JobBatch) Truncate(n int) { b.jobs = b.jobs[:min(n, len(b.jobs))] }
+// Truncate forgets the messages after the first n.
+func (b *JobBatch) Truncate(n int) {
+	n = min(n, len(b.keys))
+	b.rows, b.keys, b.opts = b.rows[:n*rowWidth], b.keys[:n], b.opts[:n]
+}
 
 // ManyInserter is a JobInserter that can insert many jobs in one
 // statement: a River client.
@@ -182,20 +204,45 @@ type ManyInserter interface {
 	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 }
 
-// Flush inserts the kept send jobs in tx, in one statement when the job
-// inserter can, and forgets them.
+// Flush inserts the kept messages in tx, in order, and a send job for
+// each that was new (a dedupe key already used, in the database or
+// earlier in the batch, inserts nothing, as with Enqueue), in one
+// statement when the job inserter can; then it forgets them.
 func (b *JobBatch) Flush(ctx context.Context, tx *sql.Tx) error {
-	if len(b.jobs) == 0 {
+	if len(b.keys) == 0 {
 		return nil
 	}
-	defer func() { b.jobs = b.jobs[:0] }()
+	defer b.Truncate(0)
+	ids := make(map[string]int64, len(b.keys))
+	err := database.InsertRows(ctx, tx, insertMessageHead, insertMessageTail, rowWidth, b.rows, func(r *sql.Rows) error {
+		var id int64
+		var key string
+		err := r.Scan(&id, &key)
+		ids[key] = id
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("messaging: enqueue %d messages: %w", len(b.keys), err)
+	}
+	jobs := make([]river.InsertManyParams, 0, len(ids))
+	for i, key := range b.keys {
+		id, created := ids[key]
+		if !created {
+			continue
+		}
+		delete(ids, key) // a key twice in the batch: one message, one job
+		jobs = append(jobs, river.InsertManyParams{Args: SendArgs{MessageID: id}, InsertOpts: b.opts[i]})
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
 	if many, ok := b.o.jobs.(ManyInserter); ok {
-		if _, err := many.InsertManyTx(ctx, tx, b.jobs); err != nil {
-			return fmt.Errorf("messaging: send jobs of %d messages: %w", len(b.jobs), err)
+		if _, err := many.InsertManyTx(ctx, tx, jobs); err != nil {
+			return fmt.Errorf("messaging: send jobs of %d messages: %w", len(jobs), err)
 		}
 		return nil
 	}
-	for _, j := range b.jobs {
+	for _, j := range jobs {
 		if _, err := b.o.jobs.InsertTx(ctx, tx, j.Args, j.InsertOpts); err != nil {
 			return fmt.Errorf("messaging: send job: %w", err)
 		}

@@ -327,3 +327,64 @@ func TestEnqueueRejectsBadMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestJobBatchKeepsMessagesUntilFlush: a JobBatch writes nothing until
+// Flush; then every new message is stored once, in order, with one send
+// job, and is sent; a dedupe key already stored, or twice in the batch,
+// stores and sends nothing more; a message truncated away is never
+// stored; a message with attachments is refused (it needs Enqueue).
+func TestJobBatchKeepsMessagesUntilFlush(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	rec := &messaging.Recorder{}
+	env := newJobsEnv(t, db, rec)
+	enqueue(t, db, env.outbox, confirmation(1))
+	ctx := context.Background()
+	err := database.InTx(ctx, db, func(tx *sql.Tx) error {
+		b := env.outbox.Batch()
+		for _, n := range []int{1, 2, 3, 2, 9} { // 1 is stored already; 2 comes twice
+			if err := b.Add(confirmation(n)); err != nil {
+				return err
+			}
+		}
+		b.Truncate(4) // 9's request failed
+		withFile := confirmation(5)
+		withFile.Attachments = []messaging.Attachment{{Filename: "a.ics", ContentType: "text/calendar", Data: []byte("x")}}
+		if err := b.Add(withFile); err == nil || !strings.Contains(err.Error(), "attachments") {
+			t.Errorf("a batched message with attachments: %v, want refused", err)
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("before Flush: %d messages stored (%v), want the 1 from before", n, err)
+		}
+		return b.Flush(ctx, tx)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	rows, err := db.QueryContext(ctx, `SELECT dedupe_key FROM messages ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
+	}
+	want := []string{confirmation(1).DedupeKey, confirmation(2).DedupeKey, confirmation(3).DedupeKey}
+	if strings.Join(keys, " ") != strings.Join(want, " ") {
+		t.Fatalf("stored %v, want %v", keys, want)
+	}
+	if n := count(t, db, `SELECT COUNT(*) FROM river_job`); n != 3 {
+		t.Errorf("%d send jobs, want 3 (one per message)", n)
+	}
+	waitFor(t, "three messages sent", func() bool { return len(rec.Messages()) >= 3 })
+	waitJobsDone(t, db)
+	if got := len(rec.Messages()); got != 3 {
+		t.Errorf("%d e-mails sent, want 3", got)
+	}
+}
