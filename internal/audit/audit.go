@@ -126,7 +126,7 @@ func Record(ctx context.Context, q database.Querier, at time.Time, actor Actor, 
 	if err != nil {
 		return fmt.Errorf("audit: %s after: %w", action, err)
 	}
-	err = RecordMany(ctx, q, []Entry{{At: at, Actor: actor, Action: action, Object: object, ObjectID: objectID,
+	err = RecordMany(ctx, q, "", []Entry{{At: at, Actor: actor, Action: action, Object: object, ObjectID: objectID,
 		Before: json.RawMessage(b), After: json.RawMessage(a), Reason: reason}})
 	if err != nil && !errors.Is(err, ErrInvalid) {
 		return fmt.Errorf("audit: record %s of %s %d: %w", action, object, objectID, err)
@@ -134,10 +134,11 @@ func Record(ctx context.Context, q database.Querier, at time.Time, actor Actor, 
 	return err
 }
 
-// RecordMany appends entries (their ID is ignored) through q in a few
-// statements of many rows each, in order: a batch of bookings records
-// everyone's at once. Nothing is written if an entry is invalid.
-func RecordMany(ctx context.Context, q database.Querier, entries []Entry) error {
+// RecordMany appends entries (their ID is ignored) through q, on the
+// engine d ("" for either: database.InsertRows), in a few statements of
+// many rows each, in order: a batch of bookings records everyone's at
+// once. Nothing is written if an entry is invalid.
+func RecordMany(ctx context.Context, q database.Querier, d database.Dialect, entries []Entry) error {
 	args := make([]any, 0, len(entries)*entryColumns)
 	for _, e := range entries {
 		if !e.Actor.Valid() || e.Action == "" || e.Object == "" {
@@ -147,7 +148,7 @@ func RecordMany(ctx context.Context, q database.Querier, entries []Entry) error 
 		a, _ := marshal(e.After)
 		args = append(args, e.At.UTC(), string(e.Actor.Kind), e.Actor.ID, e.Actor.Name, e.Action, e.Object, e.ObjectID, b, a, e.Reason)
 	}
-	return database.InsertRows(ctx, q, `INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, object, object_id,
+	return database.InsertRows(ctx, q, d, `INSERT INTO audit_log (at, actor_kind, actor_id, actor_name, action, object, object_id,
 		before_json, after_json, reason) VALUES `, "", entryColumns, args, nil)
 }
 

@@ -139,7 +139,7 @@ func (ds *dateState) flush(ctx context.Context) error {
 	if err := st.insertTokens(ctx, ds.tokens); err != nil {
 		return err
 	}
-	if err := audit.RecordMany(ctx, st.q, ds.audits); err != nil {
+	if err := audit.RecordMany(ctx, st.q, st.dialect, ds.audits); err != nil {
 		return fmt.Errorf("audit: record %d bookings: %w", len(ds.audits), err)
 	}
 	if ds.invoiceDirty {

@@ -182,7 +182,7 @@ func (s store) insertTokens(ctx context.Context, tokens []tokenRow) error {
 	for _, t := range tokens {
 		args = append(args, t.hash, t.bookingID, t.at)
 	}
-	return database.InsertRows(ctx, s.q, `INSERT INTO booking_tokens (token_hash, booking_id, created_at) VALUES `, "", 3, args, nil)
+	return database.InsertRows(ctx, s.q, s.dialect, `INSERT INTO booking_tokens (token_hash, booking_id, created_at) VALUES `, "", 3, args, nil)
 }
 
 // bookingIDByToken resolves a manage-link secret.
@@ -234,7 +234,7 @@ func (s store) insertBookings(ctx context.Context, bs []Booking) error {
 	for i := range bs {
 		args = append(append(args, bs[i].ID), bookingRow(&bs[i])...)
 	}
-	if err := database.InsertRows(ctx, s.q, `INSERT INTO bookings (id, `+bookingInsertColumns+`) VALUES `, "", 30, args, nil); err != nil {
+	if err := database.InsertRows(ctx, s.q, s.dialect, `INSERT INTO bookings (id, `+bookingInsertColumns+`) VALUES `, "", 30, args, nil); err != nil {
 		return fmt.Errorf("insert %d bookings: %w", len(bs), err)
 	}
 	return s.insertAnswers(ctx, bs)
@@ -248,7 +248,7 @@ func (s store) insertAnswers(ctx context.Context, bs []Booking) error {
 			args = append(args, b.ID, k, v)
 		}
 	}
-	if err := database.InsertRows(ctx, s.q, `INSERT INTO booking_answers (booking_id, question, answer) VALUES `, "", 3, args, nil); err != nil {
+	if err := database.InsertRows(ctx, s.q, s.dialect, `INSERT INTO booking_answers (booking_id, question, answer) VALUES `, "", 3, args, nil); err != nil {
 		return fmt.Errorf("insert answers: %w", err)
 	}
 	return nil

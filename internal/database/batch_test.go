@@ -65,7 +65,7 @@ func TestInsertRows(t *testing.T) {
 		args = append(args, i, fmt.Sprintf("w%d", i))
 	}
 	var returned []int
-	err := database.InsertRows(ctx, db, `INSERT INTO pairs (n, word) VALUES `, ` RETURNING n`, 2, args, func(r *sql.Rows) error {
+	err := database.InsertRows(ctx, db, db.Dialect, `INSERT INTO pairs (n, word) VALUES `, ` RETURNING n`, 2, args, func(r *sql.Rows) error {
 		var n int
 		err := r.Scan(&n)
 		returned = append(returned, n)
@@ -99,7 +99,7 @@ func TestInsertRows(t *testing.T) {
 	}
 	// Two rows, one of which is already there: RETURNING names only the new one.
 	returned = returned[:0]
-	err = database.InsertRows(ctx, db, `INSERT INTO pairs (n, word) VALUES `, ` ON CONFLICT (n) DO NOTHING RETURNING n`, 2,
+	err = database.InsertRows(ctx, db, db.Dialect, `INSERT INTO pairs (n, word) VALUES `, ` ON CONFLICT (n) DO NOTHING RETURNING n`, 2,
 		[]any{5, "again", 100, "new"}, func(r *sql.Rows) error {
 			var n int
 			err := r.Scan(&n)
@@ -109,7 +109,15 @@ func TestInsertRows(t *testing.T) {
 	if err != nil || fmt.Sprint(returned) != "[100]" {
 		t.Fatalf("insert with a conflict: returned %v, %v; want [100]", returned, err)
 	}
-	if err := database.InsertRows(ctx, db, `INSERT INTO pairs (n, word) VALUES `, "", 2, []any{1, "a", 2}, nil); err == nil {
+	// Numbered placeholders ("" dialect) serve either engine.
+	if err := database.InsertRows(ctx, db, "", `INSERT INTO pairs (n, word) VALUES `, "", 2, []any{200, "x", 201, "y"}, nil); err != nil {
+		t.Fatalf("numbered placeholders: %v", err)
+	}
+	var words string
+	if err := db.QueryRowContext(ctx, `SELECT word FROM pairs WHERE n = 201`).Scan(&words); err != nil || words != "y" {
+		t.Fatalf("row 201: %q, %v", words, err)
+	}
+	if err := database.InsertRows(ctx, db, db.Dialect, `INSERT INTO pairs (n, word) VALUES `, "", 2, []any{1, "a", 2}, nil); err == nil {
 		t.Fatal("three values as rows of two: accepted")
 	}
 }

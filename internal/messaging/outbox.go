@@ -214,7 +214,7 @@ func (b *JobBatch) Flush(ctx context.Context, tx *sql.Tx) error {
 	}
 	defer b.Truncate(0)
 	ids := make(map[string]int64, len(b.keys))
-	err := database.InsertRows(ctx, tx, insertMessageHead, insertMessageTail, rowWidth, b.rows, func(r *sql.Rows) error {
+	err := database.InsertRows(ctx, tx, b.o.db.Dialect, insertMessageHead, insertMessageTail, rowWidth, b.rows, func(r *sql.Rows) error {
 		var id int64
 		var key string
 		err := r.Scan(&id, &key)
