@@ -420,13 +420,20 @@ func (s *Service) queue(ctx context.Context, tx *sql.Tx, spec mailSpec, c catalo
 	if spec.sample != nil {
 		*spec.sample = m
 	}
+	return s.enqueue(ctx, tx, m)
+}
+
+// enqueue queues m in tx; in a batch of bookings, with the batch's other
+// rows at its end when the outbox can keep it.
+func (s *Service) enqueue(ctx context.Context, tx *sql.Tx, m messaging.Message) error {
+	ds := dateStateOf(ctx)
 	if ds != nil && ds.sends != nil {
 		return ds.sends.Add(m)
 	}
 	if ds != nil {
 		ds.wrote = true // an outbox that cannot keep it writes it now
 	}
-	_, _, err = s.outbox.Enqueue(ctx, tx, m)
+	_, _, err := s.outbox.Enqueue(ctx, tx, m)
 	return err
 }
 

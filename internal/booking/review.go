@@ -115,7 +115,7 @@ func (s *Service) tellStaffReview(ctx context.Context, tx *sql.Tx, c catalog.Cou
 			Kind: string(mailReviewWaiting), DedupeKey: mailKey(string(mailReviewWaiting), b.ID, strings.ToLower(addr)),
 			ToEmail: addr, Data: data,
 		}
-		if _, _, err := s.outbox.Enqueue(ctx, tx, m); err != nil {
+		if err := s.enqueue(ctx, tx, m); err != nil {
 			return fmt.Errorf("review notice to %s: %w", addr, err)
 		}
 	}
