@@ -8,8 +8,9 @@
 // What it does:
 //
 //  1. Builds ./cmd/plenary and ./bench/idle/bare with the shipped build
-//     command, `go build -trimpath -ldflags="-s -w"` (README, "Build a
-//     binary"), and, for comparison, plenary with a plain `go build`.
+//     command, `CGO_ENABLED=0 go build -trimpath -ldflags="-s -w"` (README,
+//     "Build a binary": a static binary), and, for comparison, plenary with
+//     a plain `go build`.
 //  2. The first run: `plenary serve -demo` on a new SQLite database, which
 //     migrates it and loads the demo catalogue; reported on its own.
 //  3. -rounds rounds, alternating bare and plenary: `plenary serve` (no
@@ -70,8 +71,12 @@ const firstPage = "/courses/dit-refresher"
 // pages are fetched in turn for -requests GETs after the first answer.
 var pages = []string{"/", firstPage, "/cookies", "/system-check", "/dates.atom", "/healthz"}
 
-// shippedFlags is the build operators use (README, "Build a binary").
-var shippedFlags = []string{"-trimpath", "-ldflags", "-s -w"}
+// shippedEnv and shippedFlags are the build operators use (README, "Build
+// a binary"): static, without the symbol table and DWARF.
+var (
+	shippedEnv   = []string{"CGO_ENABLED=0"}
+	shippedFlags = []string{"-trimpath", "-ldflags", "-s -w"}
+)
 
 func main() {
 	if err := run(); err != nil {
@@ -98,17 +103,17 @@ func run() error {
 
 	// 1. Builds.
 	plenaryBin, bareBin := filepath.Join(tmp, "plenary"), filepath.Join(tmp, "bare")
-	plenarySize, err := build(plenaryBin, "./cmd/plenary", shippedFlags)
+	plenarySize, err := build(plenaryBin, "./cmd/plenary", shippedEnv, shippedFlags)
 	if err != nil {
 		return err
 	}
-	bareSize, err := build(bareBin, "./bench/idle/bare", shippedFlags)
+	bareSize, err := build(bareBin, "./bench/idle/bare", shippedEnv, shippedFlags)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("binary, go build %s: plenary %s, bare %s\n", strings.Join(quoteFlags(shippedFlags), " "), mb(plenarySize), mb(bareSize))
+	fmt.Printf("binary, %s go build %s: plenary %s, bare %s\n", strings.Join(shippedEnv, " "), strings.Join(quoteFlags(shippedFlags), " "), mb(plenarySize), mb(bareSize))
 	if *plain {
-		n, err := build(plenaryBin+"-plain", "./cmd/plenary", nil)
+		n, err := build(plenaryBin+"-plain", "./cmd/plenary", nil, nil)
 		if err != nil {
 			return err
 		}
@@ -250,10 +255,12 @@ func run() error {
 	return nil
 }
 
-// build runs go build with flags and returns the binary's size.
-func build(out, pkg string, flags []string) (int64, error) {
+// build runs go build with flags, and env added to this process's
+// environment, and returns the binary's size.
+func build(out, pkg string, env, flags []string) (int64, error) {
 	args := append(append([]string{"build"}, flags...), "-o", out, pkg)
 	cmd := exec.Command("go", args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	if err := cmd.Run(); err != nil {
 		return 0, fmt.Errorf("go %s: %w", strings.Join(args, " "), err)
