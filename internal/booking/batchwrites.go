@@ -17,8 +17,9 @@ import (
 // dateState, and flush writes them all at the end in a few statements of
 // many rows each, rather than five or six statements per person. A
 // request that fails simply leaves its rows out (the batch keeps a
-// request's changes to its dateState only when the request succeeds), so
-// no savepoint is needed to undo it.
+// request's changes to its dateState only when the request succeeds, and
+// forgets the e-mails it added to the batch's shared messaging.JobBatch),
+// so no savepoint is needed to undo it.
 //
 // Writing later means deciding some things earlier, under the date's
 // lock: a booking's ID (the waiting list's order, and what its token,
@@ -43,9 +44,10 @@ type pendingWrites struct {
 	lastID int64   // SQLite
 	ids    []int64 // PostgreSQL: IDs taken from the sequence, not yet given out
 
-	invoiceRead  bool  // invoiceLast holds the invoice counter (locked)
-	invoiceLast  int64 // the last invoice number given out
-	invoiceDirty bool  // invoiceLast is ahead of the stored counter
+	invoiceRead   bool  // invoiceStored holds the invoice counter (locked)
+	invoiceStored int64 // the counter as stored
+	invoiceLast   int64 // the last invoice number given out
+	invoiceDirty  bool  // invoiceLast is ahead of the stored counter
 }
 
 // newBookingID gives the next booking the next ID. Under the date's lock
@@ -88,10 +90,10 @@ func (ds *dateState) nextInvoice(ctx context.Context) (int64, error) {
 		if ds.store.dialect == database.Postgres {
 			q += ` FOR UPDATE`
 		}
-		if err := ds.store.q.QueryRowContext(ctx, q).Scan(&ds.invoiceLast); err != nil {
+		if err := ds.store.q.QueryRowContext(ctx, q).Scan(&ds.invoiceStored); err != nil {
 			return 0, fmt.Errorf("invoice number: %w", err)
 		}
-		ds.invoiceRead = true
+		ds.invoiceRead, ds.invoiceLast = true, ds.invoiceStored
 	}
 	ds.invoiceLast++
 	ds.invoiceDirty = true
@@ -137,16 +139,23 @@ func (ds *dateState) flush(ctx context.Context) error {
 		return err
 	}
 	if err := st.insertTokens(ctx, ds.tokens); err != nil {
-		return err
+		return fmt.Errorf("insert %d tokens: %w", len(ds.tokens), err)
 	}
 	if err := audit.RecordMany(ctx, st.q, st.dialect, ds.audits); err != nil {
 		return fmt.Errorf("audit: record %d bookings: %w", len(ds.audits), err)
 	}
 	if ds.invoiceDirty {
-		if _, err := st.q.ExecContext(ctx, `UPDATE invoice_counter SET last = $1 WHERE id = 1`, ds.invoiceLast); err != nil {
+		// From the value read, so that a counter moved meanwhile (which
+		// the lock rules out) fails loudly rather than numbering twice.
+		res, err := st.q.ExecContext(ctx, `UPDATE invoice_counter SET last = $1 WHERE id = 1 AND last = $2`,
+			ds.invoiceLast, ds.invoiceStored)
+		if err != nil {
 			return fmt.Errorf("invoice number: %w", err)
 		}
-		ds.invoiceDirty = false
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fmt.Errorf("invoice number: the counter moved from %d while the batch held it (%d rows, %v)", ds.invoiceStored, n, err)
+		}
+		ds.invoiceStored, ds.invoiceDirty = ds.invoiceLast, false
 	}
 	ds.bookings, ds.tokens, ds.audits = ds.bookings[:0], ds.tokens[:0], ds.audits[:0]
 	if ds.sends != nil {

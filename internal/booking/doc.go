@@ -9,8 +9,8 @@
 //
 // Bookings into one date are taken in batches (groupcommit.go): one
 // transaction under the date's lock admits everyone queued, in arrival
-// order, each in a savepoint of their own, so one person's error never
-// fails another's booking.
+// order, and writes their rows together at its end (batchwrites.go); one
+// person's error never fails another's booking.
 //
 // The Service is the only door: the site, the CLI and later the staff area
 // and the API call its methods, never SQL of their own. Its files follow
@@ -19,8 +19,9 @@
 // waitlist.go (filling places, lapsing offers), retention.go (erasing
 // access needs), places.go (read models), notices.go and joining.go (the
 // catalogue's save hook and timed mail), attention.go (what needs the
-// team). All SQL sits in store.go; status lists in SQL are built from the
-// Status constants.
+// team). All SQL sits in store.go, but for what a batch of bookings gives
+// out under its lock (booking IDs, invoice numbers: batchwrites.go);
+// status lists in SQL are built from the Status constants.
 //
 // Every call that changes a booking says who acted (an audit.Actor) and
 // writes an audit entry in the change's own transaction.

@@ -60,9 +60,9 @@ type dateState struct {
 	// itself (rather than to pending): its failure can then not be left
 	// in the batch without a savepoint to roll back to.
 	wrote bool
-	// pending are the rows the batch's requests have added, written by
-	// flush (batchwrites.go); sends, when the outbox can keep them, the
-	// batch's e-mails.
+	// pendingWrites are the rows the batch's requests have added,
+	// written by flush (batchwrites.go); sends, when the outbox can keep
+	// them, the batch's e-mails.
 	pendingWrites
 	sends *messaging.JobBatch
 	// left is how many requests of the batch, this one included, have
@@ -188,9 +188,13 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 		}
 	}()
 	// First without savepoints; again with one per request if a request
-	// failed in a way only its savepoint could undo.
+	// failed in a way only its savepoint could undo. The date's lock in
+	// this process is held across both, so nothing else here (a move, a
+	// desk change) takes the date between them.
+	unlock := s.events.lock(eventID)
+	defer unlock()
 	for _, safe := range []bool{false, true} {
-		err = s.eventTx(ctx, eventID, func(tx *sql.Tx) error { return s.batchTx(ctx, tx, eventID, jobs, ran, safe) })
+		err = database.InTx(ctx, s.db, func(tx *sql.Tx) error { return s.batchTx(ctx, tx, eventID, jobs, ran, safe) })
 		if !errors.Is(err, errRedoSafely) {
 			break
 		}
@@ -200,7 +204,7 @@ func (s *Service) runBatch(eventID int64, jobs []*batchJob) {
 
 // errRedoSafely rolls a batch run without savepoints back, to run it again
 // with them.
-var errRedoSafely = errors.New("booking: a request failed after it wrote; the batch runs again with savepoints")
+var errRedoSafely = errors.New("booking: a request failed after it wrote, or the batch's rows were refused; the batch runs again with savepoints")
 
 // refusal reports whether err is a request's refusal that fn returns
 // before it writes and without a failed statement: a form error, a rule's

@@ -34,12 +34,12 @@ import (
 // the waiting list, and everyone else is booked as before. (That outbox
 // has no JobBatch, so it also covers the path that inserts each e-mail
 // and send job at once.) In the third the database refuses Eve's booking
-// row when the batch writes its rows (a trigger): the same, through the
-// real outbox.
+// row when the batch writes its rows (a trigger), in the fourth her
+// e-mail's row: the same, through the real outbox.
 func TestGroupCommitIsolatesEachRequest(t *testing.T) {
 	t.Parallel()
-	for _, fail := range []string{"", "mail", "row"} {
-		t.Run(map[string]string{"": "all-fine", "mail": "eve-mail-fails", "row": "eve-row-fails"}[fail], func(t *testing.T) {
+	for _, fail := range []string{"", "mail", "row", "message"} {
+		t.Run(map[string]string{"": "all-fine", "mail": "eve-mail-fails", "row": "eve-row-fails", "message": "eve-message-row-fails"}[fail], func(t *testing.T) {
 			t.Parallel()
 			testGroupCommit(t, fail)
 		})
@@ -64,16 +64,18 @@ func (o failOnOutbox) Enqueue(ctx context.Context, tx *sql.Tx, m messaging.Messa
 	return o.real.Enqueue(ctx, tx, m)
 }
 
-// refuseRow makes the database refuse to insert a booking for name.
-func refuseRow(t *testing.T, db *database.DB, name string) {
+// refuseRow makes the database refuse to insert a row into table whose
+// column holds value.
+func refuseRow(t *testing.T, db *database.DB, table, column, value string) {
 	t.Helper()
-	stmts := []string{`CREATE TRIGGER refuse_eve BEFORE INSERT ON bookings
-		FOR EACH ROW WHEN (NEW.name = '` + name + `') BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`}
+	when := `(NEW.` + column + ` = '` + value + `')`
+	stmts := []string{`CREATE TRIGGER refuse_` + table + ` BEFORE INSERT ON ` + table + `
+		FOR EACH ROW WHEN ` + when + ` BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`}
 	if db.Dialect == database.Postgres {
-		stmts = []string{`CREATE FUNCTION refuse_eve() RETURNS trigger LANGUAGE plpgsql AS $$
+		stmts = []string{`CREATE FUNCTION refuse_` + table + `() RETURNS trigger LANGUAGE plpgsql AS $$
 			BEGIN RAISE EXCEPTION 'refused by the test'; END $$`,
-			`CREATE TRIGGER refuse_eve BEFORE INSERT ON bookings
-			FOR EACH ROW WHEN (NEW.name = '` + name + `') EXECUTE FUNCTION refuse_eve()`}
+			`CREATE TRIGGER refuse_` + table + ` BEFORE INSERT ON ` + table + `
+			FOR EACH ROW WHEN ` + when + ` EXECUTE FUNCTION refuse_` + table + `()`}
 	}
 	for _, q := range stmts {
 		if _, err := db.ExecContext(ctx, q); err != nil {
@@ -100,7 +102,9 @@ func testGroupCommit(t *testing.T, fail string) {
 	case "mail":
 		ob = failOnOutbox{real: out, failTo: "eve.e@example.org"}
 	case "row":
-		refuseRow(t, db, "Eve E")
+		refuseRow(t, db, "bookings", "name", "Eve E")
+	case "message":
+		refuseRow(t, db, "messages", "to_email", "eve.e@example.org")
 	}
 	svc := booking.NewService(booking.Options{DB: db, Catalog: catalog.NewStore(db, catalog.Hooks{}), Outbox: ob,
 		BaseURL: "https://training.example", Now: f.clock.Now, MinNoticeWorkingDays: 10})
@@ -301,7 +305,7 @@ func TestBatchInvoicesGapFree(t *testing.T) {
 	t.Parallel()
 	db := dbtest.New(t)
 	f := newFixture(t, db, 10, nil)
-	refuseRow(t, db, "Cal C")
+	refuseRow(t, db, "bookings", "name", "Cal C")
 	id := f.event.ID
 	release := booking.HoldDate(f.svc, id)
 	names := []string{"Ann A", "Ben B", "Cal C", "Dee D"}

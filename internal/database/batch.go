@@ -99,7 +99,10 @@ func queryRows(ctx context.Context, q Querier, query string, args []any, scan fu
 // valueRows is "($1, $2), ($3, $4)" for n rows of width placeholders
 // (with plain, "(?, ?), (?, ?)"), made once per shape.
 func valueRows(n, width int, plain bool) string {
-	key := [3]int{n, width, map[bool]int{false: 0, true: 1}[plain]}
+	key := [3]int{n, width, 0}
+	if plain {
+		key[2] = 1
+	}
 	if s, ok := shapes.Load(key); ok {
 		return s.(string)
 	}
