@@ -65,12 +65,13 @@ func TestInsertRows(t *testing.T) {
 		args = append(args, i, fmt.Sprintf("w%d", i))
 	}
 	var returned []int
-	err := database.InsertRows(ctx, db, db.Dialect, `INSERT INTO pairs (n, word) VALUES `, ` RETURNING n`, 2, args, func(r *sql.Rows) error {
+	collect := func(r *sql.Rows) error {
 		var n int
 		err := r.Scan(&n)
 		returned = append(returned, n)
 		return err
-	})
+	}
+	err := database.InsertRows(ctx, db, db.Dialect, `INSERT INTO pairs (n, word) VALUES `, ` RETURNING n`, 2, args, collect)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,12 +101,7 @@ func TestInsertRows(t *testing.T) {
 	// Two rows, one of which is already there: RETURNING names only the new one.
 	returned = returned[:0]
 	err = database.InsertRows(ctx, db, db.Dialect, `INSERT INTO pairs (n, word) VALUES `, ` ON CONFLICT (n) DO NOTHING RETURNING n`, 2,
-		[]any{5, "again", 100, "new"}, func(r *sql.Rows) error {
-			var n int
-			err := r.Scan(&n)
-			returned = append(returned, n)
-			return err
-		})
+		[]any{5, "again", 100, "new"}, collect)
 	if err != nil || fmt.Sprint(returned) != "[100]" {
 		t.Fatalf("insert with a conflict: returned %v, %v; want [100]", returned, err)
 	}
@@ -113,12 +109,7 @@ func TestInsertRows(t *testing.T) {
 	// left out (messaging.JobBatch relies on it).
 	returned = returned[:0]
 	err = database.InsertRows(ctx, db, db.Dialect, `INSERT INTO pairs (n, word) VALUES `, ` ON CONFLICT (n) DO NOTHING RETURNING n`, 2,
-		[]any{300, "first", 300, "second"}, func(r *sql.Rows) error {
-			var n int
-			err := r.Scan(&n)
-			returned = append(returned, n)
-			return err
-		})
+		[]any{300, "first", 300, "second"}, collect)
 	var word string
 	if err == nil {
 		err = db.QueryRowContext(ctx, `SELECT word FROM pairs WHERE n = 300`).Scan(&word)
