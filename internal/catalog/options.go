@@ -1,9 +1,11 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"plenary/internal/database"
@@ -73,8 +75,48 @@ func (s *Store) courseOptions(ctx context.Context, where string, args []any) ([]
 	return out, err
 }
 
+// CourseRef is a course as a link names it: its ID, slug and title.
+type CourseRef struct {
+	ID    int64
+	Slug  string
+	Title string
+}
+
+// CourseRefs returns, by title, the courses (drafts included) whose slug
+// is among slugs or whose ID is among ids: a light read whatever the
+// number of courses and dates there are.
+func (s *Store) CourseRefs(ctx context.Context, slugs []string, ids []int64) ([]CourseRef, error) {
+	seen := map[int64]bool{}
+	var out []CourseRef
+	read := func(column string) func(marks string, args []any) error {
+		return func(marks string, args []any) error {
+			return s.each(ctx, `SELECT id, slug, title FROM courses WHERE `+column+` IN (`+marks+`)`, args, func(rows *sql.Rows) error {
+				var c CourseRef
+				if err := rows.Scan(&c.ID, &c.Slug, &c.Title); err != nil {
+					return err
+				}
+				if !seen[c.ID] {
+					seen[c.ID] = true
+					out = append(out, c)
+				}
+				return nil
+			})
+		}
+	}
+	if err := database.InBatches(slugs, read("slug")); err != nil {
+		return nil, fmt.Errorf("catalog: courses by slug: %w", err)
+	}
+	if err := database.InBatches(ids, read("id")); err != nil {
+		return nil, fmt.Errorf("catalog: courses by id: %w", err)
+	}
+	slices.SortFunc(out, func(a, b CourseRef) int { return cmp.Or(cmp.Compare(a.Title, b.Title), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
+}
+
 // DateOptionFilter says which dates DateOptions lists.
 type DateOptionFilter struct {
+	// IDs, when set, lists those dates, whatever else is set.
+	IDs []int64
 	// Course, when not 0, lists that course's dates, every one it had.
 	Course int64
 	// Since, with no Course, lists the dates of every course starting at
@@ -88,6 +130,21 @@ type DateOptionFilter struct {
 // DateOptions returns the dates f selects, newest first, each with its
 // label: one query over events and their days, never the agenda.
 func (s *Store) DateOptions(ctx context.Context, f DateOptionFilter) ([]DateOption, error) {
+	if len(f.IDs) > 0 {
+		var out []DateOption
+		err := database.InBatches(f.IDs, func(marks string, args []any) error {
+			part, err := s.dateOptions(ctx, `e.id IN (`+marks+`)`, "e.starts_at", args)
+			out = append(out, part...)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("catalog: date options: %w", err)
+		}
+		slices.SortFunc(out, func(a, b DateOption) int { // newest first across the batches too
+			return cmp.Or(b.StartsAt.Compare(a.StartsAt), cmp.Compare(b.ID, a.ID))
+		})
+		return out, nil
+	}
 	where, args, order := `e.starts_at >= $1`, []any{f.Since.UTC()}, "e.starts_at"
 	switch {
 	case f.Course != 0:

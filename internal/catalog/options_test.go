@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -118,5 +119,42 @@ func TestCurrentOptions(t *testing.T) {
 	ds, err = s.DateOptions(ctx, catalog.DateOptionFilter{EndsAfter: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)})
 	if err != nil || len(ds) != 3 {
 		t.Errorf("dates not over on 1 March 2025: got %d, %v; want 3", len(ds), err)
+	}
+}
+
+// TestCourseRefs: the courses named by slug or by ID (each once, by
+// title, a slug that names nothing left out) and the dates named by ID,
+// newest first — the analytics page's light read of what its views name.
+func TestCourseRefs(t *testing.T) {
+	t.Parallel()
+	s := catalog.NewStore(dbtest.New(t), catalog.Hooks{})
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	var cs []*catalog.Course
+	for _, name := range []string{"Zeta", "Alpha", "Mid"} {
+		c := catalogtest.NewCourse(now)
+		c.Slug, c.Title = strings.ToLower(name), name+" course"
+		cs = append(cs, &c)
+	}
+	if _, err := s.Save(ctx, cs, catalogtest.Options(now)); err != nil {
+		t.Fatal(err)
+	}
+	zeta, alpha, mid := cs[0], cs[1], cs[2]
+	refs, err := s.CourseRefs(ctx, []string{"zeta", "no-such-course", "alpha"}, []int64{alpha.ID, mid.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []catalog.CourseRef{{alpha.ID, "alpha", "Alpha course"}, {mid.ID, "mid", "Mid course"}, {zeta.ID, "zeta", "Zeta course"}}
+	if !reflect.DeepEqual(refs, want) {
+		t.Errorf("refs: got %+v, want %+v", refs, want)
+	}
+	ds, err := s.DateOptions(ctx, catalog.DateOptionFilter{IDs: []int64{mid.Events[0].ID, zeta.Events[0].ID}, Since: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Both dates start at the same instant: newest first is then the
+	// larger ID first.
+	first, second := max(mid.Events[0].ID, zeta.Events[0].ID), min(mid.Events[0].ID, zeta.Events[0].ID)
+	if len(ds) != 2 || ds[0].ID != first || ds[1].ID != second || ds[0].Event().DateLabel() != zeta.Events[0].DateLabel() {
+		t.Errorf("dates by ID: got %+v, want %d then %d, Since not applied", ds, first, second)
 	}
 }

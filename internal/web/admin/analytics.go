@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -90,7 +91,7 @@ func (s *Server) analyticsShow(w http.ResponseWriter, r *http.Request) {
 		s.web.Error(w, r, err)
 		return
 	}
-	courses, err := s.bookings.Courses(ctx)
+	courses, err := s.viewedCourses(ctx, views)
 	if err != nil {
 		s.web.Error(w, r, err)
 		return
@@ -112,6 +113,59 @@ func (s *Server) analyticsShow(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Courses, p.Other, p.Total = funnel(courses, views)
 	s.web.Render(w, r, http.StatusOK, "admin_analytics", p)
+}
+
+// viewedCourses reads the courses and dates the views name — a course's
+// page, a date's booking form or its "booked" page — as funnel wants
+// them: each course (by title) with those of its dates, soonest first.
+// Only these are read, however many courses and dates the catalogue has.
+func (s *Server) viewedCourses(ctx context.Context, views []analytics.PathViews) ([]catalog.Course, error) {
+	var slugs []string
+	var dateIDs []int64
+	for _, v := range views {
+		if slug, ok := strings.CutPrefix(v.Path, "/courses/"); ok && slug != "" && !strings.Contains(slug, "/") {
+			slugs = append(slugs, slug)
+			continue
+		}
+		rest, ok := strings.CutPrefix(v.Path, "/events/")
+		if !ok {
+			continue
+		}
+		id, page, _ := strings.Cut(rest, "/")
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil && n > 0 && (page == "book" || page == "booked") {
+			dateIDs = append(dateIDs, n)
+		}
+	}
+	slices.Sort(dateIDs)
+	dateIDs = slices.Compact(dateIDs)
+	var dates []catalog.DateOption
+	if len(dateIDs) > 0 {
+		var err error
+		if dates, err = s.catalog.DateOptions(ctx, catalog.DateOptionFilter{IDs: dateIDs}); err != nil {
+			return nil, err
+		}
+	}
+	courseIDs := make([]int64, 0, len(dates))
+	for _, d := range dates {
+		courseIDs = append(courseIDs, d.CourseID)
+	}
+	slices.Sort(courseIDs)
+	refs, err := s.catalog.CourseRefs(ctx, slugs, slices.Compact(courseIDs))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]catalog.Course, len(refs))
+	at := make(map[int64]int, len(refs))
+	for i, c := range refs {
+		out[i] = catalog.Course{ID: c.ID, Slug: c.Slug, Title: c.Title}
+		at[c.ID] = i
+	}
+	for _, d := range slices.Backward(dates) { // dates come newest first
+		if i, ok := at[d.CourseID]; ok {
+			out[i].Events = append(out[i].Events, d.Event())
+		}
+	}
+	return out, nil
 }
 
 // readPeriod reads from and to (YYYY-MM-DD, UK days, both included),
