@@ -147,7 +147,8 @@ func TestCourseRefs(t *testing.T) {
 	if !reflect.DeepEqual(refs, want) {
 		t.Errorf("refs: got %+v, want %+v", refs, want)
 	}
-	ds, err := s.DateOptions(ctx, catalog.DateOptionFilter{IDs: []int64{mid.Events[0].ID, zeta.Events[0].ID}, Since: now})
+	// Since is after every date: were it applied, nothing would be listed.
+	ds, err := s.DateOptions(ctx, catalog.DateOptionFilter{IDs: []int64{mid.Events[0].ID, zeta.Events[0].ID}, Since: now.AddDate(1, 0, 0)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -73,7 +73,8 @@ func (o *Outbox) Enqueue(ctx context.Context, tx *sql.Tx, m Message) (id int64, 
 	if err != nil {
 		return 0, false, err
 	}
-	err = o.insertRow(ctx, tx, row...).Scan(&id)
+	var key string
+	err = o.insertRow(ctx, tx, row...).Scan(&id, &key)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM messages WHERE dedupe_key = $1`, m.DedupeKey).Scan(&id); err != nil {
 			return 0, false, fmt.Errorf("messaging: enqueue %s: existing message: %w", m.DedupeKey, err)
@@ -145,9 +146,8 @@ const (
 	insertMessageTail = `
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id, dedupe_key`
-	insertMessage = insertMessageHead + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-		ON CONFLICT (dedupe_key) DO NOTHING
-		RETURNING id`
+	insertMessage = insertMessageHead + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)` +
+		insertMessageTail
 )
 
 // insertRow runs insertMessage in tx. (On SQLite the connection's
