@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"plenary/internal/catalog"
 	"plenary/internal/database"
 	"plenary/internal/messaging"
 )
@@ -68,6 +69,16 @@ type dateState struct {
 	// left is how many requests of the batch, this one included, have
 	// yet to run: how many booking IDs the batch may still want.
 	left int
+	// current is the date and its course as read in the batch's
+	// transaction by its first request that held an older version.
+	current *currentEvent
+}
+
+// currentEvent is a date and its course read under the date's lock.
+// Requests share it and only read it.
+type currentEvent struct {
+	course catalog.Course
+	event  catalog.Event
 }
 
 // mayHaveBooking says whether the person with e-mail key may already

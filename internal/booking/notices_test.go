@@ -396,6 +396,54 @@ func TestBookingAgainstAChangedDate(t *testing.T) {
 	}
 }
 
+// TestBookingAgainstAChangedCourse: a booking whose course was read before
+// a save changed the course but not the date (the booking form's POST may
+// take the course from the cache, catalog.Store.EventRecent) is judged
+// and written against the course as it now is: a rule added since refuses
+// it, and a booking that meets the rule is confirmed under the new title.
+func TestBookingAgainstAChangedCourse(t *testing.T) {
+	t.Parallel()
+	f := newNoticeFixture(t, time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC), date(2026, 5, 20), 5, nil)
+	staleCourse, staleEvent := f.course, f.event
+	c, err := f.store.CourseBySlug(ctx, f.course.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Title = "Renamed refresher"
+	c.Questions = append(c.Questions, catalog.Question{Key: "registration", Label: "Registration number", Kind: catalog.TextAnswer})
+	c.Rules = append(c.Rules, catalog.Rule{Outcome: catalog.Refuse, Message: "Only registered practitioners can book.",
+		Conditions: []catalog.Condition{{Question: "registration", Op: catalog.OpMissing}}})
+	if _, err := f.store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: f.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	_, now, err := f.store.Event(ctx, staleEvent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now.Version != staleEvent.Version {
+		t.Fatalf("the save raised the date's version (%d to %d): only the course's should tell", staleEvent.Version, now.Version)
+	}
+
+	_, err = f.svc.BookEvent(ctx, staleCourse, staleEvent, f.request("Ann A"), participant)
+	var ferr booking.FormError
+	if !errors.As(err, &ferr) || !strings.Contains(ferr[booking.AnswerField("registration")], "Only registered practitioners") {
+		t.Fatalf("booking without the answer the new rule asks for: %v, want the new rule's refusal beside the new question", err)
+	}
+	req := f.request("Ben B")
+	req.Answers = map[string]string{"registration": "AB12345"}
+	res, err := f.svc.BookEvent(ctx, staleCourse, staleEvent, req, participant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Booking.Status != booking.Confirmed || res.Booking.Answers["registration"] != "AB12345" {
+		t.Fatalf("status %s, answers %v: want confirmed with the answer kept", res.Booking.Status, res.Booking.Answers)
+	}
+	got := f.messages(t, "booking_confirmed", "ben.b@example.org")
+	if len(got) != 1 || !strings.Contains(got[0].Subject+got[0].Text, "Renamed refresher") {
+		t.Fatalf("the confirmation does not name the course as it now is: %+v", got)
+	}
+}
+
 // TestPasscodeChangeWhileTheDateRuns: new meeting details during a date
 // that has started (the link breaks at lunch) reach the people on it at
 // once, in new joining instructions; the notice never promises them for

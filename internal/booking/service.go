@@ -164,7 +164,10 @@ func (s *Service) Book(ctx context.Context, req Request, actor audit.Actor) (Res
 // BookEvent is Book for a caller that has just read the event and its
 // course (the booking page has): it saves reading them again. What can
 // change — the event's status, capacity and start — is read again under
-// the event's lock.
+// the event's lock, with the versions of the event and its course: if
+// either moved on, the booking is judged and written against them as they
+// now are. So course may come from catalog.Store.EventRecent; a refusal
+// before the lock (a closed date, a rule) is then at most that old.
 func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event catalog.Event, req Request, actor audit.Actor) (Result, error) {
 	return s.bookEvent(ctx, course, event, req, actor, Overrides{}, "")
 }
@@ -187,6 +190,7 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 	if err := open(course, event, now); err != nil {
 		return Result{}, err
 	}
+	asked := req // as given: checkRequest keeps only the answers course asks for
 	if ferr := o.checkRequest(&req, course, event); ferr != nil {
 		return Result{}, ferr
 	}
@@ -216,16 +220,22 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		ev := ds.ev
 		// Re-check what may have changed since the event was read.
 		event.Status, event.Capacity, event.StartsAt = ev.status, ev.capacity, ev.startsAt
-		if ev.version != event.Version {
-			// A save changed the date between the page's read and this
-			// lock, and told only the people booked then: book against the
-			// date as it now is, so this person's e-mail and calendar say
-			// what is true and the rules judge the real date.
-			c, e, err := s.catalog.WithTx(tx).Event(ctx, event.ID)
-			if err != nil {
-				return err
+		if ev.version != event.Version || ev.courseVersion != course.Version {
+			// A save changed the date or its course between the page's
+			// read (or the cache's, catalog.Store.EventRecent) and this
+			// lock, and told only the people booked then: book against
+			// the course and date as they now are, so this person's
+			// e-mail and calendar say what is true and the rules judge
+			// the real date. Read once per batch.
+			if ds.current == nil {
+				c, e, err := s.catalog.WithTx(tx).Event(ctx, event.ID)
+				if err != nil {
+					return err
+				}
+				ds.current = &currentEvent{course: c, event: e}
 			}
-			course, event = c, e
+			course, event = ds.current.course, ds.current.event
+			req = asked // the current course may ask what the one read did not
 			if ferr := o.checkRequest(&req, course, event); ferr != nil {
 				return ferr
 			}

@@ -112,22 +112,24 @@ func nullInt(n int64) sql.NullInt64 { return sql.NullInt64{Int64: n, Valid: n !=
 
 // lockedEvent is what is re-read under the event's lock.
 type lockedEvent struct {
-	status   catalog.EventStatus
-	capacity int
-	startsAt time.Time
-	version  int
+	status        catalog.EventStatus
+	capacity      int
+	startsAt      time.Time
+	version       int
+	courseVersion int // its course's; read, not locked
 }
 
 // lockEvent takes the event's lock for the rest of the transaction: a row
 // lock on PostgreSQL; on SQLite every transaction already holds the
 // database's write lock from BEGIN (the DSN sets _txlock=immediate).
 func (s store) lockEvent(ctx context.Context, eventID int64) (lockedEvent, error) {
-	q := `SELECT status, capacity, starts_at, version FROM events WHERE id = $1`
+	q := `SELECT status, capacity, starts_at, version, (SELECT version FROM courses WHERE id = events.course_id)
+		FROM events WHERE id = $1`
 	if s.dialect == database.Postgres {
 		q += ` FOR UPDATE`
 	}
 	var ev lockedEvent
-	err := s.q.QueryRowContext(ctx, q, eventID).Scan(&ev.status, &ev.capacity, &ev.startsAt, &ev.version)
+	err := s.q.QueryRowContext(ctx, q, eventID).Scan(&ev.status, &ev.capacity, &ev.startsAt, &ev.version, &ev.courseVersion)
 	if errors.Is(err, sql.ErrNoRows) {
 		return ev, ErrEventUnavailable
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // The course cache keeps whole courses (as load reads them) by ID, and
@@ -29,6 +30,14 @@ import (
 // between raised the version past it, and versions never go back.
 //
 // Reads inside a transaction (WithTx) neither use nor fill the cache.
+//
+// One read skips the check: EventRecent returns a cached course that was
+// checked (or read) within the last recentFor, without asking the
+// database. It is for the booking form's POST, which a rush sends
+// thousands of times a second: booking.Service reads the course's version
+// again under the date's lock and books against the course as it then is,
+// so a course a moment old can only be the reason for a refusal, never
+// for a booking.
 
 // courseCacheCap bounds the cache: courses, not bytes. A course with its
 // dates is a few kilobytes; a catalogue is rarely larger than this.
@@ -46,16 +55,24 @@ type courseCache struct {
 	// bookings of a course, 2,000 at once) reads the course once, not
 	// once each.
 	loading map[int64]chan struct{}
-	reads   atomic.Int64 // courses read afresh for the cache (tests)
+	// byEvent finds the cached course of an event (EventRecent).
+	byEvent map[int64]int64
+	reads   atomic.Int64     // courses read afresh for the cache (tests)
+	now     func() time.Time // the clock of checked; tests set it
 }
 
 type cacheEntry struct {
-	id     int64
-	course Course // never handed out: callers get clones
+	id      int64
+	course  Course    // never handed out: callers get clones
+	checked time.Time // when the database last said course is current
 }
 
+// recentFor is how old a check EventRecent trusts.
+const recentFor = time.Second
+
 func newCourseCache(n int) *courseCache {
-	return &courseCache{cap: n, ll: list.New(), m: map[int64]*list.Element{}, loading: map[int64]chan struct{}{}}
+	return &courseCache{cap: n, ll: list.New(), m: map[int64]*list.Element{}, loading: map[int64]chan struct{}{},
+		byEvent: map[int64]int64{}, now: time.Now}
 }
 
 // load reports whether the caller is to read the course with id afresh
@@ -91,8 +108,43 @@ func (c *courseCache) get(id int64, version int) (Course, bool) {
 	if e.course.Version != version {
 		return Course{}, false
 	}
+	e.checked = c.now()
 	c.ll.MoveToFront(el)
 	return e.course.clone(), true
+}
+
+// recentEvent returns a copy of the cached course of the event with id,
+// and the event, if the course was checked within maxAge.
+func (c *courseCache) recentEvent(id int64, maxAge time.Duration) (Course, Event, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.m[c.byEvent[id]]
+	if !ok {
+		return Course{}, Event{}, false
+	}
+	e := el.Value.(*cacheEntry)
+	if c.now().Sub(e.checked) > maxAge {
+		return Course{}, Event{}, false
+	}
+	for _, ev := range e.course.Events {
+		if ev.ID == id {
+			c.ll.MoveToFront(el)
+			course := e.course.clone()
+			return course, ev.clone(), true
+		}
+	}
+	return Course{}, Event{}, false
+}
+
+// index points byEvent at course's events (add) or takes them out.
+func (c *courseCache) index(course Course, add bool) {
+	for _, ev := range course.Events {
+		if add {
+			c.byEvent[ev.ID] = course.ID
+		} else if c.byEvent[ev.ID] == course.ID {
+			delete(c.byEvent, ev.ID)
+		}
+	}
 }
 
 // put caches a copy of course, unless a newer version is cached already.
@@ -100,20 +152,30 @@ func (c *courseCache) put(course Course) {
 	stored := course.clone()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	now := c.now()
 	if el, ok := c.m[course.ID]; ok {
 		e := el.Value.(*cacheEntry)
 		if e.course.Version <= course.Version {
-			e.course = stored
+			c.index(e.course, false)
+			e.course, e.checked = stored, now
+			c.index(stored, true)
 		}
 		c.ll.MoveToFront(el)
 		return
 	}
-	c.m[course.ID] = c.ll.PushFront(&cacheEntry{id: course.ID, course: stored})
+	c.m[course.ID] = c.ll.PushFront(&cacheEntry{id: course.ID, course: stored, checked: now})
+	c.index(stored, true)
 	for c.ll.Len() > c.cap {
-		last := c.ll.Back()
-		c.ll.Remove(last)
-		delete(c.m, last.Value.(*cacheEntry).id)
+		c.remove(c.ll.Back())
 	}
+}
+
+// remove takes el out of the cache; c.mu is held.
+func (c *courseCache) remove(el *list.Element) {
+	e := el.Value.(*cacheEntry)
+	c.ll.Remove(el)
+	delete(c.m, e.id)
+	c.index(e.course, false)
 }
 
 // drop forgets the course with id.
@@ -121,8 +183,7 @@ func (c *courseCache) drop(id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.m[id]; ok {
-		c.ll.Remove(el)
-		delete(c.m, id)
+		c.remove(el)
 	}
 }
 

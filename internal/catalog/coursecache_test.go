@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
 
@@ -200,6 +201,62 @@ func TestCourseCacheTrustsOnlyTheVersion(t *testing.T) {
 	readAll(t, s, fresh(t, db, c.ID))
 	if got, _ := s.CourseBySlug(ctx, c.Slug); got.Title != "Behind its back" {
 		t.Fatalf("after the version rose: title %q", got.Title)
+	}
+}
+
+// TestEventRecentTrustsACheckForASecond: EventRecent returns the cached
+// course without asking the database while its last check is at most a
+// second old — so a change behind the store's back is not seen — and
+// asks again after that; a save through the store is seen at once, and a
+// date the cache does not hold is read as Event reads it.
+func TestEventRecentTrustsACheckForASecond(t *testing.T) {
+	t.Parallel()
+	db := dbtest.New(t)
+	s := catalog.NewStore(db, catalog.Hooks{})
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 5, 12, 0, 0, 0, time.UTC)
+	catalog.SetCacheClock(s, func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	wait := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	c := catalogtest.Course(t, db, nil)
+	eventID := c.Events[0].ID
+	title := func() string {
+		t.Helper()
+		got, e, err := s.EventRecent(ctx, eventID)
+		if err != nil || e.ID != eventID {
+			t.Fatalf("EventRecent: event %d, %v", e.ID, err)
+		}
+		return got.Title
+	}
+	if got := title(); got != c.Title { // not cached: read
+		t.Fatalf("first read: %q", got)
+	}
+	reads := catalog.CacheReads(s)
+	if _, err := db.ExecContext(ctx, `UPDATE courses SET title = 'Behind its back', version = version + 1 WHERE id = $1`, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(time.Second)
+	if got := title(); got != c.Title {
+		t.Fatalf("a second after the check: %q, want the cached title (no check)", got)
+	}
+	wait(time.Millisecond)
+	if got := title(); got != "Behind its back" {
+		t.Fatalf("past a second: %q, want the database's title", got)
+	}
+	if n := catalog.CacheReads(s); n != reads+1 {
+		t.Fatalf("%d reads afresh, want %d", n, reads+1)
+	}
+
+	// A save through the store: the next read is afresh, at once.
+	saved := fresh(t, db, c.ID)
+	saved.Title = "Saved here"
+	if _, err := s.Save(ctx, []*catalog.Course{&saved}, catalogtest.Options(now)); err != nil {
+		t.Fatal(err)
+	}
+	if got := title(); got != "Saved here" {
+		t.Fatalf("after a save through the store: %q", got)
+	}
+	if _, _, err := s.EventRecent(ctx, eventID+1000); !errors.Is(err, catalog.ErrNotFound) {
+		t.Fatalf("an unknown date: %v, want ErrNotFound", err)
 	}
 }
 

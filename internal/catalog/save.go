@@ -146,6 +146,14 @@ func (s *Store) Save(ctx context.Context, courses []*Course, opts SaveOptions) (
 	if err != nil && !errors.Is(err, errDryRun) {
 		return nil, err
 	}
+	if s.cache != nil {
+		// This process's next read of a saved course reads it afresh,
+		// rather than EventRecent trusting the cached one for up to
+		// a second.
+		for _, c := range courses {
+			s.cache.drop(c.ID)
+		}
+	}
 	return results, nil
 }
 

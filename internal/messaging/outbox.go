@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"plenary/internal/database"
 )
@@ -199,9 +198,11 @@ func (b *JobBatch) Truncate(n int) {
 }
 
 // ManyInserter is a JobInserter that can insert many jobs in one
-// statement: a River client.
+// statement: a River client. Flush uses River's fast form, which returns
+// no rows and fails rather than skips on a unique job already there: the
+// jobs are for messages just inserted, whose IDs no job has named.
 type ManyInserter interface {
-	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+	InsertManyFastTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) (int, error)
 }
 
 // Flush inserts the kept messages in tx, in order, and a send job for
@@ -237,7 +238,7 @@ func (b *JobBatch) Flush(ctx context.Context, tx *sql.Tx) error {
 		return nil
 	}
 	if many, ok := b.o.jobs.(ManyInserter); ok {
-		if _, err := many.InsertManyTx(ctx, tx, jobs); err != nil {
+		if _, err := many.InsertManyFastTx(ctx, tx, jobs); err != nil {
 			return fmt.Errorf("messaging: send jobs of %d messages: %w", len(jobs), err)
 		}
 		return nil

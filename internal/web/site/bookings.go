@@ -117,7 +117,13 @@ func (s *Server) bookingEvent(w http.ResponseWriter, r *http.Request) (catalog.C
 		s.web.NotFound(w, r)
 		return catalog.Course{}, catalog.Event{}, false
 	}
-	c, e, err := s.catalog.Event(r.Context(), id)
+	read := s.catalog.Event
+	if r.Method == http.MethodPost {
+		// The booking itself reads the course's version again under the
+		// date's lock: a course cached a moment ago will do.
+		read = s.catalog.EventRecent
+	}
+	c, e, err := read(r.Context(), id)
 	if errors.Is(err, catalog.ErrNotFound) || (err == nil && c.Status != catalog.Published) {
 		err = booking.ErrEventUnavailable
 	}
