@@ -34,7 +34,12 @@
 // reported as a ratio to it. With -instances 2 a second Plenary (its own
 // pool, outbox and booking.Service) serves the same database: the burst
 // is split between the two, and the sustained run is made on one, then
-// on both. The last lines are AIM verdicts, the burst's last of all.
+// on both. -warmup repetitions (one by default) run first, are checked
+// and printed like the others (w1, …) but not counted: a process's first
+// burst pays its start-up (the heap growing, templates and statements
+// used the first time), which a server that has been up a while does not
+// and the bare reference, measured after it, never does. The last lines
+// are AIM verdicts, the burst's last of all.
 //
 // Everything is loopback only and bounded: the burst by its count and the
 // per-request -timeout, the sustained phase by -duration and
@@ -102,6 +107,7 @@ func main() {
 
 type options struct {
 	reps        int
+	warmup      int
 	burst       int
 	places      int
 	timeout     time.Duration
@@ -122,6 +128,7 @@ func run() (bool, error) {
 	flag.StringVar(&dbs, "db", "sqlite", "databases, comma-separated, measured in alternating repetitions: sqlite (a file in a temp folder) "+
 		"and/or a postgres://… URL (a new schema in that database for each repetition, dropped after)")
 	flag.IntVar(&o.reps, "reps", 3, "repetitions per database (each on a fresh database: one burst, then one sustained run)")
+	flag.IntVar(&o.warmup, "warmup", 1, "repetitions per database run first and not counted (checked and printed as w1, w2, …): the first burst of a process pays its start-up (heap growth, first use of templates and statements), which a server that has been up a while does not, and which the bare reference, run second, never pays")
 	flag.IntVar(&o.burst, "burst", 2000, "people posting the booking form at once in the burst")
 	flag.IntVar(&o.places, "places", 30, "places on the burst's date (it has a waiting list)")
 	flag.DurationVar(&o.timeout, "timeout", time.Minute, "client timeout of one request")
@@ -136,8 +143,8 @@ func run() (bool, error) {
 	flag.DurationVar(&o.pageCache, "page-cache", 2*time.Second, "page cache TTL, as plenary serve's default PLENARY_PAGE_CACHE_TTL")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "after the measured repetitions, run one more per database under the CPU profiler and write the profile here (with the engine's name appended)")
 	flag.Parse()
-	if o.reps < 1 || o.burst < 1 || o.places < 1 || o.workers < 1 || o.timeout <= 0 || o.duration < 0 {
-		return false, errors.New("-reps, -burst, -places, -workers and -timeout must be positive")
+	if o.reps < 1 || o.warmup < 0 || o.burst < 1 || o.places < 1 || o.workers < 1 || o.timeout <= 0 || o.duration < 0 {
+		return false, errors.New("-reps, -burst, -places, -workers and -timeout must be positive, -warmup not negative")
 	}
 	if o.instances != 1 && o.instances != 2 {
 		return false, errors.New("-instances must be 1 or 2")
@@ -182,21 +189,27 @@ func run() (bool, error) {
 
 	allOK := true
 	fmt.Printf("%-4s %-8s %-11s %6s %6s %7s %9s %9s %9s %9s %9s %11s %9s\n", "rep", "db", "phase", "ok", "failed", "confirm", "waitlist", "first", "p50", "p99", "max", "wall|rate", "CPU/req")
-	for rep := 1; rep <= o.reps; rep++ {
+	for rep := 1 - o.warmup; rep <= o.reps; rep++ {
+		label := fmt.Sprint(rep)
+		if rep <= 0 {
+			label = fmt.Sprintf("w%d", rep+o.warmup) // a warm-up: checked, printed, not counted
+		}
 		for i := range engines {
 			en := &engines[i]
-			r, ok, err := repetition(ctx, o, en.url, tmp, fmt.Sprintf("%s-%d", en.name, rep), true)
+			r, ok, err := repetition(ctx, o, en.url, tmp, fmt.Sprintf("%s-%s", en.name, label), true)
 			if err != nil {
 				return false, err
 			}
 			allOK = allOK && ok
-			en.reps = append(en.reps, r)
+			if rep > 0 {
+				en.reps = append(en.reps, r)
+			}
 			printBurst := func(phase string, b burstResult) {
-				fmt.Printf("%-4d %-8s %-11s %6d %6d %7d %9d %9s %9s %9s %9s %11s %9s\n", rep, en.name, phase, b.booked, b.failed, b.confirmed, b.waitlisted,
+				fmt.Printf("%-4s %-8s %-11s %6d %6d %7d %9d %9s %9s %9s %9s %11s %9s\n", label, en.name, phase, b.booked, b.failed, b.confirmed, b.waitlisted,
 					ms(b.first), ms(b.p50), ms(b.p99), ms(b.max), ms(b.wall), ms(b.cpu))
 			}
 			printSustain := func(phase string, s sustainResult) {
-				fmt.Printf("%-4d %-8s %-11s %6d %6d %7d %9s %9s %9s %9s %9s %9.1f/s %9s\n", rep, en.name, phase, s.booked, s.failed, s.confirmed, "-",
+				fmt.Printf("%-4s %-8s %-11s %6d %6d %7d %9s %9s %9s %9s %9s %9.1f/s %9s\n", label, en.name, phase, s.booked, s.failed, s.confirmed, "-",
 					"-", ms(s.p50), ms(s.p99), ms(s.max), s.rate, ms(s.cpu))
 			}
 			printBurst("burst", r.burst)

@@ -55,8 +55,12 @@ type courseCache struct {
 	// bookings of a course, 2,000 at once) reads the course once, not
 	// once each.
 	loading map[int64]chan struct{}
-	// byEvent finds the cached course of an event (EventRecent).
-	byEvent map[int64]int64
+	// byEvent finds the cached course of an event (EventRecent);
+	// checking holds, per event whose course EventRecent is checking,
+	// a channel closed when the check is done: a rush that finds no
+	// recent check makes one, not one each.
+	byEvent  map[int64]int64
+	checking map[int64]chan struct{}
 	reads   atomic.Int64     // courses read afresh for the cache (tests)
 	now     func() time.Time // the clock of checked; tests set it
 }
@@ -72,7 +76,7 @@ const recentFor = time.Second
 
 func newCourseCache(n int) *courseCache {
 	return &courseCache{cap: n, ll: list.New(), m: map[int64]*list.Element{}, loading: map[int64]chan struct{}{},
-		byEvent: map[int64]int64{}, now: time.Now}
+		byEvent: map[int64]int64{}, checking: map[int64]chan struct{}{}, now: time.Now}
 }
 
 // load reports whether the caller is to read the course with id afresh
@@ -134,6 +138,27 @@ func (c *courseCache) recentEvent(id int64, maxAge time.Duration) (Course, Event
 		}
 	}
 	return Course{}, Event{}, false
+}
+
+// check reports whether the caller is to check the course of the event
+// with id (then it calls checkDone when finished); otherwise it returns a
+// channel closed when the check under way is done.
+func (c *courseCache) check(id int64) (wait <-chan struct{}, lead bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ch, ok := c.checking[id]; ok {
+		return ch, false
+	}
+	c.checking[id] = make(chan struct{})
+	return nil, true
+}
+
+// checkDone ends the caller's check of the event with id.
+func (c *courseCache) checkDone(id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	close(c.checking[id])
+	delete(c.checking, id)
 }
 
 // index points byEvent at course's events (add) or takes them out.

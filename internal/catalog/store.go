@@ -218,12 +218,28 @@ func (s *Store) CourseByID(ctx context.Context, id int64) (Course, error) {
 // a rush of bookings onto one date costs the database nothing before its
 // turn. Otherwise, and inside a transaction, it is Event.
 func (s *Store) EventRecent(ctx context.Context, id int64) (Course, Event, error) {
-	if s.cached() {
-		if c, e, ok := s.cache.recentEvent(id, recentFor); ok {
-			return c, e, nil
-		}
+	if !s.cached() {
+		return s.Event(ctx, id)
 	}
-	return s.Event(ctx, id)
+	if c, e, ok := s.cache.recentEvent(id, recentFor); ok {
+		return c, e, nil
+	}
+	// One check at a time per date: the rest of a rush wait for it and
+	// take what it cached.
+	wait, lead := s.cache.check(id)
+	if lead {
+		defer s.cache.checkDone(id)
+		return s.Event(ctx, id)
+	}
+	select {
+	case <-wait:
+	case <-ctx.Done():
+		return Course{}, Event{}, ctx.Err()
+	}
+	if c, e, ok := s.cache.recentEvent(id, recentFor); ok {
+		return c, e, nil
+	}
+	return s.Event(ctx, id) // the check found nothing to cache (an unknown date) or failed
 }
 
 // Event returns one event and the course it belongs to.
