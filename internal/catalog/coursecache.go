@@ -61,8 +61,8 @@ type courseCache struct {
 	// recent check makes one, not one each.
 	byEvent  map[int64]int64
 	checking map[int64]chan struct{}
-	reads   atomic.Int64     // courses read afresh for the cache (tests)
-	now     func() time.Time // the clock of checked; tests set it
+	reads    atomic.Int64     // courses read afresh for the cache (tests)
+	now      func() time.Time // the clock of checked; tests set it
 }
 
 type cacheEntry struct {
