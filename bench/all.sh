@@ -33,8 +33,8 @@ step() { # name, command...
 echo "commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (dirty)'), $(date -u '+%F %T') UTC, load $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) CPUs, $(go version | cut -d' ' -f3)" | tee "$OUT/commands.txt"
 go build -o /dev/null ./bench/... ./cmd/plenary || exit 1
 
-step booking-sqlite    go run ./bench/booking -db sqlite -reps 2
-step booking-pg        go run ./bench/booking -db "$PG" -reps 2
+step booking-sqlite    go run ./bench/booking -db sqlite -reps 3
+step booking-pg        go run ./bench/booking -db "$PG" -reps 3
 step booking-pg-two    go run ./bench/booking -db "$PG" -reps 1 -instances 2
 step coursepage-sqlite go run ./bench/coursepage -rounds 3 -duration 5s -page-cache 0
 step coursepage-pg     go run ./bench/coursepage -rounds 3 -duration 5s -page-cache 0 -db "$PG"
