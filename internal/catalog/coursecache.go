@@ -118,26 +118,38 @@ func (c *courseCache) get(id int64, version int) (Course, bool) {
 }
 
 // recentEvent returns a copy of the cached course of the event with id,
-// and the event, if the course was checked within maxAge.
-func (c *courseCache) recentEvent(id int64, maxAge time.Duration) (Course, Event, bool) {
+// and the event, if the course was checked within maxAge. The copy is
+// made on the heap and handed back by pointer: EventRecent serves every
+// booking of a rush, and each request's goroutine waits for its batch
+// with this path's frames behind it (a course by value in each of them
+// pushed its stack past 16 KB, to be copied into a fresh 32 KB one).
+func (c *courseCache) recentEvent(id int64, maxAge time.Duration) (*courseAndEvent, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.m[c.byEvent[id]]
 	if !ok {
-		return Course{}, Event{}, false
+		return nil, false
 	}
 	e := el.Value.(*cacheEntry)
 	if c.now().Sub(e.checked) > maxAge {
-		return Course{}, Event{}, false
+		return nil, false
 	}
-	for _, ev := range e.course.Events {
-		if ev.ID == id {
+	for i := range e.course.Events {
+		if e.course.Events[i].ID == id {
 			c.ll.MoveToFront(el)
-			course := e.course.clone()
-			return course, ev.clone(), true
+			out := &courseAndEvent{}
+			e.course.cloneInto(&out.course)
+			out.event = out.course.Events[i].clone()
+			return out, true
 		}
 	}
-	return Course{}, Event{}, false
+	return nil, false
+}
+
+// courseAndEvent is recentEvent's answer.
+type courseAndEvent struct {
+	course Course
+	event  Event
 }
 
 // check reports whether the caller is to check the course of the event
@@ -222,38 +234,53 @@ func (c *courseCache) len() int {
 // clone returns a deep copy of c: no slice of the copy shares memory with
 // c, so neither can change the other. Nil slices stay nil.
 func (c Course) clone() Course {
+	var out Course
+	c.cloneInto(&out)
+	return out
+}
+
+// cloneInto sets *dst to a deep copy of c.
+func (c *Course) cloneInto(dst *Course) {
+	*dst = *c
+	dst.deepen()
+}
+
+// deepen gives c copies of its slices.
+func (c *Course) deepen() {
 	c.Topics = slices.Clone(c.Topics)
 	c.Fees = slices.Clone(c.Fees)
 	c.Questions = slices.Clone(c.Questions)
 	if c.Rules != nil {
-		rules := make([]Rule, len(c.Rules))
-		for i, r := range c.Rules {
-			r.Conditions = slices.Clone(r.Conditions)
-			rules[i] = r
+		rules := slices.Clone(c.Rules)
+		for i := range rules {
+			rules[i].Conditions = slices.Clone(rules[i].Conditions)
 		}
 		c.Rules = rules
 	}
 	if c.Events != nil {
-		events := make([]Event, len(c.Events))
-		for i, e := range c.Events {
-			events[i] = e.clone()
+		events := slices.Clone(c.Events)
+		for i := range events {
+			events[i].deepen()
 		}
 		c.Events = events
 	}
-	return c
 }
 
 // clone returns a deep copy of e.
 func (e Event) clone() Event {
+	e.deepen()
+	return e
+}
+
+// deepen gives e copies of its slices.
+func (e *Event) deepen() {
 	if e.Days != nil {
-		days := make([]Day, len(e.Days))
-		for i, d := range e.Days {
-			d.Agenda = slices.Clone(d.Agenda)
-			days[i] = d
+		days := slices.Clone(e.Days)
+		for i := range days {
+			days[i].Agenda = slices.Clone(days[i].Agenda)
 		}
 		e.Days = days
 	}
-	return e
 }
 
 // The version checks, one prepared query each.

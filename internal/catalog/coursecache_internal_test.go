@@ -18,7 +18,7 @@ func TestCourseCacheFindsEventsOfCachedCoursesOnly(t *testing.T) {
 		return co
 	}
 	has := func(event int64) bool {
-		_, _, ok := c.recentEvent(event, time.Hour)
+		_, ok := c.recentEvent(event, time.Hour)
 		return ok
 	}
 	c.put(course(1, 1, 10, 11))

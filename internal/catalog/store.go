@@ -221,11 +221,16 @@ func (s *Store) EventRecent(ctx context.Context, id int64) (Course, Event, error
 	if !s.cached() {
 		return s.Event(ctx, id)
 	}
-	if c, e, ok := s.cache.recentEvent(id, recentFor); ok {
-		return c, e, nil
+	if ce, ok := s.cache.recentEvent(id, recentFor); ok {
+		return ce.course, ce.event, nil
 	}
-	// One check at a time per date: the rest of a rush wait for it and
-	// take what it cached.
+	return s.eventChecked(ctx, id)
+}
+
+// eventChecked is EventRecent's way when the cache has no recent check:
+// one check at a time per date; the rest of a rush wait for it and take
+// what it cached.
+func (s *Store) eventChecked(ctx context.Context, id int64) (Course, Event, error) {
 	wait, lead := s.cache.check(id)
 	if lead {
 		defer s.cache.checkDone(id)
@@ -236,8 +241,8 @@ func (s *Store) EventRecent(ctx context.Context, id int64) (Course, Event, error
 	case <-ctx.Done():
 		return Course{}, Event{}, ctx.Err()
 	}
-	if c, e, ok := s.cache.recentEvent(id, recentFor); ok {
-		return c, e, nil
+	if ce, ok := s.cache.recentEvent(id, recentFor); ok {
+		return ce.course, ce.event, nil
 	}
 	return s.Event(ctx, id) // the check found nothing to cache (an unknown date) or failed
 }

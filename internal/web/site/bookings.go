@@ -212,20 +212,30 @@ func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
 		s.web.CountView(r, fmt.Sprintf("/events/%d/booked", e.ID))
 		http.Redirect(w, r, "/bookings/"+res.Token+"?booked=1", http.StatusSeeOther)
 	case errors.As(err, &ferr), errors.As(err, &refused):
-		p, perr := s.bookingForm(r, c, e)
-		if perr != nil {
-			s.web.Error(w, r, perr)
-			return
-		}
-		p.fill(form, ferr)
-		if refused != nil {
-			p.Refused = refused.Reasons
-		}
-		prob, _ := web.ProblemOf(err)
-		s.web.Render(w, r, prob.Status, "booking_form", p)
+		s.bookingRefused(w, r, c, e, &form, ferr, refused, err)
 	default:
 		s.bookingUnavailable(w, r, err, c)
 	}
+}
+
+// bookingRefused shows the form again, as the person filled it, with what
+// was wrong beside each field and the rules' reasons. It is a function of
+// its own so that the form page's data is not part of bookingCreate's
+// frame: every request of a rush carries that frame on its goroutine's
+// stack while it waits for its batch.
+func (s *Server) bookingRefused(w http.ResponseWriter, r *http.Request, c catalog.Course, e catalog.Event,
+	form *bookingForm, ferr booking.FormError, refused *booking.RefusedError, err error) {
+	p, perr := s.bookingForm(r, c, e)
+	if perr != nil {
+		s.web.Error(w, r, perr)
+		return
+	}
+	p.fill(*form, ferr)
+	if refused != nil {
+		p.Refused = refused.Reasons
+	}
+	prob, _ := web.ProblemOf(err)
+	s.web.Render(w, r, prob.Status, "booking_form", p)
 }
 
 // subscribeAfterBooking subscribes the person who just booked to the
