@@ -69,6 +69,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -108,6 +109,7 @@ func main() {
 type options struct {
 	reps        int
 	warmup      int
+	cold        bool
 	burst       int
 	places      int
 	timeout     time.Duration
@@ -128,6 +130,7 @@ func run() (bool, error) {
 	flag.StringVar(&dbs, "db", "sqlite", "databases, comma-separated, measured in alternating repetitions: sqlite (a file in a temp folder) "+
 		"and/or a postgres://… URL (a new schema in that database for each repetition, dropped after)")
 	flag.IntVar(&o.reps, "reps", 3, "repetitions per database (each on a fresh database: one burst, then one sustained run)")
+	flag.BoolVar(&o.cold, "cold", true, "start every burst from a quiet server's memory (debug.FreeOSMemory just before the start barrier); false: from whatever the last phase left mapped, which flatters whichever burst follows another")
 	flag.IntVar(&o.warmup, "warmup", 1, "repetitions per database run first and not counted (checked and printed as w1, w2, …): the first burst of a process pays its start-up (heap growth, first use of templates and statements), which a server that has been up a while does not, and which the bare reference, run second, never pays")
 	flag.IntVar(&o.burst, "burst", 2000, "people posting the booking form at once in the burst")
 	flag.IntVar(&o.places, "places", 30, "places on the burst's date (it has a waiting list)")
@@ -188,7 +191,7 @@ func run() (bool, error) {
 	fmt.Println()
 
 	allOK := true
-	fmt.Printf("%-4s %-8s %-11s %6s %6s %7s %9s %9s %9s %9s %9s %11s %9s\n", "rep", "db", "phase", "ok", "failed", "confirm", "waitlist", "first", "p50", "p99", "max", "wall|rate", "CPU/req")
+	fmt.Printf("%-4s %-8s %-11s %6s %6s %7s %9s %9s %9s %9s %9s %11s %9s %7s\n", "rep", "db", "phase", "ok", "failed", "confirm", "waitlist", "first", "p50", "p99", "max", "wall|rate", "CPU/req", "faults")
 	for rep := 1 - o.warmup; rep <= o.reps; rep++ {
 		label := fmt.Sprint(rep)
 		if rep <= 0 {
@@ -205,8 +208,8 @@ func run() (bool, error) {
 				en.reps = append(en.reps, r)
 			}
 			printBurst := func(phase string, b burstResult) {
-				fmt.Printf("%-4s %-8s %-11s %6d %6d %7d %9d %9s %9s %9s %9s %11s %9s\n", label, en.name, phase, b.booked, b.failed, b.confirmed, b.waitlisted,
-					ms(b.first), ms(b.p50), ms(b.p99), ms(b.max), ms(b.wall), ms(b.cpu))
+				fmt.Printf("%-4s %-8s %-11s %6d %6d %7d %9d %9s %9s %9s %9s %11s %9s %7.1f\n", label, en.name, phase, b.booked, b.failed, b.confirmed, b.waitlisted,
+					ms(b.first), ms(b.p50), ms(b.p99), ms(b.max), ms(b.wall), ms(b.cpu), b.faults)
 			}
 			printSustain := func(phase string, s sustainResult) {
 				fmt.Printf("%-4s %-8s %-11s %6d %6d %7d %9s %9s %9s %9s %9s %9.1f/s %9s\n", label, en.name, phase, s.booked, s.failed, s.confirmed, "-",
@@ -745,6 +748,7 @@ type burstResult struct {
 	first, p50, p99, max    time.Duration
 	wall                    time.Duration
 	cpu                     time.Duration // CPU time of the process (server and clients) per request
+	faults                  float64       // page faults of the process per request
 	confirmed, waitlisted   int
 }
 
@@ -834,13 +838,22 @@ func burst(ctx context.Context, o options, urls []string, path, tag string) (bur
 		}()
 	}
 	ready.Wait()
-	cpuBefore := measure.ProcessCPU()
+	if o.cold {
+		// Every burst starts from the memory a quiet server holds: what
+		// the last phase freed goes back to the system, as the runtime's
+		// scavenger returns it over a quiet minute (and plenary serve
+		// does once after start), so each burst — Plenary's or the bare
+		// handler's, whichever ran before it — maps afresh the memory it
+		// needs.
+		debug.FreeOSMemory()
+	}
+	cpuBefore, faultsBefore := measure.ProcessCPU(), measure.ProcessFaults()
 	released := time.Now()
 	close(startGate)
 	done.Wait()
-	cpu := measure.ProcessCPU() - cpuBefore
+	cpu, faults := measure.ProcessCPU()-cpuBefore, measure.ProcessFaults()-faultsBefore
 
-	r := burstResult{failures: map[string]int{}, cpu: cpu / time.Duration(n)}
+	r := burstResult{failures: map[string]int{}, cpu: cpu / time.Duration(n), faults: float64(faults) / float64(n)}
 	lats := make([]time.Duration, 0, n)
 	var last time.Time
 	for _, res := range results {

@@ -21,6 +21,17 @@ func ProcessCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// ProcessFaults returns the page faults (minor and major) this process
+// has taken so far: memory the kernel had to map on first touch, which a
+// burst onto fresh goroutine stacks and buffers pays in system time.
+func ProcessFaults() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Minflt + ru.Majflt
+}
+
 // Capped is a vegeta pacer that sends as fast as the workers can go and
 // stops after Max hits.
 type Capped struct{ Max uint64 }
