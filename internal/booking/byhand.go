@@ -142,8 +142,12 @@ func (s *Service) AddByHand(ctx context.Context, req Request, actor audit.Actor,
 
 // ReadRequest reads the booking form's fields from a posted form, for
 // course c: the public form and the staff area's "add by hand" share it.
-// Nothing is checked here (Book and AddByHand do); an answer is read
-// only for the course's own questions.
+// Nothing is checked here (Book and AddByHand do). Answers are read for
+// the course's own questions and, up to maxOtherAnswers, for others: the
+// public form's course may be a second old (catalog.Store.EventRecent),
+// and the booking is judged against the course as it is under the date's
+// lock, which may ask a question added since; checking keeps only the
+// answers the course it judges with asks for.
 func ReadRequest(form url.Values, c catalog.Course) Request {
 	r := Request{
 		Name: form.Get("name"), Email: form.Get("email"), Organisation: form.Get("organisation"), Role: form.Get("role"),
@@ -156,8 +160,29 @@ func ReadRequest(form url.Values, c catalog.Course) Request {
 			r.Answers[q.Key] = v[0]
 		}
 	}
+	others := 0
+	for name, v := range form {
+		key, ok := strings.CutPrefix(name, AnswerField(""))
+		if !ok || key == "" || len(key) > maxAnswerKey || len(v) == 0 {
+			continue
+		}
+		if _, asked := r.Answers[key]; asked {
+			continue
+		}
+		if others == maxOtherAnswers {
+			break
+		}
+		r.Answers[key], others = v[0], others+1
+	}
 	return r
 }
+
+// The answers ReadRequest keeps beyond the course's questions: how many,
+// and how long a key may be (a course file's keys are short words).
+const (
+	maxOtherAnswers = 20
+	maxAnswerKey    = 64
+)
 
 // EventByID returns a date with its course, for the staff area's "add by
 // hand" page; an unknown date is ErrEventUnavailable.

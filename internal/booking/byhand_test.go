@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -67,13 +68,25 @@ func TestAddByHand(t *testing.T) {
 	}
 }
 
-// TestReadRequest reads the booking form's fields, answers only to the
-// course's questions.
+// TestReadRequest reads the booking form's fields, the answers to the
+// course's questions and a bounded number of others (a question added to
+// the course since the form's copy of it was read: the booking is judged
+// against the course under the date's lock, and checking keeps only what
+// that course asks).
 func TestReadRequest(t *testing.T) {
 	c := catalog.Course{Questions: []catalog.Question{{Key: "nhs"}}}
-	r := booking.ReadRequest(url.Values{"name": {"Ann"}, "email": {"a@b.org"}, "system_checked": {"on"},
-		"answer_nhs": {"yes"}, "answer_other": {"x"}, "po_number": {"PO"}}, c)
-	if r.Name != "Ann" || r.Email != "a@b.org" || !r.SystemChecked || r.PONumber != "PO" || len(r.Answers) != 1 || r.Answers["nhs"] != "yes" {
+	form := url.Values{"name": {"Ann"}, "email": {"a@b.org"}, "system_checked": {"on"},
+		"answer_nhs": {"yes"}, "answer_other": {"x"}, "po_number": {"PO"},
+		"answer_": {"no key"}, "answer_" + strings.Repeat("k", 65): {"key too long"}}
+	r := booking.ReadRequest(form, c)
+	if r.Name != "Ann" || r.Email != "a@b.org" || !r.SystemChecked || r.PONumber != "PO" || len(r.Answers) != 2 ||
+		r.Answers["nhs"] != "yes" || r.Answers["other"] != "x" {
 		t.Errorf("got %+v", r)
+	}
+	for i := range 50 {
+		form.Set(fmt.Sprintf("answer_q%d", i), "y")
+	}
+	if r := booking.ReadRequest(form, c); len(r.Answers) != 21 || r.Answers["nhs"] != "yes" {
+		t.Errorf("with 51 other answers posted: kept %d (nhs %q), want the course's one and 20 others", len(r.Answers), r.Answers["nhs"])
 	}
 }

@@ -69,6 +69,14 @@ type dateState struct {
 	// left is how many requests of the batch, this one included, have
 	// yet to run: how many booking IDs the batch may still want.
 	left int
+	// shared is what the batch's requests share whether they succeed
+	// or fail (a request's other changes to its dateState are kept only
+	// when it succeeds).
+	shared *batchShared
+}
+
+// batchShared is a batch's state that outlives a request's failure.
+type batchShared struct {
 	// current is the date and its course as read in the batch's
 	// transaction by its first request that held an older version.
 	current *currentEvent
@@ -236,7 +244,7 @@ func (s *Service) batchTx(ctx context.Context, tx *sql.Tx, eventID int64, jobs [
 	for _, j := range jobs { // an earlier run's answers do not stand
 		j.err = nil
 	}
-	st := dateState{store: s.store.withTx(tx), tx: tx} // SQLite's statements stay prepared per connection (internal/database)
+	st := dateState{store: s.store.withTx(tx), tx: tx, shared: &batchShared{}} // SQLite's statements stay prepared per connection (internal/database)
 	sq := st.store.q
 	var err error
 	if st.store.dialect == database.Postgres {

@@ -444,6 +444,83 @@ func TestBookingAgainstAChangedCourse(t *testing.T) {
 	}
 }
 
+// TestBatchRunAgainJudgesAgainstTheCurrentCourse: in a batch that must run
+// again with savepoints (the database refuses Eve's booking row when the
+// batch writes), a request whose course was out of date and which the
+// current course refuses is refused on the second run too: each run
+// judges the request from what it brought, not from the course an earlier
+// run read for it.
+func TestBatchRunAgainJudgesAgainstTheCurrentCourse(t *testing.T) {
+	t.Parallel()
+	f := newNoticeFixture(t, time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC), date(2026, 5, 20), 5, nil)
+	staleCourse, staleEvent := f.course, f.event
+	c, err := f.store.CourseBySlug(ctx, f.course.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Questions = append(c.Questions, catalog.Question{Key: "registration", Label: "Registration number", Kind: catalog.TextAnswer})
+	c.Rules = append(c.Rules, catalog.Rule{Outcome: catalog.Refuse, Message: "Only registered practitioners can book.",
+		Conditions: []catalog.Condition{{Question: "registration", Op: catalog.OpMissing}}})
+	if _, err := f.store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: f.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	refuseRow(t, f.db, "bookings", "name", "Eve E")
+	answered := func(name string) booking.Request {
+		r := f.request(name)
+		r.Answers = map[string]string{"registration": "AB12345"}
+		return r
+	}
+	id := staleEvent.ID
+	release := booking.HoldDate(f.svc, id)
+	type outcome struct {
+		res booking.Result
+		err error
+	}
+	var done []chan outcome
+	queue := func(req booking.Request) {
+		c := make(chan outcome, 1)
+		done = append(done, c)
+		go func() {
+			res, err := f.svc.BookEvent(ctx, staleCourse, staleEvent, req, participant)
+			c <- outcome{res, err}
+		}()
+	}
+	waitFor := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("waited 30 s for %s", what)
+			}
+		}
+	}
+	queue(answered("Ann A")) // leads a batch of one, waiting for the lock
+	waitFor("Ann to lead", func() bool { n, led := booking.Queued(f.svc, id); return n == 0 && led })
+	for i, req := range []booking.Request{f.request("Bob B"), answered("Eve E"), answered("Gus G")} {
+		queue(req)
+		waitFor("the queue to grow", func() bool { n, _ := booking.Queued(f.svc, id); return n == i+1 })
+	}
+	release()
+	got := make([]outcome, len(done))
+	for i, c := range done {
+		got[i] = <-c
+	}
+	if n := booking.BatchRedos(f.svc); n != 1 {
+		t.Fatalf("batches run again: %d, want 1 (Eve's row refused)", n)
+	}
+	if !isField(got[1].err, booking.AnswerField("registration")) {
+		t.Fatalf("Bob, without the answer the current course asks for: %v (booked %+v), want the new rule's refusal",
+			got[1].err, got[1].res.Booking)
+	}
+	if got[2].err == nil {
+		t.Fatalf("Eve, whose row the database refuses: booked %+v", got[2].res.Booking)
+	}
+	for _, o := range []outcome{got[0], got[3]} {
+		if o.err != nil || o.res.Booking.Status != booking.Confirmed {
+			t.Fatalf("Ann and Gus: %v, %s; want confirmed", o.err, o.res.Booking.Status)
+		}
+	}
+}
+
 // TestPasscodeChangeWhileTheDateRuns: new meeting details during a date
 // that has started (the link breaks at lunch) reach the people on it at
 // once, in new joining instructions; the notice never promises them for

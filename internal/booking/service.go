@@ -215,6 +215,10 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 	// what the batch knows of the date in ds, and adds its rows to ds
 	// for the batch to write together (batchwrites.go).
 	err := s.bookBatched(ctx, event.ID, req.Email, func(ctx context.Context, tx *sql.Tx, ds *dateState) error {
+		// This may run twice (a batch that runs again with savepoints):
+		// each run starts from what the request brought, not from what an
+		// earlier run judged it against.
+		course, event, req, decision := course, event, req, decision
 		res = Result{}
 		st := ds.store
 		ev := ds.ev
@@ -227,14 +231,16 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 			// the course and date as they now are, so this person's
 			// e-mail and calendar say what is true and the rules judge
 			// the real date. Read once per batch.
-			if ds.current == nil {
+			cur := ds.shared.current
+			if cur == nil {
 				c, e, err := s.catalog.WithTx(tx).Event(ctx, event.ID)
 				if err != nil {
 					return err
 				}
-				ds.current = &currentEvent{course: c, event: e}
+				cur = &currentEvent{course: c, event: e}
+				ds.shared.current = cur
 			}
-			course, event = ds.current.course, ds.current.event
+			course, event = cur.course, cur.event
 			req = asked // the current course may ask what the one read did not
 			if ferr := o.checkRequest(&req, course, event); ferr != nil {
 				return ferr

@@ -100,8 +100,9 @@ func (c *courseCache) done(id int64) {
 	delete(c.loading, id)
 }
 
-// get returns a copy of the course with id if it is cached at version.
-func (c *courseCache) get(id int64, version int) (Course, bool) {
+// get returns a copy of the course with id if it is cached at version,
+// which the database gave at the time at: the entry counts as checked then.
+func (c *courseCache) get(id int64, version int, at time.Time) (Course, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.m[id]
@@ -112,7 +113,9 @@ func (c *courseCache) get(id int64, version int) (Course, bool) {
 	if e.course.Version != version {
 		return Course{}, false
 	}
-	e.checked = c.now()
+	if at.After(e.checked) {
+		e.checked = at
+	}
 	c.ll.MoveToFront(el)
 	return e.course.clone(), true
 }
@@ -185,22 +188,21 @@ func (c *courseCache) index(course Course, add bool) {
 }
 
 // put caches a copy of course, unless a newer version is cached already.
-func (c *courseCache) put(course Course) {
+func (c *courseCache) put(course Course, at time.Time) {
 	stored := course.clone()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := c.now()
 	if el, ok := c.m[course.ID]; ok {
 		e := el.Value.(*cacheEntry)
-		if e.course.Version <= course.Version {
+		if e.course.Version < course.Version || e.course.Version == course.Version && at.After(e.checked) {
 			c.index(e.course, false)
-			e.course, e.checked = stored, now
+			e.course, e.checked = stored, at
 			c.index(stored, true)
 		}
 		c.ll.MoveToFront(el)
 		return
 	}
-	c.m[course.ID] = c.ll.PushFront(&cacheEntry{id: course.ID, course: stored, checked: now})
+	c.m[course.ID] = c.ll.PushFront(&cacheEntry{id: course.ID, course: stored, checked: at})
 	c.index(stored, true)
 	for c.ll.Len() > c.cap {
 		c.remove(c.ll.Back())
@@ -309,9 +311,13 @@ func (s *Store) row(ctx context.Context, query string, args []any, dest ...any) 
 // One read at a time per course: a caller that misses while another
 // reads the course waits for that read, then looks again (it may have
 // cached the version wanted; if not, the caller reads it itself).
-func (s *Store) courseVersioned(ctx context.Context, id int64, version int) (Course, error) {
+//
+// at is when the version was read; an entry it finds counts as checked
+// then, and one it reads as checked when its read began — never later
+// than the database said so (EventRecent trusts a check for a second).
+func (s *Store) courseVersioned(ctx context.Context, id int64, version int, at time.Time) (Course, error) {
 	for {
-		if c, ok := s.cache.get(id, version); ok {
+		if c, ok := s.cache.get(id, version, at); ok {
 			return c, nil
 		}
 		wait, lead := s.cache.load(id)
@@ -325,10 +331,11 @@ func (s *Store) courseVersioned(ctx context.Context, id int64, version int) (Cou
 		}
 	}
 	defer s.cache.done(id)
-	if c, ok := s.cache.get(id, version); ok { // cached between the miss and the lead
+	if c, ok := s.cache.get(id, version, at); ok { // cached between the miss and the lead
 		return c, nil
 	}
 	s.cache.reads.Add(1)
+	began := s.cache.now()
 	cs, err := s.load(ctx, `c.id = $1`, id)
 	if err != nil {
 		return Course{}, err
@@ -337,13 +344,14 @@ func (s *Store) courseVersioned(ctx context.Context, id int64, version int) (Cou
 		s.cache.drop(id)
 		return Course{}, ErrNotFound
 	}
-	s.cache.put(cs[0])
+	s.cache.put(cs[0], began)
 	return cs[0], nil
 }
 
 // cachedByID is CourseByID through the cache.
 func (s *Store) cachedByID(ctx context.Context, id int64) (Course, error) {
 	var version int
+	at := s.cache.now()
 	if err := s.row(ctx, versionByID, []any{id}, &version); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			s.cache.drop(id)
@@ -351,7 +359,7 @@ func (s *Store) cachedByID(ctx context.Context, id int64) (Course, error) {
 		}
 		return Course{}, err
 	}
-	return s.courseVersioned(ctx, id, version)
+	return s.courseVersioned(ctx, id, version, at)
 }
 
 // CourseVersionBySlug returns the ID and version of the course slug, by
@@ -375,26 +383,28 @@ func (s *Store) CourseVersionBySlug(ctx context.Context, slug string) (id int64,
 func (s *Store) cachedBySlug(ctx context.Context, slug string) (Course, error) {
 	var id int64
 	var version int
+	at := s.cache.now()
 	if err := s.row(ctx, versionBySlug, []any{slug}, &id, &version); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Course{}, ErrNotFound
 		}
 		return Course{}, err
 	}
-	return s.courseVersioned(ctx, id, version)
+	return s.courseVersioned(ctx, id, version, at)
 }
 
 // cachedEvent is Event through the cache.
 func (s *Store) cachedEvent(ctx context.Context, eventID int64) (Course, Event, error) {
 	var id int64
 	var version int
+	at := s.cache.now()
 	if err := s.row(ctx, versionByEvent, []any{eventID}, &id, &version); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return Course{}, Event{}, ErrNotFound
 		}
 		return Course{}, Event{}, err
 	}
-	c, err := s.courseVersioned(ctx, id, version)
+	c, err := s.courseVersioned(ctx, id, version, at)
 	if err != nil {
 		return Course{}, Event{}, err
 	}

@@ -10,6 +10,7 @@ import (
 // added), an eviction and a drop.
 func TestCourseCacheFindsEventsOfCachedCoursesOnly(t *testing.T) {
 	c := newCourseCache(2)
+	now := time.Now()
 	course := func(id int64, version int, events ...int64) Course {
 		co := Course{ID: id, Version: version}
 		for _, e := range events {
@@ -21,20 +22,20 @@ func TestCourseCacheFindsEventsOfCachedCoursesOnly(t *testing.T) {
 		_, ok := c.recentEvent(event, time.Hour)
 		return ok
 	}
-	c.put(course(1, 1, 10, 11))
+	c.put(course(1, 1, 10, 11), now)
 	if !has(10) || !has(11) || has(12) {
 		t.Fatal("course 1's dates are not found, or another is")
 	}
-	c.put(course(1, 2, 11, 12)) // date 10 taken out, 12 added
+	c.put(course(1, 2, 11, 12), now) // date 10 taken out, 12 added
 	if has(10) || !has(11) || !has(12) {
 		t.Fatal("after version 2: date 10 still found, or 11 or 12 not")
 	}
-	c.put(course(1, 1, 10)) // an older version never replaces a newer
+	c.put(course(1, 1, 10), now) // an older version never replaces a newer
 	if has(10) || !has(12) {
 		t.Fatal("an older version replaced the newer")
 	}
-	c.put(course(2, 1, 20))
-	c.put(course(3, 1, 30)) // evicts course 1, the least recently used
+	c.put(course(2, 1, 20), now)
+	c.put(course(3, 1, 30), now) // evicts course 1, the least recently used
 	if has(11) || has(12) || !has(20) || !has(30) {
 		t.Fatal("the evicted course's dates are still found, or the others not")
 	}

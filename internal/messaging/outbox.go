@@ -199,8 +199,11 @@ func (b *JobBatch) Truncate(n int) {
 
 // ManyInserter is a JobInserter that can insert many jobs in one
 // statement: a River client. Flush uses River's fast form, which returns
-// no rows and fails rather than skips on a unique job already there: the
-// jobs are for messages just inserted, whose IDs no job has named.
+// only a count: with the drivers Plenary uses a unique job already there
+// is skipped (ON CONFLICT DO NOTHING), which cannot happen for the jobs
+// of messages just inserted, whose IDs no job has named — so Flush takes
+// a count short of its jobs as an error rather than leave a message
+// without one.
 type ManyInserter interface {
 	InsertManyFastTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) (int, error)
 }
@@ -238,8 +241,12 @@ func (b *JobBatch) Flush(ctx context.Context, tx *sql.Tx) error {
 		return nil
 	}
 	if many, ok := b.o.jobs.(ManyInserter); ok {
-		if _, err := many.InsertManyFastTx(ctx, tx, jobs); err != nil {
+		n, err := many.InsertManyFastTx(ctx, tx, jobs)
+		if err != nil {
 			return fmt.Errorf("messaging: send jobs of %d messages: %w", len(jobs), err)
+		}
+		if n != len(jobs) {
+			return fmt.Errorf("messaging: send jobs of %d messages: %d inserted", len(jobs), n)
 		}
 		return nil
 	}

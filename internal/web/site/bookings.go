@@ -225,6 +225,12 @@ func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
 // stack while it waits for its batch.
 func (s *Server) bookingRefused(w http.ResponseWriter, r *http.Request, c catalog.Course, e catalog.Event,
 	form *bookingForm, ferr booking.FormError, refused *booking.RefusedError, err error) {
+	// From the course as it now is: the booking was judged against it
+	// (the POST's copy may be a second old), and it may ask what that
+	// copy did not.
+	if cur, ce, cerr := s.catalog.Event(r.Context(), e.ID); cerr == nil {
+		c, e = cur, ce
+	}
 	p, perr := s.bookingForm(r, c, e)
 	if perr != nil {
 		s.web.Error(w, r, perr)
