@@ -396,6 +396,26 @@ func TestBookingAgainstAChangedDate(t *testing.T) {
 	}
 }
 
+// askRegistration saves the course with a new question, a registration
+// number, and a rule refusing anyone who leaves it blank, and with title
+// when it is not empty; the date is left as it was.
+func (f *noticeFixture) askRegistration(t *testing.T, title string) {
+	t.Helper()
+	c, err := f.store.CourseBySlug(ctx, f.course.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if title != "" {
+		c.Title = title
+	}
+	c.Questions = append(c.Questions, catalog.Question{Key: "registration", Label: "Registration number", Kind: catalog.TextAnswer})
+	c.Rules = append(c.Rules, catalog.Rule{Outcome: catalog.Refuse, Message: "Only registered practitioners can book.",
+		Conditions: []catalog.Condition{{Question: "registration", Op: catalog.OpMissing}}})
+	if _, err := f.store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: f.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestBookingAgainstAChangedCourse: a booking whose course was read before
 // a save changed the course but not the date (the booking form's POST may
 // take the course from the cache, catalog.Store.EventRecent) is judged
@@ -405,17 +425,7 @@ func TestBookingAgainstAChangedCourse(t *testing.T) {
 	t.Parallel()
 	f := newNoticeFixture(t, time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC), date(2026, 5, 20), 5, nil)
 	staleCourse, staleEvent := f.course, f.event
-	c, err := f.store.CourseBySlug(ctx, f.course.Slug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Title = "Renamed refresher"
-	c.Questions = append(c.Questions, catalog.Question{Key: "registration", Label: "Registration number", Kind: catalog.TextAnswer})
-	c.Rules = append(c.Rules, catalog.Rule{Outcome: catalog.Refuse, Message: "Only registered practitioners can book.",
-		Conditions: []catalog.Condition{{Question: "registration", Op: catalog.OpMissing}}})
-	if _, err := f.store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: f.clock.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	f.askRegistration(t, "Renamed refresher")
 	_, now, err := f.store.Event(ctx, staleEvent.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -454,16 +464,7 @@ func TestBatchRunAgainJudgesAgainstTheCurrentCourse(t *testing.T) {
 	t.Parallel()
 	f := newNoticeFixture(t, time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC), date(2026, 5, 20), 5, nil)
 	staleCourse, staleEvent := f.course, f.event
-	c, err := f.store.CourseBySlug(ctx, f.course.Slug)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Questions = append(c.Questions, catalog.Question{Key: "registration", Label: "Registration number", Kind: catalog.TextAnswer})
-	c.Rules = append(c.Rules, catalog.Rule{Outcome: catalog.Refuse, Message: "Only registered practitioners can book.",
-		Conditions: []catalog.Condition{{Question: "registration", Op: catalog.OpMissing}}})
-	if _, err := f.store.Save(ctx, []*catalog.Course{&c}, catalog.SaveOptions{Actor: catalogtest.Actor, Now: f.clock.Now()}); err != nil {
-		t.Fatal(err)
-	}
+	f.askRegistration(t, "")
 	refuseRow(t, f.db, "bookings", "name", "Eve E")
 	answered := func(name string) booking.Request {
 		r := f.request(name)
