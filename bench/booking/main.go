@@ -38,8 +38,12 @@
 // and printed like the others (w1, …) but not counted: a process's first
 // burst pays its start-up (the heap growing, templates and statements
 // used the first time), which a server that has been up a while does not
-// and the bare reference, measured after it, never does. The last lines
-// are AIM verdicts, the burst's last of all.
+// and the bare reference, measured after it, never does. With -cold (the
+// default) every burst, Plenary's and the bare handler's, starts from the
+// memory a quiet server holds (debug.FreeOSMemory before the barrier), so
+// neither inherits what the phase before it left mapped; each burst's row
+// gives its page faults per request. The last lines are AIM verdicts, the
+// burst's last of all.
 //
 // Everything is loopback only and bounded: the burst by its count and the
 // per-request -timeout, the sustained phase by -duration and
