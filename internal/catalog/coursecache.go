@@ -79,25 +79,26 @@ func newCourseCache(n int) *courseCache {
 		byEvent: map[int64]int64{}, checking: map[int64]chan struct{}{}, now: time.Now}
 }
 
-// load reports whether the caller is to read the course with id afresh
-// (then it calls done when finished); otherwise it returns a channel
-// closed when the read under way is done.
-func (c *courseCache) load(id int64) (wait <-chan struct{}, lead bool) {
+// begin starts one caller's turn at the work flights holds by key (the
+// course reads in loading, the checks in checking): it reports whether the
+// caller is to do the work for id (then it calls end when finished);
+// otherwise it returns a channel closed when the work under way is done.
+func (c *courseCache) begin(flights map[int64]chan struct{}, id int64) (wait <-chan struct{}, lead bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if ch, ok := c.loading[id]; ok {
+	if ch, ok := flights[id]; ok {
 		return ch, false
 	}
-	c.loading[id] = make(chan struct{})
+	flights[id] = make(chan struct{})
 	return nil, true
 }
 
-// done ends the caller's read of the course with id.
-func (c *courseCache) done(id int64) {
+// end ends the leading caller's work for id in flights.
+func (c *courseCache) end(flights map[int64]chan struct{}, id int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	close(c.loading[id])
-	delete(c.loading, id)
+	close(flights[id])
+	delete(flights, id)
 }
 
 // get returns a copy of the course with id if it is cached at version,
@@ -142,7 +143,7 @@ func (c *courseCache) recentEvent(id int64, maxAge time.Duration) (*courseAndEve
 			c.ll.MoveToFront(el)
 			out := &courseAndEvent{}
 			e.course.cloneInto(&out.course)
-			out.event = out.course.Events[i].clone()
+			out.event = out.course.Events[i] // a copy already, as Event's
 			return out, true
 		}
 	}
@@ -153,27 +154,6 @@ func (c *courseCache) recentEvent(id int64, maxAge time.Duration) (*courseAndEve
 type courseAndEvent struct {
 	course Course
 	event  Event
-}
-
-// check reports whether the caller is to check the course of the event
-// with id (then it calls checkDone when finished); otherwise it returns a
-// channel closed when the check under way is done.
-func (c *courseCache) check(id int64) (wait <-chan struct{}, lead bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if ch, ok := c.checking[id]; ok {
-		return ch, false
-	}
-	c.checking[id] = make(chan struct{})
-	return nil, true
-}
-
-// checkDone ends the caller's check of the event with id.
-func (c *courseCache) checkDone(id int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	close(c.checking[id])
-	delete(c.checking, id)
 }
 
 // index points byEvent at course's events (add) or takes them out.
@@ -320,7 +300,7 @@ func (s *Store) courseVersioned(ctx context.Context, id int64, version int, at t
 		if c, ok := s.cache.get(id, version, at); ok {
 			return c, nil
 		}
-		wait, lead := s.cache.load(id)
+		wait, lead := s.cache.begin(s.cache.loading, id)
 		if lead {
 			break
 		}
@@ -330,7 +310,7 @@ func (s *Store) courseVersioned(ctx context.Context, id int64, version int, at t
 			return Course{}, ctx.Err()
 		}
 	}
-	defer s.cache.done(id)
+	defer s.cache.end(s.cache.loading, id)
 	if c, ok := s.cache.get(id, version, at); ok { // cached between the miss and the lead
 		return c, nil
 	}

@@ -53,14 +53,14 @@ func TestCourseCacheFindsEventsOfCachedCoursesOnly(t *testing.T) {
 // is done.
 func TestCourseCacheOneCheckAtATime(t *testing.T) {
 	c := newCourseCache(2)
-	if _, lead := c.check(7); !lead {
+	if _, lead := c.begin(c.checking, 7); !lead {
 		t.Fatal("the first caller does not lead")
 	}
-	wait, lead := c.check(7)
+	wait, lead := c.begin(c.checking, 7)
 	if lead {
 		t.Fatal("a second caller leads while the first checks")
 	}
-	if _, lead := c.check(8); !lead {
+	if _, lead := c.begin(c.checking, 8); !lead {
 		t.Fatal("another event's check waits for event 7's")
 	}
 	select {
@@ -68,13 +68,13 @@ func TestCourseCacheOneCheckAtATime(t *testing.T) {
 		t.Fatal("released before the check is done")
 	default:
 	}
-	c.checkDone(7)
+	c.end(c.checking, 7)
 	select {
 	case <-wait:
 	default:
 		t.Fatal("not released when the check is done")
 	}
-	if _, lead := c.check(7); !lead {
+	if _, lead := c.begin(c.checking, 7); !lead {
 		t.Fatal("after the check, the next caller does not lead")
 	}
 }

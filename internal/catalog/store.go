@@ -231,9 +231,9 @@ func (s *Store) EventRecent(ctx context.Context, id int64) (Course, Event, error
 // one check at a time per date; the rest of a rush wait for it and take
 // what it cached.
 func (s *Store) eventChecked(ctx context.Context, id int64) (Course, Event, error) {
-	wait, lead := s.cache.check(id)
+	wait, lead := s.cache.begin(s.cache.checking, id)
 	if lead {
-		defer s.cache.checkDone(id)
+		defer s.cache.end(s.cache.checking, id)
 		return s.Event(ctx, id)
 	}
 	select {
