@@ -130,9 +130,23 @@ type mailMessage struct {
 // mailCalendar is the calendar file of an e-mail: an invitation to the
 // booking's person (the attendee) from the site's sender (the organiser).
 type mailCalendar struct {
-	Course  catalog.Course // only what the file shows: ID, slug and title
-	Event   catalog.Event  // the meeting's way in only when the file carries it
+	Course  calendarCourse
+	Event   catalog.Event // the meeting's way in only when the file carries it
 	Options catalog.CalendarOptions
+}
+
+// calendarCourse is what a calendar file shows of its course. (E-mails
+// queued before it was its own type stored a whole catalog.Course, whose
+// other fields were empty: they read back the same.)
+type calendarCourse struct {
+	ID    int64
+	Slug  string
+	Title string
+}
+
+// course is the catalog.Course that catalog.Calendar draws from.
+func (c calendarCourse) course() catalog.Course {
+	return catalog.Course{ID: c.ID, Slug: c.Slug, Title: c.Title}
 }
 
 // RenderMessage renders the booking e-mail of kind from data (a
@@ -150,14 +164,14 @@ func (m *Mail) RenderMessage(kind string, data []byte) (messaging.Content, error
 		c.Attachments = append(c.Attachments, messaging.Attachment{
 			Filename:    cal.Course.Slug + ".ics",
 			ContentType: "text/calendar; charset=utf-8; method=" + cal.Options.Method,
-			Data:        catalog.Calendar(cal.Course, cal.Event, cal.Options),
+			Data:        catalog.Calendar(cal.Course.course(), cal.Event, cal.Options),
 		})
 	}
 	if cal := mm.Withdrawn; cal != nil {
 		c.Attachments = append(c.Attachments, messaging.Attachment{
 			Filename:    cal.Course.Slug + "-cancelled.ics",
 			ContentType: "text/calendar; charset=utf-8; method=" + cal.Options.Method,
-			Data:        catalog.Calendar(cal.Course, cal.Event, cal.Options),
+			Data:        catalog.Calendar(cal.Course.course(), cal.Event, cal.Options),
 		})
 	}
 	return c, nil
@@ -176,93 +190,96 @@ func mailMessageJSON(mm mailMessage) ([]byte, error) {
 	return data, nil
 }
 
-// mailData is what the booking e-mail templates see.
+// mailData is what the booking e-mail templates see. It is stored with
+// every queued e-mail (as JSON, in the booking's transaction), so fields
+// an e-mail leaves empty are left out of it (omitzero): most of them are
+// for other kinds of e-mail, and read back as the same zero.
 type mailData struct {
-	Name           string
-	Status         string
-	CourseTitle    string
-	CourseURL      string
-	ManageURL      string
-	SystemCheckURL string
-	Dates          string
-	Times          []string
-	Format         string
-	Venue          string
-	Duration       string
-	WaitPosition   int
-	OfferExpires   string
-	Notes          []string
-	Fee            string
-	FeeTier        string
-	InvoiceNumber  string
-	PONumber       string
-	JoiningLead    int
-	Online         bool
+	Name           string   `json:",omitzero"`
+	Status         string   `json:",omitzero"`
+	CourseTitle    string   `json:",omitzero"`
+	CourseURL      string   `json:",omitzero"`
+	ManageURL      string   `json:",omitzero"`
+	SystemCheckURL string   `json:",omitzero"`
+	Dates          string   `json:",omitzero"`
+	Times          []string `json:",omitzero"`
+	Format         string   `json:",omitzero"`
+	Venue          string   `json:",omitzero"`
+	Duration       string   `json:",omitzero"`
+	WaitPosition   int      `json:",omitzero"`
+	OfferExpires   string   `json:",omitzero"`
+	Notes          []string `json:",omitzero"`
+	Fee            string   `json:",omitzero"`
+	FeeTier        string   `json:",omitzero"`
+	InvoiceNumber  string   `json:",omitzero"`
+	PONumber       string   `json:",omitzero"`
+	JoiningLead    int      `json:",omitzero"`
+	Online         bool     `json:",omitzero"`
 
 	// Joining instructions (joining, and reminder for the agenda).
-	InPerson     bool // the event has a room: in person or hybrid
-	Provider     string
-	JoinURL      string
-	MeetingID    string
-	Passcode     string
-	VenueName    string
-	VenueAddress []string // lines
-	Directions   []string // lines
-	Agenda       []mailDay
+	InPerson     bool      `json:",omitzero"` // the event has a room: in person or hybrid
+	Provider     string    `json:",omitzero"`
+	JoinURL      string    `json:",omitzero"`
+	MeetingID    string    `json:",omitzero"`
+	Passcode     string    `json:",omitzero"`
+	VenueName    string    `json:",omitzero"`
+	VenueAddress []string  `json:",omitzero"` // lines
+	Directions   []string  `json:",omitzero"` // lines
+	Agenda       []mailDay `json:",omitzero"`
 	// Replaces says these joining instructions replace ones sent before
 	// a change.
-	Replaces bool
+	Replaces bool `json:",omitzero"`
 
 	// Change and cancellation notices. Changes are the public ones only:
 	// joining details never appear in a notice.
-	Changes []mailChange
+	Changes []mailChange `json:",omitzero"`
 	// JoiningChanged says the meeting's joining details changed (told to
 	// confirmed people only); JoiningNow that new joining instructions
 	// follow in their own e-mail now; JoiningAt, otherwise, when they go.
-	JoiningChanged bool
-	JoiningNow     bool
-	JoiningAt      string
+	JoiningChanged bool   `json:",omitzero"`
+	JoiningNow     bool   `json:",omitzero"`
+	JoiningAt      string `json:",omitzero"`
 	// Late says the change came inside the minimum-notice window: the
 	// participant may cancel free of charge.
-	Late bool
+	Late bool `json:",omitzero"`
 	// HadPlace says the booking held a place (not only a spot on the
 	// waiting list).
-	HadPlace bool
+	HadPlace bool `json:",omitzero"`
 	// Refund says what happens to the fee of a cancelled event; empty
 	// when nothing was invoiced or paid.
-	Refund string
+	Refund string `json:",omitzero"`
 	// CancelReason is why the date was cancelled, as the coordinator
 	// gave it (event_cancelled); empty when they gave none.
-	CancelReason string
+	CancelReason string `json:",omitzero"`
 
 	// ReminderDays is how many days before the event the reminder goes.
-	ReminderDays int
+	ReminderDays int `json:",omitzero"`
 	// FeedbackURL is the feedback form's address for the thank-you; empty
 	// until feedback forms exist.
-	FeedbackURL string
+	FeedbackURL string `json:",omitzero"`
 
 	// Review is a pending review: its reasons, and for the course team's
 	// notice the answers and the commands that settle it (review.go).
-	Review reviewMail
+	Review reviewMail `json:",omitzero"`
 
 	// Digest is the daily digest of what needs attention (digest.go).
-	Digest digestMail
+	Digest digestMail `json:",omitzero"`
 
 	// Staff is a message written by the course team (message.go).
-	Staff staffMessage
+	Staff staffMessage `json:",omitzero"`
 
 	// Staff actions (desk.go, move.go). StaffMessage is a coordinator's
 	// message to the person with a review decision; ByStaff says the
 	// course team cancelled the booking, Waived that they waived the
 	// course's terms (nothing is owed), else Terms are the terms that
 	// apply. MovedFrom is the old date of a moved booking.
-	StaffMessage string
-	ByStaff      bool
-	Waived       bool
-	Terms        string
-	MovedFrom    string
+	StaffMessage string `json:",omitzero"`
+	ByStaff      bool   `json:",omitzero"`
+	Waived       bool   `json:",omitzero"`
+	Terms        string `json:",omitzero"`
+	MovedFrom    string `json:",omitzero"`
 	// Move says what the e-mail of a move carries (move.go).
-	Move moveMail
+	Move moveMail `json:",omitzero"`
 }
 
 // moveMail is what the e-mail of a move says it carries, so its words
@@ -447,7 +464,7 @@ func (s *Service) calendar(c catalog.Course, e catalog.Event, method string, joi
 		e.Meeting = catalog.Meeting{Provider: e.Meeting.Provider}
 	}
 	return &mailCalendar{
-		Course: catalog.Course{ID: c.ID, Slug: c.Slug, Title: c.Title},
+		Course: calendarCourse{ID: c.ID, Slug: c.Slug, Title: c.Title},
 		Event:  e,
 		Options: catalog.CalendarOptions{BaseURL: s.baseURL, UIDDomain: s.uidDomain, Now: now, Method: method,
 			Organizer: s.organizer, Attendee: mail.Address{Name: b.Name, Address: b.Email}, Joining: joining},

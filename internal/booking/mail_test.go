@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"net/mail"
 	"os"
@@ -281,6 +282,57 @@ func TestMailGolden(t *testing.T) {
 				continue
 			}
 			t.Errorf("%s belongs to no variant", f)
+		}
+	}
+}
+
+// TestMailStoredByAnEarlierPlenary renders an e-mail as an earlier
+// Plenary stored it (every field of its data written out, a whole
+// catalog.Course in its calendar file: testdata, taken from a queued
+// confirmation) and the same e-mail as queued now, and expects them alike
+// to the byte, calendar file included — and what is queued now to be a
+// good deal smaller.
+func TestMailStoredByAnEarlierPlenary(t *testing.T) {
+	m, err := NewMail()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := os.ReadFile(filepath.Join("testdata", "booking_confirmed-stored-2026-12.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mm mailMessage
+	if err := json.Unmarshal(old, &mm); err != nil {
+		t.Fatal(err)
+	}
+	now, err := mailMessageJSON(mm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(now)*3 > len(old)*2 { // 1,705 bytes against 2,980
+		t.Errorf("queued now: %d bytes, more than two thirds of the %d stored before:\n%s", len(now), len(old), now)
+	}
+	was, err := m.RenderMessage(string(mailConfirmed), old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	is, err := m.RenderMessage(string(mailConfirmed), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if was.Subject != is.Subject || was.Text != is.Text || was.HTML != is.HTML {
+		t.Errorf("the e-mail reads differently:\nstored before:\n%s\nqueued now:\n%s", was.Text, is.Text)
+	}
+	if len(was.Attachments) != 1 || len(is.Attachments) != 1 {
+		t.Fatalf("calendar files: %d stored before, %d queued now; want 1 each", len(was.Attachments), len(is.Attachments))
+	}
+	a, b := was.Attachments[0], is.Attachments[0]
+	if a.Filename != "dit-refresher.ics" || a.Filename != b.Filename || a.ContentType != b.ContentType || string(a.Data) != string(b.Data) {
+		t.Errorf("the calendar file differs:\nstored before: %s %s\n%s\nqueued now: %s %s\n%s", a.Filename, a.ContentType, a.Data, b.Filename, b.ContentType, b.Data)
+	}
+	for _, want := range []string{"Dr Ada Example", "DIT refresher", "INV-000001", "£120.00"} {
+		if !strings.Contains(is.Text, want) {
+			t.Errorf("the e-mail lacks %q:\n%s", want, is.Text)
 		}
 	}
 }
