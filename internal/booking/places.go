@@ -75,21 +75,45 @@ func (p Places) Left() int {
 
 // PlacesFor returns the places taken and waiting on each of the events.
 func (s *Service) PlacesFor(ctx context.Context, events []catalog.Event) (map[int64]Places, error) {
+	counts, err := s.store.places(ctx, eventIDs(events))
+	if err != nil {
+		return nil, fmt.Errorf("booking: places: %w", err)
+	}
+	return withCapacity(counts, events), nil
+}
+
+// PlacesIfCurrent is PlacesFor for events of course courseID as read at
+// version (a page kept from that version), in one round trip with the
+// course's version: current is false, and places nil, when the course
+// is no longer at version or is gone — the caller reads it again.
+func (s *Service) PlacesIfCurrent(ctx context.Context, courseID int64, version int, events []catalog.Event) (places map[int64]Places, current bool, err error) {
+	counts, current, err := s.store.placesIfCurrent(ctx, courseID, version, eventIDs(events))
+	if err != nil {
+		return nil, false, fmt.Errorf("booking: places: %w", err)
+	}
+	if !current {
+		return nil, false, nil
+	}
+	return withCapacity(counts, events), true, nil
+}
+
+func eventIDs(events []catalog.Event) []int64 {
 	ids := make([]int64, len(events))
 	for i, e := range events {
 		ids[i] = e.ID
 	}
-	counts, err := s.store.places(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("booking: places: %w", err)
-	}
+	return ids
+}
+
+// withCapacity is counts for each of events, with its capacity.
+func withCapacity(counts map[int64]Places, events []catalog.Event) map[int64]Places {
 	out := make(map[int64]Places, len(events))
 	for _, e := range events {
 		p := counts[e.ID]
 		p.Capacity = e.Capacity
 		out[e.ID] = p
 	}
-	return out, nil
+	return out
 }
 
 // EventZones returns the time zone (IANA name) of the event each of the

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -497,22 +498,66 @@ func (s store) answers(ctx context.Context, query string, args ...any) (map[int6
 func (s store) places(ctx context.Context, eventIDs []int64) (map[int64]Places, error) {
 	out := map[int64]Places{}
 	err := database.InBatches(eventIDs, func(marks string, args []any) error {
-		return s.each(ctx, `
-			SELECT event_id,
-			       SUM(CASE WHEN status `+statusIn(heldStatuses...)+` THEN 1 ELSE 0 END),
-			       SUM(CASE WHEN status `+statusIn(Waitlisted)+` THEN 1 ELSE 0 END)
-			FROM bookings WHERE event_id IN (`+marks+`) GROUP BY event_id`, args,
-			func(scan func(...any) error) error {
-				var id int64
-				var p Places
-				if err := scan(&id, &p.Taken, &p.Waiting); err != nil {
-					return err
-				}
-				out[id] = p
-				return nil
-			})
+		return s.each(ctx, placesQuery(marks), args, func(scan func(...any) error) error {
+			var id int64
+			var p Places
+			if err := scan(&id, &p.Taken, &p.Waiting); err != nil {
+				return err
+			}
+			out[id] = p
+			return nil
+		})
 	})
 	return out, err
+}
+
+// placesQuery counts the places held and waiting on the events whose IDs
+// marks binds: a row per event with bookings.
+func placesQuery(marks string) string {
+	return `SELECT event_id,
+		       SUM(CASE WHEN status ` + statusIn(heldStatuses...) + ` THEN 1 ELSE 0 END),
+		       SUM(CASE WHEN status ` + statusIn(Waitlisted) + ` THEN 1 ELSE 0 END)
+		FROM bookings WHERE event_id IN (` + marks + `) GROUP BY event_id`
+}
+
+// placesIfCurrent is places with, in the same statement as the first
+// BatchSize events' counts, the version of course courseID: a row of its
+// own, marked by an event ID of -1 (IDs are positive). current is false
+// when the course is gone or at another version.
+func (s store) placesIfCurrent(ctx context.Context, courseID int64, version int, eventIDs []int64) (map[int64]Places, bool, error) {
+	out := map[int64]Places{}
+	current := false
+	first := eventIDs[:min(len(eventIDs), database.BatchSize)]
+	q, args := `SELECT -1, version, 0 FROM courses WHERE id = $1`, []any{courseID}
+	database.InBatches(first, func(marks string, ids []any) error { // one batch
+		args = append(ids, courseID) // after the events' IDs
+		q = `SELECT -1, version, 0 FROM courses WHERE id = $` + strconv.Itoa(len(args)) + ` UNION ALL ` + placesQuery(marks)
+		return nil
+	})
+	err := s.each(ctx, q, args, func(scan func(...any) error) error {
+		var id int64
+		var p Places
+		if err := scan(&id, &p.Taken, &p.Waiting); err != nil {
+			return err
+		}
+		if id == -1 {
+			current = p.Taken == version
+		} else {
+			out[id] = p
+		}
+		return nil
+	})
+	if err != nil || !current {
+		return nil, false, err
+	}
+	if rest := eventIDs[len(first):]; len(rest) > 0 {
+		more, err := s.places(ctx, rest)
+		if err != nil {
+			return nil, false, err
+		}
+		maps.Copy(out, more)
+	}
+	return out, true, nil
 }
 
 // eventZones returns the time zone of the event each booking is on;

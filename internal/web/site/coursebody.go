@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"plenary/internal/booking"
 	"plenary/internal/catalog"
 	"plenary/internal/web"
 )
@@ -18,7 +19,8 @@ import (
 // <main>) is rendered once per course version and kept, with the places
 // of its upcoming dates as slots (web.SlotMarker), as the page cache keeps
 // a whole page. Every request still reads the course's version (the
-// catalogue's version-checked read, coursecache.go) and the places; it
+// catalogue's version-checked read, coursecache.go) and the places — in
+// one statement when a body of the slug is kept (PlacesIfCurrent); it
 // fills the slots from the places and renders only the layout around the
 // body, so what is per request — the cookie banner and consent, analytics,
 // the path, the staff area's navigation — is still rendered per request.
@@ -88,10 +90,12 @@ type fragmentKey struct {
 	book availability
 }
 
-// courseBodies is the kept bodies by course ID.
+// courseBodies is the kept bodies by course ID, and the ID of the last
+// kept body of each slug.
 type courseBodies struct {
-	mu sync.Mutex
-	m  map[int64]*courseBody
+	mu    sync.Mutex
+	m     map[int64]*courseBody
+	slugs map[string]int64
 }
 
 func (b *courseBodies) get(id int64) *courseBody {
@@ -100,19 +104,38 @@ func (b *courseBodies) get(id int64) *courseBody {
 	return b.m[id]
 }
 
+// bySlug is the last body kept for a course with slug, whatever course
+// has it now: the caller checks its version.
+func (b *courseBodies) bySlug(slug string) *courseBody {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	id, ok := b.slugs[slug]
+	if !ok {
+		return nil
+	}
+	return b.m[id]
+}
+
 func (b *courseBodies) put(id int64, body *courseBody) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.m == nil || len(b.m) >= maxCourseBodies {
-		b.m = map[int64]*courseBody{}
+		b.m, b.slugs = map[int64]*courseBody{}, map[string]int64{}
 	}
 	b.m[id] = body
+	b.slugs[body.course.Slug] = id
 }
 
 // matches reports whether body is what the course at version makes at
 // now with webcal and lists.
 func (b *courseBody) matches(version int, now time.Time, webcal template.URL, lists bool) bool {
-	if b.version != version || b.webcal != webcal || b.lists != lists {
+	return b.version == version && b.matchesAt(now, webcal, lists)
+}
+
+// matchesAt is matches but for the version: whether body is what the
+// course at its version makes at now with webcal and lists.
+func (b *courseBody) matchesAt(now time.Time, webcal template.URL, lists bool) bool {
+	if b.webcal != webcal || b.lists != lists {
 		return false
 	}
 	for i, e := range b.course.Events { // the events at version
@@ -291,19 +314,32 @@ func (s *Server) frame(b *courseBody, base web.Base) (frame, error) {
 }
 
 // courseShowKept serves the course page slug from its kept body: one
-// query of the course's version and, with booking on, one of the places.
-// A body that does not match (another version, a date past since, …) is
-// made again from the course read afresh.
+// query of the course's version and, with booking on, one of the places —
+// both in one round trip when the kept body is the slug's and still
+// fits the request (booking.Service.PlacesIfCurrent). A body that does
+// not match (another version, a date past since, …) is made again from
+// the course read afresh.
 func (s *Server) courseShowKept(w http.ResponseWriter, r *http.Request, slug string) {
 	ctx := r.Context()
+	now := s.web.Now()
+	webcal := template.URL(webcal(s.web.AbsoluteBase(r)))
+	lists := s.listsOn()
+	if b := s.bodies.bySlug(slug); b != nil && b.slotted && !web.Slotted(r) && b.matchesAt(now, webcal, lists) {
+		places, current, err := s.bookings.PlacesIfCurrent(ctx, b.course.ID, b.version, b.upcoming)
+		if err != nil {
+			s.web.Error(w, r, err)
+			return
+		}
+		if current {
+			s.writeCourseBody(w, r, b, places, now)
+			return
+		}
+	}
 	id, version, err := s.catalog.CourseVersionBySlug(ctx, slug)
 	if err != nil {
 		s.web.Error(w, r, err)
 		return
 	}
-	now := s.web.Now()
-	webcal := template.URL(webcal(s.web.AbsoluteBase(r)))
-	lists := s.listsOn()
 	b := s.bodies.get(id)
 	if b == nil || !b.matches(version, now, webcal, lists) {
 		c, err := s.catalog.CourseBySlug(ctx, slug)
@@ -320,6 +356,22 @@ func (s *Server) courseShowKept(w http.ResponseWriter, r *http.Request, slug str
 		}
 		s.bodies.put(c.ID, b)
 	}
+	var places map[int64]booking.Places
+	if b.slotted && web.Slotted(r) {
+		// The page cache keeps the page with its slots and fills them.
+		web.SetSlots(r, &placeSlots{course: b.course, events: b.upcoming, views: b.views})
+	} else if b.slotted {
+		if places, err = s.bookings.PlacesFor(ctx, b.upcoming); err != nil {
+			s.web.Error(w, r, err)
+			return
+		}
+	}
+	s.writeCourseBody(w, r, b, places, now)
+}
+
+// writeCourseBody writes the course page from kept body b: its slots
+// filled from places, or left for the page cache when places is nil.
+func (s *Server) writeCourseBody(w http.ResponseWriter, r *http.Request, b *courseBody, places map[int64]booking.Places, now time.Time) {
 	s.renders.Add(1)
 	f, err := s.frame(b, s.web.Base(r))
 	if err != nil {
@@ -327,15 +379,7 @@ func (s *Server) courseShowKept(w http.ResponseWriter, r *http.Request, slug str
 		return
 	}
 	var books []availability
-	if b.slotted && web.Slotted(r) {
-		// The page cache keeps the page with its slots and fills them.
-		web.SetSlots(r, &placeSlots{course: b.course, events: b.upcoming, views: b.views})
-	} else if b.slotted {
-		places, err := s.bookings.PlacesFor(ctx, b.upcoming)
-		if err != nil {
-			s.web.Error(w, r, err)
-			return
-		}
+	if places != nil {
 		books = make([]availability, len(b.upcoming))
 		for i, e := range b.upcoming {
 			books[i] = availabilityOf(b.course, e, places[e.ID], now)
