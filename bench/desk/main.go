@@ -122,7 +122,7 @@ func run() error {
 	for i := range *nBookings {
 		form := url.Values{"name": {fmt.Sprintf("Person %04d Example", i)}, "email": {fmt.Sprintf("p%04d@example.org", i)},
 			"organisation": {"North Clinic"}, "role": {"Nurse"}, "system_checked": {"yes"}, "fee_tier": {c.Fees[0].Name}}
-		if _, err := bookings.BookEvent(ctx, c, e, booking.ReadRequest(form, c), audit.ParticipantOf(0)); err != nil {
+		if _, err := bookings.BookEvent(ctx, &c, &e, booking.ReadRequest(form, c), audit.ParticipantOf(0)); err != nil {
 			return fmt.Errorf("booking %d: %w", i, err)
 		}
 	}

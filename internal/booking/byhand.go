@@ -56,7 +56,7 @@ func (o Overrides) set() []string {
 
 // checkRequest is Request.check; with SkipEligibility an unanswered
 // question is no error.
-func (o Overrides) checkRequest(r *Request, c catalog.Course, e catalog.Event) FormError {
+func (o Overrides) checkRequest(r *Request, c *catalog.Course, e *catalog.Event) FormError {
 	asked := r.Answers
 	v := participantVoice
 	if o.byHand {
@@ -78,7 +78,7 @@ func (o Overrides) checkRequest(r *Request, c catalog.Course, e catalog.Event) F
 
 // evaluate applies the course's rules, unless SkipEligibility sets them
 // aside (the booking is then taken as the rules accepting it).
-func (o Overrides) evaluate(c catalog.Course, r Request, e catalog.Event, today catalog.Date) catalog.Decision {
+func (o Overrides) evaluate(c *catalog.Course, r *Request, e *catalog.Event, today catalog.Date) catalog.Decision {
 	if o.SkipEligibility {
 		return catalog.Decision{Outcome: catalog.Accept}
 	}
@@ -89,7 +89,7 @@ func (o Overrides) evaluate(c catalog.Course, r Request, e catalog.Event, today 
 // come after bookings close to the public (a late phone call), up to the
 // event's start; never on a cancelled or completed date or a course that
 // is not published.
-func bookableByHand(c catalog.Course, e catalog.Event, now time.Time) error {
+func bookableByHand(c *catalog.Course, e *catalog.Event, now time.Time) error {
 	switch {
 	case c.Status != catalog.Published:
 		return ErrEventUnavailable
@@ -128,7 +128,7 @@ func (s *Service) AddByHand(ctx context.Context, req Request, actor audit.Actor,
 	}
 	if len(ferr) > 0 { // with the form's own errors, so the page shows all at once
 		checked := req
-		for k, v := range o.checkRequest(&checked, course, event) {
+		for k, v := range o.checkRequest(&checked, &course, &event) {
 			ferr[k] = v
 		}
 		return Result{}, ferr
@@ -137,7 +137,11 @@ func (s *Service) AddByHand(ctx context.Context, req Request, actor audit.Actor,
 	if len(lines) > 0 {
 		reason += "; " + strings.Join(lines, "; ")
 	}
-	return s.bookEvent(ctx, course, event, req, actor, o, reason)
+	res, err := s.bookEvent(ctx, &course, &event, req, actor, o, reason)
+	if err != nil {
+		return Result{}, err
+	}
+	return *res, nil
 }
 
 // ReadRequest reads the booking form's fields from a posted form, for

@@ -283,7 +283,7 @@ func (s *Service) CorrectDetails(ctx context.Context, id int64, actor audit.Acto
 		b := &m.Booking
 		req := Request{Name: d.Name, Email: d.Email, Organisation: d.Organisation, Role: d.Role,
 			RegistrationNumber: d.RegistrationNumber, PONumber: d.PONumber, SystemChecked: true}
-		ferr := req.checkAs(catalog.Course{}, catalog.Event{}, staffVoice)
+		ferr := req.checkAs(&catalog.Course{}, &catalog.Event{}, staffVoice)
 		for field := range ferr {
 			if !slices.Contains(detailFields, field) {
 				delete(ferr, field)

@@ -201,7 +201,7 @@ func (s *Service) UpdateDetails(ctx context.Context, token, name, organisation s
 		}
 		// Check the two fields with the booking form's own rules.
 		req := Request{Name: name, Email: b.Email, Organisation: organisation, Role: b.Role, SystemChecked: true}
-		ferr := req.check(catalog.Course{}, catalog.Event{})
+		ferr := req.check(&catalog.Course{}, &catalog.Event{})
 		for field := range ferr {
 			if field != "name" && field != "organisation" {
 				delete(ferr, field)

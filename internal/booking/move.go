@@ -98,7 +98,7 @@ func (s *Service) Move(ctx context.Context, id, toEventID int64, actor audit.Act
 		} else {
 			e.Status, e.Capacity, e.StartsAt = tv.status, tv.capacity, tv.startsAt
 		}
-		if err := bookable(c, e, now); err != nil {
+		if err := bookable(&c, &e, now); err != nil {
 			return err
 		}
 		decision := catalog.Evaluate(c.Rules, b.Answers, e.Days[0].Date, catalog.DateOf(now.In(e.Location())))
@@ -172,7 +172,7 @@ func (s *Service) Move(ctx context.Context, id, toEventID int64, actor audit.Act
 // else the course's only fee, else (a free course) nothing. A fee already
 // paid stays paid whatever the new price: finance settles a difference.
 func moveFee(c catalog.Course, n *Booking) error {
-	f, ok := feeTier(c, n.FeeTier)
+	f, ok := feeTier(&c, n.FeeTier)
 	switch {
 	case ok:
 	case len(c.Fees) == 1:
@@ -290,7 +290,7 @@ func (s *Service) MoveTargets(ctx context.Context, b Booking, courseID int64) ([
 	for i := range out {
 		t := &out[i]
 		t.Places = places[t.Event.ID]
-		t.Closed = bookable(t.Course, t.Event, now)
+		t.Closed = bookable(&t.Course, &t.Event, now)
 		if t.Closed == nil && t.Places.Left() == 0 {
 			t.Closed = ErrNoPlaceOnDate
 		}

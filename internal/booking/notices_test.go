@@ -377,7 +377,7 @@ func TestBookingAgainstAChangedDate(t *testing.T) {
 	if err := f.edit(t, func(e *catalog.Event) { e.Days[0].Date = date(2026, 5, 27) }); err != nil {
 		t.Fatal(err)
 	}
-	res, err := f.svc.BookEvent(ctx, f.course, stale, f.request("Ann A"), participant)
+	res, err := f.svc.BookEvent(ctx, &f.course, &stale, f.request("Ann A"), participant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,14 +434,14 @@ func TestBookingAgainstAChangedCourse(t *testing.T) {
 		t.Fatalf("the save raised the date's version (%d to %d): only the course's should tell", staleEvent.Version, now.Version)
 	}
 
-	_, err = f.svc.BookEvent(ctx, staleCourse, staleEvent, f.request("Ann A"), participant)
+	_, err = f.svc.BookEvent(ctx, &staleCourse, &staleEvent, f.request("Ann A"), participant)
 	var ferr booking.FormError
 	if !errors.As(err, &ferr) || !strings.Contains(ferr[booking.AnswerField("registration")], "Only registered practitioners") {
 		t.Fatalf("booking without the answer the new rule asks for: %v, want the new rule's refusal beside the new question", err)
 	}
 	req := f.request("Ben B")
 	req.Answers = map[string]string{"registration": "AB12345"}
-	res, err := f.svc.BookEvent(ctx, staleCourse, staleEvent, req, participant)
+	res, err := f.svc.BookEvent(ctx, &staleCourse, &staleEvent, req, participant)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -474,7 +474,7 @@ func TestBatchRunAgainJudgesAgainstTheCurrentCourse(t *testing.T) {
 	id := staleEvent.ID
 	release := booking.HoldDate(f.svc, id)
 	type outcome struct {
-		res booking.Result
+		res *booking.Result
 		err error
 	}
 	var done []chan outcome
@@ -482,7 +482,7 @@ func TestBatchRunAgainJudgesAgainstTheCurrentCourse(t *testing.T) {
 		c := make(chan outcome, 1)
 		done = append(done, c)
 		go func() {
-			res, err := f.svc.BookEvent(ctx, staleCourse, staleEvent, req, participant)
+			res, err := f.svc.BookEvent(ctx, &staleCourse, &staleEvent, req, participant)
 			c <- outcome{res, err}
 		}()
 	}

@@ -69,7 +69,7 @@ var earliestAnswerDate = catalog.Date{Year: 1900, Month: time.January, Day: 1}
 // break except in access needs. Names must show a letter. Display names
 // that an address header cannot carry as they are (quotes, commas, angle
 // brackets) are fine: the mail code quotes them.
-func (r *Request) check(c catalog.Course, e catalog.Event) FormError {
+func (r *Request) check(c *catalog.Course, e *catalog.Event) FormError {
 	return r.checkAs(c, e, participantVoice)
 }
 
@@ -84,8 +84,33 @@ var (
 
 // checkAs is check with the errors worded in voice v: the same rules for
 // the public form and the staff area's forms.
-func (r *Request) checkAs(c catalog.Course, e catalog.Event, v voice) FormError {
+func (r *Request) checkAs(c *catalog.Course, e *catalog.Event, v voice) FormError {
+	// Two parts, each in a frame of its own: a booking request waiting for
+	// its batch keeps the deepest stack it reached (see BookEvent).
 	errs := FormError{}
+	r.checkPerson(errs, v)
+	r.checkAnswers(errs, c, e, v)
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// checkText checks one field's text into errs and reports whether it is
+// fine (a field with an error already is not).
+func checkText(errs FormError, v voice, field, value, label string, max int, multiLine bool) bool {
+	if _, done := errs[field]; done {
+		return false
+	}
+	if e := textProblem(value, max, multiLine); e != "" {
+		errs[field] = v.Your + " " + label + " " + e
+		return false
+	}
+	return true
+}
+
+// checkPerson is checkAs for the person's own fields, into errs.
+func (r *Request) checkPerson(errs FormError, v voice) {
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
 	for _, p := range []*string{&r.Name, &r.Email, &r.Organisation, &r.Role, &r.RegistrationNumber, &r.FeeTier, &r.PONumber} {
 		trim(p)
@@ -93,16 +118,8 @@ func (r *Request) checkAs(c catalog.Course, e catalog.Event, v voice) FormError 
 	// A browser sends a textarea's lines with CRLF.
 	r.AccessNeeds = strings.TrimSpace(strings.ReplaceAll(r.AccessNeeds, "\r\n", "\n"))
 
-	// text checks one field and reports whether it is fine.
 	text := func(field, value, label string, max int, multiLine bool) bool {
-		if _, done := errs[field]; done {
-			return false
-		}
-		if e := textProblem(value, max, multiLine); e != "" {
-			errs[field] = v.Your + " " + label + " " + e
-			return false
-		}
-		return true
+		return checkText(errs, v, field, value, label, max, multiLine)
 	}
 	oneLine := func(field, value, label string, max int, required bool) {
 		if value == "" {
@@ -138,13 +155,17 @@ func (r *Request) checkAs(c catalog.Course, e catalog.Event, v voice) FormError 
 	if r.AccessNeeds != "" {
 		text("access_needs", r.AccessNeeds, "description of "+v.your+" access needs", maxAccessNeeds, true)
 	}
+}
 
+// checkAnswers is checkAs for the answers to course c's questions, the
+// fee and, for an online date e, the system check, into errs.
+func (r *Request) checkAnswers(errs FormError, c *catalog.Course, e *catalog.Event, voice voice) {
 	required := c.MissingRefusals()
 	answers := map[string]string{}
 	for _, q := range c.Questions {
 		field := AnswerField(q.Key)
-		v := strings.TrimSpace(r.Answers[q.Key])
-		if v == "" {
+		a := strings.TrimSpace(r.Answers[q.Key])
+		if a == "" {
 			// A question a refuse rule needs is required even when the
 			// stored course predates that rule: its message says why.
 			if msg, ok := required[q.Key]; ok && msg != "" {
@@ -154,12 +175,12 @@ func (r *Request) checkAs(c catalog.Course, e catalog.Event, v voice) FormError 
 			}
 			continue
 		}
-		if !text(field, v, "answer", maxAnswer, false) {
+		if !checkText(errs, voice, field, a, "answer", maxAnswer, false) {
 			continue
 		}
 		switch q.Kind {
 		case catalog.DateAnswer:
-			d, err := catalog.ParseDate(v)
+			d, err := catalog.ParseDate(a)
 			if err != nil {
 				errs[field] = "Enter a date such as 2024-03-15."
 				continue
@@ -168,15 +189,15 @@ func (r *Request) checkAs(c catalog.Course, e catalog.Event, v voice) FormError 
 				errs[field] = msg
 				continue
 			}
-			v = d.String()
+			a = d.String()
 		case catalog.YesNo:
-			v = strings.ToLower(v)
-			if v != "yes" && v != "no" {
+			a = strings.ToLower(a)
+			if a != "yes" && a != "no" {
 				errs[field] = "Choose yes or no."
 				continue
 			}
 		}
-		answers[q.Key] = v
+		answers[q.Key] = a
 	}
 	r.Answers = answers
 
@@ -185,23 +206,19 @@ func (r *Request) checkAs(c catalog.Course, e catalog.Event, v voice) FormError 
 		r.FeeTier = c.Fees[0].Name
 	case len(c.Fees) > 1:
 		if _, ok := feeTier(c, r.FeeTier); !ok {
-			errs["fee_tier"] = "Choose the fee that applies to " + v.you + "."
+			errs["fee_tier"] = "Choose the fee that applies to " + voice.you + "."
 		}
 	default:
 		r.FeeTier = ""
 	}
 	if e.Format == catalog.Online && !r.SystemChecked {
-		errs["system_checked"] = "Confirm that " + v.youHave + " checked " + v.your + " computer, camera and microphone."
+		errs["system_checked"] = "Confirm that " + voice.youHave + " checked " + voice.your + " computer, camera and microphone."
 	}
-	if len(errs) == 0 {
-		return nil
-	}
-	return errs
 }
 
 // checkAnswerDate says what is wrong with a date answered for event e, or
 // "" when it could be true: from 1 January 1900 up to the event's last day.
-func checkAnswerDate(d catalog.Date, e catalog.Event) string {
+func checkAnswerDate(d catalog.Date, e *catalog.Event) string {
 	if d.Before(earliestAnswerDate) {
 		return "Check the year: enter a date from 1 January 1900 on."
 	}
@@ -216,7 +233,7 @@ func checkAnswerDate(d catalog.Date, e catalog.Event) string {
 	return ""
 }
 
-func feeTier(c catalog.Course, name string) (catalog.FeeTier, bool) {
+func feeTier(c *catalog.Course, name string) (catalog.FeeTier, bool) {
 	for _, f := range c.Fees {
 		if f.Name == name {
 			return f, true

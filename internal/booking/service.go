@@ -158,7 +158,11 @@ func (s *Service) Book(ctx context.Context, req Request, actor audit.Actor) (Res
 	if err != nil {
 		return Result{}, fmt.Errorf("booking: %w", err)
 	}
-	return s.BookEvent(ctx, course, event, req, actor)
+	res, err := s.bookEvent(ctx, &course, &event, req, actor, Overrides{}, "")
+	if err != nil {
+		return Result{}, err
+	}
+	return *res, nil
 }
 
 // BookEvent is Book for a caller that has just read the event and its
@@ -168,17 +172,22 @@ func (s *Service) Book(ctx context.Context, req Request, actor audit.Actor) (Res
 // either moved on, the booking is judged and written against them as they
 // now are. So course may come from catalog.Store.EventRecent; a refusal
 // before the lock (a closed date, a rule) is then at most that old.
-func (s *Service) BookEvent(ctx context.Context, course catalog.Course, event catalog.Event, req Request, actor audit.Actor) (Result, error) {
+// BookEvent only reads course and event. They and the result go by
+// pointer: a rush of bookings holds thousands of requests at once, each
+// waiting for its batch with the deepest stack it reached, and the
+// booking form's POST fits an 8 KB stack only so
+// (site.TestBookingPostFitsASmallStack).
+func (s *Service) BookEvent(ctx context.Context, course *catalog.Course, event *catalog.Event, req Request, actor audit.Actor) (*Result, error) {
 	return s.bookEvent(ctx, course, event, req, actor, Overrides{}, "")
 }
 
 // bookEvent is BookEvent with a coordinator's overrides (AddByHand), whose
 // reasons go into the audit entry as reason.
-func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event catalog.Event, req Request, actor audit.Actor,
-	o Overrides, reason string) (Result, error) {
+func (s *Service) bookEvent(ctx context.Context, course *catalog.Course, event *catalog.Event, req Request, actor audit.Actor,
+	o Overrides, reason string) (*Result, error) {
 	req.EventID = event.ID
 	if course.Status != catalog.Published || event.CourseID != course.ID {
-		return Result{}, ErrEventUnavailable
+		return nil, ErrEventUnavailable
 	}
 	// A date that cannot be booked says so before the form is checked:
 	// correcting the form would not help.
@@ -188,14 +197,14 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		open = bookableByHand
 	}
 	if err := open(course, event, now); err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	asked := req // as given: checkRequest keeps only the answers course asks for
 	if ferr := o.checkRequest(&req, course, event); ferr != nil {
-		return Result{}, ferr
+		return nil, ferr
 	}
 	today := catalog.DateOf(now.In(event.Location()))
-	decision := o.evaluate(course, req, event, today)
+	decision := o.evaluate(course, &req, event, today)
 	if decision.Outcome == catalog.Refuse {
 		// A refusal because a question was left blank belongs beside that
 		// question: answering it may be all that is needed.
@@ -204,9 +213,9 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 			for key, msg := range blank {
 				ferr[AnswerField(key)] = msg
 			}
-			return Result{}, ferr
+			return nil, ferr
 		}
-		return Result{}, &RefusedError{Reasons: decision.Reasons}
+		return nil, &RefusedError{Reasons: decision.Reasons}
 	}
 
 	var res Result
@@ -218,11 +227,14 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		// This may run twice (a batch that runs again with savepoints):
 		// each run starts from what the request brought, not from what an
 		// earlier run judged it against.
-		course, event, req, decision := course, event, req, decision
+		course, req, decision := course, req, decision
 		res = Result{}
 		st := ds.store
 		ev := ds.ev
-		// Re-check what may have changed since the event was read.
+		// Re-check what may have changed since the event was read, in
+		// this run's own copy of the date.
+		current := *event
+		event := &current
 		event.Status, event.Capacity, event.StartsAt = ev.status, ev.capacity, ev.startsAt
 		if ev.version != event.Version || ev.courseVersion != course.Version {
 			// A save changed the date or its course between the page's
@@ -240,12 +252,12 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 				cur = &currentEvent{course: c, event: e}
 				ds.shared.current = cur
 			}
-			course, event = cur.course, cur.event
-			req = asked // the current course may ask what the one read did not
+			course, event = &cur.course, &cur.event // the batch's, read only
+			req = asked                             // the current course may ask what the one read did not
 			if ferr := o.checkRequest(&req, course, event); ferr != nil {
 				return ferr
 			}
-			decision = o.evaluate(course, req, event, catalog.DateOf(now.In(event.Location())))
+			decision = o.evaluate(course, &req, event, catalog.DateOf(now.In(event.Location())))
 			if decision.Outcome == catalog.Refuse {
 				return &RefusedError{Reasons: decision.Reasons}
 			}
@@ -270,7 +282,7 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 			res.Existing, res.Booking = true, existing
 			token, hash := secret.New()
 			ds.addToken(existing.ID, hash, now)
-			return s.notify(ctx, tx, mailAlreadyBooked, course, event, existing, token)
+			return s.notify(ctx, tx, mailAlreadyBooked, *course, *event, existing, token)
 		}
 		if !errors.Is(err, ErrNotFound) {
 			return err
@@ -328,16 +340,16 @@ func (s *Service) bookEvent(ctx context.Context, course catalog.Course, event ca
 		if o.NoEmail {
 			return nil
 		}
-		return s.notify(ctx, tx, kind, course, event, b, token)
+		return s.notify(ctx, tx, kind, *course, *event, b, token)
 	})
 	if err != nil {
-		return Result{}, fmt.Errorf("booking: book event %d: %w", req.EventID, err)
+		return nil, fmt.Errorf("booking: book event %d: %w", req.EventID, err)
 	}
-	return res, nil
+	return &res, nil
 }
 
 // bookable says whether the event takes bookings at now.
-func bookable(c catalog.Course, e catalog.Event, now time.Time) error {
+func bookable(c *catalog.Course, e *catalog.Event, now time.Time) error {
 	switch {
 	case c.Status != catalog.Published:
 		return ErrEventUnavailable
@@ -345,7 +357,7 @@ func bookable(c catalog.Course, e catalog.Event, now time.Time) error {
 		return ErrEventCancelled
 	case e.Status == catalog.Completed:
 		return ErrClosed
-	case !now.Before(ClosesAt(c, e)):
+	case !now.Before(ClosesAt(*c, *e)):
 		return ErrClosed
 	}
 	return nil

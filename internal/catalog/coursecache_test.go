@@ -222,13 +222,26 @@ func TestEventRecentTrustsACheckForASecond(t *testing.T) {
 	title := func() string {
 		t.Helper()
 		got, e, err := s.EventRecent(ctx, eventID)
-		if err != nil || e.ID != eventID {
-			t.Fatalf("EventRecent: event %d, %v", e.ID, err)
+		if err != nil {
+			t.Fatalf("EventRecent: %v", err)
+		}
+		if e.ID != eventID {
+			t.Fatalf("EventRecent: event %d, want %d", e.ID, eventID)
 		}
 		return got.Title
 	}
 	if got := title(); got != c.Title { // not cached: read
 		t.Fatalf("first read: %q", got)
+	}
+	// Each answer is the caller's own: changing one changes neither the
+	// cache nor the next answer.
+	mine, myEvent, err := s.EventRecent(ctx, eventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine.Title, mine.Events[0].Capacity, myEvent.Capacity = "Changed by its caller", 999, 999
+	if again, e, err := s.EventRecent(ctx, eventID); err != nil || again.Title != c.Title || again.Events[0].Capacity == 999 || e.Capacity == 999 {
+		t.Fatalf("after a caller changed its copy: %q, capacity %d and %d, %v", again.Title, again.Events[0].Capacity, e.Capacity, err)
 	}
 	reads := catalog.CacheReads(s)
 	if _, err := db.ExecContext(ctx, `UPDATE courses SET title = 'Behind its back', version = version + 1 WHERE id = $1`, c.ID); err != nil {

@@ -216,13 +216,15 @@ func (s *Store) CourseByID(ctx context.Context, id int64) (Course, error) {
 // date's lock): it returns the cached course without asking the database
 // when the database said within the last second that it was current, so
 // a rush of bookings onto one date costs the database nothing before its
-// turn. Otherwise, and inside a transaction, it is Event.
-func (s *Store) EventRecent(ctx context.Context, id int64) (Course, Event, error) {
-	if !s.cached() {
-		return s.Event(ctx, id)
-	}
-	if ce, ok := s.cache.recentEvent(id, recentFor); ok {
-		return ce.course, ce.event, nil
+// turn. Otherwise, and inside a transaction, it is Event. The course and
+// date are the caller's own copy, on the heap: a rush keeps thousands of
+// them while each waits for its turn, and a pointer keeps the waiting
+// goroutine's stack small.
+func (s *Store) EventRecent(ctx context.Context, id int64) (*Course, *Event, error) {
+	if s.cached() {
+		if ce, ok := s.cache.recentEvent(id, recentFor); ok {
+			return &ce.course, &ce.event, nil
+		}
 	}
 	return s.eventChecked(ctx, id)
 }
@@ -230,21 +232,29 @@ func (s *Store) EventRecent(ctx context.Context, id int64) (Course, Event, error
 // eventChecked is EventRecent's way when the cache has no recent check:
 // one check at a time per date; the rest of a rush wait for it and take
 // what it cached.
-func (s *Store) eventChecked(ctx context.Context, id int64) (Course, Event, error) {
-	wait, lead := s.cache.begin(s.cache.checking, id)
-	if lead {
-		defer s.cache.end(s.cache.checking, id)
-		return s.Event(ctx, id)
+func (s *Store) eventChecked(ctx context.Context, id int64) (*Course, *Event, error) {
+	if s.cached() {
+		wait, lead := s.cache.begin(s.cache.checking, id)
+		if !lead {
+			select {
+			case <-wait:
+			case <-ctx.Done():
+				return nil, nil, ctx.Err()
+			}
+			if ce, ok := s.cache.recentEvent(id, recentFor); ok {
+				return &ce.course, &ce.event, nil
+			}
+			// The check found nothing to cache (an unknown date) or failed.
+		} else {
+			defer s.cache.end(s.cache.checking, id)
+		}
 	}
-	select {
-	case <-wait:
-	case <-ctx.Done():
-		return Course{}, Event{}, ctx.Err()
+	ce := &courseAndEvent{}
+	var err error
+	if ce.course, ce.event, err = s.Event(ctx, id); err != nil {
+		return nil, nil, err
 	}
-	if ce, ok := s.cache.recentEvent(id, recentFor); ok {
-		return ce.course, ce.event, nil
-	}
-	return s.Event(ctx, id) // the check found nothing to cache (an unknown date) or failed
+	return &ce.course, &ce.event, nil
 }
 
 // Event returns one event and the course it belongs to.

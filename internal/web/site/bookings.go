@@ -90,8 +90,8 @@ var bookingFields = []string{"name", "email", "organisation", "role", "registrat
 
 // readBookingForm reads the posted form (already parsed) for course c,
 // with the parser the staff area's "add by hand" shares.
-func readBookingForm(r *http.Request, c catalog.Course) bookingForm {
-	q := booking.ReadRequest(r.PostForm, c)
+func readBookingForm(r *http.Request, c *catalog.Course) bookingForm {
+	q := booking.ReadRequest(r.PostForm, *c)
 	return bookingForm{
 		Name: q.Name, Email: q.Email, Organisation: q.Organisation, Role: q.Role,
 		RegistrationNumber: q.RegistrationNumber, FeeTier: q.FeeTier, AccessNeeds: q.AccessNeeds,
@@ -108,27 +108,22 @@ func (f bookingForm) request(eventID int64) booking.Request {
 	}
 }
 
-// bookingEvent loads the date behind /events/{id}/book. It writes the
-// page and returns ok=false when there is nothing to book: booking is off,
-// the date is unknown or its course unpublished.
+// bookingEvent loads the date behind GET /events/{id}/book (the POST
+// reads it in readBookingPost). It writes the page and returns ok=false
+// when there is nothing to book: booking is off, the date is unknown or
+// its course unpublished.
 func (s *Server) bookingEvent(w http.ResponseWriter, r *http.Request) (catalog.Course, catalog.Event, bool) {
 	id, ok := web.IDParam(r.PathValue("id"))
 	if s.bookings == nil || !ok {
 		s.web.NotFound(w, r)
 		return catalog.Course{}, catalog.Event{}, false
 	}
-	read := s.catalog.Event
-	if r.Method == http.MethodPost {
-		// The booking itself reads the course's version again under the
-		// date's lock: a course cached a moment ago will do.
-		read = s.catalog.EventRecent
-	}
-	c, e, err := read(r.Context(), id)
+	c, e, err := s.catalog.Event(r.Context(), id)
 	if errors.Is(err, catalog.ErrNotFound) || (err == nil && c.Status != catalog.Published) {
 		err = booking.ErrEventUnavailable
 	}
 	if err != nil {
-		s.bookingUnavailable(w, r, err, c)
+		s.bookingUnavailable(w, r, err, &c)
 		return c, e, false
 	}
 	return c, e, true
@@ -160,7 +155,7 @@ func (s *Server) bookingNew(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !p.Places.Open {
-		s.bookingUnavailable(w, r, closedReason(e, p.Places), c)
+		s.bookingUnavailable(w, r, closedReason(e, p.Places), &c)
 		return
 	}
 	s.web.Render(w, r, http.StatusOK, "booking_form", p)
@@ -182,52 +177,100 @@ func closedReason(e catalog.Event, a availability) error {
 // page, so a reload does not post again; a repeat booking redirects to a
 // neutral "check your e-mail" page; anything else shows the form again
 // with what was typed.
+//
+// A rush onto one date holds thousands of these requests at once, each
+// waiting for its batch (booking's group commit), and each with its
+// goroutine's stack: what the request keeps while it waits is on the heap
+// (bookingPost), and what it does before and after is in functions of its
+// own, so that the deepest the request goes fits an 8 KB stack
+// (TestBookingPostFitsASmallStack) — a bigger one is copied to twice its
+// size, which cost a tenth of a rush's CPU.
 func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
-	c, e, ok := s.bookingEvent(w, r)
-	if !ok {
+	p := s.readBookingPost(w, r)
+	if p == nil {
 		return
+	}
+	// The person booking acts for themselves: the audit entry names the
+	// new booking.
+	res, err := s.bookings.BookEvent(r.Context(), p.course, p.event, p.form.request(p.event.ID), audit.ParticipantOf(0))
+	if err != nil {
+		s.bookingFailed(w, r, p, err)
+		return
+	}
+	s.booked(w, r, p, res)
+}
+
+// bookingPost is a booking form posted: the date and course it is for,
+// and what was typed.
+type bookingPost struct {
+	course *catalog.Course
+	event  *catalog.Event
+	form   bookingForm
+}
+
+// readBookingPost reads the date, its course and the posted form; nil
+// when the date cannot be booked or the form not read (the answer is
+// written).
+func (s *Server) readBookingPost(w http.ResponseWriter, r *http.Request) *bookingPost {
+	id, ok := web.IDParam(r.PathValue("id"))
+	if s.bookings == nil || !ok {
+		s.web.NotFound(w, r)
+		return nil
+	}
+	// The booking itself reads the course's version again under the
+	// date's lock: a course cached a moment ago will do.
+	c, e, err := s.catalog.EventRecent(r.Context(), id)
+	if errors.Is(err, catalog.ErrNotFound) || (err == nil && c.Status != catalog.Published) {
+		err = booking.ErrEventUnavailable
+	}
+	if err != nil {
+		s.bookingUnavailable(w, r, err, c)
+		return nil
 	}
 	if err := web.ReadForm(r); err != nil {
 		s.web.Error(w, r, err)
+		return nil
+	}
+	return &bookingPost{course: c, event: e, form: readBookingForm(r, c)}
+}
+
+// booked answers a booking made: its manage page, or for a repeat booking
+// the neutral page.
+func (s *Server) booked(w http.ResponseWriter, r *http.Request, p *bookingPost, res *booking.Result) {
+	s.placesChanged(p.course.Slug)
+	s.subscribeAfterBooking(r, p.course, &p.form)
+	if res.Existing {
+		http.Redirect(w, r, fmt.Sprintf("/events/%d/book?sent=1", p.event.ID), http.StatusSeeOther)
 		return
 	}
-	form := readBookingForm(r, c)
-	// The person booking acts for themselves: the audit entry names the
-	// new booking.
-	res, err := s.bookings.BookEvent(r.Context(), c, e, form.request(e.ID), audit.ParticipantOf(0))
+	// The funnel's last step: a booking made, counted (with consent)
+	// under a path of its own, as the manage page's path is secret.
+	s.web.CountView(r, fmt.Sprintf("/events/%d/booked", p.event.ID))
+	http.Redirect(w, r, "/bookings/"+res.Token+"?booked=1", http.StatusSeeOther)
+}
+
+// bookingFailed answers a booking not made: the form again for a refusal,
+// else a page saying why the date cannot be booked.
+func (s *Server) bookingFailed(w http.ResponseWriter, r *http.Request, p *bookingPost, err error) {
 	var (
 		ferr    booking.FormError
 		refused *booking.RefusedError
 	)
-	switch {
-	case err == nil:
-		s.placesChanged(c.Slug)
-		s.subscribeAfterBooking(r, c, form)
-		if res.Existing {
-			http.Redirect(w, r, fmt.Sprintf("/events/%d/book?sent=1", e.ID), http.StatusSeeOther)
-			return
-		}
-		// The funnel's last step: a booking made, counted (with consent)
-		// under a path of its own, as the manage page's path is secret.
-		s.web.CountView(r, fmt.Sprintf("/events/%d/booked", e.ID))
-		http.Redirect(w, r, "/bookings/"+res.Token+"?booked=1", http.StatusSeeOther)
-	case errors.As(err, &ferr), errors.As(err, &refused):
-		s.bookingRefused(w, r, c, e, &form, ferr, refused, err)
-	default:
-		s.bookingUnavailable(w, r, err, c)
+	if errors.As(err, &ferr) || errors.As(err, &refused) {
+		s.bookingRefused(w, r, p, ferr, refused, err)
+		return
 	}
+	s.bookingUnavailable(w, r, err, p.course)
 }
 
 // bookingRefused shows the form again, as the person filled it, with what
-// was wrong beside each field and the rules' reasons. It is a function of
-// its own so that the form page's data is not part of bookingCreate's
-// frame: every request of a rush carries that frame on its goroutine's
-// stack while it waits for its batch.
-func (s *Server) bookingRefused(w http.ResponseWriter, r *http.Request, c catalog.Course, e catalog.Event,
-	form *bookingForm, ferr booking.FormError, refused *booking.RefusedError, err error) {
+// was wrong beside each field and the rules' reasons.
+func (s *Server) bookingRefused(w http.ResponseWriter, r *http.Request, post *bookingPost,
+	ferr booking.FormError, refused *booking.RefusedError, err error) {
 	// From the course as it now is: the booking was judged against it
 	// (the POST's copy may be a second old), and it may ask what that
 	// copy did not.
+	c, e := *post.course, *post.event
 	if cur, ce, cerr := s.catalog.Event(r.Context(), e.ID); cerr == nil {
 		c, e = cur, ce
 	}
@@ -236,7 +279,7 @@ func (s *Server) bookingRefused(w http.ResponseWriter, r *http.Request, c catalo
 		s.web.Error(w, r, perr)
 		return
 	}
-	p.fill(*form, ferr)
+	p.fill(post.form, ferr)
 	if refused != nil {
 		p.Refused = refused.Reasons
 	}
@@ -249,7 +292,7 @@ func (s *Server) bookingRefused(w http.ResponseWriter, r *http.Request, c catalo
 // confirmation e-mail (double opt-in), and the evidence records the
 // source booking and the wording they saw. The booking has succeeded
 // already: a failure here is logged, never shown as the booking's.
-func (s *Server) subscribeAfterBooking(r *http.Request, c catalog.Course, f bookingForm) {
+func (s *Server) subscribeAfterBooking(r *http.Request, c *catalog.Course, f *bookingForm) {
 	if !f.Subscribe || !s.listsOn() {
 		return
 	}
@@ -352,10 +395,10 @@ func (p *bookingFormPage) fill(f bookingForm, errs booking.FormError) {
 
 // bookingUnavailable says plainly why a date cannot be booked (the
 // error table has the words), with a way back to the course's other
-// dates when the course is published and the date exists. An error the
-// table does not know is the logged 500.
-func (s *Server) bookingUnavailable(w http.ResponseWriter, r *http.Request, err error, c catalog.Course) {
-	if c.Status != catalog.Published || errors.Is(err, booking.ErrEventUnavailable) {
+// dates when the course (nil: not read) is published and the date
+// exists. An error the table does not know is the logged 500.
+func (s *Server) bookingUnavailable(w http.ResponseWriter, r *http.Request, err error, c *catalog.Course) {
+	if c == nil || c.Status != catalog.Published || errors.Is(err, booking.ErrEventUnavailable) {
 		s.web.Error(w, r, err)
 		return
 	}

@@ -500,7 +500,7 @@ func TestBookingKeepsPageCached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ts.bookings.BookEvent(context.Background(), c, e, booking.ReadRequest(ditForm("Bo", "bo@example.org"), c), audit.ParticipantOf(0)); err != nil {
+	if _, err := ts.bookings.BookEvent(context.Background(), &c, &e, booking.ReadRequest(ditForm("Bo", "bo@example.org"), c), audit.ParticipantOf(0)); err != nil {
 		t.Fatal(err)
 	}
 	page("1 place left", rendersNow, 2) // stale, within the TTL

@@ -2,6 +2,7 @@ package site
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -114,6 +115,16 @@ func (b *courseBodies) bySlug(slug string) *courseBody {
 		return nil
 	}
 	return b.m[id]
+}
+
+// forget drops the body kept for slug.
+func (b *courseBodies) forget(slug string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if id, ok := b.slugs[slug]; ok {
+		delete(b.slugs, slug)
+		delete(b.m, id)
+	}
 }
 
 func (b *courseBodies) put(id int64, body *courseBody) {
@@ -337,6 +348,7 @@ func (s *Server) courseShowKept(w http.ResponseWriter, r *http.Request, slug str
 	}
 	id, version, err := s.catalog.CourseVersionBySlug(ctx, slug)
 	if err != nil {
+		s.forgetGone(slug, err)
 		s.web.Error(w, r, err)
 		return
 	}
@@ -347,6 +359,7 @@ func (s *Server) courseShowKept(w http.ResponseWriter, r *http.Request, slug str
 			err = catalog.ErrNotFound
 		}
 		if err != nil {
+			s.forgetGone(slug, err)
 			s.web.Error(w, r, err)
 			return
 		}
@@ -367,6 +380,15 @@ func (s *Server) courseShowKept(w http.ResponseWriter, r *http.Request, slug str
 		}
 	}
 	s.writeCourseBody(w, r, b, places, now)
+}
+
+// forgetGone forgets the kept body of slug when the course is not
+// there to show (err is catalog.ErrNotFound: gone, or no longer
+// published), so its requests stop trying the kept body first.
+func (s *Server) forgetGone(slug string, err error) {
+	if errors.Is(err, catalog.ErrNotFound) {
+		s.bodies.forget(slug)
+	}
 }
 
 // writeCourseBody writes the course page from kept body b: its slots

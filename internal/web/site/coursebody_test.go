@@ -134,7 +134,8 @@ func TestCourseBodyMatchesFullRender(t *testing.T) {
 // TestCourseBodyFollowsOtherStore: a change to the course through another
 // store (as another instance on the same database makes it) shows on the
 // next request, and so does a booking made there: the kept body is checked
-// by the course's version on every request and the places read every time.
+// by the course's version on every request and the places read every time;
+// a course made a draft there is not found, and its kept body let go.
 func TestCourseBodyFollowsOtherStore(t *testing.T) {
 	t.Parallel()
 	ts := newTestSiteWith(t, testNow, nil, bookingCourses(t)...)
@@ -178,7 +179,7 @@ func TestCourseBodyFollowsOtherStore(t *testing.T) {
 	}
 	service := booking.NewService(booking.Options{DB: ts.db, Catalog: other, Outbox: ts.outbox,
 		BaseURL: "https://training.example.org", Organizer: "noreply@training.example.org", Now: func() time.Time { return testNow }})
-	if _, err := service.BookEvent(ctx, c, e, booking.ReadRequest(ditForm("Bo", "bo@example.org"), c), audit.ParticipantOf(0)); err != nil {
+	if _, err := service.BookEvent(ctx, &c, &e, booking.ReadRequest(ditForm("Bo", "bo@example.org"), c), audit.ParticipantOf(0)); err != nil {
 		t.Fatal(err)
 	}
 	if _, page := ts.get(t, "/courses/dit-refresher"); !strings.Contains(page, "1 place left") {
@@ -192,5 +193,12 @@ func TestCourseBodyFollowsOtherStore(t *testing.T) {
 	}
 	if res, _ := ts.get(t, "/courses/dit-refresher"); res.StatusCode != http.StatusNotFound {
 		t.Errorf("a course made a draft through another store: status %d, want 404", res.StatusCode)
+	}
+	// Its kept body is forgotten: the next request does not try it first.
+	if b := ts.srv.bodies.bySlug("dit-refresher"); b != nil {
+		t.Errorf("the draft's body (version %d) is still kept under its slug", b.version)
+	}
+	if res, _ := ts.get(t, "/courses/dit-refresher"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("a draft asked for again: status %d, want 404", res.StatusCode)
 	}
 }
