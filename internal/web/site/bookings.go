@@ -184,7 +184,7 @@ func closedReason(e catalog.Event, a availability) error {
 // (bookingPost), and what it does before and after is in functions of its
 // own, so that the deepest the request goes fits an 8 KB stack
 // (TestBookingPostFitsASmallStack) — a bigger one is copied to twice its
-// size, which cost a tenth of a rush's CPU.
+// size, 7 % of a cold rush's CPU and a third of its page faults.
 func (s *Server) bookingCreate(w http.ResponseWriter, r *http.Request) {
 	p := s.readBookingPost(w, r)
 	if p == nil {

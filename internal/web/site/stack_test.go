@@ -19,7 +19,7 @@ import (
 // smallStack is the stack a booking form's POST must fit while it waits
 // for its batch: a rush onto one date holds thousands of these requests
 // at once, and one that outgrows it is copied to a stack twice the size
-// (in a cold rush a tenth of the CPU, and most of its page faults:
+// (in a cold rush 7 % of the CPU and a third of the page faults:
 // docs/PERFORMANCE.md, "Session 9").
 const smallStack = 8 << 10
 
