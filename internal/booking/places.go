@@ -97,6 +97,7 @@ func (s *Service) PlacesIfCurrent(ctx context.Context, courseID int64, version i
 	return withCapacity(counts, events), true, nil
 }
 
+// eventIDs is the IDs of events, in order.
 func eventIDs(events []catalog.Event) []int64 {
 	ids := make([]int64, len(events))
 	for i, e := range events {

@@ -172,6 +172,7 @@ func (s *Service) Book(ctx context.Context, req Request, actor audit.Actor) (Res
 // either moved on, the booking is judged and written against them as they
 // now are. So course may come from catalog.Store.EventRecent; a refusal
 // before the lock (a closed date, a rule) is then at most that old.
+//
 // BookEvent only reads course and event. They and the result go by
 // pointer: a rush of bookings holds thousands of requests at once, each
 // waiting for its batch with the deepest stack it reached, and the

@@ -231,7 +231,7 @@ func (s *Store) EventRecent(ctx context.Context, id int64) (*Course, *Event, err
 
 // eventChecked is EventRecent's way when the cache has no recent check:
 // one check at a time per date; the rest of a rush wait for it and take
-// what it cached.
+// what it cached. A store without a cache (in a transaction) reads.
 func (s *Store) eventChecked(ctx context.Context, id int64) (*Course, *Event, error) {
 	if s.cached() {
 		wait, lead := s.cache.begin(s.cache.checking, id)
