@@ -119,14 +119,23 @@ func (s *Server) bookingEvent(w http.ResponseWriter, r *http.Request) (catalog.C
 		return catalog.Course{}, catalog.Event{}, false
 	}
 	c, e, err := s.catalog.Event(r.Context(), id)
+	if s.eventUnbookable(w, r, &c, err) {
+		return c, e, false
+	}
+	return c, e, true
+}
+
+// eventUnbookable answers a date read with err whose course c (nil: not
+// read) is not there or not published, and reports whether it did.
+func (s *Server) eventUnbookable(w http.ResponseWriter, r *http.Request, c *catalog.Course, err error) bool {
 	if errors.Is(err, catalog.ErrNotFound) || (err == nil && c.Status != catalog.Published) {
 		err = booking.ErrEventUnavailable
 	}
 	if err != nil {
-		s.bookingUnavailable(w, r, err, &c)
-		return c, e, false
+		s.bookingUnavailable(w, r, err, c)
+		return true
 	}
-	return c, e, true
+	return false
 }
 
 // bookingNew serves GET /events/{id}/book: the booking form, or a plain
@@ -220,11 +229,7 @@ func (s *Server) readBookingPost(w http.ResponseWriter, r *http.Request) *bookin
 	// The booking itself reads the course's version again under the
 	// date's lock: a course cached a moment ago will do.
 	c, e, err := s.catalog.EventRecent(r.Context(), id)
-	if errors.Is(err, catalog.ErrNotFound) || (err == nil && c.Status != catalog.Published) {
-		err = booking.ErrEventUnavailable
-	}
-	if err != nil {
-		s.bookingUnavailable(w, r, err, c)
+	if s.eventUnbookable(w, r, c, err) {
 		return nil
 	}
 	if err := web.ReadForm(r); err != nil {
