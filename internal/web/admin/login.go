@@ -174,6 +174,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if sess.Can(account.AuditRead, 0) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/audit", Label: "Audit log: who changed what, and when"})
 	}
+	if sess.Can(account.UsersManage, 0) {
+		p.Links = append(p.Links, web.Link{URL: "/admin/staff", Label: "Staff accounts: roles, one-time codes, a lost phone, someone who has left"})
+	}
 	if s.people != nil && sess.Can(account.UsersManage, 0) {
 		p.Links = append(p.Links, web.Link{URL: "/admin/people", Label: "A person's data: download it for them, or erase it"})
 	}

@@ -135,9 +135,15 @@ var routeAccess = map[string][]string{
 	"POST /admin/lists/{id}/withdraw": {"admin", "coordinator", limitedCoord},
 	"POST /admin/lists/{id}/suppress": {"admin", "coordinator", limitedCoord},
 
-	"GET /admin/people":        {"admin"},
-	"GET /admin/people/export": {"admin"},
-	"POST /admin/people/erase": {"admin"},
+	"GET /admin/staff":                 {"admin"},
+	"GET /admin/staff/{id}":            {"admin"},
+	"POST /admin/staff/{id}/codes-off": {"admin"},
+	"POST /admin/staff/{id}/sign-out":  {"admin"},
+	"POST /admin/staff/{id}/disable":   {"admin"},
+	"POST /admin/staff/{id}/enable":    {"admin"},
+	"GET /admin/people":                {"admin"},
+	"GET /admin/people/export":         {"admin"},
+	"POST /admin/people/erase":         {"admin"},
 }
 
 // TestRouteAccess requests every route of the staff area as every role,
@@ -176,7 +182,13 @@ func TestRouteAccess(t *testing.T) {
 	}
 	// ids says what each route's {id} is: a booking under /admin/bookings/,
 	// a subscription under /admin/lists/, a message elsewhere.
+	// A staff account of its own for /admin/staff/{id}: the table's POSTs
+	// disable it and turn its codes off, which must not sign out a caller.
+	spare := a.addUser(t, "spare@example.org", account.Trainer)
 	ids := func(path string) int64 {
+		if strings.HasPrefix(path, "/admin/staff/") {
+			return spare.ID
+		}
 		if strings.HasPrefix(path, "/admin/lists/") {
 			return subs[0].ID
 		}

@@ -127,6 +127,8 @@ var pages = map[string]func() any{
 	"admin_dates":           func() any { return datesPage{} },
 	"admin_date":            func() any { return dateEditPage{} },
 	"admin_certificates":    func() any { return certificatesPage{} },
+	"admin_staff":           func() any { return staffListPage{} },
+	"admin_staff_user":      func() any { return staffUserPage{} },
 }
 
 // mails names every e-mail of the staff area with its data's zero value.

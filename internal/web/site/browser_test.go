@@ -197,6 +197,7 @@ func TestBrowser(t *testing.T) {
 	})
 	t.Run("MailAndAuditLog", func(t *testing.T) { testMailLog(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 	t.Run("PersonData", func(t *testing.T) { testPersonData(t, journeyTab(t, browser), site, axeMissing, axeJS) })
+	t.Run("StaffAccounts", func(t *testing.T) { testStaffAccounts(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 	t.Run("RegisterOnPhone", func(t *testing.T) { testRegisterOnPhone(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 	t.Run("Certificates", func(t *testing.T) { testCertificates(t, journeyTab(t, browser), site, axeMissing, axeJS) })
 }
