@@ -207,6 +207,14 @@ func (c *pageCache) wrap(next http.HandlerFunc, fill SlotFiller) http.HandlerFun
 			for k, v := range p.header {
 				h[k] = v
 			}
+			if etag := p.header.Get("ETag"); etag != "" && p.slots == nil && etagMatch(r.Header.Get("If-None-Match"), etag) {
+				// Not modified, as http.ServeContent answers it.
+				h.Del("Content-Type")
+				h.Del("Content-Length")
+				h.Del("Content-Encoding")
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
 			w.WriteHeader(http.StatusOK)
 			switch {
 			case r.Method == http.MethodHead:
@@ -282,4 +290,21 @@ func (r *recorder) WriteHeader(status int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(b)
+}
+
+// etagMatch reports whether an If-None-Match header names etag: "*", or
+// a list of entity tags compared weakly (W/"x" matches "x"), as RFC 9110
+// asks of If-None-Match.
+func etagMatch(ifNoneMatch, etag string) bool {
+	if ifNoneMatch == "" {
+		return false
+	}
+	etag = strings.TrimPrefix(etag, "W/")
+	for tag := range strings.SplitSeq(ifNoneMatch, ",") {
+		tag = strings.TrimSpace(tag)
+		if tag == "*" || strings.TrimPrefix(tag, "W/") == etag {
+			return true
+		}
+	}
+	return false
 }

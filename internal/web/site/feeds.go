@@ -1,6 +1,9 @@
 package site
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -66,11 +69,23 @@ func (s *Server) courseCalendar(w http.ResponseWriter, r *http.Request) {
 		UIDDomain: s.uidDomain,
 		Now:       now,
 	})
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-dates.ics"`, c.Slug))
+	serveFeed(w, r, "text/calendar; charset=utf-8", body)
+}
+
+// serveFeed answers with a calendar or feed: its cache lifetime and an
+// ETag (a hash of the body), so a calendar program or feed reader asking
+// again with If-None-Match gets 304 Not Modified and no body while
+// nothing changed — also from the page cache (web.Server.Cached). No
+// Last-Modified: a date leaving a feed (it has run) changes the body but
+// not the newest entry's time, so If-Modified-Since would be wrong.
+func serveFeed(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {
+	sum := sha256.Sum256(body)
 	h := w.Header()
-	h.Set("Content-Type", "text/calendar; charset=utf-8")
-	h.Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-dates.ics"`, c.Slug))
+	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", feedMaxAge)
-	w.Write(body)
+	h.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
 // The Atom format (RFC 4287), as much of it as the feeds use.
@@ -176,7 +191,7 @@ func (s *Server) dateEntry(c catalog.Course, e catalog.Event, base, authority st
 // writeFeed sorts the entries newest first, keeps at most max, sets the
 // feed's updated time to the newest entry's (or since when there is none)
 // and writes it.
-func (s *Server) writeFeed(w http.ResponseWriter, feed atomFeed, since time.Time, limit int) {
+func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, feed atomFeed, since time.Time, limit int) {
 	slices.SortStableFunc(feed.Entries, func(a, b atomEntry) int { return strings.Compare(b.Updated, a.Updated) })
 	if len(feed.Entries) > limit {
 		feed.Entries = feed.Entries[:limit]
@@ -191,12 +206,8 @@ func (s *Server) writeFeed(w http.ResponseWriter, feed atomFeed, since time.Time
 		http.Error(w, "feed", http.StatusInternalServerError) // only a type error could cause it
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/atom+xml; charset=utf-8")
-	h.Set("Cache-Control", feedMaxAge)
-	w.Write([]byte(xml.Header))
-	w.Write(out)
-	w.Write([]byte("\n"))
+	body := append([]byte(xml.Header), out...)
+	serveFeed(w, r, "application/atom+xml; charset=utf-8", append(body, '\n'))
 }
 
 // courseFeed serves GET /courses/{slug}/dates.atom: an entry for each
@@ -220,7 +231,7 @@ func (s *Server) courseFeed(w http.ResponseWriter, r *http.Request) {
 	for _, e := range upcomingDates(c, s.web.Now()) {
 		feed.Entries = append(feed.Entries, s.dateEntry(c, e, base, authority))
 	}
-	s.writeFeed(w, feed, c.CreatedAt, len(feed.Entries))
+	s.writeFeed(w, r, feed, c.CreatedAt, len(feed.Entries))
 }
 
 // allFeed serves GET /dates.atom: the upcoming dates of every published
@@ -248,5 +259,5 @@ func (s *Server) allFeed(w http.ResponseWriter, r *http.Request) {
 			feed.Entries = append(feed.Entries, s.dateEntry(l.Course, e, base, authority))
 		}
 	}
-	s.writeFeed(w, feed, since, feedMaxEntries)
+	s.writeFeed(w, r, feed, since, feedMaxEntries)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -364,5 +365,65 @@ func TestFeedsCached(t *testing.T) {
 		if _, body := ts.get(t, p); !strings.Contains(body, "3 March 2023") && !strings.Contains(body, "20230303T100000") {
 			t.Errorf("%s: the new date is missing after a purge", p)
 		}
+	}
+}
+
+// TestFeedsNotModified: every calendar and feed carries an ETag; asking
+// again with it gets 304 and no body, from the handler and from the page
+// cache alike; another tag, or a changed feed, gets the whole feed.
+func TestFeedsNotModified(t *testing.T) {
+	t.Parallel()
+	for _, ttl := range []time.Duration{0, time.Hour} {
+		t.Run(fmt.Sprintf("page cache %v", ttl), func(t *testing.T) {
+			ts := newTestSiteWith(t, testNow, func(o *testOptions) { o.PageCacheTTL = ttl })
+			for _, p := range []string{"/courses/dit-refresher/dates.ics", "/courses/dit-refresher/dates.atom", "/dates.atom"} {
+				res, body := ts.get(t, p)
+				etag := res.Header.Get("ETag")
+				if len(etag) < 10 || !strings.HasPrefix(etag, `"`) || !strings.HasSuffix(etag, `"`) {
+					t.Fatalf("%s: ETag %q", p, etag)
+				}
+				if res.Header.Get("Last-Modified") != "" {
+					t.Errorf("%s: a Last-Modified, which a date leaving the feed would not change", p)
+				}
+				for _, inm := range []string{etag, "W/" + etag, `"other", ` + etag, "*"} {
+					r := httptest.NewRequest(http.MethodGet, p, nil)
+					r.Header.Set("If-None-Match", inm)
+					res, got := ts.do(t, r)
+					if res.StatusCode != http.StatusNotModified || got != "" || res.Header.Get("ETag") != etag {
+						t.Errorf("%s with If-None-Match %s: %d, %d bytes, ETag %q; want 304, no body, the same tag",
+							p, inm, res.StatusCode, len(got), res.Header.Get("ETag"))
+					}
+					if cc := res.Header.Get("Cache-Control"); cc != feedMaxAge {
+						t.Errorf("%s: 304 with Cache-Control %q", p, cc)
+					}
+				}
+				r := httptest.NewRequest(http.MethodGet, p, nil)
+				r.Header.Set("If-None-Match", `"something-else"`)
+				if res, got := ts.do(t, r); res.StatusCode != http.StatusOK || got != body {
+					t.Errorf("%s with another tag: %d, want 200 and the feed", p, res.StatusCode)
+				}
+			}
+			// A new date changes the feed: the old tag gets it whole.
+			res, _ := ts.get(t, "/dates.atom")
+			old := res.Header.Get("ETag")
+			c, err := ts.store.CourseBySlug(context.Background(), "dit-refresher")
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := c.Events[1]
+			d.ID, d.Ref, d.Version = 0, "2023-03", 0
+			d.Days = []catalog.Day{day(t, catalog.Date{Year: 2023, Month: 3, Day: 3}, "10:00", "17:00")}
+			c.Events = append(c.Events, d)
+			if _, err := ts.store.Save(context.Background(), []*catalog.Course{&c}, catalogtest.Options(testNow)); err != nil {
+				t.Fatal(err)
+			}
+			ts.kit.PurgePages()
+			r := httptest.NewRequest(http.MethodGet, "/dates.atom", nil)
+			r.Header.Set("If-None-Match", old)
+			res, body := ts.do(t, r)
+			if res.StatusCode != http.StatusOK || !strings.Contains(body, "3 March 2023") || res.Header.Get("ETag") == old {
+				t.Errorf("after a new date, the old tag: %d, ETag %q (was %q)", res.StatusCode, res.Header.Get("ETag"), old)
+			}
+		})
 	}
 }
