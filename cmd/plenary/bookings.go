@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -76,6 +77,9 @@ that a spreadsheet would run as formulas start with a single quote.`)
 		return err
 	}
 	rows := booking.ListingRows(c, ev, list, *withNeeds)
+	if err := movedDates(ctx, svc, rows); err != nil {
+		return err
+	}
 	switch *format {
 	case "json":
 		return writeJSON(e.stdout, rows)
@@ -98,6 +102,34 @@ that a spreadsheet would run as formulas start with a single quote.`)
 	return writeBookingsText(e.stdout, c, ev, rows, *withNeeds)
 }
 
+// movedDates names, in each row of a booking moved to or from another
+// date, that date: the operator may read every booking.
+func movedDates(ctx context.Context, svc *booking.Service, rows []booking.ListingRow) error {
+	var ids []int64
+	for _, r := range rows {
+		if other := cmp.Or(r.MovedTo, r.MovedFrom); other != 0 {
+			ids = append(ids, other)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	others, err := svc.Rows(ctx, ids)
+	if err != nil {
+		return err
+	}
+	dates := make(map[int64]string, len(others))
+	for _, o := range others {
+		dates[o.ID] = o.Date
+	}
+	for i, r := range rows {
+		if other := cmp.Or(r.MovedTo, r.MovedFrom); other != 0 {
+			rows[i].MovedDate = dates[other]
+		}
+	}
+	return nil
+}
+
 // writeBookingsText writes the listing for a person at a terminal: one
 // block per booking, with its answers and review reason.
 func writeBookingsText(w io.Writer, c catalog.Course, ev catalog.Event, rows []booking.ListingRow, withNeeds bool) error {
@@ -107,6 +139,12 @@ func writeBookingsText(w io.Writer, c catalog.Course, ev catalog.Event, rows []b
 	fmt.Fprintf(&b, "%d booking(s)\n", len(rows))
 	for _, r := range rows {
 		status := booking.Status(r.Status).Label()
+		switch {
+		case r.MovedTo != 0:
+			status = fmt.Sprintf("Moved to %s (booking #%d)", cmp.Or(r.MovedDate, "another date"), r.MovedTo)
+		case r.MovedFrom != 0:
+			status += fmt.Sprintf(", moved from %s (booking #%d)", cmp.Or(r.MovedDate, "another date"), r.MovedFrom)
+		}
 		if r.WaitingPosition > 0 {
 			status += fmt.Sprintf(" (position %d)", r.WaitingPosition)
 		}
@@ -139,7 +177,11 @@ func writeBookingsText(w io.Writer, c catalog.Course, ev catalog.Event, rows []b
 			fmt.Fprintf(&b, "    %s: %s\n", label, printable(r.ReviewReason))
 		}
 		if r.CancelledAt != nil {
-			fmt.Fprintf(&b, "    Cancelled: %s\n", timeIn(*r.CancelledAt, loc))
+			what := "Cancelled"
+			if r.MovedTo != 0 {
+				what = "Moved"
+			}
+			fmt.Fprintf(&b, "    %s: %s\n", what, timeIn(*r.CancelledAt, loc))
 		}
 		if r.MailFailing {
 			b.WriteString("    Mail: the last message failed; check the address\n")

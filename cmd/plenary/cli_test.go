@@ -577,3 +577,59 @@ func TestMessagesOfOneBooking(t *testing.T) {
 		t.Fatalf("messages -booking -format json: %v\n%s", err, out)
 	}
 }
+
+// TestBookingsShowMoves: a booking moved to another date is listed on its
+// old date as moved there, not as cancelled, and the new one as moved from
+// the old date — on the terminal, in the CSV and in the JSON.
+func TestBookingsShowMoves(t *testing.T) {
+	ctx := context.Background()
+	dbURL, db := migrated(t)
+	c := catalogtest.Course(t, db, func(c *catalog.Course) { // a second date a week later
+		e := c.Events[0]
+		e.Ref, e.Days = "second", []catalog.Day{e.Days[0]}
+		e.Days[0].Date = e.Days[0].Date.AddDays(7)
+		c.Events = append(c.Events, e)
+	})
+	a := testApp(t, dbURL, db)
+	stored, err := a.catalog.CourseBySlug(ctx, c.Slug)
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := stored.Events[0], stored.Events[1]
+	res, err := a.bookings.Book(ctx, booking.Request{EventID: from.ID, Name: "Mo", Email: "mo@example.org",
+		Organisation: "Clinic", Role: "Nurse", FeeTier: "Standard", SystemChecked: true}, audit.ParticipantOf(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, err := a.bookings.Move(ctx, res.Booking.ID, to.ID, audit.CommandLine("test"), booking.MoveOptions{Reason: "asked by phone"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := func(eventID int64, format string) string {
+		t.Helper()
+		out, stderr, err := cli(t, dbURL, "bookings", "-event", fmt.Sprint(eventID), "-format", format)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, stderr)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		event  int64
+		format string
+		want   string
+	}{
+		{from.ID, "text", fmt.Sprintf("Moved to %s (booking #%d)", to.DateLabel(), moved.ID)},
+		{to.ID, "text", fmt.Sprintf("Confirmed, moved from %s (booking #%d)", from.DateLabel(), res.Booking.ID)},
+		{from.ID, "csv", "moved to " + to.DateLabel()},
+		{to.ID, "csv", "confirmed, moved from " + from.DateLabel()},
+		{from.ID, "json", fmt.Sprintf(`"moved_to": %d`, moved.ID)},
+		{to.ID, "json", fmt.Sprintf(`"moved_date": %q`, from.DateLabel())},
+	} {
+		if out := list(tc.event, tc.format); !strings.Contains(out, tc.want) {
+			t.Errorf("bookings -event %d -format %s lacks %q:\n%s", tc.event, tc.format, tc.want, out)
+		}
+	}
+	if out := list(from.ID, "text"); strings.Contains(out, "Cancelled") {
+		t.Errorf("the moved booking reads as cancelled:\n%s", out)
+	}
+}

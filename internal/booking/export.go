@@ -1,6 +1,7 @@
 package booking
 
 import (
+	"cmp"
 	"encoding/csv"
 	"io"
 	"slices"
@@ -48,6 +49,28 @@ type ListingRow struct {
 	MailFailing  bool     `json:"mail_failing,omitempty"`
 	Answers      []Answer `json:"answers"`
 	AccessNeeds  string   `json:"access_needs,omitempty"`
+	// MovedTo and MovedFrom are the bookings this one was moved to (it
+	// is cancelled, but no cancellation) or from; MovedDate is the other
+	// booking's date, as catalog.Event.DateLabel writes it, when the
+	// caller looked it up and may show it. StatusText says it in words.
+	MovedTo   int64  `json:"moved_to,omitempty"`
+	MovedFrom int64  `json:"moved_from,omitempty"`
+	MovedDate string `json:"moved_date,omitempty"`
+}
+
+// StatusText is the row's status as an export shows it: the status, or
+// "moved to <date>" for a booking moved to another date, and "<status>,
+// moved from <date>" for the booking it became ("another date" when the
+// other date is not known to the caller or not theirs to see).
+func (r ListingRow) StatusText() string {
+	date := cmp.Or(r.MovedDate, "another date")
+	switch {
+	case r.MovedTo != 0:
+		return "moved to " + date
+	case r.MovedFrom != 0:
+		return r.Status + ", moved from " + date
+	}
+	return r.Status
 }
 
 // Answer is one answer to one of the course's questions.
@@ -100,7 +123,7 @@ func ListingRows(c catalog.Course, e catalog.Event, list []Booking, withNeeds bo
 			Name: b.Name, Email: b.Email, Organisation: b.Organisation, Role: b.Role, RegistrationNumber: b.RegistrationNumber,
 			FeeTier: b.FeeTier, Payment: string(b.Payment), Invoice: b.InvoiceLabel(), InvoiceState: b.InvoiceState(),
 			PONumber: b.PONumber, NeedsReview: b.Status == PendingReview, ReviewReason: joinLines(b.ReviewReason, "; "),
-			MailFailing: b.MailFailing, Answers: []Answer{}}
+			MailFailing: b.MailFailing, Answers: []Answer{}, MovedTo: b.MovedTo, MovedFrom: b.MovedFrom}
 		if b.Amount > 0 {
 			r.Fee = catalog.FormatMoney(b.Amount, b.Currency)
 		}
@@ -223,7 +246,7 @@ func Table(c catalog.Course, rows []ListingRow, withNeeds bool) (header []string
 		if r.WaitingPosition > 0 {
 			wait = strconv.Itoa(r.WaitingPosition)
 		}
-		rec := []string{strconv.FormatInt(r.ID, 10), r.Status, wait, r.BookedAt.Format(stamp), r.Course, r.Date, r.Times,
+		rec := []string{strconv.FormatInt(r.ID, 10), r.StatusText(), wait, r.BookedAt.Format(stamp), r.Course, r.Date, r.Times,
 			r.Name, r.Email, r.Organisation, r.Role, r.RegistrationNumber, r.FeeTier, r.Fee, r.Payment, r.Invoice,
 			r.InvoiceState, r.PONumber, strconv.FormatBool(r.NeedsReview), r.ReviewReason, cancelled,
 			strconv.FormatBool(r.MailFailing)}

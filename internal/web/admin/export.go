@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -89,26 +88,14 @@ func exportTable(sess account.Session, rows []booking.Row, moved map[int64]booki
 			head = c
 		}
 	}
-	header, records = booking.Table(head, listing, withNeeds)
 	// A moved booking's status names where it went (or came from): the
-	// old one is no cancellation.
-	byID := map[string]booking.Booking{}
-	for _, r := range rows {
-		if r.MovedTo != 0 || r.MovedFrom != 0 {
-			byID[strconv.FormatInt(r.ID, 10)] = r.Booking
+	// old one is no cancellation. listing is in the order of rows.
+	for k, r := range rows {
+		if other := cmp.Or(r.MovedTo, r.MovedFrom); other != 0 {
+			listing[k].MovedDate = movedDate(sess, other, moved)
 		}
 	}
-	if st := slices.Index(header, "status"); st >= 0 && len(byID) > 0 {
-		for _, rec := range records {
-			switch b, ok := byID[rec[0]]; {
-			case !ok:
-			case b.MovedTo != 0:
-				rec[st] = "moved to " + movedDate(sess, b.MovedTo, moved)
-			default:
-				rec[st] += ", moved from " + movedDate(sess, b.MovedFrom, moved)
-			}
-		}
-	}
+	header, records = booking.Table(head, listing, withNeeds)
 	// The payment columns only when the viewer may read the invoices of
 	// every row; otherwise they are left out (an empty cell would read
 	// as "no invoice"). The fee tier, fee and PO number are what the
