@@ -189,8 +189,7 @@ func TestUserCommands(t *testing.T) {
 			t.Errorf("audit entry %s holds a password: %s", en.Action, text)
 		}
 	}
-	// (codes-off ends the sessions in the same change: one entry.)
-	if got := strings.Join(actions, " "); got != "user.totp_off user.enable user.disable user.password user.create user.create" {
+	if got := strings.Join(actions, " "); got != "user.sign_out_everywhere user.totp_off user.enable user.disable user.password user.create user.create" {
 		t.Errorf("audit actions by the operator: %s", got)
 	}
 }

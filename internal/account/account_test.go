@@ -223,6 +223,12 @@ func TestSignInAndSessions(t *testing.T) {
 	if _, err := s.SessionByToken(ctx, tokens[1], day.Add(time.Minute)); err != nil {
 		t.Fatalf("another session ended with the one signed out: %v", err)
 	}
+	if n, err := s.CountSessions(ctx, u.ID, day.Add(time.Minute)); err != nil || n != len(tokens)-1 {
+		t.Fatalf("sessions open: %d (%v), want %d", n, err, len(tokens)-1)
+	}
+	if n, _ := s.CountSessions(ctx, u.ID, day.Add(365*24*time.Hour)); n != 0 {
+		t.Fatalf("a year on, %d sessions still count as open", n)
+	}
 	if err := s.SignOutEverywhere(ctx, u.Actor(), u.ID, day.Add(2*time.Minute)); err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +237,7 @@ func TestSignInAndSessions(t *testing.T) {
 			t.Fatalf("after sign-out everywhere: %v", err)
 		}
 	}
-	if n, _ := s.CountSessions(ctx, u.ID); n != 0 {
+	if n, _ := s.CountSessions(ctx, u.ID, day.Add(2*time.Minute)); n != 0 {
 		t.Fatalf("sessions left: %d", n)
 	}
 

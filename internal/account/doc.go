@@ -12,7 +12,9 @@
 // IDs; the callers (the CLI, the admin pages) turn slugs into IDs.
 //
 // The Service is the only door. The web pages call SignIn,
-// SessionByToken, SignOut and SignOutEverywhere; errors are typed
+// SessionByToken, SignOut and SignOutEverywhere, and the staff accounts
+// page what `plenary user` calls (Users, User, CountSessions,
+// DisableTOTP, Disable, Enable); errors are typed
 // (ErrBadCredentials, ErrCodeRequired, ErrBadCode, *ThrottledError) for
 // the web kit's error table. Like every domain package it returns errors
 // and never logs.

@@ -282,11 +282,14 @@ func (s *Service) SignOutEverywhere(ctx context.Context, actor audit.Actor, user
 	return nil
 }
 
-// CountSessions returns how many sessions the user has open (expired
-// ones not yet cleared included).
-func (s *Service) CountSessions(ctx context.Context, userID int64) (int, error) {
+// CountSessions returns how many sessions the user has open at now:
+// those past the idle or absolute limit, not yet cleared, are not
+// counted.
+func (s *Service) CountSessions(ctx context.Context, userID int64, now time.Time) (int, error) {
+	now = now.UTC()
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM staff_sessions WHERE user_id = $1`, userID).Scan(&n); err != nil {
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM staff_sessions WHERE user_id = $1 AND last_seen_at > $2 AND created_at > $3`,
+		userID, now.Add(-s.idle), now.Add(-s.maxAge)).Scan(&n); err != nil {
 		return 0, fmt.Errorf("account: count sessions: %w", err)
 	}
 	return n, nil

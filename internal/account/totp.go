@@ -107,7 +107,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, actor audit.Actor, userID int
 // new device, or an admin helping one who lost theirs (a session opened
 // with the lost phone's help ends too). They sign in next with their
 // password alone, and set codes up again — at once, if their role
-// requires them.
+// requires them. The audit log has both: user.totp_off, and
+// user.sign_out_everywhere with the number of sessions ended.
 func (s *Service) DisableTOTP(ctx context.Context, actor audit.Actor, userID int64, now time.Time) error {
 	now = now.UTC()
 	err := database.InTx(ctx, s.db, func(tx *sql.Tx) error {
@@ -119,12 +120,17 @@ func (s *Service) DisableTOTP(ctx context.Context, actor audit.Actor, userID int
 			now, userID); err != nil {
 			return err
 		}
-		if _, err := deleteSessions(ctx, tx, userID); err != nil {
+		n, err := deleteSessions(ctx, tx, userID)
+		if err != nil {
 			return err
 		}
 		after := u
 		after.TOTP = false
-		return audit.Record(ctx, tx, now, actor, "user.totp_off", "user", userID, u.state(), after.state(), "")
+		if err := audit.Record(ctx, tx, now, actor, "user.totp_off", "user", userID, u.state(), after.state(), ""); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, now, actor, "user.sign_out_everywhere", "user", userID, nil,
+			map[string]any{"sessions_ended": n}, "")
 	})
 	if err != nil {
 		return fmt.Errorf("account: turn off one-time codes for user %d: %w", userID, err)

@@ -50,9 +50,10 @@ type ListingRow struct {
 	Answers      []Answer `json:"answers"`
 	AccessNeeds  string   `json:"access_needs,omitempty"`
 	// MovedTo and MovedFrom are the bookings this one was moved to (it
-	// is cancelled, but no cancellation) or from; MovedDate is the other
-	// booking's date, as catalog.Event.DateLabel writes it, when the
-	// caller looked it up and may show it. StatusText says it in words.
+	// is cancelled, but no cancellation) or from; MovedDate is the date
+	// of MovedTo when there is one, else of MovedFrom, as
+	// catalog.Event.DateLabel writes it, when the caller looked it up and
+	// may show it. StatusText says it in words.
 	MovedTo   int64  `json:"moved_to,omitempty"`
 	MovedFrom int64  `json:"moved_from,omitempty"`
 	MovedDate string `json:"moved_date,omitempty"`

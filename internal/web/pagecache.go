@@ -207,12 +207,7 @@ func (c *pageCache) wrap(next http.HandlerFunc, fill SlotFiller) http.HandlerFun
 			for k, v := range p.header {
 				h[k] = v
 			}
-			if etag := p.header.Get("ETag"); etag != "" && p.slots == nil && etagMatch(r.Header.Get("If-None-Match"), etag) {
-				// Not modified, as http.ServeContent answers it.
-				h.Del("Content-Type")
-				h.Del("Content-Length")
-				h.Del("Content-Encoding")
-				w.WriteHeader(http.StatusNotModified)
+			if p.slots == nil && notModified(w, r) {
 				return
 			}
 			w.WriteHeader(http.StatusOK)
@@ -227,7 +222,7 @@ func (c *pageCache) wrap(next http.HandlerFunc, fill SlotFiller) http.HandlerFun
 		}
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
 		var box *slotBox
-		rr := r
+		rr := unconditional(r) // the whole page, to keep; this client may still get 304
 		if fill != nil {
 			box = &slotBox{}
 			rr = r.WithContext(context.WithValue(r.Context(), slotKey{}, box))
@@ -262,6 +257,9 @@ func (c *pageCache) wrap(next http.HandlerFunc, fill SlotFiller) http.HandlerFun
 		for k, v := range rec.header {
 			h[k] = v
 		}
+		if rec.status == http.StatusOK && slots == nil && notModified(w, r) {
+			return
+		}
 		w.WriteHeader(rec.status)
 		if slots != nil {
 			writeFilled(w, parts, frags)
@@ -290,6 +288,40 @@ func (r *recorder) WriteHeader(status int) {
 func (r *recorder) Write(b []byte) (int, error) {
 	r.WriteHeader(http.StatusOK)
 	return r.body.Write(b)
+}
+
+// conditionalHeaders make a handler answer 304, 412 or 206 rather than
+// the whole page.
+var conditionalHeaders = []string{"If-None-Match", "If-Modified-Since", "If-Match", "If-Unmodified-Since", "Range", "If-Range"}
+
+// unconditional is r without its conditional and range headers (r itself
+// when it has none), so that what the handler answers can be kept.
+func unconditional(r *http.Request) *http.Request {
+	for _, k := range conditionalHeaders {
+		if _, ok := r.Header[k]; ok {
+			r = r.Clone(r.Context())
+			for _, k := range conditionalHeaders {
+				r.Header.Del(k)
+			}
+			return r
+		}
+	}
+	return r
+}
+
+// notModified answers 304, as http.ServeContent does, when w's headers
+// carry an ETag that r's If-None-Match names, and reports whether it did.
+func notModified(w http.ResponseWriter, r *http.Request) bool {
+	h := w.Header()
+	etag := h.Get("ETag")
+	if etag == "" || !etagMatch(r.Header.Get("If-None-Match"), etag) {
+		return false
+	}
+	h.Del("Content-Type")
+	h.Del("Content-Length")
+	h.Del("Content-Encoding")
+	w.WriteHeader(http.StatusNotModified)
+	return true
 }
 
 // etagMatch reports whether an If-None-Match header names etag: "*", or

@@ -181,13 +181,15 @@ func (s *Server) routes() []route {
 		{pattern: "POST /admin/lists/{id}/withdraw", access: pmSome(account.ListsManage), handler: s.subscriberWithdraw},
 		{pattern: "POST /admin/lists/{id}/suppress", access: pmSome(account.ListsManage), handler: s.subscriberSuppress},
 
-		// A person's data on request (person.go): admins only.
+		// Staff accounts (staff.go): admins only.
 		{pattern: "GET /admin/staff", access: pm(account.UsersManage), handler: s.staffList},
 		{pattern: "GET /admin/staff/{id}", access: pm(account.UsersManage), handler: s.staffShow},
 		{pattern: "POST /admin/staff/{id}/codes-off", access: pm(account.UsersManage), handler: s.staffCodesOff},
 		{pattern: "POST /admin/staff/{id}/sign-out", access: pm(account.UsersManage), handler: s.staffSignOut},
 		{pattern: "POST /admin/staff/{id}/disable", access: pm(account.UsersManage), handler: s.staffDisable},
 		{pattern: "POST /admin/staff/{id}/enable", access: pm(account.UsersManage), handler: s.staffEnable},
+
+		// A person's data on request (person.go): admins only.
 		{pattern: "GET /admin/people", access: pm(account.UsersManage), handler: s.personShow},
 		{pattern: "GET /admin/people/export", access: pm(account.UsersManage), handler: s.personExport},
 		{pattern: "POST /admin/people/erase", access: pm(account.UsersManage), handler: s.personErase},

@@ -141,7 +141,7 @@ func (s *Server) renderStaffUser(w http.ResponseWriter, r *http.Request, u accou
 		s.web.Error(w, r, err)
 		return
 	}
-	n, err := s.accounts.CountSessions(r.Context(), u.ID)
+	n, err := s.accounts.CountSessions(r.Context(), u.ID, s.web.Now())
 	if err != nil {
 		s.web.Error(w, r, err)
 		return

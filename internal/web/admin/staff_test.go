@@ -101,7 +101,7 @@ func TestStaffList(t *testing.T) {
 	// The trainer's row: their role, the course they are limited to, codes on.
 	row := body[strings.Index(body, "trainer@example.org"):]
 	row = row[:strings.Index(row, "</tr>")]
-	for _, want := range []string{"trainer", s.course.Title, "On", "Active"} {
+	for _, want := range []string{"<td>trainer</td>", "<td>" + s.course.Title + "</td>", "<td>On</td>", "<td>Active</td>"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("the trainer's row has no %q: %s", want, row)
 		}
@@ -159,11 +159,11 @@ func TestStaffDisable(t *testing.T) {
 	if s.signedIn(t, s.coordTok) {
 		t.Error("the disabled coordinator's session still works")
 	}
-	res, _ = s.post(t, "/admin/login", "", url.Values{"email": {s.coord.Email}, "password": {password}})
-	if res.StatusCode == http.StatusSeeOther {
-		t.Error("a disabled coordinator signed in")
+	res, body := s.post(t, "/admin/login", "", url.Values{"email": {s.coord.Email}, "password": {password}})
+	if res.StatusCode != http.StatusUnauthorized || sessionCookie(res) != nil || !strings.Contains(body, "The e-mail address or the password is not right") {
+		t.Errorf("a disabled coordinator signing in: %d, want 401 as for a wrong password", res.StatusCode)
 	}
-	_, body := s.get(t, path, s.adminTok)
+	_, body = s.get(t, path, s.adminTok)
 	if !strings.Contains(body, "Disabled: cannot sign in") || !strings.Contains(body, path+"/enable") {
 		t.Errorf("the disabled account's page does not say so or offer to enable it:\n%s", body)
 	}
@@ -181,8 +181,10 @@ func TestStaffDisable(t *testing.T) {
 	// Their own account: refused, with the reason, and nothing changes.
 	self := fmt.Sprintf("/admin/staff/%d", s.admin.ID)
 	_, body = s.get(t, self, s.adminTok)
-	if strings.Contains(body, self+"/disable") || !strings.Contains(body, "This is your own account") {
-		t.Errorf("an admin's own page offers to disable it:\n%s", body)
+	for _, action := range []string{"/disable", "/codes-off", "/sign-out"} {
+		if strings.Contains(body, self+action) || !strings.Contains(body, "This is your own account") {
+			t.Errorf("an admin's own page offers %s, which would sign them out:\n%s", action, body)
+		}
 	}
 	res, body = s.post(t, self+"/disable", s.adminTok, nil)
 	if res.StatusCode != http.StatusConflict || !strings.Contains(body, "You cannot disable your own account") {

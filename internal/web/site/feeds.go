@@ -70,22 +70,36 @@ func (s *Server) courseCalendar(w http.ResponseWriter, r *http.Request) {
 		Now:       now,
 	})
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-dates.ics"`, c.Slug))
-	serveFeed(w, r, "text/calendar; charset=utf-8", body)
+	// Each entry's DTSTAMP is the moment the file was written, so the
+	// tag is of the rest: weak, as two files that differ only there are
+	// the same calendar.
+	var rest []byte
+	for line := range bytes.Lines(body) {
+		if !bytes.HasPrefix(line, []byte("DTSTAMP")) {
+			rest = append(rest, line...)
+		}
+	}
+	serveFeed(w, r, "text/calendar; charset=utf-8", body, "W/"+bodyTag(rest))
 }
 
-// serveFeed answers with a calendar or feed: its cache lifetime and an
-// ETag (a hash of the body), so a calendar program or feed reader asking
-// again with If-None-Match gets 304 Not Modified and no body while
-// nothing changed — also from the page cache (web.Server.Cached). No
-// Last-Modified: a date leaving a feed (it has run) changes the body but
-// not the newest entry's time, so If-Modified-Since would be wrong.
-func serveFeed(w http.ResponseWriter, r *http.Request, contentType string, body []byte) {
-	sum := sha256.Sum256(body)
+// serveFeed answers with a calendar or feed: its cache lifetime and its
+// ETag, so a calendar program or feed reader asking again with
+// If-None-Match gets 304 Not Modified and no body while nothing changed —
+// also from the page cache (web.Server.Cached). No Last-Modified: a date
+// leaving a feed (it has run) changes the body but not the newest entry's
+// time, so If-Modified-Since would be wrong.
+func serveFeed(w http.ResponseWriter, r *http.Request, contentType string, body []byte, etag string) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	h.Set("Cache-Control", feedMaxAge)
-	h.Set("ETag", `"`+hex.EncodeToString(sum[:16])+`"`)
+	h.Set("ETag", etag)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+// bodyTag is a strong entity tag of b: a hash of it.
+func bodyTag(b []byte) string {
+	sum := sha256.Sum256(b)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // The Atom format (RFC 4287), as much of it as the feeds use.
@@ -206,8 +220,8 @@ func (s *Server) writeFeed(w http.ResponseWriter, r *http.Request, feed atomFeed
 		http.Error(w, "feed", http.StatusInternalServerError) // only a type error could cause it
 		return
 	}
-	body := append([]byte(xml.Header), out...)
-	serveFeed(w, r, "application/atom+xml; charset=utf-8", append(body, '\n'))
+	body := append(append([]byte(xml.Header), out...), '\n')
+	serveFeed(w, r, "application/atom+xml; charset=utf-8", body, bodyTag(body))
 }
 
 // courseFeed serves GET /courses/{slug}/dates.atom: an entry for each
