@@ -342,18 +342,7 @@ func TestFeedsCached(t *testing.T) {
 	for _, p := range paths {
 		_, first[p] = ts.get(t, p)
 	}
-	ctx := context.Background()
-	c, err := ts.store.CourseBySlug(ctx, "dit-refresher")
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := c.Events[1]
-	d.ID, d.Ref, d.Version = 0, "2023-03", 0
-	d.Days = []catalog.Day{day(t, catalog.Date{Year: 2023, Month: 3, Day: 3}, "10:00", "17:00")}
-	c.Events = append(c.Events, d)
-	if _, err := ts.store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(testNow)); err != nil {
-		t.Fatal(err)
-	}
+	ts.addMarchDate(t)
 	for _, p := range paths {
 		res, body := ts.get(t, p)
 		feedHeaders(t, res, map[bool]string{true: "text/calendar", false: "application/atom+xml"}[strings.HasSuffix(p, ".ics")])
@@ -427,17 +416,7 @@ func TestFeedsNotModified(t *testing.T) {
 			}
 			// A new date changes the feed: the old tag gets it whole (after
 			// a purge, as a save through this server does).
-			c, err := ts.store.CourseBySlug(context.Background(), "dit-refresher")
-			if err != nil {
-				t.Fatal(err)
-			}
-			d := c.Events[1]
-			d.ID, d.Ref, d.Version = 0, "2023-03", 0
-			d.Days = []catalog.Day{day(t, catalog.Date{Year: 2023, Month: 3, Day: 3}, "10:00", "17:00")}
-			c.Events = append(c.Events, d)
-			if _, err := ts.store.Save(context.Background(), []*catalog.Course{&c}, catalogtest.Options(testNow)); err != nil {
-				t.Fatal(err)
-			}
+			ts.addMarchDate(t)
 			if ttl > 0 {
 				if _, body := ts.get(t, "/dates.atom"); strings.Contains(body, "3 March 2023") {
 					t.Error("the page cache was not filled by the conditional request that found it empty")
@@ -451,5 +430,23 @@ func TestFeedsNotModified(t *testing.T) {
 				t.Errorf("after a new date, the old tag: %d, ETag %q (was %q)", res.StatusCode, res.Header.Get("ETag"), old)
 			}
 		})
+	}
+}
+
+// addMarchDate saves a new date of the DIT refresher, on 3 March 2023,
+// straight to the store (no page purged).
+func (ts *testSite) addMarchDate(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	c, err := ts.store.CourseBySlug(ctx, "dit-refresher")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.Events[1]
+	d.ID, d.Ref, d.Version = 0, "2023-03", 0
+	d.Days = []catalog.Day{day(t, catalog.Date{Year: 2023, Month: 3, Day: 3}, "10:00", "17:00")}
+	c.Events = append(c.Events, d)
+	if _, err := ts.store.Save(ctx, []*catalog.Course{&c}, catalogtest.Options(testNow)); err != nil {
+		t.Fatal(err)
 	}
 }
