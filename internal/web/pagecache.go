@@ -225,7 +225,7 @@ func (c *pageCache) wrap(next http.HandlerFunc, fill SlotFiller) http.HandlerFun
 		rr := unconditional(r) // the whole page, to keep; this client may still get 304
 		if fill != nil {
 			box = &slotBox{}
-			rr = r.WithContext(context.WithValue(r.Context(), slotKey{}, box))
+			rr = rr.WithContext(context.WithValue(rr.Context(), slotKey{}, box))
 		}
 		next(rec, rr)
 		body := rec.body.Bytes()
