@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"plenary/internal/account"
@@ -54,10 +53,12 @@ var staffDone = map[string]string{
 	"enable":    "Enabled: they can sign in again.",
 }
 
-// staffRows makes the rows of users, naming the courses of a limited role.
+// staffRows makes the rows of users, naming the courses of a limited role
+// (the courses' titles are read only when a user has one).
 func (s *Server) staffRows(r *http.Request, users []account.User) ([]staffRow, error) {
 	titles := map[int64]string{}
-	if s.catalog != nil {
+	limited := slices.ContainsFunc(users, func(u account.User) bool { return u.CourseLimited && len(u.Courses) > 0 })
+	if limited && s.catalog != nil {
 		opts, err := s.catalog.CourseOptions(r.Context())
 		if err != nil {
 			return nil, err
@@ -113,8 +114,8 @@ func (s *Server) staffList(w http.ResponseWriter, r *http.Request) {
 
 // staffUserOf reads the path's user (the 404 page otherwise).
 func (s *Server) staffUserOf(w http.ResponseWriter, r *http.Request) (account.User, bool) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := web.IDParam(r.PathValue("id"))
+	if !ok {
 		s.web.NotFound(w, r)
 		return account.User{}, false
 	}
